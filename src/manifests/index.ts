@@ -1,0 +1,3 @@
+export * from './types.ts';
+export * from './find.ts';
+export * from './edit.ts';

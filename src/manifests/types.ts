@@ -1,0 +1,52 @@
+import type { Policy } from '../policy/policy.ts';
+import type { Lock } from '../policy/lock.ts';
+
+/** A repository file as read from Git (path relative to the repo root, POSIX separators). */
+export interface SourceFile {
+  path: string;
+  text: string;
+}
+
+export type SlotKind = 'container' | 'kustomize' | 'helm' | 'marker';
+
+/** Which part of the image reference one scalar holds. */
+export type FieldPart = 'ref' | 'name' | 'tag' | 'digest';
+
+/** One YAML scalar that holds (part of) an image reference. */
+export interface SlotField {
+  part: FieldPart;
+  /** Offsets into the file text of the scalar's source, quotes included. */
+  start: number;
+  end: number;
+  /** The scalar's value as parsed. */
+  value: string;
+}
+
+/** One place in one file holding an image reference, and how to update it. */
+export interface ImageSlot {
+  file: string;
+  /** 1-based line of the slot's first field. */
+  line: number;
+  kind: SlotKind;
+  /** `namespace:kind/name` for workload slots. */
+  workload?: string;
+  container?: string;
+  /** The full reference the slot currently denotes: `[host/]path[:tag][@digest]`. */
+  image: string;
+  /** How to choose the next tag; undefined when the slot is not automated. */
+  policy?: Policy;
+  lock: Lock;
+  fields: SlotField[];
+}
+
+export interface Problem {
+  file: string;
+  line?: number;
+  message: string;
+}
+
+/** Set a slot to a new full image reference. */
+export interface Edit {
+  slot: ImageSlot;
+  image: string;
+}
