@@ -1,5 +1,5 @@
 import semver from 'semver';
-import type { PolicyNeeds, Rejection, Selection, TagInfo } from './types.ts';
+import type { CurrentImage, PolicyNeeds, Rejection, Selection, TagInfo } from './types.ts';
 import { isValidTag } from '../image/ref.ts';
 
 export class PolicyError extends Error {
@@ -34,7 +34,8 @@ export function policyNeeds(_policy: Policy): PolicyNeeds {
 }
 
 /** Picks the highest tag the policy allows; never below the current tag. */
-export function selectTag(policy: Policy, tags: readonly TagInfo[], current?: string): Selection {
+export function selectTag(policy: Policy, tags: readonly TagInfo[], now: CurrentImage = {}): Selection {
+  const current = now.tag;
   const rejected: Rejection[] = [];
   let best: { tag: string; version: semver.SemVer } | undefined;
   for (const { tag } of tags) {

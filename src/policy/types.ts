@@ -39,6 +39,12 @@ export interface Rejection {
   detail?: string;
 }
 
+/** What the slot holds now. */
+export interface CurrentImage {
+  tag?: string;
+  digest?: string;
+}
+
 export interface Selection {
   /** The tag the policy allows; the current tag when nothing better exists; null when none. */
   selected: string | null;
