@@ -1,0 +1,148 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { Logger } from 'pino';
+import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
+import { applyEdits } from '../manifests/edit.ts';
+import { findSlots } from '../manifests/find.ts';
+import type { Edit, SourceFile } from '../manifests/types.ts';
+import type { TagInfo } from '../policy/types.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import type { GitRepo } from '../git/repo.ts';
+import { PushRejected, type GitAuthor } from '../git/remote.ts';
+import { commitMessage } from './message.ts';
+import type { Change, Problem } from './types.ts';
+import { decideSlot, isProblem, type SlotUpdate } from './update.ts';
+
+export interface CycleDeps {
+  repo: GitRepo;
+  registry: RegistryClient;
+  /** Repo-relative folders (or files) to read manifests from. */
+  paths: readonly string[];
+  author: GitAuthor;
+  log: Logger;
+  /** Push attempts before giving up on a branch that keeps moving. */
+  maxAttempts?: number;
+}
+
+export interface Plan {
+  /** The remote head the plan was computed on. */
+  head: string;
+  changes: Change[];
+  problems: Problem[];
+  /** Workloads skipped because they are locked. */
+  locked: string[];
+  /** New contents of the changed files. */
+  files: Map<string, Uint8Array>;
+}
+
+export interface CycleReport extends Omit<Plan, 'files'> {
+  /** Our commit, present only once the remote branch holds it. */
+  commit?: string;
+  attempts: number;
+}
+
+type TagCache = Map<string, Promise<TagInfo[] | Error>>;
+
+/** Sync, find slots, ask each repository once, select and edit: everything but the commit. */
+export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise<Plan> {
+  const head = await deps.repo.sync();
+  const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath);
+  const problems: Problem[] = [];
+  const sources = decodeFiles(blobs, problems);
+  const found = findSlots(sources);
+  problems.push(...found.problems.map((p) => ({ subject: p.line === undefined ? p.file : `${p.file}:${p.line}`, message: p.message })));
+
+  const automated = found.slots.filter((s) => s.policy !== undefined);
+  const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
+  const known = await fetchTags(deps, automated.filter((s) => !s.lock.locked).map((s) => s.image), tags);
+
+  const updates: SlotUpdate[] = [];
+  for (const slot of automated) {
+    const decided = decideSlot(slot, (ref) => known.get(repositoryName(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`));
+    if (isProblem(decided)) problems.push(decided);
+    else if (decided !== undefined) updates.push(decided);
+  }
+  const { files, changes } = editFiles(sources, updates, problems);
+  return { head, changes, problems, locked, files };
+}
+
+/** One cycle: plan, commit, push; on a lost race, recompute on the new head and retry. */
+export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
+  const maxAttempts = deps.maxAttempts ?? 5;
+  const tags: TagCache = new Map();
+  for (let attempt = 1; ; attempt++) {
+    const { files, ...planned } = await plan(deps, tags);
+    if (planned.changes.length === 0) return { ...planned, attempts: attempt };
+    const commit = await deps.repo.commit(planned.head, files, commitMessage(planned.changes), deps.author);
+    try {
+      await deps.repo.push(commit);
+      deps.log.info({ commit, changes: planned.changes.length, attempt }, 'pushed');
+      return { ...planned, commit, attempts: attempt };
+    } catch (error) {
+      if (!(error instanceof PushRejected) || !error.lostRace || attempt >= maxAttempts) throw error;
+      deps.log.warn({ attempt, reason: error.message }, 'lost the push race; recomputing on the new head');
+      await sleep(50 * attempt + Math.random() * 200 * attempt);
+    }
+  }
+}
+
+async function fetchTags(deps: CycleDeps, images: readonly string[], cache: TagCache): Promise<Map<string, TagInfo[] | Error>> {
+  for (const image of images) {
+    let ref: ImageRef;
+    try {
+      ref = parseImageRef(image);
+    } catch {
+      continue; // reported per slot by decideSlot
+    }
+    const key = repositoryName(ref);
+    if (cache.has(key)) continue;
+    cache.set(
+      key,
+      deps.registry.listTags(ref).then(
+        (list) => {
+          if (list.invalid.length > 0) deps.log.warn({ repository: key, dropped: list.invalid.length }, 'registry returned invalid tag names; ignored');
+          return list.tags;
+        },
+        (error: Error) => error,
+      ),
+    );
+  }
+  const entries = await Promise.all([...cache].map(async ([key, tags]) => [key, await tags] as const));
+  return new Map(entries);
+}
+
+function editFiles(sources: readonly SourceFile[], updates: readonly SlotUpdate[], problems: Problem[]): { files: Map<string, Uint8Array>; changes: Change[] } {
+  const byFile = Map.groupBy(updates, (u) => u.edit.slot.file);
+  const files = new Map<string, Uint8Array>();
+  const changes: Change[] = [];
+  for (const source of sources) {
+    const fileUpdates = byFile.get(source.path);
+    if (fileUpdates === undefined) continue;
+    try {
+      const edits: Edit[] = fileUpdates.map((u) => u.edit);
+      files.set(source.path, new TextEncoder().encode(applyEdits(source.path, source.text, edits)));
+      changes.push(...fileUpdates.map((u) => u.change));
+    } catch (error) {
+      problems.push({ subject: source.path, message: (error as Error).message });
+    }
+  }
+  changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+  return { files, changes };
+}
+
+function decodeFiles(blobs: readonly { path: string; bytes: Uint8Array }[], problems: Problem[]): SourceFile[] {
+  // ignoreBOM keeps a BOM in the text, so it is written back as it was.
+  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
+  const files: SourceFile[] = [];
+  for (const blob of blobs) {
+    try {
+      files.push({ path: blob.path, text: decoder.decode(blob.bytes) });
+    } catch {
+      problems.push({ subject: blob.path, message: 'not UTF-8 text; skipped' });
+    }
+  }
+  return files;
+}
+
+function isManifestPath(path: string): boolean {
+  return /\.ya?ml$/i.test(path) || /(^|\/)Kustomization$/.test(path);
+}

@@ -1,0 +1,22 @@
+import type { SlotKind } from '../manifests/types.ts';
+
+/** One slot, old value → new value, and the policy that decided it. */
+export interface Change {
+  file: string;
+  line: number;
+  kind: SlotKind;
+  workload?: string;
+  container?: string;
+  /** The repository as written in the file, without tag. */
+  repository: string;
+  from: string;
+  to: string;
+  policy: string;
+}
+
+/** Something that could not be done, with where and why; the rest of the cycle goes on. */
+export interface Problem {
+  /** File, `file:line`, workload or image the problem is about. */
+  subject: string;
+  message: string;
+}

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+
+/** Runs git for test setup and inspection (tagpilot itself never runs git). */
+export function git(cwd: string, ...args: string[]): string {
+  return execFileSync('git', args, {
+    cwd,
+    env: {
+      ...process.env,
+      GIT_AUTHOR_NAME: 'Dev',
+      GIT_AUTHOR_EMAIL: 'dev@example.com',
+      GIT_COMMITTER_NAME: 'Dev',
+      GIT_COMMITTER_EMAIL: 'dev@example.com',
+      GIT_CONFIG_NOSYSTEM: '1',
+      HOME: tmpdir(),
+    },
+    maxBuffer: 256 * 1024 * 1024,
+  }).toString();
+}
+
+/** Creates `<root>/<name>.git` (bare, branch `branch`) holding `files` in one commit. */
+export function createBareRepo(root: string, name: string, files: Readonly<Record<string, string>>, branch = 'main'): string {
+  const bare = join(root, `${name}.git`);
+  git(root, 'init', '-q', '--bare', `--initial-branch=${branch}`, bare);
+  // http-backend refuses pushes to the checked-out branch only in non-bare repos; allow pushes explicitly.
+  git(bare, 'config', 'http.receivepack', 'true');
+  const work = mkdtempSync(join(tmpdir(), 'tagpilot-seed-'));
+  try {
+    git(work, 'init', '-q', `--initial-branch=${branch}`);
+    writeFiles(work, files);
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', 'Initial manifests');
+    git(work, 'push', '-q', bare, `HEAD:refs/heads/${branch}`);
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+  return bare;
+}
+
+/** Commits `files` onto `branch` of a bare repo as a human would (clone, edit, push). */
+export function humanCommit(bare: string, files: Readonly<Record<string, string>>, message: string, branch = 'main'): string {
+  const work = mkdtempSync(join(tmpdir(), 'tagpilot-human-'));
+  try {
+    git(work, 'clone', '-q', '--branch', branch, bare, '.');
+    writeFiles(work, files);
+    git(work, 'add', '-A');
+    git(work, 'commit', '-q', '-m', message);
+    git(work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+    return git(work, 'rev-parse', 'HEAD').trim();
+  } finally {
+    rmSync(work, { recursive: true, force: true });
+  }
+}
+
+export function writeFiles(dir: string, files: Readonly<Record<string, string>>): void {
+  for (const [path, content] of Object.entries(files)) {
+    mkdirSync(dirname(join(dir, path)), { recursive: true });
+    writeFileSync(join(dir, path), content);
+  }
+}
