@@ -40,7 +40,7 @@ spec:
       - name: queue
         image: "${registry}/team/queue:2.3.0"
 ---
-# A CronJob nobody automated: must stay untouched.
+# A Deployment nobody automated: must stay untouched.
 apiVersion: apps/v1
 kind: Deployment
 metadata:

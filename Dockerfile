@@ -1,0 +1,32 @@
+# syntax=docker/dockerfile:1
+# tagpilot: multi-stage, production dependencies only, non-root, read-only root filesystem.
+# Everything tagpilot writes (the clone, caches) lives under /var/cache/tagpilot: mount an
+# emptyDir there and run with readOnlyRootFilesystem: true.
+
+FROM node:24-bookworm-slim AS build
+WORKDIR /src
+COPY package.json package-lock.json ./
+# --ignore-scripts: the `node` devDependency would download a second Node; the image has one.
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json tsconfig.build.json ./
+COPY src ./src
+RUN node_modules/.bin/tsc -p tsconfig.build.json
+
+FROM node:24-bookworm-slim AS deps
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
+
+FROM node:24-bookworm-slim
+ENV NODE_ENV=production \
+    TAGPILOT_CACHE_DIR=/var/cache/tagpilot
+WORKDIR /app
+COPY --from=deps /src/node_modules ./node_modules
+COPY --from=build /src/dist ./dist
+COPY package.json ./
+COPY bin ./bin
+RUN mkdir -p /var/cache/tagpilot && chown node:node /var/cache/tagpilot
+USER node
+VOLUME ["/var/cache/tagpilot"]
+ENTRYPOINT ["node", "/app/bin/tagpilot.js"]
+CMD ["run", "--config", "/etc/tagpilot/config.yaml"]

@@ -1,0 +1,81 @@
+import { after, before, describe, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRegistry, type TestRegistry } from '../harness/registry.ts';
+import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { seedTags, versionTags } from '../harness/images.ts';
+import { createBareRepo, git } from '../harness/git-repos.ts';
+import { writeConfig } from '../harness/fleet.ts';
+import { closedPort } from '../harness/ports.ts';
+import { runCli } from '../harness/cli.ts';
+
+const deployment = (name: string, image: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: ${name}
+  annotations:
+    tagpilot.io/automated: "true"
+    tagpilot.io/tag.${name}: semver:^1
+spec:
+  template:
+    spec:
+      containers:
+        - name: ${name}
+          image: ${image}
+`;
+
+describe('failures are reported and contained', () => {
+  let registry: TestRegistry;
+  let server: GitServer;
+  let work: string;
+  let deadRegistry: string;
+
+  before(async () => {
+    [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
+    await seedTags(registry.url, 'team/up', versionTags(['1.0.0', '1.1.0']));
+    deadRegistry = `127.0.0.1:${await closedPort()}`;
+    work = mkdtempSync(join(tmpdir(), 'tagpilot-fail-'));
+  });
+
+  after(async () => {
+    await Promise.all([registry.stop(), server.stop()]);
+    rmSync(work, { recursive: true, force: true });
+  });
+
+  const configFor = (url: string) =>
+    writeConfig(work, `git:\n  url: ${url}\nregistries:\n  - { host: "${registry.host}", insecure: true }\n  - { host: "${deadRegistry}", insecure: true }\ncacheDir: cache-${Math.random()}\n`);
+
+  test('an unreachable registry is reported by image and does not block the others', async () => {
+    const bare = createBareRepo(server.root, 'mixed', {
+      'up.yaml': deployment('up', `${registry.host}/team/up:1.0.0`),
+      'down.yaml': deployment('down', `${deadRegistry}/team/down:1.0.0`),
+    });
+    const result = await runCli(['run', '--once', '--config', configFor(server.repoUrl('mixed'))]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, new RegExp(`down\\.yaml:\\d+ default:deployment/down.*${deadRegistry}/team/down: cannot reach registry at ${deadRegistry}: ECONNREFUSED`));
+    assert.match(git(bare, 'show', 'main:up.yaml'), /team\/up:1\.1\.0/);
+    assert.match(git(bare, 'show', 'main:down.yaml'), /team\/down:1\.0\.0/);
+  });
+
+  test('an invalid config exits 2 with the file and field named', async () => {
+    const path = writeConfig(work, 'git:\n  url: not-a-url\n');
+    const result = await runCli(['run', '--once', '--config', path]);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /tagpilot\.yaml: invalid config:\n {2}git\.url: must be an http\(s\):\/\/ URL/);
+  });
+
+  test('an unreachable git server fails the cycle with the URL in the error', async () => {
+    const url = `http://127.0.0.1:${await closedPort()}/fleet.git`;
+    const result = await runCli(['run', '--once', '--config', configFor(url)]);
+    assert.equal(result.code, 1);
+    assert.match(result.err, new RegExp(`git fetch ${url.replace(/\./g, '\\.')} \\(main\\)`));
+  });
+
+  test('a config file that does not exist exits 2 and names it', async () => {
+    const result = await runCli(['plan', '--config', join(work, 'missing.yaml')]);
+    assert.equal(result.code, 2);
+    assert.match(result.err, /missing\.yaml: cannot read config: ENOENT/);
+  });
+});
