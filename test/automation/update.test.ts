@@ -1,0 +1,53 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { decideSlot, isProblem } from '../../src/automation/update.ts';
+import type { ImageSlot } from '../../src/manifests/types.ts';
+import { parsePolicy, UNLOCKED } from '../../src/policy/index.ts';
+
+const slot = (image: string, overrides: Partial<ImageSlot> = {}): ImageSlot => ({
+  file: 'apps/web.yaml',
+  line: 12,
+  kind: 'container',
+  workload: 'shop:deployment/web',
+  container: 'web',
+  image,
+  policy: parsePolicy('semver:^1'),
+  lock: UNLOCKED,
+  fields: [{ part: 'ref', start: 0, end: image.length, value: image }],
+  ...overrides,
+});
+const tags = (...names: string[]) => () => names.map((tag) => ({ tag }));
+
+test('a newer allowed tag becomes an edit and a change naming slot, image, tags and policy', () => {
+  const decided = decideSlot(slot('reg:5000/shop/web:1.0.0'), tags('1.0.0', '1.4.0', '2.0.0'));
+  assert.ok(decided !== undefined && !isProblem(decided));
+  assert.equal(decided.edit.image, 'reg:5000/shop/web:1.4.0');
+  assert.deepEqual(decided.change, {
+    file: 'apps/web.yaml', line: 12, kind: 'container', workload: 'shop:deployment/web', container: 'web',
+    repository: 'reg:5000/shop/web', from: '1.0.0', to: '1.4.0', policy: 'semver:^1',
+  });
+});
+
+test('nothing newer means no update', () => {
+  assert.equal(decideSlot(slot('reg:5000/shop/web:1.4.0'), tags('1.0.0', '1.4.0')), undefined);
+});
+
+test('a locked slot is never updated', () => {
+  const locked = slot('reg:5000/shop/web:1.0.0', { lock: { locked: true, by: 'ana', reason: 'incident' } });
+  assert.equal(decideSlot(locked, tags('1.9.0')), undefined);
+});
+
+test('a slot without a policy is never updated', () => {
+  assert.equal(decideSlot(slot('reg:5000/shop/web:1.0.0', { policy: undefined }), tags('1.9.0')), undefined);
+});
+
+test('a registry error becomes a problem naming the file, line and workload', () => {
+  const decided = decideSlot(slot('reg:5000/shop/web:1.0.0'), () => new Error('reg:5000/shop/web: registry answered 500'));
+  assert.deepEqual(decided, { subject: 'apps/web.yaml:12 shop:deployment/web', message: 'reg:5000/shop/web: registry answered 500' });
+});
+
+test('an unparseable image reference becomes a problem, not an exception', () => {
+  const decided = decideSlot(slot('Not A Ref'), tags('1.0.0'));
+  assert.ok(isProblem(decided));
+  assert.match(decided.message, /invalid image reference "Not A Ref"/);
+});
