@@ -34,7 +34,7 @@ export function applyEdits(path: string, text: string, edits: readonly Edit[]): 
     out = out.slice(0, splice.start) + requote(path, node, splice.value) + out.slice(splice.end);
   }
   verifyScalars(path, before, out, splices);
-  verifySlots(path, out, edits);
+  verifySlots(path, text, out, edits);
   return out;
 }
 
@@ -183,16 +183,25 @@ function sameShape(a: Shape, b: Shape, splices: ReadonlyMap<number, Splice>): bo
   return a.node.value === b.node.value || (Number.isNaN(a.node.value) && Number.isNaN(b.node.value));
 }
 
-/** Finds the slots again: each edited slot must now denote exactly the new image. */
-function verifySlots(path: string, text: string, edits: readonly Edit[]): void {
-  const { slots } = findSlots([{ path, text }]);
-  for (const { slot, image } of edits) {
-    // Several slots can share a line (flow style); one of them must be this one, now right.
-    const same = slots.filter((s) => s.kind === slot.kind && s.line === slot.line && s.workload === slot.workload && s.container === slot.container);
-    // Marker slots may need a named policy's image to be complete; their scalars were checked above.
-    if (same.length === 0 && slot.kind === 'marker') continue;
-    if (!same.some((s) => s.image === image)) {
-      throw new EditError(`${path}:${slot.line}: the edit would make the slot "${same[0]?.image ?? 'unreadable'}", not "${image}"`);
+/**
+ * Finds the slots again: each edited slot must now denote exactly its new image, and every
+ * other slot its old one (an anchor shared with an unedited slot would change that one too).
+ */
+function verifySlots(path: string, before: string, after: string, edits: readonly Edit[]): void {
+  const was = findSlots([{ path, text: before }]).slots;
+  const now = findSlots([{ path, text: after }]).slots;
+  if (was.length !== now.length) throw new EditError(`${path}: the edit would change which image slots the file has`);
+  for (let i = 0; i < was.length; i++) {
+    const old = was[i]!;
+    const edit = edits.find((e) => sameSlot(e.slot, old));
+    const expected = edit?.image ?? old.image;
+    if (now[i]!.image !== expected) {
+      const who = [old.workload, old.container].filter(Boolean).join(' ') || old.kind;
+      throw new EditError(`${path}:${old.line}: the edit would make ${who} "${now[i]!.image}", not "${expected}"${edit ? '' : ' (does it share an anchor with an edited field?)'}`);
     }
   }
+}
+
+function sameSlot(a: ImageSlot, b: ImageSlot): boolean {
+  return a.kind === b.kind && a.line === b.line && a.workload === b.workload && a.container === b.container && a.fields[0]?.start === b.fields[0]?.start;
 }
