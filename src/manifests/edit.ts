@@ -202,6 +202,10 @@ function verifySlots(path: string, before: string, after: string, edits: readonl
   }
 }
 
+/**
+ * The same slot of one file. Not by workload: re-reading one file alone cannot see the
+ * kustomization that gave the workload its namespace.
+ */
 function sameSlot(a: ImageSlot, b: ImageSlot): boolean {
-  return a.kind === b.kind && a.line === b.line && a.workload === b.workload && a.container === b.container && a.fields[0]?.start === b.fields[0]?.start;
+  return a.kind === b.kind && a.line === b.line && a.container === b.container && a.fields[0]?.start === b.fields[0]?.start;
 }

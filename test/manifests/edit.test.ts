@@ -145,3 +145,9 @@ test('findSlots on the edited text finds the new image', () => {
   const out = setImage(annotated, 'reg.local:5000/web:1.5.0');
   assert.equal(findSlots([{ path: 'app.yaml', text: out }]).slots[0]!.image, 'reg.local:5000/web:1.5.0');
 });
+
+test('a workload namespaced by its kustomization is edited (verification re-reads the file alone)', () => {
+  const files = [{ path: 'apps/kustomization.yaml', text: 'namespace: shop\n' }, { path: 'apps/web.yaml', text: deployment('web:1') }];
+  const slot = findSlots(files).slots.find((s) => s.workload === 'shop:deployment/web')!;
+  assert.equal(applyEdits('apps/web.yaml', files[1]!.text, [{ slot, image: 'web:2' }]), deployment('web:2'));
+});
