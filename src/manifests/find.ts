@@ -26,16 +26,27 @@ interface Parsed extends ParsedFile {
   file: SourceFile;
 }
 
-/** Finds every image slot in the files. Never throws on content: bad input becomes a problem. */
+/**
+ * Finds every image slot in the files. Never throws on content: bad input becomes a problem.
+ * Files are parsed one at a time and dropped, except the few that others depend on
+ * (kustomizations, Flux image objects), so memory stays flat as repositories grow.
+ */
 export function findSlots(files: readonly SourceFile[], options: FindOptions = {}): FindResult {
   const result: FindResult = { slots: [], problems: [] };
-  const parsed = parseAll(files, result.problems);
   const namespaces = new Map<string, string>();
   const flux: FluxObjects = { policies: new Map(), repositories: new Map() };
-  for (const p of parsed) readRepoSettings(p, namespaces, flux, result.problems);
+  const early = new Map<SourceFile, Parsed>();
+  for (const file of files) {
+    if (!isRepoSetting(file) || tooBig(file, undefined)) continue;
+    const p = parse(file);
+    early.set(file, p);
+    readRepoSettings(p, namespaces, flux, result.problems);
+  }
   const named = namedPolicies(options.namedPolicies, flux);
-  for (const p of parsed) {
-    const markers = mayHoldMarkers(p.file.text);
+  for (const file of files) {
+    if (tooBig(file, result.problems)) continue;
+    const p = early.get(file) ?? parse(file);
+    const markers = mayHoldMarkers(file.text);
     forEachObject(p, namespaces, result.problems, (ctx, object) => {
       findInObject(ctx, object, markers ? named : undefined, result.slots);
     });
@@ -43,24 +54,24 @@ export function findSlots(files: readonly SourceFile[], options: FindOptions = {
   return result;
 }
 
-function parseAll(files: readonly SourceFile[], problems: Problem[]): Parsed[] {
-  const parsed: Parsed[] = [];
-  for (const file of files) {
-    if (file.text.length > MAX_FILE_BYTES) {
-      problems.push({ file: file.path, message: `skipped: larger than ${MAX_FILE_BYTES} bytes` });
-      continue;
-    }
-    const { docs, lines } = parseFile(file.text);
-    parsed.push({ file, docs, lines });
-  }
-  return parsed;
+function parse(file: SourceFile): Parsed {
+  return { file, ...parseFile(file.text) };
+}
+
+function tooBig(file: SourceFile, problems: Problem[] | undefined): boolean {
+  if (file.text.length <= MAX_FILE_BYTES) return false;
+  problems?.push({ file: file.path, message: `skipped: larger than ${MAX_FILE_BYTES} bytes` });
+  return true;
+}
+
+function isRepoSetting(file: SourceFile): boolean {
+  return isKustomizationFile(file.path) || file.text.includes('image.toolkit.fluxcd.io/');
 }
 
 /** First pass: what other files depend on (kustomization namespaces, Flux ImagePolicy objects). */
 function readRepoSettings(p: Parsed, namespaces: Map<string, string>, flux: FluxObjects, problems: Problem[]): void {
   const kustomization = isKustomizationFile(p.file.path);
-  if (!kustomization && !p.file.text.includes('image.toolkit.fluxcd.io/')) return;
-  // Problems are reported once, by the second pass.
+  // Parse errors are reported by the second pass, which reads these files again from the same parse.
   forEachObject(p, new Map(), [], (ctx, object) => {
     const kind = getString(ctx.doc, object, 'kind');
     const apiVersion = getString(ctx.doc, object, 'apiVersion') ?? '';
