@@ -11,8 +11,10 @@ export interface ParsedFile {
   lines: LineCounter;
 }
 
-/** Merge keys (`<<: *base`) and alias chains are followed this deep at most. */
+/** Alias chains are followed this deep at most. */
 const MAX_HOPS = 8;
+/** One lookup reads at most this many maps through merge keys. */
+const MAX_MERGED_MAPS = 64;
 
 export function parseFile(text: string): ParsedFile {
   const lines = new LineCounter();
@@ -32,10 +34,14 @@ export function deref(doc: Document, node: unknown): unknown {
   return isAlias(current) ? undefined : current;
 }
 
-/** `map[key]`, also through merge keys (`<<: *base`); the value node, aliases resolved. */
-export function get(doc: Document, map: unknown, key: string, depth = 0): unknown {
+/**
+ * `map[key]`, also through merge keys (`<<: *base`); the value node, aliases resolved. Each map
+ * is looked at once per lookup, so merge chains built to multiply (a merge bomb) stay linear.
+ */
+export function get(doc: Document, map: unknown, key: string, seen = new Set<unknown>()): unknown {
   const target = deref(doc, map);
-  if (!isMap(target) || depth > MAX_HOPS) return undefined;
+  if (!isMap(target) || seen.has(target) || seen.size > MAX_MERGED_MAPS) return undefined;
+  seen.add(target);
   let merged: unknown;
   for (const pair of target.items) {
     const name = keyName(pair.key);
@@ -45,7 +51,7 @@ export function get(doc: Document, map: unknown, key: string, depth = 0): unknow
   if (merged === undefined) return undefined;
   const sources = deref(doc, merged);
   for (const source of isSeq(sources) ? sources.items : [sources]) {
-    const found = get(doc, source, key, depth + 1);
+    const found = get(doc, source, key, seen);
     if (found !== undefined) return found;
   }
   return undefined;

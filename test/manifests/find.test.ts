@@ -167,3 +167,12 @@ test('the namespace comes from metadata, else the nearest kustomization that set
   const { slots } = findSlots([inside, explicit, outside, kustomization]);
   assert.deepEqual(slots.map((s) => s.workload), ['shop:deployment/web', 'api-ns:deployment/api', 'default:deployment/x']);
 });
+
+test('a merge-key bomb is read in linear time', () => {
+  const levels = ['a0: &a0 {x: 1}'];
+  for (let i = 1; i < 20; i++) levels.push(`a${i}: &a${i} {<<: [${Array(10).fill(`*a${i - 1}`).join(', ')}]}`);
+  const text = `${levels.join('\n')}\nkind: Pod\nmetadata: {name: p}\nspec:\n  <<: *a19\n  containers: [{name: c, image: "c:1"}]\n`;
+  const started = performance.now();
+  assert.equal(slotsOf(text).slots.length, 1);
+  assert.ok(performance.now() - started < 1000);
+});
