@@ -28,6 +28,12 @@ export function helmSlots(ctx: ObjectContext, object: unknown): ImageSlot[] {
     const draft = interpret(ctx, sub, key);
     if (draft !== undefined) drafts.push(draft);
   }
+  // Paths named in Flux v1 annotations win over what was found by shape for the same container.
+  for (const mapped of mappedDrafts(ctx, values)) {
+    const at = drafts.findIndex((d) => d.container === mapped.container);
+    if (at >= 0) drafts.splice(at, 1);
+    drafts.push(mapped);
+  }
   const read = readAnnotations(ctx.annotations, drafts.map((d) => d.container ?? CHART_IMAGE));
   for (const problem of read.problems) ctx.problems.push({ file: ctx.path, message: `${ctx.workload}: ${problem}` });
   return drafts
@@ -56,4 +62,30 @@ function one(container: string, parts: readonly (SlotField | undefined)[]): Slot
 function scalarAt(ctx: ObjectContext, map: unknown, key: string): Scalar | undefined {
   const node = get(ctx.doc, map, key);
   return isScalar(node) ? node : undefined;
+}
+
+/** Flux v1 annotations naming where a container's image lives in the values: `<part>.fluxcd.io/<container>: dotted.path`. */
+const MAPPED_PARTS = [
+  ['image', 'ref'],
+  ['registry', 'registry'],
+  ['repository', 'name'],
+  ['tag', 'tag'],
+] as const;
+
+function mappedDrafts(ctx: ObjectContext, values: unknown): SlotDraft[] {
+  const byContainer = new Map<string, SlotField[]>();
+  for (const [annotation, path] of Object.entries(ctx.annotations)) {
+    const slash = annotation.indexOf('/');
+    const mapped = MAPPED_PARTS.find(([prefix]) => annotation.slice(0, slash) === `${prefix}.fluxcd.io`);
+    if (slash < 0 || mapped === undefined) continue;
+    const container = annotation.slice(slash + 1);
+    const node = path.split('.').reduce<unknown>((at, key) => get(ctx.doc, at, key), values);
+    const found = isScalar(node) ? field(mapped[1], node) : undefined;
+    if (found === undefined) {
+      ctx.problems.push({ file: ctx.path, message: `${ctx.workload}: ${annotation}: no value at "${path}" under spec.values` });
+      continue;
+    }
+    byContainer.set(container, [...(byContainer.get(container) ?? []), found]);
+  }
+  return [...byContainer].map(([container, fields]) => ({ kind: 'helm', container, fields }));
 }

@@ -150,3 +150,15 @@ import { findSlots } from '../../src/manifests/index.ts';
 function slotsOfMany(files: [string, string][]) {
   return findSlots(files.map(([path, text]) => ({ path, text })));
 }
+
+test('Helm values: Flux v1 annotations name where a container\'s repository and tag live', () => {
+  const annotations = '  annotations:\n    repository.fluxcd.io/app: radarr.image.repo\n    tag.fluxcd.io/app: radarr.image.tag\n';
+  const values = 'radarr:\n  image:\n    organization: linuxserver\n    repo: linuxserver/radarr\n    tag: 3.0.0-ls21\n';
+  const slot = onlySlot(helmRelease(values, annotations));
+  assert.deepEqual([slot.container, slot.image, slot.fields.map((f) => f.part)], ['app', 'linuxserver/radarr:3.0.0-ls21', ['name', 'tag']]);
+});
+
+test('Helm values: a Flux v1 path annotation pointing nowhere is a problem', () => {
+  const { problems } = slotsOf(helmRelease('image: shop:1\n', '  annotations:\n    image.fluxcd.io/app: nope.image\n'));
+  assert.match(problems[0]!.message, /image.fluxcd.io\/app: no value at "nope.image"/);
+});
