@@ -1,39 +1,211 @@
+import { isAlias, isCollection, isScalar, parse, visit, type Scalar } from 'yaml';
+import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
 import { findSlots } from './find.ts';
-import type { Edit } from './types.ts';
+import type { Edit, FieldPart, ImageSlot, SlotField } from './types.ts';
+import { parseFile, scalarText, type ParsedFile } from './yaml.ts';
 
 export class EditError extends Error {
   override name = 'EditError';
 }
 
+/** One scalar to rewrite: its span in the original text and the value it must hold after. */
+interface Splice {
+  start: number;
+  end: number;
+  value: string;
+}
+
 /**
- * Applies edits to one file's text by splicing each scalar's own source span, keeping its
- * quoting style; every other byte stays. The result is re-parsed and checked.
+ * Applies edits to one file's text by splicing each changed scalar's own source span, keeping
+ * its quoting style; every other byte stays. The result is re-parsed and checked that exactly
+ * the intended values changed, else nothing is returned and the reason is thrown.
  */
 export function applyEdits(path: string, text: string, edits: readonly Edit[]): string {
-  const ordered = [...edits].sort((a, b) => b.slot.fields[0]!.start - a.slot.fields[0]!.start);
+  if (edits.length === 0) return text;
+  const before = parseFile(text);
+  if (before.docs.some((d) => d.errors.length > 0)) throw new EditError(`${path}: not valid YAML; fix it by hand first`);
+  const scalars = scalarsByStart(before);
+  const splices = collectSplices(path, edits, scalars);
+  // Already as asked: applying the same change twice changes nothing.
+  if (splices.size === 0) return text;
   let out = text;
-  for (const edit of ordered) {
-    const field = edit.slot.fields[0]!;
-    const source = text.slice(field.start, field.end);
-    out = out.slice(0, field.start) + requote(source, edit.image) + out.slice(field.end);
+  for (const splice of [...splices.values()].sort((a, b) => b.start - a.start)) {
+    const node = scalars.get(splice.start)!;
+    out = out.slice(0, splice.start) + requote(path, node, splice.value) + out.slice(splice.end);
   }
-  verify(path, out, edits);
+  verifyScalars(path, before, out, splices);
+  verifySlots(path, text, out, edits);
   return out;
 }
 
-function requote(source: string, value: string): string {
-  const quote = source[0];
-  if (quote === '"' || quote === "'") return `${quote}${value}${quote}`;
-  return value;
-}
-
-function verify(path: string, text: string, edits: readonly Edit[]): void {
-  const { slots, problems } = findSlots([{ path, text }]);
-  if (problems.length > 0) throw new EditError(`${path}: edit would not parse: ${problems[0]!.message}`);
+function collectSplices(path: string, edits: readonly Edit[], scalars: ReadonlyMap<number, Scalar>): Map<number, Splice> {
+  const splices = new Map<number, Splice>();
   for (const edit of edits) {
-    const after = slots.find((s) => s.workload === edit.slot.workload && s.container === edit.slot.container);
-    if (after?.image !== edit.image) {
-      throw new EditError(`${path}: ${edit.slot.workload} ${edit.slot.container}: edit did not produce ${edit.image}`);
+    if (edit.slot.file !== path) throw new EditError(`${path}: edit for a slot in ${edit.slot.file}`);
+    for (const splice of planEdit(edit)) {
+      checkCurrent(path, edit.slot, splice, scalars);
+      const other = splices.get(splice.start);
+      if (other !== undefined && other.value !== splice.value) {
+        throw new EditError(`${path}:${edit.slot.line}: two edits want "${other.value}" and "${splice.value}" in the same field (an anchor shared by both?)`);
+      }
+      splices.set(splice.start, splice);
     }
   }
+  return splices;
+}
+
+/** The fields of a slot whose value must change for it to denote `edit.image`. */
+export function planEdit(edit: Edit): Splice[] {
+  const { slot } = edit;
+  const where = `${slot.file}:${slot.line}`;
+  const next = parseRef(where, edit.image);
+  const fields = new Map<FieldPart, SlotField>(slot.fields.map((f) => [f.part, f]));
+  const wanted = new Map<FieldPart, string | undefined>();
+  if (fields.has('ref')) wanted.set('ref', edit.image);
+  else planParts(where, slot, next, fields, wanted);
+  const out: Splice[] = [];
+  for (const [part, value] of wanted) {
+    const f = fields.get(part);
+    if (f === undefined || value === undefined || value === f.value) continue;
+    out.push({ start: f.start, end: f.end, value });
+  }
+  return out;
+}
+
+function planParts(where: string, slot: ImageSlot, next: ImageRef, fields: ReadonlyMap<FieldPart, SlotField>, wanted: Map<FieldPart, string | undefined>): void {
+  const current = parseRef(where, slot.image);
+  if (fields.has('registry')) {
+    if (next.host === undefined) throw new EditError(`${where}: the slot keeps the registry in its own field; give the new image with its registry host`);
+    wanted.set('registry', next.host);
+    wanted.set('name', next.path);
+  } else {
+    wanted.set('name', repositoryName(next));
+  }
+  wanted.set('tag', next.tag);
+  wanted.set('digest', next.digest);
+  const missing = (part: FieldPart, now: string | undefined, then: string | undefined) => {
+    if (!fields.has(part) && now !== then) throw new EditError(`${where}: no field holds the ${part} (${now ?? 'none'} → ${then ?? 'none'}); only existing scalars are edited`);
+  };
+  missing('name', repositoryName(current), repositoryName(next));
+  missing('tag', current.tag, next.tag);
+  missing('digest', current.digest, next.digest);
+  for (const part of ['tag', 'digest'] as const) {
+    if (fields.has(part) && next[part] === undefined) throw new EditError(`${where}: the new image has no ${part}, but the slot's ${part} field cannot be removed`);
+  }
+}
+
+function parseRef(where: string, text: string): ImageRef {
+  try {
+    return parseImageRef(text);
+  } catch (error) {
+    throw new EditError(`${where}: ${(error as Error).message}`);
+  }
+}
+
+/** The slot must still describe this text: a stale slot would splice the wrong bytes. */
+function checkCurrent(path: string, slot: ImageSlot, splice: Splice, scalars: ReadonlyMap<number, Scalar>): void {
+  const node = scalars.get(splice.start);
+  const field = slot.fields.find((f) => f.start === splice.start);
+  if (node === undefined || node.range?.[1] !== splice.end || field === undefined || scalarText(node) !== field.value) {
+    throw new EditError(`${path}:${slot.line}: the file changed since its slots were found; find them again`);
+  }
+}
+
+/** The new value in the scalar's own style. Plain stays plain unless that would read as a number, boolean or null. */
+function requote(path: string, node: Scalar, value: string): string {
+  switch (node.type) {
+    case 'QUOTE_DOUBLE':
+      return `"${value.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
+    case 'QUOTE_SINGLE':
+      return `'${value.replaceAll("'", "''")}'`;
+    case 'PLAIN':
+      return plainSafe(value) ? value : `"${value}"`;
+    default:
+      throw new EditError(`${path}: "${scalarText(node)}" is a block scalar; edit it by hand`);
+  }
+}
+
+const PLAIN_CHARS = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+=-]*$/;
+
+/** True when `value` written plain reads back as the same string, in YAML 1.2 and in 1.1 (Go tooling). */
+export function plainSafe(value: string): boolean {
+  if (!PLAIN_CHARS.test(value) || value.endsWith(':')) return false;
+  return parse(value) === value && parse(value, { version: '1.1' }) === value;
+}
+
+function scalarsByStart(file: ParsedFile): Map<number, Scalar> {
+  const out = new Map<number, Scalar>();
+  for (const doc of file.docs) {
+    visit(doc, {
+      Scalar(_key, node) {
+        if (node.range) out.set(node.range[0], node);
+      },
+    });
+  }
+  return out;
+}
+
+type Shape = { kind: 'scalar'; node: Scalar } | { kind: 'alias'; source: string } | { kind: 'collection'; size: number };
+
+function shapes(file: ParsedFile): Shape[] {
+  const out: Shape[] = [];
+  for (const doc of file.docs) {
+    visit(doc, (_key, node) => {
+      if (isScalar(node)) out.push({ kind: 'scalar', node });
+      else if (isAlias(node)) out.push({ kind: 'alias', source: node.source });
+      else if (isCollection(node)) out.push({ kind: 'collection', size: node.items.length });
+    });
+  }
+  return out;
+}
+
+/** Re-parses the result: same structure, every scalar the same except the spliced ones, which hold their new value. */
+function verifyScalars(path: string, before: ParsedFile, text: string, splices: ReadonlyMap<number, Splice>): void {
+  const after = parseFile(text);
+  const error = after.docs.flatMap((d) => d.errors)[0];
+  if (error !== undefined) throw new EditError(`${path}: the edit would not parse: ${error.message}`);
+  const was = shapes(before);
+  const now = shapes(after);
+  if (was.length !== now.length || before.docs.length !== after.docs.length) throw new EditError(`${path}: the edit would change the file's structure`);
+  for (let i = 0; i < was.length; i++) {
+    const a = was[i]!;
+    const b = now[i]!;
+    if (!sameShape(a, b, splices)) throw new EditError(`${path}: the edit would change more than the image fields`);
+  }
+}
+
+function sameShape(a: Shape, b: Shape, splices: ReadonlyMap<number, Splice>): boolean {
+  if (a.kind === 'alias') return b.kind === 'alias' && a.source === b.source;
+  if (a.kind === 'collection') return b.kind === 'collection' && a.size === b.size;
+  if (b.kind !== 'scalar') return false;
+  const splice = a.node.range ? splices.get(a.node.range[0]) : undefined;
+  if (splice !== undefined) return scalarText(b.node) === splice.value && typeof b.node.value === 'string';
+  return a.node.value === b.node.value || (Number.isNaN(a.node.value) && Number.isNaN(b.node.value));
+}
+
+/**
+ * Finds the slots again: each edited slot must now denote exactly its new image, and every
+ * other slot its old one (an anchor shared with an unedited slot would change that one too).
+ */
+function verifySlots(path: string, before: string, after: string, edits: readonly Edit[]): void {
+  const was = findSlots([{ path, text: before }]).slots;
+  const now = findSlots([{ path, text: after }]).slots;
+  if (was.length !== now.length) throw new EditError(`${path}: the edit would change which image slots the file has`);
+  for (let i = 0; i < was.length; i++) {
+    const old = was[i]!;
+    const edit = edits.find((e) => sameSlot(e.slot, old));
+    const expected = edit?.image ?? old.image;
+    if (now[i]!.image !== expected) {
+      const who = [old.workload, old.container].filter(Boolean).join(' ') || old.kind;
+      throw new EditError(`${path}:${old.line}: the edit would make ${who} "${now[i]!.image}", not "${expected}"${edit ? '' : ' (does it share an anchor with an edited field?)'}`);
+    }
+  }
+}
+
+/**
+ * The same slot of one file. Not by workload: re-reading one file alone cannot see the
+ * kustomization that gave the workload its namespace.
+ */
+function sameSlot(a: ImageSlot, b: ImageSlot): boolean {
+  return a.kind === b.kind && a.line === b.line && a.container === b.container && a.fields[0]?.start === b.fields[0]?.start;
 }

@@ -1,99 +1,152 @@
-import { isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap } from 'yaml';
+import { posix } from 'node:path';
+import { isMap, isSeq, type Document } from 'yaml';
 import { readAnnotations } from '../policy/annotations.ts';
-import type { ImageSlot, Problem, SourceFile } from './types.ts';
-
-const WORKLOAD_KINDS = new Set(['Deployment', 'StatefulSet', 'DaemonSet', 'ReplicaSet', 'Job', 'Pod']);
+import { UNLOCKED } from '../policy/lock.ts';
+import type { ObjectContext } from './context.ts';
+import { helmSlots, isHelmRelease } from './helm.ts';
+import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomizeSlots } from './kustomize.ts';
+import { markerSlots } from './marked.ts';
+import { mayHoldMarkers } from './markers.ts';
+import { isFluxImageObject, namedPolicies, readFluxObject, type FluxObjects } from './named.ts';
+import type { FindOptions, ImageSlot, NamedPolicy, Problem, SourceFile } from './types.ts';
+import { containerSlots, isWorkloadKind } from './workloads.ts';
+import { deref, get, getString, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
 
 export interface FindResult {
   slots: ImageSlot[];
   problems: Problem[];
 }
 
-export function findSlots(files: readonly SourceFile[]): FindResult {
+/** Bigger files are skipped with a problem: manifests are small, and parsing costs memory. */
+export const MAX_FILE_BYTES = 1024 * 1024;
+/** `kind: List` inside `kind: List` is followed this deep. */
+const MAX_LIST_DEPTH = 4;
+
+interface Parsed extends ParsedFile {
+  file: SourceFile;
+}
+
+/**
+ * Finds every image slot in the files. Never throws on content: bad input becomes a problem.
+ * Files are parsed one at a time and dropped, except the few that others depend on
+ * (kustomizations, Flux image objects), so memory stays flat as repositories grow.
+ */
+export function findSlots(files: readonly SourceFile[], options: FindOptions = {}): FindResult {
   const result: FindResult = { slots: [], problems: [] };
-  for (const file of files) findInFile(file, result);
+  const namespaces = new Map<string, string>();
+  const flux: FluxObjects = { policies: new Map(), repositories: new Map() };
+  const early = new Map<SourceFile, Parsed>();
+  for (const file of files) {
+    if (!isRepoSetting(file) || tooBig(file, undefined)) continue;
+    const p = parse(file);
+    early.set(file, p);
+    readRepoSettings(p, namespaces, flux, result.problems);
+  }
+  const named = namedPolicies(options.namedPolicies, flux);
+  for (const file of files) {
+    if (tooBig(file, result.problems)) continue;
+    const p = early.get(file) ?? parse(file);
+    const markers = mayHoldMarkers(file.text);
+    forEachObject(p, namespaces, result.problems, (ctx, object) => {
+      findInObject(ctx, object, markers ? named : undefined, result.slots);
+    });
+  }
   return result;
 }
 
-function findInFile(file: SourceFile, out: FindResult): void {
-  const lines = new LineCounter();
-  const docs = parseAllDocuments(file.text, { lineCounter: lines });
-  if (!Array.isArray(docs)) return;
-  for (const doc of docs) {
+function parse(file: SourceFile): Parsed {
+  return { file, ...parseFile(file.text) };
+}
+
+function tooBig(file: SourceFile, problems: Problem[] | undefined): boolean {
+  if (file.text.length <= MAX_FILE_BYTES) return false;
+  problems?.push({ file: file.path, message: `skipped: larger than ${MAX_FILE_BYTES} bytes` });
+  return true;
+}
+
+function isRepoSetting(file: SourceFile): boolean {
+  return isKustomizationFile(file.path) || file.text.includes('image.toolkit.fluxcd.io/');
+}
+
+/** First pass: what other files depend on (kustomization namespaces, Flux ImagePolicy objects). */
+function readRepoSettings(p: Parsed, namespaces: Map<string, string>, flux: FluxObjects, problems: Problem[]): void {
+  const kustomization = isKustomizationFile(p.file.path);
+  // Parse errors are reported by the second pass, which reads these files again from the same parse.
+  forEachObject(p, new Map(), [], (ctx, object) => {
+    const kind = getString(ctx.doc, object, 'kind');
+    const apiVersion = getString(ctx.doc, object, 'apiVersion') ?? '';
+    if (kustomization && isKustomization(p.file.path, kind, apiVersion)) {
+      const namespace = kustomizationNamespace(ctx, object);
+      if (namespace !== undefined) namespaces.set(posix.dirname(p.file.path), namespace);
+    }
+    const meta = get(ctx.doc, object, 'metadata');
+    const name = getString(ctx.doc, meta, 'name');
+    if (kind !== undefined && name !== undefined && isFluxImageObject(kind, apiVersion)) {
+      const namespace = getString(ctx.doc, meta, 'namespace') ?? 'default';
+      readFluxObject({ ...ctx, problems }, object, kind, namespace, name, flux);
+    }
+  });
+}
+
+type ObjectVisitor = (ctx: ObjectContext, object: unknown) => void;
+
+/** Calls `visit` for each object in each error-free document: plain, in a top-level array, or in `kind: List`. */
+function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, problems: Problem[], visitObject: ObjectVisitor): void {
+  for (const doc of p.docs) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      out.problems.push({ file: file.path, line: error.linePos?.[0].line, message: error.message });
+      problems.push({ file: p.file.path, line: lineOf(p.lines, error.pos[0]), message: `not valid YAML: ${error.message}` });
       continue;
     }
-    findInDocument(file, doc, lines, out);
+    const each = (node: unknown, depth: number): void => {
+      const value = deref(doc, node);
+      if (isSeq(value) && depth <= MAX_LIST_DEPTH) {
+        for (const item of value.items) each(item, depth + 1);
+        return;
+      }
+      if (!isMap(value)) return;
+      const items = getString(doc, value, 'kind') === 'List' ? get(doc, value, 'items') : undefined;
+      if (isSeq(items) && depth <= MAX_LIST_DEPTH) return each(items, depth + 1);
+      visitObject(objectContext(p, doc, value, namespaces, problems), value);
+    };
+    each(doc.contents, 0);
   }
 }
 
-function findInDocument(file: SourceFile, doc: Document, lines: LineCounter, out: FindResult): void {
-  const root = doc.contents;
-  if (!isMap(root)) return;
-  const kind = str(root.get('kind'));
-  if (kind === undefined || !WORKLOAD_KINDS.has(kind)) return;
-  const meta = root.get('metadata');
-  const name = isMap(meta) ? str(meta.get('name')) : undefined;
-  if (name === undefined) return;
-  const namespace = (isMap(meta) ? str(meta.get('namespace')) : undefined) ?? 'default';
-  const workload = `${namespace}:${kind.toLowerCase()}/${name}`;
-  const podSpec = kind === 'Pod' ? root.get('spec') : root.getIn(['spec', 'template', 'spec']);
-  if (!isMap(podSpec)) return;
+function objectContext(p: Parsed, doc: Document.Parsed, object: unknown, namespaces: ReadonlyMap<string, string>, problems: Problem[]): ObjectContext {
+  const meta = get(doc, object, 'metadata');
+  const kind = getString(doc, object, 'kind');
+  const name = getString(doc, meta, 'name');
+  const annotations = stringMap(doc, get(doc, meta, 'annotations'));
+  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, lock: UNLOCKED, problems };
+  if (kind !== undefined && name !== undefined) {
+    const namespace = getString(doc, meta, 'namespace') ?? enclosingNamespace(namespaces, p.file.path) ?? 'default';
+    ctx.workload = `${namespace}:${kind.toLowerCase()}/${name}`;
+  }
+  // The lock is read for every object, so a lock on a HelmRelease or a marked ConfigMap holds too.
+  if (Object.keys(annotations).length > 0) ctx.lock = readAnnotations(annotations, []).lock;
+  return ctx;
+}
 
-  const containers = listContainers(podSpec);
-  const annotations = isMap(meta) ? stringMap(meta.get('annotations')) : {};
-  const read = readAnnotations(annotations, containers.map((c) => c.name));
-  for (const problem of read.problems) out.problems.push({ file: file.path, message: `${workload}: ${problem}` });
-
-  for (const container of containers) {
-    const range = container.image.range;
-    if (range === undefined || range === null) continue;
-    out.slots.push({
-      file: file.path,
-      line: lines.linePos(range[0]).line,
-      kind: 'container',
-      workload,
-      container: container.name,
-      image: String(container.image.value),
-      policy: read.automated ? read.policies.get(container.name) : undefined,
-      lock: read.lock,
-      fields: [{ part: 'ref', start: range[0], end: range[1], value: String(container.image.value) }],
-    });
+/** The namespace of the nearest kustomization (same directory, then each parent) that sets one. */
+function enclosingNamespace(namespaces: ReadonlyMap<string, string>, path: string): string | undefined {
+  if (namespaces.size === 0) return undefined;
+  let dir = posix.dirname(path);
+  for (;;) {
+    const found = namespaces.get(dir);
+    if (found !== undefined) return found;
+    if (dir === '.' || dir === '/' || dir === '') return undefined;
+    dir = posix.dirname(dir);
   }
 }
 
-function listContainers(podSpec: YAMLMap): { name: string; image: Scalar }[] {
-  const found: { name: string; image: Scalar }[] = [];
-  for (const key of ['initContainers', 'containers']) {
-    const seq = podSpec.get(key);
-    if (!isSeq(seq)) continue;
-    for (const item of seq.items) {
-      if (!isMap(item)) continue;
-      const name = str(item.get('name'));
-      const image = item.get('image', true);
-      if (name !== undefined && isScalar(image) && typeof image.value === 'string') found.push({ name, image });
-    }
-  }
-  return found;
+function findInObject(ctx: ObjectContext, object: unknown, named: ReadonlyMap<string, NamedPolicy> | undefined, out: ImageSlot[]): void {
+  const kind = getString(ctx.doc, object, 'kind');
+  const apiVersion = getString(ctx.doc, object, 'apiVersion') ?? '';
+  let slots: ImageSlot[] = [];
+  if (kind !== undefined && isWorkloadKind(kind, apiVersion)) slots = containerSlots(ctx, object, kind);
+  else if (isKustomization(ctx.path, kind, apiVersion)) slots = kustomizeSlots(ctx, object);
+  else if (kind !== undefined && isHelmRelease(kind, apiVersion)) slots = helmSlots(ctx, object);
+  if (named !== undefined) slots.push(...markerSlots(ctx, object, named, slots));
+  out.push(...slots);
 }
-
-function str(node: unknown): string | undefined {
-  if (typeof node === 'string') return node;
-  if (isScalar(node) && typeof node.value === 'string') return node.value;
-  return undefined;
-}
-
-function stringMap(node: unknown): Record<string, string> {
-  const out: Record<string, string> = {};
-  if (!isMap(node)) return out;
-  for (const pair of node.items) {
-    const key = str(pair.key);
-    const value = isScalar(pair.value) ? pair.value.value : undefined;
-    if (key !== undefined && value !== undefined && value !== null) out[key] = String(value);
-  }
-  return out;
-}
-
-export type { Node };

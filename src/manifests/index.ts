@@ -1,3 +1,5 @@
 export * from './types.ts';
 export * from './find.ts';
 export * from './edit.ts';
+export * from './files.ts';
+export * from './walk.ts';

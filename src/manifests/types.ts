@@ -9,8 +9,11 @@ export interface SourceFile {
 
 export type SlotKind = 'container' | 'kustomize' | 'helm' | 'marker';
 
-/** Which part of the image reference one scalar holds. */
-export type FieldPart = 'ref' | 'name' | 'tag' | 'digest';
+/**
+ * Which part of the image reference one scalar holds. `name` is the repository (with its host
+ * unless a separate `registry` field holds the host, as some Helm charts do).
+ */
+export type FieldPart = 'ref' | 'registry' | 'name' | 'tag' | 'digest';
 
 /** One YAML scalar that holds (part of) an image reference. */
 export interface SlotField {
@@ -49,4 +52,16 @@ export interface Problem {
 export interface Edit {
   slot: ImageSlot;
   image: string;
+}
+
+/** A policy known by name, as Flux v2 `$imagepolicy` markers refer to them (`namespace:name`). */
+export interface NamedPolicy {
+  policy: Policy;
+  /** The repository the policy follows, when known: needed when a marker holds only a tag. */
+  image?: string;
+}
+
+export interface FindOptions {
+  /** Named policies from the configuration, by `namespace:name`; they win over ImagePolicy objects in the repo. */
+  namedPolicies?: ReadonlyMap<string, NamedPolicy>;
 }

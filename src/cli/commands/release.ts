@@ -1,0 +1,136 @@
+import * as fs from 'node:fs';
+import { writeFile } from 'node:fs/promises';
+import { join, relative, resolve, sep } from 'node:path';
+import { parseArgs } from 'node:util';
+import git from 'isomorphic-git';
+import { parseImageRef, repositoryName, type ImageRef } from '../../image/ref.ts';
+import { applyEdits, EditError, findSlots, readRepoFiles, type Edit, type ImageSlot } from '../../manifests/index.ts';
+import { EXIT, UsageError, type Command, type CliIo } from '../io.ts';
+import { lockText, writeProblems } from './workloads.ts';
+
+export const RELEASE_USAGE = 'usage: tagpilot release --repo DIR --workload ID [--container NAME] --image REF [--no-commit] [--force] [--path P]...';
+
+/**
+ * `tagpilot release`: set a workload's image by hand in a local checkout and commit it there.
+ * Without --container, every container of the workload running the image's repository is set.
+ */
+export const release: Command = async (args, io) => {
+  const options = parse(args);
+  const dir = resolve(io.cwd, options.repo ?? '.');
+  const read = await readRepoFiles(dir, options.path ?? ['.']);
+  const found = findSlots(read.files);
+  const chosen = chooseSlots(io, found.slots, options);
+  if (chosen === undefined) return EXIT.failed;
+  const locked = chosen.find((s) => s.lock.locked);
+  if (locked !== undefined && !options.force) {
+    io.err.write(`${options.workload} is ${lockText(locked.lock)}; not releasing (use --force to override)\n`);
+    return EXIT.failed;
+  }
+  const changed = await editFiles(io, dir, read.files, chosen.map((slot) => ({ slot, image: options.image })));
+  if (changed === undefined) return EXIT.failed;
+  if (changed.length === 0) {
+    io.out.write(`${options.workload} already runs ${options.image}; nothing to do\n`);
+    return EXIT.ok;
+  }
+  for (const slot of chosen) io.out.write(`${slot.file}:${slot.line} ${options.workload} ${slot.container ?? slot.kind}: ${slot.image} -> ${options.image}\n`);
+  if (options['no-commit']) return EXIT.ok;
+  const oid = await commit(dir, changed, releaseMessage(options.workload, options.image, chosen), io.env);
+  io.out.write(`committed ${oid.slice(0, 12)}\n`);
+  return EXIT.ok;
+};
+
+type Options = ReturnType<typeof parse>;
+
+function parse(args: string[]) {
+  let values;
+  try {
+    values = parseArgs({
+      args,
+      options: {
+        repo: { type: 'string' },
+        workload: { type: 'string' },
+        container: { type: 'string' },
+        image: { type: 'string' },
+        'no-commit': { type: 'boolean' },
+        force: { type: 'boolean' },
+        path: { type: 'string', multiple: true },
+      },
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${RELEASE_USAGE}`);
+  }
+  const { workload, image } = values;
+  if (workload === undefined || image === undefined) throw new UsageError(`--workload and --image are required\n${RELEASE_USAGE}`);
+  try {
+    parseImageRef(image);
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  return { ...values, workload, image };
+}
+
+function chooseSlots(io: CliIo, slots: readonly ImageSlot[], options: Options): ImageSlot[] | undefined {
+  const mine = slots.filter((s) => s.workload === options.workload);
+  if (mine.length === 0) {
+    io.err.write(`no workload ${options.workload} found (ids look like default:deployment/web; see tagpilot workloads)\n`);
+    return undefined;
+  }
+  const names = [...new Set(mine.map((s) => s.container ?? s.kind))].join(', ');
+  if (options.container !== undefined) {
+    const named = mine.filter((s) => s.container === options.container);
+    if (named.length === 0) io.err.write(`${options.workload} has no container ${options.container} (it has: ${names})\n`);
+    return named.length === 0 ? undefined : named;
+  }
+  const wanted = repositoryName(parseImageRef(options.image));
+  const same = mine.filter((s) => repositoryOf(s) === wanted);
+  if (same.length === 0) io.err.write(`no container of ${options.workload} runs ${wanted}; name one with --container (it has: ${names})\n`);
+  return same.length === 0 ? undefined : same;
+}
+
+function repositoryOf(slot: ImageSlot): string | undefined {
+  let ref: ImageRef;
+  try {
+    ref = parseImageRef(slot.image);
+  } catch {
+    return undefined;
+  }
+  return repositoryName(ref);
+}
+
+/** Applies the edits file by file; returns the paths written, or undefined after reporting a refusal. */
+async function editFiles(io: CliIo, dir: string, files: readonly { path: string; text: string }[], edits: readonly Edit[]): Promise<string[] | undefined> {
+  const byFile = new Map<string, Edit[]>();
+  for (const edit of edits) byFile.set(edit.slot.file, [...(byFile.get(edit.slot.file) ?? []), edit]);
+  const outputs: [string, string][] = [];
+  for (const [path, fileEdits] of byFile) {
+    const text = files.find((f) => f.path === path)!.text;
+    try {
+      const out = applyEdits(path, text, fileEdits);
+      if (out !== text) outputs.push([path, out]);
+    } catch (error) {
+      if (!(error instanceof EditError)) throw error;
+      writeProblems(io, [{ file: path, message: error.message }]);
+      return undefined;
+    }
+  }
+  // Written only once every file's edit is verified: a refusal leaves the checkout untouched.
+  for (const [path, out] of outputs) await writeFile(join(dir, path), out);
+  return outputs.map(([path]) => path);
+}
+
+export function releaseMessage(workload: string, image: string, slots: readonly ImageSlot[]): string {
+  const lines = slots.map((s) => `- ${s.file}:${s.line} ${s.container ?? s.kind}: ${s.image} -> ${image}`);
+  return `Release ${image} to ${workload}\n\n${lines.join('\n')}\n\nSet by hand with tagpilot release.\n`;
+}
+
+async function commit(dir: string, paths: readonly string[], message: string, env: NodeJS.ProcessEnv): Promise<string> {
+  const root = await git.findRoot({ fs, filepath: dir });
+  for (const path of paths) await git.add({ fs, dir: root, filepath: relative(root, join(dir, path)).split(sep).join('/') });
+  // isomorphic-git reads only the repo's own config: the usual env variables come first.
+  const name = env.GIT_AUTHOR_NAME ?? ((await git.getConfig({ fs, dir: root, path: 'user.name' })) as string | undefined);
+  const email = env.GIT_AUTHOR_EMAIL ?? ((await git.getConfig({ fs, dir: root, path: 'user.email' })) as string | undefined);
+  // A checkout without an identity still gets a commit, under tagpilot's own name.
+  const author = { name: name ?? 'tagpilot', email: email ?? 'tagpilot@localhost' };
+  return git.commit({ fs, dir: root, message, author });
+}

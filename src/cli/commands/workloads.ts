@@ -1,0 +1,86 @@
+import { resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { findSlots, readRepoFiles, type ImageSlot, type Problem } from '../../manifests/index.ts';
+import type { Lock } from '../../policy/lock.ts';
+import type { Policy } from '../../policy/policy.ts';
+import { EXIT, UsageError, type Command, type CliIo } from '../io.ts';
+
+export const WORKLOADS_USAGE = 'usage: tagpilot workloads [--repo DIR] [--path P]... [--json]';
+
+/** What a workload (or a file of workload-less slots, like a kustomization) holds. */
+export interface WorkloadRow {
+  workload: string | null;
+  file: string;
+  line: number;
+  lock: Lock;
+  containers: { container: string | null; kind: ImageSlot['kind']; image: string; policy: string | null; file: string; line: number }[];
+}
+
+/** `tagpilot workloads`: every workload and image slot in a local checkout, no registry needed. */
+export const workloads: Command = async (args, io) => {
+  const options = parse(args);
+  const dir = resolve(io.cwd, options.repo ?? '.');
+  const read = await readRepoFiles(dir, options.path ?? ['.']);
+  const found = findSlots(read.files);
+  const rows = groupByWorkload(found.slots);
+  const problems = [...read.problems, ...found.problems];
+  if (options.json) io.out.write(`${JSON.stringify({ workloads: rows, problems }, null, 2)}\n`);
+  else writeTable(io, rows);
+  writeProblems(io, problems);
+  return problems.length > 0 ? EXIT.failed : EXIT.ok;
+};
+
+function parse(args: string[]) {
+  try {
+    return parseArgs({
+      args,
+      options: { repo: { type: 'string' }, path: { type: 'string', multiple: true }, json: { type: 'boolean' } },
+      allowPositionals: false,
+    }).values;
+  } catch (error) {
+    throw new UsageError(`${(error as Error).message}\n${WORKLOADS_USAGE}`);
+  }
+}
+
+export function policyText(policy: Policy | undefined): string | null {
+  if (policy === undefined) return null;
+  // Every policy kind keeps the text it was written as; fall back to its kind if one does not.
+  return (policy as { source?: string }).source ?? policy.kind;
+}
+
+export function lockText(lock: Lock): string {
+  if (!lock.locked) return '-';
+  const by = lock.by === undefined ? '' : ` by ${lock.by}`;
+  const why = lock.reason === undefined ? '' : `: ${lock.reason}`;
+  const at = lock.at === undefined ? '' : ` (since ${lock.at})`;
+  return `locked${by}${why}${at}`;
+}
+
+export function groupByWorkload(slots: readonly ImageSlot[]): WorkloadRow[] {
+  const rows = new Map<string, WorkloadRow>();
+  for (const slot of slots) {
+    const key = slot.workload ?? `file:${slot.file}`;
+    let row = rows.get(key);
+    if (row === undefined) {
+      row = { workload: slot.workload ?? null, file: slot.file, line: slot.line, lock: slot.lock, containers: [] };
+      rows.set(key, row);
+    }
+    row.containers.push({ container: slot.container ?? null, kind: slot.kind, image: slot.image, policy: policyText(slot.policy), file: slot.file, line: slot.line });
+  }
+  return [...rows.values()];
+}
+
+function writeTable(io: CliIo, rows: readonly WorkloadRow[]): void {
+  const table = [['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK']];
+  for (const row of rows) {
+    for (const c of row.containers) {
+      table.push([row.workload ?? `(${c.kind})`, `${c.file}:${c.line}`, c.container ?? '-', c.image, c.policy ?? '-', lockText(row.lock)]);
+    }
+  }
+  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
+  for (const r of table) io.out.write(`${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`);
+}
+
+export function writeProblems(io: CliIo, problems: readonly Problem[]): void {
+  for (const p of problems) io.err.write(`${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}\n`);
+}

@@ -1,0 +1,80 @@
+import type { Document, LineCounter, Scalar } from 'yaml';
+import { parseImageRef } from '../image/ref.ts';
+import type { Lock } from '../policy/lock.ts';
+import type { Policy } from '../policy/policy.ts';
+import type { FieldPart, ImageSlot, Problem, SlotField, SlotKind } from './types.ts';
+import { lineOf, scalarText, span } from './yaml.ts';
+
+/** One Kubernetes object (or a plain values map) being read, with what its slots share. */
+export interface ObjectContext {
+  path: string;
+  /** The file's text: markers are read from it. */
+  source: string;
+  doc: Document.Parsed;
+  lines: LineCounter;
+  /** `namespace:kind/name` when the object has a kind and a name. */
+  workload?: string;
+  annotations: Record<string, string>;
+  lock: Lock;
+  problems: Problem[];
+}
+
+export function field(part: FieldPart, node: Scalar | undefined): SlotField | undefined {
+  if (node === undefined) return undefined;
+  const where = span(node);
+  const value = scalarText(node);
+  if (where === undefined || value === undefined) return undefined;
+  return { part, start: where.start, end: where.end, value };
+}
+
+/** The reference a set of fields denotes together: `[registry/]name[:tag][@digest]`, or a lone `ref`. */
+export function composeImage(fields: readonly SlotField[], fallbackName?: string): string | undefined {
+  const part = (p: FieldPart) => fields.find((f) => f.part === p)?.value;
+  const ref = part('ref');
+  if (ref !== undefined) return ref;
+  const registry = part('registry');
+  const name = part('name') ?? fallbackName;
+  if (name === undefined) return undefined;
+  const tag = part('tag');
+  const digest = part('digest');
+  const repo = registry === undefined || registry === '' ? name : `${registry.replace(/\/+$/, '')}/${name}`;
+  return `${repo}${tag === undefined ? '' : `:${tag}`}${digest === undefined ? '' : `@${digest}`}`;
+}
+
+export interface SlotDraft {
+  kind: SlotKind;
+  fields: SlotField[];
+  container?: string;
+  policy?: Policy;
+  /** The repository when no field holds it (kustomize `name`, a named policy's image). */
+  fallbackName?: string;
+}
+
+/** Builds a slot, or reports why the fields do not make an image reference. */
+export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | undefined {
+  const fields = [...draft.fields].sort((a, b) => a.start - b.start);
+  const first = fields[0];
+  if (first === undefined) return undefined;
+  const line = lineOf(ctx.lines, first.start);
+  const image = composeImage(fields, draft.fallbackName);
+  const where = ctx.workload === undefined ? '' : `${ctx.workload}: `;
+  if (image === undefined) {
+    ctx.problems.push({ file: ctx.path, line, message: `${where}no field holds the image name; mark one with "# tagpilot: name"` });
+    return undefined;
+  }
+  try {
+    parseImageRef(image);
+  } catch (error) {
+    ctx.problems.push({ file: ctx.path, line, message: `${where}${(error as Error).message}` });
+    return undefined;
+  }
+  const slot: ImageSlot = { file: ctx.path, line, kind: draft.kind, image, lock: ctx.lock, fields };
+  if (ctx.workload !== undefined) slot.workload = ctx.workload;
+  if (draft.container !== undefined) slot.container = draft.container;
+  if (draft.policy !== undefined) slot.policy = draft.policy;
+  return slot;
+}
+
+export function present<T>(value: T | undefined): value is T {
+  return value !== undefined;
+}

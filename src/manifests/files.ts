@@ -1,0 +1,54 @@
+import { posix } from 'node:path';
+import type { Problem, SourceFile } from './types.ts';
+import { MAX_FILE_BYTES } from './find.ts';
+import { isKustomizationFile } from './kustomize.ts';
+
+/**
+ * Which repository files are manifests, and turning their bytes into text. Pure, so the local
+ * walk below and the Git side (reading blobs from a tree) apply the same rules.
+ */
+
+/** `*.yaml`, `*.yml`, `kustomization.yaml` and `Kustomization`, never inside `.git`. */
+export function isManifestPath(path: string): boolean {
+  if (path.split('/').includes('.git')) return false;
+  return /\.ya?ml$/i.test(path) || isKustomizationFile(path);
+}
+
+/** True when `path` is one of `paths` or below one of them; `.` or `` means the whole repo. */
+export function isUnderPaths(path: string, paths: readonly string[]): boolean {
+  return paths.some((p) => {
+    const base = posix.normalize(p).replace(/^\.\/?|\/+$/g, '');
+    return base === '' || base === '.' || path === base || path.startsWith(`${base}/`);
+  });
+}
+
+export type Decoded = { file: SourceFile } | { problem: Problem };
+
+/** Size limit, binary check and strict UTF-8: what passes becomes a SourceFile (a BOM is kept). */
+export function decodeManifest(path: string, bytes: Uint8Array, maxBytes = MAX_FILE_BYTES): Decoded {
+  if (bytes.length > maxBytes) return { problem: { file: path, message: `skipped: ${bytes.length} bytes, over the ${maxBytes} byte limit` } };
+  if (bytes.subarray(0, 8000).includes(0)) return { problem: { file: path, message: 'skipped: binary file' } };
+  try {
+    // ignoreBOM keeps the BOM in the text, so it survives edits byte for byte.
+    const text = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true }).decode(bytes);
+    return { file: { path, text } };
+  } catch {
+    return { problem: { file: path, message: 'skipped: not UTF-8 text' } };
+  }
+}
+
+export interface TreeEntry {
+  path: string;
+  /** Git file mode as in a tree: `100644`, `100755`, `120000` (symlink), `040000`, `160000`. */
+  mode: string;
+}
+
+/**
+ * For the Git side, walking a commit's tree: whether to read a blob. Symlinks are not followed
+ * there (their target may leave the repository), and are reported when they look like manifests.
+ */
+export function treeEntryWanted(entry: TreeEntry, paths: readonly string[]): boolean | Problem {
+  if (!isManifestPath(entry.path) || !isUnderPaths(entry.path, paths)) return false;
+  if (entry.mode === '120000') return { file: entry.path, message: 'skipped: symlink (not followed in the repository tree)' };
+  return entry.mode === '100644' || entry.mode === '100755';
+}

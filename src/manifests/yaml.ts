@@ -1,0 +1,117 @@
+import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+
+/**
+ * Reading the `yaml` AST without ever converting it to JS: aliases are resolved one hop at a
+ * time when a lookup meets one, so an alias bomb costs no more than its source text.
+ */
+
+/** A parsed file: its documents and a line counter for 1-based line numbers. */
+export interface ParsedFile {
+  docs: Document.Parsed[];
+  lines: LineCounter;
+}
+
+/** Alias chains are followed this deep at most. */
+const MAX_HOPS = 8;
+/** One lookup reads at most this many maps through merge keys. */
+const MAX_MERGED_MAPS = 64;
+
+export function parseFile(text: string): ParsedFile {
+  const lines = new LineCounter();
+  // `uniqueKeys: false`: duplicate keys are a lint, not a reason to skip a whole file.
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  return { docs: Array.isArray(docs) ? docs : [], lines };
+}
+
+export function lineOf(lines: LineCounter, offset: number): number {
+  return lines.linePos(offset).line;
+}
+
+/** Follows aliases to the node they name. */
+export function deref(doc: Document, node: unknown): unknown {
+  let current = node;
+  for (let hop = 0; hop < MAX_HOPS && isAlias(current); hop++) current = current.resolve(doc);
+  return isAlias(current) ? undefined : current;
+}
+
+/**
+ * `map[key]`, also through merge keys (`<<: *base`); the value node, aliases resolved. Each map
+ * is looked at once per lookup, so merge chains built to multiply (a merge bomb) stay linear.
+ */
+export function get(doc: Document, map: unknown, key: string, seen = new Set<unknown>()): unknown {
+  const target = deref(doc, map);
+  if (!isMap(target) || seen.has(target) || seen.size > MAX_MERGED_MAPS) return undefined;
+  seen.add(target);
+  let merged: unknown;
+  for (const pair of target.items) {
+    const name = keyName(pair.key);
+    if (name === key) return deref(doc, pair.value);
+    if (name === '<<' && merged === undefined) merged = pair.value;
+  }
+  if (merged === undefined) return undefined;
+  const sources = deref(doc, merged);
+  for (const source of isSeq(sources) ? sources.items : [sources]) {
+    const found = get(doc, source, key, seen);
+    if (found !== undefined) return found;
+  }
+  return undefined;
+}
+
+export function getMap(doc: Document, map: unknown, key: string): YAMLMap | undefined {
+  const value = get(doc, map, key);
+  return isMap(value) ? value : undefined;
+}
+
+export function getSeq(doc: Document, map: unknown, key: string): YAMLSeq | undefined {
+  const value = get(doc, map, key);
+  return isSeq(value) ? value : undefined;
+}
+
+/** A string-valued scalar at `map[key]`, with its node. */
+export function getScalar(doc: Document, map: unknown, key: string): Scalar | undefined {
+  const value = get(doc, map, key);
+  return isScalar(value) && scalarText(value) !== undefined ? value : undefined;
+}
+
+export function getString(doc: Document, map: unknown, key: string): string | undefined {
+  const node = getScalar(doc, map, key);
+  return node === undefined ? undefined : scalarText(node);
+}
+
+/**
+ * The text a scalar means as a string. A plain `1.10` is the float 1.1 to YAML but the tag
+ * `1.10` to a person, so plain scalars read as their source text; null scalars are absent.
+ */
+export function scalarText(node: Scalar): string | undefined {
+  if (node.value === null || node.value === undefined) return undefined;
+  if (node.type === 'PLAIN' && typeof node.source === 'string') return node.source;
+  if (typeof node.value === 'string') return node.value;
+  if (typeof node.value === 'number' || typeof node.value === 'boolean') return String(node.value);
+  return undefined;
+}
+
+/** The string values of a map of strings (annotations), ignoring anything else. */
+export function stringMap(doc: Document, node: unknown): Record<string, string> {
+  const out: Record<string, string> = {};
+  const map = deref(doc, node);
+  if (!isMap(map)) return out;
+  for (const pair of map.items) {
+    const key = keyName(pair.key);
+    const value = deref(doc, pair.value);
+    const text = isScalar(value) ? scalarText(value) : undefined;
+    if (key !== undefined && text !== undefined) out[key] = text;
+  }
+  return out;
+}
+
+export function keyName(key: unknown): string | undefined {
+  if (typeof key === 'string') return key;
+  return isScalar(key) && typeof key.value === 'string' ? key.value : undefined;
+}
+
+/** The source span of a scalar's own text (quotes included, anchor and tag excluded). */
+export function span(node: Node): { start: number; end: number } | undefined {
+  const range = node.range;
+  if (range === undefined || range === null) return undefined;
+  return { start: range[0], end: range[1] };
+}

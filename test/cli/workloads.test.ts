@@ -1,0 +1,56 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { workloads } from '../../src/cli/commands/workloads.ts';
+import { UsageError } from '../../src/cli/io.ts';
+import { kustomization, locked, repoWith, run, web } from './helpers.ts';
+
+test('workloads lists each slot with workload, file:line, container, image, policy and lock', async (t) => {
+  const repo = repoWith({ 'apps/web.yaml': web, 'apps/frozen.yaml': locked, 'apps/kustomization.yaml': kustomization });
+  t.after(repo.cleanup);
+  const { code, out, err } = await run(workloads, ['--repo', repo.dir], '/');
+  assert.equal(err, '');
+  assert.equal(code, 0);
+  const lines = out.trimEnd().split('\n').map((l) => l.split(/\s{2,}/));
+  assert.deepEqual(lines[0], ['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK']);
+  assert.deepEqual(lines.slice(1), [
+    ['shop:deployment/frozen', 'apps/frozen.yaml:17', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', 'locked by ana: incident 42'],
+    ['shop:deployment/frozen', 'apps/frozen.yaml:19', 'proxy', 'envoyproxy/envoy:v1.29.1', '-', 'locked by ana: incident 42'],
+    ['(kustomize)', 'apps/kustomization.yaml:3', '-', 'api:2.0', '-', '-'],
+    ['shop:deployment/web', 'apps/web.yaml:14', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', '-'],
+    ['shop:deployment/web', 'apps/web.yaml:16', 'proxy', 'envoyproxy/envoy:v1.29.1', '-', '-'],
+  ]);
+});
+
+test('workloads --json groups containers under their workload', async (t) => {
+  const repo = repoWith({ 'web.yaml': web });
+  t.after(repo.cleanup);
+  const { code, out } = await run(workloads, ['--json'], repo.dir);
+  assert.equal(code, 0);
+  const parsed = JSON.parse(out);
+  assert.equal(parsed.workloads.length, 1);
+  assert.equal(parsed.workloads[0].workload, 'shop:deployment/web');
+  assert.deepEqual(parsed.workloads[0].lock, { locked: false });
+  assert.deepEqual(parsed.workloads[0].containers.map((c: { container: string; policy: string }) => [c.container, c.policy]), [['web', 'semver:^1'], ['proxy', null]]);
+  assert.deepEqual(parsed.problems, []);
+});
+
+test('workloads reports a broken file on stderr with file and line, lists the rest, and exits 1', async (t) => {
+  const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'a: [1,\n' });
+  t.after(repo.cleanup);
+  const { code, out, err } = await run(workloads, [], repo.dir);
+  assert.equal(code, 1);
+  assert.match(out, /shop:deployment\/web/);
+  assert.match(err, /^broken\.yaml:\d+: not valid YAML/);
+});
+
+test('workloads --path reads only below the given paths', async (t) => {
+  const repo = repoWith({ 'a/web.yaml': web, 'b/web.yaml': web.replace('name: web\n  namespace', 'name: other\n  namespace') });
+  t.after(repo.cleanup);
+  const { out } = await run(workloads, ['--path', 'b'], repo.dir);
+  assert.doesNotMatch(out, /deployment\/web/);
+  assert.match(out, /deployment\/other/);
+});
+
+test('workloads rejects an unknown option as a usage error', async () => {
+  await assert.rejects(run(workloads, ['--nope'], '/'), UsageError);
+});
