@@ -3,7 +3,8 @@ import type { Logger } from 'pino';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
 import { applyEdits } from '../manifests/edit.ts';
 import { findSlots } from '../manifests/find.ts';
-import type { Edit, SourceFile } from '../manifests/types.ts';
+import { decodeManifest, isManifestPath } from '../manifests/files.ts';
+import type { Edit, NamedPolicy, SourceFile } from '../manifests/types.ts';
 import type { TagInfo } from '../policy/types.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { GitRepo } from '../git/repo.ts';
@@ -18,6 +19,8 @@ export interface CycleDeps {
   /** Repo-relative folders (or files) to read manifests from. */
   paths: readonly string[];
   author: GitAuthor;
+  /** Policies named in the config, for `$imagepolicy` markers. */
+  namedPolicies?: ReadonlyMap<string, NamedPolicy>;
   log: Logger;
   /** Push attempts before giving up on a branch that keeps moving. */
   maxAttempts?: number;
@@ -48,7 +51,7 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
   const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath);
   const problems: Problem[] = [];
   const sources = decodeFiles(blobs, problems);
-  const found = findSlots(sources);
+  const found = findSlots(sources, { namedPolicies: deps.namedPolicies });
   problems.push(...found.problems.map((p) => ({ subject: p.line === undefined ? p.file : `${p.file}:${p.line}`, message: p.message })));
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
@@ -130,19 +133,11 @@ function editFiles(sources: readonly SourceFile[], updates: readonly SlotUpdate[
 }
 
 function decodeFiles(blobs: readonly { path: string; bytes: Uint8Array }[], problems: Problem[]): SourceFile[] {
-  // ignoreBOM keeps a BOM in the text, so it is written back as it was.
-  const decoder = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
   const files: SourceFile[] = [];
   for (const blob of blobs) {
-    try {
-      files.push({ path: blob.path, text: decoder.decode(blob.bytes) });
-    } catch {
-      problems.push({ subject: blob.path, message: 'not UTF-8 text; skipped' });
-    }
+    const decoded = decodeManifest(blob.path, blob.bytes);
+    if ('file' in decoded) files.push(decoded.file);
+    else problems.push({ subject: decoded.problem.file, message: decoded.problem.message });
   }
   return files;
-}
-
-function isManifestPath(path: string): boolean {
-  return /\.ya?ml$/i.test(path) || /(^|\/)Kustomization$/.test(path);
 }

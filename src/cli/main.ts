@@ -2,10 +2,14 @@ import { ConfigError } from '../config/load.ts';
 import { EXIT, UsageError, type CliIo, type Command } from './io.ts';
 import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
+import { workloads } from './commands/workloads.ts';
+import { release } from './commands/release.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   plan: planCommand,
+  workloads,
+  release,
 };
 
 const USAGE = `Usage: tagpilot <command> [options]
@@ -13,6 +17,10 @@ const USAGE = `Usage: tagpilot <command> [options]
 Commands:
   run --config FILE [--once]     run cycles on the configured interval (or one, with --once)
   plan --config FILE [--json]    show what a cycle would change, without committing
+  workloads [--repo DIR] [--json]
+                                 list workloads in a local checkout: images, policies, locks
+  release --repo DIR --workload ID --image REF [--container NAME] [--no-commit] [--force]
+                                 set an image by hand in a local checkout (and commit it)
 `;
 
 /** Runs one CLI invocation; returns the exit code. Errors are printed, never thrown. */

@@ -1,5 +1,7 @@
 import pino, { type Logger } from 'pino';
-import { loadConfig, readSecret, type LoadedConfig } from '../config/load.ts';
+import { ConfigError, loadConfig, readSecret, type LoadedConfig } from '../config/load.ts';
+import type { NamedPolicy } from '../manifests/types.ts';
+import { parsePolicy } from '../policy/policy.ts';
 import { GitRepo } from '../git/repo.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { CycleDeps } from '../automation/cycle.ts';
@@ -16,5 +18,19 @@ export async function wire(configPath: string, io: CliIo): Promise<{ config: Loa
   const auth = config.git.auth === undefined ? undefined : { username: config.git.auth.username, password: await readSecret(config.git.auth.password, 'git.auth.password', io.env) };
   const repo = GitRepo.forRemote(config.cacheDir, { url: config.git.url, branch: config.git.branch, auth });
   const registry = new RegistryClient({ registries: config.registries });
-  return { config, deps: { repo, registry, paths: config.git.paths, author: config.git.author, log: logger(io) } };
+  const namedPolicies = readNamedPolicies(config);
+  return { config, deps: { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log: logger(io) } };
+}
+
+/** The config's named policies, parsed now so a bad one stops startup with its field named. */
+function readNamedPolicies(config: LoadedConfig): Map<string, NamedPolicy> {
+  const named = new Map<string, NamedPolicy>();
+  for (const [name, { policy, image }] of Object.entries(config.policies)) {
+    try {
+      named.set(name, { policy: parsePolicy(policy), image });
+    } catch (error) {
+      throw new ConfigError(`${config.source}: policies.${name}.policy: ${(error as Error).message}`);
+    }
+  }
+  return named;
 }

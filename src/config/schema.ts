@@ -41,10 +41,20 @@ const registry = z
   })
   .strict();
 
+/** A policy named `namespace:name`, for Flux v2 `$imagepolicy` markers. */
+const namedPolicy = z
+  .object({
+    policy: z.string().min(1),
+    /** The repository it follows; needed when a marker holds only a tag. */
+    image: z.string().min(1).optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     git,
     registries: z.array(registry).default([]),
+    policies: z.record(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'must be namespace:name'), namedPolicy).default({}),
     interval: duration.default(5 * 60_000),
     cacheDir: z.string().min(1).optional(),
   })
