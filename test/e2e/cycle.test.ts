@@ -1,48 +1,26 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
-import { FLEET_TAGS, fleetFiles, writeConfig } from '../harness/fleet.ts';
+import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
 import { runCli } from '../harness/cli.ts';
 
 describe('one cycle against a real registry and git server', () => {
-  let registry: TestRegistry;
-  let server: GitServer;
-  let work: string;
+  let stack: Stack;
   let bare: string;
   let config: string;
   let initial: Record<string, string>;
 
   before(async () => {
-    [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
-    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
-    work = mkdtempSync(join(tmpdir(), 'tagpilot-e2e-'));
-    initial = fleetFiles(registry.host);
-    bare = createBareRepo(server.root, 'fleet', initial);
-    config = writeConfig(
-      work,
-      `git:
-  url: ${server.repoUrl('fleet')}
-  branch: main
-  paths: [apps]
-  author: { name: tagpilot-bot, email: bot@example.com }
-registries:
-  - host: ${registry.host}
-    insecure: true
-cacheDir: cache
-`,
-    );
+    stack = await startStack();
+    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(stack.registry.url, repository, versionTags(tags));
+    initial = fleetFiles(stack.registry.host);
+    bare = createBareRepo(stack.server.root, 'fleet', initial);
+    config = stack.config('fleet');
   });
 
-  after(async () => {
-    await Promise.all([registry.stop(), server.stop()]);
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => stack.stop());
 
   const show = (path: string) => git(bare, 'show', `main:${path}`);
 
@@ -86,7 +64,7 @@ cacheDir: cache
   });
 
   test('a new tag in the registry is picked up by the next cycle', async () => {
-    await seedTags(registry.url, 'team/web', versionTags(['1.3.0']));
+    await seedTags(stack.registry.url, 'team/web', versionTags(['1.3.0']));
     const result = await runCli(['run', '--once', '--config', config]);
     assert.equal(result.code, 0, result.err);
     assert.match(show('apps/web.yaml'), /team\/web:1\.3\.0'   # bumped by tagpilot\n\n/);

@@ -1,10 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { writeConfig } from '../harness/fleet.ts';
@@ -27,27 +24,22 @@ spec:
 `;
 
 describe('failures are reported and contained', () => {
-  let registry: TestRegistry;
-  let server: GitServer;
-  let work: string;
+  let stack: Stack;
   let deadRegistry: string;
 
   before(async () => {
-    [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
-    await seedTags(registry.url, 'team/up', versionTags(['1.0.0', '1.1.0']));
+    stack = await startStack();
+    await seedTags(stack.registry.url, 'team/up', versionTags(['1.0.0', '1.1.0']));
     deadRegistry = `127.0.0.1:${await closedPort()}`;
-    work = mkdtempSync(join(tmpdir(), 'tagpilot-fail-'));
   });
 
-  after(async () => {
-    await Promise.all([registry.stop(), server.stop()]);
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => stack.stop());
 
   const configFor = (url: string) =>
-    writeConfig(work, `git:\n  url: ${url}\nregistries:\n  - { host: "${registry.host}", insecure: true }\n  - { host: "${deadRegistry}", insecure: true }\ncacheDir: cache-${Math.random()}\n`);
+    writeConfig(stack.work, `git:\n  url: ${url}\nregistries:\n  - { host: "${stack.registry.host}", insecure: true }\n  - { host: "${deadRegistry}", insecure: true }\ncacheDir: cache-${Math.random()}\n`);
 
   test('an unreachable registry is reported by image and does not block the others', async () => {
+    const { registry, server } = stack;
     const bare = createBareRepo(server.root, 'mixed', {
       'up.yaml': deployment('up', `${registry.host}/team/up:1.0.0`),
       'down.yaml': deployment('down', `${deadRegistry}/team/down:1.0.0`),
@@ -60,7 +52,7 @@ describe('failures are reported and contained', () => {
   });
 
   test('an invalid config exits 2 with the file and field named', async () => {
-    const path = writeConfig(work, 'git:\n  url: not-a-url\n');
+    const path = writeConfig(stack.work, 'git:\n  url: not-a-url\n');
     const result = await runCli(['run', '--once', '--config', path]);
     assert.equal(result.code, 2);
     assert.match(result.err, /tagpilot\.yaml: invalid config:\n {2}git\.url: must be an http\(s\):\/\/ URL/);
@@ -74,7 +66,7 @@ describe('failures are reported and contained', () => {
   });
 
   test('a config file that does not exist exits 2 and names it', async () => {
-    const result = await runCli(['plan', '--config', join(work, 'missing.yaml')]);
+    const result = await runCli(['plan', '--config', join(stack.work, 'missing.yaml')]);
     assert.equal(result.code, 2);
     assert.match(result.err, /missing\.yaml: cannot read config: ENOENT/);
   });

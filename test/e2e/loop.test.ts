@@ -2,33 +2,23 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
-import { FLEET_TAGS, fleetFiles, writeConfig } from '../harness/fleet.ts';
+import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
 
-let registry: TestRegistry;
-let server: GitServer;
-let work: string;
+let stack: Stack;
 
 before(async () => {
-  [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
-  for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
-  work = mkdtempSync(join(tmpdir(), 'tagpilot-loop-'));
+  stack = await startStack();
+  for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(stack.registry.url, repository, versionTags(tags));
 });
 
-after(async () => {
-  await Promise.all([registry.stop(), server.stop()]);
-  rmSync(work, { recursive: true, force: true });
-});
+after(() => stack.stop());
 
 test('run without --once cycles on the interval and exits 0 on SIGTERM', async () => {
-  const bare = createBareRepo(server.root, 'loop', fleetFiles(registry.host));
-  const config = writeConfig(work, `git:\n  url: ${server.repoUrl('loop')}\n  paths: [apps]\nregistries: [{ host: "${registry.host}", insecure: true }]\ninterval: 200ms\ncacheDir: cache\n`);
+  const bare = createBareRepo(stack.server.root, 'loop', fleetFiles(stack.registry.host));
+  const config = stack.config('loop', 'interval: 200ms\n');
   const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
   let logs = '';
   child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));

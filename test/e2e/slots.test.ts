@@ -1,13 +1,8 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
-import { writeConfig } from '../harness/fleet.ts';
 import { runCli } from '../harness/cli.ts';
 
 /** One repository with every kind of slot the cycle edits. */
@@ -44,29 +39,23 @@ cache:
 });
 
 describe('the cycle edits every kind of slot', () => {
-  let registry: TestRegistry;
-  let server: GitServer;
-  let work: string;
+  let stack: Stack;
   let bare: string;
   let initial: Record<string, string>;
 
   before(async () => {
-    [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
+    stack = await startStack();
+    const { registry } = stack;
     await seedTags(registry.url, 'team/api', versionTags(['1.0.0', '1.1.0', '2.0.0']));
     await seedTags(registry.url, 'team/worker', versionTags(['2.0.0', '2.0.3', '2.1.0']));
     await seedTags(registry.url, 'team/cache', versionTags(['5.0.1', '5.0.2', '5.1.0']));
-    work = mkdtempSync(join(tmpdir(), 'tagpilot-slots-'));
     initial = files(registry.host);
-    bare = createBareRepo(server.root, 'kinds', initial);
-    const config = writeConfig(work, `git:\n  url: ${server.repoUrl('kinds')}\n  paths: [apps, charts]\nregistries: [{ host: "${registry.host}", insecure: true }]\ncacheDir: cache\n`);
-    const result = await runCli(['run', '--once', '--config', config]);
+    bare = createBareRepo(stack.server.root, 'kinds', initial);
+    const result = await runCli(['run', '--once', '--config', stack.config('kinds')]);
     assert.equal(result.code, 0, result.err);
   });
 
-  after(async () => {
-    await Promise.all([registry.stop(), server.stop()]);
-    rmSync(work, { recursive: true, force: true });
-  });
+  after(() => stack.stop());
 
   const expectOnly = (path: string, from: string, to: string) => assert.equal(git(bare, 'show', `main:${path}`), initial[path]!.replace(from, to));
 
