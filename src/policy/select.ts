@@ -1,0 +1,121 @@
+/**
+ * The selection engine: screens every tag (grammar, filters, policy), orders the candidates by the
+ * policy's ranking, and never moves the slot backwards. Pure: same inputs, same Selection.
+ */
+import type { TagFilters } from './filters.ts';
+import { screen, screenMetadata } from './screen.ts';
+import { alphabetical, byBuildTime, byCapture, extractor, numerical } from './ordered.ts';
+import type { Policy } from './policy.ts';
+import type { Keyed, Ranking } from './ranking.ts';
+import { relativeRanking } from './relative.ts';
+import { semverRanking } from './semver-policy.ts';
+import { selectDigest } from './digest.ts';
+import type { CurrentImage, Rejection, SelectOptions, Selection, TagInfo } from './types.ts';
+import { isValidTag } from '../image/ref.ts';
+
+/** Picks the tag the policy allows; never below the current tag; explains every other tag. */
+export function selectTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage = {}, options: SelectOptions = {}): Selection {
+  const now = (options.now ?? new Date()).getTime();
+  switch (policy.kind) {
+    case 'digest': return selectDigest(policy, unique(tags), current, now);
+    case 'semver': return rank(semverRanking(policy.range), policy, tags, current, now);
+    case 'relative': return rank(relativeRanking(policy.level, current.tag), policy, tags, current, now);
+    case 'glob': return rank(byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`), policy, tags, current, now);
+    case 'regexp': {
+      const mismatch = `does not match /${policy.regex.source}/`;
+      if (policy.group === undefined) return rank(byBuildTime((tag) => policy.regex.test(tag), mismatch), policy, tags, current, now);
+      return rank(byCapture(extractor(policy.regex, policy.group), mismatch), policy, tags, current, now);
+    }
+    case 'alphabetical':
+    case 'numerical': {
+      const extract = extractor(policy.regex, policy.group);
+      const mismatch = `does not match /${policy.regex?.source ?? ''}/`;
+      if (policy.kind === 'alphabetical') return rank(alphabetical(extract, policy.order, mismatch), policy, tags, current, now);
+      return rank(numerical(extract, policy.order, mismatch), policy, tags, current, now);
+    }
+  }
+}
+
+/** Duplicate tag names (first wins): a registry lists each tag once, but input files may not. */
+function unique(tags: readonly TagInfo[]): TagInfo[] {
+  const seen = new Set<string>();
+  const result: TagInfo[] = [];
+  for (const info of tags) {
+    if (seen.has(info.tag)) continue;
+    seen.add(info.tag);
+    result.push(info);
+  }
+  return result;
+}
+
+function rank<K>(ranking: Ranking<K>, policy: Policy, input: readonly TagInfo[], current: CurrentImage, now: number): Selection {
+  const tags = unique(input);
+  const outcome = new Map<string, Rejection>();
+  const candidates: Keyed<K>[] = [];
+  for (const info of tags) {
+    const result = screen(policy.filters, info) ?? admit(ranking, policy.filters, info, now);
+    if ('key' in result) candidates.push({ tag: info.tag, key: result.key });
+    else outcome.set(info.tag, result);
+  }
+  const best = pickBest(ranking, candidates);
+  const currentKey = keyOfCurrent(ranking, tags, current.tag);
+  const keep = best === undefined || (currentKey !== undefined && ranking.compare(best.key, currentKey) <= 0);
+  const selected = keep ? current.tag ?? null : best.tag;
+  for (const candidate of candidates) {
+    if (candidate.tag === selected) continue;
+    outcome.set(candidate.tag, explainLoser(ranking, candidate, best, current.tag, currentKey));
+  }
+  return {
+    selected,
+    changed: selected !== null && selected !== current.tag,
+    rejected: tags.flatMap((info) => outcome.get(info.tag) ?? []),
+    why: summarise(policy, best?.tag, candidates.length, keep, current.tag),
+  };
+}
+
+function admit<K>(ranking: Ranking<K>, filters: TagFilters, info: TagInfo, now: number): Rejection | { key: K } {
+  const verdict = ranking.admit(info);
+  if (!('key' in verdict)) return { tag: info.tag, ...verdict };
+  return screenMetadata(filters, info, now) ?? verdict;
+}
+
+function pickBest<K>(ranking: Ranking<K>, candidates: readonly Keyed<K>[]): Keyed<K> | undefined {
+  let best: Keyed<K> | undefined;
+  for (const candidate of candidates) {
+    if (best === undefined || beats(ranking, candidate, best)) best = candidate;
+  }
+  return best;
+}
+
+/** The policy's order, then its spelling preference, then byte order: total over distinct tags. */
+export function beats<K>(ranking: Ranking<K>, a: Keyed<K>, b: Keyed<K>): boolean {
+  const cmp = ranking.compare(a.key, b.key);
+  if (cmp !== 0) return cmp > 0;
+  const preference = ranking.prefer?.(a, b) ?? 0;
+  if (preference !== 0) return preference < 0;
+  return a.tag < b.tag;
+}
+
+/** The current tag's place in the policy's order, with its registry metadata when listed. */
+function keyOfCurrent<K>(ranking: Ranking<K>, tags: readonly TagInfo[], tag: string | undefined): K | undefined {
+  if (tag === undefined || !isValidTag(tag)) return undefined;
+  return ranking.keyOf(tags.find((info) => info.tag === tag) ?? { tag });
+}
+
+function explainLoser<K>(ranking: Ranking<K>, loser: Keyed<K>, best: Keyed<K> | undefined, currentTag: string | undefined, currentKey: K | undefined): Rejection {
+  const tag = loser.tag;
+  if (currentKey !== undefined) {
+    const cmp = ranking.compare(loser.key, currentKey);
+    if (cmp < 0) return { tag, reason: 'older-than-current', detail: `current ${currentTag} ranks higher` };
+    if (cmp === 0 && tag !== currentTag) return { tag, reason: 'equal-to-current', detail: `same place in the order as current ${currentTag}; kept` };
+  }
+  const winner = best?.tag ?? '';
+  const tie = best !== undefined && ranking.compare(loser.key, best.key) === 0;
+  return { tag, reason: 'not-newest', detail: tie ? `ties with ${winner}, which the tie-break prefers` : `${winner} ranks higher` };
+}
+
+function summarise(policy: Policy, best: string | undefined, count: number, keep: boolean, current: string | undefined): string {
+  if (best === undefined) return `no tag satisfies ${policy.source}${current === undefined ? '' : `; kept ${current}`}`;
+  if (keep) return `kept ${current}: no candidate under ${policy.source} is newer (best: ${best})`;
+  return `${best} is the newest of ${count} candidate${count === 1 ? '' : 's'} under ${policy.source}`;
+}
