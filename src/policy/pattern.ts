@@ -133,7 +133,15 @@ function separated(pattern: string, group: Group): boolean {
   } else {
     return false;
   }
-  if (body.includes(sep) || body.includes('[^') || body.includes('(') || /\\[WSDBs]/.test(body)) return false;
-  if (/(^|[^\\])\./.test(body)) return false;
-  return sep !== '_' || !body.includes('\\w');
+  if (body.includes('[^') || body.includes('(') || /\\[WSDBs]/.test(body)) return false;
+  if (sep === '_' && body.includes('\\w')) return false;
+  const classes = body.match(CLASS) ?? [];
+  const outside = body.replace(CLASS, '');
+  // Outside classes an unescaped "." is a wildcard, which matches any separator.
+  if (outside.includes(sep) || /(^|[^\\])\./.test(outside)) return false;
+  return classes.every((cls) => !cls.slice(1, -1).replace(RANGE, '').includes(sep));
 }
+
+const CLASS = /\[(?:\\.|[^\]\\])*\]/g;
+/** `a-z` inside a class: its "-" is syntax, not a character the class matches. */
+const RANGE = /[^\\]-[^\]]/g;
