@@ -48,8 +48,10 @@ function unique(tags: readonly TagInfo[]): TagInfo[] {
   return result;
 }
 
-function rank<K>(ranking: Ranking<K>, policy: Policy, input: readonly TagInfo[], current: CurrentImage, now: number): Selection {
+function rank<K>(ranking: Ranking<K>, policy: Policy, input: readonly TagInfo[], slot: CurrentImage, now: number): Selection {
   const tags = unique(input);
+  // A slot holding no valid tag has nothing to keep: any candidate is an improvement.
+  const current = slot.tag !== undefined && isValidTag(slot.tag) ? slot : {};
   const outcome = new Map<string, Rejection>();
   const candidates: Keyed<K>[] = [];
   for (const info of tags) {
@@ -67,8 +69,9 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, input: readonly TagInfo[],
   }
   return {
     selected,
-    changed: selected !== null && selected !== current.tag,
-    rejected: tags.flatMap((info) => outcome.get(info.tag) ?? []),
+    changed: selected !== null && selected !== slot.tag,
+    // The kept current tag is not "rejected" even when the policy would not pick it today.
+    rejected: tags.flatMap((info) => (info.tag === selected ? [] : outcome.get(info.tag) ?? [])),
     why: summarise(policy, best?.tag, candidates.length, keep, current.tag),
   };
 }
@@ -98,7 +101,7 @@ export function beats<K>(ranking: Ranking<K>, a: Keyed<K>, b: Keyed<K>): boolean
 
 /** The current tag's place in the policy's order, with its registry metadata when listed. */
 function keyOfCurrent<K>(ranking: Ranking<K>, tags: readonly TagInfo[], tag: string | undefined): K | undefined {
-  if (tag === undefined || !isValidTag(tag)) return undefined;
+  if (tag === undefined) return undefined;
   return ranking.keyOf(tags.find((info) => info.tag === tag) ?? { tag });
 }
 
