@@ -11,7 +11,7 @@ export function selectDigest(policy: DigestPolicy, tags: readonly TagInfo[], cur
   const rejected: Rejection[] = [];
   let found: TagInfo | undefined;
   for (const info of tags) {
-    const rejection = screen(policy.filters, info) ?? followed(info, follow) ?? screenMetadata(policy.filters, info, now);
+    const rejection = screen(info) ?? followed(info, follow) ?? screenMetadata(policy.filters, info, now);
     if (rejection === undefined) found = info;
     else rejected.push(rejection);
   }

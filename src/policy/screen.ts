@@ -1,27 +1,41 @@
-/** Checks every policy shares: the tag grammar and the filters. */
+/**
+ * Checks every policy shares. `screen` runs before the policy (the tag grammar); `screenMetadata`
+ * after the policy admits a tag (the filters). Undefined means the tag passes.
+ */
 import { hasPlatform, type TagFilters } from './filters.ts';
 import type { Rejection, TagInfo } from './types.ts';
 import { isValidTag } from '../image/ref.ts';
 
-/** The checks every policy shares: tag grammar and the filters. Undefined when the tag passes. */
-export function screen(filters: TagFilters, info: TagInfo): Rejection | undefined {
-  const tag = info.tag;
-  if (!isValidTag(tag)) return { tag, reason: 'invalid-tag' };
-  const ignoredBy = filters.ignore.find((matcher) => matcher.test(tag));
-  if (ignoredBy !== undefined) return { tag, reason: 'ignored', detail: `matches ignore pattern "${ignoredBy.source}"` };
-  return undefined;
+export function screen(info: TagInfo): Rejection | undefined {
+  return isValidTag(info.tag) ? undefined : { tag: info.tag, reason: 'invalid-tag' };
 }
 
-/** Filters that need registry metadata, checked after the policy admits the tag. */
+/** Runs on candidates only: glob matching costs more than the policies' own checks. */
 export function screenMetadata(filters: TagFilters, info: TagInfo, now: number): Rejection | undefined {
+  return ignored(filters, info) ?? missingPlatform(filters, info) ?? tooYoung(filters, info, now);
+}
+
+function ignored(filters: TagFilters, info: TagInfo): Rejection | undefined {
+  if (filters.ignore.length === 0) return undefined;
   const tag = info.tag;
-  const missing = filters.platforms.filter((platform) => !hasPlatform(info.platforms ?? [], platform));
-  if (missing.length > 0) {
-    return { tag, reason: 'missing-platform', detail: info.platforms === undefined ? 'no platform list' : `not built for ${missing.join(', ')}` };
-  }
+  const ignoredBy = filters.ignore.find((matcher) => matcher.test(tag));
+  return ignoredBy === undefined ? undefined : { tag, reason: 'ignored', detail: `matches ignore pattern "${ignoredBy.source}"` };
+}
+
+function missingPlatform(filters: TagFilters, info: TagInfo): Rejection | undefined {
+  if (filters.platforms.length === 0) return undefined;
+  const tag = info.tag;
+  if (info.platforms === undefined) return { tag, reason: 'missing-platform', detail: 'no platform list' };
+  const available = info.platforms;
+  const missing = filters.platforms.filter((platform) => !hasPlatform(available, platform));
+  return missing.length === 0 ? undefined : { tag, reason: 'missing-platform', detail: `not built for ${missing.join(', ')}` };
+}
+
+function tooYoung(filters: TagFilters, info: TagInfo, now: number): Rejection | undefined {
   if (filters.minAgeMs === undefined) return undefined;
+  const tag = info.tag;
   const created = info.created?.getTime();
   if (created === undefined || Number.isNaN(created)) return { tag, reason: 'unknown-build-time', detail: `min-age ${filters.minAge ?? ''} needs a build time` };
-  if (now - created < filters.minAgeMs) return { tag, reason: 'too-young', detail: `built ${info.created?.toISOString()}, min-age ${filters.minAge ?? ''}` };
-  return undefined;
+  if (now - created >= filters.minAgeMs) return undefined;
+  return { tag, reason: 'too-young', detail: `built ${new Date(created).toISOString()}, min-age ${filters.minAge ?? ''}` };
 }

@@ -48,7 +48,18 @@ function toBound(comparator: semver.Comparator): Bound {
 
 /** Range test on the first three parts (npm ranges have three); the fourth only orders. */
 export function inRange(range: SemverRange, version: Version): boolean {
-  return range.sets.some((set) => set.every((bound) => holds(bound, version)));
+  // Plain loops: this runs for every tag of every image, every cycle.
+  for (const set of range.sets) {
+    let all = true;
+    for (const bound of set) {
+      if (!holds(bound, version)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
 }
 
 function holds(bound: Bound, version: Version): boolean {
@@ -70,13 +81,16 @@ export const versionOrder = {
 };
 
 export function semverRanking(range: SemverRange): Ranking<Version> {
+  const outside = reject<Version>('outside-range', `not in "${range.text}"`);
+  const prerelease = reject<Version>('prerelease-excluded', `range "${range.text}" names no prerelease`);
+  const notVersion = reject<Version>('not-a-version');
   return {
     ...versionOrder,
     admit(info): Verdict<Version> {
       const version = parseVersion(info.tag);
-      if (version === null) return reject('not-a-version');
-      if (!inRange(range, version)) return reject('outside-range', `not in "${range.text}"`);
-      if (isPrerelease(version) && !range.prerelease) return reject('prerelease-excluded', `range "${range.text}" names no prerelease`);
+      if (version === null) return notVersion;
+      if (!inRange(range, version)) return outside;
+      if (isPrerelease(version) && !range.prerelease) return prerelease;
       return { key: version };
     },
   };

@@ -36,7 +36,8 @@ test('semver: a selection lists every other tag exactly once, in input order', (
   assert.deepEqual(selection.rejected.map((r) => r.tag), ['latest', '1.0.0', '2.0.0']);
 });
 
-test('semver: a tag listed twice is considered once', () => {
-  const selection = selectTag(parsePolicy('semver:^1'), tagList(['1.0.0', '1.0.0', '1.1.0']));
-  assert.deepEqual(selection.rejected.map((r) => r.tag), ['1.0.0']);
+test('semver: a tag listed twice is explained twice and selected once', () => {
+  const selection = selectTag(parsePolicy('semver:^1'), tagList(['1.0.0', '1.1.0', '1.0.0', '1.1.0']));
+  assert.equal(selection.selected, '1.1.0');
+  assert.deepEqual(selection.rejected.map((r) => r.tag), ['1.0.0', '1.0.0']);
 });
