@@ -3,7 +3,13 @@
  * pattern length, and a static guard against the regex shapes that backtrack catastrophically.
  * The guard is a heuristic, not a proof; tags are at most 128 characters, which bounds the rest.
  */
+import { setFlagsFromString } from 'node:v8';
 import { Minimatch } from 'minimatch';
+
+// Defence in depth for what the static guard below cannot see (`(a|a)*b`, `.*.*.*.*x`): after
+// too many backtracks V8 reruns the match on its linear-time engine, same result. Process-wide,
+// harmless to other regexes (they only switch engines when they would have stalled anyway).
+setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
 export class PatternError extends Error {
   override name = 'PatternError';
