@@ -125,20 +125,11 @@ function repeatWidth(pattern: string, i: number): number {
  * nothing else in the body can match: then each repetition has one way to start.
  */
 function separated(pattern: string, group: Group): boolean {
-  let body = pattern.slice(group.start + 1, group.end).replace(/^\?(?::|<[A-Za-z_][A-Za-z0-9_]*>)/, '');
-  let sep: string;
-  if (body.startsWith('\\.')) {
-    sep = '.';
-    body = body.slice(2);
-  } else if (body.startsWith('\\-') || body.startsWith('\\_')) {
-    sep = body[1] ?? '';
-    body = body.slice(2);
-  } else if (body.startsWith('-') || body.startsWith('_')) {
-    sep = body[0] ?? '';
-    body = body.slice(1);
-  } else {
-    return false;
-  }
+  const inside = pattern.slice(group.start + 1, group.end).replace(/^\?(?::|<[A-Za-z_][A-Za-z0-9_]*>)/, '');
+  const lead = LEADING_SEPARATOR.exec(inside);
+  if (lead === null) return false;
+  const sep = lead[1] ?? lead[2] ?? '';
+  const body = inside.slice(lead[0].length);
   if (body.includes('[^') || body.includes('(') || /\\[WSDBs]/.test(body)) return false;
   if (sep === '_' && body.includes('\\w')) return false;
   const classes = body.match(CLASS) ?? [];
@@ -148,6 +139,8 @@ function separated(pattern: string, group: Group): boolean {
   return classes.every((cls) => !cls.slice(1, -1).replace(RANGE, '').includes(sep));
 }
 
+/** `\.`, `\-`, `\_`, or a bare `-` or `_`. */
+const LEADING_SEPARATOR = /^(?:\\([.\-_])|([-_]))/;
 const CLASS = /\[(?:\\.|[^\]\\])*\]/g;
 /** `a-z` inside a class: its "-" is syntax, not a character the class matches. */
 const RANGE = /[^\\]-[^\]]/g;
