@@ -10,9 +10,12 @@ export function screen(info: TagInfo): Rejection | undefined {
   return isValidTag(info.tag) ? undefined : { tag: info.tag, reason: 'invalid-tag' };
 }
 
-/** Runs on candidates only: glob matching costs more than the policies' own checks. */
+/**
+ * Runs on candidates only, cheapest check first: glob matching costs more than the policies' own
+ * checks and than looking at platforms and build times.
+ */
 export function screenMetadata(filters: TagFilters, info: TagInfo, now: number): Rejection | undefined {
-  return ignored(filters, info) ?? missingPlatform(filters, info) ?? tooYoung(filters, info, now);
+  return missingPlatform(filters, info) ?? tooYoung(filters, info, now) ?? ignored(filters, info);
 }
 
 function ignored(filters: TagFilters, info: TagInfo): Rejection | undefined {

@@ -13,21 +13,36 @@ export interface Version {
   prerelease: Identifier[];
 }
 
-// Parts are capped at 15 digits so each fits a double exactly (safe-integer range).
-const VERSION = /^[vV]?(\d{1,15})(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(?:\.(\d{1,15}))?(?:-([0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*))?$/;
+const PRERELEASE = /^[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*$/;
 const NUMERIC = /^\d{1,15}$/;
+/** At most 15 digits per part, so every part is an exact integer in a double. */
+const MAX_DIGITS = 15;
 
+/**
+ * A scanner rather than one regular expression: it runs on every tag of every image each cycle,
+ * and reading digits in place avoids allocating a match and a substring per part.
+ */
 export function parseVersion(tag: string): Version | null {
-  const match = VERSION.exec(tag);
-  if (match === null) return null;
+  const first = tag.charCodeAt(0);
+  let i = first === 118 || first === 86 ? 1 : 0; // v, V
   const release: number[] = [];
-  for (let i = 1; i <= 4; i++) {
-    const part = match[i];
-    if (part === undefined) break;
-    release.push(Number(part));
+  for (;;) {
+    const start = i;
+    let value = 0;
+    for (let c = tag.charCodeAt(i); c >= 48 && c <= 57; c = tag.charCodeAt(++i)) value = value * 10 + (c - 48);
+    if (i === start || i - start > MAX_DIGITS) return null;
+    release.push(value);
+    if (i === tag.length) return { release, prerelease: [] };
+    const separator = tag.charCodeAt(i);
+    if (separator === 45) return withPrerelease(release, tag.slice(i + 1)); // -
+    if (separator !== 46 || release.length === 4) return null; // .
+    i++;
   }
-  const pre = match[5];
-  return { release, prerelease: pre === undefined ? [] : pre.split('.').map(toIdentifier) };
+}
+
+function withPrerelease(release: number[], text: string): Version | null {
+  if (!PRERELEASE.test(text)) return null;
+  return { release, prerelease: text.split('.').map(toIdentifier) };
 }
 
 export function toIdentifier(text: string | number): Identifier {
