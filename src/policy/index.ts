@@ -3,7 +3,6 @@ export * from './lock.ts';
 export * from './policy.ts';
 export * from './filters.ts';
 export * from './select.ts';
-export * from './screen.ts';
 export * from './annotations.ts';
 export { parseVersion, compareVersions, type Version } from './version.ts';
 export { PatternError, MAX_PATTERN_LENGTH, type Matcher } from './pattern.ts';

@@ -93,7 +93,7 @@ function pickBest<K>(ranking: Ranking<K>, candidates: readonly Keyed<K>[]): Keye
 }
 
 /** The policy's order, then its spelling preference, then byte order: total over distinct tags. */
-export function beats<K>(ranking: Ranking<K>, a: Keyed<K>, b: Keyed<K>): boolean {
+function beats<K>(ranking: Ranking<K>, a: Keyed<K>, b: Keyed<K>): boolean {
   const cmp = ranking.compare(a.key, b.key);
   if (cmp !== 0) return cmp > 0;
   const preference = ranking.prefer?.(a, b) ?? 0;

@@ -2,6 +2,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
+import { isValidTag } from '../../src/image/ref.ts';
 import { compareVersions, parseFilters, parsePolicy, parseVersion, selectTag, withFilters, type TagInfo } from '../../src/policy/index.ts';
 
 const POLICIES = [
@@ -95,3 +96,14 @@ function hash(text: string): number {
   for (let i = 0; i < text.length; i++) h = (h * 31 + text.charCodeAt(i)) | 0;
   return h;
 }
+
+test('property: a build-time policy never moves to an older build than the current tag', () => {
+  fc.assert(fc.property(fc.constantFrom('glob:*', 'regexp:^v'), tagList, fc.nat(30), (text, tags, pick) => {
+    const current = tags[pick % Math.max(tags.length, 1)];
+    if (current?.created === undefined || !isValidTag(current.tag)) return;
+    const selection = selectTag(parsePolicy(text), tags, { tag: current.tag });
+    if (!selection.changed) return;
+    const chosen = tags.find((info) => info.tag === selection.selected);
+    assert.ok((chosen?.created?.getTime() ?? -1) > current.created.getTime(), `${current.tag} → ${selection.selected}`);
+  }), { numRuns: 400 });
+});
