@@ -4,7 +4,7 @@
  * annotations are read into the same model so manifests written for those tools work unchanged.
  * One bad annotation becomes a problem naming its key; the other annotations still apply.
  */
-import { FilterError, parseFilters, type FilterTexts } from './filters.ts';
+import { FilterError, NO_FILTERS, parseFilter, type FilterTexts, type TagFilters } from './filters.ts';
 import { UNLOCKED, type Lock } from './lock.ts';
 import { parsePolicy, withFilters, type Policy } from './policy.ts';
 
@@ -102,22 +102,20 @@ export function parseKeelPolicy(text: string, matchTag: boolean): Policy {
 
 /** Adds the container's filters; a bad filter drops the policy (fail closed: no unfiltered updates). */
 function applyFilters(annotations: Annotations, container: string, policy: Policy, problems: string[]): Policy | undefined {
-  const texts: FilterTexts = {};
+  let filters: TagFilters | undefined;
   for (const [field, name] of Object.entries(FILTER_KEYS) as [keyof FilterTexts, string][]) {
-    const value = annotations[`${TP}${name}.${container}`];
-    if (value !== undefined) texts[field] = value;
-  }
-  if (Object.keys(texts).length === 0) return policy;
-  for (const [field, value] of Object.entries(texts) as [keyof FilterTexts, string][]) {
+    const key = `${TP}${name}.${container}`;
+    const value = annotations[key];
+    if (value === undefined) continue;
     try {
-      parseFilters({ [field]: value });
+      filters = { ...(filters ?? NO_FILTERS), ...parseFilter(field, value) };
     } catch (error) {
       if (!(error instanceof FilterError)) throw error;
-      problems.push(`${TP}${FILTER_KEYS[field]}.${container}: ${error.message}; container "${container}" is not automated until this is fixed`);
+      problems.push(`${key}: ${error.message}; container "${container}" is not automated until this is fixed`);
       return undefined;
     }
   }
-  return withFilters(policy, parseFilters(texts));
+  return filters === undefined ? policy : withFilters(policy, filters);
 }
 
 function readAutomated(annotations: Annotations, problems: string[]): boolean {

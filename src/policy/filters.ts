@@ -85,12 +85,19 @@ export interface FilterTexts {
 
 /** Builds filters from their written forms; throws FilterError naming the bad one. */
 export function parseFilters(texts: FilterTexts): TagFilters {
-  const filters: TagFilters = { ignore: [], platforms: [] };
-  if (texts.ignore !== undefined) filters.ignore = parseIgnore(texts.ignore);
-  if (texts.platforms !== undefined) filters.platforms = parsePlatforms(texts.platforms);
-  if (texts.minAge !== undefined) {
-    filters.minAgeMs = parseDuration(texts.minAge);
-    filters.minAge = texts.minAge.trim();
+  let filters: TagFilters = { ignore: [], platforms: [] };
+  for (const field of ['ignore', 'minAge', 'platforms'] as const) {
+    const text = texts[field];
+    if (text !== undefined) filters = { ...filters, ...parseFilter(field, text) };
   }
   return filters;
+}
+
+/** One filter from its written form: the part of TagFilters it sets. */
+export function parseFilter(field: keyof FilterTexts, text: string): Partial<TagFilters> {
+  switch (field) {
+    case 'ignore': return { ignore: parseIgnore(text) };
+    case 'platforms': return { platforms: parsePlatforms(text) };
+    case 'minAge': return { minAgeMs: parseDuration(text), minAge: text.trim() };
+  }
 }
