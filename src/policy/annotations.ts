@@ -38,14 +38,19 @@ export function readAnnotations(annotations: Annotations, containers: readonly s
     if (policy !== undefined) policies.set(container, policy);
   }
   checkKeys(annotations, containers, problems);
-  return { automated: readAutomated(annotations, problems), policies, lock: readLock(annotations, problems), problems };
+  const automated = readAutomated(annotations, problems);
+  const lock = readLock(annotations, problems);
+  // A workload-wide annotation (keel.sh/policy) is read once per container: report it once.
+  return { automated, policies, lock, problems: [...new Set(problems)] };
 }
 
 function readContainer(annotations: Annotations, container: string, problems: string[]): Policy | undefined {
   const found = findPolicy(annotations, container);
-  const filterKeys = Object.values(FILTER_KEYS).map((name) => `${TP}${name}.${container}`).filter((key) => annotations[key] !== undefined);
   if (found === undefined) {
-    for (const key of filterKeys) problems.push(`${key}: no policy for container "${container}" to filter`);
+    for (const name of Object.values(FILTER_KEYS)) {
+      const key = `${TP}${name}.${container}`;
+      if (annotations[key] !== undefined) problems.push(`${key}: no policy for container "${container}" to filter`);
+    }
     return undefined;
   }
   let policy: Policy;
