@@ -74,7 +74,11 @@ export function parsePlatforms(text: string): string[] {
 
 /** A required `os/arch` is satisfied by any variant of it; `os/arch/variant` only by that variant. */
 export function hasPlatform(available: readonly string[], required: string): boolean {
-  return available.some((platform) => platform === required || platform.startsWith(`${required}/`));
+  for (const platform of available) {
+    if (platform === required) return true;
+    if (platform.length > required.length && platform.startsWith(required) && platform.charCodeAt(required.length) === 47) return true; // "/"
+  }
+  return false;
 }
 
 export interface FilterTexts {

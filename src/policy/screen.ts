@@ -28,10 +28,12 @@ function ignored(filters: TagFilters, info: TagInfo): Rejection | undefined {
 function missingPlatform(filters: TagFilters, info: TagInfo): Rejection | undefined {
   if (filters.platforms.length === 0) return undefined;
   const tag = info.tag;
-  if (info.platforms === undefined) return { tag, reason: 'missing-platform', detail: 'no platform list' };
   const available = info.platforms;
+  if (available === undefined) return { tag, reason: 'missing-platform', detail: 'no platform list' };
+  // The common case (all present) allocates nothing; the list of missing ones only on failure.
+  if (filters.platforms.every((platform) => hasPlatform(available, platform))) return undefined;
   const missing = filters.platforms.filter((platform) => !hasPlatform(available, platform));
-  return missing.length === 0 ? undefined : { tag, reason: 'missing-platform', detail: `not built for ${missing.join(', ')}` };
+  return { tag, reason: 'missing-platform', detail: `not built for ${missing.join(', ')}` };
 }
 
 function tooYoung(filters: TagFilters, info: TagInfo, now: number): Rejection | undefined {
