@@ -63,7 +63,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
   const policy = buildPolicy(positionals[0] ?? '', values);
   const now = values.now === undefined ? new Date() : parseTime(values.now, '--now');
   const tags = parseTagList(await readInput(values['tags-from'] ?? '-', io));
-  const current = { ...(values.current === undefined ? {} : { tag: values.current }), ...(values['current-digest'] === undefined ? {} : { digest: values['current-digest'] }) };
+  const current = { tag: values.current, digest: values['current-digest'] };
   const selection = selectTag(policy, tags, current, { now });
   io.out.write(values.json ? `${JSON.stringify(toJson(policy, values.current, selection))}\n` : formatTable(policy, values.current, selection));
   return EXIT.ok;
@@ -79,12 +79,8 @@ function parseOptions(args: string[]) {
 
 function buildPolicy(text: string, values: { ignore?: string; 'min-age'?: string; platforms?: string }): Policy {
   const policy = parsePolicy(text);
-  const texts = {
-    ...(values.ignore === undefined ? {} : { ignore: values.ignore }),
-    ...(values['min-age'] === undefined ? {} : { minAge: values['min-age'] }),
-    ...(values.platforms === undefined ? {} : { platforms: values.platforms }),
-  };
-  return Object.keys(texts).length === 0 ? policy : withFilters(policy, parseFilters(texts));
+  const texts = { ignore: values.ignore, minAge: values['min-age'], platforms: values.platforms };
+  return Object.values(texts).every((value) => value === undefined) ? policy : withFilters(policy, parseFilters(texts));
 }
 
 class InputError extends Error {
