@@ -20,11 +20,13 @@ function buildTime(info: TagInfo): number | undefined {
  * that is highest in numeric-aware order (`1.2.10` over `1.2.9`, `b` over `a`).
  */
 export function byBuildTime(matches: Matcher['test'], mismatch: string): Ranking<number> {
+  const noMatch = reject<number>('filter-mismatch', mismatch);
+  const noTime = reject<number>('unknown-build-time');
   return {
     admit(info): Verdict<number> {
-      if (!matches(info.tag)) return reject('filter-mismatch', mismatch);
+      if (!matches(info.tag)) return noMatch;
       const ms = buildTime(info);
-      return ms === undefined ? reject('unknown-build-time') : { key: ms };
+      return ms === undefined ? noTime : { key: ms };
     },
     keyOf: buildTime,
     compare: (a, b) => a - b,
@@ -55,6 +57,7 @@ export function extractor(regex: RegExp | undefined, group: string | undefined):
 }
 
 export function byCapture(extract: (tag: string) => string | undefined, mismatch: string): Ranking<Capture> {
+  const noMatch = reject<Capture>('filter-mismatch', mismatch);
   const keyOf = (info: TagInfo): Capture | undefined => {
     const text = extract(info.tag);
     return text === undefined ? undefined : { text, version: parseVersion(text) };
@@ -62,7 +65,7 @@ export function byCapture(extract: (tag: string) => string | undefined, mismatch
   return {
     admit(info): Verdict<Capture> {
       const key = keyOf(info);
-      return key === undefined ? reject('filter-mismatch', mismatch) : { key };
+      return key === undefined ? noMatch : { key };
     },
     keyOf,
     compare: compareCaptures,
@@ -75,10 +78,11 @@ export type SortOrder = 'asc' | 'desc';
 /** Flux v2 semantics: `asc` picks the last in ascending order (the highest), `desc` the lowest. */
 export function alphabetical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string): Ranking<string> {
   const sign = order === 'asc' ? 1 : -1;
+  const noMatch = reject<string>('filter-mismatch', mismatch);
   return {
     admit(info): Verdict<string> {
       const key = extract(info.tag);
-      return key === undefined ? reject('filter-mismatch', mismatch) : { key };
+      return key === undefined ? noMatch : { key };
     },
     keyOf: (info) => extract(info.tag),
     compare: (a, b) => sign * compareText(a, b),
@@ -87,6 +91,7 @@ export function alphabetical(extract: (tag: string) => string | undefined, order
 
 export function numerical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string): Ranking<Decimal> {
   const sign = order === 'asc' ? 1 : -1;
+  const noMatch = reject<Decimal>('filter-mismatch', mismatch);
   const keyOf = (info: TagInfo): Decimal | undefined => {
     const text = extract(info.tag);
     return text === undefined ? undefined : parseDecimal(text) ?? undefined;
@@ -94,7 +99,7 @@ export function numerical(extract: (tag: string) => string | undefined, order: S
   return {
     admit(info): Verdict<Decimal> {
       const text = extract(info.tag);
-      if (text === undefined) return reject('filter-mismatch', mismatch);
+      if (text === undefined) return noMatch;
       const key = parseDecimal(text);
       return key === null ? reject('not-a-number', `"${text}" is not a number`) : { key };
     },

@@ -19,6 +19,10 @@ export interface Ranking<K> {
   prefer?(a: Keyed<K>, b: Keyed<K>): number;
 }
 
+/**
+ * A rejection verdict. Rankings build the ones that do not depend on the tag once, and return the
+ * same object for every tag: the engine copies it into the Rejection it reports.
+ */
 export function reject<K>(reason: RejectReason, detail?: string): Verdict<K> {
   return detail === undefined ? { reason } : { reason, detail };
 }

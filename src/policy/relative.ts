@@ -17,17 +17,19 @@ const FIXED_PARTS: Record<RelativeLevel, number> = { all: 0, major: 0, minor: 1,
 
 export function relativeRanking(level: RelativeLevel, currentTag: string | undefined): Ranking<Version> {
   const current = currentTag === undefined ? null : parseVersion(currentTag);
+  const noCurrent = reject<Version>('no-current-version', `"${level}" needs the current tag to be a version`);
+  const notVersion = reject<Version>('not-a-version');
+  const prerelease = reject<Version>('prerelease-excluded', `policy ${level} takes prereleases only of the current release`);
+  const moved = PART_NAMES.map((part) => reject<Version>('outside-range', `${part} differs from current ${currentTag}, policy ${level}`));
   return {
     ...versionOrder,
     admit(info): Verdict<Version> {
-      if (current === null) return reject('no-current-version', `"${level}" needs the current tag to be a version`);
+      if (current === null) return noCurrent;
       const version = parseVersion(info.tag);
-      if (version === null) return reject('not-a-version');
-      const moved = movedPart(current, version, FIXED_PARTS[level]);
-      if (moved !== undefined) return reject('outside-range', `${moved} differs from current ${currentTag}, policy ${level}`);
-      if (isPrerelease(version) && !prereleaseAllowed(level, current, version)) {
-        return reject('prerelease-excluded', `policy ${level} takes prereleases only of the current release`);
-      }
+      if (version === null) return notVersion;
+      const part = movedPart(current, version, FIXED_PARTS[level]);
+      if (part >= 0) return moved[part] ?? notVersion;
+      if (isPrerelease(version) && !prereleaseAllowed(level, current, version)) return prerelease;
       return { key: version };
     },
   };
@@ -35,11 +37,12 @@ export function relativeRanking(level: RelativeLevel, currentTag: string | undef
 
 const PART_NAMES = ['major', 'minor', 'patch'];
 
-function movedPart(current: Version, version: Version, fixed: number): string | undefined {
+/** Index of the first of the fixed leading parts that differs from the current tag's, or -1. */
+function movedPart(current: Version, version: Version, fixed: number): number {
   for (let i = 0; i < fixed; i++) {
-    if ((current.release[i] ?? 0) !== (version.release[i] ?? 0)) return PART_NAMES[i];
+    if ((current.release[i] ?? 0) !== (version.release[i] ?? 0)) return i;
   }
-  return undefined;
+  return -1;
 }
 
 /**
