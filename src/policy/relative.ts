@@ -27,8 +27,8 @@ export function relativeRanking(level: RelativeLevel, currentTag: string | undef
       if (current === null) return noCurrent;
       const version = parseVersion(info.tag);
       if (version === null) return notVersion;
-      const part = movedPart(current, version, FIXED_PARTS[level]);
-      if (part >= 0) return moved[part] ?? notVersion;
+      const outside = moved[movedPart(current, version, FIXED_PARTS[level])];
+      if (outside !== undefined) return outside;
       if (isPrerelease(version) && !prereleaseAllowed(level, current, version)) return prerelease;
       return { key: version };
     },
@@ -37,7 +37,7 @@ export function relativeRanking(level: RelativeLevel, currentTag: string | undef
 
 const PART_NAMES = ['major', 'minor', 'patch'];
 
-/** Index of the first of the fixed leading parts that differs from the current tag's, or -1. */
+/** Index of the first of the fixed leading parts that differs from the current tag's, or -1 (none). */
 function movedPart(current: Version, version: Version, fixed: number): number {
   for (let i = 0; i < fixed; i++) {
     if ((current.release[i] ?? 0) !== (version.release[i] ?? 0)) return i;
