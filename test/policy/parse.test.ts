@@ -66,3 +66,8 @@ test('needs: a minimum age needs build times and a platform filter needs platfor
   const policy = withFilters(parsePolicy('semver:^1'), parseFilters({ minAge: '1h', platforms: 'linux/amd64' }));
   assert.deepEqual(policyNeeds(policy), { created: true, digests: false, platforms: true });
 });
+
+test('contract: policy.ts exports parsePolicy, policyNeeds and selectTag, as callers import them', async () => {
+  const module = await import('../../src/policy/policy.ts');
+  assert.deepEqual([typeof module.parsePolicy, typeof module.policyNeeds, typeof module.selectTag], ['function', 'function', 'function']);
+});
