@@ -157,12 +157,9 @@ function readLockedAt(annotations: Annotations, problems: string[]): string | un
   return at;
 }
 
+/** Always all four keys, `undefined` when not annotated: the shape callers compare against. */
 function lock(by: string | undefined, reason: string | undefined, at: string | undefined): Lock {
-  const result: Lock = { locked: true };
-  if (by !== undefined) result.by = by;
-  if (reason !== undefined) result.reason = reason;
-  if (at !== undefined) result.at = at;
-  return result;
+  return { locked: true, by, reason, at };
 }
 
 /** Typos in tagpilot.io keys and annotations for containers that do not exist are problems. */

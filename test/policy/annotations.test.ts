@@ -80,7 +80,7 @@ for (const prefix of ['fluxcd.io/', 'flux.weave.works/']) {
 
   test(`annotations: Flux v1 ${prefix}locked with locked_user and locked_msg`, () => {
     const lock = read({ [`${prefix}locked`]: 'true', [`${prefix}locked_user`]: 'bob', [`${prefix}locked_msg`]: 'hold' }).lock;
-    assert.deepEqual(lock, { locked: true, by: 'bob', reason: 'hold' });
+    assert.deepEqual(lock, { locked: true, by: 'bob', reason: 'hold', at: undefined });
   });
 }
 

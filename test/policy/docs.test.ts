@@ -82,7 +82,7 @@ function runAnnotationExample(example: Record<string, unknown>): void {
 }
 
 function normaliseLock(lock: Record<string, string>): Record<string, unknown> {
-  return { ...lock, locked: lock.locked === 'true' };
+  return { by: undefined, reason: undefined, at: undefined, ...lock, locked: lock.locked === 'true' };
 }
 
 const annotationExamples = blocks(docs('annotations.md'), 'yaml annotations');
