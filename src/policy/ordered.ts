@@ -5,7 +5,7 @@
 import type { Matcher } from './pattern.ts';
 import type { Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
-import { compareDecimal, compareNatural, compareText, parseDecimal, type Decimal } from './natural.ts';
+import { compareDecimal, compareDigits, compareNatural, compareText, parseDecimal, type Decimal } from './natural.ts';
 import type { TagInfo } from './types.ts';
 import { compareVersions, parseVersion, type Version } from './version.ts';
 
@@ -37,13 +37,33 @@ export function byBuildTime(matches: Matcher['test'], mismatch: string): Ranking
 export interface Capture {
   text: string;
   version: Version | null;
+  /** Digits too many for a version part (timestamps to the millisecond): compared as numbers. */
+  long: boolean;
 }
 
-/** The capture as written; versions (numbers included) compare as versions, above plain text. */
+const LONG_NUMBER = /^\d{16,}$/;
+
+export function toCapture(text: string): Capture {
+  return { text, version: parseVersion(text), long: LONG_NUMBER.test(text) };
+}
+
+/**
+ * The order of captures: numbers (of any length) and versions compare as versions, above plain
+ * text, which compares in byte order. A long number is a version whose major part is beyond any
+ * other, so the order stays total and transitive.
+ */
 export function compareCaptures(a: Capture, b: Capture): number {
+  if (a.long && b.long) return compareDigits(a.text, b.text);
+  const rankA = captureRank(a);
+  const rankB = captureRank(b);
+  if (rankA !== rankB) return rankA - rankB;
   if (a.version !== null && b.version !== null) return compareVersions(a.version, b.version);
-  if (a.version !== null || b.version !== null) return a.version !== null ? 1 : -1;
   return compareText(a.text, b.text);
+}
+
+function captureRank(capture: Capture): number {
+  if (capture.long) return 2;
+  return capture.version === null ? 0 : 1;
 }
 
 /** The text the policy orders a tag by: a named group's capture, or the whole tag. */
@@ -60,7 +80,7 @@ export function byCapture(extract: (tag: string) => string | undefined, mismatch
   const noMatch = reject<Capture>('filter-mismatch', mismatch);
   const keyOf = (info: TagInfo): Capture | undefined => {
     const text = extract(info.tag);
-    return text === undefined ? undefined : { text, version: parseVersion(text) };
+    return text === undefined ? undefined : toCapture(text);
   };
   return {
     admit(info): Verdict<Capture> {

@@ -16,6 +16,7 @@ runCases('regexp', [
   { name: 'orders by build time without a named group', policy: 'regexp:^build-\\d+$', tags: [built('build-9', 5), built('build-10', 1)], selected: 'build-9' },
   { name: 'orders by a numeric named capture', policy: 'regexp:^build-(?<n>\\d+)$', tags: ['build-9', 'build-10', 'build-x'], selected: 'build-10', rejected: { 'build-x': 'filter-mismatch' } },
   { name: 'orders by a version named capture', policy: 'regexp:^app-(?<v>.+)$', tags: ['app-1.9.0', 'app-1.10.0'], selected: 'app-1.10.0' },
+  { name: 'orders numbers too long for a version part as numbers', policy: 'regexp:^t(?<ms>\\d+)$', tags: ['t99999999999999999', 't100000000000000000', 't5'], selected: 't100000000000000000' },
   { name: 'orders text captures alphabetically, below versions', policy: 'regexp:^(?<c>.+)-x$', tags: ['beta-x', 'alpha-x', '1.0-x'], selected: '1.0-x' },
   { name: 'orders by the group named order when there are several', policy: 'regexp:^(?<branch>\\w+)-(?<order>\\d+)$', tags: ['zeta-1', 'alpha-2'], selected: 'alpha-2' },
   { name: 'keeps the current tag when its capture is equal', policy: 'regexp:^(?<ts>\\d+)-', tags: ['100-a', '100-b'], current: '100-b', selected: '100-b', changed: false },

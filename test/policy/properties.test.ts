@@ -3,6 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isValidTag } from '../../src/image/ref.ts';
+import { compareCaptures, toCapture } from '../../src/policy/ordered.ts';
 import { compareVersions, parseFilters, parsePolicy, parseVersion, selectTag, withFilters, type TagInfo } from '../../src/policy/index.ts';
 
 const POLICIES = [
@@ -89,6 +90,14 @@ test('property: the version order is total, antisymmetric and transitive', () =>
     assert.equal(Math.sign(compareVersions(x, y)) + Math.sign(compareVersions(y, x)), 0);
     if (compareVersions(x, y) <= 0 && compareVersions(y, z) <= 0) assert.ok(compareVersions(x, z) <= 0);
   }), { numRuns: 1000 });
+});
+
+test('property: the capture order is total, antisymmetric and transitive', () => {
+  const capture = fc.oneof(version, junk, fc.stringMatching(/^\d{1,20}$/)).map(toCapture);
+  fc.assert(fc.property(capture, capture, capture, (x, y, z) => {
+    assert.equal(Math.sign(compareCaptures(x, y)) + Math.sign(compareCaptures(y, x)), 0);
+    if (compareCaptures(x, y) <= 0 && compareCaptures(y, z) <= 0) assert.ok(compareCaptures(x, z) <= 0, `${x.text} ${y.text} ${z.text}`);
+  }), { numRuns: 2000 });
 });
 
 function hash(text: string): number {
