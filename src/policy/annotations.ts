@@ -6,7 +6,7 @@
  */
 import { FilterError, NO_FILTERS, parseFilter, type FilterTexts, type TagFilters } from './filters.ts';
 import { UNLOCKED, type Lock } from './lock.ts';
-import { parsePolicy, withFilters, type Policy } from './policy.ts';
+import { parsePolicy, withDowngrade, withFilters, type Policy } from './policy.ts';
 
 /** What a workload's annotations say about automation, per container. */
 export interface WorkloadPolicies {
@@ -27,7 +27,8 @@ const KEEL_MATCH_TAG = 'keel.sh/match-tag';
 
 /** Per-container tagpilot.io keys: `<name>.<container>`. */
 const FILTER_KEYS: Record<keyof FilterTexts, string> = { ignore: 'ignore', minAge: 'min-age', platforms: 'platforms' };
-const CONTAINER_KEYS = ['tag', ...Object.values(FILTER_KEYS)];
+const DOWNGRADE = 'allow-downgrade';
+const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS)];
 const WORKLOAD_KEYS = ['automated', 'locked', 'locked-by', 'locked-reason', 'locked-at'];
 
 export function readAnnotations(annotations: Annotations, containers: readonly string[]): WorkloadPolicies {
@@ -60,7 +61,16 @@ function readContainer(annotations: Annotations, container: string, problems: st
     problems.push(`${found.key}: ${(error as Error).message}`);
     return undefined;
   }
-  return applyFilters(annotations, container, policy, problems);
+  const filtered = applyFilters(annotations, container, policy, problems);
+  return filtered === undefined ? undefined : applyDowngrade(annotations, container, filtered, problems);
+}
+
+/** `allow-downgrade.<c>: "true"`: the user asks to follow the policy below the current tag. */
+function applyDowngrade(annotations: Annotations, container: string, policy: Policy, problems: string[]): Policy {
+  const key = `${TP}${DOWNGRADE}.${container}`;
+  const value = annotations[key];
+  if (value === undefined) return policy;
+  return readBoolean(key, value, false, problems) ? withDowngrade(policy) : policy;
 }
 
 interface FoundPolicy {

@@ -20,6 +20,8 @@ interface PolicyBase {
   source: string;
   /** Ignore patterns, minimum age and platforms; empty unless added with `withFilters`. */
   filters: TagFilters;
+  /** The user asked to move to the best candidate even when the current tag ranks higher. */
+  allowDowngrade?: boolean;
 }
 
 export interface SemverPolicy extends PolicyBase {
@@ -145,6 +147,11 @@ function parseFollow(arg: string | undefined): { follow?: string } {
 /** The same policy with filters added (replacing any it had). */
 export function withFilters<P extends Policy>(policy: P, filters: TagFilters): P {
   return { ...policy, filters };
+}
+
+/** The same policy, allowed to move the slot below its current tag (a deliberate rollback). */
+export function withDowngrade<P extends Policy>(policy: P): P {
+  return { ...policy, allowDowngrade: true };
 }
 
 /** What the registry layer must fetch beyond tag names for this policy. */

@@ -53,10 +53,15 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
   }
   const best = pickBest(ranking, candidates);
   const currentKey = keyOfCurrent(ranking, tags, current.tag);
-  const keep = best === undefined || (currentKey !== undefined && ranking.compare(best.key, currentKey) <= 0);
+  // Positive: best is newer than the current tag; undefined: the two cannot be compared.
+  const lead = best === undefined || currentKey === undefined ? undefined : ranking.compare(best.key, currentKey);
+  // Equal never changes the slot (no churn between spellings); lower only when the user asked.
+  const downgrading = lead !== undefined && lead < 0 && policy.allowDowngrade === true;
+  const keep = best === undefined || (lead !== undefined && lead <= 0 && !downgrading);
   const selected = keep ? current.tag ?? null : best.tag;
+  const floor = downgrading ? undefined : currentKey;
   for (const candidate of candidates) {
-    if (candidate.tag !== selected) outcomes[candidate.index] = explainLoser(ranking, candidate, best, current.tag, currentKey);
+    if (candidate.tag !== selected) outcomes[candidate.index] = explainLoser(ranking, candidate, best, current.tag, floor);
   }
   const rejected: Rejection[] = [];
   for (const outcome of outcomes) {
@@ -67,7 +72,7 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
     selected,
     changed: selected !== null && selected !== slot.tag,
     rejected,
-    why: summarise(policy, best?.tag, candidates.length, keep, current.tag),
+    why: summarise(policy, best?.tag, candidates.length, keep, current.tag) + (downgrading ? `; downgrade from ${current.tag} allowed` : ''),
   };
 }
 
@@ -107,6 +112,7 @@ function keyOfCurrent<K>(ranking: Ranking<K>, tags: readonly TagInfo[], tag: str
   return ranking.keyOf(tags.find((info) => info.tag === tag) ?? { tag });
 }
 
+/** `floor` is the current tag's key when the current tag bounds the selection (no downgrade). */
 function explainLoser<K>(ranking: Ranking<K>, loser: Keyed<K>, best: Keyed<K> | undefined, currentTag: string | undefined, currentKey: K | undefined): Rejection {
   const tag = loser.tag;
   if (currentKey !== undefined) {

@@ -92,6 +92,11 @@ for (const [name, args, stdin, message] of [
   });
 }
 
+test('policy test: --allow-downgrade moves below the current tag', async () => {
+  const { stdout } = await run(['semver:^1', '--current', '2.0.0', '--allow-downgrade', '--json'], '1.9.0\n2.0.0\n');
+  assert.deepEqual([JSON.parse(stdout).selected, JSON.parse(stdout).changed], ['1.9.0', true]);
+});
+
 test('policy test: --help prints usage and exits 0', async () => {
   const { code, stdout } = await run(['--help']);
   assert.equal(code, 0);

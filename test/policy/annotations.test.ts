@@ -129,3 +129,14 @@ test('annotations: an unknown Keel policy is one problem, however many container
 test('annotations: a container policy overrides the workload-wide Keel policy', () => {
   assert.deepEqual(sources({ 'keel.sh/policy': 'major', 'tagpilot.io/tag.app': 'patch' }), { app: 'relative patch', sidecar: 'relative major' });
 });
+
+test('annotations: allow-downgrade.<c> "true" lets the container follow its policy below the current tag', () => {
+  const result = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/allow-downgrade.app': 'true', 'tagpilot.io/tag.sidecar': 'semver:^1' });
+  assert.deepEqual([result.policies.get('app')?.allowDowngrade, result.policies.get('sidecar')?.allowDowngrade], [true, undefined]);
+});
+
+test('annotations: a malformed allow-downgrade is a problem and reads as false', () => {
+  const result = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/allow-downgrade.app': 'yes' });
+  assert.equal(result.policies.get('app')?.allowDowngrade, undefined);
+  assert.match(result.problems[0] ?? '', /allow-downgrade.app: expected "true" or "false", got "yes"; read as false/);
+});

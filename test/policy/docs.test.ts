@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { PassThrough, Readable } from 'node:stream';
 import { parse } from 'yaml';
-import { parseFilters, parsePolicy, readAnnotations, selectTag, withFilters, type TagInfo } from '../../src/policy/index.ts';
+import { parseFilters, parsePolicy, readAnnotations, selectTag, withDowngrade, withFilters, type TagInfo } from '../../src/policy/index.ts';
 import { policyTest } from '../../src/cli/commands/policy-test.ts';
 
 const docs = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
@@ -35,7 +35,8 @@ function runSelectionExample(example: Record<string, unknown>): void {
   }
   const filters = { ignore: example.ignore, minAge: example['min-age'], platforms: example.platforms } as Record<string, string | undefined>;
   const defined = Object.fromEntries(Object.entries(filters).filter(([, value]) => value !== undefined));
-  const policy = Object.keys(defined).length === 0 ? parsePolicy(text) : withFilters(parsePolicy(text), parseFilters(defined));
+  const filtered = Object.keys(defined).length === 0 ? parsePolicy(text) : withFilters(parsePolicy(text), parseFilters(defined));
+  const policy = example['allow-downgrade'] === 'true' ? withDowngrade(filtered) : filtered;
   const current = { ...(example.current === undefined ? {} : { tag: String(example.current) }), ...(example['current-digest'] === undefined ? {} : { digest: String(example['current-digest']) }) };
   const options = example.now === undefined ? {} : { now: new Date(String(example.now)) };
   const selection = selectTag(policy, (example.tags as unknown[]).map(toTag), current, options);
@@ -74,6 +75,9 @@ function runAnnotationExample(example: Record<string, unknown>): void {
       if (filters['min-age'] !== undefined) assert.equal(found?.minAge, filters['min-age']);
       if (filters.platforms !== undefined) assert.equal(found?.platforms.join(','), filters.platforms);
     }
+  }
+  for (const [container, allowed] of Object.entries((expect['allow-downgrade'] ?? {}) as Record<string, string>)) {
+    assert.equal(String(result.policies.get(container)?.allowDowngrade === true), allowed, `allow-downgrade of ${container}`);
   }
   if (expect.lock !== undefined) assert.deepEqual(result.lock, normaliseLock(expect.lock as Record<string, string>));
   const problems = (expect.problems ?? []) as string[];

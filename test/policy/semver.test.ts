@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { parsePolicy, selectTag } from '../../src/policy/index.ts';
+import { parsePolicy, selectTag, withDowngrade } from '../../src/policy/index.ts';
 import { runCases, tagList } from './cases.ts';
 
 runCases('semver', [
@@ -41,3 +41,10 @@ test('semver: a tag listed twice is explained twice and selected once', () => {
   assert.equal(selection.selected, '1.1.0');
   assert.deepEqual(selection.rejected.map((r) => r.tag), ['1.0.0', '1.0.0']);
 });
+
+runCases('semver with allow-downgrade', [
+  { name: 'moves below the current tag to the best candidate when asked', policy: withDowngrade(parsePolicy('semver:^1')), tags: ['1.8.0', '1.9.0', '2.0.0'], current: '2.0.0', selected: '1.9.0', changed: true, rejected: { '1.8.0': 'not-newest', '2.0.0': 'outside-range' } },
+  { name: 'still keeps an equal version as written', policy: withDowngrade(parsePolicy('semver:^1')), tags: ['1.9.0'], current: 'v1.9', selected: 'v1.9', changed: false },
+  { name: 'still moves up', policy: withDowngrade(parsePolicy('semver:^1')), tags: ['1.9.0'], current: '1.2.0', selected: '1.9.0', changed: true },
+  { name: 'keeps the current tag when nothing qualifies', policy: withDowngrade(parsePolicy('semver:^1')), tags: ['2.0.0'], current: '2.0.0', selected: '2.0.0', changed: false },
+]);

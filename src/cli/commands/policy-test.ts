@@ -7,7 +7,7 @@ import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.ts';
-import { FilterError, parseFilters, parsePolicy, PolicyError, selectTag, withFilters, type Policy, type Selection, type TagInfo } from '../../policy/index.ts';
+import { FilterError, parseFilters, parsePolicy, PolicyError, selectTag, withDowngrade, withFilters, type Policy, type Selection, type TagInfo } from '../../policy/index.ts';
 
 export const USAGE = `usage: tagpilot policy test <policy> [options]
 
@@ -21,6 +21,7 @@ Runs <policy> over a tag list and shows the selected tag and why every other tag
   --min-age DURATION    minimum age of a build, e.g. 30m, 6h, 2d
   --platforms LIST      required platforms, e.g. linux/amd64,linux/arm64
   --now TIME            the clock for --min-age (RFC 3339); default: now
+  --allow-downgrade     follow the policy even below the current tag
   --json                print one JSON object instead of a table
   -h, --help            show this help
 `;
@@ -37,6 +38,7 @@ const OPTIONS = {
   'min-age': { type: 'string' },
   platforms: { type: 'string' },
   now: { type: 'string' },
+  'allow-downgrade': { type: 'boolean', default: false },
   json: { type: 'boolean', default: false },
   help: { type: 'boolean', short: 'h', default: false },
 } as const;
@@ -60,7 +62,8 @@ async function run(args: string[], io: CliIo): Promise<number> {
     return EXIT.ok;
   }
   if (positionals.length !== 1) throw new UsageError(`expected one policy argument, got ${positionals.length}\n${USAGE}`);
-  const policy = buildPolicy(positionals[0] ?? '', values);
+  const filtered = buildPolicy(positionals[0] ?? '', values);
+  const policy = values['allow-downgrade'] ? withDowngrade(filtered) : filtered;
   const now = values.now === undefined ? new Date() : parseTime(values.now, '--now');
   const tags = parseTagList(await readInput(values['tags-from'] ?? '-', io));
   const current = { tag: values.current, digest: values['current-digest'] };
