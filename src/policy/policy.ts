@@ -77,11 +77,15 @@ const PARSERS: Record<string, Parser> = {
   alphabetical: (arg, base) => ({ ...base, kind: 'alphabetical', ...parseSorted(arg) }),
   numerical: (arg, base) => ({ ...base, kind: 'numerical', ...parseSorted(arg) }),
   digest: (arg, base) => ({ ...base, kind: 'digest', ...parseFollow(arg) }),
-  ...Object.fromEntries(RELATIVE_LEVELS.map((level): [string, Parser] => [level, (arg, base) => {
+  ...Object.fromEntries(RELATIVE_LEVELS.map((level) => [level, relativeParser(level)])),
+};
+
+function relativeParser(level: RelativeLevel): Parser {
+  return (arg, base) => {
     if (arg !== undefined) throw new Error(`"${level}" takes no argument`);
     return { ...base, kind: 'relative', level };
-  }])),
-};
+  };
+}
 
 /** Parses a policy string; throws PolicyError naming the text and what is wrong with it. */
 export function parsePolicy(text: string): Policy {
