@@ -56,6 +56,20 @@ test('property: an ignored tag is never selected (unless it is already the curre
   }), { numRuns: 300 });
 });
 
+test('property: a new selection always passes min-age and platform filters', () => {
+  const now = new Date(Date.UTC(2026, 0, 15));
+  const withPlatforms = tagList.chain((tags) => fc.tuple(...tags.map(() => fc.option(fc.subarray(['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']), { nil: undefined })))
+    .map((platforms) => tags.map((info, i) => (platforms[i] === undefined ? info : { ...info, platforms: platforms[i] }))));
+  fc.assert(fc.property(policyText, withPlatforms, current, (text, tags, tag) => {
+    const policy = withFilters(parsePolicy(text), parseFilters({ minAge: '5d', platforms: 'linux/arm64' }));
+    const selection = selectTag(policy, tags, { tag }, { now });
+    if (!selection.changed) return;
+    const chosen = tags.find((info) => info.tag === selection.selected);
+    assert.ok(chosen?.created !== undefined && now.getTime() - chosen.created.getTime() >= 5 * 86_400_000, 'old enough');
+    assert.ok(chosen.platforms?.some((p) => p.startsWith('linux/arm64')), 'built for linux/arm64');
+  }), { numRuns: 300 });
+});
+
 test('property: a tag the policy rejects is never selected', () => {
   fc.assert(fc.property(policyText, tagList, current, (text, tags, tag) => {
     const selection = selectTag(parsePolicy(text), tags, { tag });
