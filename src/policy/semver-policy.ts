@@ -1,5 +1,6 @@
 /** `semver:<range>`: npm range syntax, lenient tag parsing, explicit prerelease opt-in. */
 import semver from 'semver';
+import { normaliseRange } from './range-text.ts';
 import type { Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import type { TagInfo } from './types.ts';
@@ -29,9 +30,9 @@ export function parseRange(text: string): SemverRange {
   const prerelease = NAMES_PRERELEASE.test(text);
   let range: semver.Range;
   try {
-    range = new semver.Range(text, { loose: true, includePrerelease: prerelease });
-  } catch {
-    throw new Error(`invalid semver range "${text}"`);
+    range = new semver.Range(normaliseRange(text), { loose: true, includePrerelease: prerelease });
+  } catch (error) {
+    throw new Error(`invalid semver range "${text}": ${(error as Error).message}`);
   }
   if (semver.minVersion(range) === null) throw new Error(`semver range "${text}" matches no version`);
   return { text, prerelease, sets: range.set.map((set) => set.map(toBound)) };
