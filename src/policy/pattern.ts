@@ -40,6 +40,8 @@ export function compileRegex(pattern: string): RegExp {
     throw new PatternError(`invalid regular expression "${pattern}": ${(error as Error).message}`);
   }
   checkBacktracking(pattern);
+  // `^v1|` (a stray "|") or `v?` would match every tag: a typo must not turn into "update to anything".
+  if (regex.test('')) throw new PatternError(`regular expression "${pattern}" matches the empty string, so it would match every tag`);
   return regex;
 }
 

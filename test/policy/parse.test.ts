@@ -33,6 +33,8 @@ for (const [text, message] of [
   ['regexp:(\\w*)*x', /nests repetitions/],
   ['regexp:(\\d+){2,}', /nests repetitions/],
   ['regexp:(a)\\1', /backreference/],
+  ['regexp:^v1|', /matches the empty string/],
+  ['numerical:^(?<n>\\d*)$', /matches the empty string/],
   [`regexp:${'a'.repeat(300)}`, /longer than 256/],
   ['regexp:(?<a>x)(?<b>y)', /several named groups \(a, b\)/],
   ['alphabetical:', /needs asc, desc or a regular expression/],
