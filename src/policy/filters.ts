@@ -6,16 +6,17 @@ import { compileGlob, compileRegex, PatternError, type Matcher } from './pattern
 
 export interface TagFilters {
   /** A tag matching any of these is never a candidate. */
-  ignore: Matcher[];
+  ignore: readonly Matcher[];
   /** A candidate must be at least this old (build time); needs `created`. */
   minAgeMs?: number;
   /** The text the minimum age was written as, for messages. */
   minAge?: string;
   /** A candidate must be built for every one of these platforms (`os/arch[/variant]`). */
-  platforms: string[];
+  platforms: readonly string[];
 }
 
-export const NO_FILTERS: TagFilters = Object.freeze({ ignore: [], platforms: [] }) as TagFilters;
+/** Shared by every policy without filters, so frozen all the way down. */
+export const NO_FILTERS: TagFilters = Object.freeze({ ignore: Object.freeze([]), platforms: Object.freeze([]) });
 
 export class FilterError extends Error {
   override name = 'FilterError';
