@@ -7,7 +7,8 @@ import type { Rejection, TagInfo } from './types.ts';
 import { isValidTag } from '../image/ref.ts';
 
 export function screen(info: TagInfo): Rejection | undefined {
-  return isValidTag(info.tag) ? undefined : { tag: info.tag, reason: 'invalid-tag' };
+  // The typeof check guards callers that skipped validation: RegExp#test(undefined) tests "undefined".
+  return typeof info.tag === 'string' && isValidTag(info.tag) ? undefined : { tag: String(info.tag), reason: 'invalid-tag' };
 }
 
 /**

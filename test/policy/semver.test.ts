@@ -49,3 +49,10 @@ runCases('semver with allow-downgrade', [
   { name: 'still moves up', policy: withDowngrade(parsePolicy('semver:^1')), tags: ['1.9.0'], current: '1.2.0', selected: '1.9.0', changed: true },
   { name: 'keeps the current tag when nothing qualifies', policy: withDowngrade(parsePolicy('semver:^1')), tags: ['2.0.0'], current: '2.0.0', selected: '2.0.0', changed: false },
 ]);
+
+test('semver: a tag entry that is not a string is rejected, not read as "undefined"', () => {
+  const malformed = [{ tag: undefined }, { tag: 7 }, { tag: '1.0.0' }] as unknown as { tag: string }[];
+  const selection = selectTag(parsePolicy('semver:*'), malformed);
+  assert.equal(selection.selected, '1.0.0');
+  assert.deepEqual(selection.rejected.map((r) => r.reason), ['invalid-tag', 'invalid-tag']);
+});
