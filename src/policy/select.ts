@@ -42,38 +42,50 @@ export function selectTag(policy: Policy, tags: readonly TagInfo[], current: Cur
  */
 function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], slot: CurrentImage, now: number): Selection {
   // A slot holding no valid tag has nothing to keep: any candidate is an improvement.
-  const current = slot.tag !== undefined && isValidTag(slot.tag) ? slot : {};
-  const outcomes: (Rejection | undefined)[] = new Array<Rejection | undefined>(tags.length);
+  const currentTag = slot.tag !== undefined && isValidTag(slot.tag) ? slot.tag : undefined;
+  const { outcomes, candidates } = screenAll(ranking, policy.filters, tags, now);
+  const best = pickBest(ranking, candidates);
+  const decision = decide(ranking, policy, best, candidates.length, currentTag, keyOfCurrent(ranking, tags, currentTag));
+  for (const candidate of candidates) {
+    if (candidate.tag !== decision.selected) outcomes[candidate.index] = explainLoser(ranking, candidate, best, currentTag, decision.floor);
+  }
+  return {
+    selected: decision.selected,
+    changed: decision.selected !== null && decision.selected !== slot.tag,
+    // The kept current tag is not "rejected" even when the policy would not pick it today.
+    rejected: outcomes.filter((outcome): outcome is Rejection => outcome !== undefined && outcome.tag !== decision.selected),
+    why: decision.why,
+  };
+}
+
+function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number): { outcomes: (Rejection | undefined)[]; candidates: Candidate<K>[] } {
+  const outcomes = new Array<Rejection | undefined>(tags.length);
   const candidates: Candidate<K>[] = [];
   for (let index = 0; index < tags.length; index++) {
     const info = tags[index] as TagInfo;
-    const result = screen(info) ?? admit(ranking, policy.filters, info, now);
+    const result = screen(info) ?? admit(ranking, filters, info, now);
     if ('key' in result) candidates.push({ tag: info.tag, key: result.key, index });
     else outcomes[index] = result;
   }
-  const best = pickBest(ranking, candidates);
-  const currentKey = keyOfCurrent(ranking, tags, current.tag);
-  // Positive: best is newer than the current tag; undefined: the two cannot be compared.
-  const lead = best === undefined || currentKey === undefined ? undefined : ranking.compare(best.key, currentKey);
-  // Equal never changes the slot (no churn between spellings); lower only when the user asked.
-  const downgrading = lead !== undefined && lead < 0 && policy.allowDowngrade === true;
-  const keep = best === undefined || (lead !== undefined && lead <= 0 && !downgrading);
-  const selected = keep ? current.tag ?? null : best.tag;
-  const floor = downgrading ? undefined : currentKey;
-  for (const candidate of candidates) {
-    if (candidate.tag !== selected) outcomes[candidate.index] = explainLoser(ranking, candidate, best, current.tag, floor);
-  }
-  const rejected: Rejection[] = [];
-  for (const outcome of outcomes) {
-    // The kept current tag is not "rejected" even when the policy would not pick it today.
-    if (outcome !== undefined && outcome.tag !== selected) rejected.push(outcome);
-  }
-  return {
-    selected,
-    changed: selected !== null && selected !== slot.tag,
-    rejected,
-    why: summarise(policy, best?.tag, candidates.length, keep, current.tag) + (downgrading ? `; downgrade from ${current.tag} allowed` : ''),
-  };
+  return { outcomes, candidates };
+}
+
+interface Decision<K> {
+  selected: string | null;
+  /** The current tag's key when it bounds the selection (no downgrade), for explanations. */
+  floor: K | undefined;
+  why: string;
+}
+
+/** Best candidate or current tag: equal never changes the slot; lower only when the user asked. */
+function decide<K>(ranking: Ranking<K>, policy: Policy, best: Keyed<K> | undefined, count: number, currentTag: string | undefined, currentKey: K | undefined): Decision<K> {
+  if (best === undefined) return { selected: currentTag ?? null, floor: currentKey, why: `no tag satisfies ${policy.source}${currentTag === undefined ? '' : `; kept ${currentTag}`}` };
+  const moved = `${best.tag} is the newest of ${count} candidate${count === 1 ? '' : 's'} under ${policy.source}`;
+  if (currentKey === undefined) return { selected: best.tag, floor: undefined, why: moved };
+  const lead = ranking.compare(best.key, currentKey);
+  if (lead > 0) return { selected: best.tag, floor: currentKey, why: moved };
+  if (lead < 0 && policy.allowDowngrade === true) return { selected: best.tag, floor: undefined, why: `${moved}; downgrade from ${currentTag} allowed` };
+  return { selected: currentTag ?? null, floor: currentKey, why: `kept ${currentTag}: no candidate under ${policy.source} is newer (best: ${best.tag})` };
 }
 
 interface Candidate<K> extends Keyed<K> {
@@ -123,10 +135,4 @@ function explainLoser<K>(ranking: Ranking<K>, loser: Keyed<K>, best: Keyed<K> | 
   const winner = best?.tag ?? '';
   const tie = best !== undefined && ranking.compare(loser.key, best.key) === 0;
   return { tag, reason: 'not-newest', detail: tie ? `ties with ${winner}, which the tie-break prefers` : `${winner} ranks higher` };
-}
-
-function summarise(policy: Policy, best: string | undefined, count: number, keep: boolean, current: string | undefined): string {
-  if (best === undefined) return `no tag satisfies ${policy.source}${current === undefined ? '' : `; kept ${current}`}`;
-  if (keep) return `kept ${current}: no candidate under ${policy.source} is newer (best: ${best})`;
-  return `${best} is the newest of ${count} candidate${count === 1 ? '' : 's'} under ${policy.source}`;
 }
