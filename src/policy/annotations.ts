@@ -1,5 +1,12 @@
-import { parsePolicy, type Policy } from './policy.ts';
+/**
+ * Reads a workload's annotations into policies, filters and a lock. tagpilot.io annotations come
+ * first; Flux v1 (`fluxcd.io/`, `filter.fluxcd.io/`, `flux.weave.works/`) and Keel (`keel.sh/`)
+ * annotations are read into the same model so manifests written for those tools work unchanged.
+ * One bad annotation becomes a problem naming its key; the other annotations still apply.
+ */
+import { FilterError, NO_FILTERS, parseFilter, type FilterTexts, type TagFilters } from './filters.ts';
 import { UNLOCKED, type Lock } from './lock.ts';
+import { parsePolicy, withDowngrade, withFilters, type Policy } from './policy.ts';
 
 /** What a workload's annotations say about automation, per container. */
 export interface WorkloadPolicies {
@@ -11,35 +18,172 @@ export interface WorkloadPolicies {
   problems: string[];
 }
 
-const PREFIX = 'tagpilot.io/';
+type Annotations = Readonly<Record<string, string>>;
 
-export function readAnnotations(annotations: Readonly<Record<string, string>>, containers: readonly string[]): WorkloadPolicies {
+const TP = 'tagpilot.io/';
+const FLUX_PREFIXES = ['fluxcd.io/', 'flux.weave.works/'];
+const KEEL_POLICY = 'keel.sh/policy';
+const KEEL_MATCH_TAG = 'keel.sh/match-tag';
+
+/** Per-container tagpilot.io keys: `<name>.<container>`. */
+const FILTER_KEYS: Record<keyof FilterTexts, string> = { ignore: 'ignore', minAge: 'min-age', platforms: 'platforms' };
+const DOWNGRADE = 'allow-downgrade';
+const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS)];
+const WORKLOAD_KEYS = ['automated', 'locked', 'locked-by', 'locked-reason', 'locked-at'];
+
+export function readAnnotations(annotations: Annotations, containers: readonly string[]): WorkloadPolicies {
   const problems: string[] = [];
   const policies = new Map<string, Policy>();
   for (const container of containers) {
-    const key = `${PREFIX}tag.${container}`;
-    const text = annotations[key];
-    if (text === undefined) continue;
-    try {
-      policies.set(container, parsePolicy(text));
-    } catch (error) {
-      problems.push(`${key}: ${(error as Error).message}`);
-    }
+    const policy = readContainer(annotations, container, problems);
+    if (policy !== undefined) policies.set(container, policy);
   }
-  return {
-    automated: annotations[`${PREFIX}automated`] === 'true',
-    policies,
-    lock: readLock(annotations),
-    problems,
-  };
+  checkKeys(annotations, containers, problems);
+  const automated = readAutomated(annotations, problems);
+  const lock = readLock(annotations, problems);
+  // A workload-wide annotation (keel.sh/policy) is read once per container: report it once.
+  return { automated, policies, lock, problems: [...new Set(problems)] };
 }
 
-function readLock(annotations: Readonly<Record<string, string>>): Lock {
-  if (annotations[`${PREFIX}locked`] !== 'true') return UNLOCKED;
-  return {
-    locked: true,
-    by: annotations[`${PREFIX}locked-by`],
-    reason: annotations[`${PREFIX}locked-reason`],
-    at: annotations[`${PREFIX}locked-at`],
-  };
+function readContainer(annotations: Annotations, container: string, problems: string[]): Policy | undefined {
+  const found = findPolicy(annotations, container);
+  if (found === undefined) {
+    for (const name of Object.values(FILTER_KEYS)) {
+      const key = `${TP}${name}.${container}`;
+      if (annotations[key] !== undefined) problems.push(`${key}: no policy for container "${container}" to filter`);
+    }
+    return undefined;
+  }
+  let policy: Policy;
+  try {
+    policy = found.parse();
+  } catch (error) {
+    problems.push(`${found.key}: ${(error as Error).message}`);
+    return undefined;
+  }
+  const filtered = applyFilters(annotations, container, policy, problems);
+  return filtered === undefined ? undefined : applyDowngrade(annotations, container, filtered, problems);
+}
+
+/** `allow-downgrade.<c>: "true"`: the user asks to follow the policy below the current tag. */
+function applyDowngrade(annotations: Annotations, container: string, policy: Policy, problems: string[]): Policy {
+  const key = `${TP}${DOWNGRADE}.${container}`;
+  const value = annotations[key];
+  if (value === undefined) return policy;
+  return readBoolean(key, value, false, problems) ? withDowngrade(policy) : policy;
+}
+
+interface FoundPolicy {
+  key: string;
+  parse(): Policy;
+}
+
+/** The first policy annotation that names the container, in order of precedence. */
+function findPolicy(annotations: Annotations, container: string): FoundPolicy | undefined {
+  const own = `${TP}tag.${container}`;
+  if (annotations[own] !== undefined) return { key: own, parse: () => parsePolicy(annotations[own] ?? '') };
+  const fluxKeys = [`filter.fluxcd.io/${container}`, ...FLUX_PREFIXES.map((prefix) => `${prefix}tag.${container}`)];
+  const flux = fluxKeys.find((key) => annotations[key] !== undefined);
+  if (flux !== undefined) return { key: flux, parse: () => parseFluxPolicy(annotations[flux] ?? '') };
+  const keel = annotations[KEEL_POLICY];
+  if (keel === undefined || keel.trim().toLowerCase() === 'never') return undefined;
+  return { key: KEEL_POLICY, parse: () => parseKeelPolicy(keel, annotations[KEEL_MATCH_TAG] === 'true') };
+}
+
+const FLUX_KINDS = /^(semver|glob|regexp|regex):/;
+
+/** Flux v1: `semver:`, `glob:`, `regexp:`, `regex:`; no prefix means glob. Source stays as written. */
+export function parseFluxPolicy(text: string): Policy {
+  const trimmed = text.trim();
+  if (FLUX_KINDS.test(trimmed)) return parsePolicy(trimmed);
+  return { ...parsePolicy(`glob:${trimmed}`), source: trimmed };
+}
+
+const KEEL_RELATIVE = new Set(['all', 'major', 'minor', 'patch']);
+
+/**
+ * Keel: `all`, `major`, `minor`, `patch` are relative to the current tag; `glob:`/`regexp:` as
+ * ours; `force` takes the newest build of any tag, or with `keel.sh/match-tag: "true"` follows the
+ * current tag by digest.
+ */
+export function parseKeelPolicy(text: string, matchTag: boolean): Policy {
+  const trimmed = text.trim();
+  const lower = trimmed.toLowerCase();
+  if (KEEL_RELATIVE.has(lower)) return { ...parsePolicy(lower), source: trimmed };
+  if (lower === 'force') return { ...parsePolicy(matchTag ? 'digest' : 'glob:*'), source: matchTag ? 'force (match-tag)' : trimmed };
+  if (/^(glob|regexp):/.test(trimmed)) return parsePolicy(trimmed);
+  throw new Error(`unknown Keel policy "${trimmed}" (expected all, major, minor, patch, force, never, glob: or regexp:)`);
+}
+
+/** Adds the container's filters; a bad filter drops the policy (fail closed: no unfiltered updates). */
+function applyFilters(annotations: Annotations, container: string, policy: Policy, problems: string[]): Policy | undefined {
+  let filters: TagFilters | undefined;
+  for (const [field, name] of Object.entries(FILTER_KEYS) as [keyof FilterTexts, string][]) {
+    const key = `${TP}${name}.${container}`;
+    const value = annotations[key];
+    if (value === undefined) continue;
+    try {
+      filters = { ...(filters ?? NO_FILTERS), ...parseFilter(field, value) };
+    } catch (error) {
+      if (!(error instanceof FilterError)) throw error;
+      problems.push(`${key}: ${error.message}; container "${container}" is not automated until this is fixed`);
+      return undefined;
+    }
+  }
+  return filters === undefined ? policy : withFilters(policy, filters);
+}
+
+function readAutomated(annotations: Annotations, problems: string[]): boolean {
+  const own = annotations[`${TP}automated`];
+  if (own !== undefined) return readBoolean(`${TP}automated`, own, false, problems);
+  if (FLUX_PREFIXES.some((prefix) => annotations[`${prefix}automated`] === 'true')) return true;
+  const keel = annotations[KEEL_POLICY];
+  return keel !== undefined && keel.trim().toLowerCase() !== 'never';
+}
+
+function readBoolean(key: string, value: string, fallback: boolean, problems: string[]): boolean {
+  if (value === 'true') return true;
+  if (value === 'false') return false;
+  problems.push(`${key}: expected "true" or "false", got "${value}"; read as ${fallback}`);
+  return fallback;
+}
+
+function readLock(annotations: Annotations, problems: string[]): Lock {
+  const own = annotations[`${TP}locked`];
+  if (own !== undefined) {
+    // An unreadable lock value counts as locked: when in doubt, the bot keeps its hands off.
+    if (!readBoolean(`${TP}locked`, own, true, problems)) return UNLOCKED;
+    return lock(annotations[`${TP}locked-by`], annotations[`${TP}locked-reason`], readLockedAt(annotations, problems));
+  }
+  for (const prefix of FLUX_PREFIXES) {
+    if (annotations[`${prefix}locked`] === 'true') return lock(annotations[`${prefix}locked_user`], annotations[`${prefix}locked_msg`], undefined);
+  }
+  return UNLOCKED;
+}
+
+function readLockedAt(annotations: Annotations, problems: string[]): string | undefined {
+  const at = annotations[`${TP}locked-at`];
+  if (at !== undefined && Number.isNaN(Date.parse(at))) problems.push(`${TP}locked-at: "${at}" is not a date (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)`);
+  return at;
+}
+
+/** Always all four keys, `undefined` when not annotated: the shape callers compare against. */
+function lock(by: string | undefined, reason: string | undefined, at: string | undefined): Lock {
+  return { locked: true, by, reason, at };
+}
+
+/** Typos in tagpilot.io keys and annotations for containers that do not exist are problems. */
+function checkKeys(annotations: Annotations, containers: readonly string[], problems: string[]): void {
+  for (const key of Object.keys(annotations)) {
+    if (!key.startsWith(TP)) continue;
+    const name = key.slice(TP.length);
+    if (WORKLOAD_KEYS.includes(name)) continue;
+    const dot = name.indexOf('.');
+    const kind = dot < 0 ? name : name.slice(0, dot);
+    if (!CONTAINER_KEYS.includes(kind) || dot < 0) {
+      problems.push(`${key}: unknown tagpilot.io annotation`);
+    } else if (!containers.includes(name.slice(dot + 1))) {
+      problems.push(`${key}: no container named "${name.slice(dot + 1)}"`);
+    }
+  }
 }

@@ -1,4 +1,11 @@
 export * from './types.ts';
 export * from './lock.ts';
 export * from './policy.ts';
+export * from './filters.ts';
+export * from './select.ts';
 export * from './annotations.ts';
+export { parseVersion, compareVersions, type Version } from './version.ts';
+export { PatternError, MAX_PATTERN_LENGTH, type Matcher } from './pattern.ts';
+export type { RelativeLevel } from './relative.ts';
+export type { SortOrder } from './ordered.ts';
+export type { SemverRange } from './semver-policy.ts';

@@ -24,13 +24,18 @@ export interface PolicyNeeds {
 export type RejectReason =
   | 'invalid-tag'
   | 'not-a-version'
+  | 'not-a-number'
   | 'outside-range'
   | 'prerelease-excluded'
   | 'filter-mismatch'
   | 'ignored'
   | 'too-young'
+  | 'unknown-build-time'
   | 'missing-platform'
+  | 'missing-digest'
+  | 'no-current-version'
   | 'older-than-current'
+  | 'equal-to-current'
   | 'not-newest';
 
 export interface Rejection {
@@ -52,5 +57,13 @@ export interface Selection {
   digest?: string;
   /** True when applying the selection would change the slot. */
   changed: boolean;
+  /** Every tag of the input except the selected one, in input order, with the reason. */
   rejected: Rejection[];
+  /** One line saying why this is the outcome, for logs, the CLI and commit messages. */
+  why?: string;
+}
+
+export interface SelectOptions {
+  /** The clock for minimum-age filters; defaults to the time of the call. */
+  now?: Date;
 }

@@ -1,0 +1,28 @@
+/** How each policy kind plugs into the selection engine (select.ts). */
+import type { RejectReason, TagInfo } from './types.ts';
+
+export type Verdict<K> = { key: K } | { reason: RejectReason; detail?: string };
+
+export interface Keyed<K> {
+  tag: string;
+  key: K;
+}
+
+export interface Ranking<K> {
+  /** Whether the tag is a candidate under the policy (filters aside), with its order key. */
+  admit(info: TagInfo): Verdict<K>;
+  /** The order key of the current tag, ignoring the policy's range; undefined when it has none. */
+  keyOf(info: TagInfo): K | undefined;
+  /** The policy's order: positive when `a` is newer. Equal keys never cause a change. */
+  compare(a: K, b: K): number;
+  /** Among candidates with equal keys, negative when `a` wins. Default: lower byte order. */
+  prefer?(a: Keyed<K>, b: Keyed<K>): number;
+}
+
+/**
+ * A rejection verdict. Rankings build the ones that do not depend on the tag once, and return the
+ * same object for every tag: the engine copies it into the Rejection it reports.
+ */
+export function reject<K>(reason: RejectReason, detail?: string): Verdict<K> {
+  return detail === undefined ? { reason } : { reason, detail };
+}

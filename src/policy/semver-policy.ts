@@ -1,0 +1,98 @@
+/** `semver:<range>`: npm range syntax, lenient tag parsing, explicit prerelease opt-in. */
+import semver from 'semver';
+import { normaliseRange } from './range-text.ts';
+import type { Ranking, Verdict } from './ranking.ts';
+import { reject } from './ranking.ts';
+import type { TagInfo } from './types.ts';
+import { compareVersions, isPrerelease, parseVersion, preferSpelling, toIdentifier, type Version } from './version.ts';
+
+type Operator = semver.Comparator['operator'];
+
+interface Bound {
+  operator: Operator;
+  /** Undefined for the "any version" comparator (`*`). */
+  version?: Version;
+}
+
+export interface SemverRange {
+  text: string;
+  /** The range names a prerelease (`>=1.0.0-0`, `^2.0.0-rc.1`): prereleases are candidates. */
+  prerelease: boolean;
+  /** Alternatives (`||`) of comparators that must all hold. */
+  sets: Bound[][];
+}
+
+/** A version written with a prerelease part, as opposed to a hyphen range (`1 - 2`). */
+const NAMES_PRERELEASE = /\d-[0-9A-Za-z]/;
+
+/** Parses an npm range; throws with the reason when it is invalid or can match no version. */
+export function parseRange(text: string): SemverRange {
+  const prerelease = NAMES_PRERELEASE.test(text);
+  let range: semver.Range;
+  try {
+    range = new semver.Range(normaliseRange(text), { loose: true, includePrerelease: prerelease });
+  } catch (error) {
+    throw new Error(`invalid semver range "${text}": ${(error as Error).message}`);
+  }
+  if (semver.minVersion(range) === null) throw new Error(`semver range "${text}" matches no version`);
+  return { text, prerelease, sets: range.set.map((set) => set.map(toBound)) };
+}
+
+function toBound(comparator: semver.Comparator): Bound {
+  const version = comparator.semver as semver.SemVer | symbol; // `*` holds a symbol (semver's ANY)
+  if (typeof version === 'symbol' || comparator.value === '') return { operator: comparator.operator };
+  return {
+    operator: comparator.operator,
+    version: { release: [version.major, version.minor, version.patch], prerelease: version.prerelease.map(toIdentifier) },
+  };
+}
+
+/** Range test on the first three parts (npm ranges have three); the fourth only orders. */
+export function inRange(range: SemverRange, version: Version): boolean {
+  // Plain loops: this runs for every tag of every image, every cycle.
+  for (const set of range.sets) {
+    let all = true;
+    for (const bound of set) {
+      if (!holds(bound, version)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
+}
+
+function holds(bound: Bound, version: Version): boolean {
+  if (bound.version === undefined) return true;
+  const cmp = compareVersions(version, bound.version, 3);
+  switch (bound.operator) {
+    case '<': return cmp < 0;
+    case '<=': return cmp <= 0;
+    case '>': return cmp > 0;
+    case '>=': return cmp >= 0;
+    default: return cmp === 0;
+  }
+}
+
+export const versionOrder = {
+  keyOf: (info: TagInfo): Version | undefined => parseVersion(info.tag) ?? undefined,
+  compare: (a: Version, b: Version): number => compareVersions(a, b),
+  prefer: (a: { tag: string; key: Version }, b: { tag: string; key: Version }): number => preferSpelling(a.tag, b.tag, a.key, b.key),
+};
+
+export function semverRanking(range: SemverRange): Ranking<Version> {
+  const outside = reject<Version>('outside-range', `not in "${range.text}"`);
+  const prerelease = reject<Version>('prerelease-excluded', `range "${range.text}" names no prerelease`);
+  const notVersion = reject<Version>('not-a-version');
+  return {
+    ...versionOrder,
+    admit(info): Verdict<Version> {
+      const version = parseVersion(info.tag);
+      if (version === null) return notVersion;
+      if (!inRange(range, version)) return outside;
+      if (isPrerelease(version) && !range.prerelease) return prerelease;
+      return { key: version };
+    },
+  };
+}
