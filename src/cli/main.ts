@@ -4,13 +4,25 @@ import { planCommand } from './commands/plan.ts';
 import { runCommand } from './commands/run.ts';
 import { workloads } from './commands/workloads.ts';
 import { release } from './commands/release.ts';
+import { policyTest } from './commands/policy-test.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   plan: planCommand,
   workloads,
   release,
+  policy: group('policy', { test: policyTest }),
 };
+
+/** A command with subcommands: `tagpilot policy test …`. */
+function group(name: string, commands: Record<string, Command>): Command {
+  return async (args, io) => {
+    const [sub, ...rest] = args;
+    const command = sub === undefined ? undefined : commands[sub];
+    if (command === undefined) throw new UsageError(`${name} needs a subcommand: ${Object.keys(commands).join(', ')}`);
+    return command(rest, io);
+  };
+}
 
 const USAGE = `Usage: tagpilot <command> [options]
 
@@ -19,6 +31,8 @@ Commands:
   plan --config FILE [--json]    show what a cycle would change, without committing
   workloads [--repo DIR] [--json]
                                  list workloads in a local checkout: images, policies, locks
+  policy test POLICY [--current TAG] [--tags-from FILE|-] [--json]
+                                 which tag a policy picks from a list, and why each other is rejected
   release --repo DIR --workload ID --image REF [--container NAME] [--no-commit] [--force]
                                  set an image by hand in a local checkout (and commit it)
 `;
