@@ -1,9 +1,12 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { join } from 'node:path';
-import git, { Errors } from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
-import { GitError, PushRejected, safeUrl, type GitAuthor, type GitRemote } from './remote.ts';
+import git from 'isomorphic-git';
+import { fetchBranch } from './clone.ts';
+import { createTransport } from './connect.ts';
+import { pushCommit } from './push.ts';
+import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
+import type { Transport, TransportSession } from './transport.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
 
 /**
@@ -14,11 +17,16 @@ export class GitRepo {
   readonly remote: GitRemote;
   private readonly dir: string;
   private readonly store: ObjectStore;
+  private readonly transport: Transport;
+  /** The branch edits build on in this cycle: the push branch once it exists. */
+  private base: string;
 
   private constructor(remote: GitRemote, dir: string) {
     this.remote = remote;
     this.dir = dir;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
+    this.transport = createTransport(remote);
+    this.base = remote.branch;
   }
 
   static forRemote(cacheDir: string, remote: GitRemote): GitRepo {
@@ -26,17 +34,26 @@ export class GitRepo {
     return new GitRepo(remote, join(cacheDir, 'git', key));
   }
 
-  /** Clones on first use, fetches afterwards; returns the remote branch's head commit. */
+  /** Where commits go: the push branch, or the branch itself. */
+  get target(): string {
+    return this.remote.pushBranch ?? this.remote.branch;
+  }
+
+  /**
+   * Clones on first use, fetches afterwards; returns the head to build on: the branch's, or,
+   * with a push branch that already exists on the remote, the push branch's (so repeated cycles
+   * stack fast-forward commits on it instead of rewriting it).
+   */
   async sync(): Promise<string> {
-    const exists = fs.existsSync(join(this.store.gitdir, 'HEAD'));
-    await this.guard('fetch', async () => {
-      if (exists) {
-        await git.fetch({ fs, http, ...this.store, url: this.remote.url, ref: this.remote.branch, singleBranch: true, tags: false, onAuth: this.onAuth });
-        return;
-      }
-      await git.clone({ fs, http, dir: this.dir, ...this.store, url: this.remote.url, ref: this.remote.branch, singleBranch: true, depth: 1, noCheckout: true, noTags: true, onAuth: this.onAuth });
+    return this.session('fetch', async (session) => {
+      const head = await fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, branch: this.remote.branch }, session);
+      this.base = this.remote.branch;
+      if (this.remote.pushBranch === undefined || this.remote.pushBranch === this.remote.branch) return head;
+      const pushHead = await this.lsRemote(session, this.remote.pushBranch);
+      if (pushHead === undefined) return head;
+      this.base = this.remote.pushBranch;
+      return fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, branch: this.remote.pushBranch }, session);
     });
-    return git.resolveRef({ fs, gitdir: this.store.gitdir, ref: `refs/remotes/origin/${this.remote.branch}` });
   }
 
   readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<BlobFile[]> {
@@ -52,42 +69,60 @@ export class GitRepo {
   }
 
   /**
-   * Pushes `commit` to the branch, never forcing, and reads the branch back: success means
-   * the remote holds our commit.
+   * Pushes `commit` (a child of the head `sync` returned) to the target branch, never forcing,
+   * then reads the branch back: success means the remote holds our commit. A refusal is a lost
+   * race when the branch moved meanwhile, otherwise the remote refused the commit itself.
    */
   async push(commit: string): Promise<void> {
-    const ref = `refs/heads/${this.remote.branch}`;
-    await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
-    try {
-      await git.push({ fs, http, ...this.store, url: this.remote.url, ref, remoteRef: ref, force: false, onAuth: this.onAuth });
-    } catch (error) {
-      if (error instanceof Errors.PushRejectedError) throw new PushRejected(`push to ${this.describe()} rejected: the branch moved`, true);
-      if (error instanceof Errors.GitPushError) throw new PushRejected(`push to ${this.describe()} refused by the remote:${error.message.replace(/^.*?:/, '')}`, false);
-      throw new GitError(`push to ${this.describe()} failed: ${(error as Error).message}`);
-    }
+    const { commit: parsed } = await git.readCommit({ fs, ...this.store, oid: commit });
+    const parent = parsed.parent[0];
+    const description = this.describe(this.target);
+    await this.session('push', async (session) => {
+      try {
+        await pushCommit({ store: this.store, url: this.transport.url, branch: this.target, description }, session, commit);
+      } catch (error) {
+        if (!(error instanceof PushRejected) || error.lostRace) throw error;
+        const now = await this.remoteHead();
+        // A new push branch has no head yet; our parent then is the base branch's head.
+        const expected = this.base === this.target ? parent : undefined;
+        if (now !== expected) throw new PushRejected(`${error.message}; the branch moved to ${now?.slice(0, 12) ?? 'nothing'}`, true);
+        throw error;
+      }
+    });
     const remoteHead = await this.remoteHead();
-    if (remoteHead !== commit) throw new PushRejected(`push to ${this.describe()} reported success but the branch is at ${remoteHead ?? 'nothing'}`, true);
+    if (remoteHead !== commit) throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
   }
 
+  /** The target branch's head on the remote, read fresh. */
   async remoteHead(): Promise<string | undefined> {
-    const refs = await this.guard('ls-remote', () =>
-      git.listServerRefs({ http, url: this.remote.url, prefix: `refs/heads/${this.remote.branch}`, onAuth: this.onAuth }),
-    );
-    return refs.find((r) => r.ref === `refs/heads/${this.remote.branch}`)?.oid;
+    return this.session('ls-remote', (session) => this.lsRemote(session, this.target));
   }
 
-  private readonly onAuth = () => this.remote.auth ?? { cancel: true };
-
-  private describe(): string {
-    return `${safeUrl(this.remote.url)} (${this.remote.branch})`;
+  /** Releases pooled connections. */
+  close(): Promise<void> {
+    return this.transport.dispose();
   }
 
-  private async guard<T>(what: string, action: () => Promise<T>): Promise<T> {
+  private async lsRemote(session: TransportSession, branch: string): Promise<string | undefined> {
+    const ref = `refs/heads/${branch}`;
+    const refs = await git.listServerRefs({ http: session.http, url: this.transport.url, prefix: ref, protocolVersion: this.transport.lsRefsProtocol });
+    return refs.find((r) => r.ref === ref)?.oid;
+  }
+
+  private describe(branch = this.remote.branch): string {
+    return `${this.transport.description} (${branch})`;
+  }
+
+  /** Runs one git operation in its own transport session; errors name the remote, never a secret. */
+  private async session<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
+    const session = this.transport.open();
     try {
-      return await action();
+      return await action(session);
     } catch (error) {
       if (error instanceof GitError) throw error;
       throw new GitError(`git ${what} ${this.describe()}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await session.close();
     }
   }
 }

@@ -1,0 +1,269 @@
+import type { GitHttpRequest, GitHttpResponse } from 'isomorphic-git';
+// ssh2 is CommonJS: its named exports are not all visible to ESM, so take the default.
+import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import { KnownHosts } from './known-hosts.ts';
+import { endOfFirstFlush, FLUSH, pktLine } from './pkt-line.ts';
+import { GitError } from './remote.ts';
+import { collectBody, DEFAULT_TIMEOUTS, type Timeouts, type Transport, type TransportSession } from './transport.ts';
+import { describeLocation, type RemoteLocation } from './url.ts';
+
+export interface SshTransportOptions {
+  /** The deploy key: OpenSSH or PEM; ed25519, ecdsa or rsa. */
+  privateKey: string;
+  passphrase?: string;
+  /** known_hosts text; the server's key must be listed for its host (and port). */
+  knownHosts: string;
+  timeouts?: Timeouts;
+}
+
+/** The server's host key was not the one known_hosts lists: nothing was sent. */
+export class HostKeyError extends GitError {
+  override name = 'HostKeyError';
+}
+
+type SshLocation = Extract<RemoteLocation, { kind: 'ssh' }>;
+
+// isomorphic-git only speaks http(s) URLs; this placeholder host is never resolved.
+const PLACEHOLDER = 'https://ssh.tagpilot.invalid/repo';
+const SERVICES = ['git-upload-pack', 'git-receive-pack'] as const;
+type Service = (typeof SERVICES)[number];
+
+/** Host key algorithms ssh2 can verify, by the key type known_hosts records. */
+const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
+  'ssh-ed25519': ['ssh-ed25519'],
+  'ecdsa-sha2-nistp256': ['ecdsa-sha2-nistp256'],
+  'ecdsa-sha2-nistp384': ['ecdsa-sha2-nistp384'],
+  'ecdsa-sha2-nistp521': ['ecdsa-sha2-nistp521'],
+  'ssh-rsa': ['rsa-sha2-512', 'rsa-sha2-256', 'ssh-rsa'],
+};
+
+/**
+ * The git smart protocol over SSH exec channels (`git-upload-pack '<path>'`), shaped as the
+ * http client isomorphic-git expects: GET …/info/refs?service=S runs S and returns its ref
+ * advertisement (with the `# service=S` header that only HTTP sends), and POST …/S writes the
+ * request into the same channel and returns the rest of its output.
+ */
+export class SshTransport implements Transport {
+  readonly url = PLACEHOLDER;
+  readonly description: string;
+  readonly lsRefsProtocol = 1 as const;
+  private readonly location: SshLocation;
+  private readonly options: SshTransportOptions;
+  private readonly knownHosts: KnownHosts;
+
+  constructor(location: SshLocation, options: SshTransportOptions) {
+    this.location = location;
+    this.options = options;
+    this.description = describeLocation(location);
+    this.knownHosts = new KnownHosts(options.knownHosts);
+    const parsed = ssh2.utils.parseKey(options.privateKey, options.passphrase);
+    // The message names the problem, never the key material.
+    if (parsed instanceof Error) throw new GitError(`the SSH deploy key cannot be used: ${parsed.message}`);
+  }
+
+  open(): TransportSession {
+    return new SshSession(this.location, this.connectConfig(), this.options.timeouts ?? DEFAULT_TIMEOUTS, this.description);
+  }
+
+  async dispose(): Promise<void> {}
+
+  private connectConfig(): { config: ConnectConfig; rejection: () => string | undefined } {
+    const { host, port, user } = this.location;
+    let rejection: string | undefined;
+    const known = this.knownHosts.keyTypesFor(host, port).flatMap((type) => HOST_KEY_ALGORITHMS[type] ?? []);
+    const timeouts = this.options.timeouts ?? DEFAULT_TIMEOUTS;
+    const config: ConnectConfig = {
+      host,
+      port,
+      username: user,
+      privateKey: this.options.privateKey,
+      passphrase: this.options.passphrase,
+      readyTimeout: timeouts.connectMs,
+      keepaliveInterval: Math.max(1_000, Math.floor(timeouts.idleMs / 3)),
+      // Negotiate only host key types known_hosts can vouch for, so a host with several keys
+      // offers one we can check.
+      ...(known.length === 0 ? {} : { algorithms: { serverHostKey: known as NonNullable<ConnectConfig['algorithms']>['serverHostKey'] } }),
+      hostVerifier: (key: Buffer) => {
+        const verdict = this.knownHosts.verify(host, port, key);
+        if (!verdict.ok) rejection = verdict.reason;
+        return verdict.ok;
+      },
+    };
+    return { config, rejection: () => rejection };
+  }
+}
+
+/** One SSH connection, opened on the first request, serving one git operation. */
+class SshSession implements TransportSession {
+  readonly http = { request: (req: GitHttpRequest) => this.request(req) };
+  private client: Promise<ssh2.Client> | undefined;
+  private channel: { service: Service; stream: ChannelReader } | undefined;
+  private readonly location: SshLocation;
+  private readonly connect: ReturnType<SshTransport['connectConfig']>;
+  private readonly timeouts: Timeouts;
+  private readonly description: string;
+
+  constructor(location: SshLocation, connect: SshSession['connect'], timeouts: Timeouts, description: string) {
+    this.location = location;
+    this.connect = connect;
+    this.timeouts = timeouts;
+    this.description = description;
+  }
+
+  private async request(req: GitHttpRequest): Promise<GitHttpResponse> {
+    const url = new URL(req.url);
+    const method = req.method ?? 'GET';
+    if (method === 'GET' && url.pathname.endsWith('/info/refs')) return this.advertise(serviceOf(url.searchParams.get('service')), req.url);
+    const service = serviceOf(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
+    if (method !== 'POST' || this.channel?.service !== service) throw new GitError(`${this.description}: ${method} ${service} without its ref advertisement`);
+    const { stream } = this.channel;
+    this.channel = undefined;
+    const body = await collectBody(req.body as AsyncIterable<Uint8Array> | undefined);
+    stream.write(body ?? Buffer.alloc(0));
+    return { url: req.url, method, statusCode: 200, statusMessage: 'OK', headers: { 'content-type': `application/x-${service}-result` }, body: stream.rest() };
+  }
+
+  private async advertise(service: Service, url: string): Promise<GitHttpResponse> {
+    const client = await this.open();
+    const stream = new ChannelReader(await exec(client, `${service} ${shellQuote(this.location.path)}`), this.timeouts.idleMs, `${this.description}: ${service}`);
+    const advertisement = await stream.readAdvertisement();
+    this.channel = { service, stream };
+    const body = Buffer.concat([pktLine(`# service=${service}\n`), FLUSH, advertisement]);
+    return { url, method: 'GET', statusCode: 200, statusMessage: 'OK', headers: { 'content-type': `application/x-${service}-advertisement` }, body: [body] as unknown as AsyncIterableIterator<Uint8Array> };
+  }
+
+  private open(): Promise<ssh2.Client> {
+    this.client ??= new Promise<ssh2.Client>((resolve, reject) => {
+      const client = new ssh2.Client();
+      client.once('ready', () => resolve(client));
+      client.once('error', (error: Error & { level?: string }) => {
+        const hostKey = this.connect.rejection();
+        if (hostKey !== undefined) return reject(new HostKeyError(`${this.description}: ${hostKey}`));
+        if (error.level === 'client-authentication') return reject(new GitError(`${this.description}: the server refused the deploy key (${error.message})`));
+        reject(new GitError(`${this.description}: ${error.message}`, { cause: error }));
+      });
+      client.connect(this.connect.config);
+    });
+    return this.client;
+  }
+
+  async close(): Promise<void> {
+    // An advertisement nobody answered (ls-remote, or a push refused before sending): end the
+    // conversation politely with a flush so the server exits cleanly.
+    this.channel?.stream.finish(FLUSH);
+    this.channel = undefined;
+    const pending = this.client;
+    this.client = undefined;
+    if (pending === undefined) return;
+    const client = await pending.catch(() => undefined);
+    if (client === undefined) return;
+    await new Promise<void>((resolve) => {
+      client.once('close', () => resolve());
+      client.end();
+    });
+  }
+}
+
+function exec(client: ssh2.Client, command: string): Promise<ClientChannel> {
+  return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel))));
+}
+
+/** Reads one exec channel: its stdout as a queue of chunks, its stderr and exit status for errors. */
+class ChannelReader {
+  private readonly chunks: Buffer[] = [];
+  private ended = false;
+  private failure: Error | undefined;
+  private stderr = '';
+  private exitCode: number | undefined;
+  private wake: (() => void) | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly channel: ClientChannel;
+  private readonly idleMs: number;
+  private readonly what: string;
+
+  constructor(channel: ClientChannel, idleMs: number, what: string) {
+    this.channel = channel;
+    this.idleMs = idleMs;
+    this.what = what;
+    channel.on('data', (chunk: Buffer) => this.push(chunk));
+    channel.stderr.on('data', (chunk: Buffer) => {
+      if (this.stderr.length < 16_384) this.stderr += chunk.toString('utf8');
+    });
+    channel.on('exit', (code: number | null) => (this.exitCode = code ?? undefined));
+    channel.on('close', () => this.stop());
+    channel.on('error', (error: Error) => this.stop(error));
+  }
+
+  write(body: Buffer): void {
+    this.channel.write(body);
+    // EOF tells upload-pack and receive-pack that the request is complete.
+    this.channel.end();
+  }
+
+  finish(bytes: Buffer): void {
+    if (this.ended) return;
+    this.channel.end(bytes);
+  }
+
+  /** Everything up to and including the first flush-pkt: a protocol v0 ref advertisement. */
+  async readAdvertisement(): Promise<Buffer> {
+    let data = Buffer.alloc(0);
+    for (;;) {
+      const end = endOfFirstFlush(data);
+      if (end >= 0) {
+        if (end < data.length) this.chunks.unshift(data.subarray(end));
+        return data.subarray(0, end);
+      }
+      const chunk = await this.next();
+      if (chunk === undefined) throw this.error('closed before sending its refs');
+      data = Buffer.concat([data, chunk]);
+    }
+  }
+
+  async *rest(): AsyncIterableIterator<Uint8Array> {
+    for (let chunk = await this.next(); chunk !== undefined; chunk = await this.next()) yield chunk;
+    if (this.exitCode !== undefined && this.exitCode !== 0) throw this.error(`exited with status ${this.exitCode}`);
+  }
+
+  private async next(): Promise<Buffer | undefined> {
+    while (this.chunks.length === 0 && !this.ended) {
+      await new Promise<void>((resolve) => {
+        this.wake = resolve;
+        this.timer = setTimeout(() => this.stop(new Error(`no data for ${this.idleMs} ms`)), this.idleMs);
+      });
+      clearTimeout(this.timer);
+    }
+    if (this.failure !== undefined) throw this.error(this.failure.message);
+    return this.chunks.shift();
+  }
+
+  private push(chunk: Buffer): void {
+    this.chunks.push(chunk);
+    this.wake?.();
+  }
+
+  private stop(error?: Error): void {
+    if (error !== undefined && this.failure === undefined) {
+      this.failure = error;
+      this.channel.destroy();
+    }
+    this.ended = true;
+    this.wake?.();
+  }
+
+  private error(what: string): GitError {
+    const detail = this.stderr.trim();
+    return new GitError(`${this.what} ${what}${detail === '' ? '' : `: ${detail}`}`);
+  }
+}
+
+function serviceOf(text: string | null): Service {
+  const service = SERVICES.find((s) => s === text);
+  if (service === undefined) throw new GitError(`unsupported git service ${JSON.stringify(text)}`);
+  return service;
+}
+
+/** Quotes a path for the remote shell (git-shell accepts exactly this form). */
+function shellQuote(path: string): string {
+  return `'${path.replace(/'/g, `'\\''`)}'`;
+}
