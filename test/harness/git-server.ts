@@ -13,13 +13,31 @@ export interface GitServer {
   root: string;
   /** Requests served, by `METHOD path?service`. */
   requests: string[];
+  /** The same requests with what crossed the wire, for tests about credentials and sizes. */
+  exchanges: Exchange[];
   repoUrl(name: string): string;
   stop(): Promise<void>;
+}
+
+export interface Exchange {
+  method: string;
+  url: string;
+  /** The Authorization header as received, if any. */
+  authorization?: string;
+  status: number;
+  /** Request and response body sizes in bytes (the pack sizes of pushes and fetches). */
+  requestBytes: number;
+  responseBytes: number;
 }
 
 export interface GitServerOptions {
   /** Require HTTP Basic auth with these credentials. */
   auth?: { username: string; password: string };
+  /**
+   * Runs before a request reaches git http-backend (its body is held until this resolves): a
+   * test makes a human commit here to lose a race on purpose.
+   */
+  beforeRequest?: (request: { method: string; path: string; service: string | null }) => void | Promise<void>;
 }
 
 const BACKEND = execFileSync('git', ['--exec-path']).toString().trim() + '/git-http-backend';
@@ -28,12 +46,21 @@ const BACKEND = execFileSync('git', ['--exec-path']).toString().trim() + '/git-h
 export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
   const root = await mkdtemp(join(tmpdir(), 'tagpilot-git-'));
   const requests: string[] = [];
+  const exchanges: Exchange[] = [];
   const children = new Set<ReturnType<typeof spawn>>();
-  const server = createServer((req, res) => {
+  const server = createServer(async (req, res) => {
     requests.push(`${req.method} ${req.url}`);
+    const exchange: Exchange = { method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, status: 0, requestBytes: 0, responseBytes: 0 };
+    exchanges.push(exchange);
+    countBytes(req, res, exchange);
     if (!authorised(req, options.auth)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
       return;
+    }
+    if (options.beforeRequest !== undefined) {
+      req.pause();
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      await options.beforeRequest({ method: exchange.method, path: url.pathname, service: url.searchParams.get('service') });
     }
     serveCgi(root, req, res, children);
   });
@@ -44,6 +71,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     url,
     root,
     requests,
+    exchanges,
     repoUrl: (name) => `${url}/${name}.git`,
     async stop() {
       server.closeAllConnections();
@@ -52,6 +80,16 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+function countBytes(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+  req.on('data', (chunk: Buffer) => (exchange.requestBytes += chunk.length));
+  const write = res.write.bind(res);
+  res.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
+    exchange.responseBytes += Buffer.byteLength(chunk);
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof res.write;
+  res.once('finish', () => (exchange.status = res.statusCode));
 }
 
 function authorised(req: IncomingMessage, auth: GitServerOptions['auth']): boolean {

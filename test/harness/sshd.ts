@@ -1,0 +1,123 @@
+import { execFileSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import { startChild, type Started } from './process.ts';
+
+export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
+export type KeyFormat = 'openssh' | 'pem';
+
+export interface KeyPair {
+  privateKey: string;
+  /** `type base64 comment`, as in authorized_keys. */
+  publicKey: string;
+}
+
+export interface TestSshd {
+  host: string;
+  port: number;
+  /** A known_hosts line for this server's host key. */
+  knownHosts: string;
+  /** The account that logs in (its commands are forced through git-shell). */
+  user: string;
+  /** `ssh://user@127.0.0.1:PORT/<absolute path>` */
+  url(path: string): string;
+  /** Lines sshd wrote to stderr (auth failures, git-shell errors). */
+  log(): string;
+  stop(): Promise<void>;
+}
+
+export interface SshdOptions {
+  /** Public keys allowed to log in. */
+  authorizedKeys: readonly string[];
+  /** Host key type (default ed25519). */
+  hostKeyType?: KeyType;
+}
+
+/** Generates a key pair with ssh-keygen, in OpenSSH or PEM format. */
+export function generateKey(type: KeyType, format: KeyFormat = 'openssh', passphrase = ''): KeyPair {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-key-'));
+  try {
+    const file = join(dir, 'id');
+    const bits = type === 'rsa' ? ['-b', '3072'] : type === 'ecdsa' ? ['-b', '256'] : [];
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', passphrase, '-C', `tagpilot-test-${type}`, ...(format === 'pem' ? ['-m', 'PEM'] : []), '-f', file]);
+    return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/**
+ * OpenSSH's sshd on 127.0.0.1 as a child of the test: its own host key, the given keys in its
+ * own authorized_keys, and every command forced through git-shell, as on a git host.
+ */
+export async function startSshd(options: SshdOptions): Promise<TestSshd> {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-sshd-'));
+  const hostKey = join(dir, 'host_key');
+  execFileSync('ssh-keygen', ['-q', '-t', options.hostKeyType ?? 'ed25519', '-N', '', '-f', hostKey]);
+  writeFileSync(join(dir, 'authorized_keys'), options.authorizedKeys.map((k) => `${k}\n`).join(''));
+  // sshd refuses to start without its privilege separation directory.
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  const user = userInfo().username;
+  let started: Started | undefined;
+  let port = 0;
+  let output = '';
+  for (let attempt = 0; started === undefined; attempt++) {
+    port = await freePort();
+    const config = join(dir, 'sshd_config');
+    writeFileSync(config, sshdConfig(dir, port, hostKey, user));
+    try {
+      started = await startChild('/usr/sbin/sshd', ['-D', '-e', '-f', config], /Server listening on 127\.0\.0\.1 port \d+/);
+    } catch (error) {
+      // Another process took the port between our probe and sshd's bind: try another.
+      if (attempt < 5 && /Address already in use|Cannot bind/.test((error as Error).message)) continue;
+      rmSync(dir, { recursive: true, force: true });
+      throw error;
+    }
+  }
+  const child = started;
+  child.child.stderr?.on('data', (chunk: Buffer) => (output += chunk.toString()));
+  const [keyType, keyBlob] = readFileSync(`${hostKey}.pub`, 'utf8').trim().split(/\s+/);
+  return {
+    host: '127.0.0.1',
+    port,
+    user,
+    knownHosts: `[127.0.0.1]:${port} ${keyType} ${keyBlob}\n`,
+    url: (path) => `ssh://${user}@127.0.0.1:${port}${path}`,
+    log: () => output,
+    async stop() {
+      await child.stop();
+      rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+function sshdConfig(dir: string, port: number, hostKey: string, user: string): string {
+  return `Port ${port}
+ListenAddress 127.0.0.1
+HostKey ${hostKey}
+PidFile none
+AuthorizedKeysFile ${join(dir, 'authorized_keys')}
+StrictModes no
+PubkeyAuthentication yes
+PasswordAuthentication no
+KbdInteractiveAuthentication no
+PermitRootLogin prohibit-password
+AllowUsers ${user}
+UsePAM no
+PrintMotd no
+LogLevel VERBOSE
+DisableForwarding yes
+PermitTTY no
+ForceCommand /usr/bin/git-shell -c "$SSH_ORIGINAL_COMMAND"
+`;
+}
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const { port } = server.address() as AddressInfo;
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return port;
+}
