@@ -32,5 +32,9 @@ export async function fetchBranch(target: FetchTarget, session: TransportSession
       throw error;
     }
   }
-  return git.resolveRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}` });
+  const head = await git.resolveRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}` });
+  // isomorphic-git offers the local branch as its "have" on the next fetch: keep it at the
+  // remote head, or every later fetch would re-download everything since the first clone.
+  await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${branch}`, value: head, force: true });
+  return head;
 }
