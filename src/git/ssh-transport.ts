@@ -2,6 +2,7 @@ import type { GitHttpRequest, GitHttpResponse } from 'isomorphic-git';
 // ssh2 is CommonJS: its named exports are not all visible to ESM, so take the default.
 import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
 import { KnownHosts } from './known-hosts.ts';
+import { usableKey } from './ssh-key.ts';
 import { endOfFirstFlush, FLUSH, pktLine } from './pkt-line.ts';
 import { GitError } from './remote.ts';
 import { collectBody, DEFAULT_TIMEOUTS, type Timeouts, type Transport, type TransportSession } from './transport.ts';
@@ -50,15 +51,14 @@ export class SshTransport implements Transport {
   private readonly location: SshLocation;
   private readonly options: SshTransportOptions;
   private readonly knownHosts: KnownHosts;
+  private readonly key: ReturnType<typeof usableKey>;
 
   constructor(location: SshLocation, options: SshTransportOptions) {
     this.location = location;
     this.options = options;
     this.description = describeLocation(location);
     this.knownHosts = new KnownHosts(options.knownHosts);
-    const parsed = ssh2.utils.parseKey(options.privateKey, options.passphrase);
-    // The message names the problem, never the key material.
-    if (parsed instanceof Error) throw new GitError(`the SSH deploy key cannot be used: ${parsed.message}`);
+    this.key = usableKey(options.privateKey, options.passphrase);
   }
 
   open(): TransportSession {
@@ -76,8 +76,8 @@ export class SshTransport implements Transport {
       host,
       port,
       username: user,
-      privateKey: this.options.privateKey,
-      passphrase: this.options.passphrase,
+      privateKey: this.key.privateKey,
+      passphrase: this.key.passphrase,
       readyTimeout: timeouts.connectMs,
       keepaliveInterval: Math.max(1_000, Math.floor(timeouts.idleMs / 3)),
       // Negotiate only host key types known_hosts can vouch for, so a host with several keys
@@ -135,6 +135,8 @@ class SshSession implements TransportSession {
   private open(): Promise<ssh2.Client> {
     this.client ??= new Promise<ssh2.Client>((resolve, reject) => {
       const client = new ssh2.Client();
+      // The handshake is a string of small messages: Nagle's algorithm would add ~40 ms to each.
+      client.once('connect', () => client.setNoDelay(true));
       client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => {
         const hostKey = this.connect.rejection();

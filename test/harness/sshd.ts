@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { createPublicKey } from 'node:crypto';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
@@ -6,7 +7,7 @@ import { join } from 'node:path';
 import { startChild, type Started } from './process.ts';
 
 export type KeyType = 'ed25519' | 'ecdsa' | 'rsa';
-export type KeyFormat = 'openssh' | 'pem';
+export type KeyFormat = 'openssh' | 'pem' | 'pkcs8';
 
 export interface KeyPair {
   privateKey: string;
@@ -35,17 +36,29 @@ export interface SshdOptions {
   hostKeyType?: KeyType;
 }
 
-/** Generates a key pair with ssh-keygen, in OpenSSH or PEM format. */
+/**
+ * Generates a key pair with ssh-keygen: OpenSSH format, traditional PEM (`-m PEM`), or PKCS#8.
+ * ssh-keygen writes no ed25519 key in PEM or PKCS#8, so that one comes from openssl genpkey.
+ */
 export function generateKey(type: KeyType, format: KeyFormat = 'openssh', passphrase = ''): KeyPair {
+  if (type === 'ed25519' && format !== 'openssh') return ed25519Pkcs8();
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-key-'));
   try {
     const file = join(dir, 'id');
-    const bits = type === 'rsa' ? ['-b', '3072'] : type === 'ecdsa' ? ['-b', '256'] : [];
-    execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', passphrase, '-C', `tagpilot-test-${type}`, ...(format === 'pem' ? ['-m', 'PEM'] : []), '-f', file]);
+    const bits = type === 'rsa' ? ['-b', '2048'] : type === 'ecdsa' ? ['-b', '256'] : [];
+    execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', passphrase, '-C', `tagpilot-test-${type}`, ...(format === 'pem' ? ['-m', 'PEM'] : format === 'pkcs8' ? ['-m', 'PKCS8'] : []), '-f', file]);
     return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+function ed25519Pkcs8(): KeyPair {
+  const privateKey = execFileSync('openssl', ['genpkey', '-algorithm', 'ed25519']).toString();
+  const { x } = createPublicKey(privateKey).export({ format: 'jwk' });
+  const wire = (bytes: Buffer) => Buffer.concat([Buffer.from([0, 0, 0, bytes.length]), bytes]);
+  const blob = Buffer.concat([wire(Buffer.from('ssh-ed25519')), wire(Buffer.from(x!, 'base64url'))]);
+  return { privateKey, publicKey: `ssh-ed25519 ${blob.toString('base64')} tagpilot-test-ed25519-pkcs8` };
 }
 
 /**
