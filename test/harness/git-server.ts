@@ -1,7 +1,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -37,6 +39,8 @@ export interface GitServerOptions {
    * Runs before a request reaches git http-backend (its body is held until this resolves): a
    * test makes a human commit here to lose a race on purpose.
    */
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
   beforeRequest?: (request: { method: string; path: string; service: string | null }) => void | Promise<void>;
 }
 
@@ -48,7 +52,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
   const requests: string[] = [];
   const exchanges: Exchange[] = [];
   const children = new Set<ReturnType<typeof spawn>>();
-  const server = createServer(async (req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     requests.push(`${req.method} ${req.url}`);
     const exchange: Exchange = { method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, status: 0, requestBytes: 0, responseBytes: 0 };
     exchanges.push(exchange);
@@ -63,10 +67,11 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       await options.beforeRequest({ method: exchange.method, path: url.pathname, service: url.searchParams.get('service') });
     }
     serveCgi(root, req, res, children);
-  });
+  };
+  const server = options.tls === undefined ? createServer(handler) : createHttpsServer(options.tls, handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     root,
@@ -147,4 +152,17 @@ function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse): v
   stdout.once('end', () => {
     if (!res.headersSent) res.writeHead(502).end('git http-backend sent no headers');
   });
+}
+
+/** A self-signed certificate for 127.0.0.1 (it is its own CA), made with openssl. */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-tls-'));
+  try {
+    const keyFile = join(dir, 'key.pem');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile], { stdio: 'ignore' });
+    const cert = execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-subj', '/CN=tagpilot test CA', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return { key: readFileSync(keyFile, 'utf8'), cert };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
