@@ -26,6 +26,11 @@ export interface TestSshd {
   url(path: string): string;
   /** Lines sshd wrote to stderr (auth failures, git-shell errors). */
   log(): string;
+  /**
+   * A shell script run before each git command (its first argument is the command, its output
+   * discarded): a test makes a human commit there to lose a race on purpose. Undefined removes it.
+   */
+  beforeCommand(script: string | undefined): void;
   stop(): Promise<void>;
 }
 
@@ -80,6 +85,7 @@ export async function startSshd(options: SshdOptions): Promise<TestSshd> {
     port = await freePort();
     const config = join(dir, 'sshd_config');
     writeFileSync(config, sshdConfig(dir, port, hostKey, user));
+    writeFileSync(join(dir, 'force.sh'), `#!/bin/sh\n[ -f ${join(dir, 'before.sh')} ] && /bin/sh ${join(dir, 'before.sh')} "$SSH_ORIGINAL_COMMAND" >/dev/null 2>&1\nexec /usr/bin/git-shell -c "$SSH_ORIGINAL_COMMAND"\n`);
     try {
       started = await startChild('/usr/sbin/sshd', ['-D', '-e', '-f', config], /Server listening on 127\.0\.0\.1 port \d+/);
     } catch (error) {
@@ -99,6 +105,11 @@ export async function startSshd(options: SshdOptions): Promise<TestSshd> {
     knownHosts: `[127.0.0.1]:${port} ${keyType} ${keyBlob}\n`,
     url: (path) => `ssh://${user}@127.0.0.1:${port}${path}`,
     log: () => output,
+    beforeCommand(script) {
+      const path = join(dir, 'before.sh');
+      if (script === undefined) rmSync(path, { force: true });
+      else writeFileSync(path, script);
+    },
     async stop() {
       await child.stop();
       rmSync(dir, { recursive: true, force: true });
@@ -123,7 +134,7 @@ PrintMotd no
 LogLevel VERBOSE
 DisableForwarding yes
 PermitTTY no
-ForceCommand /usr/bin/git-shell -c "$SSH_ORIGINAL_COMMAND"
+ForceCommand /bin/sh ${join(dir, 'force.sh')}
 `;
 }
 
