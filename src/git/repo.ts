@@ -2,7 +2,9 @@ import { createHash } from 'node:crypto';
 import fs from 'node:fs';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
+import type { LoggedCommit } from '../automation/history.ts';
 import { fetchBranch } from './clone.ts';
+import { readLog } from './log.ts';
 import { createTransport } from './connect.ts';
 import { pushCommit } from './push.ts';
 import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
@@ -91,6 +93,19 @@ export class GitRepo {
     });
     const remoteHead = await this.remoteHead();
     if (remoteHead !== commit) throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+  }
+
+  /**
+   * The branch's commits, newest first, since `since` (or all of them): the shallow clone is
+   * deepened just as far as needed first.
+   */
+  async log(since?: Date): Promise<LoggedCommit[]> {
+    const branch = this.remote.branch;
+    await this.sync();
+    await this.session('fetch history', (session) =>
+      git.fetch({ fs, http: session.http, ...this.store, url: this.transport.url, ref: branch, singleBranch: true, tags: false, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
+    );
+    return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }
 
   /** The target branch's head on the remote, read fresh. */
