@@ -1,4 +1,4 @@
-import { parseUpdateTrailers } from './trailers.ts';
+import { parseUpdateTrailers, type UpdateTrailer } from './trailers.ts';
 
 /** A commit as history needs it. */
 export interface LoggedCommit {
@@ -9,18 +9,12 @@ export interface LoggedCommit {
   time: number;
 }
 
-/** One change the bot made, as `tagpilot history` shows it. */
-export interface HistoryEntry {
+/** One change the bot made, as `tagpilot history` shows it: its trailer, and where and when. */
+export interface HistoryEntry extends UpdateTrailer {
   /** ISO 8601, UTC. */
   when: string;
   commit: string;
   author: string;
-  workload: string;
-  container?: string;
-  image: string;
-  from: string;
-  to: string;
-  policy?: string;
   /** The commit that reverted this one (`git revert`), while that revert stands. */
   revertedBy?: string;
 }
