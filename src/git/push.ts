@@ -1,44 +1,86 @@
-import fs from 'node:fs';
-import git, { Errors } from 'isomorphic-git';
 import { GitError, PushRejected } from './remote.ts';
-import type { ObjectStore } from './tree.ts';
-import type { TransportSession } from './transport.ts';
+import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
+import { packObjects, type NewObject } from './objects.ts';
+import { collectBody, type TransportSession } from './transport.ts';
 
-export interface PushTarget {
-  store: ObjectStore;
-  url: string;
-  /** The branch written, e.g. `main`. */
-  branch: string;
-  description: string;
+export const ZERO_OID = '0'.repeat(40);
+const AGENT = 'git/tagpilot';
+
+export interface RefUpdate {
+  /** Full ref name, e.g. `refs/heads/main`. */
+  ref: string;
+  /** The head we built on (ZERO_OID for a branch that does not exist yet). */
+  old: string;
+  new: string;
 }
 
 /**
- * Sends `commit` as the new head of the branch, never forced. The pack holds only the objects
- * the remote lacks: isomorphic-git subtracts everything reachable from the merge base (our
- * parent), which is exactly the changed blobs, the trees on their paths and the commit.
+ * Pushes with git's receive-pack protocol (v0, over the session's http-shaped client: smart HTTP
+ * or an SSH channel). The pack holds exactly the objects we created (the changed blobs, the trees
+ * on their paths, the commit), so no tree is walked and nothing the remote has is sent. The update
+ * is a compare-and-swap: `old` must still be the remote's head, here before sending and again in
+ * receive-pack itself; nothing is ever forced.
  */
-export async function pushCommit(target: PushTarget, session: TransportSession, commit: string): Promise<void> {
-  const ref = `refs/heads/${target.branch}`;
-  await git.writeRef({ fs, gitdir: target.store.gitdir, ref, value: commit, force: true });
-  // What hooks print to stderr reaches us as side-band messages: kept for the error.
-  const messages: string[] = [];
-  const onMessage = (line: string) => {
-    if (messages.length < 20 && line.trim() !== '') messages.push(line.trim());
-  };
-  try {
-    await git.push({ fs, http: session.http, ...target.store, url: target.url, ref, remoteRef: ref, force: false, onMessage });
-  } catch (error) {
-    // Detected before sending: the advertised head is not an ancestor of our commit.
-    if (error instanceof Errors.PushRejectedError) throw new PushRejected(`push to ${target.description} rejected: the branch moved`, true);
-    // The remote's own answer (`ng <ref> <reason>`): a hook, a protected branch, or a ref that
-    // moved between the advertisement and the update. The caller tells them apart.
-    if (error instanceof Errors.GitPushError) throw new PushRejected(`push to ${target.description} refused by the remote: ${remoteReason(error)}${messages.length === 0 ? '' : ` (remote: ${messages.join(' | ')})`}`, false);
-    throw new GitError(`push to ${target.description} failed: ${(error as Error).message}`, { cause: error });
-  }
+export async function receivePack(session: TransportSession, url: string, update: RefUpdate, objects: readonly NewObject[], description: string): Promise<void> {
+  const { refs, capabilities } = await advertisement(session, url, description);
+  const current = refs.get(update.ref) ?? ZERO_OID;
+  if (current !== update.old) throw new PushRejected(`push to ${description} rejected: the branch moved to ${current.slice(0, 12)}`, true);
+  const wanted = ['report-status', 'side-band-64k'].filter((c) => capabilities.has(c));
+  const sideBand = wanted.includes('side-band-64k');
+  const command = pktLine(`${update.old} ${update.new} ${update.ref}\0${[...wanted, `agent=${AGENT}`].join(' ')}`);
+  const res = await session.http.request({
+    url: `${url}/git-receive-pack`,
+    method: 'POST',
+    headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result', 'user-agent': AGENT },
+    body: [Buffer.concat([command, FLUSH, packObjects(objects)])] as unknown as AsyncIterableIterator<Uint8Array>,
+  });
+  const body = (await collectBody(res.body)) ?? Buffer.alloc(0);
+  if (res.statusCode !== 200) throw new GitError(`push to ${description} failed: HTTP ${res.statusCode}`);
+  const { data, messages } = sideBand ? demux(body) : { data: body, messages: [] };
+  checkReport(data, update.ref, messages, description);
 }
 
-function remoteReason(error: InstanceType<typeof Errors.GitPushError>): string {
-  const refs = (error.data as { result?: { refs?: Record<string, { ok: boolean; error?: string }> } }).result?.refs ?? {};
-  const reasons = Object.values(refs).flatMap((r) => (r.ok || r.error === undefined ? [] : [r.error]));
-  return reasons.length > 0 ? reasons.join('; ') : error.message.trim();
+/** The refs and capabilities receive-pack advertises (protocol v0). */
+async function advertisement(session: TransportSession, url: string, description: string): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
+  const res = await session.http.request({ url: `${url}/info/refs?service=git-receive-pack`, method: 'GET', headers: { 'user-agent': AGENT } });
+  const body = (await collectBody(res.body)) ?? Buffer.alloc(0);
+  if (res.statusCode !== 200) throw new GitError(`push to ${description} failed: HTTP ${res.statusCode} ${res.statusCode === 401 || res.statusCode === 403 ? '(credentials refused)' : ''}`.trim());
+  const refs = new Map<string, string>();
+  const capabilities = new Set<string>();
+  for (const line of splitPktLines(body)) {
+    if (line === null) continue;
+    const text = line.toString('utf8').replace(/\n$/, '');
+    if (text.startsWith('# service=')) continue;
+    const [refPart, caps] = text.split('\0');
+    if (caps !== undefined) for (const c of caps.split(' ')) capabilities.add(c);
+    const [oid, name] = (refPart ?? '').split(' ');
+    if (oid !== undefined && name !== undefined && /^[0-9a-f]{40}$/.test(oid)) refs.set(name, oid);
+  }
+  return { refs, capabilities };
+}
+
+/** Splits side-band-64k: band 1 is the report, band 2 what hooks print, band 3 a fatal error. */
+function demux(body: Buffer): { data: Buffer; messages: string[] } {
+  const data: Buffer[] = [];
+  let progress = '';
+  for (const line of splitPktLines(body)) {
+    if (line === null || line.length === 0) continue;
+    const band = line[0];
+    if (band === 1) data.push(line.subarray(1));
+    else if (band === 2) progress += line.subarray(1).toString('utf8');
+    else if (band === 3) throw new GitError(`the remote failed: ${line.subarray(1).toString('utf8').trim()}`);
+  }
+  const messages = progress.split(/[\r\n]+/).map((m) => m.trim()).filter((m) => m !== '').slice(-20);
+  return { data: Buffer.concat(data), messages };
+}
+
+function checkReport(data: Buffer, ref: string, messages: readonly string[], description: string): void {
+  const lines = splitPktLines(data).flatMap((l) => (l === null ? [] : [l.toString('utf8').replace(/\n$/, '')]));
+  const remote = messages.length === 0 ? '' : ` (remote: ${messages.join(' | ')})`;
+  const unpack = lines.find((l) => l.startsWith('unpack '));
+  if (unpack !== 'unpack ok') throw new GitError(`push to ${description} failed: ${unpack ?? 'no report from the remote'}${remote}`);
+  const status = lines.find((l) => l === `ok ${ref}` || l.startsWith(`ng ${ref} `));
+  if (status === `ok ${ref}`) return;
+  const reason = status?.slice(`ng ${ref} `.length) ?? 'no status for the branch';
+  throw new PushRejected(`push to ${description} refused by the remote: ${reason}${remote}`, false);
 }

@@ -6,7 +6,8 @@ import type { LoggedCommit } from '../automation/history.ts';
 import { fetchBranch } from './clone.ts';
 import { readLog } from './log.ts';
 import { createTransport } from './connect.ts';
-import { pushCommit } from './push.ts';
+import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
+import { receivePack, ZERO_OID } from './push.ts';
 import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
 import type { Transport, TransportSession } from './transport.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
@@ -22,6 +23,8 @@ export class GitRepo {
   private readonly transport: Transport;
   /** The branch edits build on in this cycle: the push branch once it exists. */
   private base: string;
+  /** Commits written but not pushed yet: their parent and the objects a push must send. */
+  private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
   private constructor(remote: GitRemote, dir: string) {
     this.remote = remote;
@@ -47,6 +50,8 @@ export class GitRepo {
    * stack fast-forward commits on it instead of rewriting it).
    */
   async sync(): Promise<string> {
+    // Commits not pushed by now were built on an older head: they will never be pushed.
+    this.unpushed.clear();
     return this.session('fetch', async (session) => {
       const head = await fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, branch: this.remote.branch }, session);
       this.base = this.remote.branch;
@@ -62,12 +67,18 @@ export class GitRepo {
     return readFilesAt(this.store, commit, roots, accept);
   }
 
-  /** Writes a commit on top of `parent` with the changed files; no working tree is touched. */
+  /**
+   * Writes a commit on top of `parent` with the changed files; no working tree is touched. The
+   * new objects are kept for `push`, which sends exactly them.
+   */
   async commit(parent: string, changes: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, now = new Date()): Promise<string> {
-    const { commit } = await git.readCommit({ fs, ...this.store, oid: parent });
-    const tree = await writeChangedTree(this.store, commit.tree, changes);
-    const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: 0 };
-    return git.writeCommit({ fs, gitdir: this.store.gitdir, commit: { tree, parent: [parent], author: who, committer: who, message } });
+    const { commit: parentCommit } = await git.readCommit({ fs, ...this.store, oid: parent });
+    const { tree, objects } = await writeChangedTree(this.store, parentCommit.tree, changes);
+    const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000) };
+    const commit = hashObject('commit', commitBody(tree, [parent], who, who, message));
+    await writeLooseObjects(this.store.gitdir, [commit]);
+    this.unpushed.set(commit.oid, { parent, objects: [...objects, commit] });
+    return commit.oid;
   }
 
   /**
@@ -76,21 +87,25 @@ export class GitRepo {
    * race when the branch moved meanwhile, otherwise the remote refused the commit itself.
    */
   async push(commit: string): Promise<void> {
-    const { commit: parsed } = await git.readCommit({ fs, ...this.store, oid: commit });
-    const parent = parsed.parent[0];
+    const pending = this.unpushed.get(commit);
+    if (pending === undefined) throw new GitError(`push: ${commit} was not committed by this repository object`);
     const description = this.describe(this.target);
+    // A new push branch has no head yet: it is created from the base branch's head.
+    const old = this.base === this.target ? pending.parent : ZERO_OID;
+    const ref = `refs/heads/${this.target}`;
     await this.session('push', async (session) => {
       try {
-        await pushCommit({ store: this.store, url: this.transport.url, branch: this.target, description }, session, commit);
+        await receivePack(session, this.transport.url, { ref, old, new: commit }, pending.objects, description);
       } catch (error) {
         if (!(error instanceof PushRejected) || error.lostRace) throw error;
-        const now = await this.remoteHead();
-        // A new push branch has no head yet; our parent then is the base branch's head.
-        const expected = this.base === this.target ? parent : undefined;
-        if (now !== expected) throw new PushRejected(`${error.message}; the branch moved to ${now?.slice(0, 12) ?? 'nothing'}`, true);
+        // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
+        const now = (await this.remoteHead()) ?? ZERO_OID;
+        if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
         throw error;
       }
     });
+    this.unpushed.delete(commit);
+    await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
     const remoteHead = await this.remoteHead();
     if (remoteHead !== commit) throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
   }

@@ -88,6 +88,7 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     assert.equal(git(bare, 'rev-parse', `${commit}^`).trim(), parent);
     assert.equal(git(bare, 'diff', '--name-only', parent, commit).trim(), 'apps/web.yaml');
     assert.equal(git(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main').trim(), 'tagpilot-bot <bot@example.com>|tagpilot-bot <bot@example.com>');
+    git(bare, 'fsck', '--strict', '--no-dangling');
   });
 
   test('a push sends only the new objects, not the tree', async () => {

@@ -50,7 +50,7 @@ function looseObjects(): number {
 }
 
 test('a changed file gets a new blob; its neighbours keep theirs', async () => {
-  const tree = await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('image: web:2\n')]]));
+  const { tree } = await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('image: web:2\n')]]));
   const before = await entries(root, 'apps');
   const after = await entries(tree, 'apps');
   assert.notEqual(after.get('web.yaml')!.oid, before.get('web.yaml')!.oid);
@@ -58,20 +58,29 @@ test('a changed file gets a new blob; its neighbours keep theirs', async () => {
   assert.deepEqual((await entries(tree, '')).get('README.md'), (await entries(root, '')).get('README.md'));
 });
 
-test('only the changed blob and the trees on its path are written', async () => {
+test('only the changed blob and the trees on its path are written, and returned for the push', async () => {
   const count = looseObjects();
-  await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('image: web:3\n')]]));
-  assert.equal(looseObjects() - count, 3); // the blob, apps/, the root
+  const { tree, objects } = await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('image: web:3\n')]]));
+  assert.equal(looseObjects() - count, 3);
+  assert.deepEqual(objects.map((o) => o.type), ['blob', 'tree', 'tree']);
+  assert.equal(objects.at(-1)!.oid, tree);
+});
+
+test('the trees written are the ones git itself would write', async () => {
+  const { tree } = await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('image: web:4\n')]]));
+  const { tree: entries } = await git.readTree({ fs, ...store, oid: tree, filepath: 'apps' });
+  const expected = await git.writeTree({ fs, gitdir: store.gitdir, tree: entries });
+  assert.equal((await git.readTree({ fs, ...store, oid: tree })).tree.find((e) => e.path === 'apps')!.oid, expected);
 });
 
 test('an executable keeps its mode when it changes', async () => {
-  const tree = await writeChangedTree(store, root, new Map([['apps/deploy.sh', bytes('#!/bin/sh\nexit 0\n')]]));
+  const { tree } = await writeChangedTree(store, root, new Map([['apps/deploy.sh', bytes('#!/bin/sh\nexit 0\n')]]));
   assert.equal((await entries(tree, 'apps')).get('deploy.sh')!.mode, '100755');
 });
 
 test('the same changes give the same tree, whatever their order', async () => {
-  const a = await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('x\n')], ['README.md', bytes('y\n')]]));
-  const b = await writeChangedTree(store, root, new Map([['README.md', bytes('y\n')], ['apps/web.yaml', bytes('x\n')]]));
+  const a = (await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('x\n')], ['README.md', bytes('y\n')]]))).tree;
+  const b = (await writeChangedTree(store, root, new Map([['README.md', bytes('y\n')], ['apps/web.yaml', bytes('x\n')]]))).tree;
   assert.equal(a, b);
 });
 
