@@ -126,12 +126,12 @@ function splitBatch(output: Buffer): string[] {
 /** Runs the git CLI without blocking the event loop: the git server lives in this process. */
 function run(cwd: string, args: string[], options: { env?: Record<string, string>; input?: string } = {}): Promise<Buffer> {
   return new Promise((resolve, reject) => {
-    const child = spawn('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], { cwd, env: { ...process.env, ...options.env }, stdio: ['pipe', 'pipe', 'inherit'] });
+    const child = spawn('git', ['-c', 'user.name=Bench', '-c', 'user.email=bench@example.com', ...args], { cwd, env: { ...process.env, ...options.env }, stdio: [options.input === undefined ? 'ignore' : 'pipe', 'pipe', 'inherit'] });
     const out: Buffer[] = [];
-    child.stdout.on('data', (chunk: Buffer) => out.push(chunk));
+    child.stdout!.on('data', (chunk: Buffer) => out.push(chunk));
     child.once('error', reject);
     child.once('close', (code) => (code === 0 ? resolve(Buffer.concat(out)) : reject(new Error(`git ${args[0]} exited with ${code}`))));
-    child.stdin.end(options.input ?? '');
+    if (options.input !== undefined) child.stdin!.end(options.input);
   });
 }
 

@@ -1,10 +1,10 @@
 import { GitError, PushRejected } from './remote.ts';
 import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
 import { packObjects, type NewObject } from './objects.ts';
-import { collectBody, type TransportSession } from './transport.ts';
+import { AGENT, discover, post } from './protocol.ts';
+import type { TransportSession } from './transport.ts';
 
 export const ZERO_OID = '0'.repeat(40);
-const AGENT = 'git/tagpilot';
 
 export interface RefUpdate {
   /** Full ref name, e.g. `refs/heads/main`. */
@@ -22,41 +22,16 @@ export interface RefUpdate {
  * receive-pack itself; nothing is ever forced.
  */
 export async function receivePack(session: TransportSession, url: string, update: RefUpdate, objects: readonly NewObject[], description: string): Promise<void> {
-  const { refs, capabilities } = await advertisement(session, url, description);
+  const what = `push to ${description}`;
+  const { refs, capabilities } = await discover(session, url, 'git-receive-pack', what);
   const current = refs.get(update.ref) ?? ZERO_OID;
   if (current !== update.old) throw new PushRejected(`push to ${description} rejected: the branch moved to ${current.slice(0, 12)}`, true);
   const wanted = ['report-status', 'side-band-64k'].filter((c) => capabilities.has(c));
   const sideBand = wanted.includes('side-band-64k');
   const command = pktLine(`${update.old} ${update.new} ${update.ref}\0${[...wanted, `agent=${AGENT}`].join(' ')}`);
-  const res = await session.http.request({
-    url: `${url}/git-receive-pack`,
-    method: 'POST',
-    headers: { 'content-type': 'application/x-git-receive-pack-request', accept: 'application/x-git-receive-pack-result', 'user-agent': AGENT },
-    body: [Buffer.concat([command, FLUSH, packObjects(objects)])] as unknown as AsyncIterableIterator<Uint8Array>,
-  });
-  const body = (await collectBody(res.body)) ?? Buffer.alloc(0);
-  if (res.statusCode !== 200) throw new GitError(`push to ${description} failed: HTTP ${res.statusCode}`);
+  const body = await post(session, url, 'git-receive-pack', Buffer.concat([command, FLUSH, packObjects(objects)]), what);
   const { data, messages } = sideBand ? demux(body) : { data: body, messages: [] };
   checkReport(data, update.ref, messages, description);
-}
-
-/** The refs and capabilities receive-pack advertises (protocol v0). */
-async function advertisement(session: TransportSession, url: string, description: string): Promise<{ refs: Map<string, string>; capabilities: Set<string> }> {
-  const res = await session.http.request({ url: `${url}/info/refs?service=git-receive-pack`, method: 'GET', headers: { 'user-agent': AGENT } });
-  const body = (await collectBody(res.body)) ?? Buffer.alloc(0);
-  if (res.statusCode !== 200) throw new GitError(`push to ${description} failed: HTTP ${res.statusCode} ${res.statusCode === 401 || res.statusCode === 403 ? '(credentials refused)' : ''}`.trim());
-  const refs = new Map<string, string>();
-  const capabilities = new Set<string>();
-  for (const line of splitPktLines(body)) {
-    if (line === null) continue;
-    const text = line.toString('utf8').replace(/\n$/, '');
-    if (text.startsWith('# service=')) continue;
-    const [refPart, caps] = text.split('\0');
-    if (caps !== undefined) for (const c of caps.split(' ')) capabilities.add(c);
-    const [oid, name] = (refPart ?? '').split(' ');
-    if (oid !== undefined && name !== undefined && /^[0-9a-f]{40}$/.test(oid)) refs.set(name, oid);
-  }
-  return { refs, capabilities };
 }
 
 /** Splits side-band-64k: band 1 is the report, band 2 what hooks print, band 3 a fatal error. */

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { LoggedCommit } from '../automation/history.ts';
 import { fetchBranch } from './clone.ts';
+import { fetchPack } from './fetch-pack.ts';
 import { readLog } from './log.ts';
 import { createTransport } from './connect.ts';
 import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
@@ -53,13 +54,15 @@ export class GitRepo {
     // Commits not pushed by now were built on an older head: they will never be pushed.
     this.unpushed.clear();
     return this.session('fetch', async (session) => {
-      const head = await fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, branch: this.remote.branch }, session);
+      const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe() };
+      const head = await fetchBranch({ ...target, branch: this.remote.branch }, session);
+      if (head === undefined) throw new GitError(`${this.describe()}: the remote has no branch ${this.remote.branch}`);
       this.base = this.remote.branch;
       if (this.remote.pushBranch === undefined || this.remote.pushBranch === this.remote.branch) return head;
-      const pushHead = await this.lsRemote(session, this.remote.pushBranch);
+      const pushHead = await fetchBranch({ ...target, branch: this.remote.pushBranch }, session);
       if (pushHead === undefined) return head;
       this.base = this.remote.pushBranch;
-      return fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, branch: this.remote.pushBranch }, session);
+      return pushHead;
     });
   }
 
@@ -118,7 +121,7 @@ export class GitRepo {
     const branch = this.remote.branch;
     await this.sync();
     await this.session('fetch history', (session) =>
-      git.fetch({ fs, http: session.http, ...this.store, url: this.transport.url, ref: branch, singleBranch: true, tags: false, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
+      fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
     );
     return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }

@@ -124,6 +124,9 @@ class SshSession implements TransportSession {
   }
 
   private async advertise(service: Service, url: string): Promise<GitHttpResponse> {
+    // An advertisement nobody answered (we already had everything): end that conversation first.
+    this.channel?.stream.finish(FLUSH);
+    this.channel = undefined;
     const client = await this.open();
     const stream = new ChannelReader(await exec(client, `${service} ${shellQuote(this.location.path)}`), this.timeouts.idleMs, `${this.description}: ${service}`);
     const advertisement = await stream.readAdvertisement();
