@@ -11,10 +11,12 @@
  * Prints one JSON object: both figures (median ms) and the ratios ours / git.
  */
 import { spawn } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitRepo } from '../src/git/repo.ts';
+import { fetchPack } from '../src/git/fetch-pack.ts';
+import { HttpTransport } from '../src/git/http-transport.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { git, humanCommit } from '../test/harness/git-repos.ts';
 import { BENCH_SHAPE, bigRepoPath, createBigRepo } from '../test/harness/big-repo.ts';
@@ -55,18 +57,29 @@ try {
     cycleGit.push(await timeAsync(() => gitCycle(cli, paths, `3.0.${i}`)));
   }
 
-  // The claim behind the incremental fetch: what one new commit costs with a plain fetch
-  // versus re-fetching at depth 1.
+  // The claim behind the incremental fetch: after one new commit, what a plain fetch into a
+  // shallow clone downloads versus re-fetching at depth 1. Fresh clients, all at the same head.
+  const fresh = GitRepo.forRemote(mkdtempSync(join(work, 'fresh-')), { url, branch: 'main' });
+  await fresh.sync();
+  const refetchDir = mkdtempSync(join(work, 'refetch-'));
+  const refetched = GitRepo.forRemote(refetchDir, { url, branch: 'main' });
+  const before = await refetched.sync();
+  const [plainCli, depthCli] = [join(work, 'plain'), join(work, 'depth')];
+  for (const dir of [plainCli, depthCli]) await run(work, ['clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', '--no-checkout', url, dir]);
   humanCommit(bare, { [bigRepoPath(4_999)]: '# one more\n' }, 'Human last');
-  const plainFetch = await fetchBytes(() => ours!.sync());
-  const depthOne = await fetchBytes(() => run(cli, ['fetch', '-q', '--depth', '1', 'origin', 'main']));
+  const fetchOneCommitBytes = {
+    ours: await fetchBytes(() => fresh.sync()),
+    oursDepthOneRefetch: await fetchBytes(() => depthOneRefetch(refetchDir, url, before)),
+    gitPlainFetch: await fetchBytes(() => run(plainCli, ['fetch', '-q', 'origin', 'main'])),
+    gitDepthOneRefetch: await fetchBytes(() => run(depthCli, ['fetch', '-q', '--depth', '1', 'origin', 'main'])),
+  };
 
   const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const result = {
     repo: { ...BENCH_SHAPE, packBytes: Number(/size-pack: (\d+)/.exec(git(bare, 'count-objects', '-v'))?.[1] ?? 0) * 1024, generateMs: Math.round(generated) },
     firstClone: { oursMs: Math.round(median(cloneOurs)), gitMs: Math.round(median(cloneGit)), ratio: round(median(cloneOurs) / median(cloneGit)), runs: 3 },
     steadyState: { oursMs: Math.round(median(cycleOurs)), gitMs: Math.round(median(cycleGit)), ratio: round(median(cycleOurs) / median(cycleGit)), edits: EDITS, runs: ITERATIONS, oursAllMs: cycleOurs.map(Math.round), gitAllMs: cycleGit.map(Math.round) },
-    fetchOneCommitBytes: { plainFetch, depthOneRefetch: depthOne },
+    fetchOneCommitBytes,
     targets: { steadyState: 1.5, firstClone: 3 },
   };
   process.stdout.write(JSON.stringify(result) + '\n');
@@ -104,6 +117,15 @@ async function gitCycle(dir: string, paths: string[], tag: string): Promise<void
   const tree = (await run(dir, ['write-tree'], { env })).toString().trim();
   const commit = (await run(dir, ['commit-tree', tree, '-p', head, '-m', `git: ${EDITS} images`])).toString().trim();
   await run(dir, ['push', '-q', 'origin', `${commit}:refs/heads/main`]);
+}
+
+/** What re-fetching at depth 1 into our clone would download (the approach we do not take). */
+async function depthOneRefetch(cacheDir: string, url: string, have: string): Promise<void> {
+  const [key] = readdirSync(join(cacheDir, 'git'));
+  const transport = new HttpTransport(new URL(url));
+  const session = transport.open();
+  await fetchPack(session, { gitdir: join(cacheDir, 'git', key!, '.git'), url, ref: 'refs/heads/main', depth: 1, haves: [have], description: url });
+  await transport.dispose();
 }
 
 function retag(text: string, tag: string): string {
