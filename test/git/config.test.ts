@@ -1,6 +1,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
+import { wire } from '../../src/cli/wire.ts';
 
 const parse = (git: string) => parseConfig(`git:\n${git}`, 'tagpilot.yaml', {});
 
@@ -33,4 +37,16 @@ test('timeouts, push attempts and the push branch have defaults and can be set',
 
 test('the message template defaults to an informative subject and change line', () => {
   assert.deepEqual(parse('  url: https://h/f.git\n').git.message, { subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' });
+});
+
+test('a message template with an unknown placeholder is a configuration error at startup', async () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-config-'));
+  try {
+    const path = join(dir, 'tagpilot.yaml');
+    writeFileSync(path, 'git:\n  url: https://h/f.git\n  message: { subject: "bump {sumary}" }\n');
+    const io = { out: process.stdout, err: process.stderr, in: process.stdin, cwd: dir, env: {} };
+    await assert.rejects(wire(path, io), (e: Error) => e instanceof ConfigError && /git\.message: subject: unknown placeholder \{sumary\}/.test(e.message));
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
