@@ -110,7 +110,16 @@ export class GitRepo {
     this.unpushed.delete(commit);
     await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
     const remoteHead = await this.remoteHead();
-    if (remoteHead !== commit) throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+    if (remoteHead === commit) return;
+    // Someone may have pushed on top of ours already: that still holds our commit.
+    if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return;
+    throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+  }
+
+  /** Whether `head` (fetched) descends from `commit`. */
+  private async holds(head: string, commit: string): Promise<boolean> {
+    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch: this.target }, session));
+    return git.isDescendent({ fs, ...this.store, oid: head, ancestor: commit, depth: -1 }).catch(() => false);
   }
 
   /**

@@ -126,6 +126,22 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     assert.equal(head(bare), human);
   });
 
+  test('a push someone builds on before our read-back still counts as landed', async () => {
+    const { bare, url } = fleet();
+    const repo = openRepo(caches.make(), { url, branch: 'main' });
+    const parent = await repo.sync();
+    const commit = await repo.commit(parent, new Map([['apps/web.yaml', bytes('image: web:2\n')]]), 'bot\n', BOT);
+    let pushed = false;
+    let human = '';
+    onRequest = ({ method, path }) => {
+      if (pushed && human === '') human = humanCommit(bare, { 'apps/api.yaml': 'image: api:9\n' }, 'human on top');
+      if (method === 'POST' && path.endsWith('git-receive-pack')) pushed = true;
+    };
+    await repo.push(commit);
+    assert.equal(git(bare, 'rev-parse', 'main^').trim(), commit);
+    assert.equal(head(bare), human);
+  });
+
   test('a push refused by a pre-receive hook fails with the hook’s words and is not a lost race', async () => {
     const { bare, url } = fleet();
     installHook(bare, 'pre-receive', 'echo "policy: bot commits need review" >&2\nexit 1');
