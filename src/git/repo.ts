@@ -96,20 +96,21 @@ export class GitRepo {
     // A new push branch has no head yet: it is created from the base branch's head.
     const old = this.base === this.target ? pending.parent : ZERO_OID;
     const ref = `refs/heads/${this.target}`;
-    await this.session('push', async (session) => {
+    // One session for the push and the read-back: over SSH, one connection instead of two.
+    const remoteHead = await this.session('push', async (session) => {
       try {
         await receivePack(session, this.transport.url, { ref, old, new: commit }, pending.objects, description);
       } catch (error) {
         if (!(error instanceof PushRejected) || error.lostRace) throw error;
         // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
-        const now = (await this.remoteHead()) ?? ZERO_OID;
+        const now = (await this.lsRemote(session, this.target)) ?? ZERO_OID;
         if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
         throw error;
       }
+      return this.lsRemote(session, this.target);
     });
     this.unpushed.delete(commit);
     await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
-    const remoteHead = await this.remoteHead();
     if (remoteHead === commit) return;
     // Someone may have pushed on top of ours already: that still holds our commit.
     if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return;
