@@ -8,6 +8,7 @@
  * - steady-state cycle: a human commit lands, then fetch, read 100 files, edit their tags, commit
  *   without a working tree, push (ours: sync/readFiles/commit/push incl. the read-back; git:
  *   fetch, cat-file, hash-object, update-index on a temporary index, write-tree, commit-tree, push).
+ * Both over smart HTTP and over SSH (ours through ssh2, git through OpenSSH, to a real sshd).
  * Prints one JSON object: both figures (median ms) and the ratios ours / git.
  */
 import { spawn } from 'node:child_process';
@@ -20,41 +21,34 @@ import { HttpTransport } from '../src/git/http-transport.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { git, humanCommit } from '../test/harness/git-repos.ts';
 import { BENCH_SHAPE, bigRepoPath, createBigRepo } from '../test/harness/big-repo.ts';
+import { generateKey, startSshd } from '../test/harness/sshd.ts';
+import type { GitRemote } from '../src/git/remote.ts';
 
 const ITERATIONS = Number(process.env.BENCH_ITERATIONS ?? 7);
 const EDITS = 100;
 const BOT = { name: 'tagpilot-bot', email: 'bot@example.com' };
 
+let counter = 0;
 const server = await startGitServer();
 const work = mkdtempSync(join(tmpdir(), 'tagpilot-bench-'));
 try {
   const generated = time(() => createBigRepo(server.root, 'fleet'));
   const bare = join(server.root, 'fleet.git');
   const url = server.repoUrl('fleet');
-  const paths = Array.from({ length: EDITS }, (_, k) => bigRepoPath(k * 37));
 
-  // First clone, alternating who goes first; each into a fresh directory.
-  const cloneOurs: number[] = [];
-  const cloneGit: number[] = [];
-  let ours: GitRepo | undefined;
-  let cli = '';
-  for (let i = 0; i < 3; i++) {
-    const repo = GitRepo.forRemote(mkdtempSync(join(work, 'ours-')), { url, branch: 'main' });
-    cloneOurs.push(await timeAsync(() => repo.sync()));
-    const dir = join(mkdtempSync(join(work, 'git-')), 'clone');
-    cloneGit.push(await timeAsync(() => run(work, ['clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', '--no-checkout', url, dir])));
-    ours = repo;
-    cli = dir;
-  }
+  const http = await measure(url, { url, branch: 'main' }, {});
 
-  // Steady state: a human commit, then each client's cycle; interleaved so both see the same load.
-  const cycleOurs: number[] = [];
-  const cycleGit: number[] = [];
-  for (let i = 0; i < ITERATIONS; i++) {
-    humanCommit(bare, { [bigRepoPath(4_000 + i)]: `# human edit ${i}\n` }, `Human ${i}`);
-    cycleOurs.push(await timeAsync(() => oursCycle(ours!, paths, `2.0.${i}`)));
-    humanCommit(bare, { [bigRepoPath(4_500 + i)]: `# human edit ${i}\n` }, `Human b${i}`);
-    cycleGit.push(await timeAsync(() => gitCycle(cli, paths, `3.0.${i}`)));
+  // The same over SSH: ours through ssh2, git through OpenSSH's client, to a real sshd.
+  const key = generateKey('ed25519');
+  const sshd = await startSshd({ authorizedKeys: [key.publicKey] });
+  let ssh: Awaited<ReturnType<typeof measure>>;
+  try {
+    writeFileSync(join(work, 'id'), key.privateKey, { mode: 0o600 });
+    writeFileSync(join(work, 'known_hosts'), sshd.knownHosts);
+    const sshEnv = { GIT_SSH_COMMAND: `ssh -i ${join(work, 'id')} -o IdentitiesOnly=yes -o UserKnownHostsFile=${join(work, 'known_hosts')} -o StrictHostKeyChecking=yes -o BatchMode=yes` };
+    ssh = await measure(sshd.url(bare), { url: sshd.url(bare), branch: 'main', ssh: { privateKey: key.privateKey, knownHosts: sshd.knownHosts } }, sshEnv);
+  } finally {
+    await sshd.stop();
   }
 
   // The claim behind the incremental fetch: after one new commit, what a plain fetch into a
@@ -74,19 +68,56 @@ try {
     gitDepthOneRefetch: await fetchBytes(() => run(depthCli, ['fetch', '-q', '--depth', '1', 'origin', 'main'])),
   };
 
-  const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
   const result = {
     repo: { ...BENCH_SHAPE, packBytes: Number(/size-pack: (\d+)/.exec(git(bare, 'count-objects', '-v'))?.[1] ?? 0) * 1024, generateMs: Math.round(generated) },
-    firstClone: { oursMs: Math.round(median(cloneOurs)), gitMs: Math.round(median(cloneGit)), ratio: round(median(cloneOurs) / median(cloneGit)), runs: 3 },
-    steadyState: { oursMs: Math.round(median(cycleOurs)), gitMs: Math.round(median(cycleGit)), ratio: round(median(cycleOurs) / median(cycleGit)), edits: EDITS, runs: ITERATIONS, oursAllMs: cycleOurs.map(Math.round), gitAllMs: cycleGit.map(Math.round) },
+    firstClone: http.firstClone,
+    steadyState: http.steadyState,
+    ssh: { firstClone: ssh.firstClone, steadyState: ssh.steadyState },
     fetchOneCommitBytes,
     targets: { steadyState: 1.5, firstClone: 3 },
   };
   process.stdout.write(JSON.stringify(result) + '\n');
-  await ours?.close();
 } finally {
   await server.stop();
   rmSync(work, { recursive: true, force: true });
+}
+
+/** First clone and steady-state cycle, ours and git's, against one remote URL. */
+async function measure(url: string, remote: GitRemote, cliEnv: Record<string, string>) {
+  const bare = join(server.root, 'fleet.git');
+  const paths = Array.from({ length: EDITS }, (_, k) => bigRepoPath(k * 37));
+  // First clone, each into a fresh directory.
+  const cloneOurs: number[] = [];
+  const cloneGit: number[] = [];
+  let ours: GitRepo | undefined;
+  let cli = '';
+  for (let i = 0; i < 3; i++) {
+    const repo = GitRepo.forRemote(mkdtempSync(join(work, 'ours-')), remote);
+    cloneOurs.push(await timeAsync(() => repo.sync()));
+    const dir = join(mkdtempSync(join(work, 'git-')), 'clone');
+    cloneGit.push(await timeAsync(() => run(work, ['clone', '-q', '--depth', '1', '--single-branch', '--branch', 'main', '--no-checkout', url, dir], { env: cliEnv })));
+    ours = repo;
+    cli = dir;
+  }
+  // Steady state: a human commit, then each client's cycle; interleaved so both see the same load.
+  const cycleOurs: number[] = [];
+  const cycleGit: number[] = [];
+  for (let i = 0; i < ITERATIONS; i++) {
+    humanCommit(bare, { [bigRepoPath(4_000 + i)]: `# human edit ${counter}.${i}\n` }, `Human ${i}`);
+    cycleOurs.push(await timeAsync(() => oursCycle(ours!, paths, `2.${counter}.${i}`)));
+    humanCommit(bare, { [bigRepoPath(4_500 + i)]: `# human edit ${counter}.${i}\n` }, `Human b${i}`);
+    cycleGit.push(await timeAsync(() => gitCycle(cli, paths, `3.${counter}.${i}`, cliEnv)));
+  }
+  counter++;
+  await ours?.close();
+  return {
+    firstClone: { oursMs: Math.round(median(cloneOurs)), gitMs: Math.round(median(cloneGit)), ratio: round(median(cloneOurs) / median(cloneGit)), runs: 3 },
+    steadyState: { oursMs: Math.round(median(cycleOurs)), gitMs: Math.round(median(cycleGit)), ratio: round(median(cycleOurs) / median(cycleGit)), edits: EDITS, runs: ITERATIONS, oursAllMs: cycleOurs.map(Math.round), gitAllMs: cycleGit.map(Math.round) },
+  };
+}
+
+function median(xs: readonly number[]): number {
+  return [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 }
 
 async function oursCycle(repo: GitRepo, paths: string[], tag: string): Promise<void> {
@@ -98,8 +129,8 @@ async function oursCycle(repo: GitRepo, paths: string[], tag: string): Promise<v
   await repo.push(commit);
 }
 
-async function gitCycle(dir: string, paths: string[], tag: string): Promise<void> {
-  await run(dir, ['fetch', '-q', 'origin', 'main']);
+async function gitCycle(dir: string, paths: string[], tag: string, cliEnv: Record<string, string>): Promise<void> {
+  await run(dir, ['fetch', '-q', 'origin', 'main'], { env: cliEnv });
   const head = (await run(dir, ['rev-parse', 'FETCH_HEAD'])).toString().trim();
   const env = { GIT_INDEX_FILE: join(dir, 'bench-index') };
   await run(dir, ['read-tree', head], { env });
@@ -116,7 +147,7 @@ async function gitCycle(dir: string, paths: string[], tag: string): Promise<void
   await run(dir, ['update-index', '--index-info'], { env, input: paths.map((p, i) => `100644 ${oids[i]}\t${p}\n`).join('') });
   const tree = (await run(dir, ['write-tree'], { env })).toString().trim();
   const commit = (await run(dir, ['commit-tree', tree, '-p', head, '-m', `git: ${EDITS} images`])).toString().trim();
-  await run(dir, ['push', '-q', 'origin', `${commit}:refs/heads/main`]);
+  await run(dir, ['push', '-q', 'origin', `${commit}:refs/heads/main`], { env: cliEnv });
 }
 
 /** What re-fetching at depth 1 into our clone would download (the approach we do not take). */
