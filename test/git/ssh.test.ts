@@ -28,12 +28,13 @@ describe('git over SSH with a deploy key (OpenSSH sshd, git-shell)', () => {
   const keys = new Map<string, KeyPair>(FORMATS.map(([type, format]) => [`${type}/${format}`, generateKey(type, format)]));
   const deployKey = keys.get('ed25519/openssh')!;
   const stranger = generateKey('ed25519');
+  const encrypted = [generateKey('ed25519', 'openssh', 'correct horse'), generateKey('rsa', 'pem', 'correct horse')];
   const fleet = () => createBareRepo(root, `fleet-${++counter}`, { 'apps/web.yaml': 'image: web:1.0.0\n', 'apps/api.yaml': 'image: api:1.0.0\n' });
   const remote = (bare: string, overrides: Partial<GitRemote> = {}): GitRemote => ({ url: sshd.url(bare), branch: 'main', ssh: { privateKey: deployKey.privateKey, knownHosts: sshd.knownHosts }, ...overrides });
 
   before(async () => {
     root = mkdtempSync(join(tmpdir(), 'tagpilot-ssh-repos-'));
-    sshd = await startSshd({ authorizedKeys: [...keys.values()].map((k) => k.publicKey) });
+    sshd = await startSshd({ authorizedKeys: [...keys.values(), ...encrypted].map((k) => k.publicKey) });
   });
   after(async () => {
     await sshd.stop();
@@ -59,6 +60,21 @@ describe('git over SSH with a deploy key (OpenSSH sshd, git-shell)', () => {
       assert.equal(await repo.remoteHead(), head(bare));
     });
   }
+
+  test('an encrypted deploy key (OpenSSH or PEM) opens with its passphrase', async () => {
+    const bare = fleet();
+    for (const key of encrypted) {
+      const repo = openRepo(caches.make(), remote(bare, { ssh: { privateKey: key.privateKey, passphrase: 'correct horse', knownHosts: sshd.knownHosts } }));
+      assert.equal(await repo.remoteHead(), head(bare));
+    }
+  });
+
+  test('a wrong passphrase is refused without echoing it', () => {
+    assert.throws(
+      () => openRepo(caches.make(), remote(fleet(), { ssh: { privateKey: encrypted[0]!.privateKey, passphrase: 'wrong-SECRET', knownHosts: sshd.knownHosts } })),
+      (error: Error) => /deploy key cannot be used/.test(error.message) && !error.message.includes('SECRET'),
+    );
+  });
 
   test('a host key other than the one in known_hosts is refused before anything is sent', async () => {
     const bare = fleet();
