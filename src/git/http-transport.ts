@@ -1,7 +1,7 @@
 import type { GitHttpRequest, GitHttpResponse } from 'isomorphic-git';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
-import type { GitAuth } from './remote.ts';
+import { GitError, type GitAuth } from './remote.ts';
 import { collectBody, DEFAULT_TIMEOUTS, type Timeouts, type Transport, type TransportSession } from './transport.ts';
 import { describeLocation } from './url.ts';
 
@@ -63,16 +63,16 @@ export class HttpTransport implements Transport {
       delete headers.Authorization;
       if (this.authorization !== undefined && target.origin === this.origin) headers.authorization = this.authorization;
       const res = await request(target, { method: method as 'GET' | 'POST', headers, body, dispatcher: this.agent }).catch((error: Error) => {
-        throw new Error(`${method} ${target.origin}${target.pathname}: ${error.message}`, { cause: error });
+        throw new GitError(`${method} ${target.origin}${target.pathname}: ${error.message}`, { cause: error });
       });
       const location = res.headers.location;
       if (res.statusCode < 300 || res.statusCode >= 400 || location === undefined) return toGitResponse(target, method, res);
       await res.body.dump();
       const next = new URL(String(location), target);
-      if (hop + 1 >= MAX_REDIRECTS) throw new Error(`${this.description}: more than ${MAX_REDIRECTS} redirects`);
-      if (target.protocol === 'https:' && next.protocol !== 'https:') throw new Error(`${this.description}: refused a redirect from https to ${next.protocol}`);
+      if (hop + 1 >= MAX_REDIRECTS) throw new GitError(`${this.description}: more than ${MAX_REDIRECTS} redirects`);
+      if (target.protocol === 'https:' && next.protocol !== 'https:') throw new GitError(`${this.description}: refused a redirect from https to ${next.protocol}`);
       // Only 307/308 keep a POST a POST; anything else would silently drop the request body.
-      if (method !== 'GET' && res.statusCode !== 307 && res.statusCode !== 308) throw new Error(`${this.description}: the server redirected a ${method} with ${res.statusCode}`);
+      if (method !== 'GET' && res.statusCode !== 307 && res.statusCode !== 308) throw new GitError(`${this.description}: the server redirected a ${method} with ${res.statusCode}`);
       target = next;
     }
   }

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import type { LoggedCommit } from '../automation/history.ts';
@@ -53,17 +54,35 @@ export class GitRepo {
   async sync(): Promise<string> {
     // Commits not pushed by now were built on an older head: they will never be pushed.
     this.unpushed.clear();
-    return this.session('fetch', async (session) => {
+    try {
+      return await this.fetchHeads();
+    } catch (error) {
+      // Network, protocol and credential problems are GitErrors: a new clone would not help.
+      // Anything else means the local clone is damaged; it is only a cache, so start over once.
+      if (error instanceof GitError || !fs.existsSync(this.dir)) throw error;
+      await rm(this.dir, { recursive: true, force: true });
+      return this.session('fetch', () => this.fetchHeads());
+    }
+  }
+
+  /** Fetches the branch (and the push branch); errors come through unwrapped for `sync`. */
+  private async fetchHeads(): Promise<string> {
+    const session = this.transport.open();
+    try {
       const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe() };
-      const head = await fetchBranch({ ...target, branch: this.remote.branch }, session);
+      let head = await fetchBranch({ ...target, branch: this.remote.branch }, session);
       if (head === undefined) throw new GitError(`${this.describe()}: the remote has no branch ${this.remote.branch}`);
       this.base = this.remote.branch;
-      if (this.remote.pushBranch === undefined || this.remote.pushBranch === this.remote.branch) return head;
-      const pushHead = await fetchBranch({ ...target, branch: this.remote.pushBranch }, session);
-      if (pushHead === undefined) return head;
-      this.base = this.remote.pushBranch;
-      return pushHead;
-    });
+      if (this.remote.pushBranch !== undefined && this.remote.pushBranch !== this.remote.branch) {
+        const pushHead = await fetchBranch({ ...target, branch: this.remote.pushBranch }, session);
+        if (pushHead !== undefined) [head, this.base] = [pushHead, this.remote.pushBranch];
+      }
+      // The head must be readable here, or every later step fails on a damaged cache.
+      await git.readCommit({ fs, ...this.store, oid: head });
+      return head;
+    } finally {
+      await session.close();
+    }
   }
 
   readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<BlobFile[]> {

@@ -166,6 +166,18 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     assert.equal(await repo.sync(), head(bare));
   });
 
+  test('a damaged cache (its packs gone) is dropped and cloned again', async () => {
+    const { bare, url } = fleet();
+    const cache = caches.make();
+    const repo = openRepo(cache, { url, branch: 'main' });
+    await repo.sync();
+    const [dir] = readdirSync(join(cache, 'git'));
+    rmSync(join(cache, 'git', dir!, '.git', 'objects', 'pack'), { recursive: true });
+    humanCommit(bare, { 'apps/api.yaml': 'image: api:5\n' }, 'human change');
+    assert.equal(await repo.sync(), head(bare));
+    assert.equal((await repo.readFiles(head(bare), ['apps'], () => true)).length, 2);
+  });
+
   test('with a push branch, main is never written and the branch is created from main', async () => {
     const { bare, url } = fleet();
     const main = head(bare);
