@@ -36,7 +36,8 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   const deepen = request.depth !== undefined || request.since !== undefined;
   if (!deepen && (await hasObject(request.gitdir, head))) return head;
   const shallow = await readShallow(request.gitdir);
-  const caps = ['side-band-64k', 'ofs-delta', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
+  // thin-pack: deltas against objects we hold, as git asks; storePack completes the pack.
+  const caps = ['side-band-64k', 'ofs-delta', 'thin-pack', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
   if (!caps.includes('side-band-64k')) throw new GitError(`${request.description}: the remote does not offer side-band-64k`);
   const lines = [pktLine(`want ${head} ${[...caps, `agent=${AGENT}`].join(' ')}\n`)];
   if (capabilities.has('shallow')) for (const oid of shallow) lines.push(pktLine(`shallow ${oid}\n`));
@@ -47,7 +48,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   lines.push(pktLine('done\n'));
   const body = await post(session, request.url, 'git-upload-pack', Buffer.concat(lines), what);
   const { pack, shallowAdded, unshallowed } = parseResponse(body, request.description);
-  await storePack(request.gitdir, pack);
+  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid));
   if (shallowAdded.length > 0 || unshallowed.length > 0) await writeShallow(request.gitdir, [...shallow.filter((s) => !unshallowed.includes(s)), ...shallowAdded]);
   return head;
 }
@@ -76,6 +77,15 @@ function parseResponse(body: Buffer, description: string): { pack: Buffer; shall
     else if (band === 3) throw new GitError(`fetch from ${description} failed: ${line.subarray(1).toString('utf8').trim()}`);
   }
   return { pack: Buffer.concat(pack), shallowAdded, unshallowed };
+}
+
+async function readLocal(gitdir: string, oid: string): Promise<{ type: string; data: Buffer } | undefined> {
+  try {
+    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'content' });
+    return { type, data: Buffer.from(object as Uint8Array) };
+  } catch {
+    return undefined;
+  }
 }
 
 async function hasObject(gitdir: string, oid: string): Promise<boolean> {

@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { crc32, inflateSync } from 'node:zlib';
+import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { entryHeader } from './objects.ts';
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
 
@@ -21,57 +22,87 @@ interface Resolved {
   data: Buffer;
 }
 
+/** Looks up an object we already hold, for the bases of a thin pack. */
+export type BaseLookup = (oid: string) => Promise<{ type: string; data: Buffer } | undefined>;
+
 /**
  * Indexes a received pack with Node's zlib and SHA-1 and stores it as `pack-<sha>.pack` and
- * `.idx` (version 2), as `git index-pack` would. Doing this in isomorphic-git costs an async
- * web-crypto call and a JavaScript inflate per object: most of a first clone's time. The pack
- * must be self-contained (we never ask for thin packs). Returns the number of objects.
+ * `.idx` (version 2), as `git index-pack --fix-thin` would. Doing this in isomorphic-git costs an
+ * async web-crypto call and a JavaScript inflate per object: most of a first clone's time.
+ * A thin pack (deltas against objects we already hold, found through `lookup`) is completed by
+ * appending those bases, so every stored pack stands on its own. Returns the number of objects.
  */
-export async function storePack(gitdir: string, pack: Buffer): Promise<number> {
-  if (pack.length < 32 || pack.toString('latin1', 0, 4) !== 'PACK') throw new Error('the remote sent no pack');
-  const count = pack.readUInt32BE(8);
+export async function storePack(gitdir: string, received: Buffer, lookup: BaseLookup = async () => undefined): Promise<number> {
+  if (received.length < 32 || received.toString('latin1', 0, 4) !== 'PACK') throw new Error('the remote sent no pack');
+  if (!sha1(received.subarray(0, received.length - 20)).equals(received.subarray(received.length - 20))) throw new Error('the pack from the remote is corrupt (checksum mismatch)');
+  if (received.readUInt32BE(8) === 0) return 0;
+  const entries = parseEntries(received, received.readUInt32BE(8));
+  const resolved = await resolveAll(entries, lookup);
+  const pack = resolved.appended.length === 0 ? received : fixThin(received, entries, resolved.appended);
   const checksum = pack.subarray(pack.length - 20);
-  if (!createHash('sha1').update(pack.subarray(0, pack.length - 20)).digest().equals(checksum)) throw new Error('the pack from the remote is corrupt (checksum mismatch)');
-  if (count === 0) return 0;
-  const entries = parseEntries(pack, count);
-  const byOffset = new Map(entries.map((e) => [e.offset, e]));
-  const byOid = new Map<string, Entry>();
-  const resolved = new Map<number, Resolved>();
-  const resolve = (entry: Entry, depth = 0): Resolved => {
-    const known = resolved.get(entry.offset);
-    if (known !== undefined) return known;
-    if (depth > 10_000) throw new Error('the pack has a delta chain that never ends');
-    let result: Resolved;
-    if (entry.type === 'ofs-delta' || entry.type === 'ref-delta') {
-      const base = entry.baseOffset !== undefined ? byOffset.get(entry.baseOffset) : byOid.get(entry.baseOid!);
-      if (base === undefined) throw new Error('the pack refers to a delta base it does not hold');
-      const from = resolve(base, depth + 1);
-      result = { type: from.type, data: applyDelta(from.data, entry.data) };
-    } else {
-      result = { type: entry.type, data: entry.data };
-    }
-    resolved.set(entry.offset, result);
-    return result;
-  };
-  // Whole objects first, so ref-deltas can find their bases by oid.
-  for (const entry of entries) {
-    if (entry.type === 'ofs-delta' || entry.type === 'ref-delta') continue;
-    entry.oid = objectId(entry.type, entry.data);
-    byOid.set(entry.oid, entry);
-  }
-  for (const entry of entries) {
-    if (entry.oid !== undefined) continue;
-    const object = resolve(entry);
-    entry.oid = objectId(object.type, object.data);
-    byOid.set(entry.oid, entry);
-  }
   const name = `pack-${checksum.toString('hex')}`;
   const dir = join(gitdir, 'objects', 'pack');
   // The index last, and by rename: readers look for .idx files, so they never see half a pack.
   await writeFile(join(dir, `${name}.pack`), pack);
   await writeFile(join(dir, `${name}.idx.tmp`), packIndex(entries, checksum));
   await rename(join(dir, `${name}.idx.tmp`), join(dir, `${name}.idx`));
-  return count;
+  return entries.length;
+}
+
+/**
+ * Gives every entry its oid: whole objects first, then deltas whose base is known, in passes; a
+ * base found in neither the pack nor `lookup` makes the pack unusable.
+ */
+async function resolveAll(entries: Entry[], lookup: BaseLookup): Promise<{ appended: Resolved[] }> {
+  const byOffset = new Map(entries.map((e) => [e.offset, e]));
+  const byOid = new Map<string, Resolved>();
+  const objects = new Map<number, Resolved>();
+  const appended: Resolved[] = [];
+  const settle = (entry: Entry, object: Resolved) => {
+    entry.oid = objectId(object.type, object.data);
+    objects.set(entry.offset, object);
+    byOid.set(entry.oid, object);
+  };
+  for (const entry of entries) if (entry.type !== 'ofs-delta' && entry.type !== 'ref-delta') settle(entry, { type: entry.type, data: entry.data });
+  let pending = entries.filter((e) => e.oid === undefined);
+  while (pending.length > 0) {
+    const before = pending.length;
+    for (const entry of pending) {
+      const base = entry.baseOffset !== undefined ? objects.get(entry.baseOffset) : byOid.get(entry.baseOid!);
+      if (base !== undefined) settle(entry, { type: base.type, data: applyDelta(base.data, entry.data) });
+    }
+    pending = pending.filter((e) => e.oid === undefined);
+    if (pending.length < before) continue;
+    // No progress: the remaining bases are outside the pack (a thin pack) or nowhere.
+    const missing = pending.find((e) => e.baseOid !== undefined && !byOid.has(e.baseOid) && !byOffset.has(e.baseOffset ?? -1));
+    const base = missing === undefined ? undefined : await lookup(missing.baseOid!);
+    if (missing === undefined || base === undefined) throw new Error('the pack refers to a delta base we do not hold');
+    byOid.set(missing.baseOid!, base);
+    appended.push(base);
+  }
+  return { appended };
+}
+
+/** Appends whole copies of external bases to a thin pack (count and checksum updated). */
+function fixThin(received: Buffer, entries: Entry[], bases: readonly Resolved[]): Buffer {
+  const body = Buffer.from(received.subarray(0, received.length - 20));
+  body.writeUInt32BE(entries.length + bases.length, 8);
+  const parts: Buffer[] = [body];
+  let at = body.length;
+  for (const base of bases) {
+    const bytes = Buffer.concat([entryHeader(PACK_TYPE_CODES[base.type]!, base.data.length), deflateSync(base.data)]);
+    entries.push({ offset: at, crc: crc32(bytes), type: base.type, data: base.data, oid: objectId(base.type, base.data) });
+    parts.push(bytes);
+    at += bytes.length;
+  }
+  const pack = Buffer.concat(parts);
+  return Buffer.concat([pack, sha1(pack)]);
+}
+
+const PACK_TYPE_CODES: Record<string, number> = { commit: 1, tree: 2, blob: 3, tag: 4 };
+
+function sha1(bytes: Buffer): Buffer {
+  return createHash('sha1').update(bytes).digest();
 }
 
 function parseEntries(pack: Buffer, count: number): Entry[] {

@@ -90,7 +90,7 @@ export function packObjects(objects: readonly NewObject[]): Buffer {
 }
 
 /** Type and size: 3 bits of type and 4 of size, then 7 bits of size a byte, high bit = more. */
-function entryHeader(type: number, size: number): Buffer {
+export function entryHeader(type: number, size: number): Buffer {
   const bytes: number[] = [];
   let byte = (type << 4) | (size & 0x0f);
   let rest = Math.floor(size / 16);

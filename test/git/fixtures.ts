@@ -9,7 +9,7 @@ export const BOT = { name: 'tagpilot-bot', email: 'bot@example.com' };
 export const bytes = (text: string) => new TextEncoder().encode(text);
 
 /** A fresh cache directory per repo object, removed by `cleanup`. */
-export function cacheDirs(): { make(): string; cleanup(): void } {
+export function cacheDirs(): { make(): string; last(): string; cleanup(): void } {
   const dirs: string[] = [];
   return {
     make() {
@@ -17,6 +17,7 @@ export function cacheDirs(): { make(): string; cleanup(): void } {
       dirs.push(dir);
       return dir;
     },
+    last: () => dirs.at(-1)!,
     cleanup() {
       for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
     },

@@ -54,3 +54,20 @@ test('a pack whose checksum does not match is refused and nothing is stored', as
   await assert.rejects(storePack(gitdir, pack), /corrupt/);
   assert.deepEqual(readdirSync(join(gitdir, 'objects', 'pack')), []);
 });
+
+test('a thin pack is completed with the bases we hold, into a pack git accepts', async () => {
+  const thin = execFileSync('git', ['pack-objects', '--stdout', '--thin', '--delta-base-offset', '--revs'], { cwd: bare, input: 'main\n^main~1\n', maxBuffer: 64 << 20 });
+  const asked: string[] = [];
+  const lookup = async (oid: string) => {
+    asked.push(oid);
+    const type = execFileSync('git', ['cat-file', '-t', oid], { cwd: bare }).toString().trim();
+    return { type, data: execFileSync('git', ['cat-file', type, oid], { cwd: bare }) };
+  };
+  const gitdir = mkdtempSync(join(root, 'thin-'));
+  mkdirSync(join(gitdir, 'objects', 'pack'), { recursive: true });
+  const count = await storePack(gitdir, thin, lookup);
+  assert.ok(asked.length > 0, 'the pack was not thin');
+  assert.equal(count, thin.readUInt32BE(8) + asked.length);
+  const idx = readdirSync(join(gitdir, 'objects', 'pack')).find((f) => f.endsWith('.idx'))!;
+  execFileSync('git', ['verify-pack', join(gitdir, 'objects', 'pack', idx)]);
+});
