@@ -97,6 +97,7 @@ export class SshTransport implements Transport {
 class SshSession implements TransportSession {
   readonly http = { request: (req: GitHttpRequest) => this.request(req) };
   private client: Promise<ssh2.Client> | undefined;
+  private closed = false;
   private channel: { service: Service; stream: ChannelReader } | undefined;
   private readonly location: SshLocation;
   private readonly connect: ReturnType<SshTransport['connectConfig']>;
@@ -140,6 +141,7 @@ class SshSession implements TransportSession {
       const client = new ssh2.Client();
       // The handshake is a string of small messages: Nagle's algorithm would add ~40 ms to each.
       client.once('connect', () => client.setNoDelay(true));
+      client.once('close', () => (this.closed = true));
       client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => {
         const hostKey = this.connect.rejection();
@@ -161,9 +163,17 @@ class SshSession implements TransportSession {
     this.client = undefined;
     if (pending === undefined) return;
     const client = await pending.catch(() => undefined);
-    if (client === undefined) return;
+    if (client === undefined || this.closed) return;
     await new Promise<void>((resolve) => {
-      client.once('close', () => resolve());
+      // A server that never acknowledges our goodbye must not hold the cycle.
+      const timer = setTimeout(() => {
+        client.destroy();
+        resolve();
+      }, 2_000);
+      client.once('close', () => {
+        clearTimeout(timer);
+        resolve();
+      });
       client.end();
     });
   }

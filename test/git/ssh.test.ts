@@ -102,6 +102,18 @@ describe('git over SSH with a deploy key (OpenSSH sshd, git-shell)', () => {
     );
   });
 
+  test('a server that goes silent fails after the idle timeout', async () => {
+    sshd.beforeCommand('sleep 1');
+    try {
+      const repo = openRepo(caches.make(), remote(fleet(), { timeouts: { connectMs: 5_000, idleMs: 300 } }));
+      const started = performance.now();
+      await assert.rejects(repo.sync(), /no data for 300 ms/);
+      assert.ok(performance.now() - started < 1_000);
+    } finally {
+      sshd.beforeCommand(undefined);
+    }
+  });
+
   test('a missing repository surfaces the remote’s own error', async () => {
     const repo = openRepo(caches.make(), remote(join(root, 'nowhere.git')));
     await assert.rejects(repo.sync(), /does not appear to be a git repository/);
