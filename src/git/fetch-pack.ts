@@ -20,6 +20,8 @@ export interface FetchRequest {
   /** Commits we have (sent as `have`), so the remote sends only what is new. */
   haves: readonly string[];
   description: string;
+  /** isomorphic-git's object cache for this repository (pack indexes already read). */
+  cache?: object;
 }
 
 /**
@@ -34,7 +36,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   const head = refs.get(request.ref);
   if (head === undefined) return undefined;
   const deepen = request.depth !== undefined || request.since !== undefined;
-  if (!deepen && (await hasObject(request.gitdir, head))) return head;
+  if (!deepen && (await hasObject(request.gitdir, head, request.cache))) return head;
   const shallow = await readShallow(request.gitdir);
   // thin-pack: deltas against objects we hold, as git asks; storePack completes the pack.
   const caps = ['side-band-64k', 'ofs-delta', 'thin-pack', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
@@ -48,7 +50,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   lines.push(pktLine('done\n'));
   const body = await post(session, request.url, 'git-upload-pack', Buffer.concat(lines), what);
   const { pack, shallowAdded, unshallowed } = parseResponse(body, request.description);
-  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid));
+  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache));
   if (shallowAdded.length > 0 || unshallowed.length > 0) await writeShallow(request.gitdir, [...shallow.filter((s) => !unshallowed.includes(s)), ...shallowAdded]);
   return head;
 }
@@ -79,18 +81,18 @@ function parseResponse(body: Buffer, description: string): { pack: Buffer; shall
   return { pack: Buffer.concat(pack), shallowAdded, unshallowed };
 }
 
-async function readLocal(gitdir: string, oid: string): Promise<{ type: string; data: Buffer } | undefined> {
+async function readLocal(gitdir: string, oid: string, cache: object = {}): Promise<{ type: string; data: Buffer } | undefined> {
   try {
-    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'content' });
+    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'content', cache });
     return { type, data: Buffer.from(object as Uint8Array) };
   } catch {
     return undefined;
   }
 }
 
-async function hasObject(gitdir: string, oid: string): Promise<boolean> {
+async function hasObject(gitdir: string, oid: string, cache: object = {}): Promise<boolean> {
   try {
-    await git.readObject({ fs, gitdir, oid, format: 'deflated' });
+    await git.readObject({ fs, gitdir, oid, format: 'deflated', cache });
     return true;
   } catch {
     return false;

@@ -14,6 +14,11 @@ import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote
 import type { Transport, TransportSession } from './transport.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
 
+export interface RepoOptions {
+  /** Packs the clone may gather (one per fetch) before it is dropped and cloned afresh. */
+  maxPacks?: number;
+}
+
 /**
  * A persistent clone of one branch under the cache directory, without a working tree.
  * Deleting it is always safe: the next sync clones again.
@@ -28,17 +33,20 @@ export class GitRepo {
   /** Commits written but not pushed yet: their parent and the objects a push must send. */
   private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
-  private constructor(remote: GitRemote, dir: string) {
+  private readonly maxPacks: number;
+
+  private constructor(remote: GitRemote, dir: string, options: RepoOptions) {
     this.remote = remote;
     this.dir = dir;
+    this.maxPacks = options.maxPacks ?? 50;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
     this.transport = createTransport(remote);
     this.base = remote.branch;
   }
 
-  static forRemote(cacheDir: string, remote: GitRemote): GitRepo {
+  static forRemote(cacheDir: string, remote: GitRemote, options: RepoOptions = {}): GitRepo {
     const key = createHash('sha256').update(`${remote.url}\0${remote.branch}`).digest('hex').slice(0, 16);
-    return new GitRepo(remote, join(cacheDir, 'git', key));
+    return new GitRepo(remote, join(cacheDir, 'git', key), options);
   }
 
   /** Where commits go: the push branch, or the branch itself. */
@@ -54,14 +62,32 @@ export class GitRepo {
   async sync(): Promise<string> {
     // Commits not pushed by now were built on an older head: they will never be pushed.
     this.unpushed.clear();
+    // Every fetch adds a pack and every lookup scans them all; instead of repacking, start over
+    // now and then: a shallow clone is one round trip.
+    if (this.packCount() > this.maxPacks) await this.dropClone();
     try {
       return await this.fetchHeads();
     } catch (error) {
       // Network, protocol and credential problems are GitErrors: a new clone would not help.
       // Anything else means the local clone is damaged; it is only a cache, so start over once.
       if (error instanceof GitError || !fs.existsSync(this.dir)) throw error;
-      await rm(this.dir, { recursive: true, force: true });
+      await this.dropClone();
       return this.session('fetch', () => this.fetchHeads());
+    }
+  }
+
+  /** Deletes the clone and forgets what isomorphic-git cached about its packs. */
+  private async dropClone(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    const cache = this.store.cache as Record<string | symbol, unknown>;
+    for (const key of Reflect.ownKeys(cache)) delete cache[key];
+  }
+
+  private packCount(): number {
+    try {
+      return fs.readdirSync(join(this.store.gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.idx')).length;
+    } catch {
+      return 0;
     }
   }
 

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { existsSync, readdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PushRejected } from '../../src/git/remote.ts';
+import { GitRepo } from '../../src/git/repo.ts';
 import { startGitServer, type GitServer, type GitServerOptions } from '../harness/git-server.ts';
 import { createBareRepo, git, humanCommit, installHook } from '../harness/git-repos.ts';
 import { createBigRepo } from '../harness/big-repo.ts';
@@ -158,6 +159,20 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
       return true;
     });
     assert.equal(head(bare), before);
+  });
+
+  test('a clone that gathered too many packs is replaced by a fresh shallow clone', async () => {
+    const { bare, url } = fleet();
+    const cache = caches.make();
+    const repo = GitRepo.forRemote(cache, { url, branch: 'main' }, { maxPacks: 2 });
+    const packs = () => readdirSync(join(cache, 'git', readdirSync(join(cache, 'git'))[0]!, '.git', 'objects', 'pack')).filter((f) => f.endsWith('.idx')).length;
+    const counts: number[] = [];
+    for (let i = 0; i < 4; i++) {
+      humanCommit(bare, { 'apps/api.yaml': `image: api:${i}\n` }, `change ${i}`);
+      assert.equal(await repo.sync(), head(bare));
+      counts.push(packs());
+    }
+    assert.deepEqual(counts, [1, 2, 3, 1]);
   });
 
   test('a deleted cache is rebuilt by the next sync', async () => {
