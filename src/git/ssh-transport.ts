@@ -5,6 +5,7 @@ import { KnownHosts } from './known-hosts.ts';
 import { usableKey } from './ssh-key.ts';
 import { FLUSH, pktLine } from './pkt-line.ts';
 import { ChannelReader } from './ssh-channel.ts';
+import type { Service } from './protocol.ts';
 import { GitError } from './remote.ts';
 import { collectBody, DEFAULT_TIMEOUTS, type Timeouts, type Transport, type TransportSession } from './transport.ts';
 import { describeLocation, type RemoteLocation } from './url.ts';
@@ -27,8 +28,7 @@ type SshLocation = Extract<RemoteLocation, { kind: 'ssh' }>;
 
 // isomorphic-git only speaks http(s) URLs; this placeholder host is never resolved.
 const PLACEHOLDER = 'https://ssh.tagpilot.invalid/repo';
-const SERVICES = ['git-upload-pack', 'git-receive-pack'] as const;
-type Service = (typeof SERVICES)[number];
+const SERVICES: readonly Service[] = ['git-upload-pack', 'git-receive-pack'];
 
 /** Host key algorithms ssh2 can verify, by the key type known_hosts records. */
 const HOST_KEY_ALGORITHMS: Record<string, string[]> = {
