@@ -19,7 +19,7 @@ describe('pushing while people push: the cycle against a real registry and git s
 
   before(async () => {
     [registry, server] = await Promise.all([startRegistry(), startGitServer({ beforeRequest: (r) => onRequest?.(r) })]);
-    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags), { concurrency: 1 });
+    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
     work = mkdtempSync(join(tmpdir(), 'tagpilot-race-'));
   });
   afterEach(() => {

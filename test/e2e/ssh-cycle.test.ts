@@ -19,7 +19,7 @@ describe('the cycle over SSH with a deploy key, through the CLI', () => {
 
   before(async () => {
     [registry, sshd] = await Promise.all([startRegistry(), startSshd({ authorizedKeys: [key.publicKey] })]);
-    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags), { concurrency: 1 });
+    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
     work = mkdtempSync(join(tmpdir(), 'tagpilot-ssh-e2e-'));
     writeFileSync(join(work, 'deploy_key'), key.privateKey, { mode: 0o600 });
     writeFileSync(join(work, 'known_hosts'), sshd.knownHosts);
