@@ -17,7 +17,9 @@ export function logger(io: CliIo): Logger {
 /** Builds the cycle's components from a config file. */
 export async function wire(configPath: string, io: CliIo): Promise<{ config: LoadedConfig; deps: CycleDeps }> {
   const config = await loadConfig(configPath, io.env);
-  const repo = GitRepo.forRemote(config.cacheDir, await gitRemote(config, io));
+  const remote = await gitRemote(config, io);
+  // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
+  const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote));
   const registry = new RegistryClient({ registries: config.registries });
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   return { config, deps: { repo, registry, paths: config.git.paths, author: config.git.author, log: logger(io), message, maxAttempts: config.git.pushAttempts } };

@@ -39,14 +39,23 @@ test('the message template defaults to an informative subject and change line', 
   assert.deepEqual(parse('  url: https://h/f.git\n').git.message, { subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' });
 });
 
-test('a message template with an unknown placeholder is a configuration error at startup', async () => {
+/** Wires a config written into a temporary directory, with `files` beside it. */
+async function wireConfig(config: string, files: Record<string, string> = {}): Promise<unknown> {
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-config-'));
   try {
-    const path = join(dir, 'tagpilot.yaml');
-    writeFileSync(path, 'git:\n  url: https://h/f.git\n  message: { subject: "bump {sumary}" }\n');
-    const io = { out: process.stdout, err: process.stderr, in: process.stdin, cwd: dir, env: {} };
-    await assert.rejects(wire(path, io), (e: Error) => e instanceof ConfigError && /git\.message: subject: unknown placeholder \{sumary\}/.test(e.message));
+    for (const [name, text] of Object.entries(files)) writeFileSync(join(dir, name), text);
+    writeFileSync(join(dir, 'tagpilot.yaml'), config);
+    return await wire(join(dir, 'tagpilot.yaml'), { out: process.stdout, err: process.stderr, in: process.stdin, cwd: dir, env: {} });
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+test('a message template with an unknown placeholder is a configuration error at startup', async () => {
+  await assert.rejects(wireConfig('git:\n  url: https://h/f.git\n  message: { subject: "bump {sumary}" }\n'), (e: Error) => e instanceof ConfigError && /git\.message: subject: unknown placeholder \{sumary\}/.test(e.message));
+});
+
+test('a deploy key that is not a key is a configuration error, without its contents', async () => {
+  const config = 'git:\n  url: git@git.example.com:org/fleet.git\n  ssh: { privateKey: { file: key }, knownHosts: { file: known_hosts } }\n';
+  await assert.rejects(wireConfig(config, { key: 'SECRET-not-a-key', known_hosts: '' }), (e: Error) => e instanceof ConfigError && /git: the SSH deploy key cannot be used/.test(e.message) && !e.message.includes('SECRET'));
 });
