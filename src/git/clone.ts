@@ -27,7 +27,10 @@ export async function fetchBranch(target: FetchTarget, session: TransportSession
   if (first) await git.init({ fs, dir, gitdir: store.gitdir, defaultBranch: branch });
   try {
     const haves = await localHeads(store);
-    const head = await fetchPack(session, { gitdir: store.gitdir, cache: store.cache, url, ref: `refs/heads/${branch}`, depth: first ? 1 : undefined, haves, description: target.description });
+    // A branch fetched for the first time (the clone, or a push branch) comes at depth 1 too:
+    // its history may reach back past anything we hold, and we need only its tip.
+    const known = fs.existsSync(`${store.gitdir}/refs/remotes/origin/${branch}`);
+    const head = await fetchPack(session, { gitdir: store.gitdir, cache: store.cache, url, ref: `refs/heads/${branch}`, depth: known ? undefined : 1, haves, description: target.description });
     if (head === undefined) return undefined;
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}`, value: head, force: true });
     // Our branch follows the remote's: it is what the next fetch offers as a `have`.

@@ -1,6 +1,6 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { existsSync, readdirSync, rmSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { PushRejected } from '../../src/git/remote.ts';
 import { GitRepo } from '../../src/git/repo.ts';
@@ -204,6 +204,18 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     assert.equal(parent, main);
     assert.equal(head(bare), main);
     assert.equal(head(bare, 'tagpilot/updates'), commit);
+  });
+
+  test('a push branch made long ago is fetched at depth 1, not through its whole history', async () => {
+    const { bare, url } = fleet();
+    git(bare, 'branch', 'tagpilot/updates', 'main');
+    const old = head(bare, 'tagpilot/updates');
+    humanCommit(bare, { 'apps/api.yaml': 'image: api:2\n' }, 'later on main');
+    const cache = caches.make();
+    const repo = openRepo(cache, { url, branch: 'main', pushBranch: 'tagpilot/updates' });
+    assert.equal(await repo.sync(), old);
+    const gitdir = join(cache, 'git', readdirSync(join(cache, 'git'))[0]!, '.git');
+    assert.match(readFileSync(join(gitdir, 'shallow'), 'utf8'), new RegExp(old));
   });
 
   test('with a push branch that exists, the next commit builds on it as a fast-forward', async () => {
