@@ -108,7 +108,7 @@ describe('git over SSH with a deploy key (OpenSSH sshd, git-shell)', () => {
       const repo = openRepo(caches.make(), remote(fleet(), { timeouts: { connectMs: 5_000, idleMs: 300 } }));
       const started = performance.now();
       await assert.rejects(repo.sync(), /no data for 300 ms/);
-      assert.ok(performance.now() - started < 1_000);
+      assert.ok(performance.now() - started < 2_500);
     } finally {
       sshd.beforeCommand(undefined);
     }
