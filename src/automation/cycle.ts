@@ -97,8 +97,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
 }
 
 /**
- * Full jitter over an exponential cap (0.25 s, 0.5 s, 1 s, 2 s, then 4 s): replicas that collide
- * spread out, and five attempts wait under eight seconds in the worst case.
+ * A random wait between half and all of an exponential cap (0.25 s, 0.5 s, 1 s, 2 s, then 4 s):
+ * replicas that collide spread out, and five attempts wait under eight seconds at worst.
  */
 export function retryDelay(attempt: number, random = Math.random): number {
   const cap = Math.min(4_000, 250 * 2 ** (attempt - 1));

@@ -33,12 +33,15 @@ const gitSsh = z
   })
   .strict();
 
+const DEFAULT_MESSAGE = { subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' };
+
+/** The commit message template (docs/commits.md); trailers are always appended. */
 const gitMessage = z
   .object({
     /** The subject line; placeholders: {summary} {count} {workloads}. */
-    subject: z.string().min(1).default('tagpilot: {summary}'),
-    /** One line per change; placeholders: {file} {line} {workload} {container} {image} {from} {to} {policy} {kind}. */
-    change: z.string().min(1).default('- {file}:{line} {target}: {image} {from} → {to} ({policy})'),
+    subject: z.string().min(1).default(DEFAULT_MESSAGE.subject),
+    /** One line per change; placeholders: {file} {line} {target} {workload} {container} {image} {from} {to} {policy} {kind}. */
+    change: z.string().min(1).default(DEFAULT_MESSAGE.change),
     /** Free text after the change lines (e.g. a link to the runbook); no placeholders. */
     footer: z.string().optional(),
   })
@@ -59,7 +62,7 @@ const git = z
     timeouts: z.object({ connect: duration.default(10_000), idle: duration.default(60_000) }).strict().default({ connect: 10_000, idle: 60_000 }),
     /** Pushes tried per cycle when the branch keeps moving under us. */
     pushAttempts: z.number().int().min(1).max(10).default(5),
-    message: gitMessage.default({ subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' }),
+    message: gitMessage.default(DEFAULT_MESSAGE),
     author: z
       .object({ name: z.string().min(1), email: z.string().min(3) })
       .strict()
