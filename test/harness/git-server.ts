@@ -64,7 +64,13 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     if (options.beforeRequest !== undefined) {
       req.pause();
       const url = new URL(req.url ?? '/', 'http://localhost');
-      await options.beforeRequest({ method: exchange.method, path: url.pathname, service: url.searchParams.get('service') });
+      try {
+        await options.beforeRequest({ method: exchange.method, path: url.pathname, service: url.searchParams.get('service') });
+      } catch (error) {
+        // A failing test hook must fail the request, not leave it hanging.
+        res.writeHead(500).end(`beforeRequest failed: ${(error as Error).message}`);
+        return;
+      }
     }
     serveCgi(root, req, res, children);
   };
