@@ -9,7 +9,7 @@ import type { TagInfo } from '../policy/types.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
-import { commitMessage } from './message.ts';
+import { commitMessage, type MessageFormat } from './message.ts';
 import type { Change, Problem } from './types.ts';
 import { decideSlot, isProblem, type SlotUpdate } from './update.ts';
 
@@ -24,6 +24,10 @@ export interface CycleDeps {
   log: Logger;
   /** Push attempts before giving up on a branch that keeps moving. */
   maxAttempts?: number;
+  /** The commit message format (default: `commitMessage`). */
+  message?: MessageFormat;
+  /** Waits between attempts (tests pass a recorder). */
+  sleep?: (ms: number) => Promise<unknown>;
 }
 
 export interface Plan {
@@ -68,24 +72,40 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
   return { head, changes, problems, locked, files };
 }
 
-/** One cycle: plan, commit, push; on a lost race, recompute on the new head and retry. */
+/**
+ * One cycle: plan, commit, push. On a lost race (the branch moved under us) fetch, recompute the
+ * edits on the new head and retry after a short jittered wait: bounded attempts, seconds in all.
+ * A push the remote refuses for another reason (a hook) fails the cycle at once.
+ */
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const maxAttempts = deps.maxAttempts ?? 5;
+  const format = deps.message ?? commitMessage;
+  const wait = deps.sleep ?? sleep;
   const tags: TagCache = new Map();
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(deps, tags);
     if (planned.changes.length === 0) return { ...planned, attempts: attempt };
-    const commit = await deps.repo.commit(planned.head, files, commitMessage(planned.changes), deps.author);
+    const commit = await deps.repo.commit(planned.head, files, format(planned.changes), deps.author);
     try {
       await deps.repo.push(commit);
       deps.log.info({ commit, changes: planned.changes.length, attempt }, 'pushed');
       return { ...planned, commit, attempts: attempt };
     } catch (error) {
       if (!(error instanceof PushRejected) || !error.lostRace || attempt >= maxAttempts) throw error;
-      deps.log.warn({ attempt, reason: error.message }, 'lost the push race; recomputing on the new head');
-      await sleep(50 * attempt + Math.random() * 200 * attempt);
+      const ms = retryDelay(attempt);
+      deps.log.warn({ attempt, waitMs: ms, reason: error.message }, 'lost the push race; recomputing on the new head');
+      await wait(ms);
     }
   }
+}
+
+/**
+ * A random wait between half and all of an exponential cap (0.25 s, 0.5 s, 1 s, 2 s, then 4 s):
+ * replicas that collide spread out, and five attempts wait under eight seconds at worst.
+ */
+export function retryDelay(attempt: number, random = Math.random): number {
+  const cap = Math.min(4_000, 250 * 2 ** (attempt - 1));
+  return Math.round(cap / 2 + (random() * cap) / 2);
 }
 
 async function fetchTags(deps: CycleDeps, images: readonly string[], cache: TagCache): Promise<Map<string, TagInfo[] | Error>> {

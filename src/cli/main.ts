@@ -5,12 +5,14 @@ import { runCommand } from './commands/run.ts';
 import { workloads } from './commands/workloads.ts';
 import { release } from './commands/release.ts';
 import { policyTest } from './commands/policy-test.ts';
+import { history } from './commands/history.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
   plan: planCommand,
   workloads,
   release,
+  history,
   policy: group('policy', { test: policyTest }),
 };
 
@@ -31,6 +33,8 @@ Commands:
   plan --config FILE [--json]    show what a cycle would change, without committing
   workloads [--repo DIR] [--json]
                                  list workloads in a local checkout: images, policies, locks
+  history [--repo DIR | --config FILE] [--workload ID] [--since DATE] [--json]
+                                 the bot's changes, read from its commits (reverts shown)
   policy test POLICY [--current TAG] [--tags-from FILE|-] [--json]
                                  which tag a policy picks from a list, and why each other is rejected
   release --repo DIR --workload ID --image REF [--container NAME] [--no-commit] [--force]

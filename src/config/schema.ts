@@ -20,18 +20,65 @@ const gitAuth = z
   })
   .strict();
 
+/** A git remote: https://…, ssh://user@host[:port]/path, or scp-like user@host:path. */
+const HTTP_URL = /^https?:\/\/[^\s]+$/;
+const SSH_URL = /^(ssh:\/\/[^\s]+|[^\s@/:]+@[^\s/:]+:[^\s]+)$/;
+const gitUrl = z.string().refine((url) => HTTP_URL.test(url) || SSH_URL.test(url), 'must be an http(s)://, ssh:// or user@host:path URL');
+
+const gitSsh = z
+  .object({
+    /** The deploy key (OpenSSH or PEM; ed25519, ecdsa or rsa). */
+    privateKey: secret,
+    passphrase: secret.optional(),
+    /** known_hosts listing the server's host key; verified strictly. */
+    knownHosts: secret,
+  })
+  .strict();
+
+const DEFAULT_MESSAGE = { subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' };
+
+/** The commit message template (docs/commits.md); trailers are always appended. */
+const gitMessage = z
+  .object({
+    /** The subject line; placeholders: {summary} {count} {workloads}. */
+    subject: z.string().min(1).default(DEFAULT_MESSAGE.subject),
+    /** One line per change; placeholders: {file} {line} {target} {workload} {container} {image} {from} {to} {policy} {kind}. */
+    change: z.string().min(1).default(DEFAULT_MESSAGE.change),
+    /** Free text after the change lines (e.g. a link to the runbook); no placeholders. */
+    footer: z.string().optional(),
+  })
+  .strict();
+
 const git = z
   .object({
-    url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s):// URL'),
+    url: gitUrl,
     branch: z.string().min(1).default('main'),
+    /** Push to this branch instead of `branch` (a review flow); edits build on it while it exists. */
+    pushBranch: z.string().min(1).optional(),
     paths: z.array(z.string().min(1)).min(1).default(['.']),
+    /** HTTPS credentials; a token goes in `password`. */
     auth: gitAuth.optional(),
+    /** HTTPS: a PEM file of extra CA certificates to trust. */
+    caFile: z.string().min(1).optional(),
+    ssh: gitSsh.optional(),
+    timeouts: z.object({ connect: duration.default(10_000), idle: duration.default(60_000) }).strict().default({ connect: 10_000, idle: 60_000 }),
+    /** Pushes tried per cycle when the branch keeps moving under us. */
+    pushAttempts: z.number().int().min(1).max(10).default(5),
+    message: gitMessage.default(DEFAULT_MESSAGE),
     author: z
       .object({ name: z.string().min(1), email: z.string().min(3) })
       .strict()
       .default({ name: 'tagpilot', email: 'tagpilot@users.noreply.local' }),
   })
-  .strict();
+  .strict()
+  .superRefine((value, ctx) => {
+    const https = HTTP_URL.test(value.url);
+    // An invalid URL is already reported; settings cannot be checked against it.
+    if (!https && !SSH_URL.test(value.url)) return;
+    if (!https && value.ssh === undefined) ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'an SSH URL needs ssh.privateKey and ssh.knownHosts' });
+    if (https && value.ssh !== undefined) ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'ssh settings given for an https URL' });
+    if (!https && (value.auth !== undefined || value.caFile !== undefined)) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth and caFile apply to https URLs only' });
+  });
 
 const registry = z
   .object({

@@ -1,12 +1,31 @@
+import type { Timeouts } from './transport.ts';
+
 export interface GitAuth {
   username: string;
   password: string;
 }
 
+export interface SshAuth {
+  /** The deploy key text: OpenSSH or PEM; ed25519, ecdsa or rsa. */
+  privateKey: string;
+  passphrase?: string;
+  /** known_hosts text listing the server's host key. */
+  knownHosts: string;
+}
+
 export interface GitRemote {
+  /** https://…, ssh://user@host[:port]/path or user@host:path. */
   url: string;
+  /** The branch read (and written, unless `pushBranch` is set). */
   branch: string;
+  /** Push here instead: a review branch; while it exists, edits build on its head. */
+  pushBranch?: string;
+  /** HTTPS: Basic credentials (a token goes in `password`). */
   auth?: GitAuth;
+  /** HTTPS: extra trusted CA certificates (PEM). */
+  ca?: string;
+  ssh?: SshAuth;
+  timeouts?: Timeouts;
 }
 
 export interface GitAuthor {
@@ -18,7 +37,10 @@ export class GitError extends Error {
   override name = 'GitError';
 }
 
-/** A push the remote refused; `lostRace` means someone else moved the branch first. */
+/**
+ * A push the remote did not take. `lostRace` means the branch moved since we read it (retry on
+ * the new head); otherwise the remote refused our commit itself (a hook, a protected branch).
+ */
 export class PushRejected extends GitError {
   override name = 'PushRejected';
   readonly lostRace: boolean;
@@ -26,17 +48,5 @@ export class PushRejected extends GitError {
   constructor(message: string, lostRace: boolean) {
     super(message);
     this.lostRace = lostRace;
-  }
-}
-
-/** The URL without any userinfo, for messages. */
-export function safeUrl(url: string): string {
-  try {
-    const parsed = new URL(url);
-    parsed.username = '';
-    parsed.password = '';
-    return parsed.toString();
-  } catch {
-    return '(invalid URL)';
   }
 }

@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto';
 import fs from 'node:fs';
+import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
-import git, { Errors } from 'isomorphic-git';
-import http from 'isomorphic-git/http/node';
-import { GitError, PushRejected, safeUrl, type GitAuthor, type GitRemote } from './remote.ts';
+import git from 'isomorphic-git';
+import type { LoggedCommit } from '../automation/history.ts';
+import { fetchBranch } from './clone.ts';
+import { fetchPack } from './fetch-pack.ts';
+import { readLog } from './log.ts';
+import { createTransport } from './connect.ts';
+import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
+import { receivePack, ZERO_OID } from './push.ts';
+import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
+import type { Transport, TransportSession } from './transport.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
+
+export interface RepoOptions {
+  /** Packs the clone may gather (one per fetch) before it is dropped and cloned afresh. */
+  maxPacks?: number;
+}
 
 /**
  * A persistent clone of one branch under the cache directory, without a working tree.
@@ -14,80 +27,190 @@ export class GitRepo {
   readonly remote: GitRemote;
   private readonly dir: string;
   private readonly store: ObjectStore;
+  private readonly transport: Transport;
+  /** The branch edits build on in this cycle: the push branch once it exists. */
+  private base: string;
+  /** Commits written but not pushed yet: their parent and the objects a push must send. */
+  private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
-  private constructor(remote: GitRemote, dir: string) {
+  private readonly maxPacks: number;
+
+  private constructor(remote: GitRemote, dir: string, options: RepoOptions) {
     this.remote = remote;
     this.dir = dir;
+    this.maxPacks = options.maxPacks ?? 50;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
+    this.transport = createTransport(remote);
+    this.base = remote.branch;
   }
 
-  static forRemote(cacheDir: string, remote: GitRemote): GitRepo {
+  static forRemote(cacheDir: string, remote: GitRemote, options: RepoOptions = {}): GitRepo {
     const key = createHash('sha256').update(`${remote.url}\0${remote.branch}`).digest('hex').slice(0, 16);
-    return new GitRepo(remote, join(cacheDir, 'git', key));
+    return new GitRepo(remote, join(cacheDir, 'git', key), options);
   }
 
-  /** Clones on first use, fetches afterwards; returns the remote branch's head commit. */
+  /** Where commits go: the push branch, or the branch itself. */
+  get target(): string {
+    return this.remote.pushBranch ?? this.remote.branch;
+  }
+
+  /**
+   * Clones on first use, fetches afterwards; returns the head to build on: the branch's, or,
+   * with a push branch that already exists on the remote, the push branch's (so repeated cycles
+   * stack fast-forward commits on it instead of rewriting it).
+   */
   async sync(): Promise<string> {
-    const exists = fs.existsSync(join(this.store.gitdir, 'HEAD'));
-    await this.guard('fetch', async () => {
-      if (exists) {
-        await git.fetch({ fs, http, ...this.store, url: this.remote.url, ref: this.remote.branch, singleBranch: true, tags: false, onAuth: this.onAuth });
-        return;
+    // Commits not pushed by now were built on an older head: they will never be pushed.
+    this.unpushed.clear();
+    // Every fetch adds a pack and every lookup scans them all; instead of repacking, start over
+    // now and then: a shallow clone is one round trip.
+    if (this.packCount() > this.maxPacks) await this.dropClone();
+    try {
+      return await this.fetchHeads();
+    } catch (error) {
+      // Network, protocol and credential problems are GitErrors: a new clone would not help.
+      // Anything else means the local clone is damaged; it is only a cache, so start over once.
+      if (error instanceof GitError || !fs.existsSync(this.dir)) throw error;
+      await this.dropClone();
+      return this.session('fetch', () => this.fetchHeads());
+    }
+  }
+
+  /** Deletes the clone and forgets what isomorphic-git cached about its packs. */
+  private async dropClone(): Promise<void> {
+    await rm(this.dir, { recursive: true, force: true });
+    const cache = this.store.cache as Record<string | symbol, unknown>;
+    for (const key of Reflect.ownKeys(cache)) delete cache[key];
+  }
+
+  private packCount(): number {
+    try {
+      return fs.readdirSync(join(this.store.gitdir, 'objects', 'pack')).filter((f) => f.endsWith('.idx')).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /** Fetches the branch (and the push branch); errors come through unwrapped for `sync`. */
+  private async fetchHeads(): Promise<string> {
+    const session = this.transport.open();
+    try {
+      const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe() };
+      let head = await fetchBranch({ ...target, branch: this.remote.branch }, session);
+      if (head === undefined) throw new GitError(`${this.describe()}: the remote has no branch ${this.remote.branch}`);
+      this.base = this.remote.branch;
+      if (this.remote.pushBranch !== undefined && this.remote.pushBranch !== this.remote.branch) {
+        const pushHead = await fetchBranch({ ...target, branch: this.remote.pushBranch }, session);
+        if (pushHead !== undefined) [head, this.base] = [pushHead, this.remote.pushBranch];
       }
-      await git.clone({ fs, http, dir: this.dir, ...this.store, url: this.remote.url, ref: this.remote.branch, singleBranch: true, depth: 1, noCheckout: true, noTags: true, onAuth: this.onAuth });
-    });
-    return git.resolveRef({ fs, gitdir: this.store.gitdir, ref: `refs/remotes/origin/${this.remote.branch}` });
+      // The head must be readable here, or every later step fails on a damaged cache.
+      await git.readCommit({ fs, ...this.store, oid: head });
+      return head;
+    } finally {
+      await session.close();
+    }
   }
 
   readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<BlobFile[]> {
     return readFilesAt(this.store, commit, roots, accept);
   }
 
-  /** Writes a commit on top of `parent` with the changed files; no working tree is touched. */
+  /**
+   * Writes a commit on top of `parent` with the changed files; no working tree is touched. The
+   * new objects are kept for `push`, which sends exactly them.
+   */
   async commit(parent: string, changes: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, now = new Date()): Promise<string> {
-    const { commit } = await git.readCommit({ fs, ...this.store, oid: parent });
-    const tree = await writeChangedTree(this.store, commit.tree, changes);
-    const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000), timezoneOffset: 0 };
-    return git.writeCommit({ fs, gitdir: this.store.gitdir, commit: { tree, parent: [parent], author: who, committer: who, message } });
+    const { commit: parentCommit } = await git.readCommit({ fs, ...this.store, oid: parent });
+    const { tree, objects } = await writeChangedTree(this.store, parentCommit.tree, changes);
+    const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000) };
+    const commit = hashObject('commit', commitBody(tree, [parent], who, who, message));
+    await writeLooseObjects(this.store.gitdir, [commit]);
+    this.unpushed.set(commit.oid, { parent, objects: [...objects, commit] });
+    return commit.oid;
   }
 
   /**
-   * Pushes `commit` to the branch, never forcing, and reads the branch back: success means
-   * the remote holds our commit.
+   * Pushes `commit` (a child of the head `sync` returned) to the target branch, never forcing,
+   * then reads the branch back: success means the remote holds our commit. A refusal is a lost
+   * race when the branch moved meanwhile, otherwise the remote refused the commit itself.
    */
   async push(commit: string): Promise<void> {
-    const ref = `refs/heads/${this.remote.branch}`;
+    const pending = this.unpushed.get(commit);
+    if (pending === undefined) throw new GitError(`push: ${commit} was not committed by this repository object`);
+    const description = this.describe(this.target);
+    // A new push branch has no head yet: it is created from the base branch's head.
+    const old = this.base === this.target ? pending.parent : ZERO_OID;
+    const ref = `refs/heads/${this.target}`;
+    // One session for the push and the read-back: over SSH, one connection instead of two.
+    const remoteHead = await this.session('push', async (session) => {
+      try {
+        await receivePack(session, this.transport.url, { ref, old, new: commit }, pending.objects, description);
+      } catch (error) {
+        if (!(error instanceof PushRejected) || error.lostRace) throw error;
+        // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
+        const now = (await this.lsRemote(session, this.target)) ?? ZERO_OID;
+        if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
+        throw error;
+      }
+      return this.lsRemote(session, this.target);
+    });
+    this.unpushed.delete(commit);
     await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
-    try {
-      await git.push({ fs, http, ...this.store, url: this.remote.url, ref, remoteRef: ref, force: false, onAuth: this.onAuth });
-    } catch (error) {
-      if (error instanceof Errors.PushRejectedError) throw new PushRejected(`push to ${this.describe()} rejected: the branch moved`, true);
-      if (error instanceof Errors.GitPushError) throw new PushRejected(`push to ${this.describe()} refused by the remote:${error.message.replace(/^.*?:/, '')}`, false);
-      throw new GitError(`push to ${this.describe()} failed: ${(error as Error).message}`);
-    }
-    const remoteHead = await this.remoteHead();
-    if (remoteHead !== commit) throw new PushRejected(`push to ${this.describe()} reported success but the branch is at ${remoteHead ?? 'nothing'}`, true);
+    if (remoteHead === commit) return;
+    // Someone may have pushed on top of ours already: that still holds our commit.
+    if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return;
+    throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
   }
 
-  async remoteHead(): Promise<string | undefined> {
-    const refs = await this.guard('ls-remote', () =>
-      git.listServerRefs({ http, url: this.remote.url, prefix: `refs/heads/${this.remote.branch}`, onAuth: this.onAuth }),
+  /** Whether `head` (fetched) descends from `commit`. */
+  private async holds(head: string, commit: string): Promise<boolean> {
+    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch: this.target }, session));
+    return git.isDescendent({ fs, ...this.store, oid: head, ancestor: commit, depth: -1 }).catch(() => false);
+  }
+
+  /**
+   * The branch's commits, newest first, since `since` (or all of them): the shallow clone is
+   * deepened just as far as needed first.
+   */
+  async log(since?: Date): Promise<LoggedCommit[]> {
+    const branch = this.remote.branch;
+    await this.sync();
+    await this.session('fetch history', (session) =>
+      fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
     );
-    return refs.find((r) => r.ref === `refs/heads/${this.remote.branch}`)?.oid;
+    return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }
 
-  private readonly onAuth = () => this.remote.auth ?? { cancel: true };
-
-  private describe(): string {
-    return `${safeUrl(this.remote.url)} (${this.remote.branch})`;
+  /** The target branch's head on the remote, read fresh. */
+  async remoteHead(): Promise<string | undefined> {
+    return this.session('ls-remote', (session) => this.lsRemote(session, this.target));
   }
 
-  private async guard<T>(what: string, action: () => Promise<T>): Promise<T> {
+  /** Releases pooled connections. */
+  close(): Promise<void> {
+    return this.transport.dispose();
+  }
+
+  private async lsRemote(session: TransportSession, branch: string): Promise<string | undefined> {
+    const ref = `refs/heads/${branch}`;
+    const refs = await git.listServerRefs({ http: session.http, url: this.transport.url, prefix: ref, protocolVersion: this.transport.lsRefsProtocol });
+    return refs.find((r) => r.ref === ref)?.oid;
+  }
+
+  private describe(branch = this.remote.branch): string {
+    return `${this.transport.description} (${branch})`;
+  }
+
+  /** Runs one git operation in its own transport session; errors name the remote, never a secret. */
+  private async session<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
+    const session = this.transport.open();
     try {
-      return await action();
+      return await action(session);
     } catch (error) {
       if (error instanceof GitError) throw error;
       throw new GitError(`git ${what} ${this.describe()}: ${(error as Error).message}`, { cause: error });
+    } finally {
+      await session.close();
     }
   }
 }

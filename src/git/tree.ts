@@ -1,4 +1,5 @@
-import git, { type TreeEntry } from 'isomorphic-git';
+import git from 'isomorphic-git';
+import { hashObject, treeBody, writeLooseObjects, type NewObject, type TreeLine } from './objects.ts';
 import fs from 'node:fs';
 
 /** Where to read and write objects; `cache` is isomorphic-git's pack cache, shared per repository. */
@@ -40,9 +41,16 @@ export async function readFilesAt(store: ObjectStore, commit: string, roots: rea
   return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
-/** Writes the changed blobs and the trees on their paths; returns the new root tree. */
-export async function writeChangedTree(store: ObjectStore, rootTree: string, changes: ReadonlyMap<string, Uint8Array>): Promise<string> {
-  const rewrite = async (treeOid: string, changed: Map<string, Uint8Array>): Promise<string> => {
+/**
+ * Writes the changed blobs and the trees on their paths; returns the new root tree and the
+ * objects written (what a push must send). Entries keep their modes (an executable stays
+ * executable). Only existing regular files can change: a path that leaves the tree, names a
+ * folder, a symlink or a submodule, or does not exist is refused, so a bad edit fails the commit
+ * instead of writing somewhere unexpected. Same inputs, same oid.
+ */
+export async function writeChangedTree(store: ObjectStore, rootTree: string, changes: ReadonlyMap<string, Uint8Array>): Promise<{ tree: string; objects: NewObject[] }> {
+  const objects: NewObject[] = [];
+  const rewrite = async (treeOid: string, changed: Map<string, Uint8Array>, prefix: string): Promise<string> => {
     const { tree } = await git.readTree({ fs, ...store, oid: treeOid });
     const byChild = new Map<string, Map<string, Uint8Array>>();
     for (const [path, bytes] of changed) {
@@ -52,24 +60,38 @@ export async function writeChangedTree(store: ObjectStore, rootTree: string, cha
       if (!byChild.has(child)) byChild.set(child, new Map());
       byChild.get(child)!.set(rest, bytes);
     }
-    const entries: TreeEntry[] = [];
-    for (const entry of tree) {
-      const sub = byChild.get(entry.path);
-      if (sub === undefined) {
-        entries.push(entry);
-        continue;
-      }
-      const blob = sub.get('');
-      const oid = blob !== undefined ? await git.writeBlob({ fs, gitdir: store.gitdir, blob }) : await rewrite(entry.oid, sub);
-      entries.push({ ...entry, oid });
-      byChild.delete(entry.path);
-    }
+    const entries = await Promise.all(
+      tree.map(async (entry): Promise<TreeLine> => {
+        const sub = byChild.get(entry.path);
+        byChild.delete(entry.path);
+        if (sub === undefined) return entry;
+        const blob = sub.get('');
+        if (blob !== undefined && (entry.type !== 'blob' || entry.mode === '120000')) throw new Error(`cannot update "${prefix}${entry.path}": not a regular file`);
+        if (blob === undefined && entry.type !== 'tree') throw new Error(`cannot update "${prefix}${entry.path}/${[...sub.keys()][0]}": "${prefix}${entry.path}" is not a folder`);
+        const oid = blob !== undefined ? add(hashObject('blob', Buffer.from(blob))) : await rewrite(entry.oid, sub, `${prefix}${entry.path}/`);
+        return { ...entry, oid };
+      }),
+    );
     // Edits only touch existing files, so every change must have found its entry.
     const missing = [...byChild.keys()][0];
-    if (missing !== undefined) throw new Error(`cannot update "${missing}": not in the tree`);
-    return git.writeTree({ fs, gitdir: store.gitdir, tree: entries });
+    if (missing !== undefined) throw new Error(`cannot update "${prefix}${missing}": not in the tree`);
+    return add(hashObject('tree', treeBody(entries)));
   };
-  return rewrite(rootTree, new Map(changes));
+  const add = (object: NewObject) => {
+    objects.push(object);
+    return object.oid;
+  };
+  for (const path of changes.keys()) checkPath(path);
+  const tree = await rewrite(rootTree, new Map(changes), '');
+  await writeLooseObjects(store.gitdir, objects);
+  return { tree, objects };
+}
+
+/** A repo-relative path inside the tree: no absolute paths, `.`/`..`/empty segments or `.git`. */
+export function checkPath(path: string): void {
+  const segments = path.split('/');
+  const bad = path.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git');
+  if (bad) throw new Error(`refusing to write ${JSON.stringify(path)}: not a path inside the repository`);
 }
 
 function normaliseRoot(root: string): string {

@@ -21,7 +21,7 @@ test('the example config under config/ is valid', () => {
 
 const invalid: [string, string, RegExp][] = [
   ['a missing git section', 'interval: 5m\n', /git: .*(required|expected object)/i],
-  ['a git URL that is not http(s)', 'git:\n  url: ftp://x/y\n', /git\.url: must be an http\(s\):\/\/ URL/],
+  ['a git URL that is not http(s)', 'git:\n  url: ftp://x/y\n', /git\.url: must be an http\(s\):\/\/, ssh:\/\/ or user@host:path URL$/],
   ['a duration that is not one', `${minimal}interval: soon\n`, /interval: "soon" is not a duration/],
   ['an unknown field', `${minimal}intervall: 5m\n`, /intervall/],
   ['a secret written inline', `${minimal}  auth:\n    password: hunter2\n`, /git\.auth\.password/],

@@ -55,14 +55,14 @@ describe('failures are reported and contained', () => {
     const path = writeConfig(stack.work, 'git:\n  url: not-a-url\n');
     const result = await runCli(['run', '--once', '--config', path]);
     assert.equal(result.code, 2);
-    assert.match(result.err, /tagpilot\.yaml: invalid config:\n {2}git\.url: must be an http\(s\):\/\/ URL/);
+    assert.match(result.err, /tagpilot\.yaml: invalid config:\n {2}git\.url: must be an http\(s\):\/\/, ssh:\/\/ or user@host:path URL\n$/);
   });
 
   test('an unreachable git server fails the cycle with the URL in the error', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/fleet.git`;
     const result = await runCli(['run', '--once', '--config', configFor(url)]);
     assert.equal(result.code, 1);
-    assert.match(result.err, new RegExp(`git fetch ${url.replace(/\./g, '\\.')} \\(main\\)`));
+    assert.ok(result.err.includes(`${url}/info/refs: connect ECONNREFUSED`), result.err);
   });
 
   test('a config file that does not exist exits 2 and names it', async () => {

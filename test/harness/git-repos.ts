@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { chmodSync } from 'node:fs';
 import { mkdtempSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -26,6 +27,10 @@ export function createBareRepo(root: string, name: string, files: Readonly<Recor
   git(root, 'init', '-q', '--bare', `--initial-branch=${branch}`, bare);
   // http-backend refuses pushes to the checked-out branch only in non-bare repos; allow pushes explicitly.
   git(bare, 'config', 'http.receivepack', 'true');
+  // As on a protected branch: a force-push or a delete would be refused, so a test that passes
+  // proves nothing was forced.
+  git(bare, 'config', 'receive.denyNonFastForwards', 'true');
+  git(bare, 'config', 'receive.denyDeletes', 'true');
   const work = mkdtempSync(join(tmpdir(), 'tagpilot-seed-'));
   try {
     git(work, 'init', '-q', `--initial-branch=${branch}`);
@@ -59,4 +64,12 @@ export function writeFiles(dir: string, files: Readonly<Record<string, string>>)
     mkdirSync(dirname(join(dir, path)), { recursive: true });
     writeFileSync(join(dir, path), content);
   }
+}
+
+/** Installs a server-side hook (e.g. `pre-receive`) in a bare repo; `script` is a shell script body. */
+export function installHook(bare: string, name: string, script: string): void {
+  const path = join(bare, 'hooks', name);
+  mkdirSync(dirname(path), { recursive: true });
+  writeFileSync(path, `#!/bin/sh\n${script}\n`);
+  chmodSync(path, 0o755);
 }

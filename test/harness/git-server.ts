@@ -1,7 +1,9 @@
 import { spawn, execFileSync } from 'node:child_process';
 import { once } from 'node:events';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer as createHttpsServer } from 'node:https';
 import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,13 +15,33 @@ export interface GitServer {
   root: string;
   /** Requests served, by `METHOD path?service`. */
   requests: string[];
+  /** The same requests with what crossed the wire, for tests about credentials and sizes. */
+  exchanges: Exchange[];
   repoUrl(name: string): string;
   stop(): Promise<void>;
+}
+
+export interface Exchange {
+  method: string;
+  url: string;
+  /** The Authorization header as received, if any. */
+  authorization?: string;
+  status: number;
+  /** Request and response body sizes in bytes (the pack sizes of pushes and fetches). */
+  requestBytes: number;
+  responseBytes: number;
 }
 
 export interface GitServerOptions {
   /** Require HTTP Basic auth with these credentials. */
   auth?: { username: string; password: string };
+  /**
+   * Runs before a request reaches git http-backend (its body is held until this resolves): a
+   * test makes a human commit here to lose a race on purpose.
+   */
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
+  beforeRequest?: (request: { method: string; path: string; service: string | null }) => void | Promise<void>;
 }
 
 const BACKEND = execFileSync('git', ['--exec-path']).toString().trim() + '/git-http-backend';
@@ -28,22 +50,39 @@ const BACKEND = execFileSync('git', ['--exec-path']).toString().trim() + '/git-h
 export async function startGitServer(options: GitServerOptions = {}): Promise<GitServer> {
   const root = await mkdtemp(join(tmpdir(), 'tagpilot-git-'));
   const requests: string[] = [];
+  const exchanges: Exchange[] = [];
   const children = new Set<ReturnType<typeof spawn>>();
-  const server = createServer((req, res) => {
+  const handler = async (req: IncomingMessage, res: ServerResponse) => {
     requests.push(`${req.method} ${req.url}`);
+    const exchange: Exchange = { method: req.method ?? 'GET', url: req.url ?? '/', authorization: req.headers.authorization, status: 0, requestBytes: 0, responseBytes: 0 };
+    exchanges.push(exchange);
+    countBytes(req, res, exchange);
     if (!authorised(req, options.auth)) {
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
       return;
     }
+    if (options.beforeRequest !== undefined) {
+      req.pause();
+      const url = new URL(req.url ?? '/', 'http://localhost');
+      try {
+        await options.beforeRequest({ method: exchange.method, path: url.pathname, service: url.searchParams.get('service') });
+      } catch (error) {
+        // A failing test hook must fail the request, not leave it hanging.
+        res.writeHead(500).end(`beforeRequest failed: ${(error as Error).message}`);
+        return;
+      }
+    }
     serveCgi(root, req, res, children);
-  });
+  };
+  const server = options.tls === undefined ? createServer(handler) : createHttpsServer(options.tls, handler);
   server.listen(0, '127.0.0.1');
   await once(server, 'listening');
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,
     root,
     requests,
+    exchanges,
     repoUrl: (name) => `${url}/${name}.git`,
     async stop() {
       server.closeAllConnections();
@@ -52,6 +91,16 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       await rm(root, { recursive: true, force: true });
     },
   };
+}
+
+function countBytes(req: IncomingMessage, res: ServerResponse, exchange: Exchange): void {
+  req.on('data', (chunk: Buffer) => (exchange.requestBytes += chunk.length));
+  const write = res.write.bind(res);
+  res.write = ((chunk: Buffer | string, ...rest: unknown[]) => {
+    exchange.responseBytes += Buffer.byteLength(chunk);
+    return (write as (...args: unknown[]) => boolean)(chunk, ...rest);
+  }) as typeof res.write;
+  res.once('finish', () => (exchange.status = res.statusCode));
 }
 
 function authorised(req: IncomingMessage, auth: GitServerOptions['auth']): boolean {
@@ -109,4 +158,17 @@ function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse): v
   stdout.once('end', () => {
     if (!res.headersSent) res.writeHead(502).end('git http-backend sent no headers');
   });
+}
+
+/** A self-signed certificate for 127.0.0.1 (it is its own CA), made with openssl. */
+export function selfSignedCert(): { key: string; cert: string } {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-tls-'));
+  try {
+    const keyFile = join(dir, 'key.pem');
+    execFileSync('openssl', ['genpkey', '-algorithm', 'EC', '-pkeyopt', 'ec_paramgen_curve:P-256', '-out', keyFile], { stdio: 'ignore' });
+    const cert = execFileSync('openssl', ['req', '-x509', '-key', keyFile, '-subj', '/CN=tagpilot test CA', '-addext', 'subjectAltName=IP:127.0.0.1', '-days', '2'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString();
+    return { key: readFileSync(keyFile, 'utf8'), cert };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }

@@ -1,0 +1,63 @@
+import { join, resolve } from 'node:path';
+import { parseArgs } from 'node:util';
+import { buildHistory, type HistoryEntry, type LoggedCommit } from '../../automation/history.ts';
+import { loadConfig } from '../../config/load.ts';
+import { findGitDir, readLog } from '../../git/log.ts';
+import { GitRepo } from '../../git/repo.ts';
+import { EXIT, UsageError, type CliIo, type Command } from '../io.ts';
+import { table } from '../table.ts';
+import { gitRemote } from '../wire.ts';
+
+/**
+ * `tagpilot history [--repo DIR | --config FILE] [--workload ID] [--since DATE] [--json]`: the
+ * bot's changes read back from Git by their trailers, reverted ones marked.
+ */
+export const history: Command = async (args, io) => {
+  const { values } = parseArgs({
+    args,
+    options: { repo: { type: 'string' }, config: { type: 'string' }, workload: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean', default: false } },
+  });
+  if ((values.repo === undefined) === (values.config === undefined)) throw new UsageError('history needs one of --repo DIR or --config FILE');
+  const since = values.since === undefined ? undefined : parseDate(values.since);
+  const commits = values.repo !== undefined ? await localLog(resolve(io.cwd, values.repo), since) : await remoteLog(resolve(io.cwd, values.config!), io, since);
+  const entries = buildHistory(commits, { workload: values.workload, since });
+  if (values.json) {
+    io.out.write(JSON.stringify(entries, null, 2) + '\n');
+    return EXIT.ok;
+  }
+  if (entries.length === 0) {
+    io.out.write('No tagpilot commits found.\n');
+    return EXIT.ok;
+  }
+  io.out.write(table(['WHEN', 'COMMIT', 'WORKLOAD', 'CONTAINER', 'CHANGE', 'POLICY', 'STATUS'], entries.map(row)));
+  return EXIT.ok;
+};
+
+function row(e: HistoryEntry): string[] {
+  const when = `${e.when.slice(0, 10)} ${e.when.slice(11, 16)}`;
+  const status = e.revertedBy === undefined ? '' : `reverted by ${e.revertedBy.slice(0, 12)}`;
+  return [when, e.commit.slice(0, 12), e.workload, e.container ?? '-', `${e.image} ${e.from} → ${e.to}`, e.policy ?? '-', status];
+}
+
+async function localLog(dir: string, since: Date | undefined): Promise<LoggedCommit[]> {
+  const gitdir = findGitDir(dir);
+  if (gitdir === undefined) throw new UsageError(`${dir}: not a git repository`);
+  return readLog(gitdir, 'HEAD', since);
+}
+
+async function remoteLog(configPath: string, io: CliIo, since: Date | undefined): Promise<LoggedCommit[]> {
+  const config = await loadConfig(configPath, io.env);
+  // Its own clone: deepening the cycle's shallow clone would slow every later cycle.
+  const repo = GitRepo.forRemote(join(config.cacheDir, 'history'), await gitRemote(config, io));
+  try {
+    return await repo.log(since);
+  } finally {
+    await repo.close();
+  }
+}
+
+function parseDate(text: string): Date {
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text);
+  if (Number.isNaN(date.getTime())) throw new UsageError(`--since: "${text}" is not a date (use 2024-05-01 or an ISO 8601 time)`);
+  return date;
+}

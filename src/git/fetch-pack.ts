@@ -1,0 +1,109 @@
+import fs from 'node:fs';
+import { readFile, writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import git from 'isomorphic-git';
+import { storePack } from './index-pack.ts';
+import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
+import { AGENT, discover, post } from './protocol.ts';
+import { GitError } from './remote.ts';
+import type { TransportSession } from './transport.ts';
+
+export interface FetchRequest {
+  gitdir: string;
+  url: string;
+  /** Full ref name on the remote, e.g. `refs/heads/main`. */
+  ref: string;
+  /** Ask for a history this deep from the head (1 for the first clone); undefined fetches incrementally. */
+  depth?: number;
+  /** Ask for the history back to this time (deepening a shallow clone for `history`). */
+  since?: Date;
+  /** Commits we have (sent as `have`), so the remote sends only what is new. */
+  haves: readonly string[];
+  description: string;
+  /** isomorphic-git's object cache for this repository (pack indexes already read). */
+  cache?: object;
+}
+
+/**
+ * git's upload-pack protocol (v0, stateless: one advertisement, one request) over the session's
+ * http-shaped client. Returns the remote head of `ref`, or undefined when the ref does not exist.
+ * Nothing is downloaded when we already hold the head; otherwise the pack is indexed by
+ * `storePack` and the shallow boundary updated.
+ */
+export async function fetchPack(session: TransportSession, request: FetchRequest): Promise<string | undefined> {
+  const what = `fetch from ${request.description}`;
+  const { refs, capabilities } = await discover(session, request.url, 'git-upload-pack', what);
+  const head = refs.get(request.ref);
+  if (head === undefined) return undefined;
+  const deepen = request.depth !== undefined || request.since !== undefined;
+  if (!deepen && (await hasObject(request.gitdir, head, request.cache))) return head;
+  const shallow = await readShallow(request.gitdir);
+  // thin-pack: deltas against objects we hold, as git asks; storePack completes the pack.
+  const caps = ['side-band-64k', 'ofs-delta', 'thin-pack', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
+  if (!caps.includes('side-band-64k')) throw new GitError(`${request.description}: the remote does not offer side-band-64k`);
+  const lines = [pktLine(`want ${head} ${[...caps, `agent=${AGENT}`].join(' ')}\n`)];
+  if (capabilities.has('shallow')) for (const oid of shallow) lines.push(pktLine(`shallow ${oid}\n`));
+  if (request.depth !== undefined) lines.push(pktLine(`deepen ${request.depth}\n`));
+  if (request.since !== undefined) lines.push(pktLine(`deepen-since ${Math.floor(request.since.getTime() / 1000)}\n`));
+  lines.push(FLUSH);
+  for (const oid of request.haves) lines.push(pktLine(`have ${oid}\n`));
+  lines.push(pktLine('done\n'));
+  const body = await post(session, request.url, 'git-upload-pack', Buffer.concat(lines), what);
+  const { pack, shallowAdded, unshallowed } = parseResponse(body, request.description);
+  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache));
+  if (shallowAdded.length > 0 || unshallowed.length > 0) await writeShallow(request.gitdir, [...shallow.filter((s) => !unshallowed.includes(s)), ...shallowAdded]);
+  return head;
+}
+
+/**
+ * The response: shallow updates (when we sent shallow lines or deepen) ending in a flush, the
+ * ACK/NAK, then the pack on side-band 1 (band 2 is progress, band 3 a fatal error).
+ */
+function parseResponse(body: Buffer, description: string): { pack: Buffer; shallowAdded: string[]; unshallowed: string[] } {
+  const shallowAdded: string[] = [];
+  const unshallowed: string[] = [];
+  const pack: Buffer[] = [];
+  let negotiated = false;
+  for (const line of splitPktLines(body)) {
+    if (line === null) continue;
+    if (!negotiated) {
+      const text = line.toString('utf8').trim();
+      if (text.startsWith('shallow ')) shallowAdded.push(text.slice(8));
+      else if (text.startsWith('unshallow ')) unshallowed.push(text.slice(10));
+      else if (text === 'NAK' || text.startsWith('ACK ')) negotiated = true;
+      else if (text.startsWith('ERR ')) throw new GitError(`fetch from ${description} failed: ${text.slice(4)}`);
+      continue;
+    }
+    const band = line[0];
+    if (band === 1) pack.push(line.subarray(1));
+    else if (band === 3) throw new GitError(`fetch from ${description} failed: ${line.subarray(1).toString('utf8').trim()}`);
+  }
+  return { pack: Buffer.concat(pack), shallowAdded, unshallowed };
+}
+
+async function readLocal(gitdir: string, oid: string, cache: object = {}): Promise<{ type: string; data: Buffer } | undefined> {
+  try {
+    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'content', cache });
+    return { type, data: Buffer.from(object as Uint8Array) };
+  } catch {
+    return undefined;
+  }
+}
+
+async function hasObject(gitdir: string, oid: string, cache: object = {}): Promise<boolean> {
+  try {
+    await git.readObject({ fs, gitdir, oid, format: 'deflated', cache });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function readShallow(gitdir: string): Promise<string[]> {
+  const text = await readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '');
+  return text.split('\n').filter((l) => /^[0-9a-f]{40}$/.test(l));
+}
+
+async function writeShallow(gitdir: string, oids: readonly string[]): Promise<void> {
+  await writeFile(join(gitdir, 'shallow'), [...new Set(oids)].map((o) => `${o}\n`).join(''));
+}

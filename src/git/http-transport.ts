@@ -1,0 +1,89 @@
+import type { GitHttpRequest, GitHttpResponse } from 'isomorphic-git';
+import { rootCertificates } from 'node:tls';
+import { Agent, request } from 'undici';
+import { GitError, type GitAuth } from './remote.ts';
+import { collectBody, DEFAULT_TIMEOUTS, type Timeouts, type Transport, type TransportSession } from './transport.ts';
+import { describeLocation } from './url.ts';
+
+export interface HttpTransportOptions {
+  auth?: GitAuth;
+  /** Extra trusted CAs (PEM), added to Node's bundled roots. */
+  ca?: string;
+  timeouts?: Timeouts;
+}
+
+const MAX_REDIRECTS = 5;
+
+/**
+ * Smart HTTP over undici, so timeouts, the CA and where credentials go are ours to decide:
+ * the Authorization header is added here (isomorphic-git never sees the secret) and only for
+ * the remote's own origin; a redirect elsewhere is followed without it, and an https → http
+ * redirect is refused.
+ */
+export class HttpTransport implements Transport {
+  readonly url: string;
+  readonly description: string;
+  readonly lsRefsProtocol = 2 as const;
+  private readonly origin: string;
+  private readonly authorization: string | undefined;
+  private readonly agent: Agent;
+
+  constructor(url: URL, options: HttpTransportOptions = {}) {
+    const clean = new URL(url);
+    // Credentials written into the URL count as the remote's own credentials.
+    const inline = clean.username === '' ? undefined : { username: decodeURIComponent(clean.username), password: decodeURIComponent(clean.password) };
+    clean.username = '';
+    clean.password = '';
+    this.url = clean.toString().replace(/\/$/, '');
+    this.description = describeLocation({ kind: 'http', url: clean });
+    this.origin = clean.origin;
+    const auth = options.auth ?? inline;
+    this.authorization = auth === undefined ? undefined : `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}`;
+    const timeouts = options.timeouts ?? DEFAULT_TIMEOUTS;
+    // A custom CA adds to the public roots rather than replacing them.
+    const ca = options.ca === undefined ? undefined : [...rootCertificates, options.ca];
+    this.agent = new Agent({ connect: { timeout: timeouts.connectMs, ...(ca === undefined ? {} : { ca }) }, headersTimeout: timeouts.idleMs, bodyTimeout: timeouts.idleMs, keepAliveTimeout: 30_000 });
+  }
+
+  open(): TransportSession {
+    return { http: { request: (req) => this.request(req) }, close: async () => undefined };
+  }
+
+  dispose(): Promise<void> {
+    return this.agent.close();
+  }
+
+  private async request(req: GitHttpRequest): Promise<GitHttpResponse> {
+    const method = req.method ?? 'GET';
+    const body = await collectBody(req.body as AsyncIterable<Uint8Array> | undefined);
+    let target = new URL(req.url);
+    for (let hop = 0; ; hop++) {
+      const headers: Record<string, string> = { ...req.headers };
+      delete headers.authorization;
+      delete headers.Authorization;
+      if (this.authorization !== undefined && target.origin === this.origin) headers.authorization = this.authorization;
+      const res = await request(target, { method: method as 'GET' | 'POST', headers, body, dispatcher: this.agent }).catch((error: Error) => {
+        throw new GitError(`${method} ${target.origin}${target.pathname}: ${error.message}`, { cause: error });
+      });
+      const location = res.headers.location;
+      if (res.statusCode < 300 || res.statusCode >= 400 || location === undefined) return toGitResponse(target, method, res);
+      await res.body.dump();
+      const next = new URL(String(location), target);
+      if (hop + 1 >= MAX_REDIRECTS) throw new GitError(`${this.description}: more than ${MAX_REDIRECTS} redirects`);
+      if (target.protocol === 'https:' && next.protocol !== 'https:') throw new GitError(`${this.description}: refused a redirect from https to ${next.protocol}`);
+      // Only 307/308 keep a POST a POST; anything else would silently drop the request body.
+      if (method !== 'GET' && res.statusCode !== 307 && res.statusCode !== 308) throw new GitError(`${this.description}: the server redirected a ${method} with ${res.statusCode}`);
+      target = next;
+    }
+  }
+}
+
+function toGitResponse(url: URL, method: string, res: Awaited<ReturnType<typeof request>>): GitHttpResponse {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
+  return { url: url.toString(), method, statusCode: res.statusCode, statusMessage: String(res.statusCode), headers, body: chunks(res.body) };
+}
+
+async function* chunks(body: AsyncIterable<Buffer>): AsyncIterableIterator<Uint8Array> {
+  yield* body;
+}
