@@ -21,8 +21,8 @@ export interface SeedTag {
 
 export interface SeedOptions {
   format?: 'oci' | 'docker';
-  /** Basic credentials for a registry behind htpasswd. */
-  auth?: { username: string; password: string };
+  /** Basic credentials for a registry behind htpasswd, or a bearer token for one behind token auth. */
+  auth?: { username: string; password: string } | { bearer: string };
   concurrency?: number;
 }
 
@@ -68,7 +68,7 @@ class Pusher {
     this.url = url;
     this.repository = repository;
     this.format = options.format ?? 'oci';
-    this.headers = options.auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` };
+    this.headers = authorization(options.auth);
     this.layer = blob(this.format === 'oci' ? MEDIA.ociLayer : MEDIA.dockerLayer, Buffer.from(`layer of ${repository}`));
   }
 
@@ -144,4 +144,10 @@ class Pusher {
 function platformObject(platform: string): { os: string; architecture: string; variant?: string } {
   const [os = 'linux', architecture = 'amd64', variant] = platform.split('/');
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
+
+function authorization(auth: SeedOptions['auth']): Record<string, string> {
+  if (auth === undefined) return {};
+  if ('bearer' in auth) return { authorization: `Bearer ${auth.bearer}` };
+  return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
 }

@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import bcrypt from 'bcryptjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from './process.ts';
@@ -58,4 +59,11 @@ ${extra}
 
 export function missingRegistryHint(): string {
   return 'docker-registry (CNCF Distribution) is not installed: apt-get install docker-registry';
+}
+
+/** Distribution's `auth.htpasswd` section, with a bcrypt htpasswd file written into `dir`. */
+export async function htpasswdConfig(dir: string, users: Record<string, string>): Promise<string> {
+  const file = join(dir, 'htpasswd');
+  await writeFile(file, Object.entries(users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`).join('\n') + '\n');
+  return `auth:\n  htpasswd:\n    realm: tagpilot-test\n    path: ${file}\n`;
 }
