@@ -45,8 +45,9 @@ export class Credentials {
 
   constructor(options: CredentialOptions = {}) {
     this.options = options;
-    this.auths = readAuths(options.dockerConfig?.auths ?? {});
-    this.helpers = new Map(Object.entries(options.dockerConfig?.credHelpers ?? {}).map(([key, name]) => [authsKeyHost(key), name]));
+    // The file is user input: anything not shaped as Docker writes it is ignored, not trusted.
+    this.auths = readAuths(objectOrEmpty(options.dockerConfig?.auths));
+    this.helpers = new Map(Object.entries(objectOrEmpty(options.dockerConfig?.credHelpers)).flatMap(([key, name]) => (typeof name === 'string' ? [[authsKeyHost(key), name]] : [])));
   }
 
   async get(host: string): Promise<Credential | undefined> {
@@ -57,7 +58,7 @@ export class Credentials {
     const stored = this.auths.get(host);
     if (stored !== undefined) return stored;
     const store = this.options.dockerConfig?.credsStore;
-    return store === undefined ? undefined : this.fromHelper(host, store);
+    return typeof store === 'string' && store !== '' ? this.fromHelper(host, store) : undefined;
   }
 
   /** After the registry refused a credential: ask the helper again next time. */
@@ -158,4 +159,8 @@ function identity(host: string, identityToken: string, username?: string): Crede
 
 function fingerprint(...parts: string[]): string {
   return createHash('sha256').update(parts.join('\0')).digest('hex').slice(0, 16);
+}
+
+function objectOrEmpty<T>(value: Record<string, T> | undefined): Record<string, T> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) ? value : {};
 }
