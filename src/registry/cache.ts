@@ -72,7 +72,8 @@ export class DiskCache {
 }
 
 export interface CachedTagList {
-  tags: string[];
+  /** Valid tags, sorted, joined by newlines: one string per repository instead of one per tag keeps a 1,000 × 1,000 fleet in a few MiB. */
+  packed: string;
   invalidCount: number;
   invalidSample: string[];
   truncated: boolean;
@@ -102,6 +103,10 @@ export class TagListCache {
   set(repository: string, credential: string, entry: CachedTagList): void {
     this.entries.set(key(repository, credential), entry);
   }
+}
+
+export function unpackTags(entry: CachedTagList): string[] {
+  return entry.packed === '' ? [] : entry.packed.split('\n');
 }
 
 function key(repository: string, credential: string): string {

@@ -3,7 +3,7 @@ import { Agent, type Dispatcher } from 'undici';
 import { canonicalRepository, isValidDigest, repositoryName, type ImageRef } from '../image/ref.ts';
 import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
-import { DiskCache, TagListCache, type CachedTagList } from './cache.ts';
+import { DiskCache, TagListCache, unpackTags, type CachedTagList } from './cache.ts';
 import { CredentialError, Credentials, type DockerConfig } from './credentials.ts';
 import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from './endpoint.ts';
 import { RegistryError, TransportError } from './errors.ts';
@@ -112,7 +112,7 @@ export class RegistryClient {
       const credential = await this.credentials.get(endpoint.host);
       const list = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous');
       const warnings = listWarnings(list, endpoint);
-      let tags: TagInfo[] = list.tags.map((tag) => ({ tag }));
+      let tags: TagInfo[] = unpackTags(list).map((tag) => ({ tag }));
       const fresh = new Set(options.digestsFor ?? []);
       if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, needs, fresh, warnings);
       return { tags, invalid: list.invalidSample, warnings };
@@ -150,7 +150,8 @@ export class RegistryClient {
       this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags' }),
       cached?.entry.etag,
     );
-    const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...fetched, fetchedAt: Date.now() };
+    const { tags, notModified: _, ...rest } = fetched;
+    const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
     this.tagLists.set(repository, credentialId, entry);
     return entry;
   }
@@ -243,7 +244,7 @@ export class RegistryClient {
 function listWarnings(list: CachedTagList, endpoint: Endpoint): string[] {
   const warnings: string[] = [];
   if (list.invalidCount > 0) warnings.push(`dropped ${list.invalidCount} name(s) that are not valid tags, e.g. ${JSON.stringify(list.invalidSample[0])}`);
-  if (list.truncated) warnings.push(`more than ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} tags: kept the first ${list.tags.length} the registry sent; raise maxTags for ${endpoint.host} to see the rest`);
+  if (list.truncated) warnings.push(`more than ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} tags: kept the first ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} the registry sent; raise maxTags for ${endpoint.host} to see the rest`);
   return warnings;
 }
 

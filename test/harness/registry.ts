@@ -16,12 +16,14 @@ export interface TestRegistry {
 export interface RegistryOptions {
   /** Extra top-level config, e.g. an `auth:` section. */
   extraConfig?: string;
+  /** Use (and keep) this storage directory, e.g. a benchmark's seeded data; default: a fresh temp dir. */
+  storage?: string;
 }
 
 /** Starts CNCF Distribution (`docker-registry`) on 127.0.0.1 with a port chosen by the OS. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'tagpilot-registry-'));
-  const storage = join(dir, 'data');
+  const storage = options.storage ?? join(dir, 'data');
   const config = join(dir, 'config.yml');
   await writeFile(config, registryConfig(storage, options.extraConfig ?? ''));
   const started = await startChild('docker-registry', ['serve', config], /listening on (127\.0\.0\.1:\d+)/, {
