@@ -109,7 +109,7 @@ export class TokenServer {
     const allowed = who !== 'anonymous' || this.options.anonymousPull === true;
     const access = scope === null || !allowed ? [] : [parseScope(scope)];
     const token = this.sign(who, access);
-    const body = req.method === 'POST' ? { access_token: token, expires_in: this.options.expiresIn ?? 300 } : { token, expires_in: this.options.expiresIn ?? 300, issued_at: new Date().toISOString() };
+    const body = req.method === 'POST' ? { access_token: token, expires_in: this.options.expiresIn ?? 300 } : { token, expires_in: this.options.expiresIn ?? 300, issued_at: new Date(performance.timeOrigin + performance.now()).toISOString() };
     reply(res, 200, body);
   }
 
@@ -125,7 +125,8 @@ export class TokenServer {
   }
 
   private sign(subject: string, access: { type: string; name: string; actions: string[] }[]): string {
-    const now = Math.floor(Date.now() / 1000);
+    // Real time even when a test mocks Date: the registry checks nbf/exp against its own clock.
+    const now = Math.floor((performance.timeOrigin + performance.now()) / 1000);
     const x5c = [new X509Certificate(this.options.cert.certPem).raw.toString('base64')];
     const head = b64url(JSON.stringify({ typ: 'JWT', alg: 'ES256', x5c }));
     const claims = b64url(JSON.stringify({ iss: this.options.issuer, sub: subject, aud: this.options.service, exp: now + (this.options.expiresIn ?? 300), nbf: now - 10, iat: now, jti: randomUUID(), access }));

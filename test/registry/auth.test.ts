@@ -56,6 +56,19 @@ describe('htpasswd Basic auth (real Distribution)', () => {
     await client.close();
   });
 
+  test('a redirect to another origin (blob storage) is followed without the Authorization header', async () => {
+    const storage = await FaultProxy.start({ upstream: registry.url });
+    const front = await FaultProxy.start({ upstream: registry.url });
+    front.inject(/GET \/v2\/team\/private\/blobs\//, { status: 307, headers: { location: `${storage.url}/v2/team/private/blobs/elsewhere` } });
+    const client = testClient([storage.host], { registries: [{ host: front.host, insecure: true, credentials: { username: 'bot', password: 's3cret-pass' } }, { host: storage.host, insecure: true }] });
+    await client.listTags(ref(`${front.host}/team/private`), { created: true, digests: false, platforms: false });
+    assert.equal(storage.requests.length, 1);
+    assert.equal(storage.requests[0]!.authorization, undefined);
+    assert.ok(front.requests.filter((r) => r.path.includes('/blobs/')).every((r) => r.authorization?.startsWith('Basic ')));
+    await client.close();
+    await Promise.all([storage.stop(), front.stop()]);
+  });
+
   test('Basic credentials are sent up front once the registry has challenged', async () => {
     const proxy = await FaultProxy.start({ upstream: registry.url });
     const client = testClient([proxy.host], { registries: [{ host: proxy.host, insecure: true, credentials: { username: 'bot', password: 's3cret-pass' } }], tagCacheTtlMs: 0 });
@@ -101,6 +114,21 @@ describe('token auth (real Distribution with a token server)', () => {
     await client.listTags(ref(`${registry.host}/team/app`));
     await client.listTags(ref(`${registry.host}/team/other`));
     assert.deepEqual(tokens.requests.slice(before).map((r) => r.scope), ['repository:team/app:pull', 'repository:team/other:pull']);
+    await client.close();
+  });
+
+  test('a token is renewed before it expires (5-minute token: after 4.5 minutes)', async (t) => {
+    const client = withBot({ tagCacheTtlMs: 0 });
+    t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
+    const before = tokens.requests.length;
+    await client.listTags(ref(`${registry.host}/team/app`));
+    t.mock.timers.tick(240_000);
+    await client.listTags(ref(`${registry.host}/team/app`));
+    assert.equal(tokens.requests.length - before, 1, 'still fresh after 4 minutes');
+    t.mock.timers.tick(30_000);
+    await client.listTags(ref(`${registry.host}/team/app`));
+    assert.equal(tokens.requests.length - before, 2, 'renewed 30 s before expiry');
+    t.mock.timers.reset();
     await client.close();
   });
 
