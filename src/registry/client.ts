@@ -61,6 +61,8 @@ const DEFAULTS = { pageSize: 1000, maxTags: 10_000, concurrency: 8, requestsPerS
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 /** Tags whose metadata is looked up at once per repository; the host gate still limits requests. */
 const METADATA_WORKERS = 8;
+/** Digests whose metadata is also kept in memory (the disk keeps them all). */
+const MEMORY_METADATA_LIMIT = 20_000;
 
 /** The Distribution API over undici: auth, pagination, caches and limits. One instance per process. */
 export class RegistryClient {
@@ -216,6 +218,8 @@ export class RegistryClient {
       await this.disk?.saveMetadata(digest, metadata);
       return metadata;
     })();
+    // Immutable, so any entry may go: a bound keeps a long-running process from growing without end.
+    if (this.memoryMetadata.size >= MEMORY_METADATA_LIMIT) this.memoryMetadata.clear();
     this.memoryMetadata.set(digest, pending);
     pending.catch(() => this.memoryMetadata.delete(digest)); // retried next cycle
     return pending;

@@ -57,7 +57,8 @@ export function versionTags(names: readonly string[], start = new Date('2024-01-
 }
 
 class Pusher {
-  private readonly pushed = new Set<string>();
+  /** Uploads by digest, shared: a worker must wait for a layer another worker is still uploading. */
+  private readonly pushed = new Map<string, Promise<void>>();
   private readonly format: 'oci' | 'docker';
   private readonly headers: Record<string, string>;
   private readonly layer: Blob;
@@ -115,9 +116,13 @@ class Pusher {
     return body;
   }
 
-  private async pushBlob(b: Blob): Promise<void> {
-    if (this.pushed.has(b.digest)) return;
-    this.pushed.add(b.digest);
+  private pushBlob(b: Blob): Promise<void> {
+    let upload = this.pushed.get(b.digest);
+    if (upload === undefined) this.pushed.set(b.digest, (upload = this.upload(b)));
+    return upload;
+  }
+
+  private async upload(b: Blob): Promise<void> {
     const start = await this.request('POST', `/v2/${this.repository}/blobs/uploads/`);
     const location = start.headers.get('location');
     if (location === null) throw new Error(`registry gave no upload location for ${this.repository}`);
