@@ -1,6 +1,8 @@
 import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseChallenge } from '../../src/registry/challenge.ts';
+import { endpointFor } from '../../src/registry/endpoint.ts';
+import { parseImageRef } from '../../src/image/ref.ts';
 import { MANIFEST_ACCEPT, normalisePlatform, readManifest, verifyDigest } from '../../src/registry/manifests.ts';
 
 describe('WWW-Authenticate challenges', () => {
@@ -59,4 +61,20 @@ describe('manifests', () => {
   test('an image manifest without a config digest is an error', () => {
     assert.throws(() => readManifest(Buffer.from('{"schemaVersion":2}'), 'application/vnd.oci.image.manifest.v1+json', 'm'), /without a config digest/);
   });
+});
+
+describe('endpoints: where a reference is asked for', () => {
+  const registries = [{ host: 'registry.local:5000', insecure: true }, { host: 'index.docker.io', insecure: false, pageSize: 100 }];
+  const cases: [string, string, string, number | undefined][] = [
+    ['nginx', 'https://registry-1.docker.io', 'library/nginx', 100],
+    ['docker.io/bitnami/redis', 'https://registry-1.docker.io', 'bitnami/redis', 100],
+    ['registry.local:5000/team/web', 'http://registry.local:5000', 'team/web', undefined],
+    ['ghcr.io/org/app', 'https://ghcr.io', 'org/app', undefined],
+  ];
+  for (const [text, origin, path, pageSize] of cases) {
+    test(text, () => {
+      const endpoint = endpointFor(parseImageRef(text), registries);
+      assert.deepEqual([endpoint.base.origin, endpoint.path, endpoint.settings?.pageSize], [origin, path, pageSize]);
+    });
+  }
 });
