@@ -75,18 +75,17 @@ export class RegistryClient {
   private readonly disk: DiskCache | undefined;
   private readonly memoryMetadata = new Map<string, Promise<ImageMetadata>>();
   private readonly memoryTagDigests = new Map<string, Map<string, string>>();
-  private readonly ownDispatcher: Agent | undefined;
+  private readonly ownDispatcher: Agent | undefined = undefined;
 
   constructor(options: RegistryClientOptions = {}) {
     this.registries = options.registries ?? [];
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
     const timeoutMs = options.timeoutMs ?? 15_000;
-    this.ownDispatcher =
-      options.dispatcher === undefined
-        ? new Agent({ connect: { timeout: options.connectTimeoutMs ?? 10_000, ...(options.ca?.length ? { ca: [...rootCertificates, ...options.ca] } : {}) } })
-        : undefined;
+    // Our own agent only when none is given; the connect timeout and extra CAs live there.
+    const ca = options.ca?.length ? { ca: [...rootCertificates, ...options.ca] } : {};
+    const dispatcher = options.dispatcher ?? (this.ownDispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs ?? 10_000, ...ca } }));
     this.http = new Http({
-      dispatcher: options.dispatcher ?? this.ownDispatcher!,
+      dispatcher,
       timeoutMs,
       totalTimeoutMs: options.totalTimeoutMs ?? 4 * timeoutMs,
       retries: options.retries ?? 3,
