@@ -13,7 +13,8 @@
  * heap grow far past it before collecting, and RSS follows.
  */
 import { spawn } from 'node:child_process';
-import { existsSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { fileURLToPath } from 'node:url';
@@ -47,7 +48,8 @@ async function main(): Promise<void> {
   const storage = values.storage;
   const seeded = storage !== undefined && existsSync(join(storage, `seeded-${repos}x${tagsPerRepo}`));
   const registry = await startRegistry(storage === undefined ? {} : { storage });
-  const cache = join(registry.storage, '..', `bench-cache-${process.pid}`);
+  // The client's disk cache starts empty every run (a cold scan), and goes with the run.
+  const cache = mkdtempSync(join(tmpdir(), 'tagpilot-bench-cache-'));
   try {
     const seedStart = performance.now();
     if (!seeded) {
@@ -69,6 +71,7 @@ async function main(): Promise<void> {
     process.stdout.write(JSON.stringify({ repos, tagsPerRepo, seeded: seeded ? 'reused' : 'fresh', seedMs, nodeFlags: nodeFlags.join(' '), mallocArenaMax: env.MALLOC_ARENA_MAX, ...JSON.parse(out) }) + '\n');
   } finally {
     await registry.stop();
+    rmSync(cache, { recursive: true, force: true });
   }
 }
 
