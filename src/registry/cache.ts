@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { ImageMetadata } from './manifests.ts';
 
@@ -11,6 +11,8 @@ import type { ImageMetadata } from './manifests.ts';
  */
 export class DiskCache {
   private readonly root: string;
+  /** Directories already swept of temp files left by killed processes. */
+  private readonly swept = new Set<string>();
 
   constructor(cacheDir: string) {
     this.root = join(cacheDir, 'registry');
@@ -60,6 +62,10 @@ export class DiskCache {
   private async write(file: string, value: unknown): Promise<void> {
     const dir = join(file, '..');
     await mkdir(dir, { recursive: true });
+    if (!this.swept.has(dir)) {
+      this.swept.add(dir);
+      await sweepStaleTemps(dir);
+    }
     const temp = join(dir, `.${process.pid}.${randomBytes(6).toString('hex')}.tmp`);
     try {
       await writeFile(temp, JSON.stringify(value));
@@ -68,6 +74,20 @@ export class DiskCache {
       await rm(temp, { force: true });
       throw error;
     }
+  }
+}
+
+/** A temp file this old belongs to a process killed mid-write; a live writer renames within milliseconds. */
+const STALE_TEMP_MS = 10 * 60_000;
+
+async function sweepStaleTemps(dir: string): Promise<void> {
+  const names = await readdir(dir).catch(() => [] as string[]);
+  const cutoff = Date.now() - STALE_TEMP_MS;
+  for (const name of names) {
+    if (!name.endsWith('.tmp')) continue;
+    const path = join(dir, name);
+    const info = await stat(path).catch(() => undefined);
+    if (info !== undefined && info.mtimeMs < cutoff) await rm(path, { force: true });
   }
 }
 

@@ -2,7 +2,7 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
@@ -86,6 +86,19 @@ describe('DiskCache writes are atomic', () => {
     assert.equal(files.filter((f) => f.endsWith('.json')).length, 300);
     assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), []);
     for (const file of files) JSON.parse(readFileSync(join(dir.path, 'registry/digests/sha256', file), 'utf8'));
+    dir.remove();
+  });
+
+  test('temp files a killed process left behind are swept on the next write; fresh ones are left alone', async () => {
+    const dir = tempDir('sweep');
+    const digests = join(dir.path, 'registry/digests/sha256');
+    mkdirSync(digests, { recursive: true });
+    writeFileSync(join(digests, '.111.dead.tmp'), '{"half');
+    writeFileSync(join(digests, '.222.live.tmp'), '{"half');
+    const hourAgo = new Date(Date.now() - 3_600_000);
+    utimesSync(join(digests, '.111.dead.tmp'), hourAgo, hourAgo);
+    await new DiskCache(dir.path).saveMetadata(`sha256:${'c'.repeat(64)}`, { platforms: [] });
+    assert.deepEqual(readdirSync(digests).sort(), ['.222.live.tmp', `${'c'.repeat(64)}.json`]);
     dir.remove();
   });
 
