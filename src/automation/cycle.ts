@@ -1,11 +1,12 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
+import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
 import { applyEdits } from '../manifests/edit.ts';
 import { findSlots } from '../manifests/find.ts';
 import { decodeManifest, isManifestPath } from '../manifests/files.ts';
-import type { Edit, NamedPolicy, SourceFile } from '../manifests/types.ts';
-import type { TagInfo } from '../policy/types.ts';
+import type { Edit, ImageSlot, NamedPolicy, SourceFile } from '../manifests/types.ts';
+import { policyNeeds } from '../policy/policy.ts';
+import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
@@ -60,11 +61,11 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
-  const known = await fetchTags(deps, automated.filter((s) => !s.lock.locked).map((s) => s.image), tags);
+  const known = await fetchTags(deps, automated.filter((s) => !s.lock.locked), tags);
 
   const updates: SlotUpdate[] = [];
   for (const slot of automated) {
-    const decided = decideSlot(slot, (ref) => known.get(repositoryName(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`));
+    const decided = decideSlot(slot, (ref) => known.get(canonicalRepository(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`));
     if (isProblem(decided)) problems.push(decided);
     else if (decided !== undefined) updates.push(decided);
   }
@@ -108,21 +109,36 @@ export function retryDelay(attempt: number, random = Math.random): number {
   return Math.round(cap / 2 + (random() * cap) / 2);
 }
 
-async function fetchTags(deps: CycleDeps, images: readonly string[], cache: TagCache): Promise<Map<string, TagInfo[] | Error>> {
-  for (const image of images) {
+/**
+ * Asks the registry once per repository (by canonical name, however the slots write it), for what
+ * the slots' policies need together. A failing repository becomes its slots' problem, nothing more.
+ */
+async function fetchTags(deps: CycleDeps, slots: readonly ImageSlot[], cache: TagCache): Promise<Map<string, TagInfo[] | Error>> {
+  const wanted = new Map<string, { ref: ImageRef; needs: PolicyNeeds; digestsFor: Set<string> }>();
+  for (const slot of slots) {
     let ref: ImageRef;
     try {
-      ref = parseImageRef(image);
+      ref = parseImageRef(slot.image);
     } catch {
       continue; // reported per slot by decideSlot
     }
-    const key = repositoryName(ref);
+    const key = canonicalRepository(ref);
+    const entry = wanted.get(key) ?? { ref, needs: { created: false, digests: false, platforms: false }, digestsFor: new Set<string>() };
+    const needs = slot.policy === undefined ? undefined : policyNeeds(slot.policy);
+    if (needs !== undefined) entry.needs = anyNeeds(entry.needs, needs);
+    // A slot pinned by digest keeps a pin: the new tag's digest is written with it.
+    if (needs !== undefined && ref.digest !== undefined) entry.needs = anyNeeds(entry.needs, { created: false, digests: true, platforms: false });
+    // A policy following a tag by digest needs that tag's digest as it is now, not as cached.
+    if (needs?.digests === true && ref.tag !== undefined) entry.digestsFor.add(ref.tag);
+    wanted.set(key, entry);
+  }
+  for (const [key, { ref, needs, digestsFor }] of wanted) {
     if (cache.has(key)) continue;
     cache.set(
       key,
-      deps.registry.listTags(ref).then(
+      deps.registry.listTags(ref, needs, { digestsFor: [...digestsFor] }).then(
         (list) => {
-          if (list.invalid.length > 0) deps.log.warn({ repository: key, dropped: list.invalid.length }, 'registry returned invalid tag names; ignored');
+          for (const warning of list.warnings) deps.log.warn({ repository: key, warning }, 'registry warning');
           return list.tags;
         },
         (error: Error) => error,
@@ -131,6 +147,10 @@ async function fetchTags(deps: CycleDeps, images: readonly string[], cache: TagC
   }
   const entries = await Promise.all([...cache].map(async ([key, tags]) => [key, await tags] as const));
   return new Map(entries);
+}
+
+function anyNeeds(a: PolicyNeeds, b: PolicyNeeds): PolicyNeeds {
+  return { created: a.created || b.created, digests: a.digests || b.digests, platforms: a.platforms || b.platforms };
 }
 
 function editFiles(sources: readonly SourceFile[], updates: readonly SlotUpdate[], problems: Problem[]): { files: Map<string, Uint8Array>; changes: Change[] } {

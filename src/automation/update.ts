@@ -1,7 +1,7 @@
 import { formatImageRef, parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
 import type { Edit, ImageSlot } from '../manifests/types.ts';
 import { selectTag } from '../policy/policy.ts';
-import type { TagInfo } from '../policy/types.ts';
+import type { Selection, TagInfo } from '../policy/types.ts';
 import type { Change, Problem } from './types.ts';
 
 export interface SlotUpdate {
@@ -22,12 +22,14 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Pr
   } catch (error) {
     return { subject, message: (error as Error).message };
   }
-  if (ref.digest !== undefined) return { subject, message: `${slot.image}: pinned by digest; tag policies do not re-pin digests yet` };
   const tags = tagsFor(ref);
   if (tags instanceof Error) return { subject, message: tags.message };
   const selection = selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest });
   if (!selection.changed || selection.selected === null) return undefined;
-  const image = formatImageRef({ ...ref, tag: selection.selected, digest: selection.digest });
+  const digest = pinFor(ref, selection, tags);
+  if (digest instanceof Error) return { subject, message: `${slot.image}: ${digest.message}` };
+  const next = { ...ref, tag: selection.selected, digest };
+  const image = formatImageRef(next);
   return {
     edit: { slot, image },
     change: {
@@ -37,8 +39,8 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Pr
       workload: slot.workload,
       container: slot.container,
       repository: repositoryName(ref),
-      from: ref.tag ?? 'latest',
-      to: selection.selected,
+      from: version(ref),
+      to: version(next),
       policy: slot.policy.source,
     },
   };
@@ -46,4 +48,21 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Pr
 
 export function isProblem(value: SlotUpdate | Problem | undefined): value is Problem {
   return value !== undefined && 'message' in value;
+}
+
+/**
+ * The digest to write with the new tag: the one a digest policy chose, or, for a slot pinned by
+ * digest, the new tag's own (a pin is never dropped or left pointing at the old image).
+ */
+function pinFor(ref: ImageRef, selection: Selection, tags: readonly TagInfo[]): string | undefined | Error {
+  if (selection.digest !== undefined) return selection.digest;
+  if (ref.digest === undefined) return undefined;
+  const digest = tags.find((t) => t.tag === selection.selected)?.digest;
+  return digest ?? new Error(`the registry gave no digest for ${selection.selected}, and the slot pins one`);
+}
+
+/** A slot's value as the commit shows it: `1.2.3`, or `1.2.3@sha256:…` when pinned. */
+function version(ref: ImageRef): string {
+  const tag = ref.tag ?? 'latest';
+  return ref.digest === undefined ? tag : `${tag}@${ref.digest}`;
 }

@@ -6,6 +6,7 @@ import { workloads } from './commands/workloads.ts';
 import { release } from './commands/release.ts';
 import { policyTest } from './commands/policy-test.ts';
 import { history } from './commands/history.ts';
+import { images } from './commands/images.ts';
 
 const COMMANDS: Record<string, Command> = {
   run: runCommand,
@@ -13,6 +14,7 @@ const COMMANDS: Record<string, Command> = {
   workloads,
   release,
   history,
+  images,
   policy: group('policy', { test: policyTest }),
 };
 
@@ -35,6 +37,8 @@ Commands:
                                  list workloads in a local checkout: images, policies, locks
   history [--repo DIR | --config FILE] [--workload ID] [--since DATE] [--json]
                                  the bot's changes, read from its commits (reverts shown)
+  images REF [--policy P] [--config FILE] [--json]
+                                 a repository's tags, newest first by the policy, the selected one marked
   policy test POLICY [--current TAG] [--tags-from FILE|-] [--json]
                                  which tag a policy picks from a list, and why each other is rejected
   release --repo DIR --workload ID --image REF [--container NAME] [--no-commit] [--force]

@@ -2,11 +2,14 @@ import { readFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, readSecret, type LoadedConfig } from '../config/load.ts';
+import type { Secret } from '../config/schema.ts';
 import type { NamedPolicy } from '../manifests/types.ts';
 import { parsePolicy } from '../policy/policy.ts';
 import { GitRepo } from '../git/repo.ts';
 import type { GitRemote } from '../git/remote.ts';
 import { RegistryClient } from '../registry/client.ts';
+import type { DockerConfig } from '../registry/credentials.ts';
+import type { RegistrySettings } from '../registry/endpoint.ts';
 import type { CycleDeps } from '../automation/cycle.ts';
 import { messageTemplate } from '../automation/message.ts';
 import type { CliIo } from './io.ts';
@@ -22,28 +25,71 @@ export async function wire(configPath: string, io: CliIo): Promise<{ config: Loa
   const remote = await gitRemote(config, io);
   // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
   const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote));
-  const registry = new RegistryClient({ registries: config.registries });
+  const registry = await registryClient(config, io);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
   return { config, deps: { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log: logger(io), message, maxAttempts: config.git.pushAttempts } };
 }
 
-/** The remote with its secrets read: files relative to the config file. */
+type ConfigFiles = Pick<LoadedConfig, 'source'>;
+
+/** Reads secrets and files named in the config; relative paths are relative to the config file. */
+function configReader(config: ConfigFiles, io: CliIo) {
+  const base = dirname(resolve(config.source));
+  return {
+    secret: (s: Secret, what: string) => readSecret('file' in s ? { file: resolve(base, s.file) } : s, what, io.env),
+    async file(path: string, what: string): Promise<string> {
+      try {
+        return await readFile(resolve(base, path), 'utf8');
+      } catch (error) {
+        throw new ConfigError(`${what}: cannot read ${path}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
+      }
+    },
+  };
+}
+
+/** The remote with its secrets read. */
 export async function gitRemote(config: LoadedConfig, io: CliIo): Promise<GitRemote> {
   const g = config.git;
-  const base = dirname(resolve(config.source));
-  const secret = (s: Parameters<typeof readSecret>[0], what: string) => readSecret('file' in s ? { file: resolve(base, s.file) } : s, what, io.env);
+  const read = configReader(config, io);
   const remote: GitRemote = { url: g.url, branch: g.branch, pushBranch: g.pushBranch, timeouts: { connectMs: g.timeouts.connect, idleMs: g.timeouts.idle } };
-  if (g.auth !== undefined) remote.auth = { username: g.auth.username, password: await secret(g.auth.password, 'git.auth.password') };
-  if (g.caFile !== undefined) remote.ca = await readFile(resolve(base, g.caFile), 'utf8').catch(() => Promise.reject(new ConfigError(`git.caFile: cannot read ${g.caFile}`)));
+  if (g.auth !== undefined) remote.auth = { username: g.auth.username, password: await read.secret(g.auth.password, 'git.auth.password') };
+  if (g.caFile !== undefined) remote.ca = await read.file(g.caFile, 'git.caFile');
   if (g.ssh !== undefined) {
     remote.ssh = {
-      privateKey: await secret(g.ssh.privateKey, 'git.ssh.privateKey').then((key) => `${key}\n`),
-      passphrase: g.ssh.passphrase === undefined ? undefined : await secret(g.ssh.passphrase, 'git.ssh.passphrase'),
-      knownHosts: await secret(g.ssh.knownHosts, 'git.ssh.knownHosts'),
+      privateKey: await read.secret(g.ssh.privateKey, 'git.ssh.privateKey').then((key) => `${key}\n`),
+      passphrase: g.ssh.passphrase === undefined ? undefined : await read.secret(g.ssh.passphrase, 'git.ssh.passphrase'),
+      knownHosts: await read.secret(g.ssh.knownHosts, 'git.ssh.knownHosts'),
     };
   }
   return remote;
+}
+
+/** The registry client for a config: secrets read, CA files loaded, metadata cached under cacheDir. */
+export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'>, io: CliIo): Promise<RegistryClient> {
+  const read = configReader(config, io);
+  const registries: RegistrySettings[] = [];
+  const ca: string[] = [];
+  for (const [i, r] of config.registries.entries()) {
+    const { auth, caFile, ...settings } = r;
+    const credentials = auth === undefined ? undefined : 'helper' in auth ? { helper: auth.helper } : { username: auth.username, password: await read.secret(auth.password, `registries[${i}].auth.password`) };
+    registries.push({ ...settings, credentials });
+    if (caFile !== undefined) ca.push(await read.file(caFile, `registries[${i}].caFile`));
+  }
+  const dockerConfig = config.dockerConfig === undefined ? undefined : parseDockerConfig(await read.secret(config.dockerConfig, 'dockerConfig'));
+  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env });
+}
+
+/** The value is a secret: errors say what is wrong, never what it holds. */
+function parseDockerConfig(text: string): DockerConfig {
+  let json: unknown;
+  try {
+    json = JSON.parse(text);
+  } catch {
+    throw new ConfigError('dockerConfig: not JSON (expected a Docker config.json with "auths")');
+  }
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) throw new ConfigError('dockerConfig: not a JSON object');
+  return json as DockerConfig;
 }
 
 function guardConfig<T>(what: string, build: () => T): T {

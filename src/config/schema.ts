@@ -80,11 +80,28 @@ const git = z
     if (!https && (value.auth !== undefined || value.caFile !== undefined)) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth and caFile apply to https URLs only' });
   });
 
+/** Credentials for one registry: a username with a secret password, or a Docker credential helper. */
+const registryAuth = z.union([
+  z.object({ username: z.string().min(1), password: secret }).strict(),
+  z.object({ helper: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a helper name like ecr-login (runs docker-credential-<name>)') }).strict(),
+]);
+
 const registry = z
   .object({
     host: z.string().regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host or host:port'),
     /** Plain HTTP instead of HTTPS: only for registries on a trusted network. */
     insecure: z.boolean().default(false),
+    auth: registryAuth.optional(),
+    /** PEM file of a CA to trust (besides the system's) for this registry's TLS. */
+    caFile: z.string().min(1).optional(),
+    /** Tags asked for per page (`n=`); 0 leaves it to the registry. Too large for the registry falls back to 100. */
+    pageSize: z.number().int().min(0).max(10_000).optional(),
+    /** Tags kept per repository; more are cut with a warning. */
+    maxTags: z.number().int().min(1).max(1_000_000).optional(),
+    /** Requests in flight to this registry at once. */
+    concurrency: z.number().int().min(1).max(256).optional(),
+    /** Request starts per second to this registry; 0 means no limit. */
+    requestsPerSecond: z.number().min(0).max(10_000).optional(),
   })
   .strict();
 
@@ -102,6 +119,8 @@ export const configSchema = z
     git,
     registries: z.array(registry).default([]),
     policies: z.record(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'must be namespace:name'), namedPolicy).default({}),
+    /** A Docker config.json (a dockerconfigjson Secret): `auths`, `credHelpers`, `credsStore`. */
+    dockerConfig: secret.optional(),
     interval: duration.default(5 * 60_000),
     cacheDir: z.string().min(1).optional(),
   })

@@ -38,6 +38,9 @@ export type RejectReason =
   | 'equal-to-current'
   | 'not-newest';
 
+/** Reasons a tag that passes the policy and its filters was still not chosen: it ranks lower. */
+export const RANKED_LOWER: ReadonlySet<RejectReason> = new Set<RejectReason>(['not-newest', 'older-than-current', 'equal-to-current']);
+
 export interface Rejection {
   tag: string;
   reason: RejectReason;

@@ -1,90 +1,267 @@
-import { request, type Dispatcher } from 'undici';
-import { isValidTag, repositoryName, type ImageRef } from '../image/ref.ts';
-import type { TagInfo } from '../policy/types.ts';
-import { endpointFor, type RegistrySettings } from './endpoint.ts';
-import { RegistryError } from './errors.ts';
+import { rootCertificates } from 'node:tls';
+import { Agent, type Dispatcher } from 'undici';
+import { canonicalRepository, isValidDigest, repositoryName, type ImageRef } from '../image/ref.ts';
+import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
+import { Authenticator, type AuthTarget } from './auth.ts';
+import { DiskCache, TagListCache, unpackTags, type CachedTagList } from './cache.ts';
+import { CredentialError, Credentials, type DockerConfig } from './credentials.ts';
+import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from './endpoint.ts';
+import { RegistryError, TransportError } from './errors.ts';
+import { header, Http, type Reply } from './http.ts';
+import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, type ImageMetadata } from './manifests.ts';
+import { fetchTags } from './tags.ts';
 
 export interface RegistryClientOptions {
   registries?: readonly RegistrySettings[];
-  /** Connect and header timeout, and the body timeout, per request. */
+  /** A parsed Docker `config.json` (dockerconfigjson): `auths`, `credHelpers`, `credsStore`. */
+  dockerConfig?: DockerConfig;
+  /** Per-digest metadata is kept under `<cacheDir>/registry`; without it, only in memory. */
+  cacheDir?: string;
+  /** Extra CA certificates (PEM) trusted besides the system's, for registries with a private CA. */
+  ca?: readonly string[];
+  /** Connect timeout. */
+  connectTimeoutMs?: number;
+  /** Time to the response headers, and the longest silence inside a body. */
   timeoutMs?: number;
+  /** The whole exchange, body included. */
+  totalTimeoutMs?: number;
   /** The largest response body read; a larger one is an error, not a memory blow-up. */
   maxBodyBytes?: number;
+  retries?: number;
+  backoffMs?: number;
+  maxBackoffMs?: number;
+  /** A 429 asking to wait longer than this fails the repository now instead of stalling the cycle. */
+  maxRetryAfterMs?: number;
+  /** A tag list younger than this is reused without asking the registry. */
+  tagCacheTtlMs?: number;
+  /** How long a credential helper's answer is reused. */
+  helperTtlMs?: number;
+  /** Environment for credential helpers (their PATH). */
+  env?: NodeJS.ProcessEnv;
   dispatcher?: Dispatcher;
+}
+
+export interface ListOptions {
+  /** Tags whose digest must be current (a `digest:` policy following a mutable tag): asked every time. */
+  digestsFor?: readonly string[];
 }
 
 export interface TagList {
   tags: TagInfo[];
-  /** Tags the registry returned that are not valid OCI tags; dropped before any use. */
+  /** A few of the names the registry returned that are not valid OCI tags; dropped before any use. */
   invalid: string[];
+  /** What the caller should report: invalid names dropped, a list cut at the cap, metadata missing. */
+  warnings: string[];
 }
 
+export const NO_NEEDS: PolicyNeeds = Object.freeze({ created: false, digests: false, platforms: false });
+
+// No request rate by default: concurrency bounds the load; set requestsPerSecond for registries that throttle.
+const DEFAULTS = { pageSize: 1000, maxTags: 10_000, concurrency: 8, requestsPerSecond: 0 };
+const MANIFEST_LIMIT = 4 * 1024 * 1024;
+/** Tags whose metadata is looked up at once per repository; the host gate still limits requests. */
+const METADATA_WORKERS = 8;
+/** Digests whose metadata is also kept in memory (the disk keeps them all). */
+const MEMORY_METADATA_LIMIT = 20_000;
+
+/** The Distribution API over undici: auth, pagination, caches and limits. One instance per process. */
 export class RegistryClient {
   private readonly registries: readonly RegistrySettings[];
-  private readonly timeoutMs: number;
   private readonly maxBodyBytes: number;
-  private readonly dispatcher: Dispatcher | undefined;
+  private readonly http: Http;
+  private readonly credentials: Credentials;
+  private readonly auth: Authenticator;
+  private readonly tagLists: TagListCache;
+  private readonly disk: DiskCache | undefined;
+  private readonly memoryMetadata = new Map<string, Promise<ImageMetadata>>();
+  private readonly memoryTagDigests = new Map<string, Map<string, string>>();
+  private readonly ownDispatcher: Agent | undefined = undefined;
 
   constructor(options: RegistryClientOptions = {}) {
     this.registries = options.registries ?? [];
-    this.timeoutMs = options.timeoutMs ?? 15_000;
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
-    this.dispatcher = options.dispatcher;
+    const timeoutMs = options.timeoutMs ?? 15_000;
+    // Our own agent only when none is given; the connect timeout and extra CAs live there.
+    const ca = options.ca?.length ? { ca: [...rootCertificates, ...options.ca] } : {};
+    const dispatcher = options.dispatcher ?? (this.ownDispatcher = new Agent({ connect: { timeout: options.connectTimeoutMs ?? 10_000, ...ca } }));
+    this.http = new Http({
+      dispatcher,
+      timeoutMs,
+      totalTimeoutMs: options.totalTimeoutMs ?? 4 * timeoutMs,
+      retries: options.retries ?? 3,
+      backoffMs: options.backoffMs ?? 500,
+      maxBackoffMs: options.maxBackoffMs ?? 10_000,
+      maxRetryAfterMs: options.maxRetryAfterMs ?? 60_000,
+      limitsFor: (host) => {
+        const settings = settingsFor(host, this.registries);
+        return { concurrency: settings?.concurrency ?? DEFAULTS.concurrency, requestsPerSecond: settings?.requestsPerSecond ?? DEFAULTS.requestsPerSecond };
+      },
+      allowsHttp: (host) => settingsFor(host, this.registries)?.insecure === true,
+    });
+    const sources = new Map(this.registries.flatMap((r) => (r.credentials === undefined ? [] : [[endpointFor({ host: r.host, path: 'x' }, []).host, r.credentials] as const])));
+    this.credentials = new Credentials({ sources, dockerConfig: options.dockerConfig, helperTtlMs: options.helperTtlMs, env: options.env });
+    this.auth = new Authenticator(this.http, this.credentials);
+    this.tagLists = new TagListCache(options.tagCacheTtlMs ?? 60_000);
+    this.disk = options.cacheDir === undefined ? undefined : new DiskCache(options.cacheDir);
   }
 
-  async listTags(ref: ImageRef): Promise<TagList> {
-    const name = repositoryName(ref);
-    const endpoint = endpointFor(ref, this.registries);
-    const body = await this.getJson(name, `${endpoint.base}/v2/${endpoint.path}/tags/list`);
-    const tags = parseTagList(name, body);
-    return { tags: tags.filter(isValidTag).map((tag) => ({ tag })), invalid: tags.filter((tag) => !isValidTag(tag)) };
-  }
-
-  private async getJson(name: string, url: string): Promise<unknown> {
-    let response: Dispatcher.ResponseData;
+  /** The repository's tags; build time, digest and platforms only when `needs` asks for them. */
+  async listTags(ref: ImageRef, needs: PolicyNeeds = NO_NEEDS, options: ListOptions = {}): Promise<TagList> {
+    const subject = repositoryName(ref);
     try {
-      response = await request(url, {
-        headers: { accept: 'application/json' },
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
-        dispatcher: this.dispatcher,
-      });
+      const endpoint = endpointFor(ref, this.registries);
+      const credential = await this.credentials.get(endpoint.host);
+      const list = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous');
+      const warnings = listWarnings(list, endpoint);
+      let tags: TagInfo[] = unpackTags(list).map((tag) => ({ tag }));
+      const fresh = new Set(options.digestsFor ?? []);
+      if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, needs, fresh, warnings);
+      return { tags, invalid: list.invalidSample, warnings };
     } catch (error) {
-      throw new RegistryError(name, `cannot reach registry at ${new URL(url).host}: ${describe(error)}`, { cause: error });
+      throw asRegistryError(subject, error);
     }
-    const text = await readBounded(name, response, this.maxBodyBytes);
-    if (response.statusCode !== 200) throw new RegistryError(name, `registry answered ${response.statusCode} for the tag list`);
+  }
+
+  /** The digest a tag points to now (HEAD, never cached): for following a mutable tag. */
+  async resolveDigest(ref: ImageRef, tag: string): Promise<string | undefined> {
+    const subject = repositoryName(ref);
     try {
-      return JSON.parse(text);
-    } catch {
-      throw new RegistryError(name, 'registry sent a tag list that is not JSON');
+      return await this.headDigest(endpointFor(ref, this.registries), tag);
+    } catch (error) {
+      throw asRegistryError(subject, error);
     }
+  }
+
+  /** HTTP requests made so far, in total and by kind (`tags`, `manifest`, `blob`, `token`). */
+  stats(): { requests: number; byKind: Record<string, number> } {
+    const byKind = Object.fromEntries(this.http.counts);
+    return { requests: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
+  }
+
+  async close(): Promise<void> {
+    await this.ownDispatcher?.close();
+  }
+
+  private async tagList(endpoint: Endpoint, repository: string, credentialId: string): Promise<CachedTagList> {
+    const cached = this.tagLists.get(repository, credentialId);
+    if (cached?.fresh === true) return cached.entry;
+    const paging = { pageSize: endpoint.settings?.pageSize ?? DEFAULTS.pageSize, maxTags: endpoint.settings?.maxTags ?? DEFAULTS.maxTags };
+    const target = this.target(endpoint);
+    const fetched = await fetchTags(endpoint.base, endpoint.path, paging, (url, headers) =>
+      this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags' }),
+      cached?.entry.etag,
+    );
+    const { tags, notModified: _, ...rest } = fetched;
+    const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
+    this.tagLists.set(repository, credentialId, entry);
+    return entry;
+  }
+
+  private async enrich(endpoint: Endpoint, repository: string, tags: TagInfo[], needs: PolicyNeeds, fresh: ReadonlySet<string>, warnings: string[]): Promise<TagInfo[]> {
+    const known = await this.tagDigests(repository);
+    const current = new Map<string, string>();
+    const wantsMetadata = needs.created || needs.platforms;
+    const failures: string[] = [];
+    const queue = [...tags];
+    const worker = async () => {
+      for (let info = queue.shift(); info !== undefined; info = queue.shift()) {
+        try {
+          // Tags are taken as immutable for their metadata: one HEAD per new tag, not per tag per cycle.
+          let digest = fresh.has(info.tag) ? undefined : known.get(info.tag);
+          digest ??= await this.headDigest(endpoint, info.tag);
+          if (digest === undefined) continue; // deleted since the list was fetched
+          current.set(info.tag, digest);
+          if (needs.digests || fresh.has(info.tag)) info.digest = digest;
+          if (!wantsMetadata) continue;
+          const metadata = await this.metadata(endpoint, digest);
+          if (needs.created && metadata.created !== undefined) info.created = new Date(metadata.created);
+          if (needs.platforms) info.platforms = metadata.platforms;
+        } catch (error) {
+          failures.push(`${info.tag}: ${(error as Error).message}`);
+        }
+      }
+    };
+    await Promise.all(Array.from({ length: METADATA_WORKERS }, worker));
+    if (failures.length > 0) warnings.push(`metadata unavailable for ${failures.length} tag(s), e.g. ${failures[0]}`);
+    if (!sameEntries(known, current)) await this.saveTagDigests(repository, current);
+    return tags;
+  }
+
+  private async headDigest(endpoint: Endpoint, tag: string): Promise<string | undefined> {
+    const url = new URL(`/v2/${endpoint.path}/manifests/${encodeURIComponent(tag)}`, endpoint.base);
+    const head = await this.auth.send(this.target(endpoint), { method: 'HEAD', url, headers: { accept: MANIFEST_ACCEPT }, maxBytes: 0, kind: 'manifest' });
+    if (head.status === 404) return undefined;
+    const digest = header(head, 'docker-content-digest');
+    if (head.status === 200 && digest !== undefined && isValidDigest(digest)) return digest;
+    // Some registries omit the digest on HEAD: GET the manifest and hash it ourselves.
+    const get = await this.getContent(endpoint, url, 'manifest', MANIFEST_LIMIT);
+    const computed = sha256Digest(get.body);
+    const claimed = header(get, 'docker-content-digest');
+    if (claimed !== undefined && claimed !== computed) throw new TransportError(`manifest for tag ${tag} does not match its Docker-Content-Digest`, false);
+    return computed;
+  }
+
+  private metadata(endpoint: Endpoint, digest: string): Promise<ImageMetadata> {
+    let pending = this.memoryMetadata.get(digest);
+    if (pending !== undefined) return pending;
+    pending = (async () => {
+      const stored = await this.disk?.metadata(digest);
+      if (stored !== undefined) return stored;
+      const metadata = await fetchMetadata(digest, {
+        manifest: async (d) => {
+          const reply = await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/manifests/${d}`, endpoint.base), 'manifest', MANIFEST_LIMIT);
+          return { body: reply.body, contentType: header(reply, 'content-type') };
+        },
+        blob: async (d) => (await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/blobs/${d}`, endpoint.base), 'blob', Math.min(this.maxBodyBytes, MANIFEST_LIMIT))).body,
+      });
+      await this.disk?.saveMetadata(digest, metadata);
+      return metadata;
+    })();
+    // Immutable, so any entry may go: a bound keeps a long-running process from growing without end.
+    if (this.memoryMetadata.size >= MEMORY_METADATA_LIMIT) this.memoryMetadata.clear();
+    this.memoryMetadata.set(digest, pending);
+    pending.catch(() => this.memoryMetadata.delete(digest)); // retried next cycle
+    return pending;
+  }
+
+  private async getContent(endpoint: Endpoint, url: URL, kind: 'manifest' | 'blob', maxBytes: number): Promise<Reply> {
+    const reply = await this.auth.send(this.target(endpoint), { method: 'GET', url, headers: { accept: kind === 'manifest' ? MANIFEST_ACCEPT : '*/*' }, maxBytes, kind });
+    if (reply.status !== 200) throw new TransportError(`${endpoint.base.host} answered ${reply.status} for ${kind} ${decodeURIComponent(url.pathname.split('/').pop() ?? '')}`, false, reply.status);
+    return reply;
+  }
+
+  private async tagDigests(repository: string): Promise<Map<string, string>> {
+    return this.disk === undefined ? new Map(this.memoryTagDigests.get(repository)) : this.disk.tagDigests(repository);
+  }
+
+  private async saveTagDigests(repository: string, tags: Map<string, string>): Promise<void> {
+    if (this.disk === undefined) this.memoryTagDigests.set(repository, tags);
+    else await this.disk.saveTagDigests(repository, tags);
+  }
+
+  private target(endpoint: Endpoint): AuthTarget {
+    return { origin: endpoint.base.origin, host: endpoint.host, scope: `repository:${endpoint.path}:pull` };
   }
 }
 
-async function readBounded(name: string, response: Dispatcher.ResponseData, limit: number): Promise<string> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of response.body as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) {
-      response.body.destroy();
-      throw new RegistryError(name, `registry response exceeds ${limit} bytes`);
-    }
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks).toString('utf8');
+function listWarnings(list: CachedTagList, endpoint: Endpoint): string[] {
+  const warnings: string[] = [];
+  if (list.invalidCount > 0) warnings.push(`dropped ${list.invalidCount} name(s) that are not valid tags, e.g. ${JSON.stringify(list.invalidSample[0])}`);
+  if (list.truncated) warnings.push(`more than ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} tags: kept the first ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} the registry sent; raise maxTags for ${endpoint.host} to see the rest`);
+  return warnings;
 }
 
-function parseTagList(name: string, body: unknown): string[] {
-  if (typeof body !== 'object' || body === null) throw new RegistryError(name, 'tag list is not a JSON object');
-  const tags = (body as { tags?: unknown }).tags;
-  if (tags === null || tags === undefined) return [];
-  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new RegistryError(name, 'tag list "tags" is not an array of strings');
-  return tags;
+function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>): boolean {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
 }
 
-function describe(error: unknown): string {
-  const code = (error as { code?: string }).code;
-  return code ?? (error as Error).message;
+/** Pins a failure on the repository; only messages we wrote ourselves (no headers, no secrets) pass. */
+function asRegistryError(subject: string, error: unknown): RegistryError {
+  if (error instanceof RegistryError) return error;
+  if (error instanceof TransportError || error instanceof CredentialError) return new RegistryError(subject, error.message);
+  // Anything else is our bug; its name and code help without quoting a message that could hold request details.
+  const { name, code } = error as { name?: string; code?: string };
+  return new RegistryError(subject, `registry client failed: ${name ?? 'error'}${code === undefined ? '' : ` (${code})`}`);
 }

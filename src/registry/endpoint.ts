@@ -1,27 +1,44 @@
-import type { ImageRef } from '../image/ref.ts';
+import { canonicalHost, canonicalPath, DOCKER_HUB, type ImageRef } from '../image/ref.ts';
+import type { CredentialSource } from './credentials.ts';
 
+/** One registry's settings, as the config gives them (secrets already read). */
 export interface RegistrySettings {
   host: string;
   /** Plain HTTP; only when the config says so for this host. */
   insecure: boolean;
+  /** Tags asked for per page (`n=`); 0 leaves it to the registry. */
+  pageSize?: number;
+  /** Tags kept per repository; more are cut with a warning. */
+  maxTags?: number;
+  /** Requests in flight to this host at once. */
+  concurrency?: number;
+  /** Request starts per second to this host; 0 means unlimited. */
+  requestsPerSecond?: number;
+  credentials?: CredentialSource;
 }
 
 export interface Endpoint {
-  /** `https://host[:port]` */
-  base: string;
+  /** `https://host[:port]`: where requests go. */
+  base: URL;
+  /** Canonical registry host (`docker.io` for Docker Hub): the key for settings and credentials. */
   host: string;
   /** Repository path on that registry (`library/nginx` for Docker Hub's official images). */
   path: string;
+  settings: RegistrySettings | undefined;
 }
 
-const DOCKER_HUB = 'registry-1.docker.io';
+/** Docker Hub's API host: `docker.io` names the registry, this host serves it. */
+const DOCKER_HUB_API = 'registry-1.docker.io';
 
 /** Where a reference's repository lives, with Docker Hub's shorthand expanded. */
 export function endpointFor(ref: ImageRef, registries: readonly RegistrySettings[]): Endpoint {
-  const written = ref.host ?? 'docker.io';
-  const isHub = written === 'docker.io' || written === 'index.docker.io' || written === DOCKER_HUB;
-  const host = isHub ? DOCKER_HUB : written;
-  const path = isHub && !ref.path.includes('/') ? `library/${ref.path}` : ref.path;
-  const insecure = registries.find((r) => r.host === written || r.host === host)?.insecure ?? false;
-  return { base: `${insecure ? 'http' : 'https'}://${host}`, host, path };
+  const host = canonicalHost(ref);
+  const settings = settingsFor(host, registries);
+  const network = host === DOCKER_HUB ? DOCKER_HUB_API : host;
+  return { base: new URL(`${settings?.insecure === true ? 'http' : 'https'}://${network}`), host, path: canonicalPath(ref), settings };
+}
+
+export function settingsFor(host: string, registries: readonly RegistrySettings[]): RegistrySettings | undefined {
+  const wanted = canonicalHost({ host, path: 'x' });
+  return registries.find((r) => canonicalHost({ host: r.host, path: 'x' }) === wanted);
 }

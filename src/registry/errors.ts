@@ -8,3 +8,20 @@ export class RegistryError extends Error {
     this.repository = repository;
   }
 }
+
+/**
+ * A failed exchange with a host, before it is pinned on a repository. Carries only what is safe
+ * to print: host, status, a code; never headers, never URLs with queries.
+ */
+export class TransportError extends Error {
+  override name = 'TransportError';
+  /** Worth another attempt: network failures, timeouts, 429, 5xx. */
+  readonly retryable: boolean;
+  readonly status: number | undefined;
+
+  constructor(message: string, retryable: boolean, status?: number) {
+    super(message);
+    this.retryable = retryable;
+    this.status = status;
+  }
+}

@@ -51,3 +51,25 @@ test('an unparseable image reference becomes a problem, not an exception', () =>
   assert.ok(isProblem(decided));
   assert.match(decided.message, /invalid image reference "Not A Ref"/);
 });
+
+const D = (c: string) => `sha256:${c.repeat(64)}`;
+
+test('a tag policy on a slot pinned by digest writes the new tag with its own digest', () => {
+  const decided = decideSlot(slot(`reg:5000/shop/web:1.0.0@${D('a')}`), () => [{ tag: '1.0.0', digest: D('a') }, { tag: '1.1.0', digest: D('b') }]);
+  assert.ok(decided !== undefined && !isProblem(decided));
+  assert.equal(decided.edit.image, `reg:5000/shop/web:1.1.0@${D('b')}`);
+  assert.deepEqual([decided.change.from, decided.change.to], [`1.0.0@${D('a')}`, `1.1.0@${D('b')}`]);
+});
+
+test('a pinned slot whose new tag has no known digest is a problem, never an unpinned write', () => {
+  const decided = decideSlot(slot(`reg:5000/shop/web:1.0.0@${D('a')}`), tags('1.0.0', '1.1.0'));
+  assert.ok(isProblem(decided));
+  assert.match(decided.message, /no digest for 1\.1\.0, and the slot pins one/);
+});
+
+test('digest:<tag> re-pins when the tag moved to another image', () => {
+  const pinned = slot(`reg:5000/shop/web:stable@${D('a')}`, { policy: parsePolicy('digest:stable') });
+  const decided = decideSlot(pinned, () => [{ tag: 'stable', digest: D('c') }]);
+  assert.ok(decided !== undefined && !isProblem(decided));
+  assert.equal(decided.edit.image, `reg:5000/shop/web:stable@${D('c')}`);
+});

@@ -46,7 +46,7 @@ describe('failures are reported and contained', () => {
     });
     const result = await runCli(['run', '--once', '--config', configFor(server.repoUrl('mixed'))]);
     assert.equal(result.code, 1);
-    assert.match(result.err, new RegExp(`down\\.yaml:\\d+ default:deployment/down.*${deadRegistry}/team/down: cannot reach registry at ${deadRegistry}: ECONNREFUSED`));
+    assert.match(result.err, new RegExp(`down\\.yaml:\\d+ default:deployment/down.*${deadRegistry}/team/down: cannot reach registry at ${deadRegistry}: ECONNREFUSED \\(after \\d attempts\\)`));
     assert.match(git(bare, 'show', 'main:up.yaml'), /team\/up:1\.1\.0/);
     assert.match(git(bare, 'show', 'main:down.yaml'), /team\/down:1\.0\.0/);
   });

@@ -21,8 +21,8 @@ export interface SeedTag {
 
 export interface SeedOptions {
   format?: 'oci' | 'docker';
-  /** Basic credentials for a registry behind htpasswd. */
-  auth?: { username: string; password: string };
+  /** Basic credentials for a registry behind htpasswd, or a bearer token for one behind token auth. */
+  auth?: { username: string; password: string } | { bearer: string };
   concurrency?: number;
 }
 
@@ -57,7 +57,7 @@ export function versionTags(names: readonly string[], start = new Date('2024-01-
 }
 
 class Pusher {
-  /** Uploads by digest, shared so concurrent tags wait for a blob instead of racing past it. */
+  /** Uploads by digest, shared: a worker must wait for a layer another worker is still uploading. */
   private readonly pushed = new Map<string, Promise<void>>();
   private readonly format: 'oci' | 'docker';
   private readonly headers: Record<string, string>;
@@ -69,7 +69,7 @@ class Pusher {
     this.url = url;
     this.repository = repository;
     this.format = options.format ?? 'oci';
-    this.headers = options.auth === undefined ? {} : { authorization: `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`).toString('base64')}` };
+    this.headers = authorization(options.auth);
     this.layer = blob(this.format === 'oci' ? MEDIA.ociLayer : MEDIA.dockerLayer, Buffer.from(`layer of ${repository}`));
   }
 
@@ -118,10 +118,7 @@ class Pusher {
 
   private pushBlob(b: Blob): Promise<void> {
     let upload = this.pushed.get(b.digest);
-    if (upload === undefined) {
-      upload = this.upload(b);
-      this.pushed.set(b.digest, upload);
-    }
+    if (upload === undefined) this.pushed.set(b.digest, (upload = this.upload(b)));
     return upload;
   }
 
@@ -152,4 +149,10 @@ class Pusher {
 function platformObject(platform: string): { os: string; architecture: string; variant?: string } {
   const [os = 'linux', architecture = 'amd64', variant] = platform.split('/');
   return variant === undefined ? { os, architecture } : { os, architecture, variant };
+}
+
+function authorization(auth: SeedOptions['auth']): Record<string, string> {
+  if (auth === undefined) return {};
+  if ('bearer' in auth) return { authorization: `Bearer ${auth.bearer}` };
+  return { authorization: `Basic ${Buffer.from(`${auth.username}:${auth.password}`).toString('base64')}` };
 }

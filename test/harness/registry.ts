@@ -1,4 +1,5 @@
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import bcrypt from 'bcryptjs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startChild } from './process.ts';
@@ -15,12 +16,14 @@ export interface TestRegistry {
 export interface RegistryOptions {
   /** Extra top-level config, e.g. an `auth:` section. */
   extraConfig?: string;
+  /** Use (and keep) this storage directory, e.g. a benchmark's seeded data; default: a fresh temp dir. */
+  storage?: string;
 }
 
 /** Starts CNCF Distribution (`docker-registry`) on 127.0.0.1 with a port chosen by the OS. */
 export async function startRegistry(options: RegistryOptions = {}): Promise<TestRegistry> {
   const dir = await mkdtemp(join(tmpdir(), 'tagpilot-registry-'));
-  const storage = join(dir, 'data');
+  const storage = options.storage ?? join(dir, 'data');
   const config = join(dir, 'config.yml');
   await writeFile(config, registryConfig(storage, options.extraConfig ?? ''));
   const started = await startChild('docker-registry', ['serve', config], /listening on (127\.0\.0\.1:\d+)/, {
@@ -58,4 +61,11 @@ ${extra}
 
 export function missingRegistryHint(): string {
   return 'docker-registry (CNCF Distribution) is not installed: apt-get install docker-registry';
+}
+
+/** Distribution's `auth.htpasswd` section, with a bcrypt htpasswd file written into `dir`. */
+export async function htpasswdConfig(dir: string, users: Record<string, string>): Promise<string> {
+  const file = join(dir, 'htpasswd');
+  await writeFile(file, Object.entries(users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`).join('\n') + '\n');
+  return `auth:\n  htpasswd:\n    realm: tagpilot-test\n    path: ${file}\n`;
 }

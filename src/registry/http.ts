@@ -1,0 +1,165 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { errors as undiciErrors, request, type Dispatcher } from 'undici';
+import { TransportError } from './errors.ts';
+import { backoffDelay, HostGate, parseRetryAfter, type HostLimits } from './limits.ts';
+
+export interface HttpSettings {
+  dispatcher: Dispatcher;
+  /** Time to the response headers, and the longest silence inside a body. */
+  timeoutMs: number;
+  /** Whole exchange, body included: a server dripping bytes cannot hold a request forever. */
+  totalTimeoutMs: number;
+  /** Attempts after the first for network failures, 429 and 5xx. */
+  retries: number;
+  backoffMs: number;
+  maxBackoffMs: number;
+  /** A longer Retry-After fails the request now instead of stalling the cycle. */
+  maxRetryAfterMs: number;
+  limitsFor(host: string): HostLimits;
+  /** Plain HTTP is allowed only to hosts the config marks insecure. */
+  allowsHttp(host: string): boolean;
+}
+
+export interface Exchange {
+  method: 'GET' | 'HEAD' | 'POST';
+  url: URL;
+  headers: Record<string, string>;
+  body?: string;
+  /** The largest body read; larger is an error, never a memory blow-up. */
+  maxBytes: number;
+  /** What the request is for, counted in stats: `tags`, `manifest`, `blob`, `token`. */
+  kind: string;
+}
+
+export interface Reply {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: Buffer;
+  /** Where the answer came from, after redirects. */
+  url: URL;
+}
+
+const RETRY_STATUS = new Set([429, 502, 503, 504]);
+const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
+const MAX_REDIRECTS = 5;
+
+/** HTTP for the registry client: per-host gates, retries with backoff, redirects that drop credentials off-origin. */
+export class Http {
+  private readonly settings: HttpSettings;
+  private readonly gates = new Map<string, HostGate>();
+  readonly counts = new Map<string, number>();
+
+  constructor(settings: HttpSettings) {
+    this.settings = settings;
+  }
+
+  async send(exchange: Exchange): Promise<Reply> {
+    const { retries, backoffMs, maxBackoffMs, maxRetryAfterMs } = this.settings;
+    for (let attempt = 0; ; attempt++) {
+      const gate = this.gate(exchange.url.host);
+      let failure: TransportError;
+      try {
+        const reply = await gate.run(() => this.follow(exchange));
+        if (!RETRY_STATUS.has(reply.status)) return reply;
+        failure = new TransportError(`${exchange.url.host} answered ${reply.status}${reply.status === 429 ? ' (rate limited)' : ''}`, true, reply.status);
+        const retryAfter = parseRetryAfter(header(reply, 'retry-after'));
+        if (retryAfter !== undefined) {
+          if (retryAfter > maxRetryAfterMs) throw new TransportError(`${failure.message}; it asks to retry after ${Math.ceil(retryAfter / 1000)}s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)}s we wait`, false, reply.status);
+          gate.pause(Date.now() + retryAfter); // holds every request to this host, not just this one
+          if (attempt < retries) continue;
+        }
+      } catch (error) {
+        if (error instanceof TransportError && !error.retryable) throw error;
+        failure = error instanceof TransportError ? error : transportFailure(exchange.url, error);
+        if (!failure.retryable) throw failure;
+      }
+      if (attempt >= retries) throw new TransportError(`${failure.message} (after ${attempt + 1} attempts)`, true, failure.status);
+      await sleep(backoffDelay(attempt, backoffMs, maxBackoffMs));
+    }
+  }
+
+  private gate(host: string): HostGate {
+    let gate = this.gates.get(host);
+    if (gate === undefined) this.gates.set(host, (gate = new HostGate(this.settings.limitsFor(host))));
+    return gate;
+  }
+
+  /** One attempt, following redirects; credentials never follow a redirect to another origin. */
+  private async follow(exchange: Exchange): Promise<Reply> {
+    let url = exchange.url;
+    let headers = exchange.headers;
+    for (let hop = 0; ; hop++) {
+      this.checkScheme(url);
+      const reply = await this.once({ ...exchange, url, headers });
+      const location = header(reply, 'location');
+      if (!REDIRECT_STATUS.has(reply.status) || location === undefined) return reply;
+      if (hop >= MAX_REDIRECTS) throw new TransportError(`${exchange.url.host}: more than ${MAX_REDIRECTS} redirects`, false);
+      const next = new URL(location, url);
+      if (next.origin !== url.origin) headers = withoutAuthorization(headers);
+      url = next;
+    }
+  }
+
+  private checkScheme(url: URL): void {
+    if (url.protocol === 'https:') return;
+    if (url.protocol === 'http:' && this.settings.allowsHttp(url.host)) return;
+    throw new TransportError(`refusing ${url.protocol.replace(':', '')} to ${url.host}: plain HTTP only for registries the config marks insecure`, false);
+  }
+
+  private async once(exchange: Exchange): Promise<Reply> {
+    this.counts.set(exchange.kind, (this.counts.get(exchange.kind) ?? 0) + 1);
+    const response = await request(exchange.url, {
+      method: exchange.method,
+      headers: exchange.headers,
+      body: exchange.body,
+      dispatcher: this.settings.dispatcher,
+      headersTimeout: this.settings.timeoutMs,
+      bodyTimeout: this.settings.timeoutMs,
+      signal: AbortSignal.timeout(this.settings.totalTimeoutMs),
+    });
+    const body = await readBounded(exchange, response);
+    return { status: response.statusCode, headers: response.headers, body, url: exchange.url };
+  }
+}
+
+async function readBounded(exchange: Exchange, response: Dispatcher.ResponseData): Promise<Buffer> {
+  const declared = Number(response.headers['content-length']);
+  if (exchange.method !== 'HEAD' && declared > exchange.maxBytes) {
+    response.body.destroy();
+    throw new TransportError(`${exchange.url.host}: response of ${declared} bytes exceeds the ${exchange.maxBytes}-byte limit`, false);
+  }
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of response.body as AsyncIterable<Buffer>) {
+    size += chunk.length;
+    if (size > exchange.maxBytes) {
+      response.body.destroy();
+      throw new TransportError(`${exchange.url.host}: response exceeds the ${exchange.maxBytes}-byte limit`, false);
+    }
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks);
+}
+
+/** A network-level failure, described by code only: undici messages can quote request details. */
+function transportFailure(url: URL, error: unknown): TransportError {
+  if (error instanceof TransportError) return error;
+  const code = (error as { code?: string }).code;
+  const name = (error as { name?: string }).name;
+  if (name === 'TimeoutError' || name === 'AbortError') return new TransportError(`${url.host}: request timed out`, true);
+  if (error instanceof undiciErrors.HeadersTimeoutError) return new TransportError(`${url.host}: no response headers in time`, true);
+  if (error instanceof undiciErrors.BodyTimeoutError) return new TransportError(`${url.host}: response body stalled`, true);
+  if (error instanceof undiciErrors.ConnectTimeoutError) return new TransportError(`${url.host}: connect timed out`, true);
+  if (code !== undefined && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(code)) return new TransportError(`${url.host}: TLS failed (${code})`, false);
+  return new TransportError(`cannot reach registry at ${url.host}: ${code ?? name ?? 'request failed'}`, true);
+}
+
+export function header(reply: Reply, name: string): string | undefined {
+  const value = reply.headers[name];
+  return Array.isArray(value) ? value[0] : value;
+}
+
+function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
+  const { authorization: _dropped, ...rest } = headers;
+  return rest;
+}

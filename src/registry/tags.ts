@@ -1,0 +1,124 @@
+import { isValidTag } from '../image/ref.ts';
+import { TransportError } from './errors.ts';
+import { header, type Reply } from './http.ts';
+
+export interface TagPaging {
+  /** `n=` asked for; 0 asks for no page size (the registry's default). */
+  pageSize: number;
+  /** Tags kept per repository; past it the list is cut, with a warning. */
+  maxTags: number;
+}
+
+export interface FetchedTags {
+  /** Valid tags, deduplicated and sorted: the server's order is never trusted. */
+  tags: string[];
+  /** How many names the registry sent that are not valid tags, and a few of them. */
+  invalidCount: number;
+  invalidSample: string[];
+  /** The registry had more than `maxTags`. */
+  truncated: boolean;
+  /** Kept for a conditional request next time, when the list came in one page. */
+  etag?: string;
+  /** `If-None-Match` matched: the caller's copy is still current. */
+  notModified: boolean;
+}
+
+/** Fallback page sizes when a registry refuses ours (Quay allows at most 100). */
+const FALLBACK_PAGE_SIZES = [100, 0];
+const SAMPLE = 5;
+
+/** GETs one URL with the registry's auth; the caller decides the accept header and limits. */
+export type Get = (url: URL, headers: Record<string, string>) => Promise<Reply>;
+
+/** `/v2/<name>/tags/list`, following `Link: <…>; rel="next"` pages on the same origin only. */
+export async function fetchTags(base: URL, path: string, paging: TagPaging, get: Get, etag?: string): Promise<FetchedTags> {
+  const seen = new Set<string>();
+  const invalid: string[] = [];
+  let invalidCount = 0;
+  let pages = 0;
+  let url: URL | undefined;
+  const visited = new Set<string>();
+  let reply = await firstReply(base, path, paging.pageSize, get, etag);
+  if (reply.status === 304) return { tags: [], invalidCount: 0, invalidSample: [], truncated: false, etag, notModified: true };
+  for (;;) {
+    pages++;
+    visited.add(reply.url.href);
+    if (reply.status === 404) throw new TransportError(`repository not found (404 at ${base.host})`, false, 404);
+    if (reply.status === 401 || reply.status === 403) throw new TransportError(`${base.host} refused access (${reply.status}): check the credentials configured for it`, false, reply.status);
+    if (reply.status !== 200) throw new TransportError(`${base.host} answered ${reply.status} for the tag list`, false, reply.status);
+    for (const tag of readTags(reply)) {
+      if (!isValidTag(tag)) {
+        invalidCount++;
+        if (invalid.length < SAMPLE) invalid.push(tag.slice(0, 140));
+        continue;
+      }
+      if (seen.size >= paging.maxTags && !seen.has(tag)) {
+        return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, truncated: true, notModified: false };
+      }
+      seen.add(tag);
+    }
+    url = nextPage(reply, base);
+    if (url === undefined) break;
+    if (visited.has(url.href)) throw new TransportError(`${base.host} sent a pagination loop`, false);
+    reply = await get(url, {});
+  }
+  const single = pages === 1 ? header(reply, 'etag') : undefined;
+  return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, truncated: false, etag: single, notModified: false };
+}
+
+function firstPage(base: URL, path: string, pageSize: number): URL {
+  const url = new URL(`/v2/${path}/tags/list`, base);
+  if (pageSize > 0) url.searchParams.set('n', String(pageSize));
+  return url;
+}
+
+/** The first page, falling back to smaller page sizes when the registry rejects ours. */
+async function firstReply(base: URL, path: string, pageSize: number, get: Get, etag: string | undefined): Promise<Reply> {
+  const conditional: Record<string, string> = etag === undefined ? {} : { 'if-none-match': etag };
+  let reply = await get(firstPage(base, path, pageSize), conditional);
+  for (const fallback of FALLBACK_PAGE_SIZES) {
+    if (reply.status !== 400 || pageSize === 0) break;
+    if (fallback !== 0 && fallback >= pageSize) continue;
+    pageSize = fallback;
+    reply = await get(firstPage(base, path, pageSize), conditional);
+  }
+  return reply;
+}
+
+function readTags(reply: Reply): string[] {
+  let body: unknown;
+  try {
+    body = JSON.parse(reply.body.toString('utf8'));
+  } catch {
+    throw new TransportError(`${reply.url.host} sent a tag list that is not JSON`, false);
+  }
+  if (typeof body !== 'object' || body === null) throw new TransportError(`${reply.url.host} sent a tag list that is not a JSON object`, false);
+  const tags = (body as { tags?: unknown }).tags;
+  if (tags === null || tags === undefined) return [];
+  if (!Array.isArray(tags) || !tags.every((t) => typeof t === 'string')) throw new TransportError(`${reply.url.host} sent "tags" that is not an array of strings`, false);
+  return tags;
+}
+
+/** The `rel="next"` link, resolved against the page it came from; another origin is refused (invariant 6). */
+function nextPage(reply: Reply, base: URL): URL | undefined {
+  const link = header(reply, 'link');
+  if (link === undefined) return undefined;
+  const target = parseNextLink(link);
+  if (target === undefined) return undefined;
+  let url: URL;
+  try {
+    url = new URL(target, reply.url);
+  } catch {
+    throw new TransportError(`${base.host} sent a pagination link that is not a URL`, false);
+  }
+  if (url.origin !== base.origin) throw new TransportError(`${base.host} sent a pagination link to another host (${url.host}); refused`, false);
+  return url;
+}
+
+/** `<url>; rel="next"` out of a Link header that may hold several links. */
+export function parseNextLink(header: string): string | undefined {
+  for (const match of header.matchAll(/<([^>]*)>\s*((?:;\s*[^;,]*)*)/g)) {
+    if (/;\s*rel\s*=\s*"?(?:[^";,]*\s)?next(?:\s[^";,]*)?"?/i.test(match[2] ?? '')) return match[1];
+  }
+  return undefined;
+}
