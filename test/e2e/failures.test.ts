@@ -6,22 +6,8 @@ import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { writeConfig } from '../harness/fleet.ts';
 import { closedPort } from '../harness/ports.ts';
+import { automated } from '../harness/manifests.ts';
 import { runCli } from '../harness/cli.ts';
-
-const deployment = (name: string, image: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.${name}: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-        - name: ${name}
-          image: ${image}
-`;
 
 describe('failures are reported and contained', () => {
   let stack: Stack;
@@ -41,8 +27,8 @@ describe('failures are reported and contained', () => {
   test('an unreachable registry is reported by image and does not block the others', async () => {
     const { registry, server } = stack;
     const bare = createBareRepo(server.root, 'mixed', {
-      'up.yaml': deployment('up', `${registry.host}/team/up:1.0.0`),
-      'down.yaml': deployment('down', `${deadRegistry}/team/down:1.0.0`),
+      'up.yaml': automated('up', `${registry.host}/team/up:1.0.0`, 'semver:^1'),
+      'down.yaml': automated('down', `${deadRegistry}/team/down:1.0.0`, 'semver:^1'),
     });
     const result = await runCli(['run', '--once', '--config', configFor(server.repoUrl('mixed'))]);
     assert.equal(result.code, 1);

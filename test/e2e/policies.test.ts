@@ -4,20 +4,9 @@ import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { runCli } from '../harness/cli.ts';
+import { deployment as withAnnotations } from '../harness/manifests.ts';
 
-const deployment = (name: string, image: string, annotations: Record<string, string>) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  annotations:
-${Object.entries(annotations).map(([k, v]) => `    ${k}: "${v}"`).join('\n')}
-spec:
-  template:
-    spec:
-      containers:
-        - name: app
-          image: ${image}
-`;
+const deployment = (name: string, image: string, annotations: Record<string, string>) => withAnnotations(name, image, annotations, 'app');
 
 const at = (minutes: number) => new Date(Date.UTC(2026, 0, 1, 0, minutes));
 

@@ -6,25 +6,10 @@ import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo } from '../harness/git-repos.ts';
 import { FaultProxy } from '../harness/fault-proxy.ts';
+import { automated as deployment } from '../harness/manifests.ts';
 import { plan } from '../../src/automation/cycle.ts';
 import { GitRepo } from '../../src/git/repo.ts';
 import { tempDir, testClient } from './helpers.ts';
-
-const deployment = (name: string, image: string, policy: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: ${name}
-  namespace: default
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.${name}: "${policy}"
-spec:
-  template:
-    spec:
-      containers:
-        - name: ${name}
-          image: ${image}
-`;
 
 describe('the cycle asks the registry client, and a bad registry stays its own problem', () => {
   let good: TestRegistry;
