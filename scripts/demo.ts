@@ -53,6 +53,9 @@ try {
   say('The commit on main (git show)');
   process.stdout.write(git(bare, 'show', '--format=commit %H%nAuthor: %an <%ae>%n%n%B', 'main'));
 
+  say('tagpilot history (read back from the bot\'s commit trailers)');
+  await main(['history', '--config', config], io);
+
   say('A second cycle with nothing new');
   await main(['run', '--once', '--config', config], io);
   console.log(`  commits on main: ${git(bare, 'rev-list', '--count', 'main').trim()} (the seed and tagpilot's one)`);
