@@ -92,9 +92,12 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       deps.log.info({ commit, changes: planned.changes.length, attempt }, 'pushed');
       return { ...planned, commit, attempts: attempt };
     } catch (error) {
-      if (!(error instanceof PushRejected) || !error.lostRace || attempt >= maxAttempts) throw error;
+      // A lost race and a refusal (a hook, a protected branch; some pass on a second try, e.g. a
+      // maintenance lock) both get a fresh fetch and recompute, bounded to seconds in all.
+      if (!(error instanceof PushRejected) || attempt >= maxAttempts) throw error;
       const ms = retryDelay(attempt);
-      deps.log.warn({ attempt, waitMs: ms, reason: error.message }, 'lost the push race; recomputing on the new head');
+      const why = error.lostRace ? 'lost the push race' : 'push refused by the remote';
+      deps.log.warn({ attempt, waitMs: ms, reason: error.message }, `${why}; recomputing on the new head`);
       await wait(ms);
     }
   }

@@ -77,19 +77,35 @@ describe('pushing while people push: the cycle against a real registry and git s
     assert.equal(git(bare, 'log', '--format=%an', 'main').split('\n').filter((a) => a === 'tagpilot-bot').length, 0);
   });
 
-  test('a push refused by a hook fails the cycle with the hook’s words, without retrying', async () => {
-    const { bare, config } = fleet();
+  const countPushes = () => {
+    const counter = { pushes: 0 };
+    onRequest = ({ method, path }) => {
+      if (method === 'POST' && path.endsWith('/git-receive-pack')) counter.pushes++;
+    };
+    return counter;
+  };
+
+  test('a push a hook keeps refusing fails the cycle with the hook’s words after the configured attempts', async () => {
+    const { bare, config } = fleet('  pushAttempts: 2\n');
     installHook(bare, 'pre-receive', 'echo "main is frozen until Monday" >&2\nexit 1');
     const before = git(bare, 'rev-parse', 'main');
-    let pushes = 0;
-    onRequest = ({ method, path }) => {
-      if (method === 'POST' && path.endsWith('/git-receive-pack')) pushes++;
-    };
+    const counter = countPushes();
     const result = await runCli(['run', '--once', '--config', config]);
     assert.equal(result.code, 1);
     assert.match(result.err, /pre-receive hook declined/);
     assert.match(result.err, /main is frozen until Monday/);
-    assert.equal(pushes, 1);
+    assert.equal(counter.pushes, 2);
     assert.equal(git(bare, 'rev-parse', 'main'), before);
+  });
+
+  test('a push a hook refuses once lands on the retry', async () => {
+    const { bare, config } = fleet();
+    const marker = join(bare, 'refused-once');
+    installHook(bare, 'pre-receive', `if [ ! -e ${marker} ]; then touch ${marker}; echo "maintenance, try again" >&2; exit 1; fi\nexit 0`);
+    const counter = countPushes();
+    const result = await runCli(['run', '--once', '--config', config]);
+    assert.equal(result.code, 0, result.err);
+    assert.equal(counter.pushes, 2);
+    assert.equal(git(bare, 'log', '-1', '--format=%an', 'main').trim(), 'tagpilot-bot');
   });
 });
