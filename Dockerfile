@@ -18,8 +18,12 @@ COPY package.json package-lock.json ./
 RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
+# A capped heap keeps memory flat (V8 would otherwise grow it far past the live set); see
+# docs/registries.md#memory. Raise it with NODE_OPTIONS for very large fleets.
 ENV NODE_ENV=production \
-    TAGPILOT_CACHE_DIR=/var/cache/tagpilot
+    TAGPILOT_CACHE_DIR=/var/cache/tagpilot \
+    NODE_OPTIONS="--max-old-space-size=64 --max-semi-space-size=1" \
+    MALLOC_ARENA_MAX=2
 WORKDIR /app
 COPY --from=deps /src/node_modules ./node_modules
 COPY --from=build /src/dist ./dist
