@@ -8,6 +8,7 @@ import type { Edit, ImageSlot, NamedPolicy, SourceFile } from '../manifests/type
 import { policyNeeds } from '../policy/policy.ts';
 import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
 import type { RegistryClient } from '../registry/client.ts';
+import { backoffDelay } from '../registry/limits.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
@@ -108,8 +109,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
  * replicas that collide spread out, and five attempts wait under eight seconds at worst.
  */
 export function retryDelay(attempt: number, random = Math.random): number {
-  const cap = Math.min(4_000, 250 * 2 ** (attempt - 1));
-  return Math.round(cap / 2 + (random() * cap) / 2);
+  return Math.round(backoffDelay(attempt - 1, 250, 4_000, random));
 }
 
 /**

@@ -1,10 +1,10 @@
 import { z } from 'zod';
-import { parseDuration } from './duration.ts';
+import { parseDuration } from '../policy/duration.ts';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = parseDuration(text);
   if (ms === undefined || ms <= 0) {
-    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30s, 5m or 1h` });
+    ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30s, 5m or 1h30m (units ms s m h d w)` });
     return z.NEVER;
   }
   return ms;

@@ -3,6 +3,7 @@
  * platforms. They only remove candidates; they never add one.
  */
 import { compileGlob, compileRegex, PatternError, type Matcher } from './pattern.ts';
+import { parseDuration as readDuration } from './duration.ts';
 
 export interface TagFilters {
   /** A tag matching any of these is never a candidate. */
@@ -47,17 +48,10 @@ function compileIgnore(item: string): Matcher {
   }
 }
 
-const UNIT_MS: Record<string, number> = { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000, w: 604_800_000 };
-const DURATION = /^(?:\d{1,6}[smhdw])+$/;
-
-/** A duration such as `30m`, `6h`, `1d12h`, `2w`. */
+/** A min-age duration such as `30m`, `6h`, `1d12h`, `2w` (the grammar of `duration.ts`). */
 export function parseDuration(text: string): number {
-  const trimmed = text.trim();
-  if (!DURATION.test(trimmed)) {
-    throw new FilterError(`invalid duration "${text}" (expected e.g. 30m, 6h, 1d12h; units s m h d w)`);
-  }
-  let ms = 0;
-  for (const [, amount, unit] of trimmed.matchAll(/(\d+)([smhdw])/g)) ms += Number(amount) * (UNIT_MS[unit ?? 's'] ?? 0);
+  const ms = readDuration(text);
+  if (ms === undefined) throw new FilterError(`invalid duration "${text}" (expected e.g. 30m, 6h, 1d12h; units ms s m h d w)`);
   return ms;
 }
 

@@ -8,6 +8,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { EXIT, UsageError, type CliIo, type Command } from '../io.ts';
 import { FilterError, parseFilters, parsePolicy, PolicyError, selectTag, withDowngrade, withFilters, type Policy, type Selection, type TagInfo } from '../../policy/index.ts';
+import { columns } from '../table.ts';
 
 export const USAGE = `usage: tagpilot policy test <policy> [options]
 
@@ -187,11 +188,4 @@ function formatTable(policy: Policy, current: string | undefined, selection: Sel
 /** Input tags may hold control characters (they are rejected, but still listed): show them escaped. */
 function printable(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
-}
-
-/** Left-aligned columns, two spaces apart; the last column is not padded. */
-function columns(rows: readonly (readonly string[])[]): string {
-  const widths: number[] = [];
-  for (const row of rows) row.forEach((cell, i) => (widths[i] = Math.max(widths[i] ?? 0, cell.length)));
-  return rows.map((row) => row.map((cell, i) => (i === row.length - 1 ? cell : cell.padEnd(widths[i] ?? 0))).join('  ').trimEnd()).join('\n') + '\n';
 }

@@ -4,6 +4,7 @@ import { findSlots, readRepoFiles, type ImageSlot, type Problem } from '../../ma
 import type { Lock } from '../../policy/lock.ts';
 import type { Policy } from '../../policy/policy.ts';
 import { EXIT, UsageError, type Command, type CliIo } from '../io.ts';
+import { columns } from '../table.ts';
 
 export const WORKLOADS_USAGE = 'usage: tagpilot workloads [--repo DIR] [--path P]... [--json]';
 
@@ -77,8 +78,7 @@ function writeTable(io: CliIo, rows: readonly WorkloadRow[]): void {
       table.push([row.workload ?? `(${c.kind})`, `${c.file}:${c.line}`, c.container ?? '-', c.image, c.policy ?? '-', lockText(row.lock)]);
     }
   }
-  const widths = table[0]!.map((_, i) => Math.max(...table.map((r) => r[i]!.length)));
-  for (const r of table) io.out.write(`${r.map((cell, i) => (i === r.length - 1 ? cell : cell.padEnd(widths[i]!))).join('  ')}\n`);
+  io.out.write(columns(table));
 }
 
 export function writeProblems(io: CliIo, problems: readonly Problem[]): void {
