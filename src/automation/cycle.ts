@@ -106,7 +106,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
 
 /**
  * A random wait between half and all of an exponential cap (0.25 s, 0.5 s, 1 s, 2 s, then 4 s):
- * replicas that collide spread out, and five attempts wait under eight seconds at worst.
+ * replicas that collide spread out, and five attempts (four waits) wait under four seconds at worst.
  */
 export function retryDelay(attempt: number, random = Math.random): number {
   return Math.round(backoffDelay(attempt - 1, 250, 4_000, random));
