@@ -1,36 +1,20 @@
-import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { dirname, join } from 'node:path';
-import { PassThrough } from 'node:stream';
-import type { CliIo, Command } from '../../src/cli/io.ts';
+import { join } from 'node:path';
+import type { Command } from '../../src/cli/io.ts';
+import { runCommand, type CliResult } from '../harness/cli.ts';
+import { git as gitIn, writeFiles } from '../harness/git-repos.ts';
 
-export interface Ran {
-  code: number;
-  out: string;
-  err: string;
-}
-
-/** Runs a command with in-memory streams, in `cwd`. */
-export async function run(command: Command, args: string[], cwd: string): Promise<Ran> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: '', err: '' };
-  out.on('data', (c: Buffer) => (chunks.out += c.toString()));
-  err.on('data', (c: Buffer) => (chunks.err += c.toString()));
-  const io: CliIo = { out, err, in: new PassThrough(), cwd, env: { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com' } };
-  const code = await command(args, io);
-  return { code, ...chunks };
+/** Runs a command with in-memory streams, in `cwd`, as author Test. */
+export function run(command: Command, args: string[], cwd: string): Promise<CliResult> {
+  return runCommand(command, args, { cwd, env: { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com' } });
 }
 
 /** A temp git repo holding `files`, committed; removed by the returned cleanup. */
 export function repoWith(files: Record<string, string>): { dir: string; git: (...args: string[]) => string; cleanup: () => void } {
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-cli-'));
-  for (const [path, text] of Object.entries(files)) {
-    mkdirSync(dirname(join(dir, path)), { recursive: true });
-    writeFileSync(join(dir, path), text);
-  }
-  const git = (...args: string[]) => execFileSync('git', ['-c', 'user.name=Seed', '-c', 'user.email=seed@example.com', ...args], { cwd: dir, encoding: 'utf8' });
+  writeFiles(dir, files);
+  const git = (...args: string[]) => gitIn(dir, ...args);
   git('init', '-q', '-b', 'main');
   git('add', '-A');
   git('commit', '-q', '-m', 'seed');

@@ -1,7 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { PassThrough } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { history } from '../../src/cli/commands/history.ts';
@@ -12,13 +11,10 @@ import type { Change } from '../../src/automation/types.ts';
 import { createBareRepo, git, writeFiles } from '../harness/git-repos.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { writeConfig } from '../harness/fleet.ts';
+import { runCommand } from '../harness/cli.ts';
 
-async function run(args: string[], cwd = process.cwd()): Promise<{ code: number; out: string }> {
-  const out = new PassThrough();
-  const chunks: Buffer[] = [];
-  out.on('data', (c: Buffer) => chunks.push(c));
-  const code = await history(args, { out, err: new PassThrough(), in: new PassThrough(), cwd, env: {} });
-  return { code, out: Buffer.concat(chunks).toString() };
+function run(args: string[], cwd = process.cwd()) {
+  return runCommand(history, args, { cwd });
 }
 
 const change = (workload: string, container: string, from: string, to: string): Change => ({ file: 'apps/x.yaml', line: 3, kind: 'container', workload, container, repository: 'registry.example.com/team/web', from, to, policy: 'semver:^1.0.0' });

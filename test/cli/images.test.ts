@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { PassThrough } from 'node:stream';
 import { images } from '../../src/cli/commands/images.ts';
 import { EXIT, UsageError } from '../../src/cli/io.ts';
 import { writeFileSync } from 'node:fs';
@@ -8,15 +7,10 @@ import { join } from 'node:path';
 import { htpasswdConfig, startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { tempDir } from '../registry/helpers.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
+import { runCommand } from '../harness/cli.ts';
 
-async function run(args: string[], env: NodeJS.ProcessEnv = process.env): Promise<{ code: number; out: string; err: string }> {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  const chunks = { out: [] as Buffer[], err: [] as Buffer[] };
-  out.on('data', (c: Buffer) => chunks.out.push(c));
-  err.on('data', (c: Buffer) => chunks.err.push(c));
-  const code = await images(args, { out, err, in: new PassThrough(), cwd: process.cwd(), env });
-  return { code, out: Buffer.concat(chunks.out).toString(), err: Buffer.concat(chunks.err).toString() };
+function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  return runCommand(images, args, { env });
 }
 
 describe('tagpilot images', () => {

@@ -3,18 +3,12 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { PassThrough, Readable } from 'node:stream';
 import { policyTest } from '../../src/cli/commands/policy-test.ts';
+import { runCommand } from '../harness/cli.ts';
 
 async function run(args: string[], stdin = '', cwd = process.cwd()) {
-  const out = new PassThrough();
-  const err = new PassThrough();
-  let stdout = '';
-  let stderr = '';
-  out.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  err.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const code = await policyTest(args, { out, err, in: Readable.from([stdin]), cwd, env: {} });
-  return { code, stdout, stderr };
+  const { code, out, err } = await runCommand(policyTest, args, { stdin, cwd });
+  return { code, stdout: out, stderr: err };
 }
 
 test('policy test: selects from tags on standard input, one per line, as a table', async () => {

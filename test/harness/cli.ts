@@ -1,5 +1,6 @@
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
+import type { Command } from '../../src/cli/io.ts';
 
 export interface CliResult {
   code: number;
@@ -7,14 +8,26 @@ export interface CliResult {
   err: string;
 }
 
-/** Runs the CLI in-process with in-memory streams. */
-export async function runCli(args: string[], options: { env?: NodeJS.ProcessEnv; stdin?: string; cwd?: string } = {}): Promise<CliResult> {
+export interface RunOptions {
+  /** The command's whole environment. */
+  env?: NodeJS.ProcessEnv;
+  stdin?: string;
+  cwd?: string;
+}
+
+/** Runs one command in-process with in-memory streams. */
+export async function runCommand(command: Command, args: string[], options: RunOptions = {}): Promise<CliResult> {
   const out = collect();
   const err = collect();
   const input = new PassThrough();
   input.end(options.stdin ?? '');
-  const code = await main(args, { out: out.stream, err: err.stream, in: input, cwd: options.cwd ?? process.cwd(), env: { LOG_LEVEL: 'warn', ...options.env } });
+  const code = await command(args, { out: out.stream, err: err.stream, in: input, cwd: options.cwd ?? process.cwd(), env: options.env ?? {} });
   return { code, out: out.text(), err: err.text() };
+}
+
+/** Runs the whole CLI (`tagpilot …`) in-process; logs at warn unless `env` says otherwise. */
+export function runCli(args: string[], options: RunOptions = {}): Promise<CliResult> {
+  return runCommand(main, args, { ...options, env: { LOG_LEVEL: 'warn', ...options.env } });
 }
 
 function collect(): { stream: PassThrough; text: () => string } {

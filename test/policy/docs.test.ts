@@ -6,10 +6,10 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { PassThrough, Readable } from 'node:stream';
 import { parse } from 'yaml';
 import { parseFilters, parsePolicy, readAnnotations, selectTag, withDowngrade, withFilters, type TagInfo } from '../../src/policy/index.ts';
 import { policyTest } from '../../src/cli/commands/policy-test.ts';
+import { runCommand } from '../harness/cli.ts';
 
 const docs = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
 
@@ -104,11 +104,8 @@ consoleExamples.forEach((block, index) => {
     const match = /^\$ printf '([^']*)' \| tagpilot policy test (.*)$/.exec(command);
     assert.ok(match, `unrecognised command line: ${command}`);
     const stdin = (match[1] ?? '').replaceAll('\\n', '\n');
-    const out = new PassThrough();
-    let stdout = '';
-    out.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-    const code = await policyTest((match[2] ?? '').split(' '), { out, err: new PassThrough(), in: Readable.from([stdin]), cwd: process.cwd(), env: {} });
+    const { code, out } = await runCommand(policyTest, (match[2] ?? '').split(' '), { stdin });
     assert.equal(code, 0);
-    assert.equal(stdout, output.join('\n'));
+    assert.equal(out, output.join('\n'));
   });
 });
