@@ -4,7 +4,7 @@ import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } fro
 import { applyEdits } from '../manifests/edit.ts';
 import { findSlots } from '../manifests/find.ts';
 import { decodeManifest, isManifestPath } from '../manifests/files.ts';
-import type { Edit, ImageSlot, NamedPolicy, SourceFile } from '../manifests/types.ts';
+import type { Edit, ImageSlot, NamedPolicy, Problem as FileProblem, SourceFile } from '../manifests/types.ts';
 import { policyNeeds } from '../policy/policy.ts';
 import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
 import type { RegistryClient } from '../registry/client.ts';
@@ -58,7 +58,7 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
   const problems: Problem[] = [];
   const sources = decodeFiles(blobs, problems);
   const found = findSlots(sources, { namedPolicies: deps.namedPolicies });
-  problems.push(...found.problems.map((p) => ({ subject: p.line === undefined ? p.file : `${p.file}:${p.line}`, message: p.message })));
+  problems.push(...found.problems.map(fromManifests));
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
@@ -75,9 +75,8 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
 }
 
 /**
- * One cycle: plan, commit, push. On a lost race (the branch moved under us) fetch, recompute the
- * edits on the new head and retry after a short jittered wait: bounded attempts, seconds in all.
- * A push the remote refuses for another reason (a hook) fails the cycle at once.
+ * One cycle: plan, commit, push. A refused push (a lost race, or a hook) is followed by a fetch, a
+ * recompute on the new head and another push after a short jittered wait: bounded, seconds in all.
  */
 export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const maxAttempts = deps.maxAttempts ?? 5;
@@ -180,7 +179,11 @@ function decodeFiles(blobs: readonly { path: string; bytes: Uint8Array }[], prob
   for (const blob of blobs) {
     const decoded = decodeManifest(blob.path, blob.bytes);
     if ('file' in decoded) files.push(decoded.file);
-    else problems.push({ subject: decoded.problem.file, message: decoded.problem.message });
+    else problems.push(fromManifests(decoded.problem));
   }
   return files;
+}
+
+function fromManifests(p: FileProblem): Problem {
+  return { subject: p.line === undefined ? p.file : `${p.file}:${p.line}`, message: p.message };
 }

@@ -37,11 +37,7 @@ export function messageTemplate(template: MessageTemplate = DEFAULT_TEMPLATE): M
 }
 
 /** The default message: a subject, one line per change, one trailer per change. */
-export function commitMessage(changes: readonly Change[]): string {
-  return defaultFormat(changes);
-}
-
-const defaultFormat = messageTemplate();
+export const commitMessage: MessageFormat = messageTemplate();
 
 function subjectFields(changes: readonly Change[]): Record<(typeof SUBJECT_FIELDS)[number], string> {
   const workloads = new Set(changes.map((c) => c.workload ?? c.file));

@@ -36,19 +36,3 @@ export function decodeManifest(path: string, bytes: Uint8Array, maxBytes = MAX_F
     return { problem: { file: path, message: 'skipped: not UTF-8 text' } };
   }
 }
-
-export interface TreeEntry {
-  path: string;
-  /** Git file mode as in a tree: `100644`, `100755`, `120000` (symlink), `040000`, `160000`. */
-  mode: string;
-}
-
-/**
- * For the Git side, walking a commit's tree: whether to read a blob. Symlinks are not followed
- * there (their target may leave the repository), and are reported when they look like manifests.
- */
-export function treeEntryWanted(entry: TreeEntry, paths: readonly string[]): boolean | Problem {
-  if (!isManifestPath(entry.path) || !isUnderPaths(entry.path, paths)) return false;
-  if (entry.mode === '120000') return { file: entry.path, message: 'skipped: symlink (not followed in the repository tree)' };
-  return entry.mode === '100644' || entry.mode === '100755';
-}

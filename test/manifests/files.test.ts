@@ -63,12 +63,3 @@ test('readRepoFiles refuses a configured path outside the repo', async (t) => {
   const { problems } = await readRepoFiles(dir, ['../elsewhere']);
   assert.match(problems[0]!.message, /leaves the repository/);
 });
-
-test('a Git tree entry is read when it is a manifest file under the paths; a symlink is reported', async () => {
-  const { treeEntryWanted } = await import('../../src/manifests/index.ts');
-  assert.equal(treeEntryWanted({ path: 'apps/a.yaml', mode: '100644' }, ['apps']), true);
-  assert.equal(treeEntryWanted({ path: 'apps/a.yaml', mode: '100644' }, ['other']), false);
-  assert.equal(treeEntryWanted({ path: 'apps/a.md', mode: '100644' }, ['.']), false);
-  assert.equal(treeEntryWanted({ path: 'apps/sub', mode: '160000' }, ['.']), false);
-  assert.match((treeEntryWanted({ path: 'apps/l.yaml', mode: '120000' }, ['.']) as { message: string }).message, /symlink/);
-});
