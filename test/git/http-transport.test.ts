@@ -1,6 +1,5 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { once } from 'node:events';
 import { createServer, type Server } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { createServer as createTcpServer, type AddressInfo, type Socket } from 'node:net';
@@ -8,6 +7,7 @@ import { GitError } from '../../src/git/remote.ts';
 import { selfSignedCert, startGitServer, type GitServer } from '../harness/git-server.ts';
 import { createBareRepo } from '../harness/git-repos.ts';
 import { cacheDirs, head, openRepo } from './fixtures.ts';
+import { listenLocal } from '../harness/ports.ts';
 
 const TOKEN = 'tok-SECRET-123';
 const files = { 'apps/web.yaml': 'image: web:1\n' };
@@ -41,8 +41,7 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
   test('a redirect to another host is followed without the credentials', async () => {
     createBareRepo(server.root, 'moved', files);
     const redirector: Server = createServer((req, res) => res.writeHead(307, { location: `${server.url}${req.url}` }).end());
-    redirector.listen(0, '127.0.0.1');
-    await once(redirector, 'listening');
+    await listenLocal(redirector);
     try {
       const start = server.exchanges.length;
       const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/moved.git`;
@@ -64,8 +63,7 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
   test('a server that accepts but never answers fails after the idle timeout', async () => {
     const sockets = new Set<Socket>();
     const silent = createTcpServer((socket) => sockets.add(socket));
-    silent.listen(0, '127.0.0.1');
-    await once(silent, 'listening');
+    await listenLocal(silent);
     try {
       const url = `http://127.0.0.1:${(silent.address() as AddressInfo).port}/fleet.git`;
       const repo = openRepo(caches.make(), { url, branch: 'main', timeouts: { connectMs: 1_000, idleMs: 300 } });
@@ -102,8 +100,7 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
 
     test('a redirect from https to plain http is refused', async () => {
       const redirector = createHttpsServer(certificate, (req, res) => res.writeHead(301, { location: `${server.url}${req.url}` }).end());
-      redirector.listen(0, '127.0.0.1');
-      await once(redirector, 'listening');
+      await listenLocal(redirector);
       try {
         const url = `https://127.0.0.1:${(redirector.address() as AddressInfo).port}/fleet.git`;
         const repo = openRepo(caches.make(), { url, branch: 'main', ca: certificate.cert });

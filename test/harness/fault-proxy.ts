@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { listenLocal } from './ports.ts';
 
 /** What the proxy does instead of (or on top of) forwarding one request. */
 export interface Fault {
@@ -58,8 +59,7 @@ export class FaultProxy {
     const server = createServer();
     const proxy = new FaultProxy(server, options);
     server.on('request', (req, res) => void proxy.handle(req, res).catch(() => res.destroy()));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    await listenLocal(server);
     return proxy;
   }
 

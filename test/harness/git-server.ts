@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenLocal } from './ports.ts';
 
 export interface GitServer {
   /** `http://127.0.0.1:PORT` */
@@ -75,8 +76,7 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
     serveCgi(root, req, res, children);
   };
   const server = options.tls === undefined ? createServer(handler) : createHttpsServer(options.tls, handler);
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
+  await listenLocal(server);
   const url = `${options.tls === undefined ? 'http' : 'https'}://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {
     url,

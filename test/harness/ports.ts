@@ -1,12 +1,17 @@
-import { createServer } from 'node:net';
+import { createServer, type Server } from 'node:net';
 import { once } from 'node:events';
+
+/** Listens on 127.0.0.1 with a port chosen by the OS; resolves to that port. */
+export async function listenLocal(server: Server): Promise<number> {
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  return (server.address() as { port: number }).port;
+}
 
 /** A 127.0.0.1 port that nothing listens on (bound by the OS, then released). */
 export async function closedPort(): Promise<number> {
   const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const { port } = server.address() as { port: number };
+  const port = await listenLocal(server);
   server.close();
   await once(server, 'close');
   return port;

@@ -1,12 +1,12 @@
 import { execFileSync } from 'node:child_process';
 import { createPrivateKey, randomUUID, sign, X509Certificate } from 'node:crypto';
-import { once } from 'node:events';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { listenLocal } from './ports.ts';
 
 /** A self-signed EC certificate for 127.0.0.1: TLS for test servers, and the token signing key Distribution trusts. */
 export interface TestCert {
@@ -64,8 +64,7 @@ export class TokenServer {
     const server = options.https ? createHttpsServer({ cert: options.cert.certPem, key: options.cert.keyPem }) : createHttpServer();
     const tokens = new TokenServer(server, options);
     server.on('request', (req, res) => void tokens.handle(req, res).catch(() => res.destroy()));
-    server.listen(0, '127.0.0.1');
-    await once(server, 'listening');
+    await listenLocal(server);
     return tokens;
   }
 

@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { seedTags } from '../harness/images.ts';
 import { FaultProxy } from '../harness/fault-proxy.ts';
+import { listenLocal } from '../harness/ports.ts';
 import type { RegistryClientOptions } from '../../src/registry/client.ts';
 import type { RegistrySettings } from '../../src/registry/endpoint.ts';
 import { ref, testClient } from './helpers.ts';
@@ -103,9 +104,8 @@ describe('one bad registry never blocks the others', () => {
     registry = await startRegistry();
     await seedTags(registry.url, 'team/app', [{ tag: '1.0.0' }]);
     // Accepts connections and never answers.
-    blackHole = createServer(() => {}).listen(0, '127.0.0.1');
-    await new Promise((r) => blackHole.once('listening', r));
-    holePort = (blackHole.address() as { port: number }).port;
+    blackHole = createServer(() => {});
+    holePort = await listenLocal(blackHole);
   });
 
   after(async () => {
