@@ -24,7 +24,15 @@ test('run without --once cycles on the interval and exits 0 on SIGTERM', async (
   child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   const exited = once(child, 'exit');
   // Two cycles prove the loop: the first commits, the second finds nothing new.
-  while ((logs.match(/"msg":"cycle: /g) ?? []).length < 2) await new Promise((resolve) => setTimeout(resolve, 50));
+  const deadline = Date.now() + 30_000;
+  while ((logs.match(/"msg":"cycle: /g) ?? []).length < 2) {
+    // A loop that never cycles must fail the test, not hang CI.
+    if (Date.now() > deadline || child.exitCode !== null) {
+      child.kill('SIGKILL');
+      assert.fail(`no two cycles within 30 s:\n${logs}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
   child.kill('SIGTERM');
   const [code] = await exited;
   assert.equal(code, 0, logs);
