@@ -1,0 +1,1 @@
+export { TagpilotError, errorCode } from './error.ts';
