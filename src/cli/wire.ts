@@ -1,10 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
-import pino, { type Logger } from 'pino';
+import type { Logger } from 'pino';
 import { ConfigError, loadConfig, readSecret, type LoadedConfig } from '../config/load.ts';
 import type { Secret } from '../config/schema.ts';
-import type { NamedPolicy } from '../manifests/types.ts';
-import { parsePolicy } from '../policy/policy.ts';
 import { GitRepo } from '../git/repo.ts';
 import type { GitRemote } from '../git/remote.ts';
 import { RegistryClient } from '../registry/client.ts';
@@ -13,14 +11,14 @@ import type { RegistrySettings } from '../registry/endpoint.ts';
 import type { CycleDeps } from '../automation/cycle.ts';
 import { messageTemplate } from '../automation/message.ts';
 import type { CliIo } from './io.ts';
+import { logger, type LogFormatOption } from './log.ts';
+import { readNamedPolicies } from './named-policies.ts';
+import { withProgress } from './progress.ts';
 
-/** JSON logs to stderr; LOG_LEVEL sets the level (default info). */
-export function logger(io: CliIo): Logger {
-  return pino({ level: io.env.LOG_LEVEL ?? 'info', base: undefined }, io.err as pino.DestinationStream);
-}
+export type { LogFormatOption };
 
 /** Builds the cycle's components from a config file. */
-export async function wire(configPath: string, io: CliIo): Promise<{ config: LoadedConfig; deps: CycleDeps }> {
+export async function wire(configPath: string, io: CliIo, options: LogFormatOption = {}): Promise<{ config: LoadedConfig; deps: CycleDeps }> {
   const config = await loadConfig(configPath, io.env);
   const remote = await gitRemote(config, io);
   // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
@@ -28,7 +26,9 @@ export async function wire(configPath: string, io: CliIo): Promise<{ config: Loa
   const registry = await registryClient(config, io);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
-  return { config, deps: { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log: logger(io), message, maxAttempts: config.git.pushAttempts } };
+  const log = await logger(io, options);
+  const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts };
+  return { config, deps: withProgress(deps, io) };
 }
 
 type ConfigFiles = Pick<LoadedConfig, 'source'>;
@@ -98,17 +98,4 @@ function guardConfig<T>(what: string, build: () => T): T {
   } catch (error) {
     throw new ConfigError(`${what}: ${(error as Error).message}`);
   }
-}
-
-/** The config's named policies, parsed now so a bad one stops startup with its field named. */
-function readNamedPolicies(config: LoadedConfig): Map<string, NamedPolicy> {
-  const named = new Map<string, NamedPolicy>();
-  for (const [name, { policy, image }] of Object.entries(config.policies)) {
-    try {
-      named.set(name, { policy: parsePolicy(policy), image });
-    } catch (error) {
-      throw new ConfigError(`${config.source}: policies.${name}.policy: ${(error as Error).message}`);
-    }
-  }
-  return named;
 }

@@ -1,10 +1,17 @@
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
+import leven from 'leven';
 import { parse } from 'yaml';
+import type { z } from 'zod';
+import { TagpilotError } from '../problems/index.ts';
 import { configSchema, type Config, type Secret } from './schema.ts';
 
-export class ConfigError extends Error {
+/** The configuration cannot be used as written: exit 2, with the file and field named. */
+export class ConfigError extends TagpilotError {
   override name = 'ConfigError';
+  constructor(message: string) {
+    super('config-invalid', message);
+  }
 }
 
 export interface LoadedConfig extends Config {
@@ -33,12 +40,65 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   }
   const result = configSchema.safeParse(raw ?? {});
   if (!result.success) {
-    const lines = result.error.issues.map((issue) => `  ${issue.path.join('.') || '(top level)'}: ${issue.message}`);
+    const lines = result.error.issues.flatMap(issueLines);
     throw new ConfigError(`${source}: invalid config:\n${lines.join('\n')}`);
   }
   const base = dirname(resolve(source));
   const cacheDir = result.data.cacheDir === undefined ? resolve(env.TAGPILOT_CACHE_DIR ?? '.cache/tagpilot') : resolve(base, result.data.cacheDir);
   return { ...result.data, cacheDir, source };
+}
+
+function issueLines(issue: z.core.$ZodIssue): string[] {
+  const where = issue.path.join('.') || '(top level)';
+  if (issue.code !== 'unrecognized_keys') return [`  ${where}: ${issue.message}`];
+  const known = keysAt(issue.path);
+  return issue.keys.map((key) => {
+    const like = suggestKey(key, known);
+    return `  ${where}: unknown key "${key}"${like === undefined ? '' : ` (did you mean "${like}"?)`}`;
+  });
+}
+
+/** The parts of a zod schema walked to find an object's keys; zod's own types are per kind. */
+interface SchemaNode {
+  def: { type: string; innerType?: SchemaNode; in?: SchemaNode; element?: SchemaNode; valueType?: SchemaNode; shape?: Record<string, SchemaNode>; options?: SchemaNode[] };
+}
+
+/** The keys the schema allows in the object at `path` (every option's, for a union). */
+function keysAt(path: readonly PropertyKey[]): string[] {
+  let nodes = [configSchema as unknown as SchemaNode];
+  for (const step of [...path, undefined]) {
+    nodes = nodes.flatMap(unwrap);
+    if (step === undefined) break;
+    nodes = nodes.flatMap((n) => {
+      const d = n.def;
+      const next = d.type === 'object' ? d.shape?.[String(step)] : d.type === 'array' ? d.element : d.type === 'record' ? d.valueType : undefined;
+      return next === undefined ? [] : [next];
+    });
+  }
+  return nodes.flatMap((n) => (n.def.type === 'object' ? Object.keys(n.def.shape ?? {}) : []));
+}
+
+/** Through defaults, optionals, pipes and unions to the schemas that hold values. */
+function unwrap(node: SchemaNode): SchemaNode[] {
+  const d = node.def;
+  const inner = d.innerType ?? (d.type === 'pipe' ? d.in : undefined);
+  if (inner !== undefined) return unwrap(inner);
+  if (d.type === 'union') return (d.options ?? []).flatMap(unwrap);
+  return [node];
+}
+
+/**
+ * The known key a mistyped one most likely meant: a near spelling (`brnch`), or a known key it
+ * contains (`namedPolicies` for `policies`).
+ */
+export function suggestKey(key: string, known: readonly string[]): string | undefined {
+  const lower = key.toLowerCase();
+  const near = known
+    .map((k) => ({ k, d: leven(lower, k.toLowerCase()) }))
+    .filter(({ k, d }) => d <= Math.max(1, Math.floor(Math.max(k.length, key.length) / 3)))
+    .sort((a, b) => a.d - b.d)[0];
+  if (near !== undefined) return near.k;
+  return known.find((k) => k.length >= 4 && lower.includes(k.toLowerCase()));
 }
 
 /** Reads a secret reference; the value itself never appears in errors. */

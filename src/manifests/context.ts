@@ -1,5 +1,6 @@
 import type { Document, LineCounter, Scalar } from 'yaml';
 import { parseImageRef } from '../image/ref.ts';
+import type { AnnotationProblem } from '../policy/annotations.ts';
 import type { Lock } from '../policy/lock.ts';
 import type { Policy } from '../policy/policy.ts';
 import type { FieldPart, ImageSlot, Problem, SlotField, SlotKind } from './types.ts';
@@ -15,8 +16,15 @@ export interface ObjectContext {
   /** `namespace:kind/name` when the object has a kind and a name. */
   workload?: string;
   annotations: Record<string, string>;
+  /** The line of each annotation key, so a problem with one points at it. */
+  annotationLines: ReadonlyMap<string, number>;
   lock: Lock;
   problems: Problem[];
+}
+
+/** Every annotation problem of the object, each at its annotation's line. */
+export function reportAnnotations(ctx: ObjectContext, problems: readonly AnnotationProblem[]): void {
+  for (const p of problems) ctx.problems.push({ file: ctx.path, line: ctx.annotationLines.get(p.key), message: `${ctx.workload}: ${p.message}` });
 }
 
 export function field(part: FieldPart, node: Scalar | undefined): SlotField | undefined {

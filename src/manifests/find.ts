@@ -10,7 +10,7 @@ import { mayHoldMarkers } from './markers.ts';
 import { isFluxImageObject, namedPolicies, readFluxObject, type FluxObjects } from './named.ts';
 import type { FindOptions, ImageSlot, NamedPolicy, Problem, SourceFile } from './types.ts';
 import { containerSlots, isWorkloadKind } from './workloads.ts';
-import { deref, get, getString, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
+import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
 
 export interface FindResult {
   slots: ImageSlot[];
@@ -117,8 +117,10 @@ function objectContext(p: Parsed, doc: Document.Parsed, object: unknown, namespa
   const meta = get(doc, object, 'metadata');
   const kind = getString(doc, object, 'kind');
   const name = getString(doc, meta, 'name');
-  const annotations = stringMap(doc, get(doc, meta, 'annotations'));
-  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, lock: UNLOCKED, problems };
+  const annotationsNode = get(doc, meta, 'annotations');
+  const annotations = stringMap(doc, annotationsNode);
+  const annotationLines = keyLines(doc, annotationsNode, p.lines);
+  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, annotationLines, lock: UNLOCKED, problems };
   if (kind !== undefined && name !== undefined) {
     const namespace = getString(doc, meta, 'namespace') ?? enclosingNamespace(namespaces, p.file.path) ?? 'default';
     ctx.workload = `${namespace}:${kind.toLowerCase()}/${name}`;

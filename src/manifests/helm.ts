@@ -1,6 +1,6 @@
 import { isMap, isScalar, type Scalar } from 'yaml';
 import { readAnnotations } from '../policy/annotations.ts';
-import { field, makeSlot, present, type ObjectContext, type SlotDraft } from './context.ts';
+import { field, makeSlot, present, reportAnnotations, type ObjectContext, type SlotDraft } from './context.ts';
 import type { ImageSlot, SlotField } from './types.ts';
 import { deref, get, getMap, keyName } from './yaml.ts';
 
@@ -35,7 +35,7 @@ export function helmSlots(ctx: ObjectContext, object: unknown): ImageSlot[] {
     drafts.push(mapped);
   }
   const read = readAnnotations(ctx.annotations, drafts.map((d) => d.container ?? CHART_IMAGE));
-  for (const problem of read.problems) ctx.problems.push({ file: ctx.path, message: `${ctx.workload}: ${problem}` });
+  reportAnnotations(ctx, read.problems);
   return drafts
     .map((d) => makeSlot(ctx, { ...d, policy: read.automated ? read.policies.get(d.container ?? CHART_IMAGE) : undefined }))
     .filter(present);

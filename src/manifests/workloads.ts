@@ -1,6 +1,6 @@
 import { isMap, isScalar } from 'yaml';
 import { readAnnotations } from '../policy/annotations.ts';
-import { field, makeSlot, present, type ObjectContext } from './context.ts';
+import { field, makeSlot, present, reportAnnotations, type ObjectContext } from './context.ts';
 import type { ImageSlot } from './types.ts';
 import { deref, get, getSeq, getString } from './yaml.ts';
 
@@ -31,7 +31,7 @@ export function containerSlots(ctx: ObjectContext, object: unknown, kind: string
   if (!isMap(podSpec)) return [];
   const containers = listContainers(ctx, podSpec);
   const read = readAnnotations(ctx.annotations, containers.map((c) => c.name));
-  for (const problem of read.problems) ctx.problems.push({ file: ctx.path, message: `${ctx.workload}: ${problem}` });
+  reportAnnotations(ctx, read.problems);
   return containers
     .map((c) => makeSlot(ctx, { kind: 'container', container: c.name, fields: [c.field], policy: read.automated ? read.policies.get(c.name) : undefined }))
     .filter(present);

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /**
  * Reading the `yaml` AST without ever converting it to JS: aliases are resolved one hop at a
@@ -100,6 +100,19 @@ export function stringMap(doc: Document, node: unknown): Record<string, string> 
     const value = deref(doc, pair.value);
     const text = isScalar(value) ? scalarText(value) : undefined;
     if (key !== undefined && text !== undefined) out[key] = text;
+  }
+  return out;
+}
+
+/** The 1-based line of each key of a map (aliases followed), for problems that name a key. */
+export function keyLines(doc: Document, node: unknown, lines: LineCounter): Map<string, number> {
+  const out = new Map<string, number>();
+  const map = deref(doc, node);
+  if (!isMap(map)) return out;
+  for (const pair of map.items) {
+    const key = keyName(pair.key);
+    const where = isNode(pair.key) ? span(pair.key) : undefined;
+    if (key !== undefined && where !== undefined) out.set(key, lineOf(lines, where.start));
   }
   return out;
 }

@@ -15,7 +15,18 @@ export interface WorkloadPolicies {
   policies: Map<string, Policy>;
   lock: Lock;
   /** Annotations that could not be read, with the reason; the rest still apply. */
-  problems: string[];
+  problems: AnnotationProblem[];
+}
+
+/** One annotation that could not be read: its key (so callers can point at its line) and why. */
+export interface AnnotationProblem {
+  key: string;
+  /** `<key>: <reason>`. */
+  message: string;
+}
+
+function problem(key: string, reason: string): AnnotationProblem {
+  return { key, message: `${key}: ${reason}` };
 }
 
 type Annotations = Readonly<Record<string, string>>;
@@ -32,7 +43,7 @@ const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS)];
 const WORKLOAD_KEYS = ['automated', 'locked', 'locked-by', 'locked-reason', 'locked-at'];
 
 export function readAnnotations(annotations: Annotations, containers: readonly string[]): WorkloadPolicies {
-  const problems: string[] = [];
+  const problems: AnnotationProblem[] = [];
   const policies = new Map<string, Policy>();
   for (const container of containers) {
     const policy = readContainer(annotations, container, problems);
@@ -42,35 +53,45 @@ export function readAnnotations(annotations: Annotations, containers: readonly s
   const automated = readAutomated(annotations, problems);
   const lock = readLock(annotations, problems);
   // A workload-wide annotation (keel.sh/policy) is read once per container: report it once.
-  return { automated, policies, lock, problems: [...new Set(problems)] };
+  const unique = new Map(problems.map((p) => [p.message, p]));
+  return { automated, policies, lock, problems: [...unique.values()] };
 }
 
-function readContainer(annotations: Annotations, container: string, problems: string[]): Policy | undefined {
+/**
+ * The container's policy with its filters and downgrade setting. Every annotation is read, so each
+ * mistake is reported at once; any unreadable policy or filter leaves the container unautomated.
+ */
+function readContainer(annotations: Annotations, container: string, problems: AnnotationProblem[]): Policy | undefined {
   const found = findPolicy(annotations, container);
   if (found === undefined) {
     for (const name of Object.values(FILTER_KEYS)) {
       const key = `${TP}${name}.${container}`;
-      if (annotations[key] !== undefined) problems.push(`${key}: no policy for container "${container}" to filter`);
+      if (annotations[key] !== undefined) problems.push(problem(key, `no policy for container "${container}" to filter`));
     }
     return undefined;
   }
-  let policy: Policy;
+  const policy = readPolicy(found, problems);
+  const filters = readFilters(annotations, container, problems);
+  const downgrade = readDowngrade(annotations, container, problems);
+  if (policy === undefined || filters === UNREADABLE) return undefined;
+  const filtered = filters === undefined ? policy : withFilters(policy, filters);
+  return downgrade ? withDowngrade(filtered) : filtered;
+}
+
+function readPolicy(found: FoundPolicy, problems: AnnotationProblem[]): Policy | undefined {
   try {
-    policy = found.parse();
+    return found.parse();
   } catch (error) {
-    problems.push(`${found.key}: ${(error as Error).message}`);
+    problems.push(problem(found.key, (error as Error).message));
     return undefined;
   }
-  const filtered = applyFilters(annotations, container, policy, problems);
-  return filtered === undefined ? undefined : applyDowngrade(annotations, container, filtered, problems);
 }
 
 /** `allow-downgrade.<c>: "true"`: the user asks to follow the policy below the current tag. */
-function applyDowngrade(annotations: Annotations, container: string, policy: Policy, problems: string[]): Policy {
+function readDowngrade(annotations: Annotations, container: string, problems: AnnotationProblem[]): boolean {
   const key = `${TP}${DOWNGRADE}.${container}`;
   const value = annotations[key];
-  if (value === undefined) return policy;
-  return readBoolean(key, value, false, problems) ? withDowngrade(policy) : policy;
+  return value !== undefined && readBoolean(key, value, false, problems);
 }
 
 interface FoundPolicy {
@@ -115,9 +136,12 @@ export function parseKeelPolicy(text: string, matchTag: boolean): Policy {
   throw new Error(`unknown Keel policy "${trimmed}" (expected all, major, minor, patch, force, never, glob: or regexp:)`);
 }
 
-/** Adds the container's filters; a bad filter drops the policy (fail closed: no unfiltered updates). */
-function applyFilters(annotations: Annotations, container: string, policy: Policy, problems: string[]): Policy | undefined {
+const UNREADABLE = Symbol('unreadable');
+
+/** The container's filters; any bad one makes them unreadable (fail closed: no unfiltered updates). */
+function readFilters(annotations: Annotations, container: string, problems: AnnotationProblem[]): TagFilters | undefined | typeof UNREADABLE {
   let filters: TagFilters | undefined;
+  let unreadable = false;
   for (const [field, name] of Object.entries(FILTER_KEYS) as [keyof FilterTexts, string][]) {
     const key = `${TP}${name}.${container}`;
     const value = annotations[key];
@@ -126,14 +150,14 @@ function applyFilters(annotations: Annotations, container: string, policy: Polic
       filters = { ...(filters ?? NO_FILTERS), ...parseFilter(field, value) };
     } catch (error) {
       if (!(error instanceof FilterError)) throw error;
-      problems.push(`${key}: ${error.message}; container "${container}" is not automated until this is fixed`);
-      return undefined;
+      problems.push(problem(key, `${error.message}; container "${container}" is not automated until this is fixed`));
+      unreadable = true;
     }
   }
-  return filters === undefined ? policy : withFilters(policy, filters);
+  return unreadable ? UNREADABLE : filters;
 }
 
-function readAutomated(annotations: Annotations, problems: string[]): boolean {
+function readAutomated(annotations: Annotations, problems: AnnotationProblem[]): boolean {
   const own = annotations[`${TP}automated`];
   if (own !== undefined) return readBoolean(`${TP}automated`, own, false, problems);
   if (FLUX_PREFIXES.some((prefix) => annotations[`${prefix}automated`] === 'true')) return true;
@@ -141,14 +165,14 @@ function readAutomated(annotations: Annotations, problems: string[]): boolean {
   return keel !== undefined && keel.trim().toLowerCase() !== 'never';
 }
 
-function readBoolean(key: string, value: string, fallback: boolean, problems: string[]): boolean {
+function readBoolean(key: string, value: string, fallback: boolean, problems: AnnotationProblem[]): boolean {
   if (value === 'true') return true;
   if (value === 'false') return false;
-  problems.push(`${key}: expected "true" or "false", got "${value}"; read as ${fallback}`);
+  problems.push(problem(key, `expected "true" or "false", got "${value}"; read as ${fallback}`));
   return fallback;
 }
 
-function readLock(annotations: Annotations, problems: string[]): Lock {
+function readLock(annotations: Annotations, problems: AnnotationProblem[]): Lock {
   const own = annotations[`${TP}locked`];
   if (own !== undefined) {
     // An unreadable lock value counts as locked: when in doubt, the bot keeps its hands off.
@@ -161,9 +185,9 @@ function readLock(annotations: Annotations, problems: string[]): Lock {
   return UNLOCKED;
 }
 
-function readLockedAt(annotations: Annotations, problems: string[]): string | undefined {
+function readLockedAt(annotations: Annotations, problems: AnnotationProblem[]): string | undefined {
   const at = annotations[`${TP}locked-at`];
-  if (at !== undefined && Number.isNaN(Date.parse(at))) problems.push(`${TP}locked-at: "${at}" is not a date (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)`);
+  if (at !== undefined && Number.isNaN(Date.parse(at))) problems.push(problem(`${TP}locked-at`, `"${at}" is not a date (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)`));
   return at;
 }
 
@@ -173,7 +197,7 @@ function lock(by: string | undefined, reason: string | undefined, at: string | u
 }
 
 /** Typos in tagpilot.io keys and annotations for containers that do not exist are problems. */
-function checkKeys(annotations: Annotations, containers: readonly string[], problems: string[]): void {
+function checkKeys(annotations: Annotations, containers: readonly string[], problems: AnnotationProblem[]): void {
   for (const key of Object.keys(annotations)) {
     if (!key.startsWith(TP)) continue;
     const name = key.slice(TP.length);
@@ -181,9 +205,9 @@ function checkKeys(annotations: Annotations, containers: readonly string[], prob
     const dot = name.indexOf('.');
     const kind = dot < 0 ? name : name.slice(0, dot);
     if (!CONTAINER_KEYS.includes(kind) || dot < 0) {
-      problems.push(`${key}: unknown tagpilot.io annotation`);
+      problems.push(problem(key, 'unknown tagpilot.io annotation'));
     } else if (!containers.includes(name.slice(dot + 1))) {
-      problems.push(`${key}: no container named "${name.slice(dot + 1)}"`);
+      problems.push(problem(key, `no container named "${name.slice(dot + 1)}"`));
     }
   }
 }

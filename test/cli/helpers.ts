@@ -1,13 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Command } from '../../src/cli/io.ts';
-import { runCommand, type CliResult } from '../harness/cli.ts';
+import { runCli, type CliResult } from '../harness/cli.ts';
 import { git as gitIn, writeFiles } from '../harness/git-repos.ts';
 
-/** Runs a command with in-memory streams, in `cwd`, as author Test. */
-export function run(command: Command, args: string[], cwd: string): Promise<CliResult> {
-  return runCommand(command, args, { cwd, env: { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com' } });
+/** Runs `tagpilot ARGS` with in-memory streams, in `cwd`, as author Test. */
+export function run(args: string[], cwd: string): Promise<CliResult> {
+  return runCli(args, { cwd, env: { GIT_AUTHOR_NAME: 'Test', GIT_AUTHOR_EMAIL: 'test@example.com' } });
 }
 
 /** A temp git repo holding `files`, committed; removed by the returned cleanup. */

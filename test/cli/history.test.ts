@@ -3,18 +3,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { history } from '../../src/cli/commands/history.ts';
-import { EXIT, UsageError } from '../../src/cli/io.ts';
+import { EXIT } from '../../src/cli/io.ts';
 import { commitMessage } from '../../src/automation/message.ts';
 import { buildHistory } from '../../src/automation/history.ts';
 import type { Change } from '../../src/automation/types.ts';
 import { createBareRepo, git, writeFiles } from '../harness/git-repos.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { writeConfig } from '../harness/fleet.ts';
-import { runCommand } from '../harness/cli.ts';
+import { runCli } from '../harness/cli.ts';
 
 function run(args: string[], cwd = process.cwd()) {
-  return runCommand(history, args, { cwd });
+  return runCli(['history', ...args], { cwd });
 }
 
 const change = (workload: string, container: string, from: string, to: string): Change => ({ file: 'apps/x.yaml', line: 3, kind: 'container', workload, container, repository: 'registry.example.com/team/web', from, to, policy: 'semver:^1.0.0' });
@@ -85,12 +84,16 @@ describe('tagpilot history', () => {
   });
 
   test('neither or both of --repo and --config is a usage error', async () => {
-    await assert.rejects(run([]), UsageError);
-    await assert.rejects(run(['--repo', dir, '--config', 'x.yaml']), UsageError);
+    for (const args of [[], ['--repo', dir, '--config', 'x.yaml']]) {
+      const { code, err } = await run(args);
+      assert.deepEqual([code, err], [EXIT.usage, 'tagpilot history: history needs one of --repo DIR or --config FILE\n']);
+    }
   });
 
   test('a date that is not a date is a usage error', async () => {
-    await assert.rejects(run(['--repo', dir, '--since', 'last tuesday']), /not a date/);
+    const { code, err } = await run(['--repo', dir, '--since', 'last tuesday']);
+    assert.equal(code, EXIT.usage);
+    assert.match(err, /not a date/);
   });
 
   describe('with --config', () => {

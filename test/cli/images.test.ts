@@ -1,16 +1,15 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { images } from '../../src/cli/commands/images.ts';
-import { EXIT, UsageError } from '../../src/cli/io.ts';
+import { EXIT } from '../../src/cli/io.ts';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { htpasswdConfig, startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { tempDir } from '../registry/helpers.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
-import { runCommand } from '../harness/cli.ts';
+import { runCli } from '../harness/cli.ts';
 
 function run(args: string[], env: NodeJS.ProcessEnv = process.env) {
-  return runCommand(images, args, { env });
+  return runCli(['images', ...args], { env });
 }
 
 describe('tagpilot images', () => {
@@ -48,11 +47,15 @@ describe('tagpilot images', () => {
   });
 
   test('an invalid reference is a usage error', async () => {
-    await assert.rejects(run(['Team/Web']), (error: Error) => error instanceof UsageError && /bad repository path component/.test(error.message));
+    const result = await run(['Team/Web']);
+    assert.equal(result.code, EXIT.usage);
+    assert.match(result.err, /^tagpilot images: .*bad repository path component/);
   });
 
   test('a registry failure is an error naming the repository', async () => {
-    await assert.rejects(run([`${registry.host}/team/none`, '--insecure']), /team\/none: repository not found/);
+    const result = await run([`${registry.host}/team/none`, '--insecure']);
+    assert.equal(result.code, EXIT.failed);
+    assert.match(result.err, /team\/none: repository not found/);
   });
 });
 
@@ -91,6 +94,9 @@ describe('tagpilot images --config: registries and credentials from the config f
     const dockerConfig = join(dir.path, 'bad.json');
     writeFileSync(dockerConfig, 'password=hunter2');
     writeFileSync(config, `git: { url: https://git.example/x.git }\ndockerConfig: { file: ${dockerConfig} }\n`);
-    await assert.rejects(run([`${registry.host}/team/private`, '--config', config]), (error: Error) => /dockerConfig: not JSON/.test(error.message) && !error.message.includes('hunter2'));
+    const result = await run([`${registry.host}/team/private`, '--config', config]);
+    assert.equal(result.code, EXIT.usage);
+    assert.match(result.err, /dockerConfig: not JSON/);
+    assert.ok(!result.err.includes('hunter2'));
   });
 });

@@ -3,11 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { policyTest } from '../../src/cli/commands/policy-test.ts';
-import { runCommand } from '../harness/cli.ts';
+import { runCli } from '../harness/cli.ts';
 
 async function run(args: string[], stdin = '', cwd = process.cwd()) {
-  const { code, out, err } = await runCommand(policyTest, args, { stdin, cwd });
+  const { code, out, err } = await runCli(['policy', 'test', ...args], { stdin, cwd });
   return { code, stdout: out, stderr: err };
 }
 
@@ -69,9 +68,9 @@ test('policy test: control characters in input tags are shown escaped', async ()
 for (const [name, args, stdin, message] of [
   ['an invalid policy', ['semver:nope'], '1.0.0', /invalid policy "semver:nope": invalid semver range/],
   ['an unknown policy kind', ['fancy'], '1.0.0', /unknown policy kind "fancy"/],
-  ['no policy', [], '1.0.0', /expected one policy argument, got 0/],
-  ['two policies', ['minor', 'major'], '1.0.0', /expected one policy argument, got 2/],
-  ['an unknown option', ['minor', '--bogus'], '', /Unknown option '--bogus'/],
+  ['no policy', [], '1.0.0', /missing required argument 'policy'/],
+  ['two policies', ['minor', 'major'], '1.0.0', /too many arguments for 'test'\. Expected 1 argument but got 2/],
+  ['an unknown option', ['minor', '--bogus'], '', /unknown option '--bogus'/],
   ['malformed JSON', ['minor'], '[1.0.0', /not valid JSON/],
   ['a JSON item of the wrong shape', ['minor'], '[{"name": "x"}]', /expected an array of tags/],
   ['a bad created time', ['minor'], '[{"tag": "x", "created": "yesterday"}]', /item 0 \(x\) created: "yesterday" is not a time/],
@@ -94,5 +93,5 @@ test('policy test: --allow-downgrade moves below the current tag', async () => {
 test('policy test: --help prints usage and exits 0', async () => {
   const { code, stdout } = await run(['--help']);
   assert.equal(code, 0);
-  assert.match(stdout, /^usage: tagpilot policy test <policy>/);
+  assert.match(stdout, /^Usage: tagpilot policy test \[options\] <policy>/);
 });

@@ -2,14 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { release } from '../../src/cli/commands/release.ts';
-import { UsageError } from '../../src/cli/io.ts';
 import { locked, repoWith, run, web } from './helpers.ts';
 
 test('release sets the container running the image\'s repository and commits only that change', async (t) => {
   const repo = repoWith({ 'apps/web.yaml': web });
   t.after(repo.cleanup);
-  const { code, out, err } = await run(release, ['--repo', repo.dir, '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.2.0'], '/');
+  const { code, out, err } = await run(['release', '--repo', repo.dir, '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.2.0'], '/');
   assert.equal(err, '');
   assert.equal(code, 0);
   assert.match(out, /apps\/web\.yaml:14 shop:deployment\/web web: ghcr\.io\/acme\/web:1\.0\.0 -> ghcr\.io\/acme\/web:1\.2\.0/);
@@ -22,7 +20,7 @@ test('release sets the container running the image\'s repository and commits onl
 test('release --container picks the container by name, even for another repository', async (t) => {
   const repo = repoWith({ 'web.yaml': web });
   t.after(repo.cleanup);
-  const { code } = await run(release, ['--workload', 'shop:deployment/web', '--container', 'proxy', '--image', 'mirror.local:5000/envoy:v1.30.0', '--no-commit'], repo.dir);
+  const { code } = await run(['release', '--workload', 'shop:deployment/web', '--container', 'proxy', '--image', 'mirror.local:5000/envoy:v1.30.0', '--no-commit'], repo.dir);
   assert.equal(code, 0);
   assert.equal(readFileSync(join(repo.dir, 'web.yaml'), 'utf8'), web.replace('envoyproxy/envoy:v1.29.1', 'mirror.local:5000/envoy:v1.30.0'));
 });
@@ -30,7 +28,7 @@ test('release --container picks the container by name, even for another reposito
 test('release --no-commit edits the files and leaves the commit to you', async (t) => {
   const repo = repoWith({ 'web.yaml': web });
   t.after(repo.cleanup);
-  await run(release, ['--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.1.0', '--no-commit'], repo.dir);
+  await run(['release', '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.1.0', '--no-commit'], repo.dir);
   assert.equal(repo.git('status', '--porcelain'), ' M web.yaml\n');
   assert.equal(repo.git('rev-list', '--count', 'HEAD').trim(), '1');
 });
@@ -38,7 +36,7 @@ test('release --no-commit edits the files and leaves the commit to you', async (
 test('release refuses a locked workload, naming who locked it and why', async (t) => {
   const repo = repoWith({ 'frozen.yaml': locked });
   t.after(repo.cleanup);
-  const { code, err } = await run(release, ['--workload', 'shop:deployment/frozen', '--image', 'ghcr.io/acme/web:9.0.0'], repo.dir);
+  const { code, err } = await run(['release', '--workload', 'shop:deployment/frozen', '--image', 'ghcr.io/acme/web:9.0.0'], repo.dir);
   assert.equal(code, 1);
   assert.match(err, /locked by ana: incident 42/);
   assert.equal(readFileSync(join(repo.dir, 'frozen.yaml'), 'utf8'), locked);
@@ -47,7 +45,7 @@ test('release refuses a locked workload, naming who locked it and why', async (t
 test('release --force releases a locked workload anyway', async (t) => {
   const repo = repoWith({ 'frozen.yaml': locked });
   t.after(repo.cleanup);
-  const { code } = await run(release, ['--workload', 'shop:deployment/frozen', '--image', 'ghcr.io/acme/web:9.0.0', '--force'], repo.dir);
+  const { code } = await run(['release', '--workload', 'shop:deployment/frozen', '--image', 'ghcr.io/acme/web:9.0.0', '--force'], repo.dir);
   assert.equal(code, 0);
   assert.equal(repo.git('rev-list', '--count', 'HEAD').trim(), '2');
 });
@@ -55,7 +53,7 @@ test('release --force releases a locked workload anyway', async (t) => {
 test('release of the image already there changes and commits nothing', async (t) => {
   const repo = repoWith({ 'web.yaml': web });
   t.after(repo.cleanup);
-  const { code, out } = await run(release, ['--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.0.0'], repo.dir);
+  const { code, out } = await run(['release', '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.0.0'], repo.dir);
   assert.equal(code, 0);
   assert.match(out, /nothing to do/);
   assert.equal(repo.git('rev-list', '--count', 'HEAD').trim(), '1');
@@ -64,14 +62,17 @@ test('release of the image already there changes and commits nothing', async (t)
 test('release of an unknown workload or container says what exists', async (t) => {
   const repo = repoWith({ 'web.yaml': web });
   t.after(repo.cleanup);
-  const none = await run(release, ['--workload', 'shop:deployment/nope', '--image', 'x:1'], repo.dir);
+  const none = await run(['release', '--workload', 'shop:deployment/nope', '--image', 'x:1'], repo.dir);
   assert.equal(none.code, 1);
   assert.match(none.err, /no workload shop:deployment\/nope/);
-  const other = await run(release, ['--workload', 'shop:deployment/web', '--image', 'other/repo:1'], repo.dir);
+  const other = await run(['release', '--workload', 'shop:deployment/web', '--image', 'other/repo:1'], repo.dir);
   assert.match(other.err, /it has: web, proxy/);
 });
 
 test('release needs --workload and a valid --image', async () => {
-  await assert.rejects(run(release, ['--image', 'x:1'], '/'), UsageError);
-  await assert.rejects(run(release, ['--workload', 'a:b/c', '--image', 'Bad Image'], '/'), UsageError);
+  const missing = await run(['release', '--image', 'x:1'], '/');
+  assert.deepEqual([missing.code, missing.err], [2, 'tagpilot release: missing --workload <id> (see tagpilot release --help)\n']);
+  const bad = await run(['release', '--workload', 'a:b/c', '--image', 'Bad Image'], '/');
+  assert.equal(bad.code, 2);
+  assert.match(bad.err, /^tagpilot release: --image: /);
 });

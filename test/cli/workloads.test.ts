@@ -1,13 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { workloads } from '../../src/cli/commands/workloads.ts';
-import { UsageError } from '../../src/cli/io.ts';
 import { kustomization, locked, repoWith, run, web } from './helpers.ts';
 
 test('workloads lists each slot with workload, file:line, container, image, policy and lock', async (t) => {
   const repo = repoWith({ 'apps/web.yaml': web, 'apps/frozen.yaml': locked, 'apps/kustomization.yaml': kustomization });
   t.after(repo.cleanup);
-  const { code, out, err } = await run(workloads, ['--repo', repo.dir], '/');
+  const { code, out, err } = await run(['workloads', '--repo', repo.dir], '/');
   assert.equal(err, '');
   assert.equal(code, 0);
   const lines = out.trimEnd().split('\n').map((l) => l.split(/\s{2,}/));
@@ -24,7 +22,7 @@ test('workloads lists each slot with workload, file:line, container, image, poli
 test('workloads --json groups containers under their workload', async (t) => {
   const repo = repoWith({ 'web.yaml': web });
   t.after(repo.cleanup);
-  const { code, out } = await run(workloads, ['--json'], repo.dir);
+  const { code, out } = await run(['workloads', '--json'], repo.dir);
   assert.equal(code, 0);
   const parsed = JSON.parse(out);
   assert.equal(parsed.workloads.length, 1);
@@ -34,23 +32,33 @@ test('workloads --json groups containers under their workload', async (t) => {
   assert.deepEqual(parsed.problems, []);
 });
 
-test('workloads reports a broken file on stderr with file and line, lists the rest, and exits 1', async (t) => {
+test('workloads reports a broken file on stderr with file and line, lists the rest, and exits 0', async (t) => {
   const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'a: [1,\n' });
   t.after(repo.cleanup);
-  const { code, out, err } = await run(workloads, [], repo.dir);
-  assert.equal(code, 1);
+  const { code, out, err } = await run(['workloads'], repo.dir);
+  assert.equal(code, 0);
   assert.match(out, /shop:deployment\/web/);
   assert.match(err, /^broken\.yaml:\d+: not valid YAML/);
+});
+
+test('workloads --strict exits 1 when a file had a problem', async (t) => {
+  const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'a: [1,\n' });
+  t.after(repo.cleanup);
+  const { code, out } = await run(['workloads', '--strict'], repo.dir);
+  assert.equal(code, 1);
+  assert.match(out, /shop:deployment\/web/);
 });
 
 test('workloads --path reads only below the given paths', async (t) => {
   const repo = repoWith({ 'a/web.yaml': web, 'b/web.yaml': web.replace('name: web\n  namespace', 'name: other\n  namespace') });
   t.after(repo.cleanup);
-  const { out } = await run(workloads, ['--path', 'b'], repo.dir);
+  const { out } = await run(['workloads', '--path', 'b'], repo.dir);
   assert.doesNotMatch(out, /deployment\/web/);
   assert.match(out, /deployment\/other/);
 });
 
 test('workloads rejects an unknown option as a usage error', async () => {
-  await assert.rejects(run(workloads, ['--nope'], '/'), UsageError);
+  const { code, err } = await run(['workloads', '--nope'], '/');
+  assert.equal(code, 2);
+  assert.match(err, /unknown option '--nope'/);
 });

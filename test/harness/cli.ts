@@ -1,6 +1,9 @@
 import { PassThrough } from 'node:stream';
 import { main } from '../../src/cli/main.ts';
-import type { Command } from '../../src/cli/io.ts';
+import type { CliIo } from '../../src/cli/io.ts';
+
+/** A CLI entry: `main`, or anything with its shape. */
+export type Entry = (argv: string[], io: CliIo) => Promise<number>;
 
 export interface CliResult {
   code: number;
@@ -13,14 +16,19 @@ export interface RunOptions {
   env?: NodeJS.ProcessEnv;
   stdin?: string;
   cwd?: string;
+  /** Streams that claim to be a terminal, as process.stdin/stderr do when a person runs tagpilot. */
+  tty?: { in?: boolean; err?: boolean };
 }
 
 /** Runs one command in-process with in-memory streams. */
-export async function runCommand(command: Command, args: string[], options: RunOptions = {}): Promise<CliResult> {
+export async function runCommand(command: Entry, args: string[], options: RunOptions = {}): Promise<CliResult> {
   const out = collect();
   const err = collect();
   const input = new PassThrough();
-  input.end(options.stdin ?? '');
+  // A terminal never ends by itself: its stream is left open, as a person's would be.
+  if (options.tty?.in === true) Object.assign(input, { isTTY: true });
+  else input.end(options.stdin ?? '');
+  if (options.tty?.err === true) Object.assign(err.stream, { isTTY: true });
   const code = await command(args, { out: out.stream, err: err.stream, in: input, cwd: options.cwd ?? process.cwd(), env: options.env ?? {} });
   return { code, out: out.text(), err: err.text() };
 }

@@ -18,13 +18,13 @@ test('annotations: automated only when tagpilot.io/automated is "true"', () => {
 test('annotations: a malformed automated value is a problem and reads as false', () => {
   const result = read({ 'tagpilot.io/automated': 'yes' });
   assert.equal(result.automated, false);
-  assert.match(result.problems[0] ?? '', /^tagpilot.io\/automated: expected "true" or "false"/);
+  assert.match(result.problems[0]?.message ?? '', /^tagpilot.io\/automated: expected "true" or "false"/);
 });
 
 test('annotations: one bad policy is a problem naming the key; the other container still applies', () => {
   const result = read({ 'tagpilot.io/tag.app': 'semver:nope', 'tagpilot.io/tag.sidecar': 'patch' });
   assert.deepEqual([...result.policies.keys()], ['sidecar']);
-  assert.match(result.problems[0] ?? '', /^tagpilot.io\/tag.app: invalid policy "semver:nope"/);
+  assert.match(result.problems[0]?.message ?? '', /^tagpilot.io\/tag.app: invalid policy "semver:nope"/);
 });
 
 test('annotations: filters attach to the container policy', () => {
@@ -37,16 +37,28 @@ test('annotations: filters attach to the container policy', () => {
 test('annotations: a bad filter leaves that container unautomated (fail closed) and says so', () => {
   const result = read({ 'tagpilot.io/tag.app': 'semver:*', 'tagpilot.io/min-age.app': 'soon', 'tagpilot.io/tag.sidecar': 'minor' });
   assert.deepEqual([...result.policies.keys()], ['sidecar']);
-  assert.match(result.problems[0] ?? '', /^tagpilot.io\/min-age.app: invalid duration "soon".*not automated/);
+  assert.match(result.problems[0]?.message ?? '', /^tagpilot.io\/min-age.app: invalid duration "soon".*not automated/);
 });
 
 test('annotations: a filter without a policy is a problem', () => {
-  assert.match(read({ 'tagpilot.io/ignore.app': 'x' }).problems[0] ?? '', /no policy for container "app"/);
+  assert.match(read({ 'tagpilot.io/ignore.app': 'x' }).problems[0]?.message ?? '', /no policy for container "app"/);
+});
+
+test('annotations: every bad annotation of a container is reported, not only the first, and the container is not automated', () => {
+  const result = read({ 'tagpilot.io/tag.app': 'semver:nope', 'tagpilot.io/min-age.app': 'soon', 'tagpilot.io/ignore.app': 'regexp:(', 'tagpilot.io/allow-downgrade.app': 'yes' });
+  assert.deepEqual(result.problems.map((p) => p.key), ['tagpilot.io/tag.app', 'tagpilot.io/ignore.app', 'tagpilot.io/min-age.app', 'tagpilot.io/allow-downgrade.app']);
+  assert.equal(result.policies.has('app'), false);
+});
+
+test('annotations: a bad filter still leaves the container unautomated when the policy is fine', () => {
+  const result = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/min-age.app': 'soon', 'tagpilot.io/platforms.app': 'linux' });
+  assert.deepEqual(result.problems.map((p) => p.key), ['tagpilot.io/min-age.app', 'tagpilot.io/platforms.app']);
+  assert.equal(result.policies.has('app'), false);
 });
 
 test('annotations: a tagpilot.io key for a missing container or an unknown key is a problem', () => {
   const problems = read({ 'tagpilot.io/tag.web': 'minor', 'tagpilot.io/tags.app': 'minor', 'tagpilot.io/locked-by': 'ann' }).problems;
-  assert.deepEqual(problems, ['tagpilot.io/tag.web: no container named "web"', 'tagpilot.io/tags.app: unknown tagpilot.io annotation']);
+  assert.deepEqual(problems.map((p) => p.message), ['tagpilot.io/tag.web: no container named "web"', 'tagpilot.io/tags.app: unknown tagpilot.io annotation']);
 });
 
 test('annotations: the lock with who, why and when', () => {
@@ -57,13 +69,13 @@ test('annotations: the lock with who, why and when', () => {
 test('annotations: an unreadable lock value locks (fail closed) and is a problem', () => {
   const result = read({ 'tagpilot.io/locked': 'yes' });
   assert.equal(result.lock.locked, true);
-  assert.match(result.problems[0] ?? '', /tagpilot.io\/locked: expected "true" or "false".*read as true/);
+  assert.match(result.problems[0]?.message ?? '', /tagpilot.io\/locked: expected "true" or "false".*read as true/);
 });
 
 test('annotations: a locked-at that is not a date is a problem, the lock still holds', () => {
   const result = read({ 'tagpilot.io/locked': 'true', 'tagpilot.io/locked-at': 'tuesday' });
   assert.equal(result.lock.locked, true);
-  assert.match(result.problems[0] ?? '', /locked-at: "tuesday" is not a date/);
+  assert.match(result.problems[0]?.message ?? '', /locked-at: "tuesday" is not a date/);
 });
 
 test('annotations: no lock annotation means unlocked', () => {
@@ -121,7 +133,7 @@ test('annotations: keel.sh/policy never means not automated and no policy', () =
 });
 
 test('annotations: an unknown Keel policy is one problem, however many containers', () => {
-  assert.deepEqual(read({ 'keel.sh/policy': 'sometimes' }).problems, [
+  assert.deepEqual(read({ 'keel.sh/policy': 'sometimes' }).problems.map((p) => p.message), [
     'keel.sh/policy: unknown Keel policy "sometimes" (expected all, major, minor, patch, force, never, glob: or regexp:)',
   ]);
 });
@@ -138,5 +150,5 @@ test('annotations: allow-downgrade.<c> "true" lets the container follow its poli
 test('annotations: a malformed allow-downgrade is a problem and reads as false', () => {
   const result = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/allow-downgrade.app': 'yes' });
   assert.equal(result.policies.get('app')?.allowDowngrade, undefined);
-  assert.match(result.problems[0] ?? '', /allow-downgrade.app: expected "true" or "false", got "yes"; read as false/);
+  assert.match(result.problems[0]?.message ?? '', /allow-downgrade.app: expected "true" or "false", got "yes"; read as false/);
 });

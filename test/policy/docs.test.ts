@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { parse } from 'yaml';
 import { parseFilters, parsePolicy, readAnnotations, selectTag, withDowngrade, withFilters, type TagInfo } from '../../src/policy/index.ts';
-import { policyTest } from '../../src/cli/commands/policy-test.ts';
-import { runCommand } from '../harness/cli.ts';
+import { runCli } from '../harness/cli.ts';
 
 const docs = (name: string) => readFileSync(new URL(`../../docs/${name}`, import.meta.url), 'utf8');
 
@@ -81,8 +80,9 @@ function runAnnotationExample(example: Record<string, unknown>): void {
   }
   if (expect.lock !== undefined) assert.deepEqual(result.lock, normaliseLock(expect.lock as Record<string, string>));
   const problems = (expect.problems ?? []) as string[];
-  assert.equal(result.problems.length, problems.length, result.problems.join('\n'));
-  problems.forEach((problem, i) => assert.ok(result.problems[i]?.includes(problem), `${result.problems[i]} should include ${problem}`));
+  const messages = result.problems.map((p) => p.message);
+  assert.equal(messages.length, problems.length, messages.join('\n'));
+  problems.forEach((problem, i) => assert.ok(messages[i]?.includes(problem), `${messages[i]} should include ${problem}`));
 }
 
 function normaliseLock(lock: Record<string, string>): Record<string, unknown> {
@@ -104,7 +104,7 @@ consoleExamples.forEach((block, index) => {
     const match = /^\$ printf '([^']*)' \| tagpilot policy test (.*)$/.exec(command);
     assert.ok(match, `unrecognised command line: ${command}`);
     const stdin = (match[1] ?? '').replaceAll('\\n', '\n');
-    const { code, out } = await runCommand(policyTest, (match[2] ?? '').split(' '), { stdin });
+    const { code, out } = await runCli(['policy', 'test', ...(match[2] ?? '').split(' ')], { stdin });
     assert.equal(code, 0);
     assert.equal(out, output.join('\n'));
   });

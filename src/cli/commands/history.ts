@@ -1,10 +1,9 @@
 import { join, resolve } from 'node:path';
-import { parseArgs } from 'node:util';
 import { buildHistory, type HistoryEntry, type LoggedCommit } from '../../automation/history.ts';
 import { loadConfig } from '../../config/load.ts';
 import { findGitDir, readLog } from '../../git/log.ts';
 import { GitRepo } from '../../git/repo.ts';
-import { EXIT, UsageError, type CliIo, type Command } from '../io.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { table } from '../table.ts';
 import { gitRemote } from '../wire.ts';
 
@@ -12,11 +11,15 @@ import { gitRemote } from '../wire.ts';
  * `tagpilot history [--repo DIR | --config FILE] [--workload ID] [--since DATE] [--json]`: the
  * bot's changes read back from Git by their trailers, reverted ones marked.
  */
-export const history: Command = async (args, io) => {
-  const { values } = parseArgs({
-    args,
-    options: { repo: { type: 'string' }, config: { type: 'string' }, workload: { type: 'string' }, since: { type: 'string' }, json: { type: 'boolean', default: false } },
-  });
+export interface HistoryOptions {
+  repo?: string;
+  config?: string;
+  workload?: string;
+  since?: string;
+  json?: boolean;
+}
+
+export async function history(values: HistoryOptions, io: CliIo): Promise<number> {
   if ((values.repo === undefined) === (values.config === undefined)) throw new UsageError('history needs one of --repo DIR or --config FILE');
   const since = values.since === undefined ? undefined : parseDate(values.since);
   const commits = values.repo !== undefined ? await localLog(resolve(io.cwd, values.repo), since) : await remoteLog(resolve(io.cwd, values.config!), io, since);
@@ -31,7 +34,7 @@ export const history: Command = async (args, io) => {
   }
   io.out.write(table(['WHEN', 'COMMIT', 'WORKLOAD', 'CONTAINER', 'CHANGE', 'POLICY', 'STATUS'], entries.map(row)));
   return EXIT.ok;
-};
+}
 
 function row(e: HistoryEntry): string[] {
   const when = `${e.when.slice(0, 10)} ${e.when.slice(11, 16)}`;

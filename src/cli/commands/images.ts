@@ -1,14 +1,20 @@
-import { parseArgs } from 'node:util';
 import { loadConfig } from '../../config/load.ts';
 import { parseImageRef, repositoryName, type ImageRef } from '../../image/ref.ts';
 import { parsePolicy, policyNeeds, selectTag, type Policy } from '../../policy/policy.ts';
 import { RANKED_LOWER, type PolicyNeeds, type TagInfo } from '../../policy/types.ts';
 import { NO_NEEDS, RegistryClient } from '../../registry/client.ts';
-import { EXIT, UsageError, type CliIo, type Command } from '../io.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { table } from '../table.ts';
 import { registryClient } from '../wire.ts';
 
-const USAGE = 'images <image-ref> [--policy P] [--all] [--json] [--config FILE] [--insecure]';
+export interface ImagesOptions {
+  imageRef: string;
+  policy?: string;
+  all?: boolean;
+  json?: boolean;
+  config?: string;
+  insecure?: boolean;
+}
 
 interface Row {
   tag: string;
@@ -24,34 +30,22 @@ interface Row {
  * `tagpilot images REF [--policy P]`: the repository's tags, newest first by the policy, the one
  * it would select marked; build time and platforms when the policy needs them (like fluxctl list-images).
  */
-export const images: Command = async (args, io) => {
-  const { values, positionals } = parseArgs({
-    args,
-    allowPositionals: true,
-    options: {
-      policy: { type: 'string' },
-      json: { type: 'boolean', default: false },
-      all: { type: 'boolean', default: false },
-      config: { type: 'string' },
-      insecure: { type: 'boolean', default: false },
-    },
-  });
-  if (positionals.length !== 1) throw new UsageError(`usage: tagpilot ${USAGE}`);
-  const ref = readRef(positionals[0]!);
+export async function images(values: ImagesOptions, io: CliIo): Promise<number> {
+  const ref = readRef(values.imageRef);
   const policy = values.policy === undefined ? undefined : readPolicy(values.policy);
   const needs = policy === undefined ? NO_NEEDS : policyNeeds(policy);
-  const client = await clientFor(ref, values.config, values.insecure, io);
+  const client = await clientFor(ref, values.config, values.insecure === true, io);
   try {
     const { tags, warnings } = await client.listTags(ref, needs);
     for (const warning of warnings) io.err.write(`warning: ${warning}\n`);
-    const rows = policy === undefined ? byName(tags, ref) : byPolicy(policy, tags, ref, values.all);
+    const rows = policy === undefined ? byName(tags, ref) : byPolicy(policy, tags, ref, values.all === true);
     if (values.json) io.out.write(JSON.stringify({ repository: repositoryName(ref), policy: policy?.source, selected: rows.find((r) => r.selected)?.tag ?? null, tags: rows }, null, 2) + '\n');
     else io.out.write(render(rows, needs));
     return EXIT.ok;
   } finally {
     await client.close();
   }
-};
+}
 
 function readRef(text: string): ImageRef {
   try {

@@ -1,18 +1,22 @@
-import { parseArgs } from 'node:util';
-import { plan } from '../../automation/cycle.ts';
-import { EXIT, UsageError, type Command } from '../io.ts';
+import { plan as planCycle } from '../../automation/cycle.ts';
+import type { CliIo } from '../io.ts';
+import { exitForProblems } from '../outcome.ts';
 import { table } from '../table.ts';
-import { wire } from '../wire.ts';
+import { wire, type LogFormatOption } from '../wire.ts';
+
+export interface PlanOptions extends LogFormatOption {
+  config: string;
+  json?: boolean;
+  strict?: boolean;
+}
 
 /** `tagpilot plan --config FILE [--json]`: what a cycle would change, without committing. */
-export const planCommand: Command = async (args, io) => {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, json: { type: 'boolean', default: false } } });
-  if (values.config === undefined) throw new UsageError('plan needs --config FILE');
-  const { deps } = await wire(values.config, io);
-  const { files: _files, ...result } = await plan(deps);
-  if (values.json) {
+export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
+  const { deps } = await wire(options.config, io, options);
+  const { files: _files, ...result } = await planCycle(deps);
+  if (options.json) {
     io.out.write(JSON.stringify(result, null, 2) + '\n');
-    return result.problems.length > 0 ? EXIT.failed : EXIT.ok;
+    return exitForProblems(result.problems, options.strict);
   }
   io.out.write(`Plan for ${result.head.slice(0, 12)}: ${result.changes.length} change(s)\n`);
   if (result.changes.length > 0) {
@@ -21,5 +25,5 @@ export const planCommand: Command = async (args, io) => {
   }
   for (const w of result.locked) io.out.write(`locked: ${w} (skipped)\n`);
   for (const p of result.problems) io.out.write(`problem: ${p.subject}: ${p.message}\n`);
-  return result.problems.length > 0 ? EXIT.failed : EXIT.ok;
-};
+  return exitForProblems(result.problems, options.strict);
+}

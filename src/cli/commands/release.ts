@@ -1,22 +1,31 @@
 import * as fs from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, relative, resolve, sep } from 'node:path';
-import { parseArgs } from 'node:util';
+import { join, relative, sep } from 'node:path';
 import git from 'isomorphic-git';
 import { parseImageRef, repositoryName, type ImageRef } from '../../image/ref.ts';
 import { applyEdits, EditError, findSlots, readRepoFiles, type Edit, type ImageSlot } from '../../manifests/index.ts';
-import { EXIT, UsageError, type Command, type CliIo } from '../io.ts';
+import { checkoutDir } from '../checkout.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { lockText, writeProblems } from './workloads.ts';
 
-export const RELEASE_USAGE = 'usage: tagpilot release --repo DIR --workload ID [--container NAME] --image REF [--no-commit] [--force] [--path P]...';
+export interface ReleaseOptions {
+  repo: string;
+  workload: string;
+  image: string;
+  container?: string;
+  /** False with --no-commit. */
+  commit: boolean;
+  force?: boolean;
+  path?: string[];
+}
 
 /**
  * `tagpilot release`: set a workload's image by hand in a local checkout and commit it there.
  * Without --container, every container of the workload running the image's repository is set.
  */
-export const release: Command = async (args, io) => {
-  const options = parse(args);
-  const dir = resolve(io.cwd, options.repo ?? '.');
+export async function release(options: ReleaseOptions, io: CliIo): Promise<number> {
+  checkImage(options.image);
+  const dir = await checkoutDir(io.cwd, options.repo);
   const read = await readRepoFiles(dir, options.path ?? ['.']);
   const found = findSlots(read.files);
   const chosen = chooseSlots(io, found.slots, options);
@@ -33,44 +42,21 @@ export const release: Command = async (args, io) => {
     return EXIT.ok;
   }
   for (const slot of chosen) io.out.write(`${slot.file}:${slot.line} ${options.workload} ${slot.container ?? slot.kind}: ${slot.image} -> ${options.image}\n`);
-  if (options['no-commit']) return EXIT.ok;
+  if (!options.commit) return EXIT.ok;
   const oid = await commit(dir, changed, releaseMessage(options.workload, options.image, chosen), io.env);
   io.out.write(`committed ${oid.slice(0, 12)}\n`);
   return EXIT.ok;
-};
+}
 
-type Options = ReturnType<typeof parse>;
-
-function parse(args: string[]) {
-  let values;
-  try {
-    values = parseArgs({
-      args,
-      options: {
-        repo: { type: 'string' },
-        workload: { type: 'string' },
-        container: { type: 'string' },
-        image: { type: 'string' },
-        'no-commit': { type: 'boolean' },
-        force: { type: 'boolean' },
-        path: { type: 'string', multiple: true },
-      },
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${RELEASE_USAGE}`);
-  }
-  const { workload, image } = values;
-  if (workload === undefined || image === undefined) throw new UsageError(`--workload and --image are required\n${RELEASE_USAGE}`);
+function checkImage(image: string): void {
   try {
     parseImageRef(image);
   } catch (error) {
-    throw new UsageError((error as Error).message);
+    throw new UsageError(`--image: ${(error as Error).message}`);
   }
-  return { ...values, workload, image };
 }
 
-function chooseSlots(io: CliIo, slots: readonly ImageSlot[], options: Options): ImageSlot[] | undefined {
+function chooseSlots(io: CliIo, slots: readonly ImageSlot[], options: ReleaseOptions): ImageSlot[] | undefined {
   const mine = slots.filter((s) => s.workload === options.workload);
   if (mine.length === 0) {
     io.err.write(`no workload ${options.workload} found (ids look like default:deployment/web; see tagpilot workloads)\n`);

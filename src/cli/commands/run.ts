@@ -1,18 +1,26 @@
-import { parseArgs } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { runCycle, type CycleReport } from '../../automation/cycle.ts';
-import { EXIT, UsageError, type Command } from '../io.ts';
-import { wire } from '../wire.ts';
+import type { Logger } from 'pino';
+import { runCycle, type CycleDeps, type CycleReport } from '../../automation/cycle.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import { exitForProblems, problemCounts } from '../outcome.ts';
+import { wire, type LogFormatOption } from '../wire.ts';
+
+export interface RunOptions extends LogFormatOption {
+  config: string;
+  once?: boolean;
+  strict?: boolean;
+}
 
 /**
  * `tagpilot run --config FILE [--once]`: one cycle, or cycles on the configured interval until
  * SIGTERM/SIGINT; a signal lets the cycle in progress finish.
  */
-export const runCommand: Command = async (args, io) => {
-  const { values } = parseArgs({ args, options: { config: { type: 'string' }, once: { type: 'boolean', default: false } } });
-  if (values.config === undefined) throw new UsageError('run needs --config FILE');
-  const { config, deps } = await wire(values.config, io);
-  if (values.once) return exitFor(await cycleLogged(deps));
+export async function run(options: RunOptions, io: CliIo): Promise<number> {
+  const { config, deps } = await wire(options.config, io, options);
+  if (options.once) {
+    const result = await cycleLogged(deps);
+    return result instanceof Error ? EXIT.failed : exitForProblems(result.problems, options.strict);
+  }
 
   const stop = new AbortController();
   const onSignal = () => stop.abort();
@@ -29,23 +37,25 @@ export const runCommand: Command = async (args, io) => {
   }
   deps.log.info('stopped');
   return EXIT.ok;
+}
 
-  async function cycleLogged(d: typeof deps): Promise<CycleReport | Error> {
-    const started = performance.now();
-    try {
-      const report = await runCycle(d);
-      for (const p of report.problems) d.log.warn({ subject: p.subject }, p.message);
-      for (const w of report.locked) d.log.info({ workload: w }, 'locked; skipped');
-      d.log.info({ head: report.head, commit: report.commit, changes: report.changes, ms: Math.round(performance.now() - started) }, report.commit === undefined ? 'cycle: nothing to change' : 'cycle: committed');
-      return report;
-    } catch (error) {
-      d.log.error({ err: { message: (error as Error).message } }, 'cycle failed');
-      return error as Error;
-    }
+async function cycleLogged(deps: CycleDeps): Promise<CycleReport | Error> {
+  const started = performance.now();
+  try {
+    const report = await runCycle(deps);
+    logCycle(deps.log, report, Math.round(performance.now() - started));
+    return report;
+  } catch (error) {
+    deps.log.error({ err: { message: (error as Error).message } }, 'cycle failed');
+    return error as Error;
   }
-};
+}
 
-function exitFor(result: CycleReport | Error): number {
-  if (result instanceof Error) return EXIT.failed;
-  return result.problems.length > 0 ? EXIT.failed : EXIT.ok;
+/** Each problem, then one summary line; the changes themselves at debug (they are in the commit). */
+export function logCycle(log: Logger, report: CycleReport, ms: number): void {
+  for (const p of report.problems) log.warn({ subject: p.subject }, p.message);
+  for (const w of report.locked) log.info({ workload: w }, 'locked; skipped');
+  for (const change of report.changes) log.debug({ change }, 'change');
+  const summary = { head: report.head, commit: report.commit, changes: report.changes.length, problems: problemCounts(report.problems), locked: report.locked.length, ms };
+  log.info(summary, report.commit === undefined ? 'cycle: nothing to change' : 'cycle: committed');
 }

@@ -1,12 +1,22 @@
 import { resolve } from 'node:path';
-import { parseArgs } from 'node:util';
-import { findSlots, readRepoFiles, type ImageSlot, type Problem } from '../../manifests/index.ts';
+import { loadConfig } from '../../config/load.ts';
+import { findSlots, readRepoFiles, type ImageSlot, type NamedPolicy, type Problem } from '../../manifests/index.ts';
 import type { Lock } from '../../policy/lock.ts';
 import type { Policy } from '../../policy/policy.ts';
-import { EXIT, UsageError, type Command, type CliIo } from '../io.ts';
+import { checkoutDir } from '../checkout.ts';
+import type { CliIo } from '../io.ts';
+import { exitForProblems } from '../outcome.ts';
 import { columns } from '../table.ts';
+import { readNamedPolicies } from '../named-policies.ts';
 
-export const WORKLOADS_USAGE = 'usage: tagpilot workloads [--repo DIR] [--path P]... [--json]';
+export interface WorkloadsOptions {
+  repo: string;
+  path?: string[];
+  /** Named policies for `$imagepolicy` markers come from this config, as in a cycle. */
+  config?: string;
+  json?: boolean;
+  strict?: boolean;
+}
 
 /** What a workload (or a file of workload-less slots, like a kustomization) holds. */
 export interface WorkloadRow {
@@ -18,29 +28,22 @@ export interface WorkloadRow {
 }
 
 /** `tagpilot workloads`: every workload and image slot in a local checkout, no registry needed. */
-export const workloads: Command = async (args, io) => {
-  const options = parse(args);
-  const dir = resolve(io.cwd, options.repo ?? '.');
+export async function workloads(options: WorkloadsOptions, io: CliIo): Promise<number> {
+  const dir = await checkoutDir(io.cwd, options.repo);
+  const namedPolicies = await configPolicies(options.config, io);
   const read = await readRepoFiles(dir, options.path ?? ['.']);
-  const found = findSlots(read.files);
+  const found = findSlots(read.files, { namedPolicies });
   const rows = groupByWorkload(found.slots);
   const problems = [...read.problems, ...found.problems];
   if (options.json) io.out.write(`${JSON.stringify({ workloads: rows, problems }, null, 2)}\n`);
   else writeTable(io, rows);
   writeProblems(io, problems);
-  return problems.length > 0 ? EXIT.failed : EXIT.ok;
-};
+  return exitForProblems(problems, options.strict);
+}
 
-function parse(args: string[]) {
-  try {
-    return parseArgs({
-      args,
-      options: { repo: { type: 'string' }, path: { type: 'string', multiple: true }, json: { type: 'boolean' } },
-      allowPositionals: false,
-    }).values;
-  } catch (error) {
-    throw new UsageError(`${(error as Error).message}\n${WORKLOADS_USAGE}`);
-  }
+async function configPolicies(path: string | undefined, io: CliIo): Promise<ReadonlyMap<string, NamedPolicy> | undefined> {
+  if (path === undefined) return undefined;
+  return readNamedPolicies(await loadConfig(resolve(io.cwd, path), io.env));
 }
 
 export function policyText(policy: Policy | undefined): string | null {

@@ -1,0 +1,163 @@
+/**
+ * The command tree: every verb's options, help text and example. Each verb's code is imported
+ * only when that verb runs, so `--help` and the light verbs start without the registry, Git and
+ * YAML layers (bench/startup.bench.ts measures it).
+ */
+import { Command, Option } from 'commander';
+import { UsageError, type CliIo } from './io.ts';
+import type { HistoryOptions } from './commands/history.ts';
+import type { ImagesOptions } from './commands/images.ts';
+import type { PlanOptions } from './commands/plan.ts';
+import type { PolicyTestOptions } from './commands/policy-test.ts';
+import type { ReleaseOptions } from './commands/release.ts';
+import type { RunOptions } from './commands/run.ts';
+import type { WorkloadsOptions } from './commands/workloads.ts';
+
+/** A verb's code: its options (and positional arguments), returning the exit code. */
+export type Verb<O> = (options: O, io: CliIo) => Promise<number>;
+
+/** What the action that ran reports back to `main`. */
+export interface Outcome {
+  /** `tagpilot plan`, `tagpilot policy test`: for error messages. */
+  command?: string;
+  code?: number;
+}
+
+const STRICT = 'exit 1 when a file, workload or image had a problem (default: report it, exit 0)';
+const CONFIG = 'the configuration file (docs/config.md)';
+
+export function buildProgram(io: CliIo, outcome: Outcome): Command {
+  const program = new Command('tagpilot')
+    .description('Image automation for GitOps: polls registries, commits new tags into your YAML repo.')
+    .usage('<command> [options]')
+    .configureOutput(output(io))
+    .exitOverride()
+    .showSuggestionAfterError()
+    .showHelpAfterError('(add --help for usage)')
+    .addHelpText('after', `\nRun "tagpilot <command> --help" for a command's options and an example.\nExit codes: 0 done, 1 failed, 2 usage or configuration error (docs/cli.md).\n`);
+
+  /** Declares a verb whose code is loaded only when it runs. */
+  const verb = <O>(parent: Command, name: string, summary: string, examples: readonly string[], load: () => Promise<Verb<O>>): Command =>
+    parent
+      .command(name)
+      .description(summary)
+      .addHelpText('after', `\nExample${examples.length > 1 ? 's' : ''}:\n${examples.map((e) => `  $ ${e}\n`).join('')}`)
+      .action(async (...args: unknown[]) => {
+        const command = args.at(-1) as Command;
+        outcome.command = commandPath(command);
+        checkRequired(command);
+        outcome.code = await (await load())({ ...command.opts(), ...positionals(command) } as O, io);
+      });
+
+  verb<RunOptions>(program, 'run', 'run cycles on the configured interval (or one, with --once)', ['tagpilot run --config config.yaml', 'tagpilot run --once --config config.yaml'], async () => (await import('./commands/run.ts')).run)
+    .addOption(required('--config <file>', CONFIG))
+    .option('--once', 'run one cycle and exit')
+    .option('--strict', STRICT)
+    .addOption(logFormat());
+
+  verb<PlanOptions>(program, 'plan', 'show what a cycle would change, without committing', ['tagpilot plan --config config.yaml', 'tagpilot plan --config config.yaml --json'], async () => (await import('./commands/plan.ts')).plan)
+    .addOption(required('--config <file>', CONFIG))
+    .option('--json', 'print one JSON object instead of a table')
+    .option('--strict', STRICT)
+    .addOption(logFormat());
+
+  verb<WorkloadsOptions>(program, 'workloads', 'list workloads in a local checkout: images, policies, locks', ['tagpilot workloads --repo ./fleet', 'tagpilot workloads --repo . --path apps --config config.yaml --json'], async () => (await import('./commands/workloads.ts')).workloads)
+    .option('--repo <dir>', 'the checkout to read', '.')
+    .option('--path <path>', 'read only below this path (repeatable)', collect)
+    .option('--config <file>', 'read named policies (for $imagepolicy markers) from this configuration')
+    .option('--json', 'print one JSON object instead of a table')
+    .option('--strict', STRICT);
+
+  verb<HistoryOptions>(program, 'history', "the bot's changes, read back from its commits (reverts shown)", ['tagpilot history --repo ./fleet --workload shop:deployment/web', 'tagpilot history --config config.yaml --since 2026-01-01 --json'], async () => (await import('./commands/history.ts')).history)
+    .option('--repo <dir>', 'read a local checkout')
+    .option('--config <file>', "read the configured remote's branch")
+    .option('--workload <id>', 'only this workload (namespace:kind/name)')
+    .option('--since <date>', 'only commits since this date (2026-01-31 or an ISO 8601 time)')
+    .option('--json', 'print JSON instead of a table');
+
+  verb<ImagesOptions>(program, 'images', "a repository's tags, newest first by the policy, the selected one marked", ["tagpilot images ghcr.io/acme/web:1.4.2 --policy 'semver:^1'", 'tagpilot images registry.local:5000/team/api --insecure --all'], async () => (await import('./commands/images.ts')).images)
+    .argument('<image-ref>', 'the image repository, with the current tag if any')
+    .option('--policy <policy>', 'order and select by this policy (docs/policies.md)')
+    .option('--all', 'also list the tags the policy rejects, with the reason')
+    .option('--config <file>', 'registry settings and credentials from this configuration')
+    .option('--insecure', 'plain HTTP to the registry named in the reference')
+    .option('--json', 'print one JSON object instead of a table');
+
+  verb<ReleaseOptions>(program, 'release', 'set an image by hand in a local checkout (and commit it)', ['tagpilot release --repo ./fleet --workload shop:deployment/web --image ghcr.io/acme/web:1.4.3'], async () => (await import('./commands/release.ts')).release)
+    .option('--repo <dir>', 'the checkout to edit', '.')
+    .addOption(required('--workload <id>', 'the workload to set (namespace:kind/name, see tagpilot workloads)'))
+    .addOption(required('--image <ref>', 'the image reference to set'))
+    .option('--container <name>', "the container to set (default: those running the image's repository)")
+    .option('--no-commit', 'edit the files and leave the commit to you')
+    .option('--force', 'release to a locked workload too')
+    .option('--path <path>', 'read only below this path (repeatable)', collect);
+
+  const policy = program.command('policy').description('work with tag policies').usage('<command> [options]');
+  policy.addHelpText('after', `\nExample:\n  $ tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt\n`);
+  verb<PolicyTestOptions>(policy, 'test', 'which tag a policy picks from a list, and why each other is rejected', ["tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt", "printf '1.2.0\\n1.3.0\\n' | tagpilot policy test minor --current 1.2.0 --tags-from -"], async () => (await import('./commands/policy-test.ts')).policyTest)
+    .argument('<policy>', 'the policy (docs/policies.md)')
+    .option('--current <tag>', 'the tag the slot holds now (never downgraded)')
+    .option('--current-digest <digest>', 'the digest the slot pins now (digest: policies)')
+    .option('--tags-from <file>', 'tag list: one tag per line, or a JSON array of tags or of {tag, created?, digest?, platforms?}; "-" for standard input')
+    .option('--ignore <list>', 'ignore patterns, comma separated (globs, or regexp:<re>)')
+    .option('--min-age <duration>', 'minimum age of a build, e.g. 30m, 6h, 2d')
+    .option('--platforms <list>', 'required platforms, e.g. linux/amd64,linux/arm64')
+    .option('--now <time>', 'the clock for --min-age (RFC 3339; default: now)')
+    .option('--allow-downgrade', 'follow the policy even below the current tag')
+    .option('--json', 'print one JSON object instead of a table');
+
+  return program;
+}
+
+/** `tagpilot policy test`. */
+export function commandPath(command: Command): string {
+  const names: string[] = [];
+  for (let c: Command | null = command; c !== null; c = c.parent) names.unshift(c.name());
+  return names.join(' ');
+}
+
+/** Positional arguments by name: `<image-ref>` is `imageRef`. */
+function positionals(command: Command): Record<string, unknown> {
+  const named: Record<string, unknown> = {};
+  command.registeredArguments.forEach((argument, i) => (named[argument.name().replace(/-(\w)/g, (_, c: string) => c.toUpperCase())] = command.processedArgs[i]));
+  return named;
+}
+
+/**
+ * Options a verb cannot run without. Checked here rather than by commander, which checks them
+ * before unknown options: `plan --jsn` should suggest --json, not ask for --config.
+ */
+const REQUIRED = new WeakSet<Option>();
+
+function required(flags: string, description: string): Option {
+  const option = new Option(flags, `${description} (required)`);
+  REQUIRED.add(option);
+  return option;
+}
+
+function checkRequired(command: Command): void {
+  const missing = command.options.filter((o) => REQUIRED.has(o) && command.getOptionValue(o.attributeName()) === undefined);
+  if (missing.length > 0) throw new UsageError(`missing ${missing.map((o) => o.flags).join(' and ')} (see ${commandPath(command)} --help)`);
+}
+
+function logFormat(): Option {
+  return new Option('--log-format <format>', 'log lines as JSON or for people (default: pretty on a terminal, else json; env LOG_FORMAT)').choices(['json', 'pretty']);
+}
+
+function collect(value: string, previous: string[] | undefined): string[] {
+  return [...(previous ?? []), value];
+}
+
+/** Help and errors go to the command's own streams; no colour codes into pipes or files. */
+function output(io: CliIo) {
+  const width = (stream: NodeJS.WritableStream) => Math.min((stream as { columns?: number }).columns ?? 80, 100);
+  return {
+    writeOut: (text: string) => void io.out.write(text),
+    writeErr: (text: string) => void io.err.write(text),
+    outputError: (text: string, write: (text: string) => void) => write(text.replace(/^error: /, 'tagpilot: ')),
+    getOutHelpWidth: () => width(io.out),
+    getErrHelpWidth: () => width(io.err),
+    getOutHasColors: () => false,
+    getErrHasColors: () => false,
+  };
+}
