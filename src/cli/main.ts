@@ -13,7 +13,7 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
   const group = argv.length === 1 ? program.commands.find((c) => c.name() === argv[0] && c.commands.length > 0) : undefined;
   // `tagpilot` (or `tagpilot policy`) alone asks what there is: help, not an error.
   if (argv.length === 0 || group !== undefined) {
-    io.out.write((group ?? program).helpInformation());
+    (group ?? program).outputHelp();
     return EXIT.ok;
   }
   try {

@@ -95,3 +95,14 @@ test('policy test: --help prints usage and exits 0', async () => {
   assert.equal(code, 0);
   assert.match(stdout, /^Usage: tagpilot policy test \[options\] <policy>/);
 });
+
+test('policy test: on a terminal without --tags-from says what it needs and exits 2 instead of waiting', async () => {
+  const { code, out, err } = await runCli(['policy', 'test', 'minor', '--current', '1.0.0'], { tty: { in: true } });
+  assert.deepEqual([code, out], [2, '']);
+  assert.match(err, /needs a tag list: --tags-from FILE, or pipe one in/);
+});
+
+test('policy test: --tags-from - still reads standard input, terminal or not', async () => {
+  const { code, stdout } = await run(['minor', '--current', '1.0.0', '--tags-from', '-', '--json'], '1.0.0\n1.1.0\n');
+  assert.deepEqual([code, JSON.parse(stdout).selected], [0, '1.1.0']);
+});

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { kustomization, locked, repoWith, run, web } from './helpers.ts';
 
 test('workloads lists each slot with workload, file:line, container, image, policy and lock', async (t) => {
@@ -61,4 +63,34 @@ test('workloads rejects an unknown option as a usage error', async () => {
   const { code, err } = await run(['workloads', '--nope'], '/');
   assert.equal(code, 2);
   assert.match(err, /unknown option '--nope'/);
+});
+
+test('workloads --repo naming a missing directory says so and exits 2, without a raw ENOENT', async () => {
+  const { code, out, err } = await run(['workloads', '--repo', '/no/such/checkout'], '/');
+  assert.deepEqual([code, out, err], [2, '', 'tagpilot workloads: --repo /no/such/checkout: the directory does not exist\n']);
+});
+
+const marked = 'frontend:\n  image: ghcr.io/acme/frontend:2.0.0 # {"$imagepolicy": "flux-system:frontend"}\n';
+
+test('workloads --config reads the named policies that $imagepolicy markers refer to', async (t) => {
+  const repo = repoWith({ 'values.yaml': marked });
+  t.after(repo.cleanup);
+  const config = join(repo.dir, 'tagpilot.yaml');
+  writeFileSync(config, 'git: { url: https://git.example/fleet.git }\npolicies:\n  flux-system:frontend: { policy: "semver:^2" }\n');
+  const withConfig = await run(['workloads', '--json', '--config', config], repo.dir);
+  assert.equal(withConfig.err, '');
+  const parsed = JSON.parse(withConfig.out) as { workloads: { containers: { policy: string | null }[] }[]; problems: unknown[] };
+  assert.deepEqual([parsed.workloads[0]?.containers[0]?.policy, parsed.problems], ['semver:^2', []]);
+  const without = await run(['workloads', '--json'], repo.dir);
+  assert.match(without.err, /names policy "flux-system:frontend", which is neither in the config nor an ImagePolicy/);
+});
+
+test('workloads --config with an invalid config exits 2 and names the file', async (t) => {
+  const repo = repoWith({ 'values.yaml': marked });
+  t.after(repo.cleanup);
+  const config = join(repo.dir, 'tagpilot.yaml');
+  writeFileSync(config, 'git: { url: https://git.example/fleet.git }\nnamedPolicies: {}\n');
+  const { code, err } = await run(['workloads', '--config', config], repo.dir);
+  assert.equal(code, 2);
+  assert.match(err, /tagpilot\.yaml: invalid config:\n {2}\(top level\): unknown key "namedPolicies" \(did you mean "policies"\?\)/);
 });

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { ConfigError, parseConfig, readSecret } from '../../src/config/load.ts';
+import { ConfigError, parseConfig, readSecret, suggestKey } from '../../src/config/load.ts';
 
 const minimal = 'git:\n  url: https://git.example.com/fleet.git\n';
 
@@ -48,4 +48,38 @@ test('the example in docs/config.md is a valid config', () => {
   const example = doc.match(/```yaml config-example\n([\s\S]*?)```/)?.[1];
   assert.ok(example, 'docs/config.md has a config-example block');
   assert.equal(parseConfig(example, 'docs/config.md', {}).git.paths.length, 2);
+});
+
+/** A mistyped key is named with the key it most likely meant, at every depth of the config. */
+const TYPOS: [string, string, string][] = [
+  ['a top-level key', `${minimal}intervall: 5m\n`, '(top level): unknown key "intervall" (did you mean "interval"?)'],
+  ['a key that contains the right one', `${minimal}namedPolicies: {}\n`, '(top level): unknown key "namedPolicies" (did you mean "policies"?)'],
+  ['a git key', `${minimal}  brnch: main\n`, 'git: unknown key "brnch" (did you mean "branch"?)'],
+  ['a key under an optional section', `${minimal}  auth:\n    usrname: bot\n    password: { env: T }\n`, 'git.auth: unknown key "usrname" (did you mean "username"?)'],
+  ['a key in a list item', `${minimal}registries:\n  - { host: reg, insecur: true }\n`, 'registries.0: unknown key "insecur" (did you mean "insecure"?)'],
+  ['a key in a map value', `${minimal}policies:\n  ns:web: { policy: minor, imag: x }\n`, 'policies.ns:web: unknown key "imag" (did you mean "image"?)'],
+  ['a key like none', `${minimal}colour: blue\n`, '(top level): unknown key "colour"'],
+];
+for (const [what, text, line] of TYPOS) {
+  test(`an unknown config key is named with a suggestion: ${what}`, () => {
+    assert.throws(() => parseConfig(text, 'my.yaml', {}), (error: Error) => error.message.split('\n').includes(`  ${line}`));
+  });
+}
+
+test('suggestKey offers nothing for a key far from every known one', () => {
+  assert.equal(suggestKey('zzz', ['git', 'registries', 'policies']), undefined);
+  assert.equal(suggestKey('Interval', ['interval']), 'interval');
+});
+
+test('a config error carries the stable code config-invalid', () => {
+  assert.throws(() => parseConfig('interval: 5m\n', 'my.yaml', {}), (error: Error) => error instanceof ConfigError && error.code === 'config-invalid');
+});
+
+test('the named-policies example in docs/markers.md is valid config under the key the schema has', () => {
+  const doc = readFileSync('docs/markers.md', 'utf8');
+  const example = doc.match(/```yaml config-policies\n([\s\S]*?)```/)?.[1];
+  assert.ok(example, 'docs/markers.md has a config-policies block');
+  const config = parseConfig(`${minimal}${example}`, 'docs/markers.md', {});
+  assert.deepEqual(Object.keys(config.policies), ['flux-system:frontend', 'flux-system:podinfo']);
+  assert.doesNotMatch(doc, /namedPolicies/);
 });

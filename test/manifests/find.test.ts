@@ -78,6 +78,14 @@ test('a bad policy annotation is a problem naming the workload; the slot is stil
   assert.match(problems[0]!.message, /^default:deployment\/web: tagpilot.io\/tag.web/);
 });
 
+test('each bad annotation is a problem at the line of its key, all of them, in a workload and a HelmRelease', () => {
+  const annotations = '  annotations:\n    tagpilot.io/automated: "true"\n    tagpilot.io/tag.web: nonsense:1\n    tagpilot.io/min-age.web: soon\n';
+  const helm = `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: rel\n${annotations.replaceAll('.web', '.chart-image')}spec:\n  values:\n    image: ghcr.io/acme/rel:1.0.0\n`;
+  const { problems } = findSlots([{ path: 'web.yaml', text: deployment('web:1', annotations) }, { path: 'rel.yaml', text: helm }]);
+  const where = problems.map((p) => `${p.file}:${p.line} ${p.message.replace(/(tagpilot\.io\/[\w.-]+): .*/, '$1')}`);
+  assert.deepEqual(where, ['web.yaml:7 default:deployment/web: tagpilot.io/tag.web', 'web.yaml:8 default:deployment/web: tagpilot.io/min-age.web', 'rel.yaml:7 default:helmrelease/rel: tagpilot.io/tag.chart-image', 'rel.yaml:8 default:helmrelease/rel: tagpilot.io/min-age.chart-image']);
+});
+
 test('every document of a multi-document file is read', () => {
   const text = `${deployment('a:1')}---\n# second\n${deployment('b:2').replace('name: web\n', 'name: api\n')}`;
   const { slots } = slotsOf(text);
