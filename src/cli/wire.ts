@@ -19,6 +19,8 @@ export type { LogFormatOption };
 
 /** Builds the cycle's components from a config file. */
 export async function wire(configPath: string, io: CliIo, options: LogFormatOption = {}): Promise<{ config: LoadedConfig; deps: CycleDeps }> {
+  // First: a bad LOG_FORMAT is reported before anything else is read.
+  const log = await logger(io, options);
   const config = await loadConfig(configPath, io.env);
   const remote = await gitRemote(config, io);
   // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
@@ -26,7 +28,6 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const registry = await registryClient(config, io);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
-  const log = await logger(io, options);
   const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts };
   return { config, deps: withProgress(deps, io) };
 }

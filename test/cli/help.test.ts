@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { runCli } from '../harness/cli.ts';
 
 /** Every verb: its help names it, lists its options and shows an example; `--help` is success. */
@@ -80,4 +82,12 @@ test('an unknown verb far from every known one gets no suggestion, only the poin
 test('a missing required option names it and exits 2, after unknown options are checked', async () => {
   const { code, err } = await runCli(['plan']);
   assert.deepEqual([code, err], [2, 'tagpilot plan: missing --config <file> (see tagpilot plan --help)\n']);
+});
+
+test('the console example in docs/cli.md is what the CLI prints', async () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../docs/cli.md'), 'utf8');
+  const block = /```console\n\$ tagpilot (.*)\n([\s\S]*?)```/.exec(doc);
+  assert.ok(block, 'docs/cli.md has a console example');
+  const { code, err } = await runCli(block[1]!.split(' '));
+  assert.deepEqual([code, err], [2, block[2]]);
 });

@@ -24,17 +24,34 @@ describe('failures are reported and contained', () => {
   const configFor = (url: string) =>
     writeConfig(stack.work, `git:\n  url: ${url}\nregistries:\n  - { host: "${stack.registry.host}", insecure: true }\n  - { host: "${deadRegistry}", insecure: true }\ncacheDir: cache-${Math.random()}\n`);
 
-  test('an unreachable registry is reported by image and does not block the others', async () => {
-    const { registry, server } = stack;
-    const bare = createBareRepo(server.root, 'mixed', {
-      'up.yaml': automated('up', `${registry.host}/team/up:1.0.0`, 'semver:^1'),
+  const mixedRepo = (name: string) =>
+    createBareRepo(stack.server.root, name, {
+      'up.yaml': automated('up', `${stack.registry.host}/team/up:1.0.0`, 'semver:^1'),
       'down.yaml': automated('down', `${deadRegistry}/team/down:1.0.0`, 'semver:^1'),
     });
-    const result = await runCli(['run', '--once', '--config', configFor(server.repoUrl('mixed'))]);
-    assert.equal(result.code, 1);
+
+  test('an unreachable registry is reported by image, does not block the others, and the cycle exits 0', async () => {
+    const bare = mixedRepo('mixed');
+    const result = await runCli(['run', '--once', '--config', configFor(stack.server.repoUrl('mixed'))]);
+    assert.equal(result.code, 0, result.err);
     assert.match(result.err, new RegExp(`down\\.yaml:\\d+ default:deployment/down.*${deadRegistry}/team/down: cannot reach registry at ${deadRegistry}: ECONNREFUSED \\(after \\d attempts\\)`));
     assert.match(git(bare, 'show', 'main:up.yaml'), /team\/up:1\.1\.0/);
     assert.match(git(bare, 'show', 'main:down.yaml'), /team\/down:1\.0\.0/);
+  });
+
+  test('with --strict, the same cycle still commits the rest but exits 1', async () => {
+    const bare = mixedRepo('mixed-strict');
+    const result = await runCli(['run', '--once', '--strict', '--config', configFor(stack.server.repoUrl('mixed-strict'))]);
+    assert.equal(result.code, 1, result.err);
+    assert.match(git(bare, 'show', 'main:up.yaml'), /team\/up:1\.1\.0/);
+  });
+
+  test('plan reports the problem and exits 0; with --strict it exits 1', async () => {
+    mixedRepo('mixed-plan');
+    const config = configFor(stack.server.repoUrl('mixed-plan'));
+    const [plain, strict] = [await runCli(['plan', '--config', config]), await runCli(['plan', '--strict', '--config', config])];
+    assert.deepEqual([plain.code, strict.code], [0, 1]);
+    assert.match(plain.out, /1 change\(s\)[\s\S]*problem: .*team\/down: cannot reach registry/);
   });
 
   test('an invalid config exits 2 with the file and field named', async () => {
