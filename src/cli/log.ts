@@ -26,6 +26,8 @@ export async function logger(io: CliIo, options: LogFormatOption = {}): Promise<
     translateTime: "UTC:yyyy-mm-dd'T'HH:MM:ss.l'Z'",
     ignore: 'pid,hostname',
     singleLine: true,
+    // An error is logged as its message (never a stack); pino-pretty sets it on a line of its own.
+    customPrettifiers: { err: (value: unknown) => errorText(value) },
   });
   return pino(settings, stream);
 }
@@ -36,4 +38,9 @@ export function logFormat(io: CliIo, options: LogFormatOption): LogFormat {
   if (env === undefined || env === '') return isInteractive(io.err) ? 'pretty' : 'json';
   if (!FORMATS.includes(env)) throw new UsageError(`LOG_FORMAT: "${env}" is not a log format (expected json or pretty)`);
   return env as LogFormat;
+}
+
+function errorText(value: unknown): string {
+  const message = typeof value === 'object' && value !== null && 'message' in value ? value.message : undefined;
+  return typeof message === 'string' ? message : JSON.stringify(value);
 }

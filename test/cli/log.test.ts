@@ -37,6 +37,13 @@ test('pretty logs are one line per event with an ISO time, the level, the messag
   assert.match(err(), /^\[\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z\] INFO: cycle: committed \{"changes":2\}\n$/);
 });
 
+test('a pretty error shows its message, not a serialised object with an empty stack', async () => {
+  const { io: cli, err } = io({ LOG_FORMAT: 'pretty' });
+  (await logger(cli)).error({ err: { message: 'connect ECONNREFUSED' } }, 'cycle failed');
+  await new Promise((resolve) => setImmediate(resolve));
+  assert.match(err(), /ERROR: cycle failed \n {4}err: connect ECONNREFUSED\n$/);
+});
+
 test('JSON logs are one JSON object per line', async () => {
   const { io: cli, err } = io();
   (await logger(cli)).warn({ subject: 'a.yaml:3' }, 'bad');
