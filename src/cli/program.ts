@@ -3,6 +3,7 @@
  * only when that verb runs, so `--help` and the light verbs start without the registry, Git and
  * YAML layers (bench/startup.bench.ts measures it).
  */
+import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UsageError, type CliIo } from './io.ts';
 import type { HistoryOptions } from './commands/history.ts';
@@ -30,6 +31,7 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
   const program = new Command('tagpilot')
     .description('Image automation for GitOps: polls registries, commits new tags into your YAML repo.')
     .usage('<command> [options]')
+    .version(version(), '-V, --version', 'print the version')
     .configureOutput(output(io))
     .exitOverride()
     .showSuggestionAfterError()
@@ -107,6 +109,12 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .option('--json', 'print one JSON object instead of a table');
 
   return program;
+}
+
+/** From package.json, one folder above src/ and dist/ alike (the image ships it). */
+function version(): string {
+  const text = readFileSync(new URL('../../package.json', import.meta.url), 'utf8');
+  return (JSON.parse(text) as { version: string }).version;
 }
 
 /** `tagpilot policy test`. */

@@ -91,3 +91,8 @@ test('the console example in docs/cli.md is what the CLI prints', async () => {
   const { code, err } = await runCli(block[1]!.split(' '));
   assert.deepEqual([code, err], [2, block[2]]);
 });
+
+test('tagpilot --version prints the package version and exits 0', async () => {
+  const { version } = JSON.parse(readFileSync(join(import.meta.dirname, '../../package.json'), 'utf8')) as { version: string };
+  assert.deepEqual(await runCli(['--version']), { code: 0, out: `${version}\n`, err: '' });
+});
