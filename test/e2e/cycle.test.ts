@@ -69,4 +69,13 @@ describe('one cycle against a real registry and git server', () => {
     assert.equal(result.code, 0, result.err);
     assert.match(show('apps/web.yaml'), /team\/web:1\.3\.0'   # bumped by tagpilot\n\n/);
   });
+
+  test('on a terminal the cycle logs for people, one summary line with the counts, and still commits', async () => {
+    await seedTags(stack.registry.url, 'team/web', versionTags(['1.4.0']));
+    const result = await runCli(['run', '--once', '--config', config], { env: { LOG_LEVEL: 'info' }, tty: { err: true } });
+    assert.equal(result.code, 0, result.err);
+    assert.match(result.err, /^\[\d{4}-\d\d-\d\dT[\d:.]+Z\] .*INFO.*: .*cycle: committed.*"changes":1,"problems":\{\},"locked":0/m);
+    assert.doesNotMatch(result.err, /^\{/m, 'no JSON lines');
+    assert.match(show('apps/web.yaml'), /team\/web:1\.4\.0'/);
+  });
 });
