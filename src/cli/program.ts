@@ -37,9 +37,18 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .showSuggestionAfterError()
     .showHelpAfterError('(add --help for usage)')
     .addHelpText('after', `\nRun "tagpilot <command> --help" for a command's options and an example.\nExit codes: 0 done, 1 failed, 2 usage or configuration error (docs/cli.md).\n`);
+  const verb = verbs(io, outcome);
+  addCycleVerbs(program, verb);
+  addCheckoutVerbs(program, verb);
+  addPolicyVerbs(program, verb);
+  return program;
+}
 
-  /** Declares a verb whose code is loaded only when it runs. */
-  const verb = <O>(parent: Command, name: string, summary: string, examples: readonly string[], load: () => Promise<Verb<O>>): Command =>
+/** Declares a verb (help text with examples) whose code is loaded only when it runs. */
+type DeclareVerb = <O>(parent: Command, name: string, summary: string, examples: readonly string[], load: () => Promise<Verb<O>>) => Command;
+
+function verbs(io: CliIo, outcome: Outcome): DeclareVerb {
+  return <O>(parent: Command, name: string, summary: string, examples: readonly string[], load: () => Promise<Verb<O>>) =>
     parent
       .command(name)
       .description(summary)
@@ -48,9 +57,13 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
         const command = args.at(-1) as Command;
         outcome.command = commandPath(command);
         checkRequired(command);
-        outcome.code = await (await load())({ ...command.opts(), ...positionals(command) } as O, io);
+        const options: Record<string, unknown> = { ...command.opts(), ...positionals(command) };
+        outcome.code = await (await load())(options as O, io);
       });
+}
 
+/** The verbs that talk to the Git remote and the registries: run, plan, history, images. */
+function addCycleVerbs(program: Command, verb: DeclareVerb): void {
   verb<RunOptions>(program, 'run', 'run cycles on the configured interval (or one, with --once)', ['tagpilot run --config config.yaml', 'tagpilot run --once --config config.yaml'], async () => (await import('./commands/run.ts')).run)
     .addOption(required('--config <file>', CONFIG))
     .option('--once', 'run one cycle and exit')
@@ -62,13 +75,6 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .option('--json', 'print one JSON object instead of a table')
     .option('--strict', STRICT)
     .addOption(logFormat());
-
-  verb<WorkloadsOptions>(program, 'workloads', 'list workloads in a local checkout: images, policies, locks', ['tagpilot workloads --repo ./fleet', 'tagpilot workloads --repo . --path apps --config config.yaml --json'], async () => (await import('./commands/workloads.ts')).workloads)
-    .option('--repo <dir>', 'the checkout to read', '.')
-    .option('--path <path>', 'read only below this path (repeatable)', collect)
-    .option('--config <file>', 'read named policies (for $imagepolicy markers) from this configuration')
-    .option('--json', 'print one JSON object instead of a table')
-    .option('--strict', STRICT);
 
   verb<HistoryOptions>(program, 'history', "the bot's changes, read back from its commits (reverts shown)", ['tagpilot history --repo ./fleet --workload shop:deployment/web', 'tagpilot history --config config.yaml --since 2026-01-01 --json'], async () => (await import('./commands/history.ts')).history)
     .option('--repo <dir>', 'read a local checkout')
@@ -84,6 +90,16 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .option('--config <file>', 'registry settings and credentials from this configuration')
     .option('--insecure', 'plain HTTP to the registry named in the reference')
     .option('--json', 'print one JSON object instead of a table');
+}
+
+/** The verbs that read or edit a local checkout: workloads, release. */
+function addCheckoutVerbs(program: Command, verb: DeclareVerb): void {
+  verb<WorkloadsOptions>(program, 'workloads', 'list workloads in a local checkout: images, policies, locks', ['tagpilot workloads --repo ./fleet', 'tagpilot workloads --repo . --path apps --config config.yaml --json'], async () => (await import('./commands/workloads.ts')).workloads)
+    .option('--repo <dir>', 'the checkout to read', '.')
+    .option('--path <path>', 'read only below this path (repeatable)', collect)
+    .option('--config <file>', 'read named policies (for $imagepolicy markers) from this configuration')
+    .option('--json', 'print one JSON object instead of a table')
+    .option('--strict', STRICT);
 
   verb<ReleaseOptions>(program, 'release', 'set an image by hand in a local checkout (and commit it)', ['tagpilot release --repo ./fleet --workload shop:deployment/web --image ghcr.io/acme/web:1.4.3'], async () => (await import('./commands/release.ts')).release)
     .option('--repo <dir>', 'the checkout to edit', '.')
@@ -93,7 +109,9 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .option('--no-commit', 'edit the files and leave the commit to you')
     .option('--force', 'release to a locked workload too')
     .option('--path <path>', 'read only below this path (repeatable)', collect);
+}
 
+function addPolicyVerbs(program: Command, verb: DeclareVerb): void {
   const policy = program.command('policy').description('work with tag policies').usage('<command> [options]');
   policy.addHelpText('after', `\nExample:\n  $ tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt\n`);
   verb<PolicyTestOptions>(policy, 'test', 'which tag a policy picks from a list, and why each other is rejected', ["tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt", "printf '1.2.0\\n1.3.0\\n' | tagpilot policy test minor --current 1.2.0 --tags-from -"], async () => (await import('./commands/policy-test.ts')).policyTest)
@@ -107,8 +125,6 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
     .option('--now <time>', 'the clock for --min-age (RFC 3339; default: now)')
     .option('--allow-downgrade', 'follow the policy even below the current tag')
     .option('--json', 'print one JSON object instead of a table');
-
-  return program;
 }
 
 /** From package.json, one folder above src/ and dist/ alike (the image ships it). */
