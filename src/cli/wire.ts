@@ -5,6 +5,7 @@ import { ConfigError, loadConfig, readSecret, type LoadedConfig } from '../confi
 import type { Secret } from '../config/schema.ts';
 import { GitRepo } from '../git/repo.ts';
 import type { GitRemote } from '../git/remote.ts';
+import { openPgpSigner, sshSigner, type CommitSigner } from '../git/sign/index.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { DockerConfig } from '../registry/credentials.ts';
 import type { RegistrySettings } from '../registry/endpoint.ts';
@@ -24,7 +25,8 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const config = await loadConfig(configPath, io.env);
   const remote = await gitRemote(config, io);
   // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
-  const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote));
+  const signer = await commitSigner(config, remote, io);
+  const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote, { signer }));
   const registry = await registryClient(config, io);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
@@ -64,6 +66,22 @@ export async function gitRemote(config: LoadedConfig, io: CliIo): Promise<GitRem
     };
   }
   return remote;
+}
+
+/** The commit signer `git.signing` asks for: a dedicated key, or the SSH deploy key. */
+export async function commitSigner(config: LoadedConfig, remote: GitRemote, io: CliIo): Promise<CommitSigner | undefined> {
+  const signing = config.git.signing;
+  if (signing === undefined) return undefined;
+  const read = configReader(config, io);
+  const passphrase = signing.passphrase === undefined ? undefined : await read.secret(signing.passphrase, 'git.signing.passphrase');
+  const key = signing.key === undefined ? undefined : await read.secret(signing.key, 'git.signing.key');
+  try {
+    if (signing.format === 'openpgp') return await openPgpSigner(key!, passphrase);
+    // The schema made sure there is a key: a dedicated one, or the deploy key.
+    return key === undefined ? sshSigner(remote.ssh!.privateKey, remote.ssh!.passphrase) : sshSigner(`${key}\n`, passphrase);
+  } catch (error) {
+    throw new ConfigError(`git.signing: ${(error as Error).message}`);
+  }
 }
 
 /** The registry client for a config: secrets read, CA files loaded, metadata cached under cacheDir. */

@@ -35,6 +35,18 @@ const gitSsh = z
   })
   .strict();
 
+/**
+ * Commit signatures (docs/review-flows.md): `ssh` (git's gpg.format=ssh) with a dedicated key, or
+ * the SSH deploy key when `key` is left out; `openpgp` with an armored secret key.
+ */
+const gitSigning = z
+  .object({
+    format: z.enum(['ssh', 'openpgp']),
+    key: secret.optional(),
+    passphrase: secret.optional(),
+  })
+  .strict();
+
 const DEFAULT_MESSAGE = { subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' };
 
 /** The commit message template (docs/commits.md); trailers are always appended. */
@@ -65,6 +77,7 @@ const git = z
     /** Pushes tried per cycle when the branch keeps moving under us. */
     pushAttempts: z.number().int().min(1).max(10).default(5),
     message: gitMessage.default(DEFAULT_MESSAGE),
+    signing: gitSigning.optional(),
     author: z
       .object({ name: z.string().min(1), email: z.string().min(3) })
       .strict()
@@ -78,6 +91,11 @@ const git = z
     if (!https && value.ssh === undefined) ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'an SSH URL needs ssh.privateKey and ssh.knownHosts' });
     if (https && value.ssh !== undefined) ctx.addIssue({ code: 'custom', path: ['ssh'], message: 'ssh settings given for an https URL' });
     if (!https && (value.auth !== undefined || value.caFile !== undefined)) ctx.addIssue({ code: 'custom', path: ['auth'], message: 'auth and caFile apply to https URLs only' });
+    const signing = value.signing;
+    if (signing !== undefined && signing.key === undefined) {
+      if (signing.format === 'openpgp') ctx.addIssue({ code: 'custom', path: ['signing', 'key'], message: 'openpgp signing needs key (an armored secret key)' });
+      else if (value.ssh === undefined) ctx.addIssue({ code: 'custom', path: ['signing', 'key'], message: 'ssh signing needs key, or an SSH URL whose deploy key signs' });
+    }
   });
 
 /** Credentials for one registry: a username with a secret password, or a Docker credential helper. */

@@ -12,11 +12,14 @@ import { commitBody, hashObject, writeLooseObjects, type NewObject } from './obj
 import { receivePack, ZERO_OID } from './push.ts';
 import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
 import type { Transport, TransportSession } from './transport.ts';
+import { withSignatureHeader, type CommitSigner } from './sign/index.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
 
 export interface RepoOptions {
   /** Packs the clone may gather (one per fetch) before it is dropped and cloned afresh. */
   maxPacks?: number;
+  /** Signs every commit written (SSH or OpenPGP); unsigned without one. */
+  signer?: CommitSigner;
 }
 
 /**
@@ -34,11 +37,13 @@ export class GitRepo {
   private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
   private readonly maxPacks: number;
+  private readonly signer: CommitSigner | undefined;
 
   private constructor(remote: GitRemote, dir: string, options: RepoOptions) {
     this.remote = remote;
     this.dir = dir;
     this.maxPacks = options.maxPacks ?? 50;
+    this.signer = options.signer;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
     this.transport = createTransport(remote);
     this.base = remote.branch;
@@ -123,7 +128,9 @@ export class GitRepo {
     const { commit: parentCommit } = await git.readCommit({ fs, ...this.store, oid: parent });
     const { tree, objects } = await writeChangedTree(this.store, parentCommit.tree, changes);
     const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000) };
-    const commit = hashObject('commit', commitBody(tree, [parent], who, who, message));
+    const body = commitBody(tree, [parent], who, who, message);
+    // The signature covers exactly these bytes; git verifies them with the header taken out.
+    const commit = hashObject('commit', this.signer === undefined ? body : withSignatureHeader(body, await this.signer.sign(body)));
     await writeLooseObjects(this.store.gitdir, [commit]);
     this.unpushed.set(commit.oid, { parent, objects: [...objects, commit] });
     return commit.oid;

@@ -27,6 +27,9 @@ const invalid: [string, string, RegExp][] = [
   ['a secret written inline', `${minimal}  auth:\n    password: hunter2\n`, /git\.auth\.password/],
   ['a registry host with a scheme', `${minimal}registries:\n  - host: http://reg\n`, /registries\.0\.host: must be a host or host:port/],
   ['YAML that does not parse', 'git: [\n', /not valid YAML/],
+  ['openpgp signing without a key', `${minimal}  signing: { format: openpgp }\n`, /git\.signing\.key: openpgp signing needs key/],
+  ['ssh signing without a key over https (no deploy key)', `${minimal}  signing: { format: ssh }\n`, /git\.signing\.key: ssh signing needs key, or an SSH URL/],
+  ['a signing format git does not know', `${minimal}  signing: { format: x509, key: { env: K } }\n`, /git\.signing\.format/],
 ];
 for (const [what, text, message] of invalid) {
   test(`${what} is refused with an error that names the file and field`, () => {

@@ -45,12 +45,12 @@ export interface SshdOptions {
  * Generates a key pair with ssh-keygen: OpenSSH format, traditional PEM (`-m PEM`), or PKCS#8.
  * ssh-keygen writes no ed25519 key in PEM or PKCS#8, so that one comes from openssl genpkey.
  */
-export function generateKey(type: KeyType, format: KeyFormat = 'openssh', passphrase = ''): KeyPair {
+export function generateKey(type: KeyType, format: KeyFormat = 'openssh', passphrase = '', size?: number): KeyPair {
   if (type === 'ed25519' && format !== 'openssh') return ed25519Pkcs8();
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-key-'));
   try {
     const file = join(dir, 'id');
-    const bits = type === 'rsa' ? ['-b', '2048'] : type === 'ecdsa' ? ['-b', '256'] : [];
+    const bits = type === 'ed25519' ? [] : ['-b', String(size ?? (type === 'rsa' ? 2048 : 256))];
     execFileSync('ssh-keygen', ['-q', '-t', type, ...bits, '-N', passphrase, '-C', `tagpilot-test-${type}`, ...(format === 'pem' ? ['-m', 'PEM'] : format === 'pkcs8' ? ['-m', 'PKCS8'] : []), '-f', file]);
     return { privateKey: readFileSync(file, 'utf8'), publicKey: readFileSync(`${file}.pub`, 'utf8').trim() };
   } finally {
