@@ -14,6 +14,7 @@ import { PushRejected, type GitAuthor } from '../git/remote.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
 import type { Change, Problem } from './types.ts';
 import { decideSlot, isProblem, type SlotUpdate } from './update.ts';
+import type { RejectedTags } from './rejections.ts';
 
 export interface CycleDeps {
   repo: GitRepo;
@@ -30,6 +31,8 @@ export interface CycleDeps {
   message?: MessageFormat;
   /** Waits between attempts (tests pass a recorder). */
   sleep?: (ms: number) => Promise<unknown>;
+  /** Tags people turned down per slot (a pull request closed unmerged): never selected. */
+  rejected?: RejectedTags;
 }
 
 export interface Plan {
@@ -68,7 +71,8 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
   for (const slot of automated) {
     const decided = decideSlot(slot, (ref) => known.get(canonicalRepository(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`));
     if (isProblem(decided)) problems.push(decided);
-    else if (decided !== undefined) updates.push(decided);
+    // A tag a person turned down for this slot is not proposed again: the slot holds.
+    else if (decided !== undefined && deps.rejected?.blocking(decided.change) === undefined) updates.push(decided);
   }
   const { files, changes } = editFiles(sources, updates, problems);
   return { head, changes, problems, locked, files };

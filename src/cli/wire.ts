@@ -15,11 +15,13 @@ import type { CliIo } from './io.ts';
 import { logger, type LogFormatOption } from './log.ts';
 import { readNamedPolicies } from './named-policies.ts';
 import { withProgress } from './progress.ts';
+import { reviewSettings } from './review.ts';
+import type { ReviewSettings } from '../hosting/index.ts';
 
 export type { LogFormatOption };
 
 /** Builds the cycle's components from a config file. */
-export async function wire(configPath: string, io: CliIo, options: LogFormatOption = {}): Promise<{ config: LoadedConfig; deps: CycleDeps }> {
+export async function wire(configPath: string, io: CliIo, options: LogFormatOption = {}): Promise<{ config: LoadedConfig; deps: CycleDeps; review?: ReviewSettings }> {
   // First: a bad LOG_FORMAT is reported before anything else is read.
   const log = await logger(io, options);
   const config = await loadConfig(configPath, io.env);
@@ -31,7 +33,8 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
   const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts };
-  return { config, deps: withProgress(deps, io) };
+  const review = await reviewSettings(config, configReader(config, io), log);
+  return { config, review, deps: withProgress(deps, io) };
 }
 
 type ConfigFiles = Pick<LoadedConfig, 'source'>;

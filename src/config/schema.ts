@@ -98,6 +98,38 @@ const git = z
     }
   });
 
+/**
+ * Pull-request mode (docs/review-flows.md): changes go to tagpilot's own branch and one open pull
+ * request per target, on GitHub, GitLab or Gitea/Forgejo, or as an AGit push (`refs/for/<branch>`).
+ */
+const review = z
+  .object({
+    host: z.enum(['github', 'gitlab', 'gitea', 'agit']),
+    /** The API root; GitHub's default is https://api.github.com, the others need the instance URL. */
+    url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s):// URL').optional(),
+    /** `owner/repo` (GitHub, Gitea), or the project path `group/sub/project` (GitLab). */
+    repository: z.string().regex(/^[^\s/]+(\/[^\s/]+)+$/, 'must be owner/repo (GitLab: group/…/project)').optional(),
+    token: secret.optional(),
+    /** GitHub App: an installation token is got (and renewed) from the App's key. */
+    app: z.object({ id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), installationId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), privateKey: secret }).strict().optional(),
+    /** tagpilot's branch per target; {branch} is the target branch. */
+    branch: z.string().min(1).refine((b) => b.includes('{branch}') || !b.includes('{'), 'only {branch} may be templated').default('tagpilot/{branch}'),
+    labels: z.array(z.string().min(1)).max(20).default([]),
+    reviewers: z.array(z.string().min(1)).max(20).default([]),
+    autoMerge: z.enum(['merge', 'squash', 'rebase']).optional(),
+    /** AGit: the topic of the review (default: the review branch's name). */
+    topic: z.string().min(1).optional(),
+    caFile: z.string().min(1).optional(),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    if (value.host === 'agit') return;
+    if (value.repository === undefined) ctx.addIssue({ code: 'custom', path: ['repository'], message: `${value.host} needs repository` });
+    if (value.host !== 'github' && value.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: `${value.host} needs url (the instance, e.g. https://gitlab.example.com)` });
+    if (value.app !== undefined && value.host !== 'github') ctx.addIssue({ code: 'custom', path: ['app'], message: 'app applies to GitHub only' });
+    if (value.host === 'github' ? (value.token === undefined) === (value.app === undefined) : value.token === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: value.host === 'github' ? 'github needs token or app (one of them)' : `${value.host} needs token` });
+  });
+
 /** Credentials for one registry: a username with a secret password, or a Docker credential helper. */
 const registryAuth = z.union([
   z.object({ username: z.string().min(1), password: secret }).strict(),
@@ -135,6 +167,7 @@ const namedPolicy = z
 export const configSchema = z
   .object({
     git,
+    review: review.optional(),
     registries: z.array(registry).default([]),
     policies: z.record(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'must be namespace:name'), namedPolicy).default({}),
     /** A Docker config.json (a dockerconfigjson Secret): `auths`, `credHelpers`, `credsStore`. */

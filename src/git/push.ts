@@ -21,15 +21,18 @@ export interface RefUpdate {
  * is a compare-and-swap: `old` must still be the remote's head, here before sending and again in
  * receive-pack itself; nothing is ever forced.
  */
-export async function receivePack(session: TransportSession, url: string, update: RefUpdate, objects: readonly NewObject[], description: string): Promise<void> {
+export async function receivePack(session: TransportSession, url: string, update: RefUpdate, objects: readonly NewObject[], description: string, pushOptions: readonly string[] = []): Promise<void> {
   const what = `push to ${description}`;
   const { refs, capabilities } = await discover(session, url, 'git-receive-pack', what);
   const current = refs.get(update.ref) ?? ZERO_OID;
   if (current !== update.old) throw new PushRejected(`push to ${description} rejected: the branch moved to ${current.slice(0, 12)}`, true);
-  const wanted = ['report-status', 'side-band-64k'].filter((c) => capabilities.has(c));
+  // Push options (`git push -o`, what AGit review servers read) need the server's consent.
+  if (pushOptions.length > 0 && !capabilities.has('push-options')) throw new GitError(`push to ${description}: the server takes no push options (receive.advertisePushOptions is off)`);
+  const wanted = ['report-status', 'side-band-64k', ...(pushOptions.length > 0 ? ['push-options'] : [])].filter((c) => capabilities.has(c));
   const sideBand = wanted.includes('side-band-64k');
   const command = pktLine(`${update.old} ${update.new} ${update.ref}\0${[...wanted, `agent=${AGENT}`].join(' ')}`);
-  const body = await post(session, url, 'git-receive-pack', Buffer.concat([command, FLUSH, packObjects(objects)]), what);
+  const options = pushOptions.length === 0 ? [] : [...pushOptions.map((o) => pktLine(o)), FLUSH];
+  const body = await post(session, url, 'git-receive-pack', Buffer.concat([command, FLUSH, ...options, packObjects(objects)]), what);
   const { data, messages } = sideBand ? demux(body) : { data: body, messages: [] };
   checkReport(data, update.ref, messages, description);
 }

@@ -15,6 +15,16 @@ import type { Transport, TransportSession } from './transport.ts';
 import { withSignatureHeader, type CommitSigner } from './sign/index.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
 
+/**
+ * Where a push goes instead of the configured branch (a review flow): a full ref, the head the
+ * push expects to replace there (a compare-and-swap; undefined creates it), and push options.
+ */
+export interface PushTarget {
+  ref: string;
+  expected?: string;
+  pushOptions?: readonly string[];
+}
+
 export interface RepoOptions {
   /** Packs the clone may gather (one per fetch) before it is dropped and cloned afresh. */
   maxPacks?: number;
@@ -141,9 +151,10 @@ export class GitRepo {
    * then reads the branch back: success means the remote holds our commit. A refusal is a lost
    * race when the branch moved meanwhile, otherwise the remote refused the commit itself.
    */
-  async push(commit: string): Promise<void> {
+  async push(commit: string, target?: PushTarget): Promise<void> {
     const pending = this.unpushed.get(commit);
     if (pending === undefined) throw new GitError(`push: ${commit} was not committed by this repository object`);
+    if (target !== undefined) return this.pushTo(commit, pending.objects, target);
     const description = this.describe(this.target);
     // A new push branch has no head yet: it is created from the base branch's head.
     const old = this.base === this.target ? pending.parent : ZERO_OID;
@@ -167,6 +178,41 @@ export class GitRepo {
     // Someone may have pushed on top of ours already: that still holds our commit.
     if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return;
     throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+  }
+
+  /**
+   * A push to an explicit ref (a review branch, or AGit's `refs/for/<branch>`), as a
+   * compare-and-swap on `expected`. A branch is read back (success means it holds our commit); a
+   * `refs/for/` ref is not a ref the server keeps, so its report is the answer.
+   */
+  private async pushTo(commit: string, objects: readonly NewObject[], target: PushTarget): Promise<void> {
+    const description = `${this.transport.description} (${target.ref})`;
+    const old = target.expected ?? ZERO_OID;
+    const branch = target.ref.startsWith('refs/heads/') ? target.ref.slice('refs/heads/'.length) : undefined;
+    const remoteHead = await this.session('push', async (session) => {
+      try {
+        await receivePack(session, this.transport.url, { ref: target.ref, old, new: commit }, objects, description, target.pushOptions);
+      } catch (error) {
+        if (!(error instanceof PushRejected) || error.lostRace || branch === undefined) throw error;
+        const now = (await this.lsRemote(session, branch)) ?? ZERO_OID;
+        if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
+        throw error;
+      }
+      return branch === undefined ? commit : this.lsRemote(session, branch);
+    });
+    this.unpushed.delete(commit);
+    if (remoteHead !== commit) throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+  }
+
+  /** Another branch's head on the remote, fetched into the clone (undefined when it does not exist). */
+  async fetchHead(branch: string): Promise<string | undefined> {
+    return this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(branch), branch }, session));
+  }
+
+  /** A fetched commit's parents, committer e-mail and message. */
+  async readCommitInfo(oid: string): Promise<{ parents: string[]; committerEmail: string; message: string }> {
+    const { commit } = await git.readCommit({ fs, ...this.store, oid });
+    return { parents: commit.parent, committerEmail: commit.committer.email, message: commit.message };
   }
 
   /** Whether `head` (fetched) descends from `commit`. */

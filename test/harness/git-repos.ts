@@ -73,3 +73,21 @@ export function installHook(bare: string, name: string, script: string): void {
   writeFileSync(path, `#!/bin/sh\n${script}\n`);
   chmodSync(path, 0o755);
 }
+
+/**
+ * Protects only `branch` as a host's branch protection does: non-fast-forward updates and
+ * deletes of it are refused by an `update` hook; other branches (tagpilot's review branch) may
+ * be rewritten.
+ */
+export function protectOnly(bare: string, branch: string): void {
+  git(bare, 'config', 'receive.denyNonFastForwards', 'false');
+  installHook(
+    bare,
+    'update',
+    `[ "$1" = "refs/heads/${branch}" ] || exit 0
+zero=0000000000000000000000000000000000000000
+[ "$3" = "$zero" ] && { echo "protected: ${branch} may not be deleted" >&2; exit 1; }
+[ "$2" = "$zero" ] && exit 0
+git merge-base --is-ancestor "$2" "$3" || { echo "protected: ${branch} may not be force-pushed" >&2; exit 1; }`,
+  );
+}

@@ -1,6 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { runCycle, type CycleDeps, type CycleReport } from '../../automation/cycle.ts';
+import { runReviewCycle, type ReviewReport, type ReviewSettings } from '../../hosting/index.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems, problemCounts } from '../outcome.ts';
 import { wire, type LogFormatOption } from '../wire.ts';
@@ -16,9 +17,9 @@ export interface RunOptions extends LogFormatOption {
  * SIGTERM/SIGINT; a signal lets the cycle in progress finish.
  */
 export async function run(options: RunOptions, io: CliIo): Promise<number> {
-  const { config, deps } = await wire(options.config, io, options);
+  const { config, deps, review } = await wire(options.config, io, options);
   if (options.once) {
-    const result = await cycleLogged(deps);
+    const result = await cycleLogged(deps, review);
     return result instanceof Error ? EXIT.failed : exitForProblems(result.problems, options.strict);
   }
 
@@ -28,7 +29,7 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
   process.once('SIGINT', onSignal);
   try {
     while (!stop.signal.aborted) {
-      await cycleLogged(deps);
+      await cycleLogged(deps, review);
       await sleep(config.interval, undefined, { signal: stop.signal }).catch(() => undefined);
     }
   } finally {
@@ -39,10 +40,11 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
   return EXIT.ok;
 }
 
-async function cycleLogged(deps: CycleDeps): Promise<CycleReport | Error> {
+async function cycleLogged(deps: CycleDeps, review?: ReviewSettings): Promise<CycleReport | ReviewReport | Error> {
   const started = performance.now();
   try {
-    const report = await runCycle(deps);
+    // A review flow commits to tagpilot's own branch and keeps one pull request per target.
+    const report = review === undefined ? await runCycle(deps) : await runReviewCycle(deps, review);
     logCycle(deps.log, report, Math.round(performance.now() - started));
     return report;
   } catch (error) {
@@ -52,7 +54,8 @@ async function cycleLogged(deps: CycleDeps): Promise<CycleReport | Error> {
 }
 
 /** Each problem, then one summary line; the changes themselves at debug (they are in the commit). */
-export function logCycle(log: Logger, report: CycleReport, ms: number): void {
+export function logCycle(log: Logger, report: Omit<CycleReport, 'attempts'> & { pullRequest?: ReviewReport['pullRequest'] }, ms: number): void {
+  if (report.pullRequest !== undefined) log.info({ pullRequest: report.pullRequest }, `review: ${report.pullRequest.action} ${report.pullRequest.url}`);
   for (const p of report.problems) log.warn({ subject: p.subject }, p.message);
   for (const w of report.locked) log.info({ workload: w }, 'locked; skipped');
   for (const change of report.changes) log.debug({ change }, 'change');
