@@ -40,30 +40,31 @@ export class Authenticator {
 
   /** Sends `exchange` to the registry, answering one challenge if it is refused. */
   async send(target: AuthTarget, exchange: Exchange): Promise<Reply> {
-    const first = await this.authorization(target);
+    const first = await this.authorization(target, exchange.signal);
     const reply = await this.http.send(withAuthorization(exchange, first));
     if (reply.status !== 401) return reply;
     const challenge = parseChallenge(header(reply, 'www-authenticate'));
     if (challenge === undefined) return reply;
     this.challenges.set(target.origin, challenge);
     if (first !== undefined) this.forget(target, challenge);
-    const second = await this.answer(target, challenge);
+    const second = await this.answer(target, challenge, exchange.signal);
     if (second === undefined || second === first) return reply;
     return this.http.send(withAuthorization(exchange, second));
   }
 
-  private async authorization(target: AuthTarget): Promise<string | undefined> {
+  private async authorization(target: AuthTarget, signal: AbortSignal | undefined): Promise<string | undefined> {
     const challenge = this.challenges.get(target.origin);
-    return challenge === undefined ? undefined : this.answer(target, challenge);
+    return challenge === undefined ? undefined : this.answer(target, challenge, signal);
   }
 
-  private async answer(target: AuthTarget, challenge: Challenge): Promise<string | undefined> {
+  /** `signal` is the asking request's: a token fetch it starts is cancelled with it. */
+  private async answer(target: AuthTarget, challenge: Challenge, signal: AbortSignal | undefined): Promise<string | undefined> {
     const credential = await this.credentials.get(target.host);
     if (challenge.scheme === 'basic') {
       if (credential?.kind !== 'basic') return undefined;
       return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;
     }
-    const token = await this.token(target, challenge, credential);
+    const token = await this.token(target, challenge, credential, signal);
     return `Bearer ${token.value}`;
   }
 
@@ -73,12 +74,12 @@ export class Authenticator {
     for (const key of this.tokens.keys()) if (key.startsWith(`${challenge.realm}\0${challenge.service}\0${target.scope}\0`)) this.tokens.delete(key);
   }
 
-  private token(target: AuthTarget, challenge: Challenge, credential: Credential | undefined): Promise<Token> {
+  private token(target: AuthTarget, challenge: Challenge, credential: Credential | undefined, signal: AbortSignal | undefined): Promise<Token> {
     const key = `${challenge.realm}\0${challenge.service}\0${target.scope}\0${credential?.id ?? ''}`;
     const cached = this.tokens.get(key);
     // In flight (no expiry yet) or still fresh: share it, so concurrent requests ask the realm once.
     if (cached !== undefined && (cached.expiresAt === undefined || Date.now() < cached.expiresAt)) return cached.token;
-    const entry: { token: Promise<Token>; expiresAt?: number } = { token: this.fetchToken(target, challenge, credential) };
+    const entry: { token: Promise<Token>; expiresAt?: number } = { token: this.fetchToken(target, challenge, credential, signal) };
     this.tokens.set(key, entry);
     entry.token.then(
       (token) => (entry.expiresAt = token.expiresAt),
@@ -87,12 +88,12 @@ export class Authenticator {
     return entry.token;
   }
 
-  private async fetchToken(target: AuthTarget, challenge: Challenge, credential: Credential | undefined): Promise<Token> {
+  private async fetchToken(target: AuthTarget, challenge: Challenge, credential: Credential | undefined, signal: AbortSignal | undefined): Promise<Token> {
     const realm = parseRealm(challenge.realm, target.origin);
     // Invariant 6: credentials go to the registry itself or to a realm on HTTPS, nowhere else.
     const trusted = realm.protocol === 'https:' || realm.origin === target.origin;
     const sent = trusted ? credential : undefined;
-    const exchange = tokenRequest(realm, challenge, target.scope, sent);
+    const exchange = { ...tokenRequest(realm, challenge, target.scope, sent), signal };
     const reply = await this.http.send(exchange);
     if (reply.status !== 200) {
       const withheld = credential !== undefined && !trusted ? '; credentials were withheld because the realm is not HTTPS' : '';

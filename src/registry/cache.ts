@@ -96,7 +96,6 @@ export interface CachedTagList {
   packed: string;
   invalidCount: number;
   invalidSample: string[];
-  truncated: boolean;
   etag?: string;
   fetchedAt: number;
 }

@@ -9,7 +9,7 @@ import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from '
 import { RegistryError, TransportError } from './errors.ts';
 import { header, Http, type Reply } from './http.ts';
 import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, type ImageMetadata } from './manifests.ts';
-import { fetchTags } from './tags.ts';
+import { fetchTags, type TagPaging } from './tags.ts';
 
 export interface RegistryClientOptions {
   registries?: readonly RegistrySettings[];
@@ -44,20 +44,26 @@ export interface RegistryClientOptions {
 export interface ListOptions {
   /** Tags whose digest must be current (a `digest:` policy following a mutable tag): asked every time. */
   digestsFor?: readonly string[];
+  /** Ask the registry even when the cached list is fresh (it is revalidated with its ETag if it has one). */
+  fresh?: boolean;
+  /** Cancels the listing: requests in flight are aborted, queued ones dropped, and the signal's reason is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface TagList {
   tags: TagInfo[];
   /** A few of the names the registry returned that are not valid OCI tags; dropped before any use. */
   invalid: string[];
-  /** What the caller should report: invalid names dropped, a list cut at the cap, metadata missing. */
+  /** What the caller should report: invalid names dropped, metadata missing. */
   warnings: string[];
+  /** When the registry last gave (or confirmed) this list, epoch ms: older than a caller's start means cached. */
+  fetchedAt: number;
 }
 
 export const NO_NEEDS: PolicyNeeds = Object.freeze({ created: false, digests: false, platforms: false });
 
 // No request rate by default: concurrency bounds the load; set requestsPerSecond for registries that throttle.
-const DEFAULTS = { pageSize: 1000, maxTags: 10_000, concurrency: 8, requestsPerSecond: 0 };
+const DEFAULTS = { pageSize: 1000, maxTags: 10_000, maxPages: 1000, listTimeoutMs: 30_000, concurrency: 8, requestsPerSecond: 0 };
 const MANIFEST_LIMIT = 4 * 1024 * 1024;
 /** Tags whose metadata is looked up at once per repository; the host gate still limits requests. */
 const METADATA_WORKERS = 8;
@@ -111,22 +117,22 @@ export class RegistryClient {
     try {
       const endpoint = endpointFor(ref, this.registries);
       const credential = await this.credentials.get(endpoint.host);
-      const list = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous');
-      const warnings = listWarnings(list, endpoint);
+      const list = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous', options);
+      const warnings = listWarnings(list);
       let tags: TagInfo[] = unpackTags(list).map((tag) => ({ tag }));
       const fresh = new Set(options.digestsFor ?? []);
-      if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, needs, fresh, warnings);
-      return { tags, invalid: list.invalidSample, warnings };
+      if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, { needs, fresh, signal: options.signal }, warnings);
+      return { tags, invalid: list.invalidSample, warnings, fetchedAt: list.fetchedAt };
     } catch (error) {
       throw asRegistryError(subject, error);
     }
   }
 
   /** The digest a tag points to now (HEAD, never cached): for following a mutable tag. */
-  async resolveDigest(ref: ImageRef, tag: string): Promise<string | undefined> {
+  async resolveDigest(ref: ImageRef, tag: string, signal?: AbortSignal): Promise<string | undefined> {
     const subject = repositoryName(ref);
     try {
-      return await this.headDigest(endpointFor(ref, this.registries), tag);
+      return await this.headDigest(endpointFor(ref, this.registries), tag, signal);
     } catch (error) {
       throw asRegistryError(subject, error);
     }
@@ -142,14 +148,17 @@ export class RegistryClient {
     await this.ownDispatcher?.close();
   }
 
-  private async tagList(endpoint: Endpoint, repository: string, credentialId: string): Promise<CachedTagList> {
+  private async tagList(endpoint: Endpoint, repository: string, credentialId: string, options: ListOptions): Promise<CachedTagList> {
     const cached = this.tagLists.get(repository, credentialId);
-    if (cached?.fresh === true) return cached.entry;
-    const paging = { pageSize: endpoint.settings?.pageSize ?? DEFAULTS.pageSize, maxTags: endpoint.settings?.maxTags ?? DEFAULTS.maxTags };
+    if (cached?.fresh === true && options.fresh !== true) return cached.entry;
     const target = this.target(endpoint);
-    const fetched = await fetchTags(endpoint.base, endpoint.path, paging, (url, headers) =>
-      this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags' }),
+    const fetched = await fetchTags(
+      endpoint.base,
+      endpoint.path,
+      paging(endpoint.settings),
+      (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }),
       cached?.entry.etag,
+      options.signal,
     );
     const { tags, notModified: _, ...rest } = fetched;
     const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
@@ -157,23 +166,24 @@ export class RegistryClient {
     return entry;
   }
 
-  private async enrich(endpoint: Endpoint, repository: string, tags: TagInfo[], needs: PolicyNeeds, fresh: ReadonlySet<string>, warnings: string[]): Promise<TagInfo[]> {
+  private async enrich(endpoint: Endpoint, repository: string, tags: TagInfo[], wanted: Enrichment, warnings: string[]): Promise<TagInfo[]> {
+    const { needs, fresh, signal } = wanted;
     const known = await this.tagDigests(repository);
     const current = new Map<string, string>();
     const wantsMetadata = needs.created || needs.platforms;
     const failures: string[] = [];
     const queue = [...tags];
     const worker = async () => {
-      for (let info = queue.shift(); info !== undefined; info = queue.shift()) {
+      for (let info = queue.shift(); info !== undefined && signal?.aborted !== true; info = queue.shift()) {
         try {
           // Tags are taken as immutable for their metadata: one HEAD per new tag, not per tag per cycle.
           let digest = fresh.has(info.tag) ? undefined : known.get(info.tag);
-          digest ??= await this.headDigest(endpoint, info.tag);
+          digest ??= await this.headDigest(endpoint, info.tag, signal);
           if (digest === undefined) continue; // deleted since the list was fetched
           current.set(info.tag, digest);
           if (needs.digests || fresh.has(info.tag)) info.digest = digest;
           if (!wantsMetadata) continue;
-          const metadata = await this.metadata(endpoint, digest);
+          const metadata = await this.metadata(endpoint, digest, signal);
           if (needs.created && metadata.created !== undefined) info.created = new Date(metadata.created);
           if (needs.platforms) info.platforms = metadata.platforms;
         } catch (error) {
@@ -182,26 +192,31 @@ export class RegistryClient {
       }
     };
     await Promise.all(Array.from({ length: METADATA_WORKERS }, worker));
+    if (signal?.aborted === true) {
+      // Keep what was learnt, so the next cycle goes on from here instead of starting over.
+      await this.saveTagDigests(repository, new Map([...known, ...current]));
+      signal.throwIfAborted();
+    }
     if (failures.length > 0) warnings.push(`metadata unavailable for ${failures.length} tag(s), e.g. ${failures[0]}`);
     if (!sameEntries(known, current)) await this.saveTagDigests(repository, current);
     return tags;
   }
 
-  private async headDigest(endpoint: Endpoint, tag: string): Promise<string | undefined> {
+  private async headDigest(endpoint: Endpoint, tag: string, signal: AbortSignal | undefined): Promise<string | undefined> {
     const url = new URL(`/v2/${endpoint.path}/manifests/${encodeURIComponent(tag)}`, endpoint.base);
-    const head = await this.auth.send(this.target(endpoint), { method: 'HEAD', url, headers: { accept: MANIFEST_ACCEPT }, maxBytes: 0, kind: 'manifest' });
+    const head = await this.auth.send(this.target(endpoint), { method: 'HEAD', url, headers: { accept: MANIFEST_ACCEPT }, maxBytes: 0, kind: 'manifest', signal });
     if (head.status === 404) return undefined;
     const digest = header(head, 'docker-content-digest');
     if (head.status === 200 && digest !== undefined && isValidDigest(digest)) return digest;
     // Some registries omit the digest on HEAD: GET the manifest and hash it ourselves.
-    const get = await this.getContent(endpoint, url, 'manifest', MANIFEST_LIMIT);
+    const get = await this.getContent(endpoint, url, 'manifest', MANIFEST_LIMIT, signal);
     const computed = sha256Digest(get.body);
     const claimed = header(get, 'docker-content-digest');
     if (claimed !== undefined && claimed !== computed) throw new TransportError(`manifest for tag ${tag} does not match its Docker-Content-Digest`, false);
     return computed;
   }
 
-  private metadata(endpoint: Endpoint, digest: string): Promise<ImageMetadata> {
+  private metadata(endpoint: Endpoint, digest: string, signal: AbortSignal | undefined): Promise<ImageMetadata> {
     let pending = this.memoryMetadata.get(digest);
     if (pending !== undefined) return pending;
     pending = (async () => {
@@ -209,10 +224,10 @@ export class RegistryClient {
       if (stored !== undefined) return stored;
       const metadata = await fetchMetadata(digest, {
         manifest: async (d) => {
-          const reply = await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/manifests/${d}`, endpoint.base), 'manifest', MANIFEST_LIMIT);
+          const reply = await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/manifests/${d}`, endpoint.base), 'manifest', MANIFEST_LIMIT, signal);
           return { body: reply.body, contentType: header(reply, 'content-type') };
         },
-        blob: async (d) => (await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/blobs/${d}`, endpoint.base), 'blob', Math.min(this.maxBodyBytes, MANIFEST_LIMIT))).body,
+        blob: async (d) => (await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/blobs/${d}`, endpoint.base), 'blob', Math.min(this.maxBodyBytes, MANIFEST_LIMIT), signal)).body,
       });
       await this.disk?.saveMetadata(digest, metadata);
       return metadata;
@@ -224,8 +239,9 @@ export class RegistryClient {
     return pending;
   }
 
-  private async getContent(endpoint: Endpoint, url: URL, kind: 'manifest' | 'blob', maxBytes: number): Promise<Reply> {
-    const reply = await this.auth.send(this.target(endpoint), { method: 'GET', url, headers: { accept: kind === 'manifest' ? MANIFEST_ACCEPT : '*/*' }, maxBytes, kind });
+  private async getContent(endpoint: Endpoint, url: URL, kind: 'manifest' | 'blob', maxBytes: number, signal: AbortSignal | undefined): Promise<Reply> {
+    // Blobs are checked against their digest, so a redirect to storage on another host is followed (without credentials).
+    const reply = await this.auth.send(this.target(endpoint), { method: 'GET', url, headers: { accept: kind === 'manifest' ? MANIFEST_ACCEPT : '*/*' }, maxBytes, kind, verifiedByDigest: kind === 'blob', signal });
     if (reply.status !== 200) throw new TransportError(`${endpoint.base.host} answered ${reply.status} for ${kind} ${decodeURIComponent(url.pathname.split('/').pop() ?? '')}`, false, reply.status);
     return reply;
   }
@@ -244,10 +260,25 @@ export class RegistryClient {
   }
 }
 
-function listWarnings(list: CachedTagList, endpoint: Endpoint): string[] {
+interface Enrichment {
+  needs: PolicyNeeds;
+  /** Tags whose digest is asked for again, not taken from the cache. */
+  fresh: ReadonlySet<string>;
+  signal: AbortSignal | undefined;
+}
+
+function paging(settings: RegistrySettings | undefined): TagPaging {
+  return {
+    pageSize: settings?.pageSize ?? DEFAULTS.pageSize,
+    maxTags: settings?.maxTags ?? DEFAULTS.maxTags,
+    maxPages: settings?.maxPages ?? DEFAULTS.maxPages,
+    timeoutMs: settings?.listTimeoutMs ?? DEFAULTS.listTimeoutMs,
+  };
+}
+
+function listWarnings(list: CachedTagList): string[] {
   const warnings: string[] = [];
   if (list.invalidCount > 0) warnings.push(`dropped ${list.invalidCount} name(s) that are not valid tags, e.g. ${JSON.stringify(list.invalidSample[0])}`);
-  if (list.truncated) warnings.push(`more than ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} tags: kept the first ${endpoint.settings?.maxTags ?? DEFAULTS.maxTags} the registry sent; raise maxTags for ${endpoint.host} to see the rest`);
   return warnings;
 }
 
@@ -260,7 +291,8 @@ function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, stri
 /** Pins a failure on the repository; only messages we wrote ourselves (no headers, no secrets) pass. */
 function asRegistryError(subject: string, error: unknown): RegistryError {
   if (error instanceof RegistryError) return error;
-  if (error instanceof TransportError || error instanceof CredentialError) return new RegistryError(subject, error.message);
+  if (error instanceof TransportError) return new RegistryError(subject, error.message, { code: error.code, data: { ...error.data } });
+  if (error instanceof CredentialError) return new RegistryError(subject, error.message);
   // Anything else is our bug; its name and code help without quoting a message that could hold request details.
   const { name, code } = error as { name?: string; code?: string };
   return new RegistryError(subject, `registry client failed: ${name ?? 'error'}${code === undefined ? '' : ` (${code})`}`);

@@ -8,8 +8,12 @@ export interface RegistrySettings {
   insecure: boolean;
   /** Tags asked for per page (`n=`); 0 leaves it to the registry. */
   pageSize?: number;
-  /** Tags kept per repository; more are cut with a warning. */
+  /** Tags per repository; a longer list is that repository's problem (`pagination-limit`). */
   maxTags?: number;
+  /** Pages of tags per repository; more is that repository's problem (`pagination-limit`). */
+  maxPages?: number;
+  /** The whole tag listing of one repository, every page included (`listing-deadline`). */
+  listTimeoutMs?: number;
   /** Requests in flight to this host at once. */
   concurrency?: number;
   /** Request starts per second to this host; 0 means unlimited. */

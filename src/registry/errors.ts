@@ -1,10 +1,26 @@
-export class RegistryError extends Error {
+import { TagpilotError } from '../problems/index.ts';
+
+/** Stable codes of the registry layer's failures (what problems, events and metrics key on). */
+export const REGISTRY_CODES = {
+  /** Any other failed exchange: unreachable, timed out, refused, malformed. */
+  failed: 'registry-request-failed',
+  /** A request carrying a credential was redirected to another origin: refused, never followed. */
+  credentialRedirect: 'credential-redirect',
+  /** A tag list longer than `maxPages` pages or `maxTags` tags. */
+  paginationLimit: 'pagination-limit',
+  /** A tag listing that did not finish within `listTimeout`. */
+  listingDeadline: 'listing-deadline',
+  /** No answer before the cycle's registry deadline: the repository's slots wait for the next cycle. */
+  registryDeadline: 'registry-deadline',
+} as const;
+
+export class RegistryError extends TagpilotError {
   override name = 'RegistryError';
   /** The repository the error is about, as written in the manifests. */
   readonly repository: string;
 
-  constructor(repository: string, message: string, options?: ErrorOptions) {
-    super(`${repository}: ${message}`, options);
+  constructor(repository: string, message: string, options?: ErrorOptions & { code?: string; data?: Record<string, unknown> }) {
+    super(options?.code ?? REGISTRY_CODES.failed, `${repository}: ${message}`, { ...options, data: { repository, ...options?.data } });
     this.repository = repository;
   }
 }
@@ -13,14 +29,14 @@ export class RegistryError extends Error {
  * A failed exchange with a host, before it is pinned on a repository. Carries only what is safe
  * to print: host, status, a code; never headers, never URLs with queries.
  */
-export class TransportError extends Error {
+export class TransportError extends TagpilotError {
   override name = 'TransportError';
   /** Worth another attempt: network failures, timeouts, 429, 5xx. */
   readonly retryable: boolean;
   readonly status: number | undefined;
 
-  constructor(message: string, retryable: boolean, status?: number) {
-    super(message);
+  constructor(message: string, retryable: boolean, status?: number, options?: { code?: string; data?: Record<string, unknown> }) {
+    super(options?.code ?? REGISTRY_CODES.failed, message, { data: options?.data });
     this.retryable = retryable;
     this.status = status;
   }

@@ -1,7 +1,7 @@
-import { setTimeout as sleep } from 'node:timers/promises';
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { TransportError } from './errors.ts';
-import { backoffDelay, HostGate, parseRetryAfter, type HostLimits } from './limits.ts';
+import { abortableSleep, backoffDelay, HostGate, parseRetryAfter, type HostLimits } from './limits.ts';
+import { REDIRECT_STATUS, redirected } from './redirect.ts';
 
 export interface HttpSettings {
   dispatcher: Dispatcher;
@@ -29,6 +29,13 @@ export interface Exchange {
   maxBytes: number;
   /** What the request is for, counted in stats: `tags`, `manifest`, `blob`, `token`. */
   kind: string;
+  /**
+   * The answer is checked against a digest the caller holds (a blob): a redirect to another origin
+   * (blob storage) is followed, without credentials. Any other credentialed request is refused one.
+   */
+  verifiedByDigest?: boolean;
+  /** Cancels the request, its retries and its waits; the signal's reason is what is thrown. */
+  signal?: AbortSignal;
 }
 
 export interface Reply {
@@ -40,10 +47,9 @@ export interface Reply {
 }
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
-const REDIRECT_STATUS = new Set([301, 302, 303, 307, 308]);
 const MAX_REDIRECTS = 5;
 
-/** HTTP for the registry client: per-host gates, retries with backoff, redirects that drop credentials off-origin. */
+/** HTTP for the registry client: per-host gates, retries with backoff, redirects that never take credentials off-origin. */
 export class Http {
   private readonly settings: HttpSettings;
   private readonly gates = new Map<string, HostGate>();
@@ -55,11 +61,12 @@ export class Http {
 
   async send(exchange: Exchange): Promise<Reply> {
     const { retries, backoffMs, maxBackoffMs, maxRetryAfterMs } = this.settings;
+    const { signal } = exchange;
     for (let attempt = 0; ; attempt++) {
       const gate = this.gate(exchange.url.host);
       let failure: TransportError;
       try {
-        const reply = await gate.run(() => this.follow(exchange));
+        const reply = await gate.run(() => this.follow(exchange), signal);
         if (!RETRY_STATUS.has(reply.status)) return reply;
         failure = new TransportError(`${exchange.url.host} answered ${reply.status}${reply.status === 429 ? ' (rate limited)' : ''}`, true, reply.status);
         const retryAfter = parseRetryAfter(header(reply, 'retry-after'));
@@ -69,12 +76,13 @@ export class Http {
           if (attempt < retries) continue;
         }
       } catch (error) {
+        signal?.throwIfAborted(); // cancelled: the caller's reason, never a retry
         if (error instanceof TransportError && !error.retryable) throw error;
         failure = error instanceof TransportError ? error : transportFailure(exchange.url, error);
         if (!failure.retryable) throw failure;
       }
       if (attempt >= retries) throw new TransportError(`${failure.message} (after ${attempt + 1} attempts)`, true, failure.status);
-      await sleep(backoffDelay(attempt, backoffMs, maxBackoffMs));
+      await abortableSleep(backoffDelay(attempt, backoffMs, maxBackoffMs), signal);
     }
   }
 
@@ -86,17 +94,14 @@ export class Http {
 
   /** One attempt, following redirects; credentials never follow a redirect to another origin. */
   private async follow(exchange: Exchange): Promise<Reply> {
-    let url = exchange.url;
-    let headers = exchange.headers;
+    let current = exchange;
     for (let hop = 0; ; hop++) {
-      this.checkScheme(url);
-      const reply = await this.once({ ...exchange, url, headers });
+      this.checkScheme(current.url);
+      const reply = await this.once(current);
       const location = header(reply, 'location');
       if (!REDIRECT_STATUS.has(reply.status) || location === undefined) return reply;
       if (hop >= MAX_REDIRECTS) throw new TransportError(`${exchange.url.host}: more than ${MAX_REDIRECTS} redirects`, false);
-      const next = new URL(location, url);
-      if (next.origin !== url.origin) headers = withoutAuthorization(headers);
-      url = next;
+      current = redirected(current, reply.status, location);
     }
   }
 
@@ -115,7 +120,7 @@ export class Http {
       dispatcher: this.settings.dispatcher,
       headersTimeout: this.settings.timeoutMs,
       bodyTimeout: this.settings.timeoutMs,
-      signal: AbortSignal.timeout(this.settings.totalTimeoutMs),
+      signal: exchange.signal === undefined ? AbortSignal.timeout(this.settings.totalTimeoutMs) : AbortSignal.any([exchange.signal, AbortSignal.timeout(this.settings.totalTimeoutMs)]),
     });
     const body = await readBounded(exchange, response);
     return { status: response.statusCode, headers: response.headers, body, url: exchange.url };
@@ -157,9 +162,4 @@ function transportFailure(url: URL, error: unknown): TransportError {
 export function header(reply: Reply, name: string): string | undefined {
   const value = reply.headers[name];
   return Array.isArray(value) ? value[0] : value;
-}
-
-function withoutAuthorization(headers: Record<string, string>): Record<string, string> {
-  const { authorization: _dropped, ...rest } = headers;
-  return rest;
 }

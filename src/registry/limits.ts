@@ -22,10 +22,11 @@ export class HostGate {
     this.limits = { concurrency: Math.max(1, limits.concurrency), requestsPerSecond: Math.max(0, limits.requestsPerSecond) };
   }
 
-  async run<T>(work: () => Promise<T>): Promise<T> {
-    await this.acquire();
+  /** Runs `work` when the host allows; a cancelled `signal` takes the request out of the queue. */
+  async run<T>(work: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    await this.acquire(signal);
     try {
-      await this.waitForTurn();
+      await this.waitForTurn(signal);
       return await work();
     } finally {
       this.release();
@@ -37,7 +38,7 @@ export class HostGate {
     this.nextStart = Math.max(this.nextStart, until);
   }
 
-  private async waitForTurn(): Promise<void> {
+  private async waitForTurn(signal: AbortSignal | undefined): Promise<void> {
     const interval = this.limits.requestsPerSecond > 0 ? 1000 / this.limits.requestsPerSecond : 0;
     for (;;) {
       const now = Date.now();
@@ -45,22 +46,45 @@ export class HostGate {
         this.nextStart = now + interval;
         return;
       }
-      await sleep(this.nextStart - now);
+      await abortableSleep(this.nextStart - now, signal);
     }
   }
 
-  private async acquire(): Promise<void> {
+  private async acquire(signal: AbortSignal | undefined): Promise<void> {
+    signal?.throwIfAborted();
     if (this.active < this.limits.concurrency) {
       this.active++;
       return;
     }
-    await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await new Promise<void>((resolve, reject) => {
+      const granted = () => {
+        signal?.removeEventListener('abort', cancelled);
+        resolve();
+      };
+      const cancelled = () => {
+        const at = this.waiting.indexOf(granted);
+        if (at >= 0) this.waiting.splice(at, 1);
+        reject(signal?.reason);
+      };
+      this.waiting.push(granted);
+      signal?.addEventListener('abort', cancelled, { once: true });
+    });
   }
 
   private release(): void {
     const next = this.waiting.shift();
     if (next !== undefined) next(); // the slot passes straight to the next waiter
     else this.active--;
+  }
+}
+
+/** A wait that a cancelled `signal` ends early, throwing the signal's reason. */
+export async function abortableSleep(ms: number, signal?: AbortSignal): Promise<void> {
+  try {
+    await sleep(ms, undefined, { signal });
+  } catch (error) {
+    signal?.throwIfAborted();
+    throw error;
   }
 }
 
@@ -77,4 +101,18 @@ export function parseRetryAfter(value: string | undefined, now = Date.now()): nu
 export function backoffDelay(attempt: number, baseMs: number, maxMs: number, random = Math.random): number {
   const step = Math.min(maxMs, baseMs * 2 ** attempt);
   return step / 2 + random() * (step / 2);
+}
+
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A signal that aborts after `ms` with `reason()`, or when `parent` aborts (with the parent's
+ * reason). `clear` stops the timer once the work is done.
+ */
+export function deadline(ms: number, reason: () => Error, parent?: AbortSignal): { signal: AbortSignal; clear(): void } {
+  const own = new AbortController();
+  // Timers take at most 2^31-1 ms; a longer one would fire at once.
+  const timer = setTimeout(() => own.abort(reason()), Math.min(ms, MAX_TIMER_MS));
+  timer.unref();
+  return { signal: parent === undefined ? own.signal : AbortSignal.any([parent, own.signal]), clear: () => clearTimeout(timer) };
 }

@@ -1,12 +1,17 @@
 import { isValidTag } from '../image/ref.ts';
-import { TransportError } from './errors.ts';
+import { REGISTRY_CODES, TransportError } from './errors.ts';
 import { header, type Reply } from './http.ts';
+import { deadline } from './limits.ts';
 
 export interface TagPaging {
   /** `n=` asked for; 0 asks for no page size (the registry's default). */
   pageSize: number;
-  /** Tags kept per repository; past it the list is cut, with a warning. */
+  /** Tags per repository; a longer list fails (`pagination-limit`), never a silent cut. */
   maxTags: number;
+  /** Pages per repository: a registry sending `Link: next` forever fails (`pagination-limit`). */
+  maxPages: number;
+  /** The whole listing, every page and retry included (`listing-deadline`). */
+  timeoutMs: number;
 }
 
 export interface FetchedTags {
@@ -15,8 +20,6 @@ export interface FetchedTags {
   /** How many names the registry sent that are not valid tags, and a few of them. */
   invalidCount: number;
   invalidSample: string[];
-  /** The registry had more than `maxTags`. */
-  truncated: boolean;
   /** Kept for a conditional request next time, when the list came in one page. */
   etag?: string;
   /** `If-None-Match` matched: the caller's copy is still current. */
@@ -28,10 +31,25 @@ const FALLBACK_PAGE_SIZES = [100, 0];
 const SAMPLE = 5;
 
 /** GETs one URL with the registry's auth; the caller decides the accept header and limits. */
-export type Get = (url: URL, headers: Record<string, string>) => Promise<Reply>;
+export type Get = (url: URL, headers: Record<string, string>, signal: AbortSignal) => Promise<Reply>;
 
-/** `/v2/<name>/tags/list`, following `Link: <…>; rel="next"` pages on the same origin only. */
-export async function fetchTags(base: URL, path: string, paging: TagPaging, get: Get, etag?: string): Promise<FetchedTags> {
+/**
+ * `/v2/<name>/tags/list`, following `Link: <…>; rel="next"` pages on the same origin only, within
+ * `paging`'s bounds on pages, tags and time. `signal` cancels it (the caller's deadline).
+ */
+export async function fetchTags(base: URL, path: string, paging: TagPaging, get: Get, etag?: string, signal?: AbortSignal): Promise<FetchedTags> {
+  const limit = deadline(paging.timeoutMs, () => listingDeadline(base, paging.timeoutMs), signal);
+  try {
+    return await fetchPages(base, path, paging, (url, headers) => get(url, headers, limit.signal), etag);
+  } finally {
+    limit.clear();
+  }
+}
+
+/** One page's GET, already bound to the listing's signal. */
+type PageGet = (url: URL, headers: Record<string, string>) => Promise<Reply>;
+
+async function fetchPages(base: URL, path: string, paging: TagPaging, get: PageGet, etag: string | undefined): Promise<FetchedTags> {
   const seen = new Set<string>();
   const invalid: string[] = [];
   let invalidCount = 0;
@@ -39,7 +57,7 @@ export async function fetchTags(base: URL, path: string, paging: TagPaging, get:
   let url: URL | undefined;
   const visited = new Set<string>();
   let reply = await firstReply(base, path, paging.pageSize, get, etag);
-  if (reply.status === 304) return { tags: [], invalidCount: 0, invalidSample: [], truncated: false, etag, notModified: true };
+  if (reply.status === 304) return { tags: [], invalidCount: 0, invalidSample: [], etag, notModified: true };
   for (;;) {
     pages++;
     visited.add(reply.url.href);
@@ -52,18 +70,26 @@ export async function fetchTags(base: URL, path: string, paging: TagPaging, get:
         if (invalid.length < SAMPLE) invalid.push(tag.slice(0, 140));
         continue;
       }
-      if (seen.size >= paging.maxTags && !seen.has(tag)) {
-        return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, truncated: true, notModified: false };
-      }
+      if (seen.size >= paging.maxTags && !seen.has(tag)) throw paginationLimit(base, `more than ${paging.maxTags} tags`, 'maxTags', paging.maxTags);
       seen.add(tag);
     }
     url = nextPage(reply, base);
     if (url === undefined) break;
     if (visited.has(url.href)) throw new TransportError(`${base.host} sent a pagination loop`, false);
+    if (pages >= paging.maxPages) throw paginationLimit(base, `more than ${paging.maxPages} pages of tags`, 'maxPages', paging.maxPages);
     reply = await get(url, {});
   }
   const single = pages === 1 ? header(reply, 'etag') : undefined;
-  return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, truncated: false, etag: single, notModified: false };
+  return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, etag: single, notModified: false };
+}
+
+/** A list past a bound is refused whole: the registry's order is not trusted, so its first N tags are no sample. */
+function paginationLimit(base: URL, what: string, setting: string, limit: number): TransportError {
+  return new TransportError(`${base.host} sent ${what}; raise ${setting} for ${base.host} if that is expected`, false, undefined, { code: REGISTRY_CODES.paginationLimit, data: { host: base.host, setting, limit } });
+}
+
+function listingDeadline(base: URL, ms: number): TransportError {
+  return new TransportError(`${base.host} did not finish listing tags within ${ms / 1000}s (listTimeout)`, false, undefined, { code: REGISTRY_CODES.listingDeadline, data: { host: base.host, timeoutMs: ms } });
 }
 
 function firstPage(base: URL, path: string, pageSize: number): URL {
@@ -73,7 +99,7 @@ function firstPage(base: URL, path: string, pageSize: number): URL {
 }
 
 /** The first page, falling back to smaller page sizes when the registry rejects ours. */
-async function firstReply(base: URL, path: string, pageSize: number, get: Get, etag: string | undefined): Promise<Reply> {
+async function firstReply(base: URL, path: string, pageSize: number, get: PageGet, etag: string | undefined): Promise<Reply> {
   const conditional: Record<string, string> = etag === undefined ? {} : { 'if-none-match': etag };
   let reply = await get(firstPage(base, path, pageSize), conditional);
   for (const fallback of FALLBACK_PAGE_SIZES) {

@@ -38,6 +38,10 @@ export interface SeenRequest {
   path: string;
   authorization?: string;
   ifNoneMatch?: string;
+  /** When it arrived (performance.now()). */
+  at: number;
+  /** The connection closed before the answer was complete: the client cancelled (or a `truncate` fault cut it). */
+  cancelled?: boolean;
 }
 
 /**
@@ -88,8 +92,11 @@ export class FaultProxy {
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'] };
+    const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'], at: performance.now() };
     this.requests.push(seen);
+    res.once('close', () => {
+      if (!res.writableFinished) seen.cancelled = true;
+    });
     const fault = this.nextFault(seen);
     if (fault?.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
     if (fault?.status !== undefined) {

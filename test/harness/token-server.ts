@@ -39,10 +39,13 @@ export interface TokenServerOptions {
   /** Anonymous clients may pull. */
   anonymousPull?: boolean;
   expiresIn?: number;
+  /** Answers a request for `path` with a redirect instead of a token (a hostile or moved realm). */
+  redirect?: (path: string) => { status: number; location: string } | undefined;
 }
 
 export interface TokenRequest {
   method: string;
+  path: string;
   /** `basic:<user>`, `refresh:<user>`, or `anonymous`. */
   who: string;
   scope?: string;
@@ -102,7 +105,13 @@ export class TokenServer {
       params = new URLSearchParams(Buffer.concat(chunks).toString('utf8'));
     }
     const who = this.identify(req, params);
-    this.requests.push({ method: req.method ?? 'GET', who: who ?? 'refused', scope: params.get('scope') ?? undefined, service: params.get('service') ?? undefined });
+    this.requests.push({ method: req.method ?? 'GET', path: url.pathname, who: who ?? 'refused', scope: params.get('scope') ?? undefined, service: params.get('service') ?? undefined });
+    const redirect = this.options.redirect?.(url.pathname);
+    if (redirect !== undefined) {
+      res.writeHead(redirect.status, { location: redirect.location });
+      res.end();
+      return;
+    }
     if (who === undefined) return reply(res, 401, { errors: [{ code: 'UNAUTHORIZED' }] });
     const scope = params.get('scope');
     const allowed = who !== 'anonymous' || this.options.anonymousPull === true;

@@ -103,7 +103,7 @@ describe('token auth (real Distribution with a token server)', () => {
   test('the Bearer challenge is answered with a token from the HTTPS realm (custom CA)', async () => {
     const client = withBot();
     assert.deepEqual((await client.listTags(ref(`${registry.host}/team/app`))).tags, [{ tag: '1.0.0' }, { tag: '1.1.0' }]);
-    assert.deepEqual(tokens.requests.at(-1), { method: 'GET', who: 'basic:bot', scope: 'repository:team/app:pull', service: 'tagpilot-test' });
+    assert.deepEqual(tokens.requests.at(-1), { method: 'GET', path: '/token', who: 'basic:bot', scope: 'repository:team/app:pull', service: 'tagpilot-test' });
     await client.close();
   });
 
@@ -135,7 +135,7 @@ describe('token auth (real Distribution with a token server)', () => {
   test('an identity token from dockerconfigjson is exchanged with the refresh_token grant', async () => {
     const client = testClient([registry.host], { ca: [cert.certPem], dockerConfig: { auths: { [registry.host]: { identitytoken: 'refresh-abc' } } } });
     assert.equal((await client.listTags(ref(`${registry.host}/team/other`))).tags.length, 1);
-    assert.deepEqual(tokens.requests.at(-1), { method: 'POST', who: 'refresh:bot', scope: 'repository:team/other:pull', service: 'tagpilot-test' });
+    assert.deepEqual(tokens.requests.at(-1), { method: 'POST', path: '/token', who: 'refresh:bot', scope: 'repository:team/other:pull', service: 'tagpilot-test' });
     await client.close();
   });
 

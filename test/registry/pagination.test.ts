@@ -5,6 +5,8 @@ import { seedManyTags } from '../harness/bulk.ts';
 import { FaultProxy, type ProxyOptions } from '../harness/fault-proxy.ts';
 import type { RegistrySettings } from '../../src/registry/endpoint.ts';
 import { parseNextLink } from '../../src/registry/tags.ts';
+import type { TagpilotError } from '../../src/problems/index.ts';
+import { until } from '../harness/wait.ts';
 import { ref, testClient } from './helpers.ts';
 
 const TAGS = Array.from({ length: 25 }, (_, i) => `1.0.${i}`);
@@ -70,11 +72,34 @@ describe('tag list pagination (a paging proxy in front of real Distribution)', (
     assert.deepEqual((await list(p, { pageSize: 6 })).tags.map((t) => t.tag), SORTED);
   });
 
-  test('past maxTags the list is cut, with a warning that says so', async () => {
+  test('past maxTags the listing fails as the repository\'s problem (pagination-limit), naming the setting', async () => {
     const p = await proxy({});
-    const result = await list(p, { pageSize: 10, maxTags: 12 });
-    assert.equal(result.tags.length, 12);
-    assert.match(result.warnings.join('\n'), /more than 12 tags: kept the first 12 .* raise maxTags/);
+    await assert.rejects(list(p, { pageSize: 10, maxTags: 12 }), (error: TagpilotError) => {
+      assert.equal(error.code, 'pagination-limit');
+      assert.match(error.message, /team\/app: 127\.0\.0\.1:\d+ sent more than 12 tags; raise maxTags for 127\.0\.0\.1:\d+/);
+      return true;
+    });
+  });
+
+  test('a registry sending a next link forever is stopped at maxPages (pagination-limit)', async () => {
+    const p = await proxy({});
+    const endless = Array.from({ length: 200 }, (_, i) => ({
+      status: 200,
+      headers: { 'content-type': 'application/json', link: `</v2/team/app/tags/list?n=10&page=${i + 1}>; rel="next"` },
+      body: JSON.stringify({ name: 'team/app', tags: ['1.0.0'] }),
+    }));
+    p.inject(/tags\/list/, ...endless);
+    await assert.rejects(list(p, { pageSize: 10, maxPages: 20 }), (error: TagpilotError) => error.code === 'pagination-limit' && /more than 20 pages of tags; raise maxPages/.test(error.message));
+    assert.equal(p.count(/tags\/list/), 20);
+  });
+
+  test('a listing slower than listTimeout fails (listing-deadline) and its request in flight is cancelled', async () => {
+    const p = await proxy({});
+    p.inject(/tags\/list/, { delayMs: 2_000 });
+    const started = performance.now();
+    await assert.rejects(list(p, { listTimeoutMs: 300 }), (error: TagpilotError) => error.code === 'listing-deadline' && /did not finish listing tags within 0\.3s \(listTimeout\)/.test(error.message));
+    assert.ok(performance.now() - started < 2_000, 'failed at the deadline, not after the stall');
+    await until(() => p.requests[0]?.cancelled === true);
   });
 
   test('a single-page list with an ETag is revalidated with If-None-Match after the TTL', async () => {
