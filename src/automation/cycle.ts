@@ -5,10 +5,11 @@ import { applyEdits } from '../manifests/edit.ts';
 import { findSlots } from '../manifests/find.ts';
 import { decodeManifest, isManifestPath } from '../manifests/files.ts';
 import type { Edit, ImageSlot, NamedPolicy, Problem as FileProblem, SourceFile } from '../manifests/types.ts';
-import { policyNeeds } from '../policy/policy.ts';
-import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
+import { ordersByBuildTime, policyNeeds } from '../policy/policy.ts';
+import type { PolicyNeeds } from '../policy/types.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import { backoffDelay } from '../registry/limits.ts';
+import { TagLookup, type TagQuery } from '../registry/lookup.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
@@ -33,6 +34,8 @@ export interface CycleDeps {
   sleep?: (ms: number) => Promise<unknown>;
   /** Tags people turned down per slot (a pull request closed unmerged): never selected. */
   rejected?: RejectedTags;
+  /** The registry phase of each plan ends by then (default 60 s): what has not answered is its own slots' problem. */
+  registryDeadlineMs?: number;
 }
 
 export interface Plan {
@@ -52,10 +55,8 @@ export interface CycleReport extends Omit<Plan, 'files'> {
   attempts: number;
 }
 
-type TagCache = Map<string, Promise<TagInfo[] | Error>>;
-
 /** Sync, find slots, ask each repository once, select and edit: everything but the commit. */
-export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise<Plan> {
+export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): Promise<Plan> {
   const head = await deps.repo.sync();
   const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath);
   const problems: Problem[] = [];
@@ -65,7 +66,7 @@ export async function plan(deps: CycleDeps, tags: TagCache = new Map()): Promise
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
-  const known = await fetchTags(deps, automated.filter((s) => !s.lock.locked), tags);
+  const known = await tags.fetch(tagQueries(automated.filter((s) => !s.lock.locked)));
 
   const updates: SlotUpdate[] = [];
   for (const slot of automated) {
@@ -86,7 +87,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const maxAttempts = deps.maxAttempts ?? 5;
   const format = deps.message ?? commitMessage;
   const wait = deps.sleep ?? sleep;
-  const tags: TagCache = new Map();
+  const tags = tagLookup(deps);
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(deps, tags);
     if (planned.changes.length === 0) return { ...planned, attempts: attempt };
@@ -101,6 +102,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       if (!(error instanceof PushRejected) || attempt >= maxAttempts) throw error;
       const ms = retryDelay(attempt);
       const why = error.lostRace ? 'lost the push race' : 'push refused by the remote';
+      if (error.lostRace) tags.expire(); // the winner may have seen newer tags: ask again, past every cache
       deps.log.warn({ attempt, waitMs: ms, reason: error.message }, `${why}; recomputing on the new head`);
       await wait(ms);
     }
@@ -115,12 +117,17 @@ export function retryDelay(attempt: number, random = Math.random): number {
   return Math.round(backoffDelay(attempt - 1, 250, 4_000, random));
 }
 
+/** A cycle's registry questions, asked once per repository across its attempts (see TagLookup). */
+export function tagLookup(deps: CycleDeps): TagLookup {
+  return new TagLookup(deps.registry, { deadlineMs: deps.registryDeadlineMs, onWarning: (repository, warning) => deps.log.warn({ repository, warning }, 'registry warning') });
+}
+
 /**
- * Asks the registry once per repository (by canonical name, however the slots write it), for what
- * the slots' policies need together. A failing repository becomes its slots' problem, nothing more.
+ * One question per repository (by canonical name, however the slots write it), for what the
+ * slots' policies need together. A failing repository becomes its slots' problem, nothing more.
  */
-async function fetchTags(deps: CycleDeps, slots: readonly ImageSlot[], cache: TagCache): Promise<Map<string, TagInfo[] | Error>> {
-  const wanted = new Map<string, { ref: ImageRef; needs: PolicyNeeds; digestsFor: Set<string> }>();
+function tagQueries(slots: readonly ImageSlot[]): Map<string, TagQuery> {
+  const wanted = new Map<string, { ref: ImageRef; needs: PolicyNeeds; digestsFor: Set<string>; expected: Set<string> }>();
   for (const slot of slots) {
     let ref: ImageRef;
     try {
@@ -129,30 +136,18 @@ async function fetchTags(deps: CycleDeps, slots: readonly ImageSlot[], cache: Ta
       continue; // reported per slot by decideSlot
     }
     const key = canonicalRepository(ref);
-    const entry = wanted.get(key) ?? { ref, needs: { created: false, digests: false, platforms: false }, digestsFor: new Set<string>() };
+    const entry = wanted.get(key) ?? { ref, needs: { created: false, digests: false, platforms: false }, digestsFor: new Set<string>(), expected: new Set<string>() };
     const needs = slot.policy === undefined ? undefined : policyNeeds(slot.policy);
     if (needs !== undefined) entry.needs = anyNeeds(entry.needs, needs);
     // A slot pinned by digest keeps a pin: the new tag's digest is written with it.
     if (needs !== undefined && ref.digest !== undefined) entry.needs = anyNeeds(entry.needs, { created: false, digests: true, platforms: false });
     // A policy following a tag by digest needs that tag's digest as it is now, not as cached.
     if (needs?.digests === true && ref.tag !== undefined) entry.digestsFor.add(ref.tag);
+    // Ranked by build time, the current tag needs its list entry: missing, the list is asked for again.
+    if (slot.policy !== undefined && ordersByBuildTime(slot.policy) && ref.tag !== undefined) entry.expected.add(ref.tag);
     wanted.set(key, entry);
   }
-  for (const [key, { ref, needs, digestsFor }] of wanted) {
-    if (cache.has(key)) continue;
-    cache.set(
-      key,
-      deps.registry.listTags(ref, needs, { digestsFor: [...digestsFor] }).then(
-        (list) => {
-          for (const warning of list.warnings) deps.log.warn({ repository: key, warning }, 'registry warning');
-          return list.tags;
-        },
-        (error: Error) => error,
-      ),
-    );
-  }
-  const entries = await Promise.all([...cache].map(async ([key, tags]) => [key, await tags] as const));
-  return new Map(entries);
+  return new Map([...wanted].map(([key, e]) => [key, { ref: e.ref, needs: e.needs, digestsFor: [...e.digestsFor], expected: [...e.expected] }]));
 }
 
 function anyNeeds(a: PolicyNeeds, b: PolicyNeeds): PolicyNeeds {

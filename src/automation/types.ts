@@ -19,6 +19,6 @@ export interface Problem {
   /** File, `file:line`, workload or image the problem is about. */
   subject: string;
   message: string;
-  /** A stable code for kinds that have one (e.g. `review-branch-human-commit`). */
+  /** A stable kebab-case code for kinds that have one (`review-branch-human-commit`, `registry-deadline`, `current-tag-unranked`…). */
   code?: string;
 }

@@ -2,6 +2,7 @@ import { formatImageRef, parseImageRef, repositoryName, type ImageRef } from '..
 import type { Edit, ImageSlot } from '../manifests/types.ts';
 import { selectTag } from '../policy/policy.ts';
 import type { Selection, TagInfo } from '../policy/types.ts';
+import { TagpilotError } from '../problems/index.ts';
 import type { Change, Problem } from './types.ts';
 
 export interface SlotUpdate {
@@ -23,8 +24,9 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Pr
     return { subject, message: (error as Error).message };
   }
   const tags = tagsFor(ref);
-  if (tags instanceof Error) return { subject, message: tags.message };
+  if (tags instanceof Error) return tags instanceof TagpilotError ? { subject, message: tags.message, code: tags.code } : { subject, message: tags.message };
   const selection = selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest });
+  if (selection.currentUnranked === true) return { subject, code: 'current-tag-unranked', message: `${slot.image}: held: ${selection.why ?? 'the current tag cannot be ranked'}. It is not in the registry's list (asked again) or has no build time; set the tag by hand, or allow downgrades` };
   if (!selection.changed || selection.selected === null) return undefined;
   const digest = pinFor(ref, selection, tags);
   if (digest instanceof Error) return { subject, message: `${slot.image}: ${digest.message}` };

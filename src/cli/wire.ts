@@ -32,7 +32,7 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const registry = await registryClient(config, io);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
-  const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts };
+  const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts, registryDeadlineMs: config.registryDeadline };
   const review = await reviewSettings(config, configReader(config, io), log);
   return { config, review, deps: withProgress(deps, io) };
 }
@@ -93,9 +93,9 @@ export async function registryClient(config: Pick<LoadedConfig, 'registries' | '
   const registries: RegistrySettings[] = [];
   const ca: string[] = [];
   for (const [i, r] of config.registries.entries()) {
-    const { auth, caFile, ...settings } = r;
+    const { auth, caFile, listTimeout, ...settings } = r;
     const credentials = auth === undefined ? undefined : 'helper' in auth ? { helper: auth.helper } : { username: auth.username, password: await read.secret(auth.password, `registries[${i}].auth.password`) };
-    registries.push({ ...settings, credentials });
+    registries.push({ ...settings, listTimeoutMs: listTimeout, credentials });
     if (caFile !== undefined) ca.push(await read.file(caFile, `registries[${i}].caFile`));
   }
   const dockerConfig = config.dockerConfig === undefined ? undefined : parseDockerConfig(await read.secret(config.dockerConfig, 'dockerConfig'));

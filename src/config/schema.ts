@@ -10,6 +10,11 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
+/** A duration within [min, max] ms: a timer never gets a value it cannot hold. */
+function boundedDuration(min: number, max: number) {
+  return duration.refine((ms) => ms >= min && ms <= max, `must be between ${min / 1000}s and ${max / 60_000}m`);
+}
+
 /** A secret is never written in the config itself: it names an environment variable or a file. */
 const secret = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
 
@@ -146,8 +151,12 @@ const registry = z
     caFile: z.string().min(1).optional(),
     /** Tags asked for per page (`n=`); 0 leaves it to the registry. Too large for the registry falls back to 100. */
     pageSize: z.number().int().min(0).max(10_000).optional(),
-    /** Tags kept per repository; more are cut with a warning. */
+    /** Tags per repository; a longer list is that repository's problem (pagination-limit). */
     maxTags: z.number().int().min(1).max(1_000_000).optional(),
+    /** Pages of tags per repository; more is that repository's problem (pagination-limit). */
+    maxPages: z.number().int().min(1).max(100_000).optional(),
+    /** One repository's whole tag listing, every page included (listing-deadline). */
+    listTimeout: boundedDuration(1_000, 3_600_000).optional(),
     /** Requests in flight to this registry at once. */
     concurrency: z.number().int().min(1).max(256).optional(),
     /** Request starts per second to this registry; 0 means no limit. */
@@ -173,6 +182,8 @@ export const configSchema = z
     /** A Docker config.json (a dockerconfigjson Secret): `auths`, `credHelpers`, `credsStore`. */
     dockerConfig: secret.optional(),
     interval: duration.default(5 * 60_000),
+    /** The registry phase of a cycle ends by then; what has not answered is its own slots' problem. */
+    registryDeadline: boundedDuration(1_000, 3_600_000).default(60_000),
     cacheDir: z.string().min(1).optional(),
   })
   .strict();

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TagpilotError } from '../problems/index.ts';
-import { plan, retryDelay, type CycleDeps } from '../automation/cycle.ts';
+import { plan, retryDelay, tagLookup, type CycleDeps } from '../automation/cycle.ts';
 import { commitMessage } from '../automation/message.ts';
 import { RejectedTags, rejectionsFrom, type RejectedTag } from '../automation/rejections.ts';
 import { parseUpdateTrailers } from '../automation/trailers.ts';
@@ -69,7 +69,7 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
   const wait = deps.sleep ?? sleep;
   const rejected = await closedRejections(review.host, branch, target, deps.rejected);
   const planDeps = { ...deps, rejected };
-  const tags = new Map();
+  const tags = tagLookup(deps);
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(planDeps, tags);
     const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, locked: planned.locked, rejected: rejected.list(), attempts: attempt, pushed: false };
@@ -93,6 +93,7 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
     } catch (error) {
       if (!(error instanceof PushRejected) || !error.lostRace || attempt >= maxAttempts) throw error;
       deps.log.warn({ attempt, branch, reason: error.message }, 'review branch moved; recomputing');
+      tags.expire(); // the other writer may have seen newer tags
       await wait(retryDelay(attempt));
       continue;
     }

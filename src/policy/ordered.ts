@@ -31,6 +31,7 @@ export function byBuildTime(matches: Matcher['test'], mismatch: string): Ranking
     keyOf: buildTime,
     compare: (a, b) => a - b,
     prefer: (a, b) => compareNatural(b.tag, a.tag),
+    keyFromRegistry: true,
   };
 }
 

@@ -17,6 +17,12 @@ export interface Ranking<K> {
   compare(a: K, b: K): number;
   /** Among candidates with equal keys, negative when `a` wins. Default: lower byte order. */
   prefer?(a: Keyed<K>, b: Keyed<K>): number;
+  /**
+   * Keys come from what the registry says about a tag (its build time), not from its name. A
+   * current tag without one still has a place in the order, only an unknown one: any candidate
+   * may be older, so it is held, never replaced.
+   */
+  keyFromRegistry?: boolean;
 }
 
 /**

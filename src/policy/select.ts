@@ -47,15 +47,18 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
   const best = pickBest(ranking, candidates);
   const decision = decide(ranking, policy, best, candidates.length, currentTag, keyOfCurrent(ranking, tags, currentTag));
   for (const candidate of candidates) {
-    if (candidate.tag !== decision.selected) outcomes[candidate.index] = explainLoser(ranking, candidate, best, currentTag, decision.floor);
+    if (candidate.tag === decision.selected) continue;
+    outcomes[candidate.index] = decision.unranked === true ? unrankedCurrent(candidate.tag, currentTag) : explainLoser(ranking, candidate, best, currentTag, decision.floor);
   }
-  return {
+  const selection: Selection = {
     selected: decision.selected,
     changed: decision.selected !== null && decision.selected !== slot.tag,
     // The kept current tag is not "rejected" even when the policy would not pick it today.
     rejected: outcomes.filter((outcome): outcome is Rejection => outcome !== undefined && outcome.tag !== decision.selected),
     why: decision.why,
   };
+  if (decision.unranked === true) selection.currentUnranked = true;
+  return selection;
 }
 
 function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number): { outcomes: (Rejection | undefined)[]; candidates: Candidate<K>[] } {
@@ -75,13 +78,20 @@ interface Decision<K> {
   /** The current tag's key when it bounds the selection (no downgrade), for explanations. */
   floor: K | undefined;
   why: string;
+  /** Kept because the current tag cannot be ranked (invariant 9: held, not replaced). */
+  unranked?: true;
 }
 
 /** Best candidate or current tag: equal never changes the slot; lower only when the user asked. */
 function decide<K>(ranking: Ranking<K>, policy: Policy, best: Keyed<K> | undefined, count: number, currentTag: string | undefined, currentKey: K | undefined): Decision<K> {
   if (best === undefined) return { selected: currentTag ?? null, floor: currentKey, why: `no tag satisfies ${policy.source}${currentTag === undefined ? '' : `; kept ${currentTag}`}` };
   const moved = `${best.tag} is the newest of ${count} candidate${count === 1 ? '' : 's'} under ${policy.source}`;
-  if (currentKey === undefined) return { selected: best.tag, floor: undefined, why: moved };
+  if (currentKey === undefined) {
+    // A tag whose name puts it outside the order (`latest` under semver) is replaced; one whose place is only unknown is held.
+    if (currentTag === undefined || ranking.keyFromRegistry !== true) return { selected: best.tag, floor: undefined, why: moved };
+    if (policy.allowDowngrade === true) return { selected: best.tag, floor: undefined, why: `${moved}; current ${currentTag} has no known build time, and downgrades are allowed` };
+    return { selected: currentTag, floor: undefined, why: `kept ${currentTag}: its build time is unknown, so ${best.tag} may be older`, unranked: true };
+  }
   const lead = ranking.compare(best.key, currentKey);
   if (lead > 0) return { selected: best.tag, floor: currentKey, why: moved };
   if (lead < 0 && policy.allowDowngrade === true) return { selected: best.tag, floor: undefined, why: `${moved}; downgrade from ${currentTag} allowed` };
@@ -122,6 +132,10 @@ function beats<K>(ranking: Ranking<K>, a: Keyed<K>, b: Keyed<K>): boolean {
 function keyOfCurrent<K>(ranking: Ranking<K>, tags: readonly TagInfo[], tag: string | undefined): K | undefined {
   if (tag === undefined) return undefined;
   return ranking.keyOf(tags.find((info) => info.tag === tag) ?? { tag });
+}
+
+function unrankedCurrent(tag: string, currentTag: string | undefined): Rejection {
+  return { tag, reason: 'current-unranked', detail: `cannot be compared with current ${currentTag ?? ''}, whose build time is unknown; held` };
 }
 
 /** `floor` is the current tag's key when the current tag bounds the selection (no downgrade). */

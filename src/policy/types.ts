@@ -36,10 +36,11 @@ export type RejectReason =
   | 'no-current-version'
   | 'older-than-current'
   | 'equal-to-current'
+  | 'current-unranked'
   | 'not-newest';
 
-/** Reasons a tag that passes the policy and its filters was still not chosen: it ranks lower. */
-export const RANKED_LOWER: ReadonlySet<RejectReason> = new Set<RejectReason>(['not-newest', 'older-than-current', 'equal-to-current']);
+/** Reasons a tag that passes the policy and its filters was still not chosen: it ranks lower, or cannot be compared with the current tag. */
+export const RANKED_LOWER: ReadonlySet<RejectReason> = new Set<RejectReason>(['not-newest', 'older-than-current', 'equal-to-current', 'current-unranked']);
 
 export interface Rejection {
   tag: string;
@@ -64,6 +65,11 @@ export interface Selection {
   rejected: Rejection[];
   /** One line saying why this is the outcome, for logs, the CLI and commit messages. */
   why?: string;
+  /**
+   * The current tag was kept only because it cannot be ranked (its build time is unknown): a
+   * candidate exists but may be older. Callers treat this as a hold to report, not as settled.
+   */
+  currentUnranked?: boolean;
 }
 
 export interface SelectOptions {

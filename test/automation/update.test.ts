@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { decideSlot, isProblem } from '../../src/automation/update.ts';
 import type { ImageSlot } from '../../src/manifests/types.ts';
 import { parsePolicy, UNLOCKED } from '../../src/policy/index.ts';
+import { RegistryError } from '../../src/registry/errors.ts';
 
 const slot = (image: string, overrides: Partial<ImageSlot> = {}): ImageSlot => ({
   file: 'apps/web.yaml',
@@ -46,6 +47,12 @@ test('a registry error becomes a problem naming the file, line and workload', ()
   assert.deepEqual(decided, { subject: 'apps/web.yaml:12 shop:deployment/web', message: 'reg:5000/shop/web: registry answered 500' });
 });
 
+test('a coded registry error keeps its code in the problem', () => {
+  const decided = decideSlot(slot('reg:5000/shop/web:1.0.0'), () => new RegistryError('reg:5000/shop/web', 'no answer within the registry deadline (60s)', { code: 'registry-deadline' }));
+  assert.ok(isProblem(decided));
+  assert.equal(decided.code, 'registry-deadline');
+});
+
 test('an unparseable image reference becomes a problem, not an exception', () => {
   const decided = decideSlot(slot('Not A Ref'), tags('1.0.0'));
   assert.ok(isProblem(decided));
@@ -72,4 +79,11 @@ test('digest:<tag> re-pins when the tag moved to another image', () => {
   const decided = decideSlot(pinned, () => [{ tag: 'stable', digest: D('c') }]);
   assert.ok(decided !== undefined && !isProblem(decided));
   assert.equal(decided.edit.image, `reg:5000/shop/web:stable@${D('c')}`);
+});
+
+test('a current tag of unknown build time is held with a problem, not replaced by a candidate that may be older', () => {
+  const decided = decideSlot(slot('reg:5000/shop/web:build-0002', { policy: parsePolicy('glob:build-*') }), () => [{ tag: 'build-0001', created: new Date('2026-01-01T00:00:00Z') }]);
+  assert.ok(isProblem(decided));
+  assert.equal(decided.code, 'current-tag-unranked');
+  assert.match(decided.message, /reg:5000\/shop\/web:build-0002: held: kept build-0002: its build time is unknown, so build-0001 may be older/);
 });

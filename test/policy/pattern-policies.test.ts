@@ -1,4 +1,5 @@
 import { built, runCases } from './cases.ts';
+import { parsePolicy } from '../../src/policy/index.ts';
 
 runCases('glob', [
   { name: 'picks the newest build among matching tags', policy: 'glob:main-*', tags: [built('main-aaa', 3), built('main-bbb', 5), built('dev-ccc', 9)], selected: 'main-bbb', rejected: { 'dev-ccc': 'filter-mismatch', 'main-aaa': 'not-newest' } },
@@ -6,7 +7,9 @@ runCases('glob', [
   { name: 'breaks equal build times by numeric-aware tag order', policy: 'glob:1.2.*', tags: [built('1.2.9', 4), built('1.2.10', 4)], selected: '1.2.10' },
   { name: 'does not churn between tags of the same build', policy: 'glob:*', tags: [built('main-aaa', 4), built('v1.0.0', 4)], current: 'main-aaa', selected: 'main-aaa', changed: false, rejected: { 'v1.0.0': 'equal-to-current' } },
   { name: 'never moves to an older build than the current tag', policy: 'glob:main-*', tags: [built('main-old', 1), built('hotfix-x', 6)], current: 'hotfix-x', selected: 'hotfix-x', changed: false, rejected: { 'main-old': 'older-than-current' } },
-  { name: 'moves when the current tag is not listed (its build time is unknown)', policy: 'glob:main-*', tags: [built('main-aaa', 3)], current: 'main-gone', selected: 'main-aaa', changed: true },
+  { name: 'holds a current tag that is not listed: its build time is unknown, a candidate may be older', policy: 'glob:main-*', tags: [built('main-aaa', 3)], current: 'main-new', selected: 'main-new', changed: false, rejected: { 'main-aaa': 'current-unranked' } },
+  { name: 'holds a listed current tag without a build time', policy: 'glob:main-*', tags: [built('main-aaa', 3), { tag: 'main-new' }], current: 'main-new', selected: 'main-new', changed: false, rejected: { 'main-aaa': 'current-unranked' } },
+  { name: 'replaces a current tag of unknown build time only when downgrades are allowed', policy: { ...parsePolicy('glob:main-*'), allowDowngrade: true }, tags: [built('main-aaa', 3)], current: 'main-new', selected: 'main-aaa', changed: true },
   { name: 'supports character classes and braces', policy: 'glob:{main,release}-[0-9]*', tags: [built('main-1', 1), built('release-2', 2), built('release-x', 3)], selected: 'release-2' },
 ]);
 
@@ -14,6 +17,8 @@ runCases('regexp', [
   { name: 'is unanchored unless anchored', policy: 'regexp:rc', tags: [built('1.0-rc1', 2), built('1.0', 3)], selected: '1.0-rc1' },
   { name: 'alias regex: behaves the same', policy: 'regex:^main-', tags: [built('main-a', 1), built('main-b', 2), built('xmain-c', 3)], selected: 'main-b' },
   { name: 'orders by build time without a named group', policy: 'regexp:^build-\\d+$', tags: [built('build-9', 5), built('build-10', 1)], selected: 'build-9' },
+  { name: 'by build time, holds a current tag that is not listed', policy: 'regexp:^build-\\d+$', tags: [built('build-1', 5)], current: 'build-2', selected: 'build-2', changed: false, rejected: { 'build-1': 'current-unranked' } },
+  { name: 'by a named capture, ranks a current tag that is not listed by its name', policy: 'regexp:^build-(?<n>\\d+)$', tags: ['build-1', 'build-3'], current: 'build-2', selected: 'build-3', changed: true },
   { name: 'orders by a numeric named capture', policy: 'regexp:^build-(?<n>\\d+)$', tags: ['build-9', 'build-10', 'build-x'], selected: 'build-10', rejected: { 'build-x': 'filter-mismatch' } },
   { name: 'orders by a version named capture', policy: 'regexp:^app-(?<v>.+)$', tags: ['app-1.9.0', 'app-1.10.0'], selected: 'app-1.10.0' },
   { name: 'orders numbers too long for a version part as numbers', policy: 'regexp:^t(?<ms>\\d+)$', tags: ['t99999999999999999', 't100000000000000000', 't5'], selected: 't100000000000000000' },

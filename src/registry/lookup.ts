@@ -1,0 +1,129 @@
+import { repositoryName, type ImageRef } from '../image/ref.ts';
+import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
+import type { ListOptions, TagList } from './client.ts';
+import { REGISTRY_CODES, RegistryError, TransportError } from './errors.ts';
+import { deadline } from './limits.ts';
+
+/** What a cycle wants to know about one repository (by canonical name). */
+export interface TagQuery {
+  ref: ImageRef;
+  needs: PolicyNeeds;
+  /** Tags whose digest must be current (a `digest:` policy following a mutable tag). */
+  digestsFor: readonly string[];
+  /**
+   * Tags the list should hold: the current tags of slots ranked by build time, which cannot be
+   * ranked without their entry. Missing from a list that may be stale, the list is asked for again,
+   * bypassing the cache.
+   */
+  expected: readonly string[];
+}
+
+/** The one method of the registry client a lookup uses (tests pass a fake). */
+export interface TagLister {
+  listTags(ref: ImageRef, needs: PolicyNeeds, options: ListOptions): Promise<TagList>;
+}
+
+export interface LookupOptions {
+  /** The registry phase of one plan ends by then: a repository without an answer is its own problem. */
+  deadlineMs?: number;
+  /** Warnings the registry client had about a list (invalid names dropped, metadata missing). */
+  onWarning?: (repository: string, warning: string) => void;
+}
+
+export const DEFAULT_REGISTRY_DEADLINE_MS = 60_000;
+
+type Answer = TagList | Error;
+
+/**
+ * A cycle's questions to the registries: each repository asked once across the cycle's push
+ * attempts, all of them within a deadline, so a slow or stuck registry holds back only its own
+ * slots. After a lost race `expire()` makes the next round ask again, past every cache: the
+ * winner saw newer tags than ours.
+ */
+export class TagLookup {
+  private readonly lister: TagLister;
+  private readonly deadlineMs: number;
+  private readonly onWarning: LookupOptions['onWarning'];
+  private answers = new Map<string, Promise<Answer>>();
+  /** Repositories that failed this cycle: not asked again after a lost race (a stuck registry would cost the deadline each time). */
+  private readonly failed = new Map<string, Error>();
+  private bypassCache = false;
+
+  constructor(lister: TagLister, options: LookupOptions = {}) {
+    this.lister = lister;
+    this.deadlineMs = options.deadlineMs ?? DEFAULT_REGISTRY_DEADLINE_MS;
+    this.onWarning = options.onWarning;
+  }
+
+  /** Every query answered, or its error; resolves by the deadline at the latest. */
+  async fetch(queries: ReadonlyMap<string, TagQuery>): Promise<Map<string, TagInfo[] | Error>> {
+    const startedAt = Date.now();
+    const limit = deadline(this.deadlineMs, () => phaseDeadline(this.deadlineMs));
+    const expired = new Promise<void>((resolve) => limit.signal.addEventListener('abort', () => resolve(), { once: true }));
+    try {
+      const entries = await Promise.all(
+        [...queries].map(async ([key, query]) => {
+          let settled = false;
+          const answered = this.answer(key, query, startedAt, limit.signal).finally(() => (settled = true));
+          const answer = await Promise.race([answered, expired.then(() => (settled ? answered : this.timedOut(key, query)))]);
+          return [key, answer instanceof Error ? answer : answer.tags] as const;
+        }),
+      );
+      return new Map(entries);
+    } finally {
+      limit.clear();
+    }
+  }
+
+  /** The next `fetch` asks every registry again, bypassing caches; failures stay failed for this cycle. */
+  expire(): void {
+    this.bypassCache = true;
+    this.answers = new Map([...this.failed].map(([key, error]) => [key, Promise.resolve(error)]));
+  }
+
+  /** Settled now, though the cancelled listing may reject a moment later. */
+  private timedOut(key: string, query: TagQuery): Error {
+    const error = phaseError(query.ref, this.deadlineMs);
+    this.failed.set(key, error);
+    this.answers.set(key, Promise.resolve(error));
+    return error;
+  }
+
+  private async answer(key: string, query: TagQuery, startedAt: number, signal: AbortSignal): Promise<Answer> {
+    let pending = this.answers.get(key);
+    if (pending === undefined) this.answers.set(key, (pending = this.list(key, query, this.bypassCache, signal)));
+    const answer = await pending;
+    if (answer instanceof Error || answer.fetchedAt >= startedAt || !missesExpected(answer, query)) return answer;
+    // A list from before this round lacks a current tag: it may be stale (another writer moved the slot).
+    const again = this.list(key, query, true, signal);
+    this.answers.set(key, again);
+    return again;
+  }
+
+  private list(key: string, query: TagQuery, fresh: boolean, signal: AbortSignal): Promise<Answer> {
+    return this.lister.listTags(query.ref, query.needs, { digestsFor: query.digestsFor, fresh, signal }).then(
+      (list) => {
+        for (const warning of list.warnings) this.onWarning?.(key, warning);
+        return list;
+      },
+      (error: Error) => {
+        this.failed.set(key, error);
+        return error;
+      },
+    );
+  }
+}
+
+function missesExpected(list: TagList, query: TagQuery): boolean {
+  if (query.expected.length === 0) return false;
+  const listed = new Set(list.tags.map((t) => t.tag));
+  return query.expected.some((tag) => !listed.has(tag));
+}
+
+function phaseDeadline(ms: number): TransportError {
+  return new TransportError(`no answer within the registry deadline (${ms / 1000}s)`, false, undefined, { code: REGISTRY_CODES.registryDeadline, data: { deadlineMs: ms } });
+}
+
+function phaseError(ref: ImageRef, ms: number): RegistryError {
+  return new RegistryError(repositoryName(ref), `no answer within the registry deadline (${ms / 1000}s); its slots stay as they are until a later cycle`, { code: REGISTRY_CODES.registryDeadline, data: { deadlineMs: ms } });
+}
