@@ -7,9 +7,8 @@ import { decodeManifest, isManifestPath } from '../manifests/files.ts';
 import type { Edit, ImageSlot, NamedPolicy, Problem as FileProblem, SourceFile } from '../manifests/types.ts';
 import { ordersByBuildTime, policyNeeds } from '../policy/policy.ts';
 import type { PolicyNeeds } from '../policy/types.ts';
-import type { RegistryClient } from '../registry/client.ts';
 import { backoffDelay } from '../registry/limits.ts';
-import { TagLookup, type TagQuery } from '../registry/lookup.ts';
+import { TagLookup, type TagLister, type TagQuery } from '../registry/lookup.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
@@ -18,8 +17,9 @@ import { decideSlot, isProblem, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
 
 export interface CycleDeps {
-  repo: GitRepo;
-  registry: RegistryClient;
+  /** What the cycle uses of the clone (tests pass an in-memory one). */
+  repo: Pick<GitRepo, 'sync' | 'readFiles' | 'commit' | 'push'>;
+  registry: TagLister;
   /** Repo-relative folders (or files) to read manifests from. */
   paths: readonly string[];
   author: GitAuthor;

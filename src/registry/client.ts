@@ -56,8 +56,8 @@ export interface TagList {
   invalid: string[];
   /** What the caller should report: invalid names dropped, metadata missing. */
   warnings: string[];
-  /** When the registry last gave (or confirmed) this list, epoch ms: older than a caller's start means cached. */
-  fetchedAt: number;
+  /** Served from the tag-list cache without asking the registry (within its TTL). */
+  cached: boolean;
 }
 
 export const NO_NEEDS: PolicyNeeds = Object.freeze({ created: false, digests: false, platforms: false });
@@ -117,12 +117,12 @@ export class RegistryClient {
     try {
       const endpoint = endpointFor(ref, this.registries);
       const credential = await this.credentials.get(endpoint.host);
-      const list = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous', options);
+      const { entry: list, cached } = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous', options);
       const warnings = listWarnings(list);
       let tags: TagInfo[] = unpackTags(list).map((tag) => ({ tag }));
       const fresh = new Set(options.digestsFor ?? []);
       if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, { needs, fresh, signal: options.signal }, warnings);
-      return { tags, invalid: list.invalidSample, warnings, fetchedAt: list.fetchedAt };
+      return { tags, invalid: list.invalidSample, warnings, cached };
     } catch (error) {
       throw asRegistryError(subject, error);
     }
@@ -148,9 +148,9 @@ export class RegistryClient {
     await this.ownDispatcher?.close();
   }
 
-  private async tagList(endpoint: Endpoint, repository: string, credentialId: string, options: ListOptions): Promise<CachedTagList> {
+  private async tagList(endpoint: Endpoint, repository: string, credentialId: string, options: ListOptions): Promise<{ entry: CachedTagList; cached: boolean }> {
     const cached = this.tagLists.get(repository, credentialId);
-    if (cached?.fresh === true && options.fresh !== true) return cached.entry;
+    if (cached?.fresh === true && options.fresh !== true) return { entry: cached.entry, cached: true };
     const target = this.target(endpoint);
     const fetched = await fetchTags(
       endpoint.base,
@@ -163,7 +163,7 @@ export class RegistryClient {
     const { tags, notModified: _, ...rest } = fetched;
     const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
     this.tagLists.set(repository, credentialId, entry);
-    return entry;
+    return { entry, cached: false };
   }
 
   private async enrich(endpoint: Endpoint, repository: string, tags: TagInfo[], wanted: Enrichment, warnings: string[]): Promise<TagInfo[]> {

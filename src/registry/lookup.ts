@@ -44,7 +44,9 @@ export class TagLookup {
   private readonly lister: TagLister;
   private readonly deadlineMs: number;
   private readonly onWarning: LookupOptions['onWarning'];
-  private answers = new Map<string, Promise<Answer>>();
+  /** Each repository's answer, with the round (`fetch` call) that asked for it. */
+  private answers = new Map<string, { round: number; answer: Promise<Answer> }>();
+  private round = 0;
   /** Repositories that failed this cycle: not asked again after a lost race (a stuck registry would cost the deadline each time). */
   private readonly failed = new Map<string, Error>();
   private bypassCache = false;
@@ -57,14 +59,14 @@ export class TagLookup {
 
   /** Every query answered, or its error; resolves by the deadline at the latest. */
   async fetch(queries: ReadonlyMap<string, TagQuery>): Promise<Map<string, TagInfo[] | Error>> {
-    const startedAt = Date.now();
+    const round = ++this.round;
     const limit = deadline(this.deadlineMs, () => phaseDeadline(this.deadlineMs));
     const expired = new Promise<void>((resolve) => limit.signal.addEventListener('abort', () => resolve(), { once: true }));
     try {
       const entries = await Promise.all(
         [...queries].map(async ([key, query]) => {
           let settled = false;
-          const answered = this.answer(key, query, startedAt, limit.signal).finally(() => (settled = true));
+          const answered = this.answer(key, query, round, limit.signal).finally(() => (settled = true));
           const answer = await Promise.race([answered, expired.then(() => (settled ? answered : this.timedOut(key, query)))]);
           return [key, answer instanceof Error ? answer : answer.tags] as const;
         }),
@@ -78,25 +80,26 @@ export class TagLookup {
   /** The next `fetch` asks every registry again, bypassing caches; failures stay failed for this cycle. */
   expire(): void {
     this.bypassCache = true;
-    this.answers = new Map([...this.failed].map(([key, error]) => [key, Promise.resolve(error)]));
+    this.answers = new Map([...this.failed].map(([key, error]) => [key, { round: 0, answer: Promise.resolve(error) }]));
   }
 
   /** Settled now, though the cancelled listing may reject a moment later. */
   private timedOut(key: string, query: TagQuery): Error {
     const error = phaseError(query.ref, this.deadlineMs);
     this.failed.set(key, error);
-    this.answers.set(key, Promise.resolve(error));
+    this.answers.set(key, { round: this.round, answer: Promise.resolve(error) });
     return error;
   }
 
-  private async answer(key: string, query: TagQuery, startedAt: number, signal: AbortSignal): Promise<Answer> {
-    let pending = this.answers.get(key);
-    if (pending === undefined) this.answers.set(key, (pending = this.list(key, query, this.bypassCache, signal)));
-    const answer = await pending;
-    if (answer instanceof Error || answer.fetchedAt >= startedAt || !missesExpected(answer, query)) return answer;
-    // A list from before this round lacks a current tag: it may be stale (another writer moved the slot).
+  private async answer(key: string, query: TagQuery, round: number, signal: AbortSignal): Promise<Answer> {
+    let entry = this.answers.get(key);
+    if (entry === undefined) this.answers.set(key, (entry = { round, answer: this.list(key, query, this.bypassCache, signal) }));
+    const answer = await entry.answer;
+    if (answer instanceof Error || !missesExpected(answer, query)) return answer;
+    // Cached, or from an earlier round, a list without a current tag may be stale: another writer moved the slot on.
+    if (!answer.cached && entry.round === round) return answer;
     const again = this.list(key, query, true, signal);
-    this.answers.set(key, again);
+    this.answers.set(key, { round, answer: again });
     return again;
   }
 
