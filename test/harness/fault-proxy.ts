@@ -98,7 +98,8 @@ export class FaultProxy {
       if (!res.writableFinished) seen.cancelled = true;
     });
     const fault = this.nextFault(seen);
-    if (fault?.delayMs !== undefined) await new Promise((r) => setTimeout(r, fault.delayMs));
+    if (fault?.delayMs !== undefined) await delay(fault.delayMs, res);
+    if (res.destroyed) return; // the client gave up while we held the answer
     if (fault?.status !== undefined) {
       res.writeHead(fault.status, fault.headers ?? {});
       res.end(fault.body ?? '');
@@ -146,6 +147,17 @@ export class FaultProxy {
     }
     send(res, 200, headers, body, fault);
   }
+}
+
+/** Waits `ms`, or less when the connection closes first: a cancelled request leaves no timer behind. */
+function delay(ms: number, res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, ms);
+    res.once('close', () => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
 }
 
 interface Upstream {
