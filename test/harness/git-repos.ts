@@ -6,8 +6,18 @@ import { dirname, join } from 'node:path';
 
 /** Runs git for test setup and inspection (tagpilot itself never runs git). */
 export function git(cwd: string, ...args: string[]): string {
+  return runGit(cwd, args, 'inherit');
+}
+
+/** The same, with git's stderr dropped: for commands expected to fail now and then (a push that loses a race). */
+export function gitQuiet(cwd: string, ...args: string[]): string {
+  return runGit(cwd, args, 'ignore');
+}
+
+function runGit(cwd: string, args: string[], stderr: 'inherit' | 'ignore'): string {
   return execFileSync('git', args, {
     cwd,
+    stdio: ['ignore', 'pipe', stderr],
     env: {
       ...process.env,
       GIT_AUTHOR_NAME: 'Dev',
