@@ -78,10 +78,11 @@ describe('registry faults: one faulty registry next to a healthy one', () => {
   }
 
   for (const scenario of SCENARIOS) {
-    test(`${scenario.name}: the healthy update lands in this cycle; the faulty one ${scenario.faulty === 'lands' ? 'too, in the same commit' : `is a ${scenario.faulty.problem} problem`}`, async () => {
+    test(`${scenario.name}: the healthy update lands in this cycle; the faulty one ${scenario.faulty === 'lands' ? 'too, in the same commit' : `is a ${scenario.faulty.problem} problem`}`, async (t) => {
       const seen = faulty.requests.length;
       faulty.inject(API_TAGS, ...scenario.faults);
       const { report, bare, ms } = await cycle();
+      t.diagnostic(`cycle committed after ${Math.round(ms)} ms`);
       assert.ok(report.commit !== undefined, 'a commit landed');
       assert.equal(git(bare, 'rev-parse', 'main').trim(), report.commit);
       assert.equal(git(bare, 'rev-list', '--count', 'main').trim(), '2', 'one commit in the cycle');
@@ -102,13 +103,14 @@ describe('registry faults: one faulty registry next to a healthy one', () => {
     });
   }
 
-  test('Retry-After is honoured: the retry comes no sooner than the registry asked', async () => {
+  test('Retry-After is honoured: the retry comes no sooner than the registry asked', async (t) => {
     faulty.inject(API_TAGS, { status: 429, headers: { 'retry-after': '1' } });
     const seen = faulty.requests.length;
     const { report } = await cycle(10_000);
     assert.deepEqual(report.problems, []);
     const asks = faulty.requests.slice(seen).filter((r) => API_TAGS.test(`${r.method} ${r.path}`));
     assert.equal(asks.length, 2);
+    t.diagnostic(`Retry-After 1 s: retried after ${Math.round(asks[1]!.at - asks[0]!.at)} ms`);
     assert.ok(asks[1]!.at - asks[0]!.at >= 990, `waited ${Math.round(asks[1]!.at - asks[0]!.at)} ms`);
   });
 });
