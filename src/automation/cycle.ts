@@ -8,7 +8,8 @@ import type { Edit, ImageSlot, NamedPolicy, Problem as FileProblem, SourceFile }
 import { ordersByBuildTime, policyNeeds } from '../policy/policy.ts';
 import type { PolicyNeeds } from '../policy/types.ts';
 import { backoffDelay } from '../registry/limits.ts';
-import { TagLookup, type TagLister, type TagQuery } from '../registry/lookup.ts';
+import type { RegistryClient } from '../registry/client.ts';
+import { TagLookup, type TagQuery } from '../registry/lookup.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
@@ -17,9 +18,8 @@ import { decideSlot, isProblem, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
 
 export interface CycleDeps {
-  /** What the cycle uses of the clone (tests pass an in-memory one). */
-  repo: Pick<GitRepo, 'sync' | 'readFiles' | 'commit' | 'push'>;
-  registry: TagLister;
+  repo: GitRepo;
+  registry: RegistryClient;
   /** Repo-relative folders (or files) to read manifests from. */
   paths: readonly string[];
   author: GitAuthor;

@@ -11,6 +11,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { runCycle, type CycleDeps } from '../../src/automation/cycle.ts';
 import { PushRejected } from '../../src/git/remote.ts';
+import type { GitRepo } from '../../src/git/repo.ts';
 import type { ListOptions, TagList } from '../../src/registry/client.ts';
 import type { ImageRef } from '../../src/image/ref.ts';
 import type { PolicyNeeds } from '../../src/policy/types.ts';
@@ -80,6 +81,11 @@ class World {
   }
 }
 
+/** What `runCycle` calls on the clone. */
+interface CyclePorts {
+  repo: Pick<GitRepo, 'sync' | 'readFiles' | 'commit' | 'push'>;
+}
+
 /** One writer: its own clone of the branch and its own tag-list cache. */
 function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps; expireCache(): void } {
   const cache = new Map<string, string[]>();
@@ -95,7 +101,7 @@ function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps;
       return { tags, invalid: [], warnings: [], cached };
     },
   };
-  const repo: CycleDeps['repo'] = {
+  const repo: CyclePorts['repo'] = {
     sync: () => boundary(world.head, 'fetches'),
     readFiles: async (commit) => [{ path: FILE, bytes: new TextEncoder().encode(world.commits.get(commit)!.text) }],
     async commit(parent, changes) {
@@ -110,7 +116,8 @@ function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps;
       world.head = world.add(ours.parent, ours.text, ours.by);
     },
   };
-  const deps: CycleDeps = { repo, registry, paths: ['apps'], author: { name, email: `${name}@example.com` }, log: pino({ level: 'silent' }), sleep: () => boundary(undefined, 'waits') };
+  // The cycle takes the concrete classes; these fakes implement exactly the methods it calls.
+  const deps = { repo, registry, paths: ['apps'], author: { name, email: `${name}@example.com` }, log: pino({ level: 'silent' }), sleep: () => boundary(undefined, 'waits') } as unknown as CycleDeps;
   return { deps, expireCache: () => cache.clear() };
 }
 
