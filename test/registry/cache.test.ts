@@ -2,12 +2,13 @@ import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { seedTags } from '../harness/images.ts';
 import { FaultProxy } from '../harness/fault-proxy.ts';
+import { until } from '../harness/wait.ts';
 import { DiskCache } from '../../src/registry/cache.ts';
 import { ref, tempDir, testClient } from './helpers.ts';
 
@@ -105,11 +106,14 @@ describe('DiskCache writes are atomic', () => {
   test('after kill -9 mid-write every entry reads back whole or not at all', async () => {
     const dir = tempDir('kill');
     const child = spawn(node, [writer, dir.path, '100000'], { stdio: 'ignore' });
-    await new Promise((r) => setTimeout(r, 300));
+    // Killed once it is writing, however long a loaded machine takes to start it; then a little later, mid-stream.
+    const digests = join(dir.path, 'registry/digests/sha256');
+    await until(() => existsSync(digests) && readdirSync(digests).some((f) => f.endsWith('.json')), 30_000, 'the writer started');
+    await new Promise((r) => setTimeout(r, 100));
     child.kill('SIGKILL');
     await once(child, 'exit');
     const cache = new DiskCache(dir.path);
-    const names = readdirSync(join(dir.path, 'registry/digests/sha256')).filter((f) => f.endsWith('.json'));
+    const names = readdirSync(digests).filter((f) => f.endsWith('.json'));
     assert.ok(names.length > 0);
     for (const name of names) assert.deepEqual(await cache.metadata(`sha256:${name.replace('.json', '')}`), { created: '2024-01-01T00:00:00.000Z', platforms: ['linux/amd64'] });
     dir.remove();
