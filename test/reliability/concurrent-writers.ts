@@ -28,6 +28,8 @@ export interface WritersOptions {
   writers: 2 | 3;
   /** How long tags arrive and the human pushes. */
   seconds: number;
+  /** Tags that arrive at least, however slow the machine (the run lasts longer if it must). */
+  minArrivals?: number;
   /** Each writer's pause between cycles. */
   intervalMs: number;
   /** A tag arrives in one of the repositories this often. */
@@ -143,8 +145,9 @@ async function scenario(options: WritersOptions, registry: TestRegistry, server:
   let stopped = false;
   const writers = Array.from({ length: options.writers }, (_, i) => writerLoop(i));
   const started = Date.now();
+  const arrivingFor = () => Date.now() - started < options.seconds * 1000 || arrivals.length < (options.minArrivals ?? 0);
   const arriving = (async () => {
-    for (let n = 1; Date.now() - started < options.seconds * 1000; n++) {
+    while (arrivingFor()) {
       const index = Math.floor(rand() * all.length);
       const s = all[index]!;
       const tag = s.name(s.tags.length);
@@ -156,7 +159,7 @@ async function scenario(options: WritersOptions, registry: TestRegistry, server:
     }
   })();
   const human = (async () => {
-    while (Date.now() - started < options.seconds * 1000) {
+    while (arrivingFor()) {
       await sleep(options.humanEveryMs * (0.5 + rand()));
       if (await humanPush(bare, work, all, rand)) counters.humanCommits++;
     }
