@@ -36,17 +36,26 @@ rm -rf "$root"
 cp -a "$base" "$root"
 rm -f "$root/.complete"
 
-# 2. What a new machine of this kind has: Node.js and npm (from this machine), npm's config and
-#    the CA bundle it names, DNS, and Docker's Debian policy that packages start no services.
-#    And what it lacks: apt lists.
+# 2. What a new machine of this kind has: Node.js and npm (from this machine), npm's config, the
+#    machine's CA bundle and CA variables, DNS, and Docker's Debian policy that packages start no
+#    services. And what it lacks: apt lists.
 cp "$(readlink -f "$(command -v node)")" "$root/usr/bin/node"
 mkdir -p "$root/usr/lib/node_modules"
 cp -a "$(dirname "$(dirname "$(readlink -f "$(command -v npm)")")")" "$root/usr/lib/node_modules/npm"
 ln -sf ../lib/node_modules/npm/bin/npm-cli.js "$root/usr/bin/npm"
 ln -sf ../lib/node_modules/npm/bin/npx-cli.js "$root/usr/bin/npx"
 if [ -f /etc/npmrc ]; then cp /etc/npmrc "$root/etc/npmrc"; fi
-mkdir -p "$root/etc/ssl/certs"
-if [ -f /etc/ssl/certs/ca-certificates.crt ]; then cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"; fi
+# The machine's CA settings (a TLS-inspecting proxy may sit between it and the npm registry).
+ca_env=()
+for var in NODE_EXTRA_CA_CERTS SSL_CERT_FILE; do
+  file=${!var:-}
+  if [ -n "$file" ] && [ -f "$file" ]; then
+    mkdir -p "$root$(dirname "$file")"
+    cp "$file" "$root$file"
+    ca_env+=("$var=$file")
+  fi
+done
+if [ -f /etc/ssl/certs/ca-certificates.crt ]; then mkdir -p "$root/etc/ssl/certs" && cp /etc/ssl/certs/ca-certificates.crt "$root/etc/ssl/certs/"; fi
 cp /etc/resolv.conf "$root/etc/resolv.conf"
 printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
@@ -68,7 +77,7 @@ in_root() {
   mkdir -p "$root$home"
   if [ "$user" != 0 ]; then chown "$user:$user" "$root$home"; fi
   unshare --mount --propagation private -- sh -c 'mount -t proc proc "$1/proc" && mount --rbind /dev "$1/dev" && shift && exec chroot "$@"' \
-    _ "$root" --userspec="$user:$user" "$root" env -i HOME="$home" PATH="$PATH_IN_ROOT" TERM=dumb sh -c "cd /src/tagpilot && $*" \
+    _ "$root" --userspec="$user:$user" "$root" env -i HOME="$home" PATH="$PATH_IN_ROOT" TERM=dumb "${ca_env[@]}" sh -c "cd /src/tagpilot && $*" \
     >"$work/logs/$log.log" 2>&1
 }
 expect_ok() {
