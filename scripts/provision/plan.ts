@@ -64,9 +64,18 @@ export function osReleaseIds(text: string | undefined): { id: string | undefined
   return { id, debianLike: words.includes('debian') || words.includes('ubuntu') };
 }
 
-/** The two apt-get runs, in order: argv without the program name. */
-export function aptSteps(packages: readonly string[]): string[][] {
-  return [['update', '-qq'], ['install', '-y', '-qq', '--no-install-recommends', ...packages]];
+export interface AptStep {
+  step: 'update' | 'install';
+  /** apt-get's arguments. */
+  args: string[];
+}
+
+/** The two apt-get runs, in order. */
+export function aptSteps(packages: readonly string[]): AptStep[] {
+  return [
+    { step: 'update', args: ['update', '-qq'] },
+    { step: 'install', args: ['install', '-y', '-qq', '--no-install-recommends', ...packages] },
+  ];
 }
 
 /** What a person types to install the packages. */

@@ -49,9 +49,8 @@ export function provision(args: readonly string[], env: ProvisionEnv, table: rea
     return EXIT.missing;
   }
   env.out(installLine(missing, decision.packages));
-  for (const [step, ...rest] of aptSteps(decision.packages)) {
-    const args = [step!, ...rest];
-    const result = env.run('apt-get', args, { env: APT_ENV, timeoutMs: APT_TIMEOUT_MS[step as keyof typeof APT_TIMEOUT_MS] });
+  for (const { step, args } of aptSteps(decision.packages)) {
+    const result = env.run('apt-get', args, { env: APT_ENV, timeoutMs: APT_TIMEOUT_MS[step] });
     if (result.status === 0) continue;
     const status = result.error ?? (result.status === null ? 'killed' : `exit ${result.status}`);
     env.err(refusalMessage(missing, decision.packages, { kind: 'apt-failed', command: `apt-get ${args.join(' ')}`, status, output: `${result.stdout}\n${result.stderr}` }, root));
