@@ -61,7 +61,7 @@ printf '#!/bin/sh\nexit 101\n' >"$root/usr/sbin/policy-rc.d"
 chmod 755 "$root/usr/sbin/policy-rc.d"
 rm -rf "$root"/var/lib/apt/lists/*
 mkdir -p "$root/var/lib/apt/lists/partial"
-for program in docker-registry git /usr/sbin/sshd ssh-keygen openssl; do
+for program in docker-registry git /usr/sbin/sshd ssh-keygen openssl gpg; do
   if chroot "$root" sh -c "command -v $program" >/dev/null; then fail "the fresh root already has $program"; fi
 done
 
@@ -101,13 +101,13 @@ expect_refusal() {
 # 4. As a user who is not root: npm ci works, then the demo and the tests say what to install.
 in_root 0 /root npm-ci-for-nobody "npm ci" || fail "npm ci (see $work/logs/npm-ci-for-nobody.log)"
 expect_refusal demo-as-nobody "docker-registry git" "npm run demo"
-expect_refusal test-as-nobody "docker-registry git openssh-server openssh-client openssl" "npm test"
+expect_refusal test-as-nobody "docker-registry git openssh-server openssh-client openssl gnupg" "npm test"
 
 # 5. As root, the README's two commands, literally; then `npx tagpilot` right after npm ci.
 expect_ok demo "npm ci && npm run demo"
 grep -q '^provision: missing .*installing with apt-get: docker-registry git$' "$work/logs/demo.log" || fail "demo: no install line"
 expect_ok test "npm ci && npm test"
-grep -q '^provision: missing .*installing with apt-get: openssh-server openssh-client openssl$' "$work/logs/test.log" || fail "test: no install line"
+grep -q '^provision: missing .*installing with apt-get: openssh-server openssh-client openssl gnupg$' "$work/logs/test.log" || fail "test: no install line"
 expect_ok tagpilot-after-npm-ci "test ! -e dist && npm ci && npx tagpilot --help"
 
 grep -hE '^provision: |^ℹ (tests|pass|fail) ' "$work/logs/demo.log" "$work/logs/test.log" | sed 's/^/  /'

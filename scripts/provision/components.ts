@@ -40,7 +40,8 @@ export const COMPONENTS: readonly Component[] = [
   { id: 'sshd', name: 'OpenSSH server', package: 'openssh-server', probes: [{ file: '/usr/sbin/sshd' }], neededBy: ['test'] },
   { id: 'ssh-keygen', name: 'ssh-keygen', package: 'openssh-client', probes: [{ command: 'ssh-keygen' }], neededBy: ['test'] },
   { id: 'openssl', name: 'OpenSSL', package: 'openssl', probes: [{ command: 'openssl' }], neededBy: ['test'] },
-  // Not needed yet: the browser tests and signed commits add 'test' here when they land.
+  // Signed commits: the tests make keys and check signatures with GnuPG (its agent does the work).
+  { id: 'gnupg', name: 'GnuPG', package: 'gnupg', probes: [{ command: 'gpg' }, { command: 'gpgconf' }, { command: 'gpg-agent' }], neededBy: ['test'] },
+  // Not needed yet: the browser tests add 'test' here when they land.
   { id: 'chromium', name: 'Chromium', package: 'chromium', probes: [{ file: '/usr/bin/chromium' }], neededBy: [] },
-  { id: 'gnupg', name: 'GnuPG', package: 'gnupg', probes: [{ command: 'gpg' }], neededBy: [] },
 ];

@@ -15,8 +15,8 @@ const PROVIDES: Record<string, string[]> = {
   'openssh-server': ['/usr/sbin/sshd'],
   'openssh-client': ['ssh-keygen'],
   openssl: ['openssl'],
+  gnupg: ['gpg', 'gpgconf', 'gpg-agent'],
   chromium: ['/usr/bin/chromium'],
-  gnupg: ['gpg'],
 };
 const EVERYTHING = Object.values(PROVIDES).flat();
 
@@ -98,11 +98,12 @@ test('provision: git without its http-backend counts as missing git', () => {
 });
 
 const PURPOSE_CASES: { args: string[]; missing: string[]; installs: string | undefined }[] = [
-  { args: ['demo'], missing: ['/usr/sbin/sshd', 'openssl', 'ssh-keygen'], installs: undefined },
+  { args: ['demo'], missing: ['/usr/sbin/sshd', 'openssl', 'ssh-keygen', 'gpg'], installs: undefined },
   { args: ['demo'], missing: ['docker-registry'], installs: 'docker-registry' },
   { args: ['test'], missing: ['/usr/sbin/sshd', 'ssh-keygen', 'openssl'], installs: 'openssh-server openssh-client openssl' },
+  { args: ['test'], missing: ['gpg-agent'], installs: 'gnupg' },
   { args: [], missing: ['/usr/sbin/sshd'], installs: 'openssh-server' },
-  { args: ['test'], missing: ['/usr/bin/chromium', 'gpg'], installs: undefined },
+  { args: ['test'], missing: ['/usr/bin/chromium'], installs: undefined },
   { args: ['chromium'], missing: ['/usr/bin/chromium', 'gpg'], installs: 'chromium' },
   { args: ['demo', 'gnupg'], missing: ['gpg', '/usr/sbin/sshd'], installs: 'gnupg' },
 ];
