@@ -2,7 +2,9 @@ import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
 import { canonicalRepository, isValidDigest, repositoryName, type ImageRef } from '../image/ref.ts';
 import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
+import { TagpilotError } from '../problems/index.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
+import { CloudCredentials, type CloudContext, type CloudCredentialsOptions } from './cloud/index.ts';
 import { DiskCache, TagListCache, unpackTags, type CachedTagList } from './cache.ts';
 import { CredentialError, Credentials, type DockerConfig } from './credentials.ts';
 import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from './endpoint.ts';
@@ -38,6 +40,8 @@ export interface RegistryClientOptions {
   helperTtlMs?: number;
   /** Environment for credential helpers (their PATH). */
   env?: NodeJS.ProcessEnv;
+  /** Cloud token flows: the clock renewal is judged by, and (in tests) the providers. */
+  cloud?: Omit<CloudCredentialsOptions, 'context'>;
   dispatcher?: Dispatcher;
 }
 
@@ -76,6 +80,7 @@ export class RegistryClient {
   private readonly maxBodyBytes: number;
   private readonly http: Http;
   private readonly credentials: Credentials;
+  private readonly cloud: CloudCredentials;
   private readonly auth: Authenticator;
   private readonly tagLists: TagListCache;
   private readonly disk: DiskCache | undefined;
@@ -105,7 +110,8 @@ export class RegistryClient {
       allowsHttp: (host) => settingsFor(host, this.registries)?.insecure === true,
     });
     const sources = new Map(this.registries.flatMap((r) => (r.credentials === undefined ? [] : [[endpointFor({ host: r.host, path: 'x' }, []).host, r.credentials] as const])));
-    this.credentials = new Credentials({ sources, dockerConfig: options.dockerConfig, helperTtlMs: options.helperTtlMs, env: options.env });
+    this.cloud = new CloudCredentials({ ...options.cloud, context: (host) => this.cloudContext(host) });
+    this.credentials = new Credentials({ sources, dockerConfig: options.dockerConfig, helperTtlMs: options.helperTtlMs, env: options.env, cloud: this.cloud });
     this.auth = new Authenticator(this.http, this.credentials);
     this.tagLists = new TagListCache(options.tagCacheTtlMs ?? 60_000);
     this.disk = options.cacheDir === undefined ? undefined : new DiskCache(options.cacheDir);
@@ -119,6 +125,8 @@ export class RegistryClient {
       const credential = await this.credentials.get(endpoint.host);
       const { entry: list, cached } = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous', options);
       const warnings = listWarnings(list);
+      const cloudNote = this.cloud.note(endpoint.host);
+      if (cloudNote !== undefined) warnings.push(cloudNote);
       let tags: TagInfo[] = unpackTags(list).map((tag) => ({ tag }));
       const fresh = new Set(options.digestsFor ?? []);
       if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, { needs, fresh, signal: options.signal }, warnings);
@@ -255,6 +263,19 @@ export class RegistryClient {
     else await this.disk.saveTagDigests(repository, tags);
   }
 
+  /** Cloud flows that talk to the registry itself (ACR's token exchange) go through our HTTP, to its origin only. */
+  private cloudContext(host: string): CloudContext {
+    const origin = endpointFor({ host, path: 'x' }, this.registries).base;
+    return {
+      origin,
+      post: async (url, form) => {
+        if (url.origin !== origin.origin) throw new TransportError(`refusing to send a cloud token to ${url.host}, not the registry ${origin.host}`, false);
+        const reply = await this.http.send({ method: 'POST', url, headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' }, body: form.toString(), maxBytes: 1024 * 1024, kind: 'token' });
+        return { status: reply.status, body: reply.body };
+      },
+    };
+  }
+
   private target(endpoint: Endpoint): AuthTarget {
     return { origin: endpoint.base.origin, host: endpoint.host, scope: `repository:${endpoint.path}:pull` };
   }
@@ -293,6 +314,8 @@ function asRegistryError(subject: string, error: unknown): RegistryError {
   if (error instanceof RegistryError) return error;
   if (error instanceof TransportError) return new RegistryError(subject, error.message, { code: error.code, data: { ...error.data } });
   if (error instanceof CredentialError) return new RegistryError(subject, error.message);
+  // Cloud auth and signature failures: their messages are ours too, and their codes are kept.
+  if (error instanceof TagpilotError) return new RegistryError(subject, error.message, { code: error.code, data: { ...error.data } });
   // Anything else is our bug; its name and code help without quoting a message that could hold request details.
   const { name, code } = error as { name?: string; code?: string };
   return new RegistryError(subject, `registry client failed: ${name ?? 'error'}${code === undefined ? '' : ` (${code})`}`);

@@ -1,6 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { canonicalHost, DOCKER_HUB } from '../image/ref.ts';
+import type { CloudAuth } from './cloud/types.ts';
 
 /** Credentials for one registry host. `id` is a one-way fingerprint for cache keys; never the secret. */
 export type Credential =
@@ -9,7 +10,13 @@ export type Credential =
   | { kind: 'identity'; username?: string; identityToken: string; id: string };
 
 /** Where one registry host's credentials come from, as the config says. */
-export type CredentialSource = { username: string; password: string } | { helper: string };
+export type CredentialSource = { username: string; password: string } | { helper: string } | CloudAuth;
+
+/** Cloud token flows (src/registry/cloud): consulted for hosts configured so, or named like a cloud registry. */
+export interface CloudLookup {
+  get(host: string, configured: CloudAuth | undefined): Promise<Credential | undefined>;
+  forget(host: string): void;
+}
 
 /** The parts of a Docker `config.json` (dockerconfigjson Secret) we read. */
 export interface DockerConfig {
@@ -31,6 +38,7 @@ export interface CredentialOptions {
   helperTimeoutMs?: number;
   /** Environment for helpers (PATH finds `docker-credential-<name>`). */
   env?: NodeJS.ProcessEnv;
+  cloud?: CloudLookup;
 }
 
 const HELPER_NAME = /^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/;
@@ -53,10 +61,14 @@ export class Credentials {
   async get(host: string): Promise<Credential | undefined> {
     const source = this.options.sources?.get(host);
     if (source !== undefined && 'username' in source) return basic(host, source.username, source.password);
-    const helper = source?.helper ?? this.helpers.get(host);
+    if (source !== undefined && 'cloud' in source) return this.options.cloud?.get(host, source);
+    const helper = (source !== undefined && 'helper' in source ? source.helper : undefined) ?? this.helpers.get(host);
     if (helper !== undefined) return this.fromHelper(host, helper);
     const stored = this.auths.get(host);
     if (stored !== undefined) return stored;
+    // A cloud registry by its host name (ECR, GAR/GCR, ACR): the pod's workload identity.
+    const cloud = await this.options.cloud?.get(host, undefined);
+    if (cloud !== undefined) return cloud;
     const store = this.options.dockerConfig?.credsStore;
     return typeof store === 'string' && store !== '' ? this.fromHelper(host, store) : undefined;
   }
@@ -64,6 +76,7 @@ export class Credentials {
   /** After the registry refused a credential: ask the helper again next time. */
   forget(host: string): void {
     this.helperAnswers.delete(host);
+    this.options.cloud?.forget(host);
   }
 
   private fromHelper(host: string, name: string): Promise<Credential | undefined> {
@@ -149,11 +162,13 @@ export function authsKeyHost(key: string): string {
   return canonicalHost({ host, path: 'x' });
 }
 
-function basic(host: string, username: string, password: string): Credential {
+/** A username and password for `host`, with its fingerprint. */
+export function basic(host: string, username: string, password: string): Credential {
   return { kind: 'basic', username, password, id: fingerprint(host, username, password) };
 }
 
-function identity(host: string, identityToken: string, username?: string): Credential {
+/** An OAuth2 refresh token for `host`'s token realm, with its fingerprint. */
+export function identity(host: string, identityToken: string, username?: string): Credential {
   return { kind: 'identity', identityToken, username, id: fingerprint(host, username ?? '', identityToken) };
 }
 
