@@ -8,6 +8,7 @@ import type { GitRemote } from '../git/remote.ts';
 import { openPgpSigner, sshSigner, type CommitSigner } from '../git/sign/index.ts';
 import { RegistryClient } from '../registry/client.ts';
 import type { DockerConfig } from '../registry/credentials.ts';
+import type { CloudAuth } from '../registry/cloud/index.ts';
 import type { RegistrySettings } from '../registry/endpoint.ts';
 import type { CycleDeps } from '../automation/cycle.ts';
 import { messageTemplate } from '../automation/message.ts';
@@ -44,6 +45,8 @@ function configReader(config: ConfigFiles, io: CliIo) {
   const base = dirname(resolve(config.source));
   return {
     secret: (s: Secret, what: string) => readSecret('file' in s ? { file: resolve(base, s.file) } : s, what, io.env),
+    /** A key file named in a cloud auth is relative to the config, like every other file. */
+    cloud: (auth: CloudAuth): CloudAuth => ('credentialsFile' in auth && auth.credentialsFile !== undefined ? { ...auth, credentialsFile: resolve(base, auth.credentialsFile) } : auth),
     async file(path: string, what: string): Promise<string> {
       try {
         return await readFile(resolve(base, path), 'utf8');
@@ -94,7 +97,7 @@ export async function registryClient(config: Pick<LoadedConfig, 'registries' | '
   const ca: string[] = [];
   for (const [i, r] of config.registries.entries()) {
     const { auth, caFile, listTimeout, ...settings } = r;
-    const credentials = auth === undefined ? undefined : 'helper' in auth ? { helper: auth.helper } : { username: auth.username, password: await read.secret(auth.password, `registries[${i}].auth.password`) };
+    const credentials = auth === undefined ? undefined : 'cloud' in auth ? read.cloud(auth) : 'helper' in auth ? { helper: auth.helper } : { username: auth.username, password: await read.secret(auth.password, `registries[${i}].auth.password`) };
     registries.push({ ...settings, listTimeoutMs: listTimeout, credentials });
     if (caFile !== undefined) ca.push(await read.file(caFile, `registries[${i}].caFile`));
   }

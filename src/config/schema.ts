@@ -135,10 +135,20 @@ const review = z
     if (value.host === 'github' ? (value.token === undefined) === (value.app === undefined) : value.token === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: value.host === 'github' ? 'github needs token or app (one of them)' : `${value.host} needs token` });
   });
 
-/** Credentials for one registry: a username with a secret password, or a Docker credential helper. */
+/** A cloud's own token flow with the pod's workload identity (docs/registries.md, one section per cloud). */
+const cloudAuth = z.discriminatedUnion('cloud', [
+  z.object({ cloud: z.literal('ecr'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like eu-west-1').optional(), registryId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional() }).strict(),
+  z.object({ cloud: z.literal('ecr-public') }).strict(),
+  /** Without `credentialsFile`: Application Default Credentials (GKE Workload Identity, the metadata server). */
+  z.object({ cloud: z.literal('gcp'), credentialsFile: z.string().min(1).optional() }).strict(),
+  z.object({ cloud: z.literal('acr'), tenantId: z.string().min(1).optional(), clientId: z.string().min(1).optional() }).strict(),
+]);
+
+/** Credentials for one registry: a username with a secret password, a Docker credential helper, or a cloud's token flow. */
 const registryAuth = z.union([
   z.object({ username: z.string().min(1), password: secret }).strict(),
   z.object({ helper: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a helper name like ecr-login (runs docker-credential-<name>)') }).strict(),
+  cloudAuth,
 ]);
 
 const registry = z

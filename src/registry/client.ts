@@ -153,6 +153,7 @@ export class RegistryClient {
   }
 
   async close(): Promise<void> {
+    await this.cloud.close();
     await this.ownDispatcher?.close();
   }
 

@@ -36,6 +36,8 @@ export interface TokenServerOptions {
   users?: Record<string, string>;
   /** identity (refresh) token → username, for the OAuth2 refresh_token grant. */
   refreshTokens?: Record<string, string>;
+  /** Passwords issued elsewhere (a cloud's token endpoint double): true accepts the Basic credential. */
+  verify?: (username: string, password: string) => boolean;
   /** Anonymous clients may pull. */
   anonymousPull?: boolean;
   expiresIn?: number;
@@ -129,7 +131,8 @@ export class TokenServer {
     const header = req.headers.authorization;
     if (header === undefined) return 'anonymous';
     const [user = '', password] = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
-    return this.options.users?.[user] === password ? `basic:${user}` : undefined;
+    const known = this.options.users?.[user] === password || (password !== undefined && this.options.verify?.(user, password) === true);
+    return known ? `basic:${user}` : undefined;
   }
 
   private sign(subject: string, access: { type: string; name: string; actions: string[] }[]): string {

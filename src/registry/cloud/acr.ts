@@ -8,14 +8,18 @@
 import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
 import { identity } from '../credentials.ts';
 import { CloudAuthError, safeReason } from './credentials.ts';
-import type { CloudAuth, CloudContext, CloudProvider } from './types.ts';
+import type { CloudAuth, CloudContext, CloudProvider, CloudToken } from './types.ts';
 
 const SCOPE = 'https://containerregistry.azure.net/.default';
 /** ACR's convention for a refresh token's user name. */
 const NULL_GUID = '00000000-0000-0000-0000-000000000000';
-const credentials = new Map<string, TokenCredential>();
+/** One Entra credential per (tenant, client id): each caches and refreshes its own token. */
+export function createAcrProvider(): CloudProvider {
+  const credentials = new Map<string, TokenCredential>();
+  return { token: (host, auth, context) => acrToken(host, auth, context, (a) => credential(credentials, a)) };
+}
 
-function credential(auth: Extract<CloudAuth, { cloud: 'acr' }>): TokenCredential {
+function credential(credentials: Map<string, TokenCredential>, auth: Extract<CloudAuth, { cloud: 'acr' }>): TokenCredential {
   const key = `${auth.tenantId ?? ''}\0${auth.clientId ?? ''}`;
   let found = credentials.get(key);
   if (found === undefined) {
@@ -25,24 +29,22 @@ function credential(auth: Extract<CloudAuth, { cloud: 'acr' }>): TokenCredential
   return found;
 }
 
-export const acrProvider: CloudProvider = {
-  async token(host, auth, context) {
-    if (auth.cloud !== 'acr') throw new CloudAuthError(auth.cloud, host, 'not an Azure registry');
-    let entra;
-    try {
-      entra = await credential(auth).getToken(SCOPE);
-    } catch (error) {
-      throw new CloudAuthError('acr', host, `Entra ID: ${safeReason(error)}`);
-    }
-    if (entra?.token === undefined) throw new CloudAuthError('acr', host, 'Entra ID gave no token');
-    const tenant = auth.tenantId ?? claims(entra.token).tid;
-    const refresh = await exchange(host, context, entra.token, typeof tenant === 'string' ? tenant : undefined);
-    const exp = claims(refresh).exp;
-    // ACR refresh tokens last about 3 hours; its `exp` says, else the Entra token's end is used.
-    const expiresAt = typeof exp === 'number' ? exp * 1000 : entra.expiresOnTimestamp;
-    return { credential: identity(host, refresh, NULL_GUID), expiresAt };
-  },
-};
+async function acrToken(host: string, auth: CloudAuth, context: CloudContext, credential: (auth: Extract<CloudAuth, { cloud: 'acr' }>) => TokenCredential): Promise<CloudToken> {
+  if (auth.cloud !== 'acr') throw new CloudAuthError(auth.cloud, host, 'not an Azure registry');
+  let entra;
+  try {
+    entra = await credential(auth).getToken(SCOPE);
+  } catch (error) {
+    throw new CloudAuthError('acr', host, `Entra ID: ${safeReason(error)}`);
+  }
+  if (entra?.token === undefined) throw new CloudAuthError('acr', host, 'Entra ID gave no token');
+  const tenant = auth.tenantId ?? claims(entra.token).tid;
+  const refresh = await exchange(host, context, entra.token, typeof tenant === 'string' ? tenant : undefined);
+  const exp = claims(refresh).exp;
+  // ACR refresh tokens last about 3 hours; its `exp` says, else the Entra token's end is used.
+  const expiresAt = typeof exp === 'number' ? exp * 1000 : entra.expiresOnTimestamp;
+  return { credential: identity(host, refresh, NULL_GUID), expiresAt };
+}
 
 /** `POST /oauth2/exchange` on the registry itself: the Entra token for an ACR refresh token. */
 async function exchange(host: string, context: CloudContext, accessToken: string, tenant: string | undefined): Promise<string> {

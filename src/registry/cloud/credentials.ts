@@ -25,10 +25,10 @@ export interface CloudCredentialsOptions {
 
 /** Each SDK is imported only when a registry of its cloud is first asked: start-up stays lean. */
 const LOADERS: Record<CloudKind, () => Promise<CloudProvider>> = {
-  ecr: async () => (await import('./ecr.ts')).ecrProvider,
-  'ecr-public': async () => (await import('./ecr-public.ts')).ecrPublicProvider,
-  gcp: async () => (await import('./gcp.ts')).gcpProvider,
-  acr: async () => (await import('./acr.ts')).acrProvider,
+  ecr: async () => (await import('./ecr.ts')).createEcrProvider(),
+  'ecr-public': async () => (await import('./ecr-public.ts')).createEcrPublicProvider(),
+  gcp: async () => (await import('./gcp.ts')).createGcpProvider(),
+  acr: async () => (await import('./acr.ts')).createAcrProvider(),
 };
 
 /** Renew this long before expiry: a quarter of the lifetime, at most 30 minutes (ECR's 12 h token: at 11 h 30). */
@@ -87,6 +87,12 @@ export class CloudCredentials {
   /** The registry refused the credential: the next request asks the cloud again. */
   forget(host: string): void {
     this.entries.delete(host);
+  }
+
+  /** Closes the SDK clients that were loaded. */
+  async close(): Promise<void> {
+    const loaded = await Promise.allSettled(this.providers.values());
+    for (const result of loaded) if (result.status === 'fulfilled') result.value.close?.();
   }
 
   private token(host: string, auth: CloudAuth): Promise<CloudToken> {

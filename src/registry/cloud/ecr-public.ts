@@ -8,17 +8,19 @@ import { AWS_REQUEST_HANDLER, fromAuthorizationData } from './aws-token.ts';
 import { CloudAuthError, safeReason } from './credentials.ts';
 import type { CloudProvider } from './types.ts';
 
-let client: ECRPUBLICClient | undefined;
-
-export const ecrPublicProvider: CloudProvider = {
-  async token(host) {
-    client ??= new ECRPUBLICClient({ region: 'us-east-1', credentials: fromNodeProviderChain(), maxAttempts: 3, requestHandler: AWS_REQUEST_HANDLER });
-    let answer;
-    try {
-      answer = await client.send(new GetAuthorizationTokenCommand({}));
-    } catch (error) {
-      throw new CloudAuthError('ecr-public', host, safeReason(error));
-    }
-    return fromAuthorizationData('ecr-public', host, answer.authorizationData?.authorizationToken, answer.authorizationData?.expiresAt);
-  },
-};
+export function createEcrPublicProvider(): CloudProvider {
+  let client: ECRPUBLICClient | undefined;
+  return {
+    async token(host) {
+      client ??= new ECRPUBLICClient({ region: 'us-east-1', credentials: fromNodeProviderChain(), maxAttempts: 3, requestHandler: AWS_REQUEST_HANDLER });
+      let answer;
+      try {
+        answer = await client.send(new GetAuthorizationTokenCommand({}));
+      } catch (error) {
+        throw new CloudAuthError('ecr-public', host, safeReason(error));
+      }
+      return fromAuthorizationData('ecr-public', host, answer.authorizationData?.authorizationToken, answer.authorizationData?.expiresAt);
+    },
+    close: () => client?.destroy(),
+  };
+}

@@ -10,33 +10,33 @@ import { fromNodeProviderChain } from '@aws-sdk/credential-providers';
 import { AWS_REQUEST_HANDLER, fromAuthorizationData } from './aws-token.ts';
 import { CloudAuthError, safeReason } from './credentials.ts';
 import { ecrTarget } from './hosts.ts';
-import type { CloudProvider } from './types.ts';
+import type { CloudAuth, CloudProvider, CloudToken } from './types.ts';
 
-const clients = new Map<string, ECRClient>();
-/** One chain for every region: the identity is the pod's, and the chain caches it until it expires. */
-let chain: ReturnType<typeof fromNodeProviderChain> | undefined;
-
-function client(region: string): ECRClient {
-  let found = clients.get(region);
-  if (found === undefined) {
-    chain ??= fromNodeProviderChain();
-    clients.set(region, (found = new ECRClient({ region, credentials: chain, maxAttempts: 3, requestHandler: AWS_REQUEST_HANDLER })));
-  }
-  return found;
+/** One ECR client per region, and one credential chain for all: the identity is the pod's, cached by the chain until it expires. */
+export function createEcrProvider(): CloudProvider {
+  const clients = new Map<string, ECRClient>();
+  let chain: ReturnType<typeof fromNodeProviderChain> | undefined;
+  const client = (region: string): ECRClient => {
+    let found = clients.get(region);
+    if (found === undefined) {
+      chain ??= fromNodeProviderChain();
+      clients.set(region, (found = new ECRClient({ region, credentials: chain, maxAttempts: 3, requestHandler: AWS_REQUEST_HANDLER })));
+    }
+    return found;
+  };
+  return { token: (host, auth) => ecrToken(host, auth, client), close: () => clients.forEach((c) => c.destroy()) };
 }
 
-export const ecrProvider: CloudProvider = {
-  async token(host, auth) {
-    if (auth.cloud !== 'ecr') throw new CloudAuthError(auth.cloud, host, 'not an ECR registry');
-    const { region, registryId } = ecrTarget(host, auth);
-    if (region === undefined) throw new CloudAuthError('ecr', host, 'no AWS region: the host is not *.dkr.ecr.<region>.amazonaws.com, so set auth.region');
-    let answer;
-    try {
-      answer = await client(region).send(new GetAuthorizationTokenCommand(registryId === undefined ? {} : { registryIds: [registryId] }));
-    } catch (error) {
-      throw new CloudAuthError('ecr', host, safeReason(error));
-    }
-    const data = answer.authorizationData?.[0];
-    return fromAuthorizationData('ecr', host, data?.authorizationToken, data?.expiresAt);
-  },
-};
+async function ecrToken(host: string, auth: CloudAuth, client: (region: string) => ECRClient): Promise<CloudToken> {
+  if (auth.cloud !== 'ecr') throw new CloudAuthError(auth.cloud, host, 'not an ECR registry');
+  const { region, registryId } = ecrTarget(host, auth);
+  if (region === undefined) throw new CloudAuthError('ecr', host, 'no AWS region: the host is not *.dkr.ecr.<region>.amazonaws.com, so set auth.region');
+  let answer;
+  try {
+    answer = await client(region).send(new GetAuthorizationTokenCommand(registryId === undefined ? {} : { registryIds: [registryId] }));
+  } catch (error) {
+    throw new CloudAuthError('ecr', host, safeReason(error));
+  }
+  const data = answer.authorizationData?.[0];
+  return fromAuthorizationData('ecr', host, data?.authorizationToken, data?.expiresAt);
+}

@@ -8,27 +8,28 @@
 import { GoogleAuth } from 'google-auth-library';
 import { basic } from '../credentials.ts';
 import { CloudAuthError, safeReason } from './credentials.ts';
-import type { CloudProvider } from './types.ts';
+import type { CloudAuth, CloudProvider, CloudToken } from './types.ts';
 
 const SCOPE = 'https://www.googleapis.com/auth/cloud-platform';
 /** One GoogleAuth per key file ('' for the default): each caches and refreshes its own token. */
-const auths = new Map<string, GoogleAuth>();
+export function createGcpProvider(): CloudProvider {
+  const auths = new Map<string, GoogleAuth>();
+  return { token: (host, auth) => gcpToken(host, auth, auths) };
+}
 
-export const gcpProvider: CloudProvider = {
-  async token(host, auth) {
-    if (auth.cloud !== 'gcp') throw new CloudAuthError(auth.cloud, host, 'not a Google registry');
-    const key = auth.credentialsFile ?? '';
-    let google = auths.get(key);
-    if (google === undefined) auths.set(key, (google = new GoogleAuth({ scopes: [SCOPE], ...(key === '' ? {} : { keyFile: key }) })));
-    try {
-      const client = await google.getClient();
-      const { token } = await client.getAccessToken();
-      if (typeof token !== 'string' || token === '') throw new Error('no access token');
-      // Google's tokens last an hour; the library says when this one ends.
-      const expiry = client.credentials.expiry_date;
-      return { credential: basic(host, 'oauth2accesstoken', token), expiresAt: typeof expiry === 'number' ? expiry : Date.now() + 30 * 60_000 };
-    } catch (error) {
-      throw new CloudAuthError('gcp', host, safeReason(error));
-    }
-  },
-};
+async function gcpToken(host: string, auth: CloudAuth, auths: Map<string, GoogleAuth>): Promise<CloudToken> {
+  if (auth.cloud !== 'gcp') throw new CloudAuthError(auth.cloud, host, 'not a Google registry');
+  const key = auth.credentialsFile ?? '';
+  let google = auths.get(key);
+  if (google === undefined) auths.set(key, (google = new GoogleAuth({ scopes: [SCOPE], ...(key === '' ? {} : { keyFile: key }) })));
+  try {
+    const client = await google.getClient();
+    const { token } = await client.getAccessToken();
+    if (typeof token !== 'string' || token === '') throw new Error('no access token');
+    // Google's tokens last an hour; the library says when this one ends.
+    const expiry = client.credentials.expiry_date;
+    return { credential: basic(host, 'oauth2accesstoken', token), expiresAt: typeof expiry === 'number' ? expiry : Date.now() + 30 * 60_000 };
+  } catch (error) {
+    throw new CloudAuthError('gcp', host, safeReason(error));
+  }
+}

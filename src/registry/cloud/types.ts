@@ -27,4 +27,6 @@ export interface CloudContext {
 /** One cloud's token flow; loaded lazily, so an SDK is read only when a registry of its cloud is used. */
 export interface CloudProvider {
   token(host: string, auth: CloudAuth, context: CloudContext): Promise<CloudToken>;
+  /** Lets go of the SDK's connections. */
+  close?(): void;
 }
