@@ -17,12 +17,12 @@ export interface TestCert {
   cleanup(): void;
 }
 
-/** Generated with the openssl CLI (node:crypto makes keys, not certificates). */
-export function makeCert(): TestCert {
+/** Generated with the openssl CLI (node:crypto makes keys, not certificates). `names` are subjectAltName entries. */
+export function makeCert(names: readonly string[] = ['IP:127.0.0.1', 'DNS:localhost']): TestCert {
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-cert-'));
   const certFile = join(dir, 'cert.pem');
   const keyFile = join(dir, 'key.pem');
-  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', '/CN=127.0.0.1', '-addext', 'subjectAltName=IP:127.0.0.1,DNS:localhost'], { stdio: 'ignore' });
+  execFileSync('openssl', ['req', '-x509', '-newkey', 'ec', '-pkeyopt', 'ec_paramgen_curve:prime256v1', '-nodes', '-keyout', keyFile, '-out', certFile, '-days', '2', '-subj', `/CN=${names[0]!.replace(/^\w+:/, '')}`, '-addext', `subjectAltName=${names.join(',')}`], { stdio: 'ignore' });
   return { certPem: readFileSync(certFile, 'utf8'), keyPem: readFileSync(keyFile, 'utf8'), certFile, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 

@@ -21,7 +21,8 @@ async function gcpToken(host: string, auth: CloudAuth, auths: Map<string, Google
   if (auth.cloud !== 'gcp') throw new CloudAuthError(auth.cloud, host, 'not a Google registry');
   const key = auth.credentialsFile ?? '';
   let google = auths.get(key);
-  if (google === undefined) auths.set(key, (google = new GoogleAuth({ scopes: [SCOPE], ...(key === '' ? {} : { keyFile: key }) })));
+  // A registry token needs no project: naming one skips project discovery, which runs the gcloud CLI and waits on it.
+  if (google === undefined) auths.set(key, (google = new GoogleAuth({ scopes: [SCOPE], projectId: 'tagpilot-registry-auth', ...(key === '' ? {} : { keyFile: key }) })));
   try {
     const client = await google.getClient();
     const { token } = await client.getAccessToken();

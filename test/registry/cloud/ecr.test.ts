@@ -96,6 +96,16 @@ describe('Amazon ECR through the AWS SDK (strict AWS double, real Distribution w
     });
   });
 
+  test('ECR Public: GetAuthorizationToken in us-east-1, signed for ecr-public', async () => {
+    await withEnv(irsaEnv(), async () => {
+      const client = testClient([], { ca: [cert.certPem], registries: [{ host: registry.host, insecure: true, credentials: { cloud: 'ecr-public' } }] });
+      const mark = aws.calls.length;
+      assert.equal((await client.listTags(ref(`${registry.host}/team/app`))).tags.length, 2);
+      assert.deepEqual(since(mark), ['sts:AssumeRoleWithWebIdentity', 'ecr-public:GetAuthorizationToken']);
+      await client.close();
+    });
+  });
+
   test('the 12-hour authorization token is reused for 11.5 hours, then renewed', async (t) => {
     await withEnv(irsaEnv(), async () => {
       t.mock.timers.enable({ apis: ['Date'], now: Date.now() });
