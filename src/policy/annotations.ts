@@ -37,10 +37,12 @@ const KEEL_POLICY = 'keel.sh/policy';
 const KEEL_MATCH_TAG = 'keel.sh/match-tag';
 
 /** Per-container tagpilot.io keys: `<name>.<container>`. */
-const FILTER_KEYS: Record<keyof FilterTexts, string> = { ignore: 'ignore', minAge: 'min-age', platforms: 'platforms' };
+const FILTER_KEYS: Record<keyof FilterTexts, string> = { ignore: 'ignore', minAge: 'min-age', platforms: 'platforms', signature: 'verify-signature' };
+/** `tagpilot.io/verify-signature` without a container applies to every container that has a policy. */
+const WORKLOAD_SIGNATURE = 'verify-signature';
 const DOWNGRADE = 'allow-downgrade';
 const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS)];
-const WORKLOAD_KEYS = ['automated', 'locked', 'locked-by', 'locked-reason', 'locked-at'];
+const WORKLOAD_KEYS = ['automated', 'locked', 'locked-by', 'locked-reason', 'locked-at', WORKLOAD_SIGNATURE];
 
 export function readAnnotations(annotations: Annotations, containers: readonly string[]): WorkloadPolicies {
   const problems: AnnotationProblem[] = [];
@@ -143,7 +145,8 @@ function readFilters(annotations: Annotations, container: string, problems: Anno
   let filters: TagFilters | undefined;
   let unreadable = false;
   for (const [field, name] of Object.entries(FILTER_KEYS) as [keyof FilterTexts, string][]) {
-    const key = `${TP}${name}.${container}`;
+    const own = `${TP}${name}.${container}`;
+    const key = field === 'signature' && annotations[own] === undefined ? `${TP}${WORKLOAD_SIGNATURE}` : own;
     const value = annotations[key];
     if (value === undefined) continue;
     try {

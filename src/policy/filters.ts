@@ -14,6 +14,8 @@ export interface TagFilters {
   minAge?: string;
   /** A candidate must be built for every one of these platforms (`os/arch[/variant]`). */
   platforms: readonly string[];
+  /** A candidate must carry a valid signature under this signature policy (named in the config). */
+  signature?: string;
 }
 
 /** Shared by every policy without filters, so frozen all the way down. */
@@ -80,6 +82,7 @@ export interface FilterTexts {
   ignore?: string;
   minAge?: string;
   platforms?: string;
+  signature?: string;
 }
 
 /** Builds filters from their written forms; throws FilterError naming the bad one. */
@@ -98,5 +101,15 @@ export function parseFilter(field: keyof FilterTexts, text: string): Partial<Tag
     case 'ignore': return { ignore: parseIgnore(text) };
     case 'platforms': return { platforms: parsePlatforms(text) };
     case 'minAge': return { minAgeMs: parseDuration(text), minAge: text.trim() };
+    case 'signature': return { signature: parseSignaturePolicyName(text) };
   }
+}
+
+/** A signature policy's name, as the config's `signatures.policies` keys are written. */
+export const SIGNATURE_POLICY_NAME = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
+
+function parseSignaturePolicyName(text: string): string {
+  const name = text.trim();
+  if (!SIGNATURE_POLICY_NAME.test(name)) throw new FilterError(`"${name.slice(0, 80)}" is not a signature policy name (lowercase letters, digits, . _ -, as in the config's signatures.policies)`);
+  return name;
 }

@@ -16,7 +16,18 @@ export function screen(info: TagInfo): Rejection | undefined {
  * checks and than looking at platforms and build times.
  */
 export function screenMetadata(filters: TagFilters, info: TagInfo, now: number): Rejection | undefined {
-  return missingPlatform(filters, info) ?? tooYoung(filters, info, now) ?? ignored(filters, info);
+  return missingPlatform(filters, info) ?? tooYoung(filters, info, now) ?? ignored(filters, info) ?? unverified(filters, info);
+}
+
+/**
+ * Under a signature policy a tag whose check failed is out. A tag not checked yet passes: the
+ * caller verifies the one selected and selects again without it when it fails (checks cost requests).
+ */
+function unverified(filters: TagFilters, info: TagInfo): Rejection | undefined {
+  if (filters.signature === undefined || info.signature === undefined || info.signature.status === 'valid') return undefined;
+  const rejection: Rejection = { tag: info.tag, reason: info.signature.status };
+  rejection.detail = `${filters.signature}: ${info.signature.detail ?? (info.signature.status === 'unsigned' ? 'no signature' : 'no signature verifies')}`;
+  return rejection;
 }
 
 function ignored(filters: TagFilters, info: TagInfo): Rejection | undefined {

@@ -12,6 +12,14 @@ export interface TagInfo {
   digest?: string;
   /** Platforms the tag's image is built for, normalised: `linux/amd64`, `linux/arm64/v8`. */
   platforms?: string[];
+  /** The signature check's verdict, once made (only for tags a signature policy asked about). */
+  signature?: SignatureVerdict;
+}
+
+/** What verifying a tag's signatures found: `valid` under the policy, none at all, or none that verifies. */
+export interface SignatureVerdict {
+  status: 'valid' | 'unsigned' | 'bad-signature';
+  detail?: string;
 }
 
 /** What the registry layer must fetch for a policy beyond the tag list. */
@@ -33,6 +41,8 @@ export type RejectReason =
   | 'unknown-build-time'
   | 'missing-platform'
   | 'missing-digest'
+  | 'unsigned'
+  | 'bad-signature'
   | 'no-current-version'
   | 'older-than-current'
   | 'equal-to-current'

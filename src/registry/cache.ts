@@ -42,6 +42,21 @@ export class DiskCache {
     await this.write(this.repoFile(repository), { repository, tags: Object.fromEntries(tags) });
   }
 
+  /** A signature check that passed, per (signature policy fingerprint, digest): immutable for both. */
+  async signatureValid(policyId: string, digest: string): Promise<boolean> {
+    const json = (await this.read(this.verdictFile(policyId, digest))) as { digest?: unknown; status?: unknown } | undefined;
+    return json?.digest === digest && json.status === 'valid';
+  }
+
+  async saveSignatureValid(policyId: string, digest: string): Promise<void> {
+    await this.write(this.verdictFile(policyId, digest), { digest, status: 'valid', verifiedAt: new Date().toISOString() });
+  }
+
+  private verdictFile(policyId: string, digest: string): string {
+    const [algorithm = 'unknown', hex = ''] = digest.split(':');
+    return join(this.root, 'signatures', policyId, algorithm, `${hex}.json`);
+  }
+
   private digestFile(digest: string): string {
     const [algorithm = 'unknown', hex = ''] = digest.split(':');
     return join(this.root, 'digests', algorithm, `${hex}.json`);

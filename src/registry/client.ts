@@ -10,7 +10,7 @@ import { CredentialError, Credentials, type DockerConfig } from './credentials.t
 import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from './endpoint.ts';
 import { RegistryError, TransportError } from './errors.ts';
 import { header, Http, type Reply } from './http.ts';
-import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, type ImageMetadata } from './manifests.ts';
+import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, verifyDigest, type ImageMetadata } from './manifests.ts';
 import { fetchTags, type TagPaging } from './tags.ts';
 
 export interface RegistryClientOptions {
@@ -143,6 +143,32 @@ export class RegistryClient {
       return await this.headDigest(endpointFor(ref, this.registries), tag, signal);
     } catch (error) {
       throw asRegistryError(subject, error);
+    }
+  }
+
+  /** A manifest by tag or digest, for readers beyond tags (cosign signatures); undefined when the registry has none. */
+  async manifest(ref: ImageRef, reference: string, maxBytes = MANIFEST_LIMIT): Promise<{ body: Buffer; contentType?: string } | undefined> {
+    const endpoint = endpointFor(ref, this.registries);
+    const url = new URL(`/v2/${endpoint.path}/manifests/${encodeURIComponent(reference)}`, endpoint.base);
+    try {
+      const reply = await this.auth.send(this.target(endpoint), { method: 'GET', url, headers: { accept: MANIFEST_ACCEPT }, maxBytes, kind: 'manifest' });
+      if (reply.status === 404) return undefined;
+      if (reply.status !== 200) throw new TransportError(`${endpoint.base.host} answered ${reply.status} for manifest ${reference}`, false, reply.status);
+      return { body: reply.body, contentType: header(reply, 'content-type') };
+    } catch (error) {
+      throw asRegistryError(repositoryName(ref), error);
+    }
+  }
+
+  /** A blob by digest, checked against it. */
+  async blob(ref: ImageRef, digest: string, maxBytes: number): Promise<Buffer> {
+    const endpoint = endpointFor(ref, this.registries);
+    try {
+      const body = (await this.getContent(endpoint, new URL(`/v2/${endpoint.path}/blobs/${digest}`, endpoint.base), 'blob', maxBytes, undefined)).body;
+      verifyDigest(body, digest, `blob ${digest}`);
+      return body;
+    } catch (error) {
+      throw asRegistryError(repositoryName(ref), error);
     }
   }
 
