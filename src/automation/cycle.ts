@@ -13,9 +13,10 @@ import { TagLookup, type TagQuery } from '../registry/lookup.ts';
 import type { GitRepo } from '../git/repo.ts';
 import { PushRejected, type GitAuthor } from '../git/remote.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
-import type { Change, Problem } from './types.ts';
-import { decideSlot, isProblem, type SlotUpdate } from './update.ts';
+import type { Change, Problem, SignatureRejection } from './types.ts';
+import { isProblem, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
+import { decideSigned, type SignatureDeps } from './signed.ts';
 
 export interface CycleDeps {
   repo: GitRepo;
@@ -36,6 +37,8 @@ export interface CycleDeps {
   rejected?: RejectedTags;
   /** The registry phase of each plan ends by then (default 60 s): what has not answered is its own slots' problem. */
   registryDeadlineMs?: number;
+  /** Signature checks and the config's rules, when the config has signature policies. */
+  signatures?: SignatureDeps;
 }
 
 export interface Plan {
@@ -45,6 +48,8 @@ export interface Plan {
   problems: Problem[];
   /** Workloads skipped because they are locked. */
   locked: string[];
+  /** Candidates a signature policy refused (unsigned, bad-signature); an older signed tag may have been taken. */
+  signatureRejections?: SignatureRejection[];
   /** New contents of the changed files. */
   files: Map<string, Uint8Array>;
 }
@@ -69,14 +74,16 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const known = await tags.fetch(tagQueries(automated.filter((s) => !s.lock.locked)));
 
   const updates: SlotUpdate[] = [];
-  for (const slot of automated) {
-    const decided = decideSlot(slot, (ref) => known.get(canonicalRepository(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`));
+  const signatureRejections: SignatureRejection[] = [];
+  const tagSource = (ref: ImageRef) => known.get(canonicalRepository(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
+  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource, deps.signatures, signatureRejections)));
+  for (const decided of decisions) {
     if (isProblem(decided)) problems.push(decided);
     // A tag a person turned down for this slot is not proposed again: the slot holds.
     else if (decided !== undefined && deps.rejected?.blocking(decided.change) === undefined) updates.push(decided);
   }
   const { files, changes } = editFiles(sources, updates, problems);
-  return { head, changes, problems, locked, files };
+  return { head, changes, problems, locked, signatureRejections, files };
 }
 
 /**

@@ -22,3 +22,15 @@ export interface Problem {
   /** A stable kebab-case code for kinds that have one (`review-branch-human-commit`, `registry-deadline`, `current-tag-unranked`…). */
   code?: string;
 }
+
+/** A candidate a signature policy refused: the next best tag was tried instead. */
+export interface SignatureRejection {
+  /** `file:line workload` of the slot. */
+  subject: string;
+  /** The repository as written in the file. */
+  repository: string;
+  tag: string;
+  reason: 'unsigned' | 'bad-signature';
+  /** The signature policy, and what the check found. */
+  detail?: string;
+}

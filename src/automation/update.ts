@@ -8,6 +8,8 @@ import type { Change, Problem } from './types.ts';
 export interface SlotUpdate {
   edit: Edit;
   change: Change;
+  /** The tag selected (the change's `to` without a pinned digest). */
+  tag: string;
 }
 
 /** The tags known for a repository, or why they are not. */
@@ -33,6 +35,7 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Pr
   const next = { ...ref, tag: selection.selected, digest };
   const image = formatImageRef(next);
   return {
+    tag: selection.selected,
     edit: { slot, image },
     change: {
       file: slot.file,

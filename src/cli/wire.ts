@@ -9,6 +9,9 @@ import { openPgpSigner, sshSigner, type CommitSigner } from '../git/sign/index.t
 import { RegistryClient } from '../registry/client.ts';
 import type { DockerConfig } from '../registry/credentials.ts';
 import type { CloudAuth } from '../registry/cloud/index.ts';
+import { SignatureChecker, type SignaturePolicy } from '../registry/signatures/index.ts';
+import type { SignatureDeps } from '../automation/signed.ts';
+import { createPublicKey } from 'node:crypto';
 import type { RegistrySettings } from '../registry/endpoint.ts';
 import type { CycleDeps } from '../automation/cycle.ts';
 import { messageTemplate } from '../automation/message.ts';
@@ -33,9 +36,33 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const registry = await registryClient(config, io);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
-  const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts, registryDeadlineMs: config.registryDeadline };
+  const signatures = await signatureChecks(config, registry, io);
+  const deps = { repo, registry, paths: config.git.paths, author: config.git.author, namedPolicies, log, message, maxAttempts: config.git.pushAttempts, registryDeadlineMs: config.registryDeadline, signatures };
   const review = await reviewSettings(config, configReader(config, io), log);
   return { config, review, deps: withProgress(deps, io) };
+}
+
+/** The config's signature policies with their files read, and its rules; undefined without a signatures section. */
+async function signatureChecks(config: LoadedConfig, registry: RegistryClient, io: CliIo): Promise<SignatureDeps | undefined> {
+  if (config.signatures === undefined) return undefined;
+  const read = configReader(config, io);
+  const policies: SignaturePolicy[] = [];
+  for (const [name, policy] of Object.entries(config.signatures.policies)) {
+    const field = `signatures.policies.${name}`;
+    if ('key' in policy) {
+      const publicKey = await read.file(policy.key, `${field}.key`);
+      guardConfig(`${field}.key`, () => createPublicKey(publicKey));
+      policies.push({ name, kind: 'key', publicKey });
+      continue;
+    }
+    const { trustedRoot: file, ...identity } = policy.keyless;
+    const trustedRoot = file === undefined ? undefined : await read.file(file, `${field}.keyless.trustedRoot`);
+    if (trustedRoot !== undefined) guardConfig(`${field}.keyless.trustedRoot`, () => JSON.parse(trustedRoot) as unknown);
+    if (identity.identityRegexp !== undefined) guardConfig(`${field}.keyless.identityRegexp`, () => new RegExp(identity.identityRegexp ?? ''));
+    policies.push({ name, kind: 'keyless', ...identity, trustedRoot });
+  }
+  const checker = new SignatureChecker({ registry, policies, cacheDir: config.cacheDir });
+  return { check: (ref, tag, policy) => checker.check(ref, tag, policy), rules: config.signatures.rules };
 }
 
 type ConfigFiles = Pick<LoadedConfig, 'source'>;

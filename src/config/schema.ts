@@ -183,6 +183,37 @@ const namedPolicy = z
   })
   .strict();
 
+/** A signature policy (docs/signatures.md): a cosign public key, or a keyless identity and issuer. */
+const keyless = z
+  .object({
+    /** The OIDC issuer in the signing certificate, e.g. https://token.actions.githubusercontent.com. */
+    issuer: z.url(),
+    /** The certificate's subject (an email or a URI such as a workflow), exactly… */
+    identity: z.string().min(1).optional(),
+    /** …or as a regular expression. */
+    identityRegexp: z.string().min(1).max(1024).optional(),
+    /** A Sigstore trusted_root.json (a private Sigstore); default: the public-good instance, through TUF. */
+    trustedRoot: z.string().min(1).optional(),
+  })
+  .strict()
+  .refine((k) => (k.identity === undefined) !== (k.identityRegexp === undefined), 'give exactly one of identity and identityRegexp');
+const signaturePolicy = z.union([z.object({ key: z.string().min(1) }).strict(), z.object({ keyless }).strict()]);
+const SIGNATURE_POLICY_NAME = /^[a-z0-9]([a-z0-9._-]{0,62}[a-z0-9])?$/;
+
+const signatures = z
+  .object({
+    /** Policies by name; workloads name them in `tagpilot.io/verify-signature[.<container>]`. */
+    policies: z.record(z.string().regex(SIGNATURE_POLICY_NAME, 'must be a name of lowercase letters, digits, . _ -'), signaturePolicy).default({}),
+    /** Images (a glob over the repository, e.g. ghcr.io/acme/*) that always need a policy's signatures. */
+    rules: z.array(z.object({ image: z.string().min(1), policy: z.string().min(1) }).strict()).default([]),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    for (const [i, rule] of value.rules.entries()) {
+      if (!(rule.policy in value.policies)) ctx.addIssue({ code: 'custom', path: ['rules', i, 'policy'], message: `no signature policy "${rule.policy}" in signatures.policies` });
+    }
+  });
+
 export const configSchema = z
   .object({
     git,
@@ -195,6 +226,7 @@ export const configSchema = z
     /** The registry phase of a cycle ends by then; what has not answered is its own slots' problem. */
     registryDeadline: boundedDuration(1_000, 3_600_000).default(60_000),
     cacheDir: z.string().min(1).optional(),
+    signatures: signatures.optional(),
   })
   .strict();
 

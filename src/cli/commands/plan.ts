@@ -24,6 +24,7 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
     io.out.write(table(['WORKLOAD', 'CONTAINER', 'IMAGE', 'CHANGE', 'POLICY', 'FILE'], rows));
   }
   for (const w of result.locked) io.out.write(`locked: ${w} (skipped)\n`);
+  for (const r of result.signatureRejections ?? []) io.out.write(`rejected: ${r.subject}: ${r.repository}:${r.tag}: ${r.reason} (${r.detail ?? ''})\n`);
   for (const p of result.problems) io.out.write(`problem: ${p.subject}: ${p.message}\n`);
   return exitForProblems(result.problems, options.strict);
 }
