@@ -118,12 +118,13 @@ function addPolicyVerbs(program: Command, verb: DeclareVerb): void {
     .argument('<policy>', 'the policy (docs/policies.md)')
     .option('--current <tag>', 'the tag the slot holds now (never downgraded)')
     .option('--current-digest <digest>', 'the digest the slot pins now (digest: policies)')
-    .option('--tags-from <file>', 'tag list: one tag per line, or a JSON array of tags or of {tag, created?, digest?, platforms?}; "-" for standard input')
+    .option('--tags-from <file>', 'tag list: one tag per line, or a JSON array of tags or of {tag, created?, digest?, platforms?, signature?}; "-" for standard input')
     .option('--ignore <list>', 'ignore patterns, comma separated (globs, or regexp:<re>)')
     .option('--min-age <duration>', 'minimum age of a build, e.g. 30m, 6h, 2d')
     .option('--platforms <list>', 'required platforms, e.g. linux/amd64,linux/arm64')
     .option('--now <time>', 'the clock for --min-age (RFC 3339; default: now)')
     .option('--allow-downgrade', 'follow the policy even below the current tag')
+    .option('--verify-signature <policy>', 'require a valid signature: JSON tags carry "signature": "valid", "unsigned" or "bad-signature" (none: unsigned)')
     .option('--json', 'print one JSON object instead of a table');
 }
 

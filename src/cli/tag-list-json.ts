@@ -7,6 +7,7 @@ const TagObject = z.object({
   created: z.string().optional(),
   digest: z.string().optional(),
   platforms: z.array(z.string()).optional(),
+  signature: z.enum(['valid', 'unsigned', 'bad-signature']).optional(),
 }).strict();
 const TagListJson = z.array(z.union([z.string(), TagObject]));
 
@@ -21,7 +22,7 @@ export function parseJsonTags(text: string): TagInfo[] {
   const parsed = TagListJson.safeParse(json);
   if (!parsed.success) {
     const issue = parsed.error.issues[0];
-    throw new InputError(`tag list: expected an array of tags or {tag, created?, digest?, platforms?} (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`);
+    throw new InputError(`tag list: expected an array of tags or {tag, created?, digest?, platforms?, signature?} (${issue?.path.join('.') ?? ''}: ${issue?.message ?? 'invalid'})`);
   }
   return parsed.data.map((item, index) => (typeof item === 'string' ? { tag: item } : toTagInfo(item, index)));
 }
@@ -31,5 +32,6 @@ function toTagInfo(item: z.infer<typeof TagObject>, index: number): TagInfo {
   if (item.created !== undefined) info.created = parseTime(item.created, `tag list item ${index} (${item.tag}) created`);
   if (item.digest !== undefined) info.digest = item.digest;
   if (item.platforms !== undefined) info.platforms = item.platforms;
+  if (item.signature !== undefined) info.signature = { status: item.signature };
   return info;
 }

@@ -88,7 +88,7 @@ export interface FilterTexts {
 /** Builds filters from their written forms; throws FilterError naming the bad one. */
 export function parseFilters(texts: FilterTexts): TagFilters {
   let filters: TagFilters = { ignore: [], platforms: [] };
-  for (const field of ['ignore', 'minAge', 'platforms'] as const) {
+  for (const field of ['ignore', 'minAge', 'platforms', 'signature'] as const) {
     const text = texts[field];
     if (text !== undefined) filters = { ...filters, ...parseFilter(field, text) };
   }

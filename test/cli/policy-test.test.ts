@@ -106,3 +106,14 @@ test('policy test: --tags-from - still reads standard input, terminal or not', a
   const { code, stdout } = await run(['minor', '--current', '1.0.0', '--tags-from', '-', '--json'], '1.0.0\n1.1.0\n');
   assert.deepEqual([code, JSON.parse(stdout).selected], [0, '1.1.0']);
 });
+
+test('policy test: --verify-signature rejects unsigned and badly signed tags with their reason', async () => {
+  const tags = JSON.stringify([{ tag: '1.0.0', signature: 'valid' }, { tag: '1.1.0', signature: 'valid' }, { tag: '1.2.0', signature: 'bad-signature' }, { tag: '1.3.0' }]);
+  const { code, stdout } = await run(['semver:^1', '--verify-signature', 'ci', '--json'], tags);
+  assert.equal(code, 0);
+  const result = JSON.parse(stdout);
+  assert.equal(result.selected, '1.1.0');
+  assert.deepEqual(result.rejected.map((r: { tag: string; reason: string }) => [r.tag, r.reason]), [['1.0.0', 'not-newest'], ['1.2.0', 'bad-signature'], ['1.3.0', 'unsigned']]);
+  const table = await run(['semver:^1', '--verify-signature', 'ci'], tags);
+  assert.match(table.stdout, /^1\.3\.0 +unsigned +ci: no verdict in the tag list$/m);
+});

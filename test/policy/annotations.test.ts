@@ -152,3 +152,20 @@ test('annotations: a malformed allow-downgrade is a problem and reads as false',
   assert.equal(result.policies.get('app')?.allowDowngrade, undefined);
   assert.match(result.problems[0]?.message ?? '', /allow-downgrade.app: expected "true" or "false", got "yes"; read as false/);
 });
+
+test('annotations: verify-signature per container, or for every container without the suffix', () => {
+  const both = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/tag.sidecar': 'semver:^2', 'tagpilot.io/verify-signature': 'ci', 'tagpilot.io/verify-signature.sidecar': 'release' });
+  assert.equal(both.policies.get('app')?.filters.signature, 'ci');
+  assert.equal(both.policies.get('sidecar')?.filters.signature, 'release');
+  assert.deepEqual(both.problems, []);
+  const bad = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/verify-signature.app': 'Not A Name' });
+  assert.equal(bad.policies.get('app'), undefined, 'fail closed: an unreadable signature requirement leaves the container unautomated');
+  assert.match(bad.problems.map((p) => (typeof p === 'string' ? p : JSON.stringify(p))).join('\n'), /verify-signature\.app.*not a signature policy name/);
+});
+
+test('selection: a tag whose signature check failed is rejected with its verdict; unchecked tags stay candidates', () => {
+  const policy = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/verify-signature.app': 'ci' }).policies.get('app')!;
+  const selection = selectTag(policy, [{ tag: '1.0.0' }, { tag: '1.1.0', signature: { status: 'bad-signature', detail: 'SIGNATURE_ERROR' } }, { tag: '1.2.0', signature: { status: 'unsigned' } }]);
+  assert.equal(selection.selected, '1.0.0');
+  assert.deepEqual(selection.rejected.map((r) => [r.tag, r.reason, r.detail]), [['1.1.0', 'bad-signature', 'ci: SIGNATURE_ERROR'], ['1.2.0', 'unsigned', 'ci: no signature']]);
+});

@@ -19,6 +19,8 @@ export interface PolicyTestOptions {
   platforms?: string;
   now?: string;
   allowDowngrade?: boolean;
+  /** A signature policy's name; verdicts come from the tag list (there is no registry here). */
+  verifySignature?: string;
   json?: boolean;
 }
 
@@ -42,7 +44,9 @@ async function run(values: PolicyTestOptions, io: CliIo): Promise<number> {
   const filtered = buildPolicy(values.policy, values);
   const policy = values.allowDowngrade ? withDowngrade(filtered) : filtered;
   const now = values.now === undefined ? new Date() : parseTime(values.now, '--now');
-  const tags = await parseTagList(await readInput(tagSource(values.tagsFrom, io), io));
+  const listed = await parseTagList(await readInput(tagSource(values.tagsFrom, io), io));
+  // Without a registry a tag's verdict is what the list says; a tag it says nothing of counts as unsigned.
+  const tags = values.verifySignature === undefined ? listed : listed.map((t) => (t.signature === undefined ? { ...t, signature: { status: 'unsigned' as const, detail: 'no verdict in the tag list' } } : t));
   const current = { tag: values.current, digest: values.currentDigest };
   const selection = selectTag(policy, tags, current, { now });
   io.out.write(values.json ? `${JSON.stringify(toJson(policy, values.current, selection))}\n` : formatTable(policy, values.current, selection));
@@ -58,7 +62,7 @@ function tagSource(tagsFrom: string | undefined, io: CliIo): string {
 
 function buildPolicy(text: string, values: PolicyTestOptions): Policy {
   const policy = parsePolicy(text);
-  const texts = { ignore: values.ignore, minAge: values.minAge, platforms: values.platforms };
+  const texts = { ignore: values.ignore, minAge: values.minAge, platforms: values.platforms, signature: values.verifySignature };
   return Object.values(texts).every((value) => value === undefined) ? policy : withFilters(policy, parseFilters(texts));
 }
 
