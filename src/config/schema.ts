@@ -171,6 +171,8 @@ const registry = z
     concurrency: z.number().int().min(1).max(256).optional(),
     /** Request starts per second to this registry; 0 means no limit. */
     requestsPerSecond: z.number().min(0).max(10_000).optional(),
+    /** Docker Hub's API for tag lists (docker.io: https://hub.docker.com by default); false: the Distribution API only. */
+    hubApi: z.union([z.literal(false), z.url({ protocol: /^https?$/ })]).optional(),
   })
   .strict();
 

@@ -1,6 +1,6 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
-import { canonicalRepository, isValidDigest, repositoryName, type ImageRef } from '../image/ref.ts';
+import { canonicalRepository, DOCKER_HUB, isValidDigest, repositoryName, type ImageRef } from '../image/ref.ts';
 import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
 import { TagpilotError } from '../problems/index.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
@@ -12,6 +12,7 @@ import { RegistryError, TransportError } from './errors.ts';
 import { header, Http, type Reply } from './http.ts';
 import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, verifyDigest, type ImageMetadata } from './manifests.ts';
 import { fetchTags, type TagPaging } from './tags.ts';
+import { HUB_API, HubBudget, listHubTags } from './hub.ts';
 
 export interface RegistryClientOptions {
   registries?: readonly RegistrySettings[];
@@ -87,6 +88,7 @@ export class RegistryClient {
   private readonly memoryMetadata = new Map<string, Promise<ImageMetadata>>();
   private readonly memoryTagDigests = new Map<string, Map<string, string>>();
   private readonly ownDispatcher: Agent | undefined = undefined;
+  private readonly hubBudget = new HubBudget();
 
   constructor(options: RegistryClientOptions = {}) {
     this.registries = options.registries ?? [];
@@ -122,6 +124,8 @@ export class RegistryClient {
     const subject = repositoryName(ref);
     try {
       const endpoint = endpointFor(ref, this.registries);
+      const hub = await this.fromHub(endpoint, needs, options);
+      if (hub !== undefined) return hub;
       const credential = await this.credentials.get(endpoint.host);
       const { entry: list, cached } = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous', options);
       const warnings = listWarnings(list);
@@ -288,6 +292,21 @@ export class RegistryClient {
   private async saveTagDigests(repository: string, tags: Map<string, string>): Promise<void> {
     if (this.disk === undefined) this.memoryTagDigests.set(repository, tags);
     else await this.disk.saveTagDigests(repository, tags);
+  }
+
+  /**
+   * Docker Hub's API, when it saves requests: a policy needing build times, digests or platforms
+   * gets them 100 tags a page instead of per-tag manifest requests. Undefined: ask Distribution.
+   */
+  private async fromHub(endpoint: Endpoint, needs: PolicyNeeds, options: ListOptions): Promise<TagList | undefined> {
+    const configured = endpoint.settings?.hubApi;
+    const api = configured ?? (endpoint.host === DOCKER_HUB ? HUB_API : false);
+    if (api === false || !(needs.created || needs.platforms || needs.digests) || (options.digestsFor?.length ?? 0) > 0) return undefined;
+    const listed = await listHubTags(new URL(api), endpoint.path, paging(endpoint.settings), (exchange) => this.http.send(exchange), this.hubBudget, options.signal);
+    if (listed === undefined) return undefined;
+    const warnings: string[] = [];
+    if (listed.invalid.length > 0) warnings.push(`dropped name(s) that are not valid tags, e.g. ${JSON.stringify(listed.invalid[0])}`);
+    return { tags: listed.tags.sort((a, b) => (a.tag < b.tag ? -1 : a.tag > b.tag ? 1 : 0)), invalid: listed.invalid, warnings, cached: false };
   }
 
   /** Cloud flows that talk to the registry itself (ACR's token exchange) go through our HTTP, to its origin only. */

@@ -19,6 +19,8 @@ export interface RegistrySettings {
   /** Request starts per second to this host; 0 means unlimited. */
   requestsPerSecond?: number;
   credentials?: CredentialSource;
+  /** Docker Hub's API for tag lists (default for docker.io: https://hub.docker.com); false: the Distribution API only. */
+  hubApi?: string | false;
 }
 
 export interface Endpoint {
