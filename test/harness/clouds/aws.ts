@@ -72,6 +72,11 @@ export class AwsDouble {
     return username === 'AWS' && until !== undefined && Date.now() < until;
   }
 
+  /** Every secret the double handed out (secret keys, session tokens, ECR passwords), for "never in logs" checks. */
+  secrets(): string[] {
+    return [...[...this.keys.values()].flatMap((k) => [k.secret, k.session ?? '']), ...this.passwords.keys(), ...this.imdsTokens.keys()].filter((s) => s !== '');
+  }
+
   async stop(): Promise<void> {
     this.server.closeAllConnections();
     await new Promise((resolve) => this.server.close(resolve));

@@ -1,6 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { runCli } from '../../harness/cli.ts';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../../harness/registry.ts';
 import { seedTags } from '../../harness/images.ts';
@@ -152,6 +153,22 @@ describe('Amazon ECR through the AWS SDK (strict AWS double, real Distribution w
         return true;
       });
       await client.close();
+    });
+  });
+
+  test('through the CLI with debug logs, no key, session token or ECR password is ever printed', async () => {
+    const keys = aws.staticKeys();
+    const config = join(dir.path, 'tagpilot.yaml');
+    writeFileSync(config, `git: { url: https://git.example.com/fleet.git }\nregistries:\n  - host: "${registry.host}"\n    insecure: true\n    caFile: ${cert.certFile}\n    auth: { cloud: ecr, region: eu-west-1, registryId: "${ACCOUNT}" }\ncacheDir: ${join(dir.path, 'cache')}\n`);
+    await withEnv({ ...irsaEnv() }, async () => {
+      const ok = await runCli(['images', `${registry.host}/team/app`, '--config', config, '--policy', 'semver:*'], { env: { LOG_LEVEL: 'debug' } });
+      assert.equal(ok.code, 0, ok.err);
+      assert.match(ok.out, /1\.1\.0/);
+      const missing = await runCli(['images', `${registry.host}/team/none`, '--config', config], { env: { LOG_LEVEL: 'debug' } });
+      assert.notEqual(missing.code, 0);
+      const printed = ok.out + ok.err + missing.out + missing.err;
+      const leaked = [...aws.secrets(), keys.secretAccessKey, readFileSync(tokenFile, 'utf8')].filter((secret) => printed.includes(secret));
+      assert.deepEqual(leaked, []);
     });
   });
 
