@@ -16,3 +16,9 @@ export async function closedPort(): Promise<number> {
   await once(server, 'close');
   return port;
 }
+
+/** Closes a test server now: open keep-alive connections are cut instead of waited for. */
+export async function closeServer(server: import('node:http').Server): Promise<void> {
+  server.closeAllConnections();
+  await new Promise((resolve) => server.close(resolve));
+}

@@ -1,11 +1,11 @@
 /**
- * Azure Container Registry: an Entra ID token for ACR's audience from `@azure/identity`'s default
- * chain (AKS workload identity: a federated token file and client id; or a service principal's
+ * Azure Container Registry: an Entra ID token for ACR's audience from `@azure/identity`'s
+ * credentials (AKS workload identity: a federated token file and client id; or a service principal's
  * secret in the environment; or a managed identity), exchanged at the registry's own
  * `/oauth2/exchange` for an ACR refresh token. That token is then used like a `docker login`
  * identity token: the registry's `/oauth2/token` turns it into access tokens per scope.
  */
-import { DefaultAzureCredential, type TokenCredential } from '@azure/identity';
+import { ChainedTokenCredential, EnvironmentCredential, ManagedIdentityCredential, WorkloadIdentityCredential, type TokenCredential } from '@azure/identity';
 import { identity } from '../credentials.ts';
 import { CloudAuthError, safeReason } from './credentials.ts';
 import type { CloudAuth, CloudContext, CloudProvider, CloudToken } from './types.ts';
@@ -23,8 +23,10 @@ function credential(credentials: Map<string, TokenCredential>, auth: Extract<Clo
   const key = `${auth.tenantId ?? ''}\0${auth.clientId ?? ''}`;
   let found = credentials.get(key);
   if (found === undefined) {
-    const options = { tenantId: auth.tenantId, managedIdentityClientId: auth.clientId, workloadIdentityClientId: auth.clientId };
-    credentials.set(key, (found = new DefaultAzureCredential(options)));
+    // The production part of DefaultAzureCredential's chain: no developer tools (az, pwsh, azd) spawned in a pod.
+    const workload = new WorkloadIdentityCredential({ tenantId: auth.tenantId, clientId: auth.clientId });
+    const managed = new ManagedIdentityCredential(auth.clientId === undefined ? {} : { clientId: auth.clientId });
+    credentials.set(key, (found = new ChainedTokenCredential(new EnvironmentCredential(), workload, managed)));
   }
   return found;
 }

@@ -1,7 +1,7 @@
 import { randomBytes, randomUUID, type KeyObject } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listenLocal } from '../ports.ts';
+import { closeServer, listenLocal } from '../ports.ts';
 import { verifyJwt } from './jwt.ts';
 import { verifySigV4 } from './sigv4.ts';
 
@@ -78,8 +78,7 @@ export class AwsDouble {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -2,7 +2,7 @@ import { randomUUID, type KeyObject } from 'node:crypto';
 import { createServer as createHttpServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { listenLocal } from '../ports.ts';
+import { closeServer, listenLocal } from '../ports.ts';
 import type { TestCert, TokenServer } from '../token-server.ts';
 import { readBody, reply } from './aws.ts';
 import { jwtKey, signJwt, verifyJwt, type JwtKey } from './jwt.ts';
@@ -51,8 +51,7 @@ export class EntraDouble {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -147,8 +146,7 @@ export class AcrFront {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {

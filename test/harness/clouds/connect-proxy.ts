@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import { connect, type AddressInfo, type Socket } from 'node:net';
-import { listenLocal } from '../ports.ts';
+import { closeServer, listenLocal } from '../ports.ts';
 
 /**
  * An HTTPS proxy (CONNECT) that sends a public API host to its double on 127.0.0.1, for SDKs that
@@ -43,7 +43,6 @@ export class ConnectProxy {
 
   async stop(): Promise<void> {
     for (const socket of this.sockets) socket.destroy();
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 }

@@ -2,7 +2,7 @@ import { randomBytes, type KeyObject } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createServer as createHttpsServer } from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { listenLocal } from '../ports.ts';
+import { closeServer, listenLocal } from '../ports.ts';
 import type { TestCert } from '../token-server.ts';
 import { readBody, reply } from './aws.ts';
 import { verifyJwt } from './jwt.ts';
@@ -63,10 +63,7 @@ export class GoogleDouble {
   }
 
   async stop(): Promise<void> {
-    for (const server of [this.metadata, this.oauth]) {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    }
+    await Promise.all([closeServer(this.metadata), closeServer(this.oauth)]);
   }
 
   private async handleMetadata(req: IncomingMessage, res: ServerResponse): Promise<void> {

@@ -1,6 +1,6 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { listenLocal } from '../ports.ts';
+import { closeServer, listenLocal } from '../ports.ts';
 import { reply } from './aws.ts';
 
 export interface HubTag {
@@ -66,7 +66,6 @@ export class HubDouble {
   }
 
   async stop(): Promise<void> {
-    this.server.closeAllConnections();
-    await new Promise((resolve) => this.server.close(resolve));
+    await closeServer(this.server);
   }
 }

@@ -15,6 +15,8 @@ export function isolateCloudEnv(dir: string): void {
     // google-auth-library: never probe a real metadata server, never read gcloud's files.
     CLOUDSDK_CONFIG: `${dir}/no-gcloud`,
     METADATA_SERVER_DETECTION: 'none',
+    // @azure/identity's managed identity: a closed loopback port, never the real IMDS address.
+    AZURE_POD_IDENTITY_AUTHORITY_HOST: 'http://127.0.0.1:9',
   });
 }
 
