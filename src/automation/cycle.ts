@@ -82,6 +82,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     // A tag a person turned down for this slot is not proposed again: the slot holds.
     else if (decided !== undefined && deps.rejected?.blocking(decided.change) === undefined) updates.push(decided);
   }
+  for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const { files, changes } = editFiles(sources, updates, problems);
   return { head, changes, problems, locked, signatureRejections, files };
 }
