@@ -1,0 +1,117 @@
+import { createServer, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { listenLocal } from './ports.ts';
+
+/**
+ * A Git server of an attacker's own, speaking just enough of smart HTTP (protocol v0 upload-pack)
+ * to get a client to its pack: the advertisement and the pack are whatever the test says, sent
+ * as fast as the client reads them or dripped byte by byte.
+ */
+export interface HostileGitServer {
+  /** `http://127.0.0.1:PORT/evil.git` */
+  url: string;
+  /** Bytes sent so far, over all responses: how far a client let the server go. */
+  sent(): number;
+  stop(): Promise<void>;
+}
+
+type Body = Buffer | (() => AsyncIterable<Buffer>);
+
+export interface HostileGitOptions {
+  /** GET …/info/refs?service=git-upload-pack: the whole response body. */
+  advertisement: Body;
+  /** POST …/git-upload-pack: the whole response body (see `sideBandPack`). */
+  upload?: Body;
+  /** Send each response a few bytes at a time, this far apart (a slowloris server). */
+  dripMs?: number;
+}
+
+export const CAPABILITIES = 'multi_ack_detailed side-band-64k ofs-delta thin-pack shallow no-progress';
+
+export async function startHostileGitServer(options: HostileGitOptions): Promise<HostileGitServer> {
+  let sent = 0;
+  const server = createServer((req, res) => {
+    req.resume();
+    const upload = req.method === 'POST' && req.url?.endsWith('/git-upload-pack');
+    const body = upload ? options.upload : req.url?.includes('/info/refs') ? options.advertisement : undefined;
+    if (body === undefined) return void res.writeHead(404).end();
+    res.writeHead(200, { 'content-type': upload ? 'application/x-git-upload-pack-result' : 'application/x-git-upload-pack-advertisement' });
+    void stream(res, body, options.dripMs, (n) => (sent += n)).catch(() => res.destroy());
+  });
+  await listenLocal(server);
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/evil.git`,
+    sent: () => sent,
+    async stop() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+async function stream(res: ServerResponse, body: Body, dripMs: number | undefined, count: (n: number) => void): Promise<void> {
+  const chunks = Buffer.isBuffer(body) ? [body] : body();
+  for await (const chunk of chunks) {
+    for (const piece of dripMs === undefined ? [chunk] : slices(chunk, 16)) {
+      if (res.destroyed) return;
+      count(piece.length);
+      if (!res.write(piece)) await drained(res);
+      if (dripMs !== undefined) await new Promise((resolve) => setTimeout(resolve, dripMs));
+    }
+  }
+  res.end();
+}
+
+function drained(res: ServerResponse): Promise<void> {
+  return new Promise((resolve) => {
+    const done = () => {
+      res.off('drain', done).off('close', done);
+      resolve();
+    };
+    res.on('drain', done).on('close', done);
+  });
+}
+
+function* slices(chunk: Buffer, size: number): Generator<Buffer> {
+  for (let at = 0; at < chunk.length; at += size) yield chunk.subarray(at, at + size);
+}
+
+export function pkt(payload: string | Buffer): Buffer {
+  const bytes = typeof payload === 'string' ? Buffer.from(payload) : payload;
+  return Buffer.concat([Buffer.from((bytes.length + 4).toString(16).padStart(4, '0')), bytes]);
+}
+
+const FLUSH = Buffer.from('0000');
+
+/** A v0 upload-pack advertisement of `refs` (name → oid), as smart HTTP sends it. */
+export function advertisement(refs: Readonly<Record<string, string>>): Buffer {
+  const lines = Object.entries(refs).map(([name, oid], i) => pkt(`${oid} ${name}${i === 0 ? `\0${CAPABILITIES}` : ''}\n`));
+  return Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, ...lines, FLUSH]);
+}
+
+/** An advertisement that never ends: refs/heads/main, then ever more branches. */
+export function endlessAdvertisement(head: string): () => AsyncIterable<Buffer> {
+  return async function* () {
+    yield Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, pkt(`${head} refs/heads/main\0${CAPABILITIES}\n`)]);
+    for (let batch = 0; ; batch++) yield Buffer.concat(Array.from({ length: 1_000 }, (_, i) => pkt(`${head} refs/heads/spam-${batch}-${i}\n`)));
+  };
+}
+
+/** The upload-pack answer: NAK, then `pack` on side-band 1 in 64 KB packets, then a flush. */
+export function sideBandPack(pack: Buffer): Buffer {
+  const parts = [pkt('NAK\n')];
+  for (let at = 0; at < pack.length; at += 65_515) parts.push(pkt(Buffer.concat([Buffer.from([1]), pack.subarray(at, at + 65_515)])));
+  parts.push(FLUSH);
+  return Buffer.concat(parts);
+}
+
+/** An upload-pack answer whose pack never ends (a valid header, then garbage forever). */
+export function endlessPack(): () => AsyncIterable<Buffer> {
+  return async function* () {
+    yield pkt('NAK\n');
+    const header = Buffer.from('PACK\0\0\0\x02\0\0\0\x01', 'latin1');
+    yield pkt(Buffer.concat([Buffer.from([1]), header]));
+    const junk = pkt(Buffer.concat([Buffer.from([1]), Buffer.alloc(65_515, 0x61)]));
+    for (;;) yield junk;
+  };
+}
