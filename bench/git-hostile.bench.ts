@@ -1,61 +1,76 @@
 /**
  * `node bench/git-hostile.bench.ts`: what a malicious Git server's packs cost the client: time and
  * peak RSS of indexing a reverse ref-delta chain and inflate bombs, and of reading an endless ref
- * advertisement. Each case runs in its own process, so its peak RSS is its own.
+ * advertisement. Each pack is built first and written to a file; each case then runs in its own
+ * process, so its time and peak RSS are the client's alone.
  *
- * - chain-4095 / chain-20000: `length` ref-deltas over one 64-byte blob, every delta before its
+ * - chain-4095 / chain-20000: that many ref-deltas over one 64-byte blob, every delta before its
  *   base (what makes resolution in passes quadratic). 4,095 is the deepest chain git writes.
  * - chain-20000-unbounded: the same with the depth limit lifted, to show resolution is linear.
- * - bomb-many: 40 blobs of 30 MiB of zeros, about 1.2 GB from a 1.2 MB pack.
+ * - bomb-many: 80 blobs of 15 MiB of zeros, about 1.2 GB from a 1.2 MB pack.
  * - bomb-one: one blob of 1.2 GB of zeros, declared as such.
  * - advertisement: an endless ref advertisement, read through `GitRepo.sync`.
  * Prints one JSON object: per case the outcome (objects stored, or the error's code), ms, peak RSS.
  */
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { storePack } from '../src/git/index-pack.ts';
+import { DEFAULT_GIT_LIMITS } from '../src/git/limits.ts';
 import { GitRepo } from '../src/git/repo.ts';
 import { buildPack, reverseRefDeltaChain, zeroBlob } from '../test/harness/hostile-packs.ts';
 import { endlessAdvertisement, startHostileGitServer } from '../test/harness/hostile-git-server.ts';
 
-const CASES: Record<string, () => Promise<string>> = {
-  'chain-4095': () => indexPack(buildPack(reverseRefDeltaChain(4_095).entries)),
-  'chain-20000': () => indexPack(buildPack(reverseRefDeltaChain(20_000).entries)),
-  'chain-20000-unbounded': () => indexPack(buildPack(reverseRefDeltaChain(20_000).entries), { maxDeltaDepth: 1_000_000 }),
-  'bomb-many': async () => indexPack(buildPack(await Promise.all(Array.from({ length: 40 }, (_, i) => zeroBlob(30 * 2 ** 20 + i))))),
-  'bomb-one': async () => indexPack(buildPack([await zeroBlob(1_200 * 2 ** 20)])),
-  advertisement: readEndlessAdvertisement,
+const PACKS: Record<string, () => Promise<Buffer>> = {
+  'chain-4095': async () => buildPack(reverseRefDeltaChain(4_095).entries),
+  'chain-20000': async () => buildPack(reverseRefDeltaChain(20_000).entries),
+  'chain-20000-unbounded': async () => buildPack(reverseRefDeltaChain(20_000).entries),
+  'bomb-many': async () => buildPack(await Promise.all(Array.from({ length: 80 }, (_, i) => zeroBlob(15 * 2 ** 20 + i)))),
+  'bomb-one': async () => buildPack([await zeroBlob(1_200 * 2 ** 20)]),
 };
+const LIMITS: Record<string, object> = { 'chain-20000-unbounded': { ...DEFAULT_GIT_LIMITS, deltaDepth: 1_000_000 } };
 
-const which = process.argv[2];
+const [which, file] = process.argv.slice(2);
 if (which === undefined) {
-  const results: Record<string, unknown> = {};
-  for (const name of Object.keys(CASES)) {
-    process.stderr.write(`  ${name}\n`);
-    results[name] = JSON.parse(execFileSync(process.execPath, [import.meta.filename, name], { stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+  const work = mkdtempSync(join(tmpdir(), 'tagpilot-hostile-bench-'));
+  try {
+    const results: Record<string, unknown> = {};
+    for (const name of [...Object.keys(PACKS), 'advertisement']) {
+      process.stderr.write(`  ${name}\n`);
+      const path = join(work, `${name}.pack`);
+      if (name in PACKS) writeFileSync(path, await PACKS[name]!());
+      results[name] = JSON.parse(execFileSync(process.execPath, [import.meta.filename, name, path], { stdio: ['ignore', 'pipe', 'inherit'] }).toString());
+      rmSync(path, { force: true });
+    }
+    process.stdout.write(JSON.stringify(results) + '\n');
+  } finally {
+    rmSync(work, { recursive: true, force: true });
   }
-  process.stdout.write(JSON.stringify(results) + '\n');
 } else {
+  const pack = which === 'advertisement' ? undefined : readFileSync(file!);
   const started = performance.now();
   let outcome: string;
   try {
-    outcome = await CASES[which]!();
+    outcome = pack === undefined ? await readEndlessAdvertisement() : await indexPack(pack, LIMITS[which]);
   } catch (error) {
     outcome = `refused: ${(error as { code?: string }).code ?? (error as Error).name}: ${(error as Error).message.slice(0, 160)}`;
   }
   const ms = Math.round(performance.now() - started);
-  process.stdout.write(JSON.stringify({ outcome, ms, peakRssMiB: Math.round(process.resourceUsage().maxRSS / 1024) }) + '\n');
+  process.stdout.write(JSON.stringify({ outcome, ms, peakRssMiB: peakRssMiB() }) + '\n');
+}
+
+/** This process's own peak (getrusage's maxRSS would include the parent's, inherited over exec). */
+function peakRssMiB(): number {
+  const kib = Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))?.[1]);
+  return Math.round(kib / 1024);
 }
 
 async function indexPack(pack: Buffer, limits?: object): Promise<string> {
   const gitdir = mkdtempSync(join(tmpdir(), 'tagpilot-hostile-'));
   try {
     mkdirSync(join(gitdir, 'objects', 'pack'), { recursive: true });
-    // The limits argument is ignored by versions of storePack that have none.
-    const store = storePack as (...args: unknown[]) => Promise<number>;
-    return `stored ${await store(gitdir, pack, async () => undefined, limits)} objects (pack ${pack.length} B)`;
+    return `stored ${await storePack(gitdir, pack, async () => undefined, limits as never)} objects (pack ${pack.length} B)`;
   } finally {
     rmSync(gitdir, { recursive: true, force: true });
   }

@@ -2,16 +2,26 @@ import { createHash } from 'node:crypto';
 import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
+import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
 import { entryHeader } from './objects.ts';
+import { GitError } from './remote.ts';
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
 
+/** Inflated entries up to this size are kept for the resolution, as long as all kept stay under the budget. */
+const KEEP_EACH = 1 << 20;
+const KEEP_BUDGET = 32 << 20;
+
 interface Entry {
   offset: number;
+  /** Where its zlib stream starts: it is inflated again when needed and not kept. */
+  dataAt: number;
   crc: number;
   type: string;
-  /** Inflated bytes: the object itself, or a delta against its base. */
-  data: Buffer;
+  /** Inflated size: of the object itself, or of the delta against its base. */
+  size: number;
+  /** The inflated bytes, while small enough to keep. */
+  data?: Buffer;
   baseOffset?: number;
   baseOid?: string;
   oid?: string;
@@ -25,20 +35,28 @@ interface Resolved {
 /** Looks up an object we already hold, for the bases of a thin pack. */
 export type BaseLookup = (oid: string) => Promise<{ type: string; data: Buffer } | undefined>;
 
+export type PackLimits = Pick<GitLimits, 'objectBytes' | 'unpackedBytes' | 'deltaDepth'>;
+
 /**
  * Indexes a received pack with Node's zlib and SHA-1 and stores it as `pack-<sha>.pack` and
  * `.idx` (version 2), as `git index-pack --fix-thin` would. Doing this in isomorphic-git costs an
  * async web-crypto call and a JavaScript inflate per object: most of a first clone's time.
  * A thin pack (deltas against objects we already hold, found through `lookup`) is completed by
  * appending those bases, so every stored pack stands on its own. Returns the number of objects.
+ *
+ * The pack is the remote's word and may be hostile: sizes are checked before anything is
+ * inflated or allocated, the unpacked total is metered, deltas are resolved from their bases
+ * down (each once, so a long chain costs its length, not its square), and only small objects
+ * are kept in memory; the rest are inflated again when a delta needs them.
  */
-export async function storePack(gitdir: string, received: Buffer, lookup: BaseLookup = async () => undefined): Promise<number> {
-  if (received.length < 32 || received.toString('latin1', 0, 4) !== 'PACK') throw new Error('the remote sent no pack');
-  if (!sha1(received.subarray(0, received.length - 20)).equals(received.subarray(received.length - 20))) throw new Error('the pack from the remote is corrupt (checksum mismatch)');
+export async function storePack(gitdir: string, received: Buffer, lookup: BaseLookup = async () => undefined, limits: PackLimits = DEFAULT_GIT_LIMITS): Promise<number> {
+  if (received.length < 32 || received.toString('latin1', 0, 4) !== 'PACK') throw corrupt('the remote sent no pack');
+  if (!sha1(received.subarray(0, received.length - 20)).equals(received.subarray(received.length - 20))) throw corrupt('the pack from the remote is corrupt (checksum mismatch)');
   if (received.readUInt32BE(8) === 0) return 0;
-  const entries = parseEntries(received, received.readUInt32BE(8));
-  const resolved = await resolveAll(entries, lookup);
-  const pack = resolved.appended.length === 0 ? received : fixThin(received, entries, resolved.appended);
+  const meter = new Meter(limits.unpackedBytes);
+  const entries = parseEntries(received, received.readUInt32BE(8), limits, meter);
+  const appended = await resolveAll(received, entries, lookup, limits, meter);
+  const pack = appended.length === 0 ? received : fixThin(received, entries, appended);
   const checksum = pack.subarray(pack.length - 20);
   const name = `pack-${checksum.toString('hex')}`;
   const dir = join(gitdir, 'objects', 'pack');
@@ -49,38 +67,84 @@ export async function storePack(gitdir: string, received: Buffer, lookup: BaseLo
   return entries.length;
 }
 
-/**
- * Gives every entry its oid: whole objects first, then deltas whose base is known, in passes; a
- * base found in neither the pack nor `lookup` makes the pack unusable.
- */
-async function resolveAll(entries: Entry[], lookup: BaseLookup): Promise<{ appended: Resolved[] }> {
-  const byOffset = new Map(entries.map((e) => [e.offset, e]));
-  const byOid = new Map<string, Resolved>();
-  const objects = new Map<number, Resolved>();
-  const appended: Resolved[] = [];
-  const settle = (entry: Entry, object: Resolved) => {
-    entry.oid = objectId(object.type, object.data);
-    objects.set(entry.offset, object);
-    byOid.set(entry.oid, object);
-  };
-  for (const entry of entries) if (entry.type !== 'ofs-delta' && entry.type !== 'ref-delta') settle(entry, { type: entry.type, data: entry.data });
-  let pending = entries.filter((e) => e.oid === undefined);
-  while (pending.length > 0) {
-    const before = pending.length;
-    for (const entry of pending) {
-      const base = entry.baseOffset !== undefined ? objects.get(entry.baseOffset) : byOid.get(entry.baseOid!);
-      if (base !== undefined) settle(entry, { type: base.type, data: applyDelta(base.data, entry.data) });
-    }
-    pending = pending.filter((e) => e.oid === undefined);
-    if (pending.length < before) continue;
-    // No progress: the remaining bases are outside the pack (a thin pack) or nowhere.
-    const missing = pending.find((e) => e.baseOid !== undefined && !byOid.has(e.baseOid) && !byOffset.has(e.baseOffset ?? -1));
-    const base = missing === undefined ? undefined : await lookup(missing.baseOid!);
-    if (missing === undefined || base === undefined) throw new Error('the pack refers to a delta base we do not hold');
-    byOid.set(missing.baseOid!, base);
-    appended.push(base);
+/** Counts the bytes unpacked from one pack against its limit. */
+class Meter {
+  private total = 0;
+  private readonly limit: number;
+
+  constructor(limit: number) {
+    this.limit = limit;
   }
-  return { appended };
+
+  add(bytes: number): void {
+    this.total += bytes;
+    if (this.total > this.limit) throw limitHit('pack-too-large', 'unpackedBytes', this.limit, 'the pack from the remote unpacks to more');
+  }
+}
+
+/** A delta frame on the way down from a base: the object, and which of its children is next. */
+interface Frame {
+  object: Resolved;
+  depth: number;
+  children: Entry[];
+  next: number;
+}
+
+/**
+ * Gives every entry its oid, walking down from each base to the deltas on it (by offset and by
+ * oid), depth first. What no base in the pack reaches is tried against `lookup` (a thin pack),
+ * each missing base once; a base found nowhere makes the pack unusable.
+ */
+async function resolveAll(pack: Buffer, entries: Entry[], lookup: BaseLookup, limits: PackLimits, meter: Meter): Promise<Resolved[]> {
+  const byOffset = new Map<number, Entry[]>();
+  const byOid = new Map<string, Entry[]>();
+  for (const e of entries) {
+    if (e.baseOffset !== undefined) push(byOffset, e.baseOffset, e);
+    if (e.baseOid !== undefined) push(byOid, e.baseOid, e);
+  }
+  const childrenOf = (oid: string, offset?: number) => [...(offset === undefined ? [] : (byOffset.get(offset) ?? [])), ...(byOid.get(oid) ?? [])];
+  const walk = (object: Resolved, children: Entry[]) => {
+    const stack: Frame[] = [{ object, depth: 0, children, next: 0 }];
+    while (stack.length > 0) {
+      const frame = stack.at(-1)!;
+      const child = frame.children[frame.next++];
+      // Done with a base once its last child is built: a chain holds two objects, not its length.
+      if (frame.next >= frame.children.length) stack.pop();
+      if (child === undefined || child.oid !== undefined) continue;
+      if (frame.depth + 1 > limits.deltaDepth) throw limitHit('delta-chain-too-deep', 'deltaDepth', limits.deltaDepth, 'a delta chain in the pack from the remote is deeper');
+      const built = { type: frame.object.type, data: applyDelta(frame.object.data, dataOf(pack, child), limits, child.offset) };
+      meter.add(built.data.length);
+      child.oid = objectId(built.type, built.data);
+      const next = childrenOf(child.oid, child.offset);
+      if (next.length > 0) stack.push({ object: built, depth: frame.depth + 1, children: next, next: 0 });
+    }
+  };
+  for (const e of entries) {
+    if (e.baseOffset !== undefined || e.baseOid !== undefined) continue;
+    const children = childrenOf(e.oid!, e.offset);
+    if (children.length > 0) walk({ type: e.type, data: dataOf(pack, e) }, children);
+  }
+  const appended: Resolved[] = [];
+  const asked = new Set<string>();
+  for (const e of entries) {
+    if (e.oid !== undefined || e.baseOid === undefined || asked.has(e.baseOid)) continue;
+    asked.add(e.baseOid);
+    // Its base may still be a delta in the pack that a later base reaches: then this finds nothing.
+    const base = await lookup(e.baseOid);
+    if (base === undefined) continue;
+    appended.push(base);
+    walk(base, childrenOf(e.baseOid));
+  }
+  if (entries.some((e) => e.oid === undefined)) throw new Error('the pack refers to a delta base we do not hold');
+  // A base we looked up may be in the pack after all (as a delta reached later): keep one copy.
+  const inPack = new Set(entries.map((e) => e.oid));
+  return appended.filter((b) => !inPack.has(objectId(b.type, b.data)));
+}
+
+function push<K>(map: Map<K, Entry[]>, key: K, entry: Entry): void {
+  const list = map.get(key);
+  if (list === undefined) map.set(key, [entry]);
+  else list.push(entry);
 }
 
 /** Appends whole copies of external bases to a thin pack (count and checksum updated). */
@@ -91,7 +155,7 @@ function fixThin(received: Buffer, entries: Entry[], bases: readonly Resolved[])
   let at = body.length;
   for (const base of bases) {
     const bytes = Buffer.concat([entryHeader(PACK_TYPE_CODES[base.type]!, base.data.length), deflateSync(base.data)]);
-    entries.push({ offset: at, crc: crc32(bytes), type: base.type, data: base.data, oid: objectId(base.type, base.data) });
+    entries.push({ offset: at, dataAt: at, crc: crc32(bytes), type: base.type, size: base.data.length, oid: objectId(base.type, base.data) });
     parts.push(bytes);
     at += bytes.length;
   }
@@ -105,78 +169,131 @@ function sha1(bytes: Buffer): Buffer {
   return createHash('sha1').update(bytes).digest();
 }
 
-function parseEntries(pack: Buffer, count: number): Entry[] {
+/**
+ * Reads every entry's header and inflates it once: for its size, its CRC, where the next entry
+ * starts, and a whole object's oid. A declared size over the limit is refused before inflating;
+ * zlib never produces more than was declared.
+ */
+function parseEntries(pack: Buffer, count: number, limits: PackLimits, meter: Meter): Entry[] {
+  const end = pack.length - 20;
   const entries: Entry[] = [];
+  let kept = 0;
   let at = 12;
+  const byte = () => {
+    if (at >= end) throw corrupt('the pack from the remote is truncated');
+    return pack[at++]!;
+  };
   for (let i = 0; i < count; i++) {
     const offset = at;
-    let byte = pack[at++]!;
-    const type = TYPES[(byte >> 4) & 7] ?? '';
-    let size = byte & 0x0f;
-    for (let shift = 4; byte & 0x80; shift += 7) {
-      byte = pack[at++]!;
-      size += (byte & 0x7f) * 2 ** shift;
+    let b = byte();
+    const type = TYPES[(b >> 4) & 7] ?? '';
+    if (type === '') throw corrupt(`the pack holds an object of unknown type at offset ${offset}`);
+    let size = b & 0x0f;
+    for (let shift = 4; b & 0x80; shift += 7) {
+      b = byte();
+      size += (b & 0x7f) * 2 ** shift;
+      if (size > limits.objectBytes) throw limitHit('object-too-large', 'objectBytes', limits.objectBytes, `the pack's object at offset ${offset} declares more`);
     }
-    const entry: Entry = { offset, crc: 0, type, data: Buffer.alloc(0) };
+    const entry: Entry = { offset, dataAt: 0, crc: 0, type, size };
     if (type === 'ofs-delta') {
-      byte = pack[at++]!;
-      let back = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = pack[at++]!;
-        back = (back + 1) * 128 + (byte & 0x7f);
+      b = byte();
+      let back = b & 0x7f;
+      while (b & 0x80) {
+        b = byte();
+        back = (back + 1) * 128 + (b & 0x7f);
       }
       entry.baseOffset = offset - back;
+      if (back === 0 || entry.baseOffset < 12) throw corrupt(`the pack's delta at offset ${offset} points outside the pack`);
     } else if (type === 'ref-delta') {
+      if (at + 20 > end) throw corrupt('the pack from the remote is truncated');
       entry.baseOid = pack.toString('hex', at, at + 20);
       at += 20;
-    } else if (type === '') {
-      throw new Error(`the pack holds an object of unknown type at offset ${offset}`);
     }
-    const { buffer, engine } = inflateSync(pack.subarray(at, pack.length - 20), { info: true, maxOutputLength: Math.max(size, 1) }) as unknown as { buffer: Buffer; engine: { bytesWritten: number } };
-    if (buffer.length !== size) throw new Error(`the pack's object at offset ${offset} has the wrong size`);
-    at += engine.bytesWritten;
-    entry.data = buffer;
+    entry.dataAt = at;
+    const { data, consumed } = inflateAt(pack, entry);
+    meter.add(size);
+    at += consumed;
     entry.crc = crc32(pack.subarray(offset, at));
+    if (entry.baseOffset === undefined && entry.baseOid === undefined) entry.oid = objectId(type, data);
+    if (size <= KEEP_EACH && kept + size <= KEEP_BUDGET) {
+      entry.data = data;
+      kept += size;
+    }
     entries.push(entry);
   }
+  if (at !== end) throw corrupt('the pack from the remote has bytes after its last object');
   return entries;
 }
 
-/** Applies a git delta: copy ranges of the base and insert literal bytes. */
-function applyDelta(base: Buffer, delta: Buffer): Buffer {
+/** An entry's inflated bytes: kept, or inflated again from the pack. */
+function dataOf(pack: Buffer, entry: Entry): Buffer {
+  return entry.data ?? inflateAt(pack, entry).data;
+}
+
+function inflateAt(pack: Buffer, entry: Entry): { data: Buffer; consumed: number } {
+  const where = `the pack's object at offset ${entry.offset}`;
+  let result: { buffer: Buffer; engine: { bytesWritten: number } };
+  try {
+    // At most the declared size: a bomb's stream is cut there, not inflated to its end.
+    result = inflateSync(pack.subarray(entry.dataAt, pack.length - 20), { info: true, maxOutputLength: Math.max(entry.size, 1) }) as unknown as typeof result;
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw corrupt(`${where} inflates to more than the ${entry.size} bytes it declares`);
+    throw corrupt(`${where} does not inflate: ${(error as Error).message}`);
+  }
+  if (result.buffer.length !== entry.size) throw corrupt(`${where} has the wrong size`);
+  return { data: result.buffer, consumed: result.engine.bytesWritten };
+}
+
+/**
+ * Applies a git delta: copy ranges of the base and insert literal bytes. The result size it
+ * claims is checked against the limit before anything is allocated, every range against the
+ * buffers it names.
+ */
+function applyDelta(base: Buffer, delta: Buffer, limits: PackLimits, offset: number): Buffer {
+  const bad = (why: string) => corrupt(`the pack's delta at offset ${offset} ${why}`);
   let at = 0;
   const varint = () => {
     let value = 0;
-    let shift = 0;
     let byte: number;
+    let shift = 0;
     do {
+      if (at >= delta.length || shift > 49) throw bad('is truncated');
       byte = delta[at++]!;
       value += (byte & 0x7f) * 2 ** shift;
       shift += 7;
     } while (byte & 0x80);
     return value;
   };
-  if (varint() !== base.length) throw new Error('a delta in the pack does not fit its base');
-  const out = Buffer.alloc(varint());
+  if (varint() !== base.length) throw bad('does not fit its base');
+  const size = varint();
+  if (size > limits.objectBytes) throw limitHit('object-too-large', 'objectBytes', limits.objectBytes, `the pack's delta at offset ${offset} builds an object larger`);
+  const out = Buffer.allocUnsafe(size);
   let written = 0;
   while (at < delta.length) {
     const op = delta[at++]!;
     if (op & 0x80) {
-      let offset = 0;
-      let size = 0;
-      for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) offset += delta[at++]! * 2 ** (8 * bit);
-      for (let bit = 0; bit < 3; bit++) if (op & (16 << bit)) size += delta[at++]! * 2 ** (8 * bit);
-      if (size === 0) size = 0x10000;
-      written += base.copy(out, written, offset, offset + size);
+      let from = 0;
+      let length = 0;
+      for (let bit = 0; bit < 4; bit++) if (op & (1 << bit)) from += (delta[at++] ?? 0) * 2 ** (8 * bit);
+      for (let bit = 0; bit < 3; bit++) if (op & (16 << bit)) length += (delta[at++] ?? 0) * 2 ** (8 * bit);
+      if (length === 0) length = 0x10000;
+      if (at > delta.length || from + length > base.length || written + length > size) throw bad('copies outside its base or result');
+      written += base.copy(out, written, from, from + length);
     } else if (op > 0) {
+      if (at + op > delta.length || written + op > size) throw bad('inserts past its end');
       written += delta.copy(out, written, at, at + op);
       at += op;
     } else {
-      throw new Error('a delta in the pack has a reserved instruction');
+      throw bad('has a reserved instruction');
     }
   }
-  if (written !== out.length) throw new Error('a delta in the pack has the wrong result size');
+  if (written !== size) throw bad('has the wrong result size');
   return out;
+}
+
+/** What the remote sent is not a valid pack: its fault, not our clone's. */
+function corrupt(message: string): GitError {
+  return new GitError(message, { code: 'pack-corrupt' });
 }
 
 function objectId(type: string, data: Buffer): string {

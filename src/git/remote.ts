@@ -1,3 +1,5 @@
+import { TagpilotError } from '../problems/index.ts';
+import type { GitLimits } from './limits.ts';
 import type { Timeouts } from './transport.ts';
 
 export interface GitAuth {
@@ -26,6 +28,8 @@ export interface GitRemote {
   ca?: string;
   ssh?: SshAuth;
   timeouts?: Timeouts;
+  /** Bounds on what the server may send (defaults: `DEFAULT_GIT_LIMITS`). */
+  limits?: Partial<GitLimits>;
 }
 
 export interface GitAuthor {
@@ -33,8 +37,15 @@ export interface GitAuthor {
   email: string;
 }
 
-export class GitError extends Error {
+export type GitErrorOptions = ErrorOptions & { code?: string; data?: Record<string, unknown> };
+
+/** A git operation failed: the remote, the transport or what the remote sent (code `git-failed` unless more specific). */
+export class GitError extends TagpilotError {
   override name = 'GitError';
+
+  constructor(message: string, options: GitErrorOptions = {}) {
+    super(options.code ?? 'git-failed', message, options);
+  }
 }
 
 /**
@@ -46,7 +57,7 @@ export class PushRejected extends GitError {
   readonly lostRace: boolean;
 
   constructor(message: string, lostRace: boolean) {
-    super(message);
+    super(message, { code: lostRace ? 'push-race-lost' : 'push-rejected' });
     this.lostRace = lostRace;
   }
 }
