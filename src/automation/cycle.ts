@@ -101,8 +101,8 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
     if (planned.changes.length === 0) return { ...planned, attempts: attempt };
     const commit = await deps.repo.commit(planned.head, files, format(planned.changes), deps.author);
     try {
-      await deps.repo.push(commit);
-      deps.log.info({ commit, changes: planned.changes.length, attempt }, 'pushed');
+      const { confirmedBy } = await deps.repo.push(commit);
+      deps.log.info({ commit, changes: planned.changes.length, attempt, confirmedBy }, confirmedBy === 'report' ? 'pushed' : 'pushed: the answer was lost, the branch read back holds our commit');
       return { ...planned, commit, attempts: attempt };
     } catch (error) {
       // A lost race and a refusal (a hook, a protected branch; some pass on a second try, e.g. a

@@ -2,6 +2,7 @@ import fs from 'node:fs';
 import { rm } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import { fetchPack } from './fetch-pack.ts';
+import type { GitLimits } from './limits.ts';
 import type { ObjectStore } from './tree.ts';
 import type { TransportSession } from './transport.ts';
 
@@ -12,6 +13,7 @@ export interface FetchTarget {
   url: string;
   branch: string;
   description: string;
+  limits?: GitLimits;
 }
 
 /**
@@ -30,8 +32,10 @@ export async function fetchBranch(target: FetchTarget, session: TransportSession
     // A branch fetched for the first time (the clone, or a push branch) comes at depth 1 too:
     // its history may reach back past anything we hold, and we need only its tip.
     const known = fs.existsSync(`${store.gitdir}/refs/remotes/origin/${branch}`);
-    const head = await fetchPack(session, { gitdir: store.gitdir, cache: store.cache, url, ref: `refs/heads/${branch}`, depth: known ? undefined : 1, haves, description: target.description });
+    const head = await fetchPack(session, { gitdir: store.gitdir, cache: store.cache, url, ref: `refs/heads/${branch}`, depth: known ? undefined : 1, haves, description: target.description, limits: target.limits });
     if (head === undefined) return undefined;
+    // Past the operation's deadline nothing more is written.
+    session.signal?.throwIfAborted();
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}`, value: head, force: true });
     // Our branch follows the remote's: it is what the next fetch offers as a `have`.
     await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${branch}`, value: head, force: true });

@@ -9,5 +9,5 @@ export function createTransport(remote: GitRemote): Transport {
   const location = parseRemoteUrl(remote.url);
   if (location.kind === 'http') return new HttpTransport(location.url, { auth: remote.auth, ca: remote.ca, timeouts: remote.timeouts });
   if (remote.ssh === undefined) throw new Error(`${remote.url}: an SSH remote needs a deploy key and known_hosts`);
-  return new SshTransport(location, { ...remote.ssh, timeouts: remote.timeouts });
+  return new SshTransport(location, { ...remote.ssh, timeouts: remote.timeouts, advertisementBytes: remote.limits?.advertisementBytes });
 }

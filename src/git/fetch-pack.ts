@@ -3,6 +3,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { storePack } from './index-pack.ts';
+import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
 import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
 import { AGENT, discover, post } from './protocol.ts';
 import { GitError } from './remote.ts';
@@ -22,6 +23,7 @@ export interface FetchRequest {
   description: string;
   /** isomorphic-git's object cache for this repository (pack indexes already read). */
   cache?: object;
+  limits?: GitLimits;
 }
 
 /**
@@ -50,7 +52,15 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   lines.push(pktLine('done\n'));
   const body = await post(session, request.url, 'git-upload-pack', Buffer.concat(lines), what);
   const { pack, shallowAdded, unshallowed } = parseResponse(body, request.description);
-  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache));
+  const limits = request.limits ?? DEFAULT_GIT_LIMITS;
+  if (pack.length > limits.packBytes) throw limitHit('pack-too-large', 'packBytes', limits.packBytes, `${what}: the pack is larger`);
+  // Past the operation's deadline nothing more is written.
+  session.signal?.throwIfAborted();
+  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache), limits).catch((error: Error) => {
+    if (error instanceof GitError) error.message = `${what}: ${error.message}`;
+    throw error;
+  });
+  session.signal?.throwIfAborted();
   if (shallowAdded.length > 0 || unshallowed.length > 0) await writeShallow(request.gitdir, [...shallow.filter((s) => !unshallowed.includes(s)), ...shallowAdded]);
   return head;
 }

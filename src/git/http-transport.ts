@@ -17,8 +17,9 @@ const MAX_REDIRECTS = 5;
 /**
  * Smart HTTP over undici, so timeouts, the CA and where credentials go are ours to decide:
  * the Authorization header is added here (isomorphic-git never sees the secret) and only for
- * the remote's own origin; a redirect elsewhere is followed without it, and an https → http
- * redirect is refused.
+ * the remote's own origin. A request that carries it never follows a redirect to another origin
+ * (it fails, naming both); without credentials such a redirect is followed. An https → http
+ * redirect is always refused, and a POST is redirected only by 307/308, which keep it a POST.
  */
 export class HttpTransport implements Transport {
   readonly url: string;
@@ -45,15 +46,15 @@ export class HttpTransport implements Transport {
     this.agent = new Agent({ connect: { timeout: timeouts.connectMs, ...(ca === undefined ? {} : { ca }) }, headersTimeout: timeouts.idleMs, bodyTimeout: timeouts.idleMs, keepAliveTimeout: 30_000 });
   }
 
-  open(): TransportSession {
-    return { http: { request: (req) => this.request(req) }, close: async () => undefined };
+  open(signal?: AbortSignal): TransportSession {
+    return { http: { request: (req) => this.request(req, signal) }, signal, close: async () => undefined };
   }
 
   dispose(): Promise<void> {
     return this.agent.close();
   }
 
-  private async request(req: GitHttpRequest): Promise<GitHttpResponse> {
+  private async request(req: GitHttpRequest, signal: AbortSignal | undefined): Promise<GitHttpResponse> {
     const method = req.method ?? 'GET';
     const body = await collectBody(req.body as AsyncIterable<Uint8Array> | undefined);
     let target = new URL(req.url);
@@ -62,28 +63,41 @@ export class HttpTransport implements Transport {
       delete headers.authorization;
       delete headers.Authorization;
       if (this.authorization !== undefined && target.origin === this.origin) headers.authorization = this.authorization;
-      const res = await request(target, { method: method as 'GET' | 'POST', headers, body, dispatcher: this.agent }).catch((error: Error) => {
+      const res = await request(target, { method: method as 'GET' | 'POST', headers, body, dispatcher: this.agent, signal }).catch((error: Error) => {
         throw new GitError(`${method} ${target.origin}${target.pathname}: ${error.message}`, { cause: error });
       });
       const location = res.headers.location;
       if (res.statusCode < 300 || res.statusCode >= 400 || location === undefined) return toGitResponse(target, method, res);
       await res.body.dump();
       const next = new URL(String(location), target);
-      if (hop + 1 >= MAX_REDIRECTS) throw new GitError(`${this.description}: more than ${MAX_REDIRECTS} redirects`);
-      if (target.protocol === 'https:' && next.protocol !== 'https:') throw new GitError(`${this.description}: refused a redirect from https to ${next.protocol}`);
-      // Only 307/308 keep a POST a POST; anything else would silently drop the request body.
-      if (method !== 'GET' && res.statusCode !== 307 && res.statusCode !== 308) throw new GitError(`${this.description}: the server redirected a ${method} with ${res.statusCode}`);
+      this.checkRedirect(method, res.statusCode, target, next, headers.authorization !== undefined, hop);
       target = next;
     }
+  }
+
+  private checkRedirect(method: string, status: number, from: URL, to: URL, credentials: boolean, hop: number): void {
+    const refuse = (why: string) => {
+      throw new GitError(`${this.description}: refused a redirect from ${from.host} to ${to.host}: ${why}`, { code: 'redirect-refused', data: { from: from.host, to: to.host, status } });
+    };
+    if (hop + 1 >= MAX_REDIRECTS) refuse(`more than ${MAX_REDIRECTS} redirects`);
+    if (from.protocol === 'https:' && to.protocol !== 'https:') refuse(`it leaves https for ${to.protocol}`);
+    if (credentials && to.origin !== from.origin) refuse(`the request carries the credentials of ${from.host}, which go to no other origin (point git.url at where the repository lives)`);
+    // Only 307/308 keep a POST a POST; anything else would silently drop the request body.
+    if (method !== 'GET' && status !== 307 && status !== 308) refuse(`a ${method} redirected with ${status} would lose its body`);
   }
 }
 
 function toGitResponse(url: URL, method: string, res: Awaited<ReturnType<typeof request>>): GitHttpResponse {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(res.headers)) if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(', ') : value;
-  return { url: url.toString(), method, statusCode: res.statusCode, statusMessage: String(res.statusCode), headers, body: chunks(res.body) };
+  return { url: url.toString(), method, statusCode: res.statusCode, statusMessage: String(res.statusCode), headers, body: chunks(res.body, `${method} ${url.origin}${url.pathname}`) };
 }
 
-async function* chunks(body: AsyncIterable<Buffer>): AsyncIterableIterator<Uint8Array> {
-  yield* body;
+/** The body's chunks; a connection that fails mid-body is the remote's problem (a GitError), not a damaged clone. */
+async function* chunks(body: AsyncIterable<Buffer>, where: string): AsyncIterableIterator<Uint8Array> {
+  try {
+    yield* body;
+  } catch (error) {
+    throw new GitError(`${where}: ${(error as Error).message}`, { cause: error });
+  }
 }

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { setTimeout as sleep } from 'node:timers/promises';
 import fs from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -11,7 +12,9 @@ import { createTransport } from './connect.ts';
 import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
 import { receivePack, ZERO_OID } from './push.ts';
 import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
-import type { Transport, TransportSession } from './transport.ts';
+import { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
+import { runOperation } from './operation.ts';
+import { DEFAULT_TIMEOUTS, type Transport, type TransportSession } from './transport.ts';
 import { withSignatureHeader, type CommitSigner } from './sign/index.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
 
@@ -30,6 +33,13 @@ export interface RepoOptions {
   maxPacks?: number;
   /** Signs every commit written (SSH or OpenPGP); unsigned without one. */
   signer?: CommitSigner;
+  /** Waits before each read-back of a push whose answer was lost (default 0.25 s, then 1 s). */
+  readBackWaitsMs?: readonly number[];
+}
+
+/** How we know a push landed: the remote said so (and the branch agrees), or only the branch could tell. */
+export interface PushOutcome {
+  confirmedBy: 'report' | 'read-back';
 }
 
 /**
@@ -48,12 +58,18 @@ export class GitRepo {
 
   private readonly maxPacks: number;
   private readonly signer: CommitSigner | undefined;
+  private readonly readBackWaitsMs: readonly number[];
+  private readonly limits: GitLimits;
+  private readonly deadlineMs: number;
 
   private constructor(remote: GitRemote, dir: string, options: RepoOptions) {
     this.remote = remote;
     this.dir = dir;
     this.maxPacks = options.maxPacks ?? 50;
     this.signer = options.signer;
+    this.readBackWaitsMs = options.readBackWaitsMs ?? [250, 1_000];
+    this.limits = { ...DEFAULT_GIT_LIMITS, ...remote.limits };
+    this.deadlineMs = remote.timeouts?.operationMs ?? DEFAULT_TIMEOUTS.operationMs;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
     this.transport = createTransport(remote);
     this.base = remote.branch;
@@ -107,10 +123,9 @@ export class GitRepo {
   }
 
   /** Fetches the branch (and the push branch); errors come through unwrapped for `sync`. */
-  private async fetchHeads(): Promise<string> {
-    const session = this.transport.open();
-    try {
-      const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe() };
+  private fetchHeads(): Promise<string> {
+    return this.operation('fetch', async (session) => {
+      const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), limits: this.limits };
       let head = await fetchBranch({ ...target, branch: this.remote.branch }, session);
       if (head === undefined) throw new GitError(`${this.describe()}: the remote has no branch ${this.remote.branch}`);
       this.base = this.remote.branch;
@@ -121,9 +136,7 @@ export class GitRepo {
       // The head must be readable here, or every later step fails on a damaged cache.
       await git.readCommit({ fs, ...this.store, oid: head });
       return head;
-    } finally {
-      await session.close();
-    }
+    });
   }
 
   readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<BlobFile[]> {
@@ -149,35 +162,26 @@ export class GitRepo {
   /**
    * Pushes `commit` (a child of the head `sync` returned) to the target branch, never forcing,
    * then reads the branch back: success means the remote holds our commit. A refusal is a lost
-   * race when the branch moved meanwhile, otherwise the remote refused the commit itself.
+   * race when the branch moved meanwhile, otherwise the remote refused the commit itself. When
+   * the connection fails instead (a 500, a reset, a timeout, maybe after the remote applied the
+   * push and before its report reached us), the branch is read back on a new connection and
+   * says what is true: ours (success), unchanged (failure), someone else's (a lost race), or,
+   * when it cannot be read either, `push-unconfirmed`: neither success nor failure is claimed.
    */
-  async push(commit: string, target?: PushTarget): Promise<void> {
+  async push(commit: string, target?: PushTarget): Promise<PushOutcome> {
     const pending = this.unpushed.get(commit);
     if (pending === undefined) throw new GitError(`push: ${commit} was not committed by this repository object`);
     if (target !== undefined) return this.pushTo(commit, pending.objects, target);
-    const description = this.describe(this.target);
     // A new push branch has no head yet: it is created from the base branch's head.
     const old = this.base === this.target ? pending.parent : ZERO_OID;
     const ref = `refs/heads/${this.target}`;
-    // One session for the push and the read-back: over SSH, one connection instead of two.
-    const remoteHead = await this.session('push', async (session) => {
-      try {
-        await receivePack(session, this.transport.url, { ref, old, new: commit }, pending.objects, description);
-      } catch (error) {
-        if (!(error instanceof PushRejected) || error.lostRace) throw error;
-        // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
-        const now = (await this.lsRemote(session, this.target)) ?? ZERO_OID;
-        if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
-        throw error;
-      }
-      return this.lsRemote(session, this.target);
-    });
+    const { remoteHead, confirmedBy } = await this.send(commit, pending.objects, { ref, old, branch: this.target });
     this.unpushed.delete(commit);
     await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
-    if (remoteHead === commit) return;
+    if (remoteHead === commit) return { confirmedBy };
     // Someone may have pushed on top of ours already: that still holds our commit.
-    if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return;
-    throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+    if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return { confirmedBy };
+    throw new PushRejected(`push to ${this.describe(this.target)} ${confirmedBy === 'report' ? 'reported success' : 'failed'} but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
   }
 
   /**
@@ -185,28 +189,64 @@ export class GitRepo {
    * compare-and-swap on `expected`. A branch is read back (success means it holds our commit); a
    * `refs/for/` ref is not a ref the server keeps, so its report is the answer.
    */
-  private async pushTo(commit: string, objects: readonly NewObject[], target: PushTarget): Promise<void> {
-    const description = `${this.transport.description} (${target.ref})`;
-    const old = target.expected ?? ZERO_OID;
+  private async pushTo(commit: string, objects: readonly NewObject[], target: PushTarget): Promise<PushOutcome> {
     const branch = target.ref.startsWith('refs/heads/') ? target.ref.slice('refs/heads/'.length) : undefined;
-    const remoteHead = await this.session('push', async (session) => {
-      try {
-        await receivePack(session, this.transport.url, { ref: target.ref, old, new: commit }, objects, description, target.pushOptions);
-      } catch (error) {
-        if (!(error instanceof PushRejected) || error.lostRace || branch === undefined) throw error;
-        const now = (await this.lsRemote(session, branch)) ?? ZERO_OID;
-        if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
-        throw error;
-      }
-      return branch === undefined ? commit : this.lsRemote(session, branch);
-    });
+    const { remoteHead, confirmedBy } = await this.send(commit, objects, { ref: target.ref, old: target.expected ?? ZERO_OID, branch, pushOptions: target.pushOptions });
     this.unpushed.delete(commit);
-    if (remoteHead !== commit) throw new PushRejected(`push to ${description} reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+    if (remoteHead !== commit) throw new PushRejected(`push to ${this.transport.description} (${target.ref}) reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
+    return { confirmedBy };
+  }
+
+  /**
+   * Sends the objects and the ref update; returns the branch head read back after it (our commit
+   * for a ref the server does not keep). A refusal while the branch moved is a lost race. A failed
+   * connection is settled by reading the branch back on a new one.
+   */
+  private async send(commit: string, objects: readonly NewObject[], update: { ref: string; old: string; branch: string | undefined; pushOptions?: readonly string[] }): Promise<{ remoteHead: string | undefined; confirmedBy: PushOutcome['confirmedBy'] }> {
+    const { ref, old, branch } = update;
+    const description = `${this.transport.description} (${branch ?? ref})`;
+    try {
+      // One session for the push and the read-back: over SSH, one connection instead of two.
+      const remoteHead = await this.session('push', async (session) => {
+        try {
+          await receivePack(session, this.transport.url, { ref, old, new: commit }, objects, description, update.pushOptions);
+        } catch (error) {
+          if (!(error instanceof PushRejected) || error.lostRace || branch === undefined) throw error;
+          // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
+          const now = (await this.lsRemote(session, branch)) ?? ZERO_OID;
+          if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
+          throw error;
+        }
+        return branch === undefined ? commit : this.lsRemote(session, branch);
+      });
+      return { remoteHead, confirmedBy: 'report' };
+    } catch (error) {
+      if (error instanceof PushRejected) throw error;
+      const remoteHead = await this.readBack(error as GitError, branch);
+      if ((remoteHead ?? ZERO_OID) === old) throw new GitError(`${(error as Error).message}; the branch is unchanged, so the push did not land`, { code: (error as GitError).code, cause: error });
+      return { remoteHead, confirmedBy: 'read-back' };
+    }
+  }
+
+  /** A branch's head after a push whose answer was lost; a few tries on fresh connections. */
+  private async readBack(failure: GitError, branch: string | undefined): Promise<string | undefined> {
+    let last: Error | undefined;
+    // A ref the server does not keep (AGit's refs/for/…) cannot be read back.
+    for (const wait of branch === undefined ? [] : this.readBackWaitsMs) {
+      await sleep(wait);
+      try {
+        return await this.session('ls-remote', (session) => this.lsRemote(session, branch!));
+      } catch (error) {
+        last = error as Error;
+      }
+    }
+    const why = last === undefined ? 'it cannot be read back' : `reading the branch back failed too (${last.message})`;
+    throw new GitError(`${failure.message}; ${why}: whether the push landed is unknown, the next cycle reads the branch again`, { code: 'push-unconfirmed', cause: failure });
   }
 
   /** Another branch's head on the remote, fetched into the clone (undefined when it does not exist). */
   async fetchHead(branch: string): Promise<string | undefined> {
-    return this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(branch), branch }, session));
+    return this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(branch), branch, limits: this.limits }, session));
   }
 
   /** A fetched commit's parents, committer e-mail and message. */
@@ -217,7 +257,7 @@ export class GitRepo {
 
   /** Whether `head` (fetched) descends from `commit`. */
   private async holds(head: string, commit: string): Promise<boolean> {
-    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch: this.target }, session));
+    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch: this.target, limits: this.limits }, session));
     return git.isDescendent({ fs, ...this.store, oid: head, ancestor: commit, depth: -1 }).catch(() => false);
   }
 
@@ -229,7 +269,7 @@ export class GitRepo {
     const branch = this.remote.branch;
     await this.sync();
     await this.session('fetch history', (session) =>
-      fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
+      fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), limits: this.limits, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
     );
     return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }
@@ -256,14 +296,16 @@ export class GitRepo {
 
   /** Runs one git operation in its own transport session; errors name the remote, never a secret. */
   private async session<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
-    const session = this.transport.open();
     try {
-      return await action(session);
+      return await this.operation(what, action);
     } catch (error) {
       if (error instanceof GitError) throw error;
       throw new GitError(`git ${what} ${this.describe()}: ${(error as Error).message}`, { cause: error });
-    } finally {
-      await session.close();
     }
+  }
+
+  /** One bounded operation (body sizes, deadline); its errors come through as they are. */
+  private operation<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
+    return runOperation(this.transport, { limits: this.limits, deadlineMs: this.deadlineMs, what: `git ${what} ${this.describe()}` }, action);
   }
 }

@@ -1,5 +1,6 @@
 import type { ClientChannel } from 'ssh2';
-import { endOfFirstFlush } from './pkt-line.ts';
+import { limitHit } from './limits.ts';
+import { FlushFinder } from './pkt-line.ts';
 import { GitError } from './remote.ts';
 
 /** Reads one exec channel: its stdout as a queue of chunks, its stderr and exit status for errors. */
@@ -39,18 +40,23 @@ export class ChannelReader {
     this.channel.end(bytes);
   }
 
-  /** Everything up to and including the first flush-pkt: a protocol v0 ref advertisement. */
-  async readAdvertisement(): Promise<Buffer> {
-    let data = Buffer.alloc(0);
+  /** Everything up to and including the first flush-pkt (a protocol v0 ref advertisement), at most `maxBytes`. */
+  async readAdvertisement(maxBytes: number): Promise<Buffer> {
+    const finder = new FlushFinder();
+    const parts: Buffer[] = [];
+    let length = 0;
     for (;;) {
-      const end = endOfFirstFlush(data);
-      if (end >= 0) {
+      const chunk = await this.next();
+      if (chunk === undefined) throw this.error('closed before sending its refs');
+      const end = finder.feed(chunk);
+      parts.push(chunk);
+      length += chunk.length;
+      if (end >= 0 && end <= maxBytes) {
+        const data = Buffer.concat(parts, length);
         if (end < data.length) this.chunks.unshift(data.subarray(end));
         return data.subarray(0, end);
       }
-      const chunk = await this.next();
-      if (chunk === undefined) throw this.error('closed before sending its refs');
-      data = Buffer.concat([data, chunk]);
+      if (length > maxBytes) throw limitHit('advertisement-too-large', 'advertisementBytes', maxBytes, `${this.what}: the ref advertisement is larger`);
     }
   }
 

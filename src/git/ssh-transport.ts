@@ -6,6 +6,7 @@ import { usableKey } from './ssh-key.ts';
 import { FLUSH, pktLine } from './pkt-line.ts';
 import { ChannelReader } from './ssh-channel.ts';
 import type { Service } from './protocol.ts';
+import { DEFAULT_GIT_LIMITS } from './limits.ts';
 import { GitError } from './remote.ts';
 import { collectBody, DEFAULT_TIMEOUTS, type Timeouts, type Transport, type TransportSession } from './transport.ts';
 import { describeLocation, type RemoteLocation } from './url.ts';
@@ -17,14 +18,26 @@ export interface SshTransportOptions {
   /** known_hosts text; the server's key must be listed for its host (and port). */
   knownHosts: string;
   timeouts?: Timeouts;
+  /** The longest ref advertisement read (default: `DEFAULT_GIT_LIMITS.advertisementBytes`). */
+  advertisementBytes?: number;
 }
 
 /** The server's host key was not the one known_hosts lists: nothing was sent. */
 export class HostKeyError extends GitError {
   override name = 'HostKeyError';
+
+  constructor(message: string) {
+    super(message, { code: 'host-key-rejected' });
+  }
 }
 
 type SshLocation = Extract<RemoteLocation, { kind: 'ssh' }>;
+
+/** How a session reads: the longest silence and the largest ref advertisement. */
+interface Reading {
+  idleMs: number;
+  advertisementBytes: number;
+}
 
 // isomorphic-git only speaks http(s) URLs; this placeholder host is never resolved.
 const PLACEHOLDER = 'https://ssh.tagpilot.invalid/repo';
@@ -62,8 +75,9 @@ export class SshTransport implements Transport {
     this.key = usableKey(options.privateKey, options.passphrase);
   }
 
-  open(): TransportSession {
-    return new SshSession(this.location, this.connectConfig(), this.options.timeouts ?? DEFAULT_TIMEOUTS, this.description);
+  open(signal?: AbortSignal): TransportSession {
+    const reading = { idleMs: (this.options.timeouts ?? DEFAULT_TIMEOUTS).idleMs, advertisementBytes: this.options.advertisementBytes ?? DEFAULT_GIT_LIMITS.advertisementBytes };
+    return new SshSession(this.location, this.connectConfig(), reading, this.description, signal);
   }
 
   async dispose(): Promise<void> {}
@@ -100,16 +114,20 @@ class SshSession implements TransportSession {
   private client: Promise<ssh2.Client> | undefined;
   private closed = false;
   private channel: { service: Service; stream: ChannelReader } | undefined;
+  readonly signal: AbortSignal | undefined;
   private readonly location: SshLocation;
   private readonly connect: ReturnType<SshTransport['connectConfig']>;
-  private readonly timeouts: Timeouts;
+  private readonly reading: Reading;
   private readonly description: string;
 
-  constructor(location: SshLocation, connect: SshSession['connect'], timeouts: Timeouts, description: string) {
+  constructor(location: SshLocation, connect: SshSession['connect'], reading: Reading, description: string, signal?: AbortSignal) {
     this.location = location;
     this.connect = connect;
-    this.timeouts = timeouts;
+    this.reading = reading;
     this.description = description;
+    this.signal = signal;
+    // The operation's deadline: drop the connection, whatever it is doing.
+    signal?.addEventListener('abort', () => void this.client?.then((c) => c.destroy(), () => undefined), { once: true });
   }
 
   private async request(req: GitHttpRequest): Promise<GitHttpResponse> {
@@ -130,19 +148,24 @@ class SshSession implements TransportSession {
     this.channel?.stream.finish(FLUSH);
     this.channel = undefined;
     const client = await this.open();
-    const stream = new ChannelReader(await exec(client, `${service} ${shellQuote(this.location.path)}`), this.timeouts.idleMs, `${this.description}: ${service}`);
-    const advertisement = await stream.readAdvertisement();
+    const stream = new ChannelReader(await exec(client, `${service} ${shellQuote(this.location.path)}`), this.reading.idleMs, `${this.description}: ${service}`);
+    const advertisement = await stream.readAdvertisement(this.reading.advertisementBytes);
     this.channel = { service, stream };
     const body = Buffer.concat([pktLine(`# service=${service}\n`), FLUSH, advertisement]);
     return { url, method: 'GET', statusCode: 200, statusMessage: 'OK', headers: { 'content-type': `application/x-${service}-advertisement` }, body: [body] as unknown as AsyncIterableIterator<Uint8Array> };
   }
 
   private open(): Promise<ssh2.Client> {
+    if (this.signal?.aborted) return Promise.reject(this.signal.reason as Error);
     this.client ??= new Promise<ssh2.Client>((resolve, reject) => {
       const client = new ssh2.Client();
       // The handshake is a string of small messages: Nagle's algorithm would add ~40 ms to each.
       client.once('connect', () => client.setNoDelay(true));
-      client.once('close', () => (this.closed = true));
+      client.once('close', () => {
+        this.closed = true;
+        // Closed before it was ready (no effect once it was).
+        reject(new GitError(`${this.description}: the connection closed during the handshake`));
+      });
       client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => {
         const hostKey = this.connect.rejection();

@@ -6,6 +6,8 @@ import type { HttpClient } from 'isomorphic-git';
  */
 export interface TransportSession {
   http: HttpClient;
+  /** Aborted when the operation's deadline passes: no more I/O, nothing more written. */
+  signal?: AbortSignal;
   close(): Promise<void>;
 }
 
@@ -16,7 +18,8 @@ export interface Transport {
   readonly description: string;
   /** Protocol version for listing refs: v2 lets the server filter by prefix; SSH here speaks v0. */
   readonly lsRefsProtocol: 1 | 2;
-  open(): TransportSession;
+  /** A session for one operation; `signal` ends its I/O (the operation's deadline). */
+  open(signal?: AbortSignal): TransportSession;
   /** Releases pooled connections. */
   dispose(): Promise<void>;
 }
@@ -26,9 +29,11 @@ export interface Timeouts {
   connectMs: number;
   /** Longest silence while waiting for response bytes. */
   idleMs: number;
+  /** Longest a whole operation (a fetch, a push, a read-back) may take, however busy the line. */
+  operationMs?: number;
 }
 
-export const DEFAULT_TIMEOUTS: Timeouts = { connectMs: 10_000, idleMs: 60_000 };
+export const DEFAULT_TIMEOUTS: Required<Timeouts> = { connectMs: 10_000, idleMs: 60_000, operationMs: 120_000 };
 
 /** Collects a request body (isomorphic-git passes an array or async iterable of chunks). */
 export async function collectBody(body: AsyncIterable<Uint8Array> | Iterable<Uint8Array> | undefined): Promise<Buffer | undefined> {

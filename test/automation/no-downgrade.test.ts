@@ -114,6 +114,7 @@ function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps;
       const ours = pending.get(commit)!;
       if (world.head !== ours.parent) throw new PushRejected('the branch moved', true);
       world.head = world.add(ours.parent, ours.text, ours.by);
+      return { confirmedBy: 'report' as const };
     },
   };
   // The cycle takes the concrete classes; these fakes implement exactly the methods it calls.

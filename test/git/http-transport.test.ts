@@ -6,8 +6,9 @@ import { createServer as createTcpServer, type AddressInfo, type Socket } from '
 import { GitError } from '../../src/git/remote.ts';
 import { selfSignedCert, startGitServer, type GitServer } from '../harness/git-server.ts';
 import { createBareRepo } from '../harness/git-repos.ts';
-import { cacheDirs, head, openRepo } from './fixtures.ts';
+import { botWrite, cacheDirs, head, openRepo } from './fixtures.ts';
 import { listenLocal } from '../harness/ports.ts';
+import { startRecorder, startRedirector, type Recorder } from '../harness/redirector.ts';
 
 const TOKEN = 'tok-SECRET-123';
 const files = { 'apps/web.yaml': 'image: web:1\n' };
@@ -38,20 +39,88 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
     await assert.rejects(repo.sync(), (error: Error) => error instanceof GitError && /401/.test(error.message) && !error.message.includes('SECRET'));
   });
 
-  test('a redirect to another host is followed without the credentials', async () => {
-    createBareRepo(server.root, 'moved', files);
-    const redirector: Server = createServer((req, res) => res.writeHead(307, { location: `${server.url}${req.url}` }).end());
-    await listenLocal(redirector);
-    try {
-      const start = server.exchanges.length;
-      const url = `http://127.0.0.1:${(redirector.address() as AddressInfo).port}/moved.git`;
-      const repo = openRepo(caches.make(), { url, branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
-      await assert.rejects(repo.sync(), (error: Error) => /401/.test(error.message) && !error.message.includes(TOKEN));
-      const reached = server.exchanges.slice(start);
-      assert.ok(reached.length > 0);
-      assert.ok(reached.every((e) => e.authorization === undefined));
-    } finally {
-      redirector.close();
+  describe('redirects: credentials never follow one to another origin', () => {
+    let other: Recorder;
+    before(async () => {
+      other = await startRecorder();
+    });
+    after(() => other.stop());
+
+    for (const status of [301, 302, 307, 308]) {
+      test(`a ${status} of the ref advertisement to another origin fails naming both hosts, and that origin gets nothing`, async () => {
+        createBareRepo(server.root, `moved-${status}`, files);
+        const proxy = await startRedirector(server.url, () => ({ status, location: `${other.url}/elsewhere.git/info/refs?service=git-upload-pack` }));
+        try {
+          const repo = openRepo(caches.make(), { url: `${proxy.url}/moved-${status}.git`, branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
+          await assert.rejects(repo.sync(), (error: unknown) => {
+            assert.ok(error instanceof GitError);
+            assert.equal(error.code, 'redirect-refused');
+            assert.ok(error.message.includes(`refused a redirect from ${proxy.host} to ${other.host}`), error.message);
+            assert.ok(!error.message.includes(TOKEN));
+            return true;
+          });
+          assert.equal(other.requests.length, 0);
+        } finally {
+          await proxy.stop();
+        }
+      });
+    }
+
+    test('a push redirected with 307 to another origin is refused before its body goes anywhere', async () => {
+      const bare = createBareRepo(server.root, 'push-moved', files);
+      const proxy = await startRedirector(server.url, (req) => (req.method === 'POST' ? { status: 307, location: `${other.url}/evil.git/git-receive-pack` } : undefined));
+      try {
+        const repo = openRepo(caches.make(), { url: `${proxy.url}/push-moved.git`, branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
+        const before = head(bare);
+        await assert.rejects(botWrite(repo, 'apps/web.yaml', 'image: web:2\n'), new RegExp(`refused a redirect from ${proxy.host} to ${other.host}: the request carries the credentials`));
+        assert.equal(other.requests.length, 0);
+        assert.equal(head(bare), before);
+      } finally {
+        await proxy.stop();
+      }
+    });
+
+    test('without credentials, a redirect to another origin is followed', async () => {
+      const anonymous = await startGitServer();
+      const bare = createBareRepo(anonymous.root, 'public', files);
+      const proxy = await startRedirector(server.url, (req) => ({ status: 308, location: `${anonymous.url}${req.url}` }));
+      try {
+        const repo = openRepo(caches.make(), { url: `${proxy.url}/public.git`, branch: 'main' });
+        assert.equal(await repo.sync(), head(bare));
+      } finally {
+        await proxy.stop();
+        await anonymous.stop();
+      }
+    });
+
+    for (const status of [307, 308]) {
+      test(`a same-origin ${status} of a push keeps it a POST with its body, and it lands`, async () => {
+        const bare = createBareRepo(server.root, `kept-${status}`, files);
+        const proxy = await startRedirector(server.url, (req) => (req.url!.startsWith('/new-home/') ? { path: req.url!.slice('/new-home'.length) } : req.method === 'POST' ? { status, location: `/new-home${req.url}` } : undefined));
+        try {
+          const repo = openRepo(caches.make(), { url: `${proxy.url}/kept-${status}.git`, branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
+          const { commit } = await botWrite(repo, 'apps/web.yaml', 'image: web:2\n');
+          assert.equal(head(bare), commit);
+          assert.ok(proxy.forwarded.some((r) => r.startsWith('POST /new-home/')));
+        } finally {
+          await proxy.stop();
+        }
+      });
+    }
+
+    for (const status of [301, 302, 303]) {
+      test(`a same-origin ${status} of a push is refused: it would turn the POST into a GET`, async () => {
+        const bare = createBareRepo(server.root, `lost-${status}`, files);
+        const proxy = await startRedirector(server.url, (req) => (req.method === 'POST' ? { status, location: `/new-home${req.url}` } : undefined));
+        try {
+          const repo = openRepo(caches.make(), { url: `${proxy.url}/lost-${status}.git`, branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
+          const before = head(bare);
+          await assert.rejects(botWrite(repo, 'apps/web.yaml', 'image: web:2\n'), new RegExp(`a POST redirected with ${status} would lose its body`));
+          assert.equal(head(bare), before);
+        } finally {
+          await proxy.stop();
+        }
+      });
     }
   });
 
@@ -104,7 +173,7 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
       try {
         const url = `https://127.0.0.1:${(redirector.address() as AddressInfo).port}/fleet.git`;
         const repo = openRepo(caches.make(), { url, branch: 'main', ca: certificate.cert });
-        await assert.rejects(repo.sync(), /refused a redirect from https to http:/);
+        await assert.rejects(repo.sync(), /refused a redirect from 127\.0\.0\.1:\d+ to 127\.0\.0\.1:\d+: it leaves https for http:/);
       } finally {
         redirector.close();
       }
