@@ -20,8 +20,12 @@ type Body = Buffer | (() => AsyncIterable<Buffer>);
 export interface HostileGitOptions {
   /** GET …/info/refs?service=git-upload-pack: the whole response body. */
   advertisement: Body;
+  /** GET …/info/refs?service=git-receive-pack: the whole response body. */
+  receiveAdvertisement?: Body;
   /** POST …/git-upload-pack: the whole response body (see `sideBandPack`). */
   upload?: Body;
+  /** POST …/git-receive-pack: the whole response body (the push report). */
+  receive?: Body;
   /** Send each response a few bytes at a time, this far apart (a slowloris server). */
   dripMs?: number;
 }
@@ -32,10 +36,13 @@ export async function startHostileGitServer(options: HostileGitOptions): Promise
   let sent = 0;
   const server = createServer((req, res) => {
     req.resume();
-    const upload = req.method === 'POST' && req.url?.endsWith('/git-upload-pack');
-    const body = upload ? options.upload : req.url?.includes('/info/refs') ? options.advertisement : undefined;
+    const url = new URL(req.url ?? '/', 'http://hostile');
+    const post = req.method === 'POST' ? url.pathname.slice(url.pathname.lastIndexOf('/') + 1) : undefined;
+    const service = post ?? url.searchParams.get('service') ?? 'git-upload-pack';
+    const advertised = service === 'git-receive-pack' ? options.receiveAdvertisement : options.advertisement;
+    const body = post === 'git-upload-pack' ? options.upload : post === 'git-receive-pack' ? options.receive : url.pathname.endsWith('/info/refs') ? advertised : undefined;
     if (body === undefined) return void res.writeHead(404).end();
-    res.writeHead(200, { 'content-type': upload ? 'application/x-git-upload-pack-result' : 'application/x-git-upload-pack-advertisement' });
+    res.writeHead(200, { 'content-type': `application/x-${service}-${post === undefined ? 'advertisement' : 'result'}` });
     void stream(res, body, options.dripMs, (n) => (sent += n)).catch(() => res.destroy());
   });
   await listenLocal(server);
@@ -83,10 +90,11 @@ export function pkt(payload: string | Buffer): Buffer {
 
 const FLUSH = Buffer.from('0000');
 
-/** A v0 upload-pack advertisement of `refs` (name → oid), as smart HTTP sends it. */
-export function advertisement(refs: Readonly<Record<string, string>>): Buffer {
-  const lines = Object.entries(refs).map(([name, oid], i) => pkt(`${oid} ${name}${i === 0 ? `\0${CAPABILITIES}` : ''}\n`));
-  return Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, ...lines, FLUSH]);
+/** A v0 advertisement of `refs` (name → oid), as smart HTTP sends it. */
+export function advertisement(refs: Readonly<Record<string, string>>, service = 'git-upload-pack'): Buffer {
+  const caps = service === 'git-receive-pack' ? 'report-status side-band-64k' : CAPABILITIES;
+  const lines = Object.entries(refs).map(([name, oid], i) => pkt(`${oid} ${name}${i === 0 ? `\0${caps}` : ''}\n`));
+  return Buffer.concat([pkt(`# service=${service}\n`), FLUSH, ...lines, FLUSH]);
 }
 
 /** An advertisement that never ends: refs/heads/main, then ever more branches. */
@@ -103,6 +111,14 @@ export function sideBandPack(pack: Buffer): Buffer {
   for (let at = 0; at < pack.length; at += 65_515) parts.push(pkt(Buffer.concat([Buffer.from([1]), pack.subarray(at, at + 65_515)])));
   parts.push(FLUSH);
   return Buffer.concat(parts);
+}
+
+/** Side-band progress (band 2) forever: a push report that never ends. */
+export function endlessReport(): () => AsyncIterable<Buffer> {
+  return async function* () {
+    const line = pkt(Buffer.concat([Buffer.from([2]), Buffer.from(`remote: ${'spam '.repeat(1_000)}\n`)]));
+    for (;;) yield Buffer.concat(Array.from({ length: 64 }, () => line));
+  };
 }
 
 /** An upload-pack answer whose pack never ends (a valid header, then garbage forever). */
