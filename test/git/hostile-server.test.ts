@@ -1,10 +1,12 @@
-import { after, test } from 'node:test';
+import { after, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitError, type GitRemote } from '../../src/git/remote.ts';
 import { buildPack, commitOn, whole, zeroBlob } from '../harness/hostile-packs.ts';
-import { advertisement, endlessAdvertisement, endlessPack, endlessReport, sideBandPack, startHostileGitServer, type HostileGitOptions } from '../harness/hostile-git-server.ts';
+import { advertisement, endlessAdvertisement, endlessPack, endlessRefs, endlessReport, sideBandPack, startHostileGitServer, tricklingRefs, type HostileGitOptions } from '../harness/hostile-git-server.ts';
+import { startHostileSshd } from '../harness/hostile-sshd.ts';
+import { generateKey } from '../harness/sshd.ts';
 import { BOT, bytes, cacheDirs, openRepo } from './fixtures.ts';
 
 const MiB = 2 ** 20;
@@ -92,4 +94,31 @@ test('an endless push report is cut, and the branch read back says the push did 
   });
   assert.equal(error.code, 'response-too-large');
   assert.match(error.message, /the answer is larger than 4 MiB; the branch is unchanged, so the push did not land/);
+});
+
+describe('over SSH', () => {
+  const key = generateKey('ed25519');
+
+  async function overSsh(output: () => AsyncIterable<Buffer>, remote: Partial<GitRemote>): Promise<GitError> {
+    const sshd = await startHostileSshd(output);
+    try {
+      const repo = openRepo(caches.make(), { url: sshd.url, branch: 'main', ssh: { privateKey: key.privateKey, knownHosts: sshd.knownHosts }, timeouts: { connectMs: 5_000, idleMs: 2_000 }, ...remote });
+      return await failure(repo.sync());
+    } finally {
+      await sshd.stop();
+    }
+  }
+
+  test('an endless ref advertisement is cut at the advertisement limit', async () => {
+    const error = await overSsh(endlessRefs(commit.oid), { limits: { advertisementBytes: MiB } });
+    assert.equal(error.code, 'advertisement-too-large');
+    assert.match(error.message, /git-upload-pack: the ref advertisement is larger than the limit of 1 MiB/);
+  });
+
+  test('a server that trickles its refs, never idle, fails at the operation deadline', async () => {
+    const started = performance.now();
+    const error = await overSsh(tricklingRefs(commit.oid, 50), { timeouts: { connectMs: 5_000, idleMs: 1_000, operationMs: 1_500 } });
+    assert.equal(error.code, 'git-deadline');
+    assert.ok(performance.now() - started < 5_000);
+  });
 });

@@ -100,8 +100,27 @@ export function advertisement(refs: Readonly<Record<string, string>>, service = 
 /** An advertisement that never ends: refs/heads/main, then ever more branches. */
 export function endlessAdvertisement(head: string): () => AsyncIterable<Buffer> {
   return async function* () {
-    yield Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH, pkt(`${head} refs/heads/main\0${CAPABILITIES}\n`)]);
+    yield Buffer.concat([pkt('# service=git-upload-pack\n'), FLUSH]);
+    yield* endlessRefs(head)();
+  };
+}
+
+/** Refs without end, as git sends them over SSH (no `# service` header). */
+export function endlessRefs(head: string): () => AsyncIterable<Buffer> {
+  return async function* () {
+    yield pkt(`${head} refs/heads/main\0${CAPABILITIES}\n`);
     for (let batch = 0; ; batch++) yield Buffer.concat(Array.from({ length: 1_000 }, (_, i) => pkt(`${head} refs/heads/spam-${batch}-${i}\n`)));
+  };
+}
+
+/** One ref line, a few bytes at a time, this far apart, forever: busy, never idle, never done. */
+export function tricklingRefs(head: string, everyMs: number): () => AsyncIterable<Buffer> {
+  return async function* () {
+    const line = pkt(`${head} refs/heads/main\0${CAPABILITIES}\n`);
+    for (let at = 0; ; at = (at + 4) % line.length) {
+      yield line.subarray(at, at + 4);
+      await new Promise((resolve) => setTimeout(resolve, everyMs));
+    }
   };
 }
 
