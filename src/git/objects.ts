@@ -17,6 +17,8 @@ export interface TreeLine {
   mode: string;
   path: string;
   oid: string;
+  /** The name's exact bytes when read from a tree (a name need not be UTF-8); else `path`'s. */
+  name?: Buffer;
 }
 
 export function hashObject(type: ObjectType, body: Buffer): NewObject {
@@ -30,9 +32,10 @@ export function hashObject(type: ObjectType, body: Buffer): NewObject {
  * ended in `/`), so the same entries always give the same oid.
  */
 export function treeBody(entries: readonly TreeLine[]): Buffer {
-  const key = (e: TreeLine) => Buffer.from(isTree(e.mode) ? `${e.path}/` : e.path);
+  const name = (e: TreeLine) => e.name ?? Buffer.from(e.path);
+  const key = (e: TreeLine) => (isTree(e.mode) ? Buffer.concat([name(e), Buffer.from('/')]) : name(e));
   const sorted = [...entries].sort((a, b) => Buffer.compare(key(a), key(b)));
-  return Buffer.concat(sorted.flatMap((e) => [Buffer.from(`${e.mode.replace(/^0+/, '')} ${e.path}\0`), Buffer.from(e.oid, 'hex')]));
+  return Buffer.concat(sorted.flatMap((e) => [Buffer.from(`${e.mode.replace(/^0+/, '')} `), name(e), Buffer.from([0]), Buffer.from(e.oid, 'hex')]));
 }
 
 function isTree(mode: string): boolean {

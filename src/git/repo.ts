@@ -16,7 +16,7 @@ import { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
 import { runOperation } from './operation.ts';
 import { DEFAULT_TIMEOUTS, type Transport, type TransportSession } from './transport.ts';
 import { withSignatureHeader, type CommitSigner } from './sign/index.ts';
-import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore } from './tree.ts';
+import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore, type ReportProblem } from './tree.ts';
 
 /**
  * Where a push goes instead of the configured branch (a review flow): a full ref, the head the
@@ -139,8 +139,9 @@ export class GitRepo {
     });
   }
 
-  readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<BlobFile[]> {
-    return readFilesAt(this.store, commit, roots, accept);
+  /** The files under `roots`; entries no checkout would write are skipped and go to `report`. */
+  readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean, report?: ReportProblem): Promise<BlobFile[]> {
+    return readFilesAt(this.store, commit, roots, accept, report);
   }
 
   /**

@@ -1,6 +1,8 @@
 import git from 'isomorphic-git';
-import { hashObject, treeBody, writeLooseObjects, type NewObject, type TreeLine } from './objects.ts';
 import fs from 'node:fs';
+import type { TagpilotError } from '../problems/index.ts';
+import { hashObject, treeBody, writeLooseObjects, type NewObject, type TreeLine } from './objects.ts';
+import { readTreeEntries, unsafeEntryProblem } from './tree-entries.ts';
 
 /** Where to read and write objects; `cache` is isomorphic-git's pack cache, shared per repository. */
 export interface ObjectStore {
@@ -13,16 +15,21 @@ export interface BlobFile {
   bytes: Uint8Array;
 }
 
+/** Where an unsafe tree entry is reported (`unsafe-tree-entry`, naming its path and the commit). */
+export type ReportProblem = (problem: TagpilotError) => void;
+
 /**
  * Reads the blobs under `roots` (repo-relative, '' for everything) from a commit's tree,
- * descending only into trees that can hold a root or lie under one.
+ * descending only into trees that can hold a root or lie under one. An entry no checkout would
+ * write (`..`, `.git` in any case, a name with `/`, …) in a tree it reads is skipped and reported.
  */
-export async function readFilesAt(store: ObjectStore, commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<BlobFile[]> {
+export async function readFilesAt(store: ObjectStore, commit: string, roots: readonly string[], accept: (path: string) => boolean, report: ReportProblem = () => undefined): Promise<BlobFile[]> {
   const { tree } = await git.readCommit({ fs, ...store, oid: commit }).then((c) => c.commit);
   const wanted = roots.map(normaliseRoot);
   const files: BlobFile[] = [];
   const visit = async (oid: string, prefix: string): Promise<void> => {
-    const { tree: entries } = await git.readTree({ fs, ...store, oid });
+    const { entries, unsafe } = await readTreeEntries(store, oid);
+    for (const { line, reason } of unsafe) report(unsafeEntryProblem(prefix + line.path, commit, reason));
     await Promise.all(
       entries.map(async (entry) => {
         const path = prefix + entry.path;
@@ -51,7 +58,7 @@ export async function readFilesAt(store: ObjectStore, commit: string, roots: rea
 export async function writeChangedTree(store: ObjectStore, rootTree: string, changes: ReadonlyMap<string, Uint8Array>): Promise<{ tree: string; objects: NewObject[] }> {
   const objects: NewObject[] = [];
   const rewrite = async (treeOid: string, changed: Map<string, Uint8Array>, prefix: string): Promise<string> => {
-    const { tree } = await git.readTree({ fs, ...store, oid: treeOid });
+    const { entries: tree, unsafe } = await readTreeEntries(store, treeOid);
     const byChild = new Map<string, Map<string, Uint8Array>>();
     for (const [path, bytes] of changed) {
       const slash = path.indexOf('/');
@@ -75,7 +82,9 @@ export async function writeChangedTree(store: ObjectStore, rootTree: string, cha
     // Edits only touch existing files, so every change must have found its entry.
     const missing = [...byChild.keys()][0];
     if (missing !== undefined) throw new Error(`cannot update "${prefix}${missing}": not in the tree`);
-    return add(hashObject('tree', treeBody(entries)));
+    // An unsafe entry beside an edited file stays exactly as the remote has it: never edited,
+    // never dropped (that would delete someone's file), never created by us.
+    return add(hashObject('tree', treeBody([...entries, ...unsafe.map((u) => u.line)])));
   };
   const add = (object: NewObject) => {
     objects.push(object);
