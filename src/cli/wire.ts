@@ -88,7 +88,7 @@ function configReader(config: ConfigFiles, io: CliIo) {
 export async function gitRemote(config: LoadedConfig, io: CliIo): Promise<GitRemote> {
   const g = config.git;
   const read = configReader(config, io);
-  const remote: GitRemote = { url: g.url, branch: g.branch, pushBranch: g.pushBranch, timeouts: { connectMs: g.timeouts.connect, idleMs: g.timeouts.idle } };
+  const remote: GitRemote = { url: g.url, branch: g.branch, pushBranch: g.pushBranch, timeouts: { connectMs: g.timeouts.connect, idleMs: g.timeouts.idle, operationMs: g.timeouts.operation }, limits: g.limits };
   if (g.auth !== undefined) remote.auth = { username: g.auth.username, password: await read.secret(g.auth.password, 'git.auth.password') };
   if (g.caFile !== undefined) remote.ca = await read.file(g.caFile, 'git.caFile');
   if (g.ssh !== undefined) {

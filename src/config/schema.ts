@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { DEFAULT_GIT_LIMITS } from '../git/limits.ts';
 import { parseDuration } from '../policy/duration.ts';
 
 const duration = z.string().transform((text, ctx) => {
@@ -52,6 +53,20 @@ const gitSigning = z
   })
   .strict();
 
+const MiB = 2 ** 20;
+// The delta depth is git's own bound (it never writes deeper chains), not a setting.
+const { deltaDepth: _fixed, ...GIT_LIMIT_DEFAULTS } = DEFAULT_GIT_LIMITS;
+const bytes = (min: number) => z.number().int().min(min).max(2 ** 31 - 1);
+
+const gitLimits = z
+  .object({
+    packBytes: bytes(MiB).default(GIT_LIMIT_DEFAULTS.packBytes),
+    objectBytes: bytes(64 * 1024).default(GIT_LIMIT_DEFAULTS.objectBytes),
+    unpackedBytes: bytes(MiB).default(GIT_LIMIT_DEFAULTS.unpackedBytes),
+    advertisementBytes: bytes(64 * 1024).default(GIT_LIMIT_DEFAULTS.advertisementBytes),
+  })
+  .strict();
+
 const DEFAULT_MESSAGE = { subject: 'tagpilot: {summary}', change: '- {file}:{line} {target}: {image} {from} → {to} ({policy})' };
 
 /** The commit message template (docs/commits.md); trailers are always appended. */
@@ -78,7 +93,12 @@ const git = z
     /** HTTPS: a PEM file of extra CA certificates to trust. */
     caFile: z.string().min(1).optional(),
     ssh: gitSsh.optional(),
-    timeouts: z.object({ connect: duration.default(10_000), idle: duration.default(60_000) }).strict().default({ connect: 10_000, idle: 60_000 }),
+    timeouts: z
+      .object({ connect: duration.default(10_000), idle: duration.default(60_000), operation: duration.default(120_000) })
+      .strict()
+      .default({ connect: 10_000, idle: 60_000, operation: 120_000 }),
+    /** What the Git server may make us hold or compute, in bytes (docs/config.md#git-limits). */
+    limits: gitLimits.default(GIT_LIMIT_DEFAULTS),
     /** Pushes tried per cycle when the branch keeps moving under us. */
     pushAttempts: z.number().int().min(1).max(10).default(5),
     message: gitMessage.default(DEFAULT_MESSAGE),

@@ -30,9 +30,18 @@ test('SSH settings on an https remote are refused', () => {
 });
 
 test('timeouts, push attempts and the push branch have defaults and can be set', () => {
-  assert.deepEqual(parse('  url: https://h/f.git\n').git.timeouts, { connect: 10_000, idle: 60_000 });
-  const config = parse('  url: https://h/f.git\n  pushBranch: tagpilot/updates\n  pushAttempts: 3\n  timeouts: { connect: 5s, idle: 2m }\n');
-  assert.deepEqual([config.git.pushBranch, config.git.pushAttempts, config.git.timeouts], ['tagpilot/updates', 3, { connect: 5_000, idle: 120_000 }]);
+  assert.deepEqual(parse('  url: https://h/f.git\n').git.timeouts, { connect: 10_000, idle: 60_000, operation: 120_000 });
+  const config = parse('  url: https://h/f.git\n  pushBranch: tagpilot/updates\n  pushAttempts: 3\n  timeouts: { connect: 5s, idle: 2m, operation: 5m }\n');
+  assert.deepEqual([config.git.pushBranch, config.git.pushAttempts, config.git.timeouts], ['tagpilot/updates', 3, { connect: 5_000, idle: 120_000, operation: 300_000 }]);
+});
+
+test('the limits on what a Git server may send have defaults sized for manifest repos and can be raised', () => {
+  const MiB = 2 ** 20;
+  assert.deepEqual(parse('  url: https://h/f.git\n').git.limits, { packBytes: 64 * MiB, objectBytes: 16 * MiB, unpackedBytes: 256 * MiB, advertisementBytes: 8 * MiB });
+  const config = parse(`  url: https://h/f.git\n  limits: { packBytes: ${512 * MiB}, objectBytes: ${100 * MiB} }\n`);
+  assert.deepEqual(config.git.limits, { packBytes: 512 * MiB, objectBytes: 100 * MiB, unpackedBytes: 256 * MiB, advertisementBytes: 8 * MiB });
+  assert.throws(() => parse('  url: https://h/f.git\n  limits: { packBytes: 10 }\n'), /git\.limits\.packBytes/);
+  assert.throws(() => parse('  url: https://h/f.git\n  limits: { deltaDepth: 9000 }\n'), /deltaDepth/);
 });
 
 test('the message template defaults to an informative subject and change line', () => {
