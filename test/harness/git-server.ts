@@ -33,16 +33,36 @@ export interface Exchange {
   responseBytes: number;
 }
 
+export interface GitRequest {
+  method: string;
+  path: string;
+  service: string | null;
+}
+
+/** A server fault, injected into one request. */
+export type GitFault =
+  /** Answer with this status at once: git http-backend never sees the request. */
+  | { status: number }
+  /**
+   * Let git http-backend serve the request to its end (a push is applied), then, instead of its
+   * answer: a 500, a cut connection, or no answer at all. The answer to a push is lost.
+   */
+  | { afterBackend: 'status-500' | 'reset' | 'stall' }
+  /** Serve it, the answer 16 bytes at a time, this far apart: a slow server that is never idle. */
+  | { dripMs: number };
+
 export interface GitServerOptions {
   /** Require HTTP Basic auth with these credentials. */
   auth?: { username: string; password: string };
+  /** Serve HTTPS with this key and certificate (PEM). */
+  tls?: { key: string; cert: string };
   /**
    * Runs before a request reaches git http-backend (its body is held until this resolves): a
    * test makes a human commit here to lose a race on purpose.
    */
-  /** Serve HTTPS with this key and certificate (PEM). */
-  tls?: { key: string; cert: string };
-  beforeRequest?: (request: { method: string; path: string; service: string | null }) => void | Promise<void>;
+  beforeRequest?: (request: GitRequest) => void | Promise<void>;
+  /** The fault for this request, if any (asked after `beforeRequest`). */
+  fault?: (request: GitRequest) => GitFault | undefined;
 }
 
 const BACKEND = execFileSync('git', ['--exec-path']).toString().trim() + '/git-http-backend';
@@ -62,18 +82,25 @@ export async function startGitServer(options: GitServerOptions = {}): Promise<Gi
       res.writeHead(401, { 'www-authenticate': 'Basic realm="git"' }).end();
       return;
     }
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const request: GitRequest = { method: exchange.method, path: url.pathname, service: url.searchParams.get('service') };
     if (options.beforeRequest !== undefined) {
       req.pause();
-      const url = new URL(req.url ?? '/', 'http://localhost');
       try {
-        await options.beforeRequest({ method: exchange.method, path: url.pathname, service: url.searchParams.get('service') });
+        await options.beforeRequest(request);
       } catch (error) {
         // A failing test hook must fail the request, not leave it hanging.
         res.writeHead(500).end(`beforeRequest failed: ${(error as Error).message}`);
         return;
       }
     }
-    serveCgi(root, req, res, children);
+    const fault = options.fault?.(request);
+    if (fault !== undefined && 'status' in fault) {
+      req.resume();
+      res.writeHead(fault.status).end(`injected fault: ${fault.status}\n`);
+      return;
+    }
+    serveCgi(root, req, res, children, fault);
   };
   const server = options.tls === undefined ? createServer(handler) : createHttpsServer(options.tls, handler);
   await listenLocal(server);
@@ -109,7 +136,7 @@ function authorised(req: IncomingMessage, auth: GitServerOptions['auth']): boole
   return req.headers.authorization === expected;
 }
 
-function serveCgi(root: string, req: IncomingMessage, res: ServerResponse, children: Set<ReturnType<typeof spawn>>): void {
+function serveCgi(root: string, req: IncomingMessage, res: ServerResponse, children: Set<ReturnType<typeof spawn>>, fault?: GitFault): void {
   const url = new URL(req.url ?? '/', 'http://localhost');
   const child = spawn(BACKEND, [], {
     env: {
@@ -131,11 +158,22 @@ function serveCgi(root: string, req: IncomingMessage, res: ServerResponse, child
   children.add(child);
   child.once('exit', () => children.delete(child));
   req.pipe(child.stdin);
-  relayCgiResponse(child.stdout, res);
+  if (fault !== undefined && 'afterBackend' in fault) return loseAnswer(child, res, fault.afterBackend);
+  relayCgiResponse(child.stdout, res, fault !== undefined && 'dripMs' in fault ? fault.dripMs : undefined);
 }
 
-/** Splits the CGI output into a status, headers and the body, and streams the body on. */
-function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse): void {
+/** Waits until git http-backend is done (what it did is done), then loses its answer. */
+function loseAnswer(child: ReturnType<typeof spawn>, res: ServerResponse, how: 'status-500' | 'reset' | 'stall'): void {
+  child.stdout!.resume();
+  child.once('exit', () => {
+    if (how === 'status-500') res.writeHead(500).end('injected fault: 500 after the backend ran\n');
+    else if (how === 'reset') res.socket?.resetAndDestroy();
+    // 'stall': the answer never comes; the client's timeouts must end the wait.
+  });
+}
+
+/** Splits the CGI output into a status, headers and the body, and streams the body on (or drips it). */
+function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse, dripMs?: number): void {
   let head = Buffer.alloc(0);
   const onData = (chunk: Buffer) => {
     head = Buffer.concat([head, chunk]);
@@ -151,12 +189,32 @@ function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse): v
       else res.setHeader(name, value);
     }
     res.writeHead(status);
+    if (dripMs !== undefined) return drip(stdout, head.subarray(end + 4), res, dripMs);
     res.write(head.subarray(end + 4));
     stdout.pipe(res);
   };
   stdout.on('data', onData);
   stdout.once('end', () => {
     if (!res.headersSent) res.writeHead(502).end('git http-backend sent no headers');
+  });
+}
+
+/** Collects the rest of the body, then writes it 16 bytes at a time, `everyMs` apart. */
+function drip(stdout: NodeJS.ReadableStream, first: Buffer, res: ServerResponse, everyMs: number): void {
+  const chunks = [first];
+  stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
+  stdout.once('end', () => {
+    const body = Buffer.concat(chunks);
+    let at = 0;
+    const timer = setInterval(() => {
+      if (res.destroyed || at >= body.length) {
+        clearInterval(timer);
+        res.end();
+        return;
+      }
+      res.write(body.subarray(at, (at += 16)));
+    }, everyMs);
+    res.once('close', () => clearInterval(timer));
   });
 }
 
