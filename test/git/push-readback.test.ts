@@ -49,7 +49,7 @@ describe('a push whose answer was lost is settled by reading the branch back', (
 
   test('applied, then the report never ends (a hook stalls it): success, known from the branch', async () => {
     const { bare, repo, commit } = await ready();
-    installHook(bare, 'reference-transaction', 'if [ "$1" = committed ]; then sleep 3; fi');
+    installHook(bare, 'reference-transaction', 'if [ "$1" = committed ]; then sleep 2; fi');
     assert.deepEqual(await repo.push(commit), { confirmedBy: 'read-back' });
     assert.equal(head(bare), commit);
   });
