@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
@@ -42,6 +42,12 @@ test('the limits on what a Git server may send have defaults sized for manifest 
   assert.deepEqual(config.git.limits, { packBytes: 512 * MiB, objectBytes: 100 * MiB, unpackedBytes: 256 * MiB, advertisementBytes: 8 * MiB });
   assert.throws(() => parse('  url: https://h/f.git\n  limits: { packBytes: 10 }\n'), /git\.limits\.packBytes/);
   assert.throws(() => parse('  url: https://h/f.git\n  limits: { deltaDepth: 9000 }\n'), /deltaDepth/);
+});
+
+test('the git limits example in docs/config.md is a valid config with those limits', () => {
+  const example = readFileSync('docs/config.md', 'utf8').match(/```yaml git-limits-example\n([\s\S]*?)```/)?.[1];
+  assert.ok(example, 'docs/config.md has a git-limits-example block');
+  assert.deepEqual(parseConfig(example, 'docs/config.md', {}).git.limits, { packBytes: 256 * 2 ** 20, objectBytes: 64 * 2 ** 20, unpackedBytes: 2 ** 30, advertisementBytes: 8 * 2 ** 20 });
 });
 
 test('the message template defaults to an informative subject and change line', () => {
