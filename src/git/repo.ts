@@ -103,7 +103,7 @@ export class GitRepo {
       // Anything else means the local clone is damaged; it is only a cache, so start over once.
       if (error instanceof GitError || !fs.existsSync(this.dir)) throw error;
       await this.dropClone();
-      return this.session('fetch', () => this.fetchHeads());
+      return this.named('fetch', () => this.fetchHeads());
     }
   }
 
@@ -296,9 +296,14 @@ export class GitRepo {
   }
 
   /** Runs one git operation in its own transport session; errors name the remote, never a secret. */
-  private async session<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
+  private session<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
+    return this.named(what, () => this.operation(what, action));
+  }
+
+  /** Errors that are not ours yet (isomorphic-git's, the file system's) get the operation and the remote. */
+  private async named<T>(what: string, action: () => Promise<T>): Promise<T> {
     try {
-      return await this.operation(what, action);
+      return await action();
     } catch (error) {
       if (error instanceof GitError) throw error;
       throw new GitError(`git ${what} ${this.describe()}: ${(error as Error).message}`, { cause: error });
