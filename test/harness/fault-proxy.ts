@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
+import { drip } from './drip.ts';
 import { listenLocal } from './ports.ts';
 
 /** What the proxy does instead of (or on top of) forwarding one request. */
@@ -190,16 +191,7 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
   }
   if (fault?.dripMs !== undefined) {
     res.writeHead(status, { ...clean, 'content-length': String(body.length) });
-    let i = 0;
-    const timer = setInterval(() => {
-      if (res.destroyed || i >= body.length) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
-      res.write(body.subarray(i, ++i));
-    }, fault.dripMs);
-    res.once('close', () => clearInterval(timer));
+    drip(res, body, 1, fault.dripMs);
     return;
   }
   res.writeHead(status, { ...clean, 'content-length': String(body.length) });

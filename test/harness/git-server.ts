@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { drip } from './drip.ts';
 import { listenLocal } from './ports.ts';
 
 export interface GitServer {
@@ -189,7 +190,7 @@ function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse, dr
       else res.setHeader(name, value);
     }
     res.writeHead(status);
-    if (dripMs !== undefined) return drip(stdout, head.subarray(end + 4), res, dripMs);
+    if (dripMs !== undefined) return dripRest(stdout, head.subarray(end + 4), res, dripMs);
     res.write(head.subarray(end + 4));
     stdout.pipe(res);
   };
@@ -199,23 +200,11 @@ function relayCgiResponse(stdout: NodeJS.ReadableStream, res: ServerResponse, dr
   });
 }
 
-/** Collects the rest of the body, then writes it 16 bytes at a time, `everyMs` apart. */
-function drip(stdout: NodeJS.ReadableStream, first: Buffer, res: ServerResponse, everyMs: number): void {
+/** Collects the rest of the body, then drips it 16 bytes at a time, `everyMs` apart. */
+function dripRest(stdout: NodeJS.ReadableStream, first: Buffer, res: ServerResponse, everyMs: number): void {
   const chunks = [first];
   stdout.on('data', (chunk: Buffer) => chunks.push(chunk));
-  stdout.once('end', () => {
-    const body = Buffer.concat(chunks);
-    let at = 0;
-    const timer = setInterval(() => {
-      if (res.destroyed || at >= body.length) {
-        clearInterval(timer);
-        res.end();
-        return;
-      }
-      res.write(body.subarray(at, (at += 16)));
-    }, everyMs);
-    res.once('close', () => clearInterval(timer));
-  });
+  stdout.once('end', () => drip(res, Buffer.concat(chunks), 16, everyMs));
 }
 
 /** A self-signed certificate for 127.0.0.1 (it is its own CA), made with openssl. */
