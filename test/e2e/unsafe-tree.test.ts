@@ -32,7 +32,7 @@ test('crafted tree entries (".GIT" outside the watched paths, ".." inside) are p
   git(bare, 'update-ref', 'refs/heads/main', crafted);
 
   const result = await runCli(['run', '--once', '--config', stack.config('crafted')]);
-  assert.equal(result.code, 1, 'problems make the exit code 1, as documented');
+  assert.equal(result.code, 0, `a problem in one item does not fail the cycle (docs/cli.md#exit-codes): ${result.err}`);
   assert.ok(result.err.includes(`tree entry \\".GIT\\" in commit ${crafted.slice(0, 12)} skipped`), result.err);
   assert.ok(result.err.includes(`tree entry \\"apps/..\\" in commit ${crafted.slice(0, 12)} skipped`), result.err);
   assert.equal(git(bare, 'rev-parse', 'main^').trim(), crafted);
