@@ -64,7 +64,7 @@ export interface CycleReport extends Omit<Plan, 'files'> {
 export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): Promise<Plan> {
   const head = await deps.repo.sync();
   const problems: Problem[] = [];
-  const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath, (p) => problems.push({ subject: String(p.data.path), message: p.message }));
+  const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath, (p) => problems.push({ subject: String(p.data.path), code: p.code, message: p.message }));
   const sources = decodeFiles(blobs, problems);
   const found = findSlots(sources, { namedPolicies: deps.namedPolicies });
   problems.push(...found.problems.map(fromManifests));

@@ -76,12 +76,13 @@ export class HttpTransport implements Transport {
   }
 
   private checkRedirect(method: string, status: number, from: URL, to: URL, credentials: boolean, hop: number): void {
-    const refuse = (why: string) => {
-      throw new GitError(`${this.description}: refused a redirect from ${from.host} to ${to.host}: ${why}`, { code: 'redirect-refused', data: { from: from.host, to: to.host, status } });
+    const refuse = (why: string, code = 'redirect-refused') => {
+      throw new GitError(`${this.description}: refused a redirect from ${from.host} to ${to.host}: ${why}`, { code, data: { from: from.host, to: to.host, status } });
     };
     if (hop + 1 >= MAX_REDIRECTS) refuse(`more than ${MAX_REDIRECTS} redirects`);
     if (from.protocol === 'https:' && to.protocol !== 'https:') refuse(`it leaves https for ${to.protocol}`);
-    if (credentials && to.origin !== from.origin) refuse(`the request carries the credentials of ${from.host}, which go to no other origin (point git.url at where the repository lives)`);
+    // The same code as the registry layer's refusal of the same thing.
+    if (credentials && to.origin !== from.origin) refuse(`the request carries the credentials of ${from.host}, which go to no other origin (point git.url at where the repository lives)`, 'credential-redirect');
     // Only 307/308 keep a POST a POST; anything else would silently drop the request body.
     if (method !== 'GET' && status !== 307 && status !== 308) refuse(`a ${method} redirected with ${status} would lose its body`);
   }

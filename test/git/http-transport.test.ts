@@ -54,7 +54,7 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
           const repo = openRepo(caches.make(), { url: `${proxy.url}/moved-${status}.git`, branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
           await assert.rejects(repo.sync(), (error: unknown) => {
             assert.ok(error instanceof GitError);
-            assert.equal(error.code, 'redirect-refused');
+            assert.equal(error.code, 'credential-redirect');
             assert.ok(error.message.includes(`refused a redirect from ${proxy.host} to ${other.host}`), error.message);
             assert.ok(!error.message.includes(TOKEN));
             return true;
