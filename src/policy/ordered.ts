@@ -2,7 +2,7 @@
  * Rankings for pattern policies: `glob:` and `regexp:` (by build time, or by a named capture) and
  * `alphabetical:` / `numerical:` (by the tag or a named capture, ascending or descending).
  */
-import type { Matcher } from './pattern.ts';
+import type { Matcher, TagRegex } from './pattern.ts';
 import type { Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { compareDecimal, compareDigits, compareNatural, compareText, parseDecimal, type Decimal } from './natural.ts';
@@ -58,7 +58,7 @@ export function compareCaptures(a: Capture, b: Capture): number {
   const rankA = captureRank(a);
   const rankB = captureRank(b);
   if (rankA !== rankB) return rankA - rankB;
-  if (a.version !== null && b.version !== null) return compareVersions(a.version, b.version);
+  if (a.version !== null && b.version !== null) return compareVersions(a.version, b.version) || compareText(a.version.variant, b.version.variant);
   return compareText(a.text, b.text);
 }
 
@@ -68,13 +68,10 @@ function captureRank(capture: Capture): number {
 }
 
 /** The text the policy orders a tag by: a named group's capture, or the whole tag. */
-export function extractor(regex: RegExp | undefined, group: string | undefined): (tag: string) => string | undefined {
+export function extractor(regex: TagRegex | undefined, group: string | undefined): (tag: string) => string | undefined {
   if (regex === undefined) return (tag) => tag;
-  return (tag) => {
-    const match = regex.exec(tag);
-    if (match === null) return undefined;
-    return group === undefined ? tag : match.groups?.[group];
-  };
+  if (group === undefined) return (tag) => (regex.test(tag) ? tag : undefined);
+  return (tag) => regex.capture(tag, group);
 }
 
 export function byCapture(extract: (tag: string) => string | undefined, mismatch: string): Ranking<Capture> {

@@ -22,6 +22,14 @@ export interface Matcher {
   test(tag: string): boolean;
 }
 
+/** A regular expression over tags. */
+export interface TagRegex extends Matcher {
+  /** What the named group captures in the leftmost match; undefined without a match or a capture. */
+  capture(tag: string, group: string): string | undefined;
+  /** The names of its named groups, in the order they open. */
+  groupNames: readonly string[];
+}
+
 export function compileGlob(pattern: string): Matcher {
   checkLength(pattern);
   if (pattern.includes('/')) throw new PatternError(`glob "${pattern}" contains "/", which no tag can`);
@@ -31,7 +39,7 @@ export function compileGlob(pattern: string): Matcher {
   return { source: pattern, test: (tag) => glob.match(tag) };
 }
 
-export function compileRegex(pattern: string): RegExp {
+export function compileRegex(pattern: string): TagRegex {
   checkLength(pattern);
   let regex: RegExp;
   try {
@@ -42,8 +50,16 @@ export function compileRegex(pattern: string): RegExp {
   checkBacktracking(pattern);
   // `^v1|` (a stray "|") or `v?` would match every tag: a typo must not turn into "update to anything".
   if (regex.test('')) throw new PatternError(`regular expression "${pattern}" matches the empty string, so it would match every tag`);
-  return regex;
+  const groupNames = [...pattern.matchAll(NAMED_GROUP)].map((match) => match[1] ?? '');
+  return {
+    source: pattern,
+    groupNames,
+    test: (tag) => regex.test(tag),
+    capture: (tag, group) => regex.exec(tag)?.groups?.[group],
+  };
 }
+
+const NAMED_GROUP = /\(\?<([A-Za-z_$][A-Za-z0-9_$]*)>/g;
 
 function checkLength(pattern: string): void {
   if (pattern.length === 0) throw new PatternError('empty pattern');

@@ -4,7 +4,8 @@
  * everything or nothing.
  */
 import { NO_FILTERS, type TagFilters } from './filters.ts';
-import { compileGlob, compileRegex, type Matcher } from './pattern.ts';
+import { DEFAULT_COMPATIBILITY, isOptionToken, parseCompatibility, type Compatibility } from './compat.ts';
+import { compileGlob, compileRegex, type Matcher, type TagRegex } from './pattern.ts';
 import { RELATIVE_LEVELS, type RelativeLevel } from './relative.ts';
 import { parseRange, type SemverRange } from './semver-policy.ts';
 import type { SortOrder } from './ordered.ts';
@@ -24,7 +25,12 @@ interface PolicyBase {
   allowDowngrade?: boolean;
 }
 
-export interface SemverPolicy extends PolicyBase {
+/** What a version policy's candidates share with the current tag (variant, precision, prereleases). */
+interface VersionPolicyBase extends PolicyBase {
+  compat: Compatibility;
+}
+
+export interface SemverPolicy extends VersionPolicyBase {
   kind: 'semver';
   range: SemverRange;
 }
@@ -38,7 +44,7 @@ export interface GlobPolicy extends PolicyBase {
 /** Ordered by the named group's capture when there is one, else by build time. */
 export interface RegexpPolicy extends PolicyBase {
   kind: 'regexp';
-  regex: RegExp;
+  regex: TagRegex;
   group?: string;
 }
 
@@ -46,11 +52,11 @@ export interface RegexpPolicy extends PolicyBase {
 export interface SortedPolicy extends PolicyBase {
   kind: 'alphabetical' | 'numerical';
   order: SortOrder;
-  regex?: RegExp;
+  regex?: TagRegex;
   group?: string;
 }
 
-export interface RelativePolicy extends PolicyBase {
+export interface RelativePolicy extends VersionPolicyBase {
   kind: 'relative';
   level: RelativeLevel;
 }
@@ -70,7 +76,7 @@ export const MAX_POLICY_LENGTH = 512;
 type Parser = (arg: string | undefined, base: PolicyBase) => Policy;
 
 const PARSERS: Record<string, Parser> = {
-  semver: (arg, base) => ({ ...base, kind: 'semver', range: parseRange(required(arg, 'a range')) }),
+  semver: parseSemver,
   glob: (arg, base) => ({ ...base, kind: 'glob', glob: compileGlob(required(arg, 'a pattern')) }),
   regexp: parseRegexp,
   regex: parseRegexp,
@@ -80,20 +86,44 @@ const PARSERS: Record<string, Parser> = {
   ...Object.fromEntries(RELATIVE_LEVELS.map((level) => [level, relativeParser(level)])),
 };
 
+function parseSemver(arg: string | undefined, base: PolicyBase): SemverPolicy {
+  const { rest, compat } = splitOptions(arg);
+  return { ...base, kind: 'semver', range: parseRange(required(rest, 'a range')), compat };
+}
+
 function relativeParser(level: RelativeLevel): Parser {
   return (arg, base) => {
-    if (arg !== undefined) throw new Error(`"${level}" takes no argument`);
-    return { ...base, kind: 'relative', level };
+    const { rest, compat } = splitOptions(arg);
+    if (rest !== undefined) throw new Error(`"${level}" takes no argument, only options (variant=, precision=, prerelease=)`);
+    return { ...base, kind: 'relative', level, compat };
   };
 }
+
+/**
+ * A version policy's options are the trailing `name=value` words: `semver:^1.25 variant=any`,
+ * `minor precision=any`. No range word looks like one (comparators start with an operator or a
+ * digit), so the split is unambiguous.
+ */
+function splitOptions(arg: string | undefined): { rest: string | undefined; compat: Compatibility } {
+  if (arg === undefined) return { rest: undefined, compat: DEFAULT_COMPATIBILITY };
+  const words = arg.split(/\s+/).filter((word) => word !== '');
+  let first = words.length;
+  while (first > 0 && isOptionToken(words[first - 1] ?? '')) first--;
+  const rest = words.slice(0, first).join(' ');
+  return { rest: rest === '' ? undefined : rest, compat: parseCompatibility(words.slice(first)) };
+}
+
+/** `kind`, `kind:argument`, or for version policies `kind options…` (`minor variant=any`). */
+const HEAD = /^([^:\s]*)\s*(:?)/;
 
 /** Parses a policy string; throws PolicyError naming the text and what is wrong with it. */
 export function parsePolicy(text: string): Policy {
   const source = text.trim();
   if (source.length > MAX_POLICY_LENGTH) throw new PolicyError(`policy longer than ${MAX_POLICY_LENGTH} characters`);
-  const colon = source.indexOf(':');
-  const kind = (colon < 0 ? source : source.slice(0, colon)).trim().toLowerCase();
-  const arg = colon < 0 ? undefined : source.slice(colon + 1).trim();
+  const head = HEAD.exec(source);
+  const kind = (head?.[1] ?? '').toLowerCase();
+  const rest = source.slice(head?.[0].length ?? 0).trim();
+  const arg = head?.[2] === ':' || rest !== '' ? rest : undefined;
   if (kind === '') throw new PolicyError(`invalid policy "${text}": empty`);
   const parse = Object.hasOwn(PARSERS, kind) ? PARSERS[kind] : undefined;
   if (parse === undefined) throw new PolicyError(`unknown policy kind "${kind}" in "${text}" (expected one of ${Object.keys(PARSERS).join(', ')})`);
@@ -111,15 +141,12 @@ function required(arg: string | undefined, what: string): string {
 
 function parseRegexp(arg: string | undefined, base: PolicyBase): RegexpPolicy {
   const regex = compileRegex(required(arg, 'a regular expression'));
-  const group = orderGroup(regex.source);
+  const group = orderGroup(regex.groupNames);
   return group === undefined ? { ...base, kind: 'regexp', regex } : { ...base, kind: 'regexp', regex, group };
 }
 
-const NAMED_GROUP = /\(\?<([A-Za-z_$][A-Za-z0-9_$]*)>/g;
-
 /** The named group to order by: the only one, or the one named `order` when there are several. */
-function orderGroup(pattern: string): string | undefined {
-  const names = [...pattern.matchAll(NAMED_GROUP)].map((match) => match[1] ?? '');
+function orderGroup(names: readonly string[]): string | undefined {
   if (names.length <= 1) return names[0];
   if (names.includes('order')) return 'order';
   throw new Error(`several named groups (${names.join(', ')}); name the one to order by "order"`);
@@ -128,7 +155,7 @@ function orderGroup(pattern: string): string | undefined {
 const ORDER = /^(asc|desc)(?::|$)/;
 
 /** `[asc|desc][:<regex>]` or `<regex>`: a tag cannot contain ":", so "asc:" is never regex text. */
-function parseSorted(arg: string | undefined): { order: SortOrder; regex?: RegExp; group?: string } {
+function parseSorted(arg: string | undefined): { order: SortOrder; regex?: TagRegex; group?: string } {
   if (arg === undefined) return { order: 'asc' };
   const match = ORDER.exec(arg);
   const order: SortOrder = match?.[1] === 'desc' ? 'desc' : 'asc';
@@ -138,7 +165,7 @@ function parseSorted(arg: string | undefined): { order: SortOrder; regex?: RegEx
     return { order };
   }
   const regex = compileRegex(pattern);
-  const group = orderGroup(regex.source);
+  const group = orderGroup(regex.groupNames);
   return group === undefined ? { order, regex } : { order, regex, group };
 }
 

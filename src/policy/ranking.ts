@@ -23,6 +23,11 @@ export interface Ranking<K> {
    * may be older, so it is held, never replaced.
    */
   keyFromRegistry?: boolean;
+  /**
+   * Called once after every tag was admitted, for rules that depend on all the candidates (a new
+   * slot takes the highest precision present): a rejection for each candidate that drops out.
+   */
+  narrow?(): (key: K) => Verdict<K> | undefined;
 }
 
 /**

@@ -18,8 +18,8 @@ export function selectTag(policy: Policy, tags: readonly TagInfo[], current: Cur
   const now = (options.now ?? new Date()).getTime();
   switch (policy.kind) {
     case 'digest': return selectDigest(policy, tags, current, now);
-    case 'semver': return rank(semverRanking(policy.range), policy, tags, current, now);
-    case 'relative': return rank(relativeRanking(policy.level, current.tag), policy, tags, current, now);
+    case 'semver': return rank(semverRanking(policy.range, policy.compat, validTag(current.tag)), policy, tags, current, now);
+    case 'relative': return rank(relativeRanking(policy.level, policy.compat, validTag(current.tag)), policy, tags, current, now);
     case 'glob': return rank(byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`), policy, tags, current, now);
     case 'regexp': {
       const mismatch = `does not match /${policy.regex.source}/`;
@@ -40,10 +40,14 @@ export function selectTag(policy: Policy, tags: readonly TagInfo[], current: Cur
  * Tags are screened once each, in input order; rejections keep that order. A registry lists each
  * tag once, so duplicates are not removed (a duplicate is explained twice, never selected twice).
  */
+/** A slot holding no valid tag has nothing to keep: any candidate is an improvement. */
+function validTag(tag: string | undefined): string | undefined {
+  return tag !== undefined && isValidTag(tag) ? tag : undefined;
+}
+
 function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], slot: CurrentImage, now: number): Selection {
-  // A slot holding no valid tag has nothing to keep: any candidate is an improvement.
-  const currentTag = slot.tag !== undefined && isValidTag(slot.tag) ? slot.tag : undefined;
-  const { outcomes, candidates } = screenAll(ranking, policy.filters, tags, now);
+  const currentTag = validTag(slot.tag);
+  const { outcomes, candidates } = narrow(ranking, screenAll(ranking, policy.filters, tags, now));
   const best = pickBest(ranking, candidates);
   const decision = decide(ranking, policy, best, candidates.length, currentTag, keyOfCurrent(ranking, tags, currentTag));
   for (const candidate of candidates) {
@@ -61,7 +65,7 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
   return selection;
 }
 
-function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number): { outcomes: (Rejection | undefined)[]; candidates: Candidate<K>[] } {
+function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number): Screened<K> {
   const outcomes = new Array<Rejection | undefined>(tags.length);
   const candidates: Candidate<K>[] = [];
   for (let index = 0; index < tags.length; index++) {
@@ -71,6 +75,24 @@ function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly T
     else outcomes[index] = result;
   }
   return { outcomes, candidates };
+}
+
+/** Drops the candidates a rule over all of them rejects (a new slot's precision), with the reason. */
+function narrow<K>(ranking: Ranking<K>, screened: Screened<K>): Screened<K> {
+  const verdictOf = ranking.narrow?.();
+  if (verdictOf === undefined) return screened;
+  const candidates: Candidate<K>[] = [];
+  for (const candidate of screened.candidates) {
+    const verdict = verdictOf(candidate.key);
+    if (verdict === undefined || 'key' in verdict) candidates.push(candidate);
+    else screened.outcomes[candidate.index] = verdict.detail === undefined ? { tag: candidate.tag, reason: verdict.reason } : { tag: candidate.tag, reason: verdict.reason, detail: verdict.detail };
+  }
+  return { outcomes: screened.outcomes, candidates };
+}
+
+interface Screened<K> {
+  outcomes: (Rejection | undefined)[];
+  candidates: Candidate<K>[];
 }
 
 interface Decision<K> {

@@ -1,10 +1,11 @@
 /** `semver:<range>`: npm range syntax, lenient tag parsing, explicit prerelease opt-in. */
 import semver from 'semver';
 import { normaliseRange } from './range-text.ts';
-import type { Ranking, Verdict } from './ranking.ts';
+import type { Compatibility } from './compat.ts';
+import type { Ranking } from './ranking.ts';
 import { reject } from './ranking.ts';
-import type { TagInfo } from './types.ts';
-import { compareVersions, isPrerelease, parseVersion, preferSpelling, toIdentifier, type Version } from './version.ts';
+import { versionRanking } from './version-ranking.ts';
+import { compareCore, comparePrerelease, parseVersion, toIdentifier, type Version } from './version.ts';
 
 type Operator = semver.Comparator['operator'];
 
@@ -43,11 +44,15 @@ function toBound(comparator: semver.Comparator): Bound {
   if (typeof version === 'symbol' || comparator.value === '') return { operator: comparator.operator };
   return {
     operator: comparator.operator,
-    version: { release: [version.major, version.minor, version.patch], prerelease: version.prerelease.map(toIdentifier) },
+    version: { release: [version.major, version.minor, version.patch], prerelease: version.prerelease.map(toIdentifier), variant: '', build: '' },
   };
 }
 
-/** Range test on the first three parts (npm ranges have three); the fourth only orders. */
+/**
+ * Range test on the numeric core: the first three parts (npm ranges have three; a fourth only
+ * orders). A bound that names a prerelease (`>=2.0.0-rc.1`, `<2.0.0-0`) also compares the
+ * prerelease; variants and build counters never take part.
+ */
 export function inRange(range: SemverRange, version: Version): boolean {
   // Plain loops: this runs for every tag of every image, every cycle.
   for (const set of range.sets) {
@@ -65,7 +70,8 @@ export function inRange(range: SemverRange, version: Version): boolean {
 
 function holds(bound: Bound, version: Version): boolean {
   if (bound.version === undefined) return true;
-  const cmp = compareVersions(version, bound.version, 3);
+  const core = compareCore(version, bound.version, 3);
+  const cmp = core !== 0 || bound.version.prerelease.length === 0 ? core : comparePrerelease(version.prerelease, bound.version.prerelease);
   switch (bound.operator) {
     case '<': return cmp < 0;
     case '<=': return cmp <= 0;
@@ -75,24 +81,14 @@ function holds(bound: Bound, version: Version): boolean {
   }
 }
 
-export const versionOrder = {
-  keyOf: (info: TagInfo): Version | undefined => parseVersion(info.tag) ?? undefined,
-  compare: (a: Version, b: Version): number => compareVersions(a, b),
-  prefer: (a: { tag: string; key: Version }, b: { tag: string; key: Version }): number => preferSpelling(a.tag, b.tag, a.key, b.key),
-};
-
-export function semverRanking(range: SemverRange): Ranking<Version> {
+export function semverRanking(range: SemverRange, compat: Compatibility, currentTag: string | undefined): Ranking<Version> {
   const outside = reject<Version>('outside-range', `not in "${range.text}"`);
-  const prerelease = reject<Version>('prerelease-excluded', `range "${range.text}" names no prerelease`);
-  const notVersion = reject<Version>('not-a-version');
-  return {
-    ...versionOrder,
-    admit(info): Verdict<Version> {
-      const version = parseVersion(info.tag);
-      if (version === null) return notVersion;
-      if (!inRange(range, version)) return outside;
-      if (isPrerelease(version) && !range.prerelease) return prerelease;
-      return { key: version };
-    },
-  };
+  return versionRanking({
+    compat,
+    currentTag,
+    reference: currentTag === undefined ? null : parseVersion(currentTag),
+    bound: (version) => (inRange(range, version) ? undefined : outside),
+    takesPrereleases: range.prerelease,
+    prereleaseExcluded: reject<Version>('prerelease-excluded', `range "${range.text}" names no prerelease`),
+  });
 }

@@ -32,6 +32,10 @@ export interface PolicyNeeds {
 export type RejectReason =
   | 'invalid-tag'
   | 'not-a-version'
+  | 'commit-hash'
+  | 'other-variant'
+  | 'other-precision'
+  | 'build-number'
   | 'not-a-number'
   | 'outside-range'
   | 'prerelease-excluded'

@@ -1,7 +1,10 @@
 /**
- * Lenient versions as tags spell them: an optional `v`, one to four numeric parts (`1`, `1.2`,
- * `1.2.3`, `1.2.3.4`), zero padding (`2022.04.1`), then an optional `-prerelease`.
- * Ordering is numeric part by part, and numeric-aware inside prerelease identifiers.
+ * Version tags as registries spell them: an optional `v`, a numeric core of one to four parts
+ * (`16`, `16.1`, `1.25.3`, `4.0.11.2680`, zero padding as calver has it), then an optional suffix
+ * after the first `-`. The suffix holds a **prerelease** when it begins with a prerelease word
+ * (`-rc.1`, `-beta2`, also attached as in `3.13.0rc1`), then a **variant** (`alpine3.18`,
+ * `slim-bookworm`), which may end in a **build counter** (`-ls133`, `-r1`, `-debian-12-r3`).
+ * Ordering is numeric part by part, then prerelease (numeric-aware), then counter.
  */
 import { compareNatural } from './natural.ts';
 
@@ -10,17 +13,37 @@ export type Identifier = number | string;
 export interface Version {
   /** Numeric parts as written, 1 to 4 of them; missing parts count as 0 when comparing. */
   release: number[];
+  /** Prerelease identifiers (`rc.1` → `['rc', 1]`); empty for a release. */
   prerelease: Identifier[];
+  /** The suffix without its prerelease, counter and commit hash: `''` for the plain variant. */
+  variant: string;
+  /** The build counter as written (`ls133`, `r7-ls252`, `3`); `''` for none. */
+  build: string;
 }
 
-const PRERELEASE = /^[0-9A-Za-z-]+(?:\.[0-9A-Za-z-]+)*$/;
-const NUMERIC = /^\d{1,15}$/;
 /** At most 15 digits per part, so every part is an exact integer in a double. */
 const MAX_DIGITS = 15;
+const NUMERIC = /^\d{1,15}$/;
+const SEGMENT = /^[0-9A-Za-z_.]+$/;
+/**
+ * The words a prerelease begins with, in any case, not followed by a letter (`dev1` is one,
+ * `devel` is not). Single letters (PEP 440's `a1`, `b2`, `c1`; Redis's `M02`) need a digit.
+ */
+const PRERELEASE_WORD = /^(?:alpha|beta|rc|pre|preview|dev|snapshot|nightly|canary|milestone|eap|ea|cr|[abcm](?=\d))(?![a-z])/i;
+/** `ls133` (linuxserver.io), `r1` (Alpine package revision). */
+const COUNTER = /^(?:ls|r)\d{1,15}$/;
+const DIGITS = /^\d{1,15}$/;
+const HASH = /^[0-9a-f]{7,40}$/;
+const HEX_LETTER = /[a-f]/;
+
+/** 7–40 lowercase hex characters, not all digits: a commit hash, never a version. */
+export function isCommitHash(text: string): boolean {
+  return HASH.test(text) && HEX_LETTER.test(text);
+}
 
 /**
- * A scanner rather than one regular expression: it runs on every tag of every image each cycle,
- * and reading digits in place avoids allocating a match and a substring per part.
+ * A scanner for the core rather than one regular expression: it runs on every tag of every image
+ * each cycle, and reading digits in place avoids allocating a match and a substring per part.
  */
 export function parseVersion(tag: string): Version | null {
   const first = tag.charCodeAt(0);
@@ -32,17 +55,51 @@ export function parseVersion(tag: string): Version | null {
     for (let c = tag.charCodeAt(i); c >= 48 && c <= 57; c = tag.charCodeAt(++i)) value = value * 10 + (c - 48);
     if (i === start || i - start > MAX_DIGITS) return null;
     release.push(value);
-    if (i === tag.length) return { release, prerelease: [] };
+    if (i === tag.length) return { release, prerelease: [], variant: '', build: '' };
     const separator = tag.charCodeAt(i);
-    if (separator === 45) return withPrerelease(release, tag.slice(i + 1)); // -
-    if (separator !== 46 || release.length === 4) return null; // .
+    if (separator === 45) return withSuffix(release, '', tag.slice(i + 1)); // -
+    if (separator !== 46 || release.length === 4) return attached(tag, release, i); // .
     i++;
   }
 }
 
-function withPrerelease(release: number[], text: string): Version | null {
-  if (!PRERELEASE.test(text)) return null;
-  return { release, prerelease: text.split('.').map(toIdentifier) };
+/** `3.13.0rc1`, `3.13.0b2-slim`: a prerelease glued to the core. Anything else is not a version. */
+function attached(tag: string, release: number[], at: number): Version | null {
+  if (isCommitHash(tag)) return null;
+  const dash = tag.indexOf('-', at);
+  const glued = dash < 0 ? tag.slice(at) : tag.slice(at, dash);
+  if (!PRERELEASE_WORD.test(glued) || !SEGMENT.test(glued) || glued.endsWith('.')) return null;
+  return withSuffix(release, glued, dash < 0 ? '' : tag.slice(dash + 1));
+}
+
+/** Splits the suffix into prerelease, variant and counter; null when it is not one. */
+function withSuffix(release: number[], gluedPrerelease: string, suffix: string): Version | null {
+  const segments = suffix === '' ? [] : suffix.split('-');
+  if (gluedPrerelease === '' && segments.length === 0) return null; // "1.2.3-"
+  for (const segment of segments) {
+    if (!SEGMENT.test(segment) || segment.startsWith('.') || segment.endsWith('.') || segment.includes('..')) return null;
+  }
+  let pre = gluedPrerelease;
+  let from = 0;
+  if (pre === '' && PRERELEASE_WORD.test(segments[0] ?? '') && !isCommitHash(segments[0] ?? '')) {
+    pre = segments[0] ?? '';
+    from = 1;
+  }
+  // `rc-2`: a number right after the prerelease word still belongs to it.
+  while (pre !== '' && from < segments.length && DIGITS.test(segments[from] ?? '')) pre += `-${segments[from++]}`;
+  const rest = segments.slice(from);
+  const build = counter(rest, pre === '');
+  const variant = rest.filter((segment) => !isCommitHash(segment)).join('-');
+  return { release, prerelease: pre === '' ? [] : pre.split('.').map(toIdentifier), variant, build };
+}
+
+/** Removes the trailing counter segments from `rest` and returns them as written. */
+function counter(rest: string[], plain: boolean): string {
+  // A bare number is a counter only as the whole suffix (`2.4.57-1`): `debian-12` is a variant.
+  if (plain && rest.length === 1 && DIGITS.test(rest[0] ?? '')) return rest.pop() ?? '';
+  let at = rest.length;
+  while (at > 0 && COUNTER.test(rest[at - 1] ?? '')) at--;
+  return rest.splice(at).join('-');
 }
 
 export function toIdentifier(text: string | number): Identifier {
@@ -51,18 +108,24 @@ export function toIdentifier(text: string | number): Identifier {
 }
 
 /**
- * Total order on versions. `parts` limits the release parts compared: range tests look at the
- * first three, as npm ranges have three; ordering looks at all four.
+ * Total order on versions: the core, then the prerelease (a release above its prereleases), then
+ * the build counter (none below any). The variant does not order: tags that differ only in it
+ * are the same place in the order.
  */
-export function compareVersions(a: Version, b: Version, parts = 4): number {
+export function compareVersions(a: Version, b: Version): number {
+  return compareCore(a, b, 4) || comparePrerelease(a.prerelease, b.prerelease) || compareBuild(a.build, b.build);
+}
+
+/** The first `parts` numeric parts, missing ones as 0. */
+export function compareCore(a: Version, b: Version, parts: number): number {
   for (let i = 0; i < parts; i++) {
     const diff = (a.release[i] ?? 0) - (b.release[i] ?? 0);
     if (diff !== 0) return diff;
   }
-  return comparePrerelease(a.prerelease, b.prerelease);
+  return 0;
 }
 
-function comparePrerelease(a: readonly Identifier[], b: readonly Identifier[]): number {
+export function comparePrerelease(a: readonly Identifier[], b: readonly Identifier[]): number {
   // A release sorts after all of its prereleases.
   if (a.length === 0 || b.length === 0) return b.length - a.length;
   const n = Math.min(a.length, b.length);
@@ -71,6 +134,12 @@ function comparePrerelease(a: readonly Identifier[], b: readonly Identifier[]): 
     if (cmp !== 0) return cmp;
   }
   return a.length - b.length;
+}
+
+function compareBuild(a: string, b: string): number {
+  if (a === b) return 0;
+  if (a === '' || b === '') return a === '' ? -1 : 1;
+  return compareNatural(a, b);
 }
 
 function compareIdentifier(a: Identifier, b: Identifier): number {
@@ -92,4 +161,9 @@ export function preferSpelling(a: string, b: string, va: Version, vb: Version): 
 
 export function isPrerelease(version: Version): boolean {
   return version.prerelease.length > 0;
+}
+
+/** Same numeric core, all four parts (missing as 0). */
+export function sameCore(a: Version, b: Version): boolean {
+  return compareCore(a, b, 4) === 0;
 }

@@ -7,7 +7,7 @@ const filtered = (policy: string, texts: FilterTexts) => withFilters(parsePolicy
 const NOW = '2026-01-10T00:00:00Z';
 
 runCases('filters', [
-  { name: 'an ignored tag is never selected', policy: filtered('semver:>=1.0.0-0', { ignore: '*-debug, 2.*' }), tags: ['1.0.0', '1.1.0-debug', '2.0.0'], selected: '1.0.0', rejected: { '2.0.0': 'ignored', '1.1.0-debug': 'ignored' } },
+  { name: 'an ignored tag is never selected', policy: filtered('semver:>=1.0.0-0', { ignore: '*-beta*, 2.*' }), tags: ['1.0.0', '1.1.0-beta.1', '2.0.0'], selected: '1.0.0', rejected: { '2.0.0': 'ignored', '1.1.0-beta.1': 'ignored' } },
   { name: 'ignore takes regexp: items', policy: filtered('semver:*', { ignore: 'regexp:^1\\.5\\.' }), tags: ['1.5.1', '1.4.0'], selected: '1.4.0', rejected: { '1.5.1': 'ignored' } },
   { name: 'min-age rejects builds younger than the soak time', policy: filtered('semver:*', { minAge: '2d' }), now: NOW, tags: [built('1.0.0', 1), built('1.1.0', 9)], selected: '1.0.0', rejected: { '1.1.0': 'too-young' } },
   { name: 'min-age rejects tags without a build time', policy: filtered('semver:*', { minAge: '1h' }), now: NOW, tags: ['1.0.0'], selected: null, rejected: { '1.0.0': 'unknown-build-time' } },

@@ -1,27 +1,52 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareVersions, parseVersion } from '../../src/policy/index.ts';
+import { isCommitHash } from '../../src/policy/version.ts';
 import { compareDecimal, compareNatural, parseDecimal } from '../../src/policy/natural.ts';
 
-for (const [tag, release, prerelease] of [
-  ['1', [1], []], ['v1.2', [1, 2], []], ['V1.2.3', [1, 2, 3], []], ['1.2.3.4', [1, 2, 3, 4], []],
-  ['2022.04.01', [2022, 4, 1], []], ['1.0.0-rc.1', [1, 0, 0], ['rc', 1]], ['1.0.0-alpine-3', [1, 0, 0], ['alpine-3']],
+/** [tag, release, prerelease, variant, build counter]: the shapes real registries publish. */
+for (const [tag, release, prerelease, variant, build] of [
+  ['1', [1], [], '', ''], ['v1.2', [1, 2], [], '', ''], ['V1.2.3', [1, 2, 3], [], '', ''], ['1.2.3.4', [1, 2, 3, 4], [], '', ''],
+  ['2022.04.01', [2022, 4, 1], [], '', ''], ['20240215', [20240215], [], '', ''],
+  ['1.0.0-rc.1', [1, 0, 0], ['rc', 1], '', ''], ['1.0.0-beta2', [1, 0, 0], ['beta2'], '', ''], ['2.0.0-RC1', [2, 0, 0], ['RC1'], '', ''],
+  ['1.0.0-rc-2', [1, 0, 0], ['rc-2'], '', ''], ['9.0.100-preview.7-bookworm-slim', [9, 0, 100], ['preview', 7], 'bookworm-slim', ''],
+  ['3.13.0rc1', [3, 13, 0], ['rc1'], '', ''], ['3.13.0a3-slim-bookworm', [3, 13, 0], ['a3'], 'slim-bookworm', ''], ['8.0-M02-alpine', [8, 0], ['M02'], 'alpine', ''],
+  ['1.25.3-alpine', [1, 25, 3], [], 'alpine', ''], ['1.25.3-alpine3.18', [1, 25, 3], [], 'alpine3.18', ''], ['3.12.1-slim-bookworm', [3, 12, 1], [], 'slim-bookworm', ''],
+  ['1.25.3-alpine-perl', [1, 25, 3], [], 'alpine-perl', ''], ['ltsc2022-1.0', null, null, null, null],
+  ['20-alpine', [20], [], 'alpine', ''], ['1.0.0-alpine-3', [1, 0, 0], [], 'alpine-3', ''], ['16.1.0-debian-12-r3', [16, 1, 0], [], 'debian-12', 'r3'],
+  ['1.27.2-ls133', [1, 27, 2], [], '', 'ls133'], ['1.26.2-r3-ls300', [1, 26, 2], [], '', 'r3-ls300'], ['3.18.4-r1', [3, 18, 4], [], '', 'r1'],
+  ['2.4.57-1', [2, 4, 57], [], '', '1'], ['4.0.11.2680-ls262', [4, 0, 11, 2680], [], '', 'ls262'],
+  ['1.41.3.9314-a0bfb8370-ls250', [1, 41, 3, 9314], [], '', 'ls250'], ['10.0.17763.5329-windowsservercore-ltsc2019', [10, 0, 17763, 5329], [], 'windowsservercore-ltsc2019', ''],
+  ['1.0.0-devel', [1, 0, 0], [], 'devel', ''], ['1.0.0-bookworm', [1, 0, 0], [], 'bookworm', ''],
 ] as const) {
-  test(`version: "${tag}" reads as ${JSON.stringify([release, prerelease])}`, () => {
-    assert.deepEqual(parseVersion(tag), { release, prerelease });
+  test(`version: "${tag}" reads as ${JSON.stringify([release, prerelease, variant, build])}`, () => {
+    assert.deepEqual(parseVersion(tag), release === null ? null : { release, prerelease, variant, build });
   });
 }
 
-for (const tag of ['latest', '1.2.3.4.5', 'v', '1.2.3-', '1.2.3-rc..1', '1..2', 'x1.2', '1.2.3_4', '1234567890123456']) {
+for (const tag of ['latest', '1.2.3.4.5', 'v', '1.2.3-', '1.2.3-rc..1', '1..2', 'x1.2', '1.2.3_4', '1234567890123456', '1.2.3x', 'alpine', 'lts-alpine', '1.2.3--alpine']) {
   test(`version: "${tag}" is not a version`, () => assert.equal(parseVersion(tag), null));
 }
 
-const ascending = ['0.9', '1.0.0-alpha', '1.0.0-alpha.2', '1.0.0-alpha.10', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-rc9', '1.0.0-rc10', '1.0.0', '1.0.0.1', '1.0.1', '1.2', '1.10', '2'];
+for (const [tag, hash] of [['3f2a1b9', true], ['a0bfb8370', true], ['deadbeefcafe', true], ['0123456789abcdef0123456789abcdef01234567', true], ['1234567', false], ['20240215', false], ['abc123', false], ['3F2A1B9', false], ['0123456789abcdef0123456789abcdef012345678', false]] as const) {
+  test(`version: "${tag}" is ${hash ? '' : 'not '}a commit hash`, () => {
+    assert.equal(isCommitHash(tag), hash);
+    if (hash) assert.equal(parseVersion(tag), null);
+  });
+}
+
+const ascending = ['0.9', '1.0.0-alpha', '1.0.0-alpha.2', '1.0.0-alpha.10', '1.0.0-alpha.beta', '1.0.0-beta', '1.0.0-rc9', '1.0.0-rc10', '1.0.0', '1.0.0-r1', '1.0.0-r2-ls5', '1.0.0-r2-ls10', '1.0.0-r10', '1.0.0.1', '1.0.1', '1.2', '1.10', '2'];
 test('version: orders numerically and numeric-aware in prereleases', () => {
   for (let i = 1; i < ascending.length; i++) {
     const [a, b] = [parseVersion(ascending[i - 1] ?? ''), parseVersion(ascending[i] ?? '')];
     assert.ok(a !== null && b !== null && compareVersions(a, b) < 0, `${ascending[i - 1]} < ${ascending[i]}`);
   }
+});
+
+test('version: a variant does not order (1.2.3-alpine is level with 1.2.3)', () => {
+  const [a, b] = ['1.2.3-alpine', '1.2.3'].map((tag) => parseVersion(tag));
+  assert.ok(a && b);
+  assert.equal(compareVersions(a, b), 0);
 });
 
 test('version: spellings of one version compare equal', () => {
