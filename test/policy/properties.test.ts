@@ -130,3 +130,54 @@ test('property: a build-time policy never moves to an older build than the curre
     assert.ok((chosen?.created?.getTime() ?? -1) > current.created.getTime(), `${current.tag} → ${selection.selected}`);
   }), { numRuns: 400 });
 });
+
+/** Versions as registries publish them: variants, build counters, prereleases, floating precisions. */
+const variantTag = fc
+  .tuple(
+    fc.array(fc.nat(6), { minLength: 1, maxLength: 4 }),
+    fc.option(fc.constantFrom('rc.1', 'rc2', 'beta.3'), { nil: undefined }),
+    fc.constantFrom('', 'alpine', 'alpine3.19', 'slim-bookworm', 'debian-12', 'bookworm'),
+    fc.option(fc.constantFrom('ls7', 'ls12', 'r1', 'r3-ls300'), { nil: undefined }),
+  )
+  .map(([core, pre, variant, counter]) => [core.join('.'), pre, variant === '' ? undefined : variant, counter].filter((part) => part !== undefined).join('-'));
+const mixedList = fc.uniqueArray(fc.oneof({ arbitrary: variantTag, weight: 8 }, { arbitrary: fc.constantFrom('latest', '3f2a1b9', '20240215', '3050'), weight: 1 }), { maxLength: 30 }).map((tags) => tags.map((tag) => ({ tag })));
+const versionPolicy = fc.constantFrom('semver:*', 'semver:>=1', 'major', 'minor', 'patch', 'all');
+
+test('property: a new candidate shares the current tag\'s variant and precision (unless widened)', () => {
+  fc.assert(fc.property(versionPolicy, mixedList, variantTag, (text, tags, tag) => {
+    const selection = selectTag(parsePolicy(text), tags, { tag });
+    if (!selection.changed || selection.selected === null) return;
+    const [from, to] = [parseVersion(tag), parseVersion(selection.selected)];
+    assert.ok(from !== null && to !== null);
+    assert.equal(to.variant, from.variant, `${tag} → ${selection.selected}`);
+    assert.equal(to.release.length, from.release.length, `${tag} → ${selection.selected}`);
+  }), { numRuns: 500 });
+});
+
+test('property: variant=any and precision=any never downgrade, and only widen what they name', () => {
+  fc.assert(fc.property(versionPolicy, fc.constantFrom('variant=any', 'precision=any', 'variant=any precision=any', 'variant=plain', 'variant=alpine.*'), mixedList, variantTag, (text, options, tags, tag) => {
+    const selection = selectTag(parsePolicy(`${text} ${options}`), tags, { tag });
+    if (selection.selected === null) return;
+    const [from, to] = [parseVersion(tag), parseVersion(selection.selected)];
+    assert.ok(from !== null && to !== null);
+    assert.ok(compareVersions(to, from) >= 0, `downgrade ${tag} → ${selection.selected}`);
+    if (!selection.changed) return;
+    assert.ok(compareVersions(to, from) > 0, `churn ${tag} → ${selection.selected}`);
+    if (!options.includes('variant')) assert.equal(to.variant, from.variant);
+    if (!options.includes('precision')) assert.equal(to.release.length, from.release.length);
+    if (options === 'variant=plain') assert.equal(to.variant, '');
+    if (options === 'variant=alpine.*') assert.ok(to.variant.startsWith('alpine'));
+  }), { numRuns: 500 });
+});
+
+test('property: a new slot takes the plain variant and the most numeric parts among the candidates', () => {
+  fc.assert(fc.property(fc.constantFrom('semver:*', 'semver:>=1'), mixedList, (text, tags) => {
+    const selection = selectTag(parsePolicy(text), tags, {});
+    if (selection.selected === null) return;
+    const chosen = parseVersion(selection.selected);
+    assert.ok(chosen !== null);
+    assert.equal(chosen.variant, '');
+    const rivals = selection.rejected.filter((r) => r.reason === 'not-newest').map((r) => parseVersion(r.tag)?.release.length ?? 0);
+    assert.ok(rivals.every((parts) => parts === chosen.release.length), `${selection.selected} vs ${rivals.join(',')}`);
+  }), { numRuns: 400 });
+});
