@@ -35,6 +35,7 @@ const TP = 'tagpilot.io/';
 const FLUX_PREFIXES = ['fluxcd.io/', 'flux.weave.works/'];
 const KEEL_POLICY = 'keel.sh/policy';
 const KEEL_MATCH_TAG = 'keel.sh/match-tag';
+const KEEL_MATCH_PRERELEASE = 'keel.sh/matchPreRelease';
 
 /** Per-container tagpilot.io keys: `<name>.<container>`. */
 const FILTER_KEYS: Record<keyof FilterTexts, string> = { ignore: 'ignore', minAge: 'min-age', platforms: 'platforms', signature: 'verify-signature' };
@@ -110,7 +111,11 @@ function findPolicy(annotations: Annotations, container: string): FoundPolicy | 
   if (flux !== undefined) return { key: flux, parse: () => parseFluxPolicy(annotations[flux] ?? '') };
   const keel = annotations[KEEL_POLICY];
   if (keel === undefined || keel.trim().toLowerCase() === 'never') return undefined;
-  return { key: KEEL_POLICY, parse: () => parseKeelPolicy(keel, annotations[KEEL_MATCH_TAG] === 'true') };
+  const matchPreRelease = annotations[KEEL_MATCH_PRERELEASE];
+  if (matchPreRelease !== undefined && matchPreRelease !== 'true' && matchPreRelease !== 'false') {
+    return { key: KEEL_MATCH_PRERELEASE, parse: () => { throw new Error(`expected "true" or "false", got "${matchPreRelease}"`); } };
+  }
+  return { key: KEEL_POLICY, parse: () => parseKeelPolicy(keel, annotations[KEEL_MATCH_TAG] === 'true', matchPreRelease !== 'false') };
 }
 
 const FLUX_KINDS = /^(semver|glob|regexp|regex):/;
@@ -127,12 +132,14 @@ const KEEL_RELATIVE = new Set(['all', 'major', 'minor', 'patch']);
 /**
  * Keel: `all`, `major`, `minor`, `patch` are relative to the current tag; `glob:`/`regexp:` as
  * ours; `force` takes the newest build of any tag, or with `keel.sh/match-tag: "true"` follows the
- * current tag by digest.
+ * current tag by digest. Keel reads everything after `-` as a prerelease and, with
+ * `keel.sh/matchPreRelease` (default true), keeps it: our same-variant rule. `"false"` takes any
+ * variant and any prerelease.
  */
-export function parseKeelPolicy(text: string, matchTag: boolean): Policy {
+export function parseKeelPolicy(text: string, matchTag: boolean, matchPreRelease = true): Policy {
   const trimmed = text.trim();
   const lower = trimmed.toLowerCase();
-  if (KEEL_RELATIVE.has(lower)) return { ...parsePolicy(lower), source: trimmed };
+  if (KEEL_RELATIVE.has(lower)) return matchPreRelease ? { ...parsePolicy(lower), source: trimmed } : parsePolicy(`${lower} variant=any prerelease=any`);
   if (lower === 'force') return { ...parsePolicy(matchTag ? 'digest' : 'glob:*'), source: matchTag ? 'force (match-tag)' : trimmed };
   if (/^(glob|regexp):/.test(trimmed)) return parsePolicy(trimmed);
   throw new Error(`unknown Keel policy "${trimmed}" (expected all, major, minor, patch, force, never, glob: or regexp:)`);

@@ -24,7 +24,7 @@ export interface Version {
 /** At most 15 digits per part, so every part is an exact integer in a double. */
 const MAX_DIGITS = 15;
 const NUMERIC = /^\d{1,15}$/;
-const SEGMENT = /^[0-9A-Za-z_.]+$/;
+const GLUED = /^[0-9A-Za-z_]+(?:\.[0-9A-Za-z_]+)*$/;
 /**
  * The words a prerelease begins with, in any case, not followed by a letter (`dev1` is one,
  * `devel` is not). Single letters (PEP 440's `a1`, `b2`, `c1`; Redis's `M02`) need a digit.
@@ -68,29 +68,64 @@ function attached(tag: string, release: number[], at: number): Version | null {
   if (isCommitHash(tag)) return null;
   const dash = tag.indexOf('-', at);
   const glued = dash < 0 ? tag.slice(at) : tag.slice(at, dash);
-  if (!PRERELEASE_WORD.test(glued) || !SEGMENT.test(glued) || glued.endsWith('.')) return null;
+  if (!PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return null;
   return withSuffix(release, glued, dash < 0 ? '' : tag.slice(dash + 1));
 }
 
 /** Splits the suffix into prerelease, variant and counter; null when it is not one. */
 function withSuffix(release: number[], gluedPrerelease: string, suffix: string): Version | null {
-  const segments = suffix === '' ? [] : suffix.split('-');
-  if (gluedPrerelease === '' && segments.length === 0) return null; // "1.2.3-"
-  for (const segment of segments) {
-    if (!SEGMENT.test(segment) || segment.startsWith('.') || segment.endsWith('.') || segment.includes('..')) return null;
-  }
+  const segments = splitSegments(suffix);
+  if (segments === null || (gluedPrerelease === '' && segments.length === 0)) return null; // "1.2.3-"
   let pre = gluedPrerelease;
   let from = 0;
-  if (pre === '' && PRERELEASE_WORD.test(segments[0] ?? '') && !isCommitHash(segments[0] ?? '')) {
-    pre = segments[0] ?? '';
+  const head = segments[0];
+  if (pre === '' && head !== undefined && PRERELEASE_WORD.test(head) && !isCommitHash(head)) {
+    pre = head;
     from = 1;
   }
   // `rc-2`: a number right after the prerelease word still belongs to it.
   while (pre !== '' && from < segments.length && DIGITS.test(segments[from] ?? '')) pre += `-${segments[from++]}`;
-  const rest = segments.slice(from);
+  const prerelease = pre === '' ? [] : pre.split('.').map(toIdentifier);
+  if (from === segments.length) return { release, prerelease, variant: '', build: '' };
+  const rest = from === 0 ? segments : segments.slice(from);
   const build = counter(rest, pre === '');
-  const variant = rest.filter((segment) => !isCommitHash(segment)).join('-');
-  return { release, prerelease: pre === '' ? [] : pre.split('.').map(toIdentifier), variant, build };
+  return { release, prerelease, variant: variantOf(rest), build };
+}
+
+/**
+ * The `-`-separated segments of a suffix, or null when one is empty or holds a character a
+ * version suffix cannot (`_` and `.` may appear inside a segment, never `..` or at its ends).
+ */
+function splitSegments(suffix: string): string[] | null {
+  const segments: string[] = [];
+  if (suffix === '') return segments;
+  let start = 0;
+  let previous = 45;
+  for (let i = 0; i <= suffix.length; i++) {
+    const c = i === suffix.length ? 45 : suffix.charCodeAt(i);
+    if (c === 45) {
+      if (i === start || previous === 46) return null;
+      segments.push(start === 0 && i === suffix.length ? suffix : suffix.slice(start, i));
+      start = i + 1;
+    } else if (c === 46) {
+      if (previous === 46 || previous === 45) return null;
+    } else if (!(c >= 48 && c <= 57) && !(c >= 65 && c <= 90) && !(c >= 97 && c <= 122) && c !== 95) {
+      return null;
+    }
+    previous = c;
+  }
+  return segments;
+}
+
+/** The variant: the segments left, without commit hashes (they name a build, not a flavour). */
+function variantOf(rest: readonly string[]): string {
+  if (rest.length === 1) return isCommitHash(rest[0] ?? '') ? '' : (rest[0] ?? '');
+  let variant = '';
+  for (const segment of rest) {
+    if (isCommitHash(segment)) continue;
+    variant = variant === '' ? segment : `${variant}-${segment}`;
+  }
+  return variant;
 }
 
 /** Removes the trailing counter segments from `rest` and returns them as written. */
@@ -99,7 +134,7 @@ function counter(rest: string[], plain: boolean): string {
   if (plain && rest.length === 1 && DIGITS.test(rest[0] ?? '')) return rest.pop() ?? '';
   let at = rest.length;
   while (at > 0 && COUNTER.test(rest[at - 1] ?? '')) at--;
-  return rest.splice(at).join('-');
+  return at === rest.length ? '' : rest.splice(at).join('-');
 }
 
 export function toIdentifier(text: string | number): Identifier {
