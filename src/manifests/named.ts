@@ -1,4 +1,4 @@
-import { parsePolicy } from '../policy/policy.ts';
+import { compileRegex, parsePolicy, parseTemplate, type Policy } from '../policy/index.ts';
 import type { ObjectContext } from './context.ts';
 import type { NamedPolicy } from './types.ts';
 import { get, getMap, getString } from './yaml.ts';
@@ -6,7 +6,8 @@ import { get, getMap, getString } from './yaml.ts';
 /**
  * Flux v2 keeps the policies its markers name in ImagePolicy objects, and the repository each
  * follows in an ImageRepository. When those live in the repo we read them, so a Flux user's
- * markers work unchanged. Only what maps onto a tagpilot policy is taken; the rest is reported.
+ * markers work unchanged: every policy kind (semver, alphabetical, numerical) with its
+ * `filterTags` (pattern and extract). What cannot be read is reported, naming the object.
  */
 export interface FluxObjects {
   policies: Map<string, { policy?: NamedPolicy['policy']; repositoryRef?: string }>;
@@ -28,17 +29,54 @@ export function readFluxObject(ctx: ObjectContext, object: unknown, kind: string
   const refName = getString(ctx.doc, ref, 'name');
   const refNamespace = getString(ctx.doc, ref, 'namespace') ?? namespace;
   const repositoryRef = refName === undefined ? undefined : `${refNamespace}:${refName}`;
-  const range = getString(ctx.doc, getMap(ctx.doc, get(ctx.doc, spec, 'policy'), 'semver'), 'range');
-  if (range === undefined) {
-    ctx.problems.push({ file: ctx.path, message: `ImagePolicy ${namespace}:${name}: only semver policies are read from ImagePolicy objects; name it in the tagpilot config instead` });
-    into.policies.set(`${namespace}:${name}`, { repositoryRef });
-    return;
-  }
   try {
-    into.policies.set(`${namespace}:${name}`, { policy: parsePolicy(`semver:${range}`), repositoryRef });
+    into.policies.set(`${namespace}:${name}`, { policy: imagePolicy(ctx, spec), repositoryRef });
   } catch (error) {
     ctx.problems.push({ file: ctx.path, message: `ImagePolicy ${namespace}:${name}: ${(error as Error).message}` });
+    into.policies.set(`${namespace}:${name}`, { repositoryRef });
   }
+}
+
+const ORDERS = new Set(['asc', 'desc']);
+
+/** `spec.policy` (exactly one of semver, alphabetical, numerical) with `spec.filterTags`. */
+function imagePolicy(ctx: ObjectContext, spec: unknown): Policy {
+  const choice = get(ctx.doc, spec, 'policy');
+  const kinds = ['semver', 'alphabetical', 'numerical'].filter((kind) => get(ctx.doc, choice, kind) !== undefined);
+  if (kinds.length !== 1) throw new Error(`spec.policy needs exactly one of semver, alphabetical, numerical (found ${kinds.length === 0 ? 'none' : kinds.join(', ')})`);
+  const kind = kinds[0] as 'semver' | 'alphabetical' | 'numerical';
+  const filter = getMap(ctx.doc, spec, 'filterTags');
+  const pattern = getString(ctx.doc, filter, 'pattern');
+  const extract = getString(ctx.doc, filter, 'extract');
+  if (kind === 'semver') {
+    const range = getString(ctx.doc, getMap(ctx.doc, choice, 'semver'), 'range');
+    if (range === undefined) throw new Error('spec.policy.semver.range is missing');
+    return withFilterTags(parsePolicy(`semver:${range}`), pattern, extract);
+  }
+  const order = getString(ctx.doc, getMap(ctx.doc, choice, kind), 'order') ?? 'asc';
+  if (!ORDERS.has(order)) throw new Error(`spec.policy.${kind}.order must be asc or desc, got "${order}"`);
+  return withFilterTags(parsePolicy(`${kind}:${order}`), pattern, extract);
+}
+
+/**
+ * Flux keeps tags `pattern` matches and orders them by `extract` (the whole tag when empty). The
+ * pattern is RE2 syntax, as Go's: `(?P<name>…)` is written `(?<name>…)` for our compiler.
+ */
+function withFilterTags(policy: Policy, pattern: string | undefined, extract: string | undefined): Policy {
+  if (pattern === undefined || pattern === '') {
+    if (extract !== undefined && extract !== '') throw new Error('filterTags.extract needs filterTags.pattern');
+    return policy;
+  }
+  const regex = compileRegex(pattern.replaceAll('(?P<', '(?<'));
+  const template = extract === undefined || extract === '' ? undefined : extract;
+  if (template !== undefined) parseTemplate(template, regex.groupNames);
+  const source = `${policy.source} (filterTags ${pattern}${template === undefined ? '' : ` → ${template}`})`;
+  if (policy.kind === 'semver') return { ...policy, source, extract: template === undefined ? { regex } : { regex, template } };
+  if (policy.kind !== 'alphabetical' && policy.kind !== 'numerical') return policy;
+  // Without extract Flux orders the whole tag, even when the pattern has a named group.
+  const sorted = { ...policy, source, regex };
+  delete sorted.group;
+  return template === undefined ? sorted : { ...sorted, template };
 }
 
 /** Named policies from the config win over the repo's ImagePolicy objects. */

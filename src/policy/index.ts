@@ -9,3 +9,6 @@ export { PatternError, MAX_PATTERN_LENGTH, type Matcher } from './pattern.ts';
 export type { RelativeLevel } from './relative.ts';
 export type { SortOrder } from './ordered.ts';
 export type { SemverRange } from './semver-policy.ts';
+export { compileRegex } from './pattern.ts';
+export { parseTemplate, type TagExtract } from './extract.ts';
+export type { Compatibility } from './compat.ts';

@@ -5,6 +5,7 @@
  */
 import { NO_FILTERS, type TagFilters } from './filters.ts';
 import { DEFAULT_COMPATIBILITY, isOptionToken, parseCompatibility, type Compatibility } from './compat.ts';
+import type { TagExtract } from './extract.ts';
 import { compileGlob, compileRegex, type Matcher, type TagRegex } from './pattern.ts';
 import { RELATIVE_LEVELS, type RelativeLevel } from './relative.ts';
 import { parseRange, type SemverRange } from './semver-policy.ts';
@@ -33,6 +34,8 @@ interface VersionPolicyBase extends PolicyBase {
 export interface SemverPolicy extends VersionPolicyBase {
   kind: 'semver';
   range: SemverRange;
+  /** Flux `filterTags`: only matching tags, read as versions after extraction. */
+  extract?: TagExtract;
 }
 
 /** Ordered by build time. */
@@ -54,6 +57,8 @@ export interface SortedPolicy extends PolicyBase {
   order: SortOrder;
   regex?: TagRegex;
   group?: string;
+  /** Flux `filterTags.extract`: what is ordered, over `regex`'s named groups (wins over `group`). */
+  template?: string;
 }
 
 export interface RelativePolicy extends VersionPolicyBase {

@@ -10,6 +10,7 @@ import type { Keyed, Ranking } from './ranking.ts';
 import { relativeRanking } from './relative.ts';
 import { semverRanking } from './semver-policy.ts';
 import { selectDigest } from './digest.ts';
+import { tagExtractor } from './extract.ts';
 import type { CurrentImage, Rejection, SelectOptions, Selection, TagInfo } from './types.ts';
 import { isValidTag } from '../image/ref.ts';
 
@@ -18,7 +19,7 @@ export function selectTag(policy: Policy, tags: readonly TagInfo[], current: Cur
   const now = (options.now ?? new Date()).getTime();
   switch (policy.kind) {
     case 'digest': return selectDigest(policy, tags, current, now);
-    case 'semver': return rank(semverRanking(policy.range, policy.compat, validTag(current.tag)), policy, tags, current, now);
+    case 'semver': return rank(semverRanking(policy.range, policy.compat, validTag(current.tag), policy.extract), policy, tags, current, now);
     case 'relative': return rank(relativeRanking(policy.level, policy.compat, validTag(current.tag)), policy, tags, current, now);
     case 'glob': return rank(byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`), policy, tags, current, now);
     case 'regexp': {
@@ -28,7 +29,7 @@ export function selectTag(policy: Policy, tags: readonly TagInfo[], current: Cur
     }
     case 'alphabetical':
     case 'numerical': {
-      const extract = extractor(policy.regex, policy.group);
+      const extract = policy.template === undefined || policy.regex === undefined ? extractor(policy.regex, policy.group) : tagExtractor({ regex: policy.regex, template: policy.template });
       const mismatch = `does not match /${policy.regex?.source ?? ''}/`;
       if (policy.kind === 'alphabetical') return rank(alphabetical(extract, policy.order, mismatch), policy, tags, current, now);
       return rank(numerical(extract, policy.order, mismatch), policy, tags, current, now);

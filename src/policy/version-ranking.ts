@@ -20,6 +20,9 @@ export interface VersionRules {
   /** The policy itself takes prereleases (a range that names one, `all`). */
   takesPrereleases: boolean;
   prereleaseExcluded: Verdict<Version>;
+  /** Flux `filterTags`: the text read as a version, undefined (rejected as `mismatch`) when the tag does not match. */
+  text?: (tag: string) => string | undefined;
+  mismatch?: Verdict<Version>;
 }
 
 const NOT_A_VERSION = reject<Version>('not-a-version');
@@ -28,9 +31,11 @@ const COMMIT_HASH = reject<Version>('commit-hash', 'a commit hash, never a versi
 export function versionRanking(rules: VersionRules): Ranking<Version> {
   const compat = compatibilityCheck(rules.compat, rules.reference, rules.currentTag);
   let mostParts = 0;
+  const read = versionReader(rules);
   const ranking: Ranking<Version> = {
     admit(info): Verdict<Version> {
-      const version = parseVersion(info.tag);
+      const version = read(info.tag);
+      if (version === undefined) return rules.mismatch ?? NOT_A_VERSION;
       if (version === null) return isCommitHash(info.tag) ? COMMIT_HASH : NOT_A_VERSION;
       const rejection = compat.check(version) ?? rules.bound(version);
       if (rejection !== undefined) return rejection;
@@ -38,12 +43,22 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       if (version.release.length > mostParts) mostParts = version.release.length;
       return { key: version };
     },
-    keyOf: (info: TagInfo) => parseVersion(info.tag) ?? undefined,
+    keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,
     prefer: variantPreference(rules.reference?.variant),
   };
   if (compat.deferredPrecision) ranking.narrow = () => precisionRejection(mostParts, `a new slot takes the most numeric parts present (${plural(mostParts)})`);
   return ranking;
+}
+
+/** The tag as a version; undefined when a filter does not match it, null when it is not a version. */
+function versionReader(rules: VersionRules): (tag: string) => Version | null | undefined {
+  const text = rules.text;
+  if (text === undefined) return parseVersion;
+  return (tag) => {
+    const extracted = text(tag);
+    return extracted === undefined ? undefined : parseVersion(extracted);
+  };
 }
 
 /**
