@@ -7,7 +7,9 @@ import { deref, get, getMap, keyName } from './yaml.ts';
 /** The container name Flux v1 gave an image found directly under `values:`. */
 export const CHART_IMAGE = 'chart-image';
 
+/** Flux v2's HelmRelease, Flux v1's (helm-operator) and its predecessor, FluxHelmRelease. */
 export function isHelmRelease(kind: string, apiVersion: string): boolean {
+  if (kind === 'FluxHelmRelease') return apiVersion.startsWith('helm.integrations.flux.weave.works/');
   return kind === 'HelmRelease' && (apiVersion.startsWith('helm.fluxcd.io/') || apiVersion.startsWith('helm.toolkit.fluxcd.io/'));
 }
 

@@ -76,3 +76,13 @@ test('release needs --workload and a valid --image', async () => {
   assert.equal(bad.code, 2);
   assert.match(bad.err, /^tagpilot release: --image: /);
 });
+
+test('release addresses a Flux v1 FluxHelmRelease without annotations, by container', async (t) => {
+  const values = 'image: org/shop\n    tag: "1.0.0"\n    worker:\n      image:\n        registry: registry.local:5000\n        repository: org/worker\n        tag: 1.0.0\n';
+  const helm = `apiVersion: helm.integrations.flux.weave.works/v1alpha2\nkind: FluxHelmRelease\nmetadata:\n  name: shop\n  namespace: apps\nspec:\n  releaseName: shop\n  values:\n    ${values}`;
+  const repo = repoWith({ 'releases/shop.yaml': helm });
+  t.after(repo.cleanup);
+  const { code, out } = await run(['release', '--workload', 'apps:fluxhelmrelease/shop', '--container', 'worker', '--image', 'registry.local:5000/org/worker:1.2.0'], repo.dir);
+  assert.equal(code, 0, out);
+  assert.equal(readFileSync(join(repo.dir, 'releases/shop.yaml'), 'utf8'), helm.replace('tag: 1.0.0', 'tag: 1.2.0'));
+});
