@@ -3,6 +3,8 @@ import { isMap, isSeq, type Document } from 'yaml';
 import { readAnnotations } from '../policy/annotations.ts';
 import { UNLOCKED } from '../policy/lock.ts';
 import type { ObjectContext } from './context.ts';
+import { hasImageUpdater, IMAGE_UPDATER } from '../policy/index.ts';
+import { applicationSlots, isArgoApplication, overrideFileApplication, overrideSlots, updaterImages, type UpdaterApplication } from './argocd.ts';
 import { helmSlots, isHelmRelease } from './helm.ts';
 import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomizeSlots } from './kustomize.ts';
 import { markerSlots } from './marked.ts';
@@ -35,23 +37,33 @@ export function findSlots(files: readonly SourceFile[], options: FindOptions = {
   const result: FindResult = { slots: [], problems: [] };
   const namespaces = new Map<string, string>();
   const flux: FluxObjects = { policies: new Map(), repositories: new Map() };
+  const applications = new Map<string, UpdaterApplication>();
   const early = new Map<SourceFile, Parsed>();
   for (const file of files) {
     if (!isRepoSetting(file) || tooBig(file, undefined)) continue;
     const p = parse(file);
     early.set(file, p);
-    readRepoSettings(p, namespaces, flux, result.problems);
+    readRepoSettings(p, { namespaces, flux, applications }, result.problems);
   }
   const named = namedPolicies(options.namedPolicies, flux);
   for (const file of files) {
     if (tooBig(file, result.problems)) continue;
     const p = early.get(file) ?? parse(file);
     const markers = mayHoldMarkers(file.text);
+    const override = applications.get(overrideFileApplication(file.path) ?? '');
     forEachObject(p, namespaces, result.problems, (ctx, object) => {
+      if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
       findInObject(ctx, object, markers ? named : undefined, result.slots);
     });
   }
   return result;
+}
+
+/** An override file's slots belong to its Application: its workload id and its lock. */
+function asApplication(ctx: ObjectContext, app: UpdaterApplication): ObjectContext {
+  const owned: ObjectContext = { ...ctx, lock: app.lock };
+  if (app.workload !== undefined) owned.workload = app.workload;
+  return owned;
 }
 
 function parse(file: SourceFile): Parsed {
@@ -65,11 +77,18 @@ function tooBig(file: SourceFile, problems: Problem[] | undefined): boolean {
 }
 
 function isRepoSetting(file: SourceFile): boolean {
-  return isKustomizationFile(file.path) || file.text.includes('image.toolkit.fluxcd.io/');
+  return isKustomizationFile(file.path) || file.text.includes('image.toolkit.fluxcd.io/') || file.text.includes(IMAGE_UPDATER);
 }
 
-/** First pass: what other files depend on (kustomization namespaces, Flux ImagePolicy objects). */
-function readRepoSettings(p: Parsed, namespaces: Map<string, string>, flux: FluxObjects, problems: Problem[]): void {
+interface RepoSettings {
+  namespaces: Map<string, string>;
+  flux: FluxObjects;
+  /** Applications annotated for Argo CD Image Updater, by name, for their override files. */
+  applications: Map<string, UpdaterApplication>;
+}
+
+/** First pass: what other files depend on (kustomization namespaces, Flux image objects, Image Updater Applications). */
+function readRepoSettings(p: Parsed, { namespaces, flux, applications }: RepoSettings, problems: Problem[]): void {
   const kustomization = isKustomizationFile(p.file.path);
   // Parse errors are reported by the second pass, which reads these files again from the same parse.
   forEachObject(p, new Map(), [], (ctx, object) => {
@@ -84,6 +103,12 @@ function readRepoSettings(p: Parsed, namespaces: Map<string, string>, flux: Flux
     if (kind !== undefined && name !== undefined && isFluxImageObject(kind, apiVersion)) {
       const namespace = getString(ctx.doc, meta, 'namespace') ?? 'default';
       readFluxObject({ ...ctx, problems }, object, kind, namespace, name, flux);
+    }
+    if (kind !== undefined && name !== undefined && isArgoApplication(kind, apiVersion) && hasImageUpdater(ctx.annotations)) {
+      // Problems are reported once, when the Application itself is read in the second pass.
+      const app: UpdaterApplication = { images: updaterImages({ ...ctx, problems: [] }), lock: ctx.lock };
+      if (ctx.workload !== undefined) app.workload = ctx.workload;
+      if (!applications.has(name)) applications.set(name, app);
     }
   });
 }
@@ -149,6 +174,7 @@ function findInObject(ctx: ObjectContext, object: unknown, named: ReadonlyMap<st
   if (kind !== undefined && isWorkloadKind(kind, apiVersion)) slots = containerSlots(ctx, object, kind);
   else if (isKustomization(ctx.path, kind, apiVersion)) slots = kustomizeSlots(ctx, object);
   else if (kind !== undefined && isHelmRelease(kind, apiVersion)) slots = helmSlots(ctx, object);
+  else if (kind !== undefined && isArgoApplication(kind, apiVersion) && hasImageUpdater(ctx.annotations)) slots = applicationSlots(ctx, object, updaterImages(ctx));
   if (named !== undefined) slots.push(...markerSlots(ctx, object, named, slots));
   out.push(...slots);
 }

@@ -12,3 +12,4 @@ export type { SemverRange } from './semver-policy.ts';
 export { compileRegex } from './pattern.ts';
 export { parseTemplate, type TagExtract } from './extract.ts';
 export type { Compatibility } from './compat.ts';
+export { hasImageUpdater, readImageUpdater, IMAGE_UPDATER, type UpdaterImage } from './image-updater.ts';
