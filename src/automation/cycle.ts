@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
 import { applyEdits } from '../manifests/edit.ts';
 import { findSlots } from '../manifests/find.ts';
+import { commitSubject } from '../manifests/named.ts';
 import { decodeManifest, isManifestPath } from '../manifests/files.ts';
 import type { Edit, ImageSlot, NamedPolicy, Problem as FileProblem, SourceFile } from '../manifests/types.ts';
 import { ordersByBuildTime, policyNeeds } from '../policy/policy.ts';
@@ -52,6 +53,8 @@ export interface Plan {
   signatureRejections?: SignatureRejection[];
   /** New contents of the changed files. */
   files: Map<string, Uint8Array>;
+  /** A commit subject the repository asks for (a Flux ImageUpdateAutomation's messageTemplate). */
+  subject?: string;
 }
 
 export interface CycleReport extends Omit<Plan, 'files'> {
@@ -84,7 +87,8 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const { files, changes } = editFiles(sources, updates, problems);
-  return { head, changes, problems, locked, signatureRejections, files };
+  const subject = commitSubject(found.fluxAutomations, changes.map((c) => c.file));
+  return { head, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }) };
 }
 
 /**
@@ -99,7 +103,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(deps, tags);
     if (planned.changes.length === 0) return { ...planned, attempts: attempt };
-    const commit = await deps.repo.commit(planned.head, files, format(planned.changes), deps.author);
+    const commit = await deps.repo.commit(planned.head, files, format(planned.changes, planned.subject), deps.author);
     try {
       const { confirmedBy } = await deps.repo.push(commit);
       deps.log.info({ commit, changes: planned.changes.length, attempt, confirmedBy }, confirmedBy === 'report' ? 'pushed' : 'pushed: the answer was lost, the branch read back holds our commit');

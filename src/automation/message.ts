@@ -8,7 +8,8 @@ export interface MessageTemplate {
   footer?: string;
 }
 
-export type MessageFormat = (changes: readonly Change[]) => string;
+/** `subject`: one read from the repository (a Flux ImageUpdateAutomation's template), used unless the config sets its own. */
+export type MessageFormat = (changes: readonly Change[], subject?: string) => string;
 
 export const DEFAULT_TEMPLATE: MessageTemplate = {
   subject: 'tagpilot: {summary}',
@@ -26,9 +27,11 @@ export function messageTemplate(template: MessageTemplate = DEFAULT_TEMPLATE): M
   const subject = compile(template.subject, SUBJECT_FIELDS, 'subject');
   const change = compile(template.change, CHANGE_FIELDS, 'change');
   const footer = template.footer?.trim();
-  return (changes) => {
+  const ownSubject = template.subject !== DEFAULT_TEMPLATE.subject;
+  return (changes, repoSubject) => {
     const lines = changes.map((c) => oneLine(change(changeFields(c))));
-    const paragraphs = [oneLine(subject(subjectFields(changes))), lines.join('\n')];
+    const first = repoSubject !== undefined && !ownSubject ? repoSubject : subject(subjectFields(changes));
+    const paragraphs = [oneLine(first), lines.join('\n')];
     if (footer !== undefined && footer !== '') paragraphs.push(footer);
     // Trailers last, in their own paragraph, where `git interpret-trailers` looks for them.
     paragraphs.push(changes.map(formatUpdateTrailer).join('\n'));

@@ -80,7 +80,7 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
       return { ...base, problems: [...base.problems, { subject: branch, message: problem.message, code: problem.code }] };
     }
     if (planned.changes.length === 0) return { ...base, pullRequest: await closeIfOpen(review.host, branch, target) };
-    const message = format(planned.changes);
+    const message = format(planned.changes, planned.subject);
     const content = pullRequestContent(message, review);
     // Same target head and same changes: the branch already holds this exact change.
     if (branchHead !== undefined && mine?.parents[0] === planned.head && mine.message === message) {

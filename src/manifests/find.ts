@@ -9,7 +9,7 @@ import { helmSlots, isHelmRelease } from './helm.ts';
 import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomizeSlots } from './kustomize.ts';
 import { markerSlots } from './marked.ts';
 import { mayHoldMarkers } from './markers.ts';
-import { isFluxImageObject, namedPolicies, readFluxObject, type FluxObjects } from './named.ts';
+import { isFluxImageObject, namedPolicies, readFluxObject, underUpdatePath, type FluxAutomation, type FluxObjects } from './named.ts';
 import type { FindOptions, ImageSlot, NamedPolicy, Problem, SourceFile } from './types.ts';
 import { containerSlots, isWorkloadKind } from './workloads.ts';
 import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
@@ -17,6 +17,8 @@ import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type Par
 export interface FindResult {
   slots: ImageSlot[];
   problems: Problem[];
+  /** Flux ImageUpdateAutomation objects in the repository (their paths and commit subjects). */
+  fluxAutomations: FluxAutomation[];
 }
 
 /** Bigger files are skipped with a problem: manifests are small, and parsing costs memory. */
@@ -34,9 +36,9 @@ interface Parsed extends ParsedFile {
  * (kustomizations, Flux image objects), so memory stays flat as repositories grow.
  */
 export function findSlots(files: readonly SourceFile[], options: FindOptions = {}): FindResult {
-  const result: FindResult = { slots: [], problems: [] };
   const namespaces = new Map<string, string>();
-  const flux: FluxObjects = { policies: new Map(), repositories: new Map() };
+  const flux: FluxObjects = { policies: new Map(), repositories: new Map(), automations: [] };
+  const result: FindResult = { slots: [], problems: [], fluxAutomations: flux.automations };
   const applications = new Map<string, UpdaterApplication>();
   const early = new Map<SourceFile, Parsed>();
   for (const file of files) {
@@ -51,12 +53,30 @@ export function findSlots(files: readonly SourceFile[], options: FindOptions = {
     const p = early.get(file) ?? parse(file);
     const markers = mayHoldMarkers(file.text);
     const override = applications.get(overrideFileApplication(file.path) ?? '');
+    const slots: ImageSlot[] = [];
     forEachObject(p, namespaces, result.problems, (ctx, object) => {
-      if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
-      findInObject(ctx, object, markers ? named : undefined, result.slots);
+      if (override !== undefined) return void slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
+      findInObject(ctx, object, markers ? named : undefined, slots);
     });
+    if (markers && !underUpdatePath(file.path, flux.automations)) outsideUpdatePaths(file.path, slots, named, flux.automations, result.problems);
+    result.slots.push(...slots);
   }
   return result;
+}
+
+/**
+ * Flux applied `$imagepolicy` markers only under its ImageUpdateAutomations' `update.path`:
+ * elsewhere they are left unautomated, as they were, with one problem for the file.
+ */
+function outsideUpdatePaths(path: string, slots: ImageSlot[], named: ReadonlyMap<string, NamedPolicy>, automations: readonly FluxAutomation[], problems: Problem[]): void {
+  const fluxPolicies = new Set([...named.values()].map((n) => n.policy));
+  let count = 0;
+  for (const slot of slots) {
+    if (slot.policy === undefined || !fluxPolicies.has(slot.policy)) continue;
+    delete slot.policy;
+    count++;
+  }
+  if (count > 0) problems.push({ file: path, message: `${count} Flux marker${count === 1 ? '' : 's'} outside every ImageUpdateAutomation update.path (${automations.map((a) => a.path || '.').join(', ')}): not automated` });
 }
 
 /** An override file's slots belong to its Application: its workload id and its lock. */

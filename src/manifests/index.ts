@@ -3,3 +3,4 @@ export * from './find.ts';
 export * from './edit.ts';
 export * from './files.ts';
 export * from './walk.ts';
+export { commitSubject, fluxSubject, type FluxAutomation } from './named.ts';

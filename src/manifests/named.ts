@@ -1,3 +1,4 @@
+import { posix } from 'node:path';
 import { compileRegex, parsePolicy, parseTemplate, type Policy } from '../policy/index.ts';
 import type { ObjectContext } from './context.ts';
 import type { NamedPolicy } from './types.ts';
@@ -12,14 +13,34 @@ import { get, getMap, getString } from './yaml.ts';
 export interface FluxObjects {
   policies: Map<string, { policy?: NamedPolicy['policy']; repositoryRef?: string }>;
   repositories: Map<string, string>;
+  automations: FluxAutomation[];
 }
 
+/** An ImageUpdateAutomation: where Flux applied its markers, and its commit message template. */
+export interface FluxAutomation {
+  /** `namespace/name`, as Flux's `.AutomationObject` prints it. */
+  name: string;
+  /** `spec.update.path`, repo-relative without `./` (`` for the whole repository). */
+  path: string;
+  messageTemplate?: string;
+}
+
+const FLUX_KINDS = new Set(['ImagePolicy', 'ImageRepository', 'ImageUpdateAutomation']);
+
 export function isFluxImageObject(kind: string, apiVersion: string): boolean {
-  return apiVersion.startsWith('image.toolkit.fluxcd.io/') && (kind === 'ImagePolicy' || kind === 'ImageRepository');
+  return apiVersion.startsWith('image.toolkit.fluxcd.io/') && FLUX_KINDS.has(kind);
 }
 
 export function readFluxObject(ctx: ObjectContext, object: unknown, kind: string, namespace: string, name: string, into: FluxObjects): void {
   const spec = get(ctx.doc, object, 'spec');
+  if (kind === 'ImageUpdateAutomation') {
+    const path = getString(ctx.doc, getMap(ctx.doc, spec, 'update'), 'path') ?? '';
+    const messageTemplate = getString(ctx.doc, getMap(ctx.doc, getMap(ctx.doc, spec, 'git'), 'commit'), 'messageTemplate');
+    const automation: FluxAutomation = { name: `${namespace}/${name}`, path: posix.normalize(path === '' ? '.' : path).replace(/^\.\/?|\/+$/g, '') };
+    if (messageTemplate !== undefined) automation.messageTemplate = messageTemplate;
+    into.automations.push(automation);
+    return;
+  }
   if (kind === 'ImageRepository') {
     const image = getString(ctx.doc, spec, 'image');
     if (image !== undefined) into.repositories.set(`${namespace}:${name}`, image);
@@ -89,4 +110,28 @@ export function namedPolicies(config: ReadonlyMap<string, NamedPolicy> | undefin
   }
   for (const [name, policy] of config ?? []) out.set(name, policy);
   return out;
+}
+
+/** Whether Flux markers in `file` were applied by an ImageUpdateAutomation (all are, without any). */
+export function underUpdatePath(file: string, automations: readonly FluxAutomation[]): boolean {
+  if (automations.length === 0) return true;
+  return automations.some((a) => a.path === '' || file === a.path || file.startsWith(`${a.path}/`));
+}
+
+/**
+ * The commit subject an ImageUpdateAutomation's `messageTemplate` gives: its first line when that
+ * is plain text, `{{ .AutomationObject }}` (or `{{.AutomationObject}}`) filled in. Any other Go
+ * template action leaves the subject to tagpilot (tagpilot does not run Go templates).
+ */
+export function fluxSubject(automation: FluxAutomation): string | undefined {
+  const first = automation.messageTemplate?.split('\n')[0]?.trim();
+  if (first === undefined || first === '') return undefined;
+  const filled = first.replace(/\{\{-?\s*\.AutomationObject\s*-?\}\}/g, automation.name);
+  return filled.includes('{{') ? undefined : filled;
+}
+
+/** The subject for a commit changing `files`: that of the one ImageUpdateAutomation whose path holds them all. */
+export function commitSubject(automations: readonly FluxAutomation[], files: readonly string[]): string | undefined {
+  const covering = automations.filter((a) => files.every((file) => underUpdatePath(file, [a])));
+  return covering.length === 1 && covering[0] !== undefined ? fluxSubject(covering[0]) : undefined;
 }
