@@ -7,7 +7,8 @@ import { commitSubject } from '../manifests/named.ts';
 import { decodeManifest, isManifestPath } from '../manifests/files.ts';
 import type { Edit, ImageSlot, NamedPolicy, Problem as FileProblem, SourceFile } from '../manifests/types.ts';
 import { ordersByBuildTime, policyNeeds } from '../policy/policy.ts';
-import type { PolicyNeeds } from '../policy/types.ts';
+import type { PolicyNeeds, Selection } from '../policy/types.ts';
+import { summariseRejections, type ReasonSummary } from '../policy/index.ts';
 import { backoffDelay } from '../registry/limits.ts';
 import type { RegistryClient } from '../registry/client.ts';
 import { TagLookup, type TagQuery } from '../registry/lookup.ts';
@@ -40,6 +41,19 @@ export interface CycleDeps {
   registryDeadlineMs?: number;
   /** Signature checks and the config's rules, when the config has signature policies. */
   signatures?: SignatureDeps;
+  /** Say, per automated slot, why the other tags were not picked (`plan --explain`). */
+  explain?: boolean;
+}
+
+/** Why a slot holds or moves: the outcome and, per reason, how many tags and the highest few. */
+export interface SlotExplanation {
+  subject: string;
+  image: string;
+  policy: string;
+  selected: string | null;
+  changed: boolean;
+  why?: string;
+  reasons: ReasonSummary[];
 }
 
 export interface Plan {
@@ -55,6 +69,8 @@ export interface Plan {
   files: Map<string, Uint8Array>;
   /** A commit subject the repository asks for (a Flux ImageUpdateAutomation's messageTemplate). */
   subject?: string;
+  /** With `explain`: one entry per automated, unlocked slot. */
+  explanations?: SlotExplanation[];
 }
 
 export interface CycleReport extends Omit<Plan, 'files'> {
@@ -79,7 +95,10 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const updates: SlotUpdate[] = [];
   const signatureRejections: SignatureRejection[] = [];
   const tagSource = (ref: ImageRef) => known.get(canonicalRepository(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
-  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource, deps.signatures, signatureRejections)));
+  // The last selection per slot (a signature policy may select again): what --explain shows.
+  const explained = new Map<ImageSlot, SlotExplanation>();
+  const explainer = (slot: ImageSlot) => (deps.explain === true ? (selection: Selection) => void explained.set(slot, explanation(slot, selection)) : undefined);
+  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource, deps.signatures, signatureRejections, explainer(slot))));
   for (const decided of decisions) {
     if (isProblem(decided)) problems.push(decided);
     // A tag a person turned down for this slot is not proposed again: the slot holds.
@@ -88,7 +107,15 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const { files, changes } = editFiles(sources, updates, problems);
   const subject = commitSubject(found.fluxAutomations, changes.map((c) => c.file));
-  return { head, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }) };
+  const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
+  return { head, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+}
+
+function explanation(slot: ImageSlot, selection: Selection): SlotExplanation {
+  const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}${slot.container === undefined ? '' : ` ${slot.container}`}`;
+  const found: SlotExplanation = { subject, image: slot.image, policy: slot.policy?.source ?? '', selected: selection.selected, changed: selection.changed, reasons: summariseRejections(selection.rejected) };
+  if (selection.why !== undefined) found.why = selection.why;
+  return found;
 }
 
 /**

@@ -7,7 +7,7 @@ import { minimatch } from 'minimatch';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
 import type { ImageSlot } from '../manifests/types.ts';
 import { withFilters } from '../policy/policy.ts';
-import type { SignatureVerdict, TagInfo } from '../policy/types.ts';
+import type { Selection, SignatureVerdict, TagInfo } from '../policy/types.ts';
 import type { Problem, SignatureRejection } from './types.ts';
 import { decideSlot, isProblem, type SlotUpdate, type TagSource } from './update.ts';
 
@@ -41,9 +41,9 @@ export function signaturePolicyFor(slot: ImageSlot, rules: readonly SignatureRul
 }
 
 /** decideSlot, with the selected tag's signature checked first when a signature policy applies. */
-export async function decideSigned(slot: ImageSlot, tagsFor: TagSource, signatures: SignatureDeps | undefined, rejected: SignatureRejection[]): Promise<SlotUpdate | Problem | undefined> {
+export async function decideSigned(slot: ImageSlot, tagsFor: TagSource, signatures: SignatureDeps | undefined, rejected: SignatureRejection[], explain?: (selection: Selection) => void): Promise<SlotUpdate | Problem | undefined> {
   const name = signaturePolicyFor(slot, signatures?.rules);
-  if (name === undefined || slot.policy === undefined || slot.lock.locked) return decideSlot(slot, tagsFor);
+  if (name === undefined || slot.policy === undefined || slot.lock.locked) return decideSlot(slot, tagsFor, explain);
   const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}`;
   // Fail closed: a slot that must be signed is never updated unchecked.
   if (signatures === undefined) return { subject, message: `signature policy "${name}" is required, but the config has no signatures section` };
@@ -54,7 +54,7 @@ export async function decideSigned(slot: ImageSlot, tagsFor: TagSource, signatur
     return tags instanceof Error || verdicts.size === 0 ? tags : tags.map((t): TagInfo => (verdicts.has(t.tag) ? { ...t, signature: verdicts.get(t.tag) } : t));
   };
   for (let checks = 0; checks < MAX_SIGNATURE_CHECKS; checks++) {
-    const decided = decideSlot(signed, withVerdicts);
+    const decided = decideSlot(signed, withVerdicts, explain);
     if (decided === undefined || isProblem(decided)) return decided;
     let verdict: SignatureVerdict;
     try {

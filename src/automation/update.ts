@@ -16,7 +16,7 @@ export interface SlotUpdate {
 export type TagSource = (ref: ImageRef) => TagInfo[] | Error;
 
 /** Decides one automated slot: pure, given the tags. Returns an update, nothing, or a problem. */
-export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Problem | undefined {
+export function decideSlot(slot: ImageSlot, tagsFor: TagSource, explain?: (selection: Selection) => void): SlotUpdate | Problem | undefined {
   const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}`;
   if (slot.policy === undefined || slot.lock.locked) return undefined;
   let ref: ImageRef;
@@ -28,6 +28,7 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource): SlotUpdate | Pr
   const tags = tagsFor(ref);
   if (tags instanceof Error) return tags instanceof TagpilotError ? { subject, message: tags.message, code: tags.code } : { subject, message: tags.message };
   const selection = selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest });
+  explain?.(selection);
   if (selection.currentUnranked === true) return { subject, code: 'current-tag-unranked', message: `${slot.image}: held: ${selection.why ?? 'the current tag cannot be ranked'}. It is not in the registry's list (asked again) or has no build time; set the tag by hand, or allow downgrades` };
   if (!selection.changed || selection.selected === null) return undefined;
   const digest = pinFor(ref, selection, tags);

@@ -73,6 +73,7 @@ function addCycleVerbs(program: Command, verb: DeclareVerb): void {
   verb<PlanOptions>(program, 'plan', 'show what a cycle would change, without committing', ['tagpilot plan --config config.yaml', 'tagpilot plan --config config.yaml --json'], async () => (await import('./commands/plan.ts')).plan)
     .addOption(required('--config <file>', CONFIG))
     .option('--json', 'print one JSON object instead of a table')
+    .option('--explain', 'say per slot why the other tags were not picked (per reason: how many, the highest few)')
     .option('--strict', STRICT)
     .addOption(logFormat());
 

@@ -13,3 +13,4 @@ export { compileRegex } from './pattern.ts';
 export { parseTemplate, type TagExtract } from './extract.ts';
 export type { Compatibility } from './compat.ts';
 export { hasImageUpdater, readImageUpdater, IMAGE_UPDATER, type UpdaterImage } from './image-updater.ts';
+export { summariseRejections, type ReasonSummary } from './explain.ts';

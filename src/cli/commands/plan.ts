@@ -1,19 +1,21 @@
 import { plan as planCycle } from '../../automation/cycle.ts';
 import type { CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
-import { table } from '../table.ts';
+import { columns, table } from '../table.ts';
+import type { SlotExplanation } from '../../automation/cycle.ts';
 import { wire, type LogFormatOption } from '../wire.ts';
 
 export interface PlanOptions extends LogFormatOption {
   config: string;
   json?: boolean;
   strict?: boolean;
+  explain?: boolean;
 }
 
 /** `tagpilot plan --config FILE [--json]`: what a cycle would change, without committing. */
 export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
   const { deps } = await wire(options.config, io, options);
-  const { files: _files, ...result } = await planCycle(deps);
+  const { files: _files, ...result } = await planCycle(options.explain === true ? { ...deps, explain: true } : deps);
   if (options.json) {
     io.out.write(JSON.stringify(result, null, 2) + '\n');
     return exitForProblems(result.problems, options.strict);
@@ -23,8 +25,17 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
     const rows = result.changes.map((c) => [c.workload ?? '-', c.container ?? '-', c.repository, `${c.from} → ${c.to}`, c.policy, `${c.file}:${c.line}`]);
     io.out.write(table(['WORKLOAD', 'CONTAINER', 'IMAGE', 'CHANGE', 'POLICY', 'FILE'], rows));
   }
+  for (const e of result.explanations ?? []) io.out.write(explainText(e));
   for (const w of result.locked) io.out.write(`locked: ${w} (skipped)\n`);
   for (const r of result.signatureRejections ?? []) io.out.write(`rejected: ${r.subject}: ${r.repository}:${r.tag}: ${r.reason} (${r.detail ?? ''})\n`);
   for (const p of result.problems) io.out.write(`problem: ${p.subject}: ${p.message}\n`);
   return exitForProblems(result.problems, options.strict);
+}
+
+/** One slot's outcome, then per reason the count and the highest tags. */
+function explainText(e: SlotExplanation): string {
+  const head = `explain: ${e.subject} ${e.image} (${e.policy}): ${e.why ?? (e.selected ?? 'nothing selected')}\n`;
+  if (e.reasons.length === 0) return head;
+  const rows = e.reasons.map((r) => [`  ${r.reason}`, String(r.count), `${r.tags.join(', ')}${r.count > r.tags.length ? ', …' : ''}`]);
+  return head + columns(rows);
 }
