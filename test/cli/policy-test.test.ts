@@ -45,9 +45,9 @@ test('policy test: filters come from --ignore, --min-age and --platforms', async
     { tag: '1.0.0', created: '2026-01-01T00:00:00Z', platforms: ['linux/amd64', 'linux/arm64'] },
     { tag: '1.1.0', created: '2026-01-09T23:00:00Z', platforms: ['linux/amd64', 'linux/arm64'] },
     { tag: '1.2.0', created: '2026-01-01T00:00:00Z', platforms: ['linux/amd64'] },
-    { tag: '1.3.0-debug', created: '2026-01-01T00:00:00Z', platforms: ['linux/arm64'] },
+    { tag: '1.3.0-beta.1', created: '2026-01-01T00:00:00Z', platforms: ['linux/arm64'] },
   ]);
-  const args = ['semver:>=1.0.0-0', '--ignore', '*-debug', '--min-age', '1d', '--platforms', 'linux/arm64', '--now', '2026-01-10T00:00:00Z', '--json'];
+  const args = ['semver:>=1.0.0-0', '--ignore', '*-beta*', '--min-age', '1d', '--platforms', 'linux/arm64', '--now', '2026-01-10T00:00:00Z', '--json'];
   const result = JSON.parse((await run(args, tags)).stdout);
   assert.equal(result.selected, '1.0.0');
   assert.deepEqual(result.rejected.map((r: { reason: string }) => r.reason), ['too-young', 'missing-platform', 'ignored']);
