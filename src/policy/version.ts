@@ -38,7 +38,8 @@ const HEX_LETTER = /[a-f]/;
 
 /** 7–40 lowercase hex characters, not all digits: a commit hash, never a version. */
 export function isCommitHash(text: string): boolean {
-  return HASH.test(text) && HEX_LETTER.test(text);
+  // The length check first: most segments (`alpine`, `ls133`) are too short to be one.
+  return text.length >= 7 && text.length <= 40 && HASH.test(text) && HEX_LETTER.test(text);
 }
 
 /**
@@ -74,6 +75,7 @@ function attached(tag: string, release: number[], at: number): Version | null {
 
 /** Splits the suffix into prerelease, variant and counter; null when it is not one. */
 function withSuffix(release: number[], gluedPrerelease: string, suffix: string): Version | null {
+  if (gluedPrerelease === '' && suffix.indexOf('-') < 0) return oneSegment(release, suffix);
   const segments = splitSegments(suffix);
   if (segments === null || (gluedPrerelease === '' && segments.length === 0)) return null; // "1.2.3-"
   let pre = gluedPrerelease;
@@ -90,6 +92,19 @@ function withSuffix(release: number[], gluedPrerelease: string, suffix: string):
   const rest = from === 0 ? segments : segments.slice(from);
   const build = counter(rest, pre === '');
   return { release, prerelease, variant: variantOf(rest), build };
+}
+
+/** The common case, `-alpine`, `-rc.1`, `-ls133`: a suffix of one segment. */
+function oneSegment(release: number[], suffix: string): Version | null {
+  if (suffix === '' || splitSegments(suffix) === null) return null;
+  if (PRERELEASE_WORD.test(suffix) && !isCommitHash(suffix)) return { release, prerelease: suffix.split('.').map(toIdentifier), variant: '', build: '' };
+  if (isCounter(suffix) || DIGITS.test(suffix)) return { release, prerelease: [], variant: '', build: suffix };
+  return { release, prerelease: [], variant: isCommitHash(suffix) ? '' : suffix, build: '' };
+}
+
+function isCounter(segment: string): boolean {
+  const c = segment.charCodeAt(0);
+  return (c === 108 || c === 114) && COUNTER.test(segment); // l, r
 }
 
 /**
@@ -133,7 +148,7 @@ function counter(rest: string[], plain: boolean): string {
   // A bare number is a counter only as the whole suffix (`2.4.57-1`): `debian-12` is a variant.
   if (plain && rest.length === 1 && DIGITS.test(rest[0] ?? '')) return rest.pop() ?? '';
   let at = rest.length;
-  while (at > 0 && COUNTER.test(rest[at - 1] ?? '')) at--;
+  while (at > 0 && isCounter(rest[at - 1] ?? '')) at--;
   return at === rest.length ? '' : rest.splice(at).join('-');
 }
 
