@@ -56,7 +56,7 @@ export function parseVersion(tag: string): Version | null {
     for (let c = tag.charCodeAt(i); c >= 48 && c <= 57; c = tag.charCodeAt(++i)) value = value * 10 + (c - 48);
     if (i === start || i - start > MAX_DIGITS) return null;
     release.push(value);
-    if (i === tag.length) return { release, prerelease: [], variant: '', build: '' };
+    if (i === tag.length) return { release, prerelease: NO_PRERELEASE, variant: '', build: '' };
     const separator = tag.charCodeAt(i);
     if (separator === 45) return withSuffix(release, '', tag.slice(i + 1)); // -
     if (separator !== 46 || release.length === 4) return attached(tag, release, i); // .
@@ -87,7 +87,7 @@ function withSuffix(release: number[], gluedPrerelease: string, suffix: string):
   }
   // `rc-2`: a number right after the prerelease word still belongs to it.
   while (pre !== '' && from < segments.length && DIGITS.test(segments[from] ?? '')) pre += `-${segments[from++]}`;
-  const prerelease = pre === '' ? [] : pre.split('.').map(toIdentifier);
+  const prerelease = pre === '' ? NO_PRERELEASE : pre.split('.').map(toIdentifier);
   if (from === segments.length) return { release, prerelease, variant: '', build: '' };
   const rest = from === 0 ? segments : segments.slice(from);
   const build = counter(rest, pre === '');
@@ -96,10 +96,25 @@ function withSuffix(release: number[], gluedPrerelease: string, suffix: string):
 
 /** The common case, `-alpine`, `-rc.1`, `-ls133`: a suffix of one segment. */
 function oneSegment(release: number[], suffix: string): Version | null {
-  if (suffix === '' || splitSegments(suffix) === null) return null;
+  if (!validSegment(suffix)) return null;
   if (PRERELEASE_WORD.test(suffix) && !isCommitHash(suffix)) return { release, prerelease: suffix.split('.').map(toIdentifier), variant: '', build: '' };
-  if (isCounter(suffix) || DIGITS.test(suffix)) return { release, prerelease: [], variant: '', build: suffix };
-  return { release, prerelease: [], variant: isCommitHash(suffix) ? '' : suffix, build: '' };
+  if (isCounter(suffix) || DIGITS.test(suffix)) return { release, prerelease: NO_PRERELEASE, variant: '', build: suffix };
+  return { release, prerelease: NO_PRERELEASE, variant: isCommitHash(suffix) ? '' : suffix, build: '' };
+}
+
+/** Shared by every version without a prerelease: never written to. */
+const NO_PRERELEASE = Object.freeze([]) as unknown as Identifier[];
+
+/** One segment: letters, digits, `_` and `.`, with no `.` at either end or twice in a row. */
+function validSegment(text: string): boolean {
+  if (text === '' || text.charCodeAt(0) === 46 || text.charCodeAt(text.length - 1) === 46) return false;
+  let previous = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === 46 ? previous === 46 : !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return false;
+    previous = c;
+  }
+  return true;
 }
 
 function isCounter(segment: string): boolean {
