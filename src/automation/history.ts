@@ -1,13 +1,7 @@
+import type { LoggedCommit } from '../git/index.ts';
 import { parseUpdateTrailers, type UpdateTrailer } from './trailers.ts';
 
-/** A commit as history needs it. */
-export interface LoggedCommit {
-  oid: string;
-  message: string;
-  author: string;
-  /** Commit time, seconds since the epoch. */
-  time: number;
-}
+export type { LoggedCommit };
 
 /** One change the bot made, as `tagpilot history` shows it: its trailer, and where and when. */
 export interface HistoryEntry extends UpdateTrailer {

@@ -4,10 +4,9 @@
  * fails, it is rejected with the verdict and the policy selects again, a bounded number of times.
  */
 import { minimatch } from 'minimatch';
-import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
-import type { ImageSlot } from '../manifests/types.ts';
-import { withFilters } from '../policy/policy.ts';
-import type { Selection, SignatureVerdict, TagInfo } from '../policy/types.ts';
+import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
+import type { ImageSlot } from '../manifests/index.ts';
+import { withFilters, type Selection, type SignatureVerdict, type TagInfo } from '../policy/index.ts';
 import type { Problem, SignatureRejection } from './types.ts';
 import { decideSlot, isProblem, type SlotUpdate, type TagSource } from './update.ts';
 

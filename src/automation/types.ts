@@ -1,4 +1,4 @@
-import type { SlotKind } from '../manifests/types.ts';
+import type { SlotKind } from '../manifests/index.ts';
 
 /** One slot, old value → new value, and the policy that decided it. */
 export interface Change {

@@ -1,7 +1,6 @@
-import { formatImageRef, parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
-import type { Edit, ImageSlot } from '../manifests/types.ts';
-import { selectTag } from '../policy/policy.ts';
-import type { Selection, TagInfo } from '../policy/types.ts';
+import { formatImageRef, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
+import type { Edit, ImageSlot } from '../manifests/index.ts';
+import { selectTag, type Selection, type TagInfo } from '../policy/index.ts';
 import { TagpilotError } from '../problems/index.ts';
 import type { Change, Problem } from './types.ts';
 

@@ -1,4 +1,4 @@
-import { ConfigError, type LoadedConfig } from '../config/load.ts';
+import { ConfigError, type LoadedConfig } from '../config/index.ts';
 import type { NamedPolicy } from '../manifests/index.ts';
 import { parsePolicy } from '../policy/index.ts';
 

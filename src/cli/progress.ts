@@ -1,4 +1,4 @@
-import type { CycleDeps } from '../automation/cycle.ts';
+import type { CycleDeps } from '../automation/index.ts';
 import { isInteractive, type CliIo } from './io.ts';
 
 export interface ProgressTiming {

@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { ConfigError, type LoadedConfig } from '../config/load.ts';
+import { ConfigError, type LoadedConfig } from '../config/index.ts';
 import { GiteaHost, GitLabHost, gitHubHost, reviewBranch, type ReviewHost, type ReviewSettings } from '../hosting/index.ts';
 
 interface Reader {

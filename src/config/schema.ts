@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import { DEFAULT_GIT_LIMITS } from '../git/limits.ts';
-import { parseDuration } from '../policy/duration.ts';
+import { DEFAULT_GIT_LIMITS } from '../git/index.ts';
+import { readDuration } from '../policy/index.ts';
 
 const duration = z.string().transform((text, ctx) => {
-  const ms = parseDuration(text);
+  const ms = readDuration(text);
   if (ms === undefined || ms <= 0) {
     ctx.addIssue({ code: 'custom', message: `"${text}" is not a duration like 30s, 5m or 1h30m (units ms s m h d w)` });
     return z.NEVER;

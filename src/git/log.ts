@@ -1,7 +1,15 @@
 import fs from 'node:fs';
 import { join, resolve } from 'node:path';
 import git from 'isomorphic-git';
-import type { LoggedCommit } from '../automation/history.ts';
+
+/** A commit as `tagpilot history` needs it. */
+export interface LoggedCommit {
+  oid: string;
+  message: string;
+  author: string;
+  /** Commit time, seconds since the epoch. */
+  time: number;
+}
 
 /**
  * The git directory of a repository on disk: `DIR/.git` (or the directory a `.git` file points

@@ -1,11 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TagpilotError } from '../problems/index.ts';
-import { plan, retryDelay, tagLookup, type CycleDeps } from '../automation/cycle.ts';
-import { commitMessage } from '../automation/message.ts';
-import { RejectedTags, rejectionsFrom, type RejectedTag } from '../automation/rejections.ts';
-import { parseUpdateTrailers } from '../automation/trailers.ts';
-import type { Change, Problem } from '../automation/types.ts';
-import { PushRejected } from '../git/remote.ts';
+import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, rejectionsFrom, parseUpdateTrailers, type CycleDeps, type RejectedTag, type Change, type Problem } from '../automation/index.ts';
+import { PushRejected } from '../git/index.ts';
 import { HostingError } from './errors.ts';
 import type { MergeMethod, PullRequest, PullRequestContent, ReviewHost } from './types.ts';
 

@@ -1,6 +1,6 @@
 import { posix } from 'node:path';
 import { isScalar } from 'yaml';
-import { parseImageRef, repositoryName } from '../image/ref.ts';
+import { parseImageRef, repositoryName } from '../image/index.ts';
 import { IMAGE_UPDATER, readImageUpdater, type UpdaterImage } from '../policy/index.ts';
 import { field, makeSlot, present, type ObjectContext, type SlotDraft } from './context.ts';
 import type { ImageSlot, SlotField } from './types.ts';

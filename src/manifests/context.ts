@@ -1,8 +1,6 @@
 import type { Document, LineCounter, Scalar } from 'yaml';
-import { parseImageRef } from '../image/ref.ts';
-import type { AnnotationProblem } from '../policy/annotations.ts';
-import type { Lock } from '../policy/lock.ts';
-import type { Policy } from '../policy/policy.ts';
+import { parseImageRef } from '../image/index.ts';
+import type { AnnotationProblem, Lock, Policy } from '../policy/index.ts';
 import type { FieldPart, ImageSlot, Problem, SlotField, SlotKind } from './types.ts';
 import { lineOf, scalarText, span } from './yaml.ts';
 

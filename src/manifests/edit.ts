@@ -1,5 +1,5 @@
 import { isAlias, isCollection, isScalar, parse, visit, type Scalar } from 'yaml';
-import { parseImageRef, repositoryName, type ImageRef } from '../image/ref.ts';
+import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import { findSlots } from './find.ts';
 import type { Edit, FieldPart, ImageSlot, SlotField } from './types.ts';
 import { parseFile, scalarText, type ParsedFile } from './yaml.ts';

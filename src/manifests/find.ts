@@ -1,9 +1,7 @@
 import { posix } from 'node:path';
 import { isMap, isSeq, type Document } from 'yaml';
-import { readAnnotations } from '../policy/annotations.ts';
-import { UNLOCKED } from '../policy/lock.ts';
+import { readAnnotations, UNLOCKED, hasImageUpdater, IMAGE_UPDATER } from '../policy/index.ts';
 import type { ObjectContext } from './context.ts';
-import { hasImageUpdater, IMAGE_UPDATER } from '../policy/index.ts';
 import { applicationSlots, isArgoApplication, overrideFileApplication, overrideSlots, updaterImages, type UpdaterApplication } from './argocd.ts';
 import { helmSlots, isHelmRelease } from './helm.ts';
 import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomizeSlots } from './kustomize.ts';

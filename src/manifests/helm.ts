@@ -1,5 +1,5 @@
 import { isMap, isScalar, type Scalar } from 'yaml';
-import { readAnnotations } from '../policy/annotations.ts';
+import { readAnnotations } from '../policy/index.ts';
 import { field, makeSlot, present, reportAnnotations, type ObjectContext, type SlotDraft } from './context.ts';
 import type { ImageSlot, SlotField } from './types.ts';
 import { deref, get, getMap, keyName } from './yaml.ts';

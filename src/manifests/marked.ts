@@ -1,5 +1,5 @@
 import { isMap, isPair, visit, type Scalar } from 'yaml';
-import { parsePolicy, type Policy } from '../policy/policy.ts';
+import { parsePolicy, type Policy } from '../policy/index.ts';
 import { field, makeSlot, type ObjectContext, type SlotDraft } from './context.ts';
 import { markerAfter, type Marker } from './markers.ts';
 import type { ImageSlot, NamedPolicy } from './types.ts';

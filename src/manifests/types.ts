@@ -1,5 +1,4 @@
-import type { Policy } from '../policy/policy.ts';
-import type { Lock } from '../policy/lock.ts';
+import type { Policy, Lock } from '../policy/index.ts';
 
 /** A repository file as read from Git (path relative to the repo root, POSIX separators). */
 export interface SourceFile {

@@ -1,5 +1,5 @@
 import { isMap, isScalar } from 'yaml';
-import { readAnnotations } from '../policy/annotations.ts';
+import { readAnnotations } from '../policy/index.ts';
 import { field, makeSlot, present, reportAnnotations, type ObjectContext } from './context.ts';
 import type { ImageSlot } from './types.ts';
 import { deref, get, getSeq, getString } from './yaml.ts';

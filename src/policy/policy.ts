@@ -11,7 +11,7 @@ import { RELATIVE_LEVELS, type RelativeLevel } from './relative.ts';
 import { parseRange, type SemverRange } from './semver-policy.ts';
 import type { SortOrder } from './ordered.ts';
 import type { PolicyNeeds } from './types.ts';
-import { isValidTag } from '../image/ref.ts';
+import { isValidTag } from '../image/index.ts';
 
 export class PolicyError extends Error {
   override name = 'PolicyError';

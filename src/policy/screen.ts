@@ -4,7 +4,7 @@
  */
 import { hasPlatform, type TagFilters } from './filters.ts';
 import type { Rejection, TagInfo } from './types.ts';
-import { isValidTag } from '../image/ref.ts';
+import { isValidTag } from '../image/index.ts';
 
 export function screen(info: TagInfo): Rejection | undefined {
   // The typeof check guards callers that skipped validation: RegExp#test(undefined) tests "undefined".

@@ -12,7 +12,7 @@ import { semverRanking } from './semver-policy.ts';
 import { selectDigest } from './digest.ts';
 import { tagExtractor } from './extract.ts';
 import type { CurrentImage, Rejection, SelectOptions, Selection, TagInfo } from './types.ts';
-import { isValidTag } from '../image/ref.ts';
+import { isValidTag } from '../image/index.ts';
 
 /** Picks the tag the policy allows; never below the current tag; explains every other tag. */
 export function selectTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage = {}, options: SelectOptions = {}): Selection {

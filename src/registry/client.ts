@@ -1,7 +1,7 @@
 import { rootCertificates } from 'node:tls';
 import { Agent, type Dispatcher } from 'undici';
-import { canonicalRepository, DOCKER_HUB, isValidDigest, repositoryName, type ImageRef } from '../image/ref.ts';
-import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
+import { canonicalRepository, DOCKER_HUB, isValidDigest, repositoryName, type ImageRef } from '../image/index.ts';
+import type { PolicyNeeds, TagInfo } from '../policy/index.ts';
 import { TagpilotError } from '../problems/index.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
 import { CloudCredentials, type CloudContext, type CloudCredentialsOptions } from './cloud/index.ts';

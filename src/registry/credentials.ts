@@ -1,6 +1,6 @@
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { canonicalHost, DOCKER_HUB } from '../image/ref.ts';
+import { canonicalHost, DOCKER_HUB } from '../image/index.ts';
 import type { CloudAuth } from './cloud/types.ts';
 
 /** Credentials for one registry host. `id` is a one-way fingerprint for cache keys; never the secret. */

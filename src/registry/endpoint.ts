@@ -1,4 +1,4 @@
-import { canonicalHost, canonicalPath, DOCKER_HUB, type ImageRef } from '../image/ref.ts';
+import { canonicalHost, canonicalPath, DOCKER_HUB, type ImageRef } from '../image/index.ts';
 import type { CredentialSource } from './credentials.ts';
 
 /** One registry's settings, as the config gives them (secrets already read). */

@@ -6,13 +6,13 @@
  * empty budget fails the repository at once instead of earning a 429. Where the API does not serve
  * (a private or missing repository), the caller uses the Distribution API.
  */
-import { isValidTag } from '../image/ref.ts';
+import { isValidTag } from '../image/index.ts';
 import { REGISTRY_CODES, TransportError } from './errors.ts';
 import { header, type Exchange, type Reply } from './http.ts';
 import { deadline } from './limits.ts';
 import type { TagPaging } from './tags.ts';
 import { normalisePlatform } from './manifests.ts';
-import type { TagInfo } from '../policy/types.ts';
+import type { TagInfo } from '../policy/index.ts';
 
 export const HUB_API = 'https://hub.docker.com';
 const PAGE_SIZE = 100;

@@ -1,5 +1,5 @@
-import { repositoryName, type ImageRef } from '../image/ref.ts';
-import type { PolicyNeeds, TagInfo } from '../policy/types.ts';
+import { repositoryName, type ImageRef } from '../image/index.ts';
+import type { PolicyNeeds, TagInfo } from '../policy/index.ts';
 import type { ListOptions, TagList } from './client.ts';
 import { REGISTRY_CODES, RegistryError, TransportError } from './errors.ts';
 import { deadline } from './limits.ts';

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isValidDigest } from '../image/ref.ts';
+import { isValidDigest } from '../image/index.ts';
 import { TransportError } from './errors.ts';
 
 export const MEDIA_TYPES = {

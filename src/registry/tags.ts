@@ -1,4 +1,4 @@
-import { isValidTag } from '../image/ref.ts';
+import { isValidTag } from '../image/index.ts';
 import { REGISTRY_CODES, TransportError } from './errors.ts';
 import { header, type Reply } from './http.ts';
 import { deadline } from './limits.ts';

@@ -1,8 +1,7 @@
 import { join, resolve } from 'node:path';
-import { buildHistory, type HistoryEntry, type LoggedCommit } from '../../automation/history.ts';
-import { loadConfig } from '../../config/load.ts';
-import { findGitDir, readLog } from '../../git/log.ts';
-import { GitRepo } from '../../git/repo.ts';
+import { buildHistory, type HistoryEntry, type LoggedCommit } from '../../automation/index.ts';
+import { loadConfig } from '../../config/index.ts';
+import { findGitDir, readLog, GitRepo } from '../../git/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { table } from '../table.ts';
 import { gitRemote } from '../wire.ts';

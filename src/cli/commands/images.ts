@@ -1,8 +1,7 @@
-import { loadConfig } from '../../config/load.ts';
-import { parseImageRef, repositoryName, type ImageRef } from '../../image/ref.ts';
-import { parsePolicy, policyNeeds, selectTag, type Policy } from '../../policy/policy.ts';
-import { RANKED_LOWER, type PolicyNeeds, type TagInfo } from '../../policy/types.ts';
-import { NO_NEEDS, RegistryClient } from '../../registry/client.ts';
+import { loadConfig } from '../../config/index.ts';
+import { parseImageRef, repositoryName, type ImageRef } from '../../image/index.ts';
+import { parsePolicy, policyNeeds, selectTag, RANKED_LOWER, type Policy, type PolicyNeeds, type TagInfo } from '../../policy/index.ts';
+import { NO_NEEDS, RegistryClient } from '../../registry/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { table } from '../table.ts';
 import { registryClient } from '../wire.ts';

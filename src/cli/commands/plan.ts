@@ -1,8 +1,7 @@
-import { plan as planCycle } from '../../automation/cycle.ts';
+import { plan as planCycle, type SlotExplanation } from '../../automation/index.ts';
 import type { CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
 import { columns, table } from '../table.ts';
-import type { SlotExplanation } from '../../automation/cycle.ts';
 import { wire, type LogFormatOption } from '../wire.ts';
 
 export interface PlanOptions extends LogFormatOption {

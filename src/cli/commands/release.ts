@@ -1,12 +1,11 @@
-import * as fs from 'node:fs';
 import { writeFile } from 'node:fs/promises';
-import { join, relative, sep } from 'node:path';
-import git from 'isomorphic-git';
-import { parseImageRef, repositoryName, type ImageRef } from '../../image/ref.ts';
+import { join } from 'node:path';
+import { parseImageRef, repositoryName, type ImageRef } from '../../image/index.ts';
 import { applyEdits, EditError, findSlots, readRepoFiles, type Edit, type ImageSlot } from '../../manifests/index.ts';
+import { commitInCheckout } from '../../git/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
-import { lockText, writeProblems } from './workloads.ts';
+import { lockText, writeProblems } from '../present.ts';
 
 export interface ReleaseOptions {
   repo: string;
@@ -43,7 +42,7 @@ export async function release(options: ReleaseOptions, io: CliIo): Promise<numbe
   }
   for (const slot of chosen) io.out.write(`${slot.file}:${slot.line} ${options.workload} ${slot.container ?? slot.kind}: ${slot.image} -> ${options.image}\n`);
   if (!options.commit) return EXIT.ok;
-  const oid = await commit(dir, changed, releaseMessage(options.workload, options.image, chosen), io.env);
+  const oid = await commitInCheckout(dir, changed, releaseMessage(options.workload, options.image, chosen), io.env);
   io.out.write(`committed ${oid.slice(0, 12)}\n`);
   return EXIT.ok;
 }
@@ -108,15 +107,4 @@ async function editFiles(io: CliIo, dir: string, files: readonly { path: string;
 export function releaseMessage(workload: string, image: string, slots: readonly ImageSlot[]): string {
   const lines = slots.map((s) => `- ${s.file}:${s.line} ${s.container ?? s.kind}: ${s.image} -> ${image}`);
   return `Release ${image} to ${workload}\n\n${lines.join('\n')}\n\nSet by hand with tagpilot release.\n`;
-}
-
-async function commit(dir: string, paths: readonly string[], message: string, env: NodeJS.ProcessEnv): Promise<string> {
-  const root = await git.findRoot({ fs, filepath: dir });
-  for (const path of paths) await git.add({ fs, dir: root, filepath: relative(root, join(dir, path)).split(sep).join('/') });
-  // isomorphic-git reads only the repo's own config: the usual env variables come first.
-  const name = env.GIT_AUTHOR_NAME ?? ((await git.getConfig({ fs, dir: root, path: 'user.name' })) as string | undefined);
-  const email = env.GIT_AUTHOR_EMAIL ?? ((await git.getConfig({ fs, dir: root, path: 'user.email' })) as string | undefined);
-  // A checkout without an identity still gets a commit, under tagpilot's own name.
-  const author = { name: name ?? 'tagpilot', email: email ?? 'tagpilot@localhost' };
-  return git.commit({ fs, dir: root, message, author });
 }

@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
-import { runCycle, type CycleDeps, type CycleReport } from '../../automation/cycle.ts';
+import { runCycle, type CycleDeps, type CycleReport } from '../../automation/index.ts';
 import { runReviewCycle, type ReviewReport, type ReviewSettings } from '../../hosting/index.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems, problemCounts } from '../outcome.ts';

@@ -1,11 +1,11 @@
 import { resolve } from 'node:path';
-import { loadConfig } from '../../config/load.ts';
+import { loadConfig } from '../../config/index.ts';
 import { findSlots, readRepoFiles, type ImageSlot, type NamedPolicy, type Problem } from '../../manifests/index.ts';
-import type { Lock } from '../../policy/lock.ts';
-import type { Policy } from '../../policy/policy.ts';
+import type { Lock, Policy } from '../../policy/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import type { CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
+import { lockText, writeProblems } from '../present.ts';
 import { columns } from '../table.ts';
 import { readNamedPolicies } from '../named-policies.ts';
 
@@ -52,14 +52,6 @@ export function policyText(policy: Policy | undefined): string | null {
   return (policy as { source?: string }).source ?? policy.kind;
 }
 
-export function lockText(lock: Lock): string {
-  if (!lock.locked) return '-';
-  const by = lock.by === undefined ? '' : ` by ${lock.by}`;
-  const why = lock.reason === undefined ? '' : `: ${lock.reason}`;
-  const at = lock.at === undefined ? '' : ` (since ${lock.at})`;
-  return `locked${by}${why}${at}`;
-}
-
 export function groupByWorkload(slots: readonly ImageSlot[]): WorkloadRow[] {
   const rows = new Map<string, WorkloadRow>();
   for (const slot of slots) {
@@ -82,8 +74,4 @@ function writeTable(io: CliIo, rows: readonly WorkloadRow[]): void {
     }
   }
   io.out.write(columns(table));
-}
-
-export function writeProblems(io: CliIo, problems: readonly Problem[]): void {
-  for (const p of problems) io.err.write(`${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}\n`);
 }

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join } from 'node:path';
-import { repositoryName, type ImageRef } from '../../image/ref.ts';
+import { repositoryName, type ImageRef } from '../../image/index.ts';
 import { TagpilotError } from '../../problems/index.ts';
 import { DiskCache } from '../cache.ts';
 import type { SignaturePolicy, SignatureSource, SignatureVerdict } from './types.ts';

@@ -3,7 +3,7 @@
  * tagged `sha256-<hex>.sig` in the same repository; each layer is a simple-signing payload with the
  * signature (and, keyless, the certificate, chain and Rekor bundle) in its annotations.
  */
-import { isValidDigest } from '../../image/ref.ts';
+import { isValidDigest } from '../../image/index.ts';
 import { TransportError } from '../errors.ts';
 import type { CosignSignature, SignatureSource } from './types.ts';
 

@@ -1,4 +1,4 @@
-import type { SignatureVerdict } from '../../policy/types.ts';
+import type { SignatureVerdict } from '../../policy/index.ts';
 
 /** A signature policy from the config, with its files read. */
 export type SignaturePolicy =

@@ -1,0 +1,10 @@
+export { plan, runCycle, retryDelay, type CycleDeps, type CycleReport, type Plan, type SlotExplanation } from './cycle.ts';
+export { commitMessage, messageTemplate, DEFAULT_TEMPLATE, type MessageFormat, type MessageTemplate } from './message.ts';
+export { buildHistory, type HistoryEntry, type HistoryFilter, type LoggedCommit } from './history.ts';
+export { formatUpdateTrailer, parseUpdateTrailers, UPDATE_TRAILER, type UpdateTrailer } from './trailers.ts';
+export { decideSlot, type SlotUpdate } from './update.ts';
+export type { Change, Problem } from './types.ts';
+export { RejectedTags, rejectionsFrom, slotKey, type RejectedTag } from './rejections.ts';
+export { tagLookup } from './cycle.ts';
+export { decideSigned, MAX_SIGNATURE_CHECKS, signaturePolicyFor, type SignatureDeps, type SignatureRule } from './signed.ts';
+export type { SignatureRejection } from './types.ts';

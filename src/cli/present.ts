@@ -1,0 +1,17 @@
+import type { Lock } from '../policy/index.ts';
+import type { Problem } from '../manifests/index.ts';
+import type { CliIo } from './io.ts';
+
+/** How the CLI shows a lock: `locked by ana: incident 42 (since …)`, or `-`. */
+export function lockText(lock: Lock): string {
+  if (!lock.locked) return '-';
+  const by = lock.by === undefined ? '' : ` by ${lock.by}`;
+  const why = lock.reason === undefined ? '' : `: ${lock.reason}`;
+  const at = lock.at === undefined ? '' : ` (since ${lock.at})`;
+  return `locked${by}${why}${at}`;
+}
+
+/** File problems on stderr, one a line: `file[:line]: message`. */
+export function writeProblems(io: CliIo, problems: readonly Problem[]): void {
+  for (const p of problems) io.err.write(`${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}\n`);
+}
