@@ -1,10 +1,11 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
-import { applyEdits, findSlots, commitSubject, decodeManifest, isManifestPath, type Edit, type ImageSlot, type NamedPolicy, type Problem as FileProblem, type SourceFile } from '../manifests/index.ts';
+import { applyEdits, findSlots, commitSubject, decodeManifest, isManifestPath, type Edit, type ImageSlot, type NamedPolicy, type SourceFile } from '../manifests/index.ts';
 import { ordersByBuildTime, policyNeeds, summariseRejections, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
 import { backoffDelay, TagLookup, type RegistryClient, type TagQuery } from '../registry/index.ts';
 import { PushRejected, type GitRepo, type GitAuthor } from '../git/index.ts';
+import { problemFrom } from '../problems/index.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
 import type { Change, Problem, SignatureRejection } from './types.ts';
 import { isProblem, type SlotUpdate } from './update.ts';
@@ -77,7 +78,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath, (p) => problems.push({ subject: String(p.data.path), code: p.code, message: p.message }));
   const sources = decodeFiles(blobs, problems);
   const found = findSlots(sources, { namedPolicies: deps.namedPolicies });
-  problems.push(...found.problems.map(fromManifests));
+  problems.push(...found.problems);
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
@@ -196,7 +197,7 @@ function editFiles(sources: readonly SourceFile[], updates: readonly SlotUpdate[
       files.set(source.path, new TextEncoder().encode(applyEdits(source.path, source.text, edits)));
       changes.push(...fileUpdates.map((u) => u.change));
     } catch (error) {
-      problems.push({ subject: source.path, message: (error as Error).message });
+      problems.push(problemFrom(error, source.path, { file: source.path }));
     }
   }
   changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
@@ -208,11 +209,7 @@ function decodeFiles(blobs: readonly { path: string; bytes: Uint8Array }[], prob
   for (const blob of blobs) {
     const decoded = decodeManifest(blob.path, blob.bytes);
     if ('file' in decoded) files.push(decoded.file);
-    else problems.push(fromManifests(decoded.problem));
+    else problems.push(decoded.problem);
   }
   return files;
-}
-
-function fromManifests(p: FileProblem): Problem {
-  return { subject: p.line === undefined ? p.file : `${p.file}:${p.line}`, message: p.message };
 }

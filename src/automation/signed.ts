@@ -7,6 +7,7 @@ import { minimatch } from 'minimatch';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import type { ImageSlot } from '../manifests/index.ts';
 import { withFilters, type Selection, type SignatureVerdict, type TagInfo } from '../policy/index.ts';
+import { errorCode } from '../problems/index.ts';
 import type { Problem, SignatureRejection } from './types.ts';
 import { decideSlot, isProblem, type SlotUpdate, type TagSource } from './update.ts';
 
@@ -44,8 +45,9 @@ export async function decideSigned(slot: ImageSlot, tagsFor: TagSource, signatur
   const name = signaturePolicyFor(slot, signatures?.rules);
   if (name === undefined || slot.policy === undefined || slot.lock.locked) return decideSlot(slot, tagsFor, explain);
   const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}`;
+  const where = { file: slot.file, line: slot.line };
   // Fail closed: a slot that must be signed is never updated unchecked.
-  if (signatures === undefined) return { subject, message: `signature policy "${name}" is required, but the config has no signatures section` };
+  if (signatures === undefined) return { code: 'signature-policy-unknown', subject, ...where, message: `signature policy "${name}" is required, but the config has no signatures section` };
   const signed = { ...slot, policy: withFilters(slot.policy, { ...slot.policy.filters, signature: name }) };
   const verdicts = new Map<string, SignatureVerdict>();
   const withVerdicts: TagSource = (ref) => {
@@ -59,11 +61,11 @@ export async function decideSigned(slot: ImageSlot, tagsFor: TagSource, signatur
     try {
       verdict = await signatures.check(parseImageRef(slot.image), decided.tag, name);
     } catch (error) {
-      return { subject, message: `${decided.change.repository}:${decided.tag}: signature check failed: ${(error as Error).message}` };
+      return { code: errorCode(error) === 'internal' ? 'signature-check-failed' : errorCode(error), subject, ...where, message: `${decided.change.repository}:${decided.tag}: signature check failed: ${(error as Error).message}` };
     }
     if (verdict.status === 'valid') return decided;
     verdicts.set(decided.tag, verdict);
     rejected.push({ subject, repository: decided.change.repository, tag: decided.tag, reason: verdict.status, detail: `${name}: ${verdict.detail ?? verdict.status}` });
   }
-  return { subject, message: `${slot.image}: the ${MAX_SIGNATURE_CHECKS} best candidates under ${slot.policy.source} have no valid signature (${name}); kept as it is` };
+  return { code: 'signature-missing', subject, ...where, message: `${slot.image}: the ${MAX_SIGNATURE_CHECKS} best candidates under ${slot.policy.source} have no valid signature (${name}); kept as it is` };
 }

@@ -14,14 +14,7 @@ export interface Change {
   policy: string;
 }
 
-/** Something that could not be done, with where and why; the rest of the cycle goes on. */
-export interface Problem {
-  /** File, `file:line`, workload or image the problem is about. */
-  subject: string;
-  message: string;
-  /** A stable kebab-case code for kinds that have one (`review-branch-human-commit`, `registry-deadline`, `current-tag-unranked`…). */
-  code?: string;
-}
+export type { Problem } from '../problems/index.ts';
 
 /** A candidate a signature policy refused: the next best tag was tried instead. */
 export interface SignatureRejection {

@@ -1,7 +1,7 @@
 import { formatImageRef, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import type { Edit, ImageSlot } from '../manifests/index.ts';
 import { selectTag, type Selection, type TagInfo } from '../policy/index.ts';
-import { TagpilotError } from '../problems/index.ts';
+import { problemFrom } from '../problems/index.ts';
 import type { Change, Problem } from './types.ts';
 
 export interface SlotUpdate {
@@ -17,21 +17,22 @@ export type TagSource = (ref: ImageRef) => TagInfo[] | Error;
 /** Decides one automated slot: pure, given the tags. Returns an update, nothing, or a problem. */
 export function decideSlot(slot: ImageSlot, tagsFor: TagSource, explain?: (selection: Selection) => void): SlotUpdate | Problem | undefined {
   const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}`;
+  const where = { file: slot.file, line: slot.line };
   if (slot.policy === undefined || slot.lock.locked) return undefined;
   let ref: ImageRef;
   try {
     ref = parseImageRef(slot.image);
   } catch (error) {
-    return { subject, message: (error as Error).message };
+    return problemFrom(error, subject, where);
   }
   const tags = tagsFor(ref);
-  if (tags instanceof Error) return tags instanceof TagpilotError ? { subject, message: tags.message, code: tags.code } : { subject, message: tags.message };
+  if (tags instanceof Error) return problemFrom(tags, subject, where);
   const selection = selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest });
   explain?.(selection);
-  if (selection.currentUnranked === true) return { subject, code: 'current-tag-unranked', message: `${slot.image}: held: ${selection.why ?? 'the current tag cannot be ranked'}. It is not in the registry's list (asked again) or has no build time; set the tag by hand, or allow downgrades` };
+  if (selection.currentUnranked === true) return { subject, code: 'current-tag-unranked', ...where, message: `${slot.image}: held: ${selection.why ?? 'the current tag cannot be ranked'}. It is not in the registry's list (asked again) or has no build time; set the tag by hand, or allow downgrades` };
   if (!selection.changed || selection.selected === null) return undefined;
   const digest = pinFor(ref, selection, tags);
-  if (digest instanceof Error) return { subject, message: `${slot.image}: ${digest.message}` };
+  if (digest instanceof Error) return { code: 'digest-missing', subject, message: `${slot.image}: ${digest.message}`, ...where };
   const next = { ...ref, tag: selection.selected, digest };
   const image = formatImageRef(next);
   return {

@@ -1,5 +1,5 @@
 import type { Lock } from '../policy/index.ts';
-import type { Problem } from '../manifests/index.ts';
+import type { Problem } from '../problems/index.ts';
 import type { CliIo } from './io.ts';
 
 /** How the CLI shows a lock: `locked by ana: incident 42 (since …)`, or `-`. */
@@ -11,7 +11,7 @@ export function lockText(lock: Lock): string {
   return `locked${by}${why}${at}`;
 }
 
-/** File problems on stderr, one a line: `file[:line]: message`. */
+/** Problems on stderr, one a line: `file[:line]: message`. */
 export function writeProblems(io: CliIo, problems: readonly Problem[]): void {
-  for (const p of problems) io.err.write(`${p.file}${p.line === undefined ? '' : `:${p.line}`}: ${p.message}\n`);
+  for (const p of problems) io.err.write(`${p.subject}: ${p.message}\n`);
 }

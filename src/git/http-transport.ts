@@ -1,3 +1,4 @@
+import type { Code } from '../problems/index.ts';
 import type { GitHttpRequest, GitHttpResponse } from 'isomorphic-git';
 import { rootCertificates } from 'node:tls';
 import { Agent, request } from 'undici';
@@ -76,7 +77,7 @@ export class HttpTransport implements Transport {
   }
 
   private checkRedirect(method: string, status: number, from: URL, to: URL, credentials: boolean, hop: number): void {
-    const refuse = (why: string, code = 'redirect-refused') => {
+    const refuse = (why: string, code: Code = 'redirect-refused') => {
       throw new GitError(`${this.description}: refused a redirect from ${from.host} to ${to.host}: ${why}`, { code, data: { from: from.host, to: to.host, status } });
     };
     if (hop + 1 >= MAX_REDIRECTS) refuse(`more than ${MAX_REDIRECTS} redirects`);

@@ -1,3 +1,4 @@
+import type { Code } from '../problems/index.ts';
 import { GitError } from './remote.ts';
 
 /**
@@ -41,7 +42,7 @@ const SETTING: Record<keyof GitLimits, string | undefined> = {
 };
 
 /** A bound the server made us hit: a coded error that names the limit and its value. */
-export function limitHit(code: string, limit: keyof GitLimits | 'reportBytes', value: number, what: string): GitError {
+export function limitHit(code: Code, limit: keyof GitLimits | 'reportBytes', value: number, what: string): GitError {
   const setting = limit === 'reportBytes' ? undefined : SETTING[limit];
   const shown = limit === 'deltaDepth' ? String(value) : bytesText(value);
   return new GitError(`${what} than the limit of ${shown}${setting === undefined ? '' : ` (${setting})`}`, { code, data: { limit, value } });

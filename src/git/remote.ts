@@ -1,4 +1,4 @@
-import { TagpilotError } from '../problems/index.ts';
+import { TagpilotError, type Code } from '../problems/index.ts';
 import type { GitLimits } from './limits.ts';
 import type { Timeouts } from './transport.ts';
 
@@ -37,7 +37,7 @@ export interface GitAuthor {
   email: string;
 }
 
-export type GitErrorOptions = ErrorOptions & { code?: string; data?: Record<string, unknown> };
+export type GitErrorOptions = ErrorOptions & { code?: Code; data?: Record<string, unknown> };
 
 /** A git operation failed: the remote, the transport or what the remote sent (code `git-failed` unless more specific). */
 export class GitError extends TagpilotError {

@@ -1,4 +1,4 @@
-import { TagpilotError } from '../problems/index.ts';
+import { TagpilotError, type Code } from '../problems/index.ts';
 
 /**
  * Why a hosting API call failed, as a stable code: `hosting-unauthorized` (401, or 403 that is no
@@ -11,14 +11,14 @@ export class HostingError extends TagpilotError {
   override name = 'HostingError';
   readonly status: number | undefined;
 
-  constructor(code: string, message: string, data: { host: string; status?: number; resetAt?: string }) {
+  constructor(code: Code, message: string, data: { host: string; status?: number; resetAt?: string }) {
     super(code, message, { data });
     this.status = data.status;
   }
 }
 
 /** The code for a refusal, from its status and the rate-limit headers the hosts send. */
-export function refusalCode(status: number, rateLimitLeft: string | undefined): string {
+export function refusalCode(status: number, rateLimitLeft: string | undefined): Code {
   if (status === 429 || (status === 403 && rateLimitLeft === '0')) return 'hosting-rate-limited';
   if (status === 401 || status === 403) return 'hosting-unauthorized';
   if (status === 404) return 'hosting-not-found';
@@ -29,6 +29,6 @@ export function refusalCode(status: number, rateLimitLeft: string | undefined): 
 /** A host's error text, on one line and bounded: it is shown to people, never trusted further. */
 export function hostWords(text: unknown): string {
   const words = typeof text === 'string' ? text : Array.isArray(text) ? text.filter((t) => typeof t === 'string').join('; ') : '';
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
   return words.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300);
 }

@@ -3,6 +3,8 @@
  * Parsing keeps the text as written (so edits write back what the user wrote); canonical names,
  * with Docker Hub's shorthand expanded, are what caches and credentials are keyed by.
  */
+import { TagpilotError } from '../problems/index.ts';
+
 export interface ImageRef {
   /** Registry host as written (`ghcr.io`, `127.0.0.1:5000`), or undefined for Docker Hub shorthand. */
   host?: string;
@@ -12,8 +14,12 @@ export interface ImageRef {
   digest?: string;
 }
 
-export class ImageRefError extends Error {
+export class ImageRefError extends TagpilotError {
   override name = 'ImageRefError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('image-invalid', message, options);
+  }
 }
 
 const TAG = /^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/;

@@ -5,6 +5,7 @@ import { IMAGE_UPDATER, readImageUpdater, type UpdaterImage } from '../policy/in
 import { field, makeSlot, present, type ObjectContext, type SlotDraft } from './context.ts';
 import type { ImageSlot, SlotField } from './types.ts';
 import { deref, get, getSeq, getString } from './yaml.ts';
+import { fileProblem } from '../problems/index.ts';
 
 /**
  * Argo CD Applications annotated for Argo CD Image Updater. Image Updater keeps an image's
@@ -34,7 +35,7 @@ export function overrideFileApplication(path: string): string | undefined {
 export function updaterImages(ctx: ObjectContext): UpdaterImage[] {
   const read = readImageUpdater(ctx.annotations);
   const line = ctx.annotationLines.get(`${IMAGE_UPDATER}image-list`);
-  for (const problem of read.problems) ctx.problems.push({ file: ctx.path, line, message: `${ctx.workload ?? ctx.path}: ${problem}` });
+  for (const problem of read.problems) ctx.problems.push(fileProblem('annotation-invalid', ctx.path, `${ctx.workload ?? ctx.path}: ${problem}`, line));
   return read.images;
 }
 
@@ -84,7 +85,7 @@ function kustomizeDraft(ctx: ObjectContext, source: unknown, image: UpdaterImage
     const [original, replaced] = found.value.includes('=') ? found.value.split('=', 2) : [undefined, found.value];
     if (!sameRepository(original ?? replaced ?? '', image.kustomizeName) && !sameRepository(replaced ?? '', image.image)) continue;
     if (original !== undefined) {
-      ctx.problems.push({ file: ctx.path, message: `${ctx.workload ?? ctx.path}: kustomize image "${found.value}" (original=new form) cannot be edited; write the new reference alone, or use a kustomization` });
+      ctx.problems.push(fileProblem('slot-invalid', ctx.path, `${ctx.workload ?? ctx.path}: kustomize image "${found.value}" (original=new form) cannot be edited; write the new reference alone, or use a kustomization`));
       return undefined;
     }
     return { kind: 'kustomize', container: image.name, policy: image.policy, fields: [found] };

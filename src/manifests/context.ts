@@ -3,6 +3,7 @@ import { parseImageRef } from '../image/index.ts';
 import type { AnnotationProblem, Lock, Policy } from '../policy/index.ts';
 import type { FieldPart, ImageSlot, Problem, SlotField, SlotKind } from './types.ts';
 import { lineOf, scalarText, span } from './yaml.ts';
+import { fileProblem } from '../problems/index.ts';
 
 /** One Kubernetes object (or a plain values map) being read, with what its slots share. */
 export interface ObjectContext {
@@ -22,7 +23,7 @@ export interface ObjectContext {
 
 /** Every annotation problem of the object, each at its annotation's line. */
 export function reportAnnotations(ctx: ObjectContext, problems: readonly AnnotationProblem[]): void {
-  for (const p of problems) ctx.problems.push({ file: ctx.path, line: ctx.annotationLines.get(p.key), message: `${ctx.workload}: ${p.message}` });
+  for (const p of problems) ctx.problems.push(fileProblem('annotation-invalid', ctx.path, `${ctx.workload}: ${p.message}`, ctx.annotationLines.get(p.key)));
 }
 
 export function field(part: FieldPart, node: Scalar | undefined): SlotField | undefined {
@@ -65,13 +66,13 @@ export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | unde
   const image = composeImage(fields, draft.fallbackName);
   const where = ctx.workload === undefined ? '' : `${ctx.workload}: `;
   if (image === undefined) {
-    ctx.problems.push({ file: ctx.path, line, message: `${where}no field holds the image name; mark one with "# tagpilot: name"` });
+    ctx.problems.push(fileProblem('slot-invalid', ctx.path, `${where}no field holds the image name; mark one with "# tagpilot: name"`, line));
     return undefined;
   }
   try {
     parseImageRef(image);
   } catch (error) {
-    ctx.problems.push({ file: ctx.path, line, message: `${where}${(error as Error).message}` });
+    ctx.problems.push(fileProblem('image-invalid', ctx.path, `${where}${(error as Error).message}`, line));
     return undefined;
   }
   const slot: ImageSlot = { file: ctx.path, line, kind: draft.kind, image, lock: ctx.lock, fields };

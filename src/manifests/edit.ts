@@ -3,9 +3,14 @@ import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts'
 import { findSlots } from './find.ts';
 import type { Edit, FieldPart, ImageSlot, SlotField } from './types.ts';
 import { parseFile, scalarText, type ParsedFile } from './yaml.ts';
+import { TagpilotError } from '../problems/index.ts';
 
-export class EditError extends Error {
+export class EditError extends TagpilotError {
   override name = 'EditError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('edit-refused', message, options);
+  }
 }
 
 /** One scalar to rewrite: its span in the original text and the value it must hold after. */

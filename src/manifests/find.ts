@@ -11,6 +11,7 @@ import { isFluxImageObject, namedPolicies, readFluxObject, underUpdatePath, type
 import type { FindOptions, ImageSlot, NamedPolicy, Problem, SourceFile } from './types.ts';
 import { containerSlots, isWorkloadKind } from './workloads.ts';
 import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
+import { fileProblem } from '../problems/index.ts';
 
 export interface FindResult {
   slots: ImageSlot[];
@@ -74,7 +75,7 @@ function outsideUpdatePaths(path: string, slots: ImageSlot[], named: ReadonlyMap
     delete slot.policy;
     count++;
   }
-  if (count > 0) problems.push({ file: path, message: `${count} Flux marker${count === 1 ? '' : 's'} outside every ImageUpdateAutomation update.path (${automations.map((a) => a.path || '.').join(', ')}): not automated` });
+  if (count > 0) problems.push(fileProblem('marker-not-automated', path, `${count} Flux marker${count === 1 ? '' : 's'} outside every ImageUpdateAutomation update.path (${automations.map((a) => a.path || '.').join(', ')}): not automated`));
 }
 
 /** An override file's slots belong to its Application: its workload id and its lock. */
@@ -90,7 +91,7 @@ function parse(file: SourceFile): Parsed {
 
 function tooBig(file: SourceFile, problems: Problem[] | undefined): boolean {
   if (file.text.length <= MAX_FILE_BYTES) return false;
-  problems?.push({ file: file.path, message: `skipped: larger than ${MAX_FILE_BYTES} bytes` });
+  problems?.push(fileProblem('file-too-large', file.path, `skipped: larger than ${MAX_FILE_BYTES} bytes`));
   return true;
 }
 
@@ -138,7 +139,7 @@ function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, probl
   for (const doc of p.docs) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      problems.push({ file: p.file.path, line: lineOf(p.lines, error.pos[0]), message: `not valid YAML: ${error.message}` });
+      problems.push(fileProblem('yaml-invalid', p.file.path, `not valid YAML: ${error.message}`, lineOf(p.lines, error.pos[0])));
       continue;
     }
     const each = (node: unknown, depth: number): void => {

@@ -3,6 +3,7 @@ import { readAnnotations } from '../policy/index.ts';
 import { field, makeSlot, present, reportAnnotations, type ObjectContext, type SlotDraft } from './context.ts';
 import type { ImageSlot, SlotField } from './types.ts';
 import { deref, get, getMap, keyName } from './yaml.ts';
+import { fileProblem } from '../problems/index.ts';
 
 /** The container name Flux v1 gave an image found directly under `values:`. */
 export const CHART_IMAGE = 'chart-image';
@@ -84,7 +85,7 @@ function mappedDrafts(ctx: ObjectContext, values: unknown): SlotDraft[] {
     const node = path.split('.').reduce<unknown>((at, key) => get(ctx.doc, at, key), values);
     const found = isScalar(node) ? field(mapped[1], node) : undefined;
     if (found === undefined) {
-      ctx.problems.push({ file: ctx.path, message: `${ctx.workload}: ${annotation}: no value at "${path}" under spec.values` });
+      ctx.problems.push(fileProblem('annotation-invalid', ctx.path, `${ctx.workload}: ${annotation}: no value at "${path}" under spec.values`));
       continue;
     }
     byContainer.set(container, [...(byContainer.get(container) ?? []), found]);

@@ -4,6 +4,7 @@ import { field, makeSlot, type ObjectContext, type SlotDraft } from './context.t
 import { markerAfter, type Marker } from './markers.ts';
 import type { ImageSlot, NamedPolicy } from './types.ts';
 import { lineOf } from './yaml.ts';
+import { fileProblem } from '../problems/index.ts';
 
 interface MarkerGroup extends SlotDraft {
   syntax: Marker['syntax'];
@@ -25,7 +26,7 @@ export function markerSlots(ctx: ObjectContext, object: unknown, named: Readonly
       const read = markerAfter(ctx.source, node.range[1]);
       if (read === undefined) return;
       const line = lineOf(ctx.lines, node.range[0]);
-      if ('problem' in read) return void ctx.problems.push({ file: ctx.path, line, message: read.problem });
+      if ('problem' in read) return void ctx.problems.push(fileProblem('marker-invalid', ctx.path, read.problem, line));
       const { policy, image } = resolvePolicy(ctx, read.marker, named, line);
       const owner = claimed.get(node.range[0]);
       if (owner !== undefined) {
@@ -66,7 +67,7 @@ function addToGroup(
   const group = byKey.get(key) ?? { kind: 'marker', syntax: marker.syntax, fields: [] };
   byKey.set(key, group);
   if (group.fields.some((g) => g.part === f.part)) {
-    ctx.problems.push({ file: ctx.path, line, message: `a second "${f.part}" marker in the same mapping is ignored` });
+    ctx.problems.push(fileProblem('marker-invalid', ctx.path, `a second "${f.part}" marker in the same mapping is ignored`, line));
     return;
   }
   group.fields.push(f);
@@ -77,14 +78,14 @@ function addToGroup(
 function resolvePolicy(ctx: ObjectContext, marker: Marker, named: ReadonlyMap<string, NamedPolicy>, line: number): { policy?: Policy; image?: string } {
   if (marker.syntax === 'flux') {
     const found = named.get(marker.policyName);
-    if (found === undefined) ctx.problems.push({ file: ctx.path, line, message: `marker names policy "${marker.policyName}", which is neither in the config nor an ImagePolicy in the repo` });
+    if (found === undefined) ctx.problems.push(fileProblem('policy-not-found', ctx.path, `marker names policy "${marker.policyName}", which is neither in the config nor an ImagePolicy in the repo`, line));
     return { policy: found?.policy, image: found?.image };
   }
   if (marker.policyText === undefined) return {};
   try {
     return { policy: parsePolicy(marker.policyText) };
   } catch (error) {
-    ctx.problems.push({ file: ctx.path, line, message: `marker: ${(error as Error).message}` });
+    ctx.problems.push(fileProblem('policy-invalid', ctx.path, `marker: ${(error as Error).message}`, line));
     return {};
   }
 }

@@ -3,6 +3,7 @@ import { compileRegex, parsePolicy, parseTemplate, type Policy } from '../policy
 import type { ObjectContext } from './context.ts';
 import type { NamedPolicy } from './types.ts';
 import { get, getMap, getString } from './yaml.ts';
+import { fileProblem } from '../problems/index.ts';
 
 /**
  * Flux v2 keeps the policies its markers name in ImagePolicy objects, and the repository each
@@ -53,7 +54,7 @@ export function readFluxObject(ctx: ObjectContext, object: unknown, kind: string
   try {
     into.policies.set(`${namespace}:${name}`, { policy: imagePolicy(ctx, spec), repositoryRef });
   } catch (error) {
-    ctx.problems.push({ file: ctx.path, message: `ImagePolicy ${namespace}:${name}: ${(error as Error).message}` });
+    ctx.problems.push(fileProblem('policy-invalid', ctx.path, `ImagePolicy ${namespace}:${name}: ${(error as Error).message}`));
     into.policies.set(`${namespace}:${name}`, { repositoryRef });
   }
 }

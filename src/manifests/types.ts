@@ -41,11 +41,8 @@ export interface ImageSlot {
   fields: SlotField[];
 }
 
-export interface Problem {
-  file: string;
-  line?: number;
-  message: string;
-}
+/** Problems are the one coded shape of src/problems; manifests always fill `file`. */
+export type { Problem } from '../problems/index.ts';
 
 /** Set a slot to a new full image reference. */
 export interface Edit {

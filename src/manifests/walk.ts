@@ -3,6 +3,7 @@ import { join, relative, sep } from 'node:path';
 import { MAX_FILE_BYTES } from './find.ts';
 import { decodeManifest, isManifestPath } from './files.ts';
 import type { Problem, SourceFile } from './types.ts';
+import { fileProblem } from '../problems/index.ts';
 
 export interface RepoFiles {
   files: SourceFile[];
@@ -20,11 +21,11 @@ export async function readRepoFiles(dir: string, paths: readonly string[] = ['.'
   for (const path of paths) {
     const start = join(root, path);
     if (!(start === root || start.startsWith(root + sep))) {
-      problems.push({ file: path, message: 'skipped: path leaves the repository' });
+      problems.push(fileProblem('path-invalid', path, 'skipped: path leaves the repository'));
       continue;
     }
     const info = await lstat(start).catch(() => undefined);
-    if (info === undefined) problems.push({ file: path, message: 'skipped: no such path' });
+    if (info === undefined) problems.push(fileProblem('path-missing', path, 'skipped: no such path'));
     else if (info.isDirectory()) await walk(root, start, seen, problems);
     else await readOne(root, start, relPath(root, start), seen, problems);
   }
@@ -50,12 +51,12 @@ async function walk(root: string, dir: string, seen: Map<string, SourceFile>, pr
 async function readOne(root: string, full: string, rel: string, seen: Map<string, SourceFile>, problems: Problem[]): Promise<void> {
   if (seen.has(rel)) return;
   const target = await realpath(full).catch(() => undefined);
-  if (target === undefined) return void problems.push({ file: rel, message: 'skipped: broken symlink' });
-  if (!target.startsWith(root + sep)) return void problems.push({ file: rel, message: 'skipped: symlink leaves the repository' });
+  if (target === undefined) return void problems.push(fileProblem('path-missing', rel, 'skipped: broken symlink'));
+  if (!target.startsWith(root + sep)) return void problems.push(fileProblem('path-invalid', rel, 'skipped: symlink leaves the repository'));
   const info = await stat(target);
   if (!info.isFile()) return;
   // Checked before reading, so a huge file never enters memory.
-  if (info.size > MAX_FILE_BYTES) return void problems.push({ file: rel, message: `skipped: ${info.size} bytes, over the ${MAX_FILE_BYTES} byte limit` });
+  if (info.size > MAX_FILE_BYTES) return void problems.push(fileProblem('file-too-large', rel, `skipped: ${info.size} bytes, over the ${MAX_FILE_BYTES} byte limit`));
   const decoded = decodeManifest(rel, await readFile(target));
   if ('file' in decoded) seen.set(rel, decoded.file);
   else problems.push(decoded.problem);

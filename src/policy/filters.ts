@@ -4,6 +4,7 @@
  */
 import { compileGlob, compileRegex, PatternError, type Matcher } from './pattern.ts';
 import { parseDuration as readDuration } from './duration.ts';
+import { TagpilotError } from '../problems/index.ts';
 
 export interface TagFilters {
   /** A tag matching any of these is never a candidate. */
@@ -21,8 +22,12 @@ export interface TagFilters {
 /** Shared by every policy without filters, so frozen all the way down. */
 export const NO_FILTERS: TagFilters = Object.freeze({ ignore: Object.freeze([]), platforms: Object.freeze([]) });
 
-export class FilterError extends Error {
+export class FilterError extends TagpilotError {
   override name = 'FilterError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('filter-invalid', message, options);
+  }
 }
 
 export const MAX_IGNORE_PATTERNS = 32;

@@ -5,14 +5,19 @@
  */
 import { setFlagsFromString } from 'node:v8';
 import { Minimatch } from 'minimatch';
+import { TagpilotError } from '../problems/index.ts';
 
 // Defence in depth for what the static guard below cannot see (`(a|a)*b`, `.*.*.*.*x`): after
 // too many backtracks V8 reruns the match on its linear-time engine, same result. Process-wide,
 // harmless to other regexes (they only switch engines when they would have stalled anyway).
 setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
 
-export class PatternError extends Error {
+export class PatternError extends TagpilotError {
   override name = 'PatternError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('pattern-invalid', message, options);
+  }
 }
 
 export const MAX_PATTERN_LENGTH = 256;

@@ -12,9 +12,14 @@ import { parseRange, type SemverRange } from './semver-policy.ts';
 import type { SortOrder } from './ordered.ts';
 import type { PolicyNeeds } from './types.ts';
 import { isValidTag } from '../image/index.ts';
+import { TagpilotError } from '../problems/index.ts';
 
-export class PolicyError extends Error {
+export class PolicyError extends TagpilotError {
   override name = 'PolicyError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super('policy-invalid', message, options);
+  }
 }
 
 interface PolicyBase {

@@ -1,1 +1,3 @@
-export { TagpilotError, errorCode } from './error.ts';
+export { CODES, isCode, type Code } from './codes.ts';
+export { TagpilotError, errorCode, CancelledError, throwIfCancelled } from './error.ts';
+export { fileProblem, problemFrom, type Problem } from './problem.ts';

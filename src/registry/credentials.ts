@@ -2,6 +2,7 @@ import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { canonicalHost, DOCKER_HUB } from '../image/index.ts';
 import type { CloudAuth } from './cloud/types.ts';
+import { TagpilotError } from '../problems/index.ts';
 
 /** Credentials for one registry host. `id` is a one-way fingerprint for cache keys; never the secret. */
 export type Credential =
@@ -25,8 +26,12 @@ export interface DockerConfig {
   credsStore?: string;
 }
 
-export class CredentialError extends Error {
+export class CredentialError extends TagpilotError {
   override name = 'CredentialError';
+
+  constructor(message: string) {
+    super('credentials-unavailable', message);
+  }
 }
 
 export interface CredentialOptions {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { decideSlot, isProblem } from '../../src/automation/update.ts';
 import type { ImageSlot } from '../../src/manifests/types.ts';
 import { parsePolicy, UNLOCKED } from '../../src/policy/index.ts';
-import { RegistryError } from '../../src/registry/errors.ts';
+import { RegistryError } from '../../src/registry/index.ts';
 
 const slot = (image: string, overrides: Partial<ImageSlot> = {}): ImageSlot => ({
   file: 'apps/web.yaml',
@@ -44,7 +44,7 @@ test('a slot without a policy is never updated', () => {
 
 test('a registry error becomes a problem naming the file, line and workload', () => {
   const decided = decideSlot(slot('reg:5000/shop/web:1.0.0'), () => new Error('reg:5000/shop/web: registry answered 500'));
-  assert.deepEqual(decided, { subject: 'apps/web.yaml:12 shop:deployment/web', message: 'reg:5000/shop/web: registry answered 500' });
+  assert.deepEqual(decided, { code: 'internal', subject: 'apps/web.yaml:12 shop:deployment/web', message: 'reg:5000/shop/web: registry answered 500', file: 'apps/web.yaml', line: 12 });
 });
 
 test('a coded registry error keeps its code in the problem', () => {

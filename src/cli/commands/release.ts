@@ -5,6 +5,7 @@ import { applyEdits, EditError, findSlots, readRepoFiles, type Edit, type ImageS
 import { commitInCheckout } from '../../git/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { problemFrom } from '../../problems/index.ts';
 import { lockText, writeProblems } from '../present.ts';
 
 export interface ReleaseOptions {
@@ -95,7 +96,7 @@ async function editFiles(io: CliIo, dir: string, files: readonly { path: string;
       if (out !== text) outputs.push([path, out]);
     } catch (error) {
       if (!(error instanceof EditError)) throw error;
-      writeProblems(io, [{ file: path, message: error.message }]);
+      writeProblems(io, [problemFrom(error, path, { file: path })]);
       return undefined;
     }
   }
