@@ -5,6 +5,7 @@ import { fetchPack } from './fetch-pack.ts';
 import type { GitLimits } from './limits.ts';
 import type { ObjectStore } from './tree.ts';
 import type { TransportSession } from './transport.ts';
+import { inCache } from './remote.ts';
 
 export interface FetchTarget {
   store: ObjectStore;
@@ -26,9 +27,9 @@ export interface FetchTarget {
 export async function fetchBranch(target: FetchTarget, session: TransportSession): Promise<string | undefined> {
   const { store, dir, url, branch } = target;
   const first = !fs.existsSync(`${store.gitdir}/HEAD`);
-  if (first) await git.init({ fs, dir, gitdir: store.gitdir, defaultBranch: branch });
+  if (first) await inCache('initialise', () => git.init({ fs, dir, gitdir: store.gitdir, defaultBranch: branch }));
   try {
-    const haves = await localHeads(store);
+    const haves = await inCache('read its branches', () => localHeads(store));
     // A branch fetched for the first time (the clone, or a push branch) comes at depth 1 too:
     // its history may reach back past anything we hold, and we need only its tip.
     const known = fs.existsSync(`${store.gitdir}/refs/remotes/origin/${branch}`);
@@ -36,9 +37,11 @@ export async function fetchBranch(target: FetchTarget, session: TransportSession
     if (head === undefined) return undefined;
     // Past the operation's deadline nothing more is written.
     session.signal?.throwIfAborted();
-    await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}`, value: head, force: true });
-    // Our branch follows the remote's: it is what the next fetch offers as a `have`.
-    await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${branch}`, value: head, force: true });
+    await inCache('write its refs', async () => {
+      await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/remotes/origin/${branch}`, value: head, force: true });
+      // Our branch follows the remote's: it is what the next fetch offers as a `have`.
+      await git.writeRef({ fs, gitdir: store.gitdir, ref: `refs/heads/${branch}`, value: head, force: true });
+    });
     return head;
   } catch (error) {
     // A half-written clone would fail every later cycle; the cache is always safe to drop.

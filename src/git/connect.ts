@@ -1,5 +1,5 @@
 import { HttpTransport } from './http-transport.ts';
-import type { GitRemote } from './remote.ts';
+import { GitError, type GitRemote } from './remote.ts';
 import { SshTransport } from './ssh-transport.ts';
 import type { Transport } from './transport.ts';
 import { parseRemoteUrl } from './url.ts';
@@ -8,6 +8,6 @@ import { parseRemoteUrl } from './url.ts';
 export function createTransport(remote: GitRemote): Transport {
   const location = parseRemoteUrl(remote.url);
   if (location.kind === 'http') return new HttpTransport(location.url, { auth: remote.auth, ca: remote.ca, timeouts: remote.timeouts });
-  if (remote.ssh === undefined) throw new Error(`${remote.url}: an SSH remote needs a deploy key and known_hosts`);
+  if (remote.ssh === undefined) throw new GitError(`${remote.url}: an SSH remote needs a deploy key and known_hosts`, { code: 'config-invalid' });
   return new SshTransport(location, { ...remote.ssh, timeouts: remote.timeouts, advertisementBytes: remote.limits?.advertisementBytes });
 }

@@ -6,7 +6,7 @@ import { storePack } from './index-pack.ts';
 import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
 import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
 import { AGENT, discover, post } from './protocol.ts';
-import { GitError } from './remote.ts';
+import { GitError, inCache } from './remote.ts';
 import type { TransportSession } from './transport.ts';
 
 export interface FetchRequest {
@@ -42,7 +42,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   const shallow = await readShallow(request.gitdir);
   // thin-pack: deltas against objects we hold, as git asks; storePack completes the pack.
   const caps = ['side-band-64k', 'ofs-delta', 'thin-pack', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
-  if (!caps.includes('side-band-64k')) throw new GitError(`${request.description}: the remote does not offer side-band-64k`);
+  if (!caps.includes('side-band-64k')) throw new GitError(`${request.description}: the remote does not offer side-band-64k`, { code: 'git-protocol' });
   const lines = [pktLine(`want ${head} ${[...caps, `agent=${AGENT}`].join(' ')}\n`)];
   if (capabilities.has('shallow')) for (const oid of shallow) lines.push(pktLine(`shallow ${oid}\n`));
   if (request.depth !== undefined) lines.push(pktLine(`deepen ${request.depth}\n`));
@@ -56,12 +56,12 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   if (pack.length > limits.packBytes) throw limitHit('pack-too-large', 'packBytes', limits.packBytes, `${what}: the pack is larger`);
   // Past the operation's deadline nothing more is written.
   session.signal?.throwIfAborted();
-  await storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache), limits).catch((error: Error) => {
+  await inCache('store the pack', () => storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache), limits)).catch((error: Error) => {
     if (error instanceof GitError) error.message = `${what}: ${error.message}`;
     throw error;
   });
   session.signal?.throwIfAborted();
-  if (shallowAdded.length > 0 || unshallowed.length > 0) await writeShallow(request.gitdir, [...shallow.filter((s) => !unshallowed.includes(s)), ...shallowAdded]);
+  if (shallowAdded.length > 0 || unshallowed.length > 0) await inCache('write its shallow list', () => writeShallow(request.gitdir, [...shallow.filter((s) => !unshallowed.includes(s)), ...shallowAdded]));
   return head;
 }
 
@@ -81,12 +81,12 @@ function parseResponse(body: Buffer, description: string): { pack: Buffer; shall
       if (text.startsWith('shallow ')) shallowAdded.push(text.slice(8));
       else if (text.startsWith('unshallow ')) unshallowed.push(text.slice(10));
       else if (text === 'NAK' || text.startsWith('ACK ')) negotiated = true;
-      else if (text.startsWith('ERR ')) throw new GitError(`fetch from ${description} failed: ${text.slice(4)}`);
+      else if (text.startsWith('ERR ')) throw new GitError(`fetch from ${description} failed: ${text.slice(4)}`, { code: 'git-remote-error' });
       continue;
     }
     const band = line[0];
     if (band === 1) pack.push(line.subarray(1));
-    else if (band === 3) throw new GitError(`fetch from ${description} failed: ${line.subarray(1).toString('utf8').trim()}`);
+    else if (band === 3) throw new GitError(`fetch from ${description} failed: ${line.subarray(1).toString('utf8').trim()}`, { code: 'git-remote-error' });
   }
   return { pack: Buffer.concat(pack), shallowAdded, unshallowed };
 }

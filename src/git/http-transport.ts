@@ -65,7 +65,7 @@ export class HttpTransport implements Transport {
       delete headers.Authorization;
       if (this.authorization !== undefined && target.origin === this.origin) headers.authorization = this.authorization;
       const res = await request(target, { method: method as 'GET' | 'POST', headers, body, dispatcher: this.agent, signal }).catch((error: Error) => {
-        throw new GitError(`${method} ${target.origin}${target.pathname}: ${error.message}`, { cause: error });
+        throw new GitError(`${method} ${target.origin}${target.pathname}: ${error.message}`, { cause: error, code: 'git-unreachable' });
       });
       const location = res.headers.location;
       if (res.statusCode < 300 || res.statusCode >= 400 || location === undefined) return toGitResponse(target, method, res);
@@ -100,6 +100,6 @@ async function* chunks(body: AsyncIterable<Buffer>, where: string): AsyncIterabl
   try {
     yield* body;
   } catch (error) {
-    throw new GitError(`${where}: ${(error as Error).message}`, { cause: error });
+    throw new GitError(`${where}: ${(error as Error).message}`, { cause: error, code: 'git-unreachable' });
   }
 }

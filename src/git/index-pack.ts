@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
 import { entryHeader } from './objects.ts';
-import { GitError } from './remote.ts';
+import { GitCacheError, GitError } from './remote.ts';
 
 const TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
 
@@ -135,7 +135,9 @@ async function resolveAll(pack: Buffer, entries: Entry[], lookup: BaseLookup, li
     appended.push(base);
     walk(base, childrenOf(e.baseOid));
   }
-  if (entries.some((e) => e.oid === undefined)) throw new Error('the pack refers to a delta base we do not hold');
+  // We offered these bases as `have`s: a clone that lacks one is damaged. A fresh clone has no
+  // haves, so the remote sends no thin pack and the retry stands on its own.
+  if (entries.some((e) => e.oid === undefined)) throw new GitCacheError('the pack refers to a delta base we do not hold');
   // A base we looked up may be in the pack after all (as a delta reached later): keep one copy.
   const inPack = new Set(entries.map((e) => e.oid));
   return appended.filter((b) => !inPack.has(objectId(b.type, b.data)));
@@ -303,7 +305,7 @@ function objectId(type: string, data: Buffer): string {
 /** Pack index version 2: fan-out, sorted ids, CRCs, 31-bit offsets, checksums. */
 function packIndex(entries: readonly Entry[], packChecksum: Buffer): Buffer {
   const sorted = [...entries].sort((a, b) => (a.oid! < b.oid! ? -1 : 1));
-  if (sorted.some((e) => e.offset >= 2 ** 31)) throw new Error('packs over 2 GiB are not supported');
+  if (sorted.some((e) => e.offset >= 2 ** 31)) throw new GitError('packs over 2 GiB are not supported', { code: 'pack-too-large' });
   const header = Buffer.from([0xff, 0x74, 0x4f, 0x63, 0, 0, 0, 2]);
   const fanout = Buffer.alloc(256 * 4);
   const counts = new Array<number>(256).fill(0);

@@ -8,6 +8,8 @@ export interface OperationBounds {
   deadlineMs: number;
   /** What and where, for messages: `fetch from https://host/repo.git (main)`. */
   what: string;
+  /** The caller's cancellation (a cycle's): it ends the operation's I/O as the deadline does. */
+  signal?: AbortSignal;
 }
 
 /**
@@ -27,11 +29,21 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
       reject(error);
     }, bounds.deadlineMs);
   });
+  const parent = bounds.signal;
+  const cancelled = new Promise<never>((_, reject) => {
+    const abort = () => {
+      controller.abort(parent?.reason);
+      reject(parent?.reason);
+    };
+    if (parent?.aborted) abort();
+    else parent?.addEventListener('abort', abort, { once: true });
+  });
+  cancelled.catch(() => undefined);
   const work = action(session);
   // Past the deadline nobody waits for the aborted work: its failure is expected.
   work.catch(() => undefined);
   try {
-    return await Promise.race([work, deadline]);
+    return await Promise.race([work, deadline, cancelled]);
   } finally {
     clearTimeout(timer);
     await session.close();

@@ -16,7 +16,8 @@ export interface Advertisement {
 export async function discover(session: TransportSession, url: string, service: Service, what: string): Promise<Advertisement> {
   const res = await session.http.request({ url: `${url}/info/refs?service=${service}`, method: 'GET', headers: { 'user-agent': AGENT } });
   const body = (await collectBody(res.body)) ?? Buffer.alloc(0);
-  if (res.statusCode !== 200) throw new GitError(`${what} failed: HTTP ${res.statusCode}${res.statusCode === 401 || res.statusCode === 403 ? ' (credentials refused)' : ''}`);
+  const refused = res.statusCode === 401 || res.statusCode === 403;
+  if (res.statusCode !== 200) throw new GitError(`${what} failed: HTTP ${res.statusCode}${refused ? ' (credentials refused)' : ''}`, { code: refused ? 'git-auth-failed' : 'git-remote-error', data: { status: res.statusCode } });
   return parseAdvertisement(body);
 }
 
@@ -30,7 +31,7 @@ export async function post(session: TransportSession, url: string, service: Serv
     body: [body] as unknown as AsyncIterableIterator<Uint8Array>,
   });
   const response = (await collectBody(res.body)) ?? Buffer.alloc(0);
-  if (res.statusCode !== 200) throw new GitError(`${what} failed: HTTP ${res.statusCode}`);
+  if (res.statusCode !== 200) throw new GitError(`${what} failed: HTTP ${res.statusCode}`, { code: 'git-remote-error', data: { status: res.statusCode } });
   return response;
 }
 

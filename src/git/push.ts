@@ -46,7 +46,7 @@ function demux(body: Buffer): { data: Buffer; messages: string[] } {
     const band = line[0];
     if (band === 1) data.push(line.subarray(1));
     else if (band === 2) progress += line.subarray(1).toString('utf8');
-    else if (band === 3) throw new GitError(`the remote failed: ${line.subarray(1).toString('utf8').trim()}`);
+    else if (band === 3) throw new GitError(`the remote failed: ${line.subarray(1).toString('utf8').trim()}`, { code: 'git-remote-error' });
   }
   const messages = progress.split(/[\r\n]+/).map((m) => m.trim()).filter((m) => m !== '').slice(-20);
   return { data: Buffer.concat(data), messages };
@@ -56,7 +56,7 @@ function checkReport(data: Buffer, ref: string, messages: readonly string[], des
   const lines = splitPktLines(data).flatMap((l) => (l === null ? [] : [l.toString('utf8').replace(/\n$/, '')]));
   const remote = messages.length === 0 ? '' : ` (remote: ${messages.join(' | ')})`;
   const unpack = lines.find((l) => l.startsWith('unpack '));
-  if (unpack !== 'unpack ok') throw new GitError(`push to ${description} failed: ${unpack ?? 'no report from the remote'}${remote}`);
+  if (unpack !== 'unpack ok') throw new GitError(`push to ${description} failed: ${unpack ?? 'no report from the remote'}${remote}`, { code: unpack === undefined ? 'git-protocol' : 'git-remote-error' });
   const status = lines.find((l) => l === `ok ${ref}` || l.startsWith(`ng ${ref} `));
   if (status === `ok ${ref}`) return;
   const reason = status?.slice(`ng ${ref} `.length) ?? 'no status for the branch';

@@ -39,12 +39,43 @@ export interface GitAuthor {
 
 export type GitErrorOptions = ErrorOptions & { code?: Code; data?: Record<string, unknown> };
 
-/** A git operation failed: the remote, the transport or what the remote sent (code `git-failed` unless more specific). */
+/**
+ * A git operation failed: the remote, the transport or what the remote sent (code `git-failed`
+ * unless more specific: `git-unreachable`, `git-protocol`, `git-remote-error`, …), or our cache
+ * (`git-cache-damaged`, a GitCacheError). Only the latter is worth dropping the clone for.
+ */
 export class GitError extends TagpilotError {
   override name = 'GitError';
 
   constructor(message: string, options: GitErrorOptions = {}) {
     super(options.code ?? 'git-failed', message, options);
+  }
+}
+
+/**
+ * Our local clone is damaged (objects missing or unreadable, refs broken): it is only a cache
+ * (invariant 1), so the repository drops it and clones again, once. Never thrown for anything
+ * the remote sent: a truncated or corrupt reply is the remote's failure (`git-protocol`,
+ * `pack-corrupt`).
+ */
+export class GitCacheError extends GitError {
+  override name = 'GitCacheError';
+
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, { ...options, code: 'git-cache-damaged' });
+  }
+}
+
+/**
+ * Runs a step on the local clone: whatever it throws that is not already a GitError means the
+ * clone cannot be read or written, so it becomes a GitCacheError.
+ */
+export async function inCache<T>(what: string, step: () => Promise<T>): Promise<T> {
+  try {
+    return await step();
+  } catch (error) {
+    if (error instanceof GitError) throw error;
+    throw new GitCacheError(`local clone: cannot ${what}: ${(error as Error).message}`, { cause: error });
   }
 }
 

@@ -10,22 +10,14 @@ import { readLog, type LoggedCommit } from './log.ts';
 import { createTransport } from './connect.ts';
 import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
 import { receivePack, ZERO_OID } from './push.ts';
-import { GitError, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
+import { CancelledError, throwIfCancelled } from '../problems/index.ts';
+import { GitCacheError, GitError, inCache, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
+import { pushTarget, type PushTarget } from './target.ts';
 import { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
 import { runOperation } from './operation.ts';
 import { DEFAULT_TIMEOUTS, type Transport, type TransportSession } from './transport.ts';
 import { withSignatureHeader, type CommitSigner } from './sign/index.ts';
 import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore, type ReportProblem } from './tree.ts';
-
-/**
- * Where a push goes instead of the configured branch (a review flow): a full ref, the head the
- * push expects to replace there (a compare-and-swap; undefined creates it), and push options.
- */
-export interface PushTarget {
-  ref: string;
-  expected?: string;
-  pushOptions?: readonly string[];
-}
 
 export interface RepoOptions {
   /** Packs the clone may gather (one per fetch) before it is dropped and cloned afresh. */
@@ -50,8 +42,8 @@ export class GitRepo {
   private readonly dir: string;
   private readonly store: ObjectStore;
   private readonly transport: Transport;
-  /** The branch edits build on in this cycle: the push branch once it exists. */
-  private base: string;
+  /** Where `push` goes when no target is given: what the last `sync` chose. */
+  private defaultTarget: PushTarget | undefined;
   /** Commits written but not pushed yet: their parent and the objects a push must send. */
   private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
@@ -71,12 +63,16 @@ export class GitRepo {
     this.deadlineMs = remote.timeouts?.operationMs ?? DEFAULT_TIMEOUTS.operationMs;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
     this.transport = createTransport(remote);
-    this.base = remote.branch;
   }
 
   static forRemote(cacheDir: string, remote: GitRemote, options: RepoOptions = {}): GitRepo {
     const key = createHash('sha256').update(`${remote.url}\0${remote.branch}`).digest('hex').slice(0, 16);
     return new GitRepo(remote, join(cacheDir, 'git', key), options);
+  }
+
+  /** Where the repository is, without credentials, for messages. */
+  get description(): string {
+    return this.transport.description;
   }
 
   /** Where commits go: the push branch, or the branch itself. */
@@ -87,22 +83,34 @@ export class GitRepo {
   /**
    * Clones on first use, fetches afterwards; returns the head to build on: the branch's, or,
    * with a push branch that already exists on the remote, the push branch's (so repeated cycles
-   * stack fast-forward commits on it instead of rewriting it).
+   * stack fast-forward commits on it instead of rewriting it). A later `push` without a target
+   * goes where this chose.
    */
-  async sync(): Promise<string> {
+  async sync(signal?: AbortSignal): Promise<string> {
+    const { branch, pushBranch } = this.remote;
+    const heads = await this.fetch(pushBranch === undefined || pushBranch === branch ? [branch] : [branch, pushBranch], signal);
+    const { base, target } = pushTarget(heads, branch, pushBranch, this.describe());
+    this.defaultTarget = target;
+    return base;
+  }
+
+  /**
+   * Brings the named branches up to date (cloning on first use); returns the heads of those the
+   * remote has. Only a damaged clone (a GitCacheError) is dropped and cloned again, once: a remote
+   * that failed (a refused credential, a truncated reply) would fail a new clone too, at full cost.
+   */
+  async fetch(branches: readonly string[], signal?: AbortSignal): Promise<Map<string, string>> {
     // Commits not pushed by now were built on an older head: they will never be pushed.
     this.unpushed.clear();
     // Every fetch adds a pack and every lookup scans them all; instead of repacking, start over
     // now and then: a shallow clone is one round trip.
     if (this.packCount() > this.maxPacks) await this.dropClone();
     try {
-      return await this.fetchHeads();
+      return await this.named('fetch', () => this.fetchHeads(branches, signal), signal);
     } catch (error) {
-      // Network, protocol and credential problems are GitErrors: a new clone would not help.
-      // Anything else means the local clone is damaged; it is only a cache, so start over once.
-      if (error instanceof GitError || !fs.existsSync(this.dir)) throw error;
+      if (!(error instanceof GitCacheError) || !fs.existsSync(this.dir)) throw error;
       await this.dropClone();
-      return this.named('fetch', () => this.fetchHeads());
+      return this.named('fetch', () => this.fetchHeads(branches, signal), signal);
     }
   }
 
@@ -121,21 +129,24 @@ export class GitRepo {
     }
   }
 
-  /** Fetches the branch (and the push branch); errors come through unwrapped for `sync`. */
-  private fetchHeads(): Promise<string> {
-    return this.operation('fetch', async (session) => {
-      const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), limits: this.limits };
-      let head = await fetchBranch({ ...target, branch: this.remote.branch }, session);
-      if (head === undefined) throw new GitError(`${this.describe()}: the remote has no branch ${this.remote.branch}`);
-      this.base = this.remote.branch;
-      if (this.remote.pushBranch !== undefined && this.remote.pushBranch !== this.remote.branch) {
-        const pushHead = await fetchBranch({ ...target, branch: this.remote.pushBranch }, session);
-        if (pushHead !== undefined) [head, this.base] = [pushHead, this.remote.pushBranch];
-      }
-      // The head must be readable here, or every later step fails on a damaged cache.
-      await git.readCommit({ fs, ...this.store, oid: head });
-      return head;
-    });
+  /** One bounded operation fetching every branch; a head that cannot be read back locally is a damaged cache. */
+  private fetchHeads(branches: readonly string[], signal: AbortSignal | undefined): Promise<Map<string, string>> {
+    return this.operation(
+      'fetch',
+      async (session) => {
+        const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), limits: this.limits };
+        const heads = new Map<string, string>();
+        for (const branch of branches) {
+          const head = await fetchBranch({ ...target, branch }, session);
+          if (head === undefined) continue;
+          // The head must be readable here, or every later step fails on a damaged cache.
+          await inCache(`read ${branch}'s head`, () => git.readCommit({ fs, ...this.store, oid: head }));
+          heads.set(branch, head);
+        }
+        return heads;
+      },
+      signal,
+    );
   }
 
   /** The files under `roots`; entries no checkout would write are skipped and go to `report`. */
@@ -160,41 +171,29 @@ export class GitRepo {
   }
 
   /**
-   * Pushes `commit` (a child of the head `sync` returned) to the target branch, never forcing,
-   * then reads the branch back: success means the remote holds our commit. A refusal is a lost
-   * race when the branch moved meanwhile, otherwise the remote refused the commit itself. When
-   * the connection fails instead (a 500, a reset, a timeout, maybe after the remote applied the
-   * push and before its report reached us), the branch is read back on a new connection and
-   * says what is true: ours (success), unchanged (failure), someone else's (a lost race), or,
-   * when it cannot be read either, `push-unconfirmed`: neither success nor failure is claimed.
+   * Pushes `commit` (a child of a head `fetch` returned) to `target` (without one, where the last
+   * `sync` chose), a compare-and-swap on its expected head that never forces, then reads the
+   * branch back: success means the remote holds our commit (invariant 8). A refusal is a lost
+   * race when the branch moved meanwhile, otherwise the remote refused the commit itself. When the
+   * connection fails instead (a 500, a reset, a timeout, maybe after the remote applied the push
+   * and before its report reached us), the branch is read back on a new connection and says what
+   * is true: ours (success), unchanged (failure), someone else's (a lost race), or, when it cannot
+   * be read either, `push-unconfirmed`: neither success nor failure is claimed. AGit's
+   * `refs/for/<branch>` is no ref the server keeps: its report is the answer.
    */
-  async push(commit: string, target?: PushTarget): Promise<PushOutcome> {
+  async push(commit: string, target: PushTarget | undefined = this.defaultTarget, signal?: AbortSignal): Promise<PushOutcome> {
     const pending = this.unpushed.get(commit);
-    if (pending === undefined) throw new GitError(`push: ${commit} was not committed by this repository object`);
-    if (target !== undefined) return this.pushTo(commit, pending.objects, target);
-    // A new push branch has no head yet: it is created from the base branch's head.
-    const old = this.base === this.target ? pending.parent : ZERO_OID;
-    const ref = `refs/heads/${this.target}`;
-    const { remoteHead, confirmedBy } = await this.send(commit, pending.objects, { ref, old, branch: this.target });
+    if (pending === undefined) throw new GitError(`push: ${commit} was not committed by this repository object`, { code: 'internal' });
+    if (target === undefined) throw new GitError('push: no target given and no sync chose one', { code: 'internal' });
+    const branch = target.ref.startsWith('refs/heads/') ? target.ref.slice('refs/heads/'.length) : undefined;
+    const { remoteHead, confirmedBy } = await this.send(commit, pending.objects, { ref: target.ref, old: target.expected ?? ZERO_OID, branch, pushOptions: target.pushOptions }, signal);
     this.unpushed.delete(commit);
-    await git.writeRef({ fs, gitdir: this.store.gitdir, ref, value: commit, force: true });
+    if (branch === undefined) return { confirmedBy };
+    await git.writeRef({ fs, gitdir: this.store.gitdir, ref: target.ref, value: commit, force: true });
     if (remoteHead === commit) return { confirmedBy };
     // Someone may have pushed on top of ours already: that still holds our commit.
-    if (remoteHead !== undefined && (await this.holds(remoteHead, commit))) return { confirmedBy };
-    throw new PushRejected(`push to ${this.describe(this.target)} ${confirmedBy === 'report' ? 'reported success' : 'failed'} but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
-  }
-
-  /**
-   * A push to an explicit ref (a review branch, or AGit's `refs/for/<branch>`), as a
-   * compare-and-swap on `expected`. A branch is read back (success means it holds our commit); a
-   * `refs/for/` ref is not a ref the server keeps, so its report is the answer.
-   */
-  private async pushTo(commit: string, objects: readonly NewObject[], target: PushTarget): Promise<PushOutcome> {
-    const branch = target.ref.startsWith('refs/heads/') ? target.ref.slice('refs/heads/'.length) : undefined;
-    const { remoteHead, confirmedBy } = await this.send(commit, objects, { ref: target.ref, old: target.expected ?? ZERO_OID, branch, pushOptions: target.pushOptions });
-    this.unpushed.delete(commit);
-    if (remoteHead !== commit) throw new PushRejected(`push to ${this.transport.description} (${target.ref}) reported success but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
-    return { confirmedBy };
+    if (remoteHead !== undefined && (await this.holds(remoteHead, commit, branch, signal))) return { confirmedBy };
+    throw new PushRejected(`push to ${this.describe(branch)} ${confirmedBy === 'report' ? 'reported success' : 'failed'} but the branch is at ${remoteHead?.slice(0, 12) ?? 'nothing'}`, true);
   }
 
   /**
@@ -202,34 +201,38 @@ export class GitRepo {
    * for a ref the server does not keep). A refusal while the branch moved is a lost race. A failed
    * connection is settled by reading the branch back on a new one.
    */
-  private async send(commit: string, objects: readonly NewObject[], update: { ref: string; old: string; branch: string | undefined; pushOptions?: readonly string[] }): Promise<{ remoteHead: string | undefined; confirmedBy: PushOutcome['confirmedBy'] }> {
+  private async send(commit: string, objects: readonly NewObject[], update: { ref: string; old: string; branch: string | undefined; pushOptions?: readonly string[] }, signal: AbortSignal | undefined): Promise<{ remoteHead: string | undefined; confirmedBy: PushOutcome['confirmedBy'] }> {
     const { ref, old, branch } = update;
     const description = `${this.transport.description} (${branch ?? ref})`;
     try {
       // One session for the push and the read-back: over SSH, one connection instead of two.
-      const remoteHead = await this.session('push', async (session) => {
-        try {
-          await receivePack(session, this.transport.url, { ref, old, new: commit }, objects, description, update.pushOptions);
-        } catch (error) {
-          if (!(error instanceof PushRejected) || error.lostRace || branch === undefined) throw error;
-          // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
-          const now = (await this.lsRemote(session, branch)) ?? ZERO_OID;
-          if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
-          throw error;
-        }
-        return branch === undefined ? commit : this.lsRemote(session, branch);
-      });
+      const remoteHead = await this.session(
+        'push',
+        async (session) => {
+          try {
+            await receivePack(session, this.transport.url, { ref, old, new: commit }, objects, description, update.pushOptions);
+          } catch (error) {
+            if (!(error instanceof PushRejected) || error.lostRace || branch === undefined) throw error;
+            // Refused by receive-pack: a lost race if the branch moved meanwhile, else a hook.
+            const now = (await this.lsRemote(session, branch)) ?? ZERO_OID;
+            if (now !== old) throw new PushRejected(`${error.message}; the branch moved to ${now.slice(0, 12)}`, true);
+            throw error;
+          }
+          return branch === undefined ? commit : this.lsRemote(session, branch);
+        },
+        signal,
+      );
       return { remoteHead, confirmedBy: 'report' };
     } catch (error) {
-      if (error instanceof PushRejected) throw error;
-      const remoteHead = await this.readBack(error as GitError, branch);
+      if (error instanceof PushRejected || error instanceof CancelledError) throw error;
+      const remoteHead = await this.settle(error as GitError, branch);
       if ((remoteHead ?? ZERO_OID) === old) throw new GitError(`${(error as Error).message}; the branch is unchanged, so the push did not land`, { code: (error as GitError).code, cause: error });
       return { remoteHead, confirmedBy: 'read-back' };
     }
   }
 
   /** A branch's head after a push whose answer was lost; a few tries on fresh connections. */
-  private async readBack(failure: GitError, branch: string | undefined): Promise<string | undefined> {
+  private async settle(failure: GitError, branch: string | undefined): Promise<string | undefined> {
     let last: Error | undefined;
     // A ref the server does not keep (AGit's refs/for/…) cannot be read back.
     for (const wait of branch === undefined ? [] : this.readBackWaitsMs) {
@@ -256,8 +259,8 @@ export class GitRepo {
   }
 
   /** Whether `head` (fetched) descends from `commit`. */
-  private async holds(head: string, commit: string): Promise<boolean> {
-    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch: this.target, limits: this.limits }, session));
+  private async holds(head: string, commit: string, branch: string, signal: AbortSignal | undefined): Promise<boolean> {
+    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch, limits: this.limits }, session), signal);
     return git.isDescendent({ fs, ...this.store, oid: head, ancestor: commit, depth: -1 }).catch(() => false);
   }
 
@@ -274,9 +277,14 @@ export class GitRepo {
     return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }
 
+  /** A branch's head on the remote, read fresh: how a caller checks what a push left. */
+  async readBack(branch: string, signal?: AbortSignal): Promise<string | undefined> {
+    return this.session('ls-remote', (session) => this.lsRemote(session, branch), signal);
+  }
+
   /** The target branch's head on the remote, read fresh. */
   async remoteHead(): Promise<string | undefined> {
-    return this.session('ls-remote', (session) => this.lsRemote(session, this.target));
+    return this.readBack(this.target);
   }
 
   /** Releases pooled connections. */
@@ -286,8 +294,14 @@ export class GitRepo {
 
   private async lsRemote(session: TransportSession, branch: string): Promise<string | undefined> {
     const ref = `refs/heads/${branch}`;
-    const refs = await git.listServerRefs({ http: session.http, url: this.transport.url, prefix: ref, protocolVersion: this.transport.lsRefsProtocol });
-    return refs.find((r) => r.ref === ref)?.oid;
+    try {
+      const refs = await git.listServerRefs({ http: session.http, url: this.transport.url, prefix: ref, protocolVersion: this.transport.lsRefsProtocol });
+      return refs.find((r) => r.ref === ref)?.oid;
+    } catch (error) {
+      if (error instanceof GitError || session.signal?.aborted) throw error;
+      // isomorphic-git's own errors here are about what the remote answered.
+      throw new GitError(`ls-remote ${this.describe(branch)}: ${(error as Error).message}`, { cause: error, code: 'git-remote-error' });
+    }
   }
 
   private describe(branch = this.remote.branch): string {
@@ -295,22 +309,27 @@ export class GitRepo {
   }
 
   /** Runs one git operation in its own transport session; errors name the remote, never a secret. */
-  private session<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
-    return this.named(what, () => this.operation(what, action));
+  private session<T>(what: string, action: (session: TransportSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return this.named(what, () => this.operation(what, action, signal), signal);
   }
 
-  /** Errors that are not ours yet (isomorphic-git's, the file system's) get the operation and the remote. */
-  private async named<T>(what: string, action: () => Promise<T>): Promise<T> {
+  /**
+   * Errors that are not ours yet (isomorphic-git's, the file system's) get the operation and the
+   * remote; when the caller's `signal` fired, the operation ends as cancelled, whatever broke.
+   */
+  private async named<T>(what: string, action: () => Promise<T>, signal?: AbortSignal): Promise<T> {
+    throwIfCancelled(signal, `git ${what} ${this.describe()}`);
     try {
       return await action();
     } catch (error) {
+      if (signal?.aborted) throw new CancelledError(`git ${what} ${this.describe()}`, { cause: error });
       if (error instanceof GitError) throw error;
       throw new GitError(`git ${what} ${this.describe()}: ${(error as Error).message}`, { cause: error });
     }
   }
 
-  /** One bounded operation (body sizes, deadline); its errors come through as they are. */
-  private operation<T>(what: string, action: (session: TransportSession) => Promise<T>): Promise<T> {
-    return runOperation(this.transport, { limits: this.limits, deadlineMs: this.deadlineMs, what: `git ${what} ${this.describe()}` }, action);
+  /** One bounded operation (body sizes, deadline, the caller's signal); its errors come through as they are. */
+  private operation<T>(what: string, action: (session: TransportSession) => Promise<T>, signal?: AbortSignal): Promise<T> {
+    return runOperation(this.transport, { limits: this.limits, deadlineMs: this.deadlineMs, what: `git ${what} ${this.describe()}`, signal }, action);
   }
 }

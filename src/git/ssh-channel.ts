@@ -1,3 +1,4 @@
+import type { Code } from '../problems/index.ts';
 import type { ClientChannel } from 'ssh2';
 import { limitHit } from './limits.ts';
 import { FlushFinder } from './pkt-line.ts';
@@ -47,7 +48,7 @@ export class ChannelReader {
     let length = 0;
     for (;;) {
       const chunk = await this.next();
-      if (chunk === undefined) throw this.error('closed before sending its refs');
+      if (chunk === undefined) throw this.error('closed before sending its refs', 'git-remote-error');
       const end = finder.feed(chunk);
       parts.push(chunk);
       length += chunk.length;
@@ -62,7 +63,7 @@ export class ChannelReader {
 
   async *rest(): AsyncIterableIterator<Uint8Array> {
     for (let chunk = await this.next(); chunk !== undefined; chunk = await this.next()) yield chunk;
-    if (this.exitCode !== undefined && this.exitCode !== 0) throw this.error(`exited with status ${this.exitCode}`);
+    if (this.exitCode !== undefined && this.exitCode !== 0) throw this.error(`exited with status ${this.exitCode}`, 'git-remote-error');
   }
 
   private async next(): Promise<Buffer | undefined> {
@@ -73,7 +74,7 @@ export class ChannelReader {
       });
       clearTimeout(this.timer);
     }
-    if (this.failure !== undefined) throw this.error(this.failure.message);
+    if (this.failure !== undefined) throw this.error(this.failure.message, 'git-unreachable');
     return this.chunks.shift();
   }
 
@@ -91,8 +92,8 @@ export class ChannelReader {
     this.wake?.();
   }
 
-  private error(what: string): GitError {
+  private error(what: string, code: Code): GitError {
     const detail = this.stderr.trim();
-    return new GitError(`${this.what} ${what}${detail === '' ? '' : `: ${detail}`}`);
+    return new GitError(`${this.what} ${what}${detail === '' ? '' : `: ${detail}`}`, { code });
   }
 }

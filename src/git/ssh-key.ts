@@ -11,17 +11,17 @@ import { GitError } from './remote.ts';
 export function usableKey(text: string, passphrase?: string): { privateKey: string | Buffer; passphrase?: string } {
   const parsed = ssh2.utils.parseKey(text, passphrase);
   if (!(parsed instanceof Error)) return { privateKey: text, passphrase };
-  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(text)) throw new GitError(`the SSH deploy key cannot be used: ${parsed.message}`);
+  if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(text)) throw new GitError(`the SSH deploy key cannot be used: ${parsed.message}`, { code: 'deploy-key-invalid' });
   let key: KeyObject;
   try {
     key = createPrivateKey({ key: text, format: 'pem', passphrase });
   } catch (error) {
-    throw new GitError(`the SSH deploy key cannot be used: ${(error as { code?: string }).code ?? 'unreadable PKCS#8 key'}`);
+    throw new GitError(`the SSH deploy key cannot be used: ${(error as { code?: string }).code ?? 'unreadable PKCS#8 key'}`, { code: 'deploy-key-invalid' });
   }
   if (key.asymmetricKeyType === 'rsa') return { privateKey: key.export({ type: 'pkcs1', format: 'pem' }) };
   if (key.asymmetricKeyType === 'ec') return { privateKey: key.export({ type: 'sec1', format: 'pem' }) };
   if (key.asymmetricKeyType === 'ed25519') return { privateKey: openSshEd25519(key) };
-  throw new GitError(`the SSH deploy key cannot be used: ${key.asymmetricKeyType ?? 'unknown'} keys are not supported (use ed25519, ecdsa or rsa)`);
+  throw new GitError(`the SSH deploy key cannot be used: ${key.asymmetricKeyType ?? 'unknown'} keys are not supported (use ed25519, ecdsa or rsa)`, { code: 'deploy-key-invalid' });
 }
 
 /** An unencrypted `openssh-key-v1` container holding one ed25519 key. */

@@ -135,7 +135,7 @@ class SshSession implements TransportSession {
     const method = req.method ?? 'GET';
     if (method === 'GET' && url.pathname.endsWith('/info/refs')) return this.advertise(serviceOf(url.searchParams.get('service')), req.url);
     const service = serviceOf(url.pathname.slice(url.pathname.lastIndexOf('/') + 1));
-    if (method !== 'POST' || this.channel?.service !== service) throw new GitError(`${this.description}: ${method} ${service} without its ref advertisement`);
+    if (method !== 'POST' || this.channel?.service !== service) throw new GitError(`${this.description}: ${method} ${service} without its ref advertisement`, { code: 'internal' });
     const { stream } = this.channel;
     this.channel = undefined;
     const body = await collectBody(req.body as AsyncIterable<Uint8Array> | undefined);
@@ -164,14 +164,14 @@ class SshSession implements TransportSession {
       client.once('close', () => {
         this.closed = true;
         // Closed before it was ready (no effect once it was).
-        reject(new GitError(`${this.description}: the connection closed during the handshake`));
+        reject(new GitError(`${this.description}: the connection closed during the handshake`, { code: 'git-unreachable' }));
       });
       client.once('ready', () => resolve(client));
       client.once('error', (error: Error & { level?: string }) => {
         const hostKey = this.connect.rejection();
         if (hostKey !== undefined) return reject(new HostKeyError(`${this.description}: ${hostKey}`));
-        if (error.level === 'client-authentication') return reject(new GitError(`${this.description}: the server refused the deploy key (${error.message})`));
-        reject(new GitError(`${this.description}: ${error.message}`, { cause: error }));
+        if (error.level === 'client-authentication') return reject(new GitError(`${this.description}: the server refused the deploy key (${error.message})`, { code: 'git-auth-failed' }));
+        reject(new GitError(`${this.description}: ${error.message}`, { cause: error, code: 'git-unreachable' }));
       });
       client.connect(this.connect.config);
     });
@@ -209,7 +209,7 @@ function exec(client: ssh2.Client, command: string): Promise<ClientChannel> {
 
 function serviceOf(text: string | null): Service {
   const service = SERVICES.find((s) => s === text);
-  if (service === undefined) throw new GitError(`unsupported git service ${JSON.stringify(text)}`);
+  if (service === undefined) throw new GitError(`unsupported git service ${JSON.stringify(text)}`, { code: 'internal' });
   return service;
 }
 

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import type { TagpilotError } from '../problems/index.ts';
 import { hashObject, treeBody, writeLooseObjects, type NewObject, type TreeLine } from './objects.ts';
 import { readTreeEntries, unsafeEntryProblem } from './tree-entries.ts';
+import { GitError } from './remote.ts';
 
 /** Where to read and write objects; `cache` is isomorphic-git's pack cache, shared per repository. */
 export interface ObjectStore {
@@ -73,15 +74,15 @@ export async function writeChangedTree(store: ObjectStore, rootTree: string, cha
         byChild.delete(entry.path);
         if (sub === undefined) return entry;
         const blob = sub.get('');
-        if (blob !== undefined && (entry.type !== 'blob' || entry.mode === '120000')) throw new Error(`cannot update "${prefix}${entry.path}": not a regular file`);
-        if (blob === undefined && entry.type !== 'tree') throw new Error(`cannot update "${prefix}${entry.path}/${[...sub.keys()][0]}": "${prefix}${entry.path}" is not a folder`);
+        if (blob !== undefined && (entry.type !== 'blob' || entry.mode === '120000')) throw refused(`cannot update "${prefix}${entry.path}": not a regular file`);
+        if (blob === undefined && entry.type !== 'tree') throw refused(`cannot update "${prefix}${entry.path}/${[...sub.keys()][0]}": "${prefix}${entry.path}" is not a folder`);
         const oid = blob !== undefined ? add(hashObject('blob', Buffer.from(blob))) : await rewrite(entry.oid, sub, `${prefix}${entry.path}/`);
         return { ...entry, oid };
       }),
     );
     // Edits only touch existing files, so every change must have found its entry.
     const missing = [...byChild.keys()][0];
-    if (missing !== undefined) throw new Error(`cannot update "${prefix}${missing}": not in the tree`);
+    if (missing !== undefined) throw refused(`cannot update "${prefix}${missing}": not in the tree`);
     // An unsafe entry beside an edited file stays exactly as the remote has it: never edited,
     // never dropped (that would delete someone's file), never created by us.
     return add(hashObject('tree', treeBody([...entries, ...unsafe.map((u) => u.line)])));
@@ -100,7 +101,7 @@ export async function writeChangedTree(store: ObjectStore, rootTree: string, cha
 export function checkPath(path: string): void {
   const segments = path.split('/');
   const bad = path.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git');
-  if (bad) throw new Error(`refusing to write ${JSON.stringify(path)}: not a path inside the repository`);
+  if (bad) throw refused(`refusing to write ${JSON.stringify(path)}: not a path inside the repository`);
 }
 
 function normaliseRoot(root: string): string {
@@ -110,4 +111,8 @@ function normaliseRoot(root: string): string {
 
 function isWithin(path: string, root: string): boolean {
   return root === '' || path === root || path.startsWith(`${root}/`);
+}
+
+function refused(message: string): GitError {
+  return new GitError(message, { code: 'commit-refused' });
 }

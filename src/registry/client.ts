@@ -359,10 +359,10 @@ function sameEntries(a: ReadonlyMap<string, string>, b: ReadonlyMap<string, stri
 function asRegistryError(subject: string, error: unknown): RegistryError {
   if (error instanceof RegistryError) return error;
   if (error instanceof TransportError) return new RegistryError(subject, error.message, { code: error.code, data: { ...error.data } });
-  if (error instanceof CredentialError) return new RegistryError(subject, error.message);
+  if (error instanceof CredentialError) return new RegistryError(subject, error.message, { code: error.code });
   // Cloud auth and signature failures: their messages are ours too, and their codes are kept.
   if (error instanceof TagpilotError) return new RegistryError(subject, error.message, { code: error.code, data: { ...error.data } });
   // Anything else is our bug; its name and code help without quoting a message that could hold request details.
   const { name, code } = error as { name?: string; code?: string };
-  return new RegistryError(subject, `registry client failed: ${name ?? 'error'}${code === undefined ? '' : ` (${code})`}`);
+  return new RegistryError(subject, `registry client failed: ${name ?? 'error'}${code === undefined ? '' : ` (${code})`}`, { code: 'internal' });
 }

@@ -81,7 +81,7 @@ export class Http {
         failure = error instanceof TransportError ? error : transportFailure(exchange.url, error);
         if (!failure.retryable) throw failure;
       }
-      if (attempt >= retries) throw new TransportError(`${failure.message} (after ${attempt + 1} attempts)`, true, failure.status);
+      if (attempt >= retries) throw new TransportError(`${failure.message} (after ${attempt + 1} attempts)`, true, failure.status, { code: failure.code });
       await abortableSleep(backoffDelay(attempt, backoffMs, maxBackoffMs), signal);
     }
   }
@@ -108,7 +108,7 @@ export class Http {
   private checkScheme(url: URL): void {
     if (url.protocol === 'https:') return;
     if (url.protocol === 'http:' && this.settings.allowsHttp(url.host)) return;
-    throw new TransportError(`refusing ${url.protocol.replace(':', '')} to ${url.host}: plain HTTP only for registries the config marks insecure`, false);
+    throw new TransportError(`refusing ${url.protocol.replace(':', '')} to ${url.host}: plain HTTP only for registries the config marks insecure`, false, undefined, { code: 'plain-http-refused' });
   }
 
   private async once(exchange: Exchange): Promise<Reply> {
@@ -131,7 +131,7 @@ async function readBounded(exchange: Exchange, response: Dispatcher.ResponseData
   const declared = Number(response.headers['content-length']);
   if (exchange.method !== 'HEAD' && declared > exchange.maxBytes) {
     response.body.destroy();
-    throw new TransportError(`${exchange.url.host}: response of ${declared} bytes exceeds the ${exchange.maxBytes}-byte limit`, false);
+    throw new TransportError(`${exchange.url.host}: response of ${declared} bytes exceeds the ${exchange.maxBytes}-byte limit`, false, undefined, { code: 'response-too-large' });
   }
   const chunks: Buffer[] = [];
   let size = 0;
@@ -139,7 +139,7 @@ async function readBounded(exchange: Exchange, response: Dispatcher.ResponseData
     size += chunk.length;
     if (size > exchange.maxBytes) {
       response.body.destroy();
-      throw new TransportError(`${exchange.url.host}: response exceeds the ${exchange.maxBytes}-byte limit`, false);
+      throw new TransportError(`${exchange.url.host}: response exceeds the ${exchange.maxBytes}-byte limit`, false, undefined, { code: 'response-too-large' });
     }
     chunks.push(chunk);
   }
@@ -151,11 +151,11 @@ function transportFailure(url: URL, error: unknown): TransportError {
   if (error instanceof TransportError) return error;
   const code = (error as { code?: string }).code;
   const name = (error as { name?: string }).name;
-  if (name === 'TimeoutError' || name === 'AbortError') return new TransportError(`${url.host}: request timed out`, true);
-  if (error instanceof undiciErrors.HeadersTimeoutError) return new TransportError(`${url.host}: no response headers in time`, true);
-  if (error instanceof undiciErrors.BodyTimeoutError) return new TransportError(`${url.host}: response body stalled`, true);
-  if (error instanceof undiciErrors.ConnectTimeoutError) return new TransportError(`${url.host}: connect timed out`, true);
-  if (code !== undefined && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(code)) return new TransportError(`${url.host}: TLS failed (${code})`, false);
+  if (name === 'TimeoutError' || name === 'AbortError') return new TransportError(`${url.host}: request timed out`, true, undefined, { code: 'registry-timeout' });
+  if (error instanceof undiciErrors.HeadersTimeoutError) return new TransportError(`${url.host}: no response headers in time`, true, undefined, { code: 'registry-timeout' });
+  if (error instanceof undiciErrors.BodyTimeoutError) return new TransportError(`${url.host}: response body stalled`, true, undefined, { code: 'registry-timeout' });
+  if (error instanceof undiciErrors.ConnectTimeoutError) return new TransportError(`${url.host}: connect timed out`, true, undefined, { code: 'registry-timeout' });
+  if (code !== undefined && /CERT|SSL|TLS|SELF_SIGNED|UNABLE_TO/.test(code)) return new TransportError(`${url.host}: TLS failed (${code})`, false, undefined, { code: 'tls-failed' });
   return new TransportError(`cannot reach registry at ${url.host}: ${code ?? name ?? 'request failed'}`, true);
 }
 

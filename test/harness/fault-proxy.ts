@@ -17,6 +17,8 @@ export interface Fault {
   dripMs?: number;
   /** Forward, but cut the connection halfway through the body. */
   truncate?: boolean;
+  /** Forward, but end the body cleanly halfway: a reply that looks complete and is not. */
+  shorten?: boolean;
 }
 
 export interface ProxyOptions {
@@ -187,6 +189,11 @@ function send(res: ServerResponse, status: number, headers: Record<string, strin
     res.writeHead(status, { ...clean, 'content-length': String(body.length) });
     res.write(body.subarray(0, Math.floor(body.length / 2)));
     setTimeout(() => res.destroy(), 10);
+    return;
+  }
+  if (fault?.shorten) {
+    res.writeHead(status, clean);
+    res.end(body.subarray(0, Math.floor(body.length / 2)));
     return;
   }
   if (fault?.dripMs !== undefined) {
