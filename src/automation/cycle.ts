@@ -1,20 +1,25 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
+import { pushTarget, PushRejected, type GitAuthor, type PushTarget } from '../git/index.ts';
 import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
-import { applyEdits, findSlots, commitSubject, decodeManifest, isManifestPath, type Edit, type ImageSlot, type NamedPolicy, type SourceFile } from '../manifests/index.ts';
+import { decodeManifest, editFiles, findSlots, commitSubject, isManifestPath, type ImageSlot, type NamedPolicy, type SourceFile } from '../manifests/index.ts';
 import { ordersByBuildTime, policyNeeds, summariseRejections, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
-import { backoffDelay, TagLookup, type RegistryClient, type TagQuery } from '../registry/index.ts';
-import { PushRejected, type GitRepo, type GitAuthor } from '../git/index.ts';
-import { problemFrom } from '../problems/index.ts';
+import { problemFrom, throwIfCancelled } from '../problems/index.ts';
+import { backoffDelay, TagLookup, type TagQuery } from '../registry/index.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
+import type { RepositorySession, TagSource } from './ports.ts';
 import type { Change, Problem, SignatureRejection } from './types.ts';
 import { isProblem, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
 
 export interface CycleDeps {
-  repo: GitRepo;
-  registry: RegistryClient;
+  repo: RepositorySession;
+  tags: TagSource;
+  /** The branch read (and written, unless `pushBranch` is set). */
+  branch: string;
+  /** Commits go here instead (a review flow); while it exists, edits build on its head. */
+  pushBranch?: string;
   /** Repo-relative folders (or files) to read manifests from. */
   paths: readonly string[];
   author: GitAuthor;
@@ -33,6 +38,12 @@ export interface CycleDeps {
   registryDeadlineMs?: number;
   /** Signature checks and the config's rules, when the config has signature policies. */
   signatures?: SignatureDeps;
+  /** More branches fetched with the read branch, in the same fetch (a review branch); their heads are in the plan. */
+  fetchAlso?: readonly string[];
+  /** The clock: minimum ages are measured and commits dated by it (default: the system's). */
+  now?: () => Date;
+  /** Stops the cycle at its next step, registry and Git requests in flight included. */
+  signal?: AbortSignal;
   /** Say, per automated slot, why the other tags were not picked (`plan --explain`). */
   explain?: boolean;
 }
@@ -51,6 +62,10 @@ export interface SlotExplanation {
 export interface Plan {
   /** The remote head the plan was computed on. */
   head: string;
+  /** The heads fetched, by branch (those the remote has). */
+  heads: Record<string, string>;
+  /** Where the commit goes, and the head it must replace there. */
+  target: PushTarget;
   changes: Change[];
   problems: Problem[];
   /** Workloads skipped because they are locked. */
@@ -73,16 +88,20 @@ export interface CycleReport extends Omit<Plan, 'files'> {
 
 /** Sync, find slots, ask each repository once, select and edit: everything but the commit. */
 export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): Promise<Plan> {
-  const head = await deps.repo.sync();
+  const { signal } = deps;
+  throwIfCancelled(signal, 'cycle');
+  const now = (deps.now ?? (() => new Date()))();
+  const { head, target, heads } = await syncTarget(deps);
   const problems: Problem[] = [];
-  const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath, (p) => problems.push({ subject: String(p.data.path), code: p.code, message: p.message }));
+  const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath, (p) => problems.push(problemFrom(p, String(p.data.path), { file: String(p.data.path) })));
   const sources = decodeFiles(blobs, problems);
   const found = findSlots(sources, { namedPolicies: deps.namedPolicies });
   problems.push(...found.problems);
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
-  const known = await tags.fetch(tagQueries(automated.filter((s) => !s.lock.locked)));
+  const known = await tags.fetch(tagQueries(automated.filter((s) => !s.lock.locked)), signal);
+  throwIfCancelled(signal, 'cycle');
 
   const updates: SlotUpdate[] = [];
   const signatureRejections: SignatureRejection[] = [];
@@ -90,17 +109,17 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   // The last selection per slot (a signature policy may select again): what --explain shows.
   const explained = new Map<ImageSlot, SlotExplanation>();
   const explainer = (slot: ImageSlot) => (deps.explain === true ? (selection: Selection) => void explained.set(slot, explanation(slot, selection)) : undefined);
-  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource, deps.signatures, signatureRejections, explainer(slot))));
+  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource, deps.signatures, signatureRejections, now, explainer(slot))));
   for (const decided of decisions) {
     if (isProblem(decided)) problems.push(decided);
     // A tag a person turned down for this slot is not proposed again: the slot holds.
     else if (decided !== undefined && deps.rejected?.blocking(decided.change) === undefined) updates.push(decided);
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
-  const { files, changes } = editFiles(sources, updates, problems);
+  const { files, changes } = edit(sources, updates, problems);
   const subject = commitSubject(found.fluxAutomations, changes.map((c) => c.file));
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
-  return { head, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+  return { head, heads, target, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
 
 function explanation(slot: ImageSlot, selection: Selection): SlotExplanation {
@@ -108,6 +127,14 @@ function explanation(slot: ImageSlot, selection: Selection): SlotExplanation {
   const found: SlotExplanation = { subject, image: slot.image, policy: slot.policy?.source ?? '', selected: selection.selected, changed: selection.changed, reasons: summariseRejections(selection.rejected) };
   if (selection.why !== undefined) found.why = selection.why;
   return found;
+}
+
+/** Fetches the branches and picks the head to build on and the push target (invariant 4: the push replaces exactly that head). */
+async function syncTarget(deps: CycleDeps): Promise<{ head: string; target: PushTarget; heads: Record<string, string> }> {
+  const branches = [...new Set([deps.branch, ...(deps.pushBranch === undefined ? [] : [deps.pushBranch]), ...(deps.fetchAlso ?? [])])];
+  const heads = await deps.repo.fetch(branches, deps.signal);
+  const { base, target } = pushTarget(heads, deps.branch, deps.pushBranch, `${deps.repo.description} (${deps.branch})`);
+  return { head: base, target, heads: Object.fromEntries(heads) };
 }
 
 /**
@@ -118,13 +145,15 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
   const maxAttempts = deps.maxAttempts ?? 5;
   const format = deps.message ?? commitMessage;
   const wait = deps.sleep ?? sleep;
+  const now = deps.now ?? (() => new Date());
   const tags = tagLookup(deps);
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(deps, tags);
     if (planned.changes.length === 0) return { ...planned, attempts: attempt };
-    const commit = await deps.repo.commit(planned.head, files, format(planned.changes, planned.subject), deps.author);
+    throwIfCancelled(deps.signal, 'cycle');
+    const commit = await deps.repo.commit(planned.head, files, format(planned.changes, planned.subject), deps.author, now());
     try {
-      const { confirmedBy } = await deps.repo.push(commit);
+      const { confirmedBy } = await deps.repo.push(commit, planned.target, deps.signal);
       deps.log.info({ commit, changes: planned.changes.length, attempt, confirmedBy }, confirmedBy === 'report' ? 'pushed' : 'pushed: the answer was lost, the branch read back holds our commit');
       return { ...planned, commit, attempts: attempt };
     } catch (error) {
@@ -150,7 +179,7 @@ export function retryDelay(attempt: number, random = Math.random): number {
 
 /** A cycle's registry questions, asked once per repository across its attempts (see TagLookup). */
 export function tagLookup(deps: CycleDeps): TagLookup {
-  return new TagLookup(deps.registry, { deadlineMs: deps.registryDeadlineMs, onWarning: (repository, warning) => deps.log.warn({ repository, warning }, 'registry warning') });
+  return new TagLookup(deps.tags, { deadlineMs: deps.registryDeadlineMs, onWarning: (repository, warning) => deps.log.warn({ repository, warning }, 'registry warning') });
 }
 
 /**
@@ -185,21 +214,14 @@ function anyNeeds(a: PolicyNeeds, b: PolicyNeeds): PolicyNeeds {
   return { created: a.created || b.created, digests: a.digests || b.digests, platforms: a.platforms || b.platforms };
 }
 
-function editFiles(sources: readonly SourceFile[], updates: readonly SlotUpdate[], problems: Problem[]): { files: Map<string, Uint8Array>; changes: Change[] } {
-  const byFile = Map.groupBy(updates, (u) => u.edit.slot.file);
-  const files = new Map<string, Uint8Array>();
-  const changes: Change[] = [];
-  for (const source of sources) {
-    const fileUpdates = byFile.get(source.path);
-    if (fileUpdates === undefined) continue;
-    try {
-      const edits: Edit[] = fileUpdates.map((u) => u.edit);
-      files.set(source.path, new TextEncoder().encode(applyEdits(source.path, source.text, edits)));
-      changes.push(...fileUpdates.map((u) => u.change));
-    } catch (error) {
-      problems.push(problemFrom(error, source.path, { file: source.path }));
-    }
-  }
+/** The decided updates as edited files (the one edit path, manifests' editFiles); a refused file's changes are dropped with it. */
+function edit(sources: readonly SourceFile[], updates: readonly SlotUpdate[], problems: Problem[]): { files: Map<string, Uint8Array>; changes: Change[] } {
+  const edited = editFiles(sources, updates.map((u) => u.edit));
+  problems.push(...edited.refused);
+  const refused = new Set(edited.refused.map((p) => p.file));
+  const encoder = new TextEncoder();
+  const files = new Map([...edited.files].map(([path, text]) => [path, encoder.encode(text)] as const));
+  const changes = updates.filter((u) => !refused.has(u.change.file)).map((u) => u.change);
   changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return { files, changes };
 }

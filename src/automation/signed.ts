@@ -9,7 +9,7 @@ import type { ImageSlot } from '../manifests/index.ts';
 import { withFilters, type Selection, type SignatureVerdict, type TagInfo } from '../policy/index.ts';
 import { errorCode } from '../problems/index.ts';
 import type { Problem, SignatureRejection } from './types.ts';
-import { decideSlot, isProblem, type SlotUpdate, type TagSource } from './update.ts';
+import { decideSlot, isProblem, type KnownTags, type SlotUpdate } from './update.ts';
 
 /** A config rule: images whose repository matches `image` (a glob) need `policy`'s signatures. */
 export interface SignatureRule {
@@ -41,21 +41,21 @@ export function signaturePolicyFor(slot: ImageSlot, rules: readonly SignatureRul
 }
 
 /** decideSlot, with the selected tag's signature checked first when a signature policy applies. */
-export async function decideSigned(slot: ImageSlot, tagsFor: TagSource, signatures: SignatureDeps | undefined, rejected: SignatureRejection[], explain?: (selection: Selection) => void): Promise<SlotUpdate | Problem | undefined> {
+export async function decideSigned(slot: ImageSlot, tagsFor: KnownTags, signatures: SignatureDeps | undefined, rejected: SignatureRejection[], now: Date = new Date(), explain?: (selection: Selection) => void): Promise<SlotUpdate | Problem | undefined> {
   const name = signaturePolicyFor(slot, signatures?.rules);
-  if (name === undefined || slot.policy === undefined || slot.lock.locked) return decideSlot(slot, tagsFor, explain);
+  if (name === undefined || slot.policy === undefined || slot.lock.locked) return decideSlot(slot, tagsFor, now, explain);
   const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}`;
   const where = { file: slot.file, line: slot.line };
   // Fail closed: a slot that must be signed is never updated unchecked.
   if (signatures === undefined) return { code: 'signature-policy-unknown', subject, ...where, message: `signature policy "${name}" is required, but the config has no signatures section` };
   const signed = { ...slot, policy: withFilters(slot.policy, { ...slot.policy.filters, signature: name }) };
   const verdicts = new Map<string, SignatureVerdict>();
-  const withVerdicts: TagSource = (ref) => {
+  const withVerdicts: KnownTags = (ref) => {
     const tags = tagsFor(ref);
     return tags instanceof Error || verdicts.size === 0 ? tags : tags.map((t): TagInfo => (verdicts.has(t.tag) ? { ...t, signature: verdicts.get(t.tag) } : t));
   };
   for (let checks = 0; checks < MAX_SIGNATURE_CHECKS; checks++) {
-    const decided = decideSlot(signed, withVerdicts, explain);
+    const decided = decideSlot(signed, withVerdicts, now, explain);
     if (decided === undefined || isProblem(decided)) return decided;
     let verdict: SignatureVerdict;
     try {

@@ -12,10 +12,13 @@ export interface SlotUpdate {
 }
 
 /** The tags known for a repository, or why they are not. */
-export type TagSource = (ref: ImageRef) => TagInfo[] | Error;
+export type KnownTags = (ref: ImageRef) => TagInfo[] | Error;
 
-/** Decides one automated slot: pure, given the tags. Returns an update, nothing, or a problem. */
-export function decideSlot(slot: ImageSlot, tagsFor: TagSource, explain?: (selection: Selection) => void): SlotUpdate | Problem | undefined {
+/**
+ * Decides one automated slot: pure, given the tags and the clock (minimum ages are measured
+ * against `now`). Returns an update, nothing, or a problem; `explain` sees the selection.
+ */
+export function decideSlot(slot: ImageSlot, tagsFor: KnownTags, now: Date = new Date(), explain?: (selection: Selection) => void): SlotUpdate | Problem | undefined {
   const subject = `${slot.file}:${slot.line}${slot.workload === undefined ? '' : ` ${slot.workload}`}`;
   const where = { file: slot.file, line: slot.line };
   if (slot.policy === undefined || slot.lock.locked) return undefined;
@@ -27,7 +30,7 @@ export function decideSlot(slot: ImageSlot, tagsFor: TagSource, explain?: (selec
   }
   const tags = tagsFor(ref);
   if (tags instanceof Error) return problemFrom(tags, subject, where);
-  const selection = selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest });
+  const selection = selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest }, { now });
   explain?.(selection);
   if (selection.currentUnranked === true) return { subject, code: 'current-tag-unranked', ...where, message: `${slot.image}: held: ${selection.why ?? 'the current tag cannot be ranked'}. It is not in the registry's list (asked again) or has no build time; set the tag by hand, or allow downgrades` };
   if (!selection.changed || selection.selected === null) return undefined;

@@ -18,14 +18,14 @@ const TIMING: ProgressTiming = { slowMs: 1_000, everyMs: 3_000 };
 export function withProgress(deps: CycleDeps, io: CliIo, timing: ProgressTiming = TIMING): CycleDeps {
   if (!isInteractive(io.err)) return deps;
   const say = (text: string) => void io.err.write(`tagpilot: ${text}\n`);
-  // The cycle takes the concrete classes, so their two long calls are wrapped in place.
-  const { repo, registry } = deps;
-  const sync = repo.sync.bind(repo);
-  repo.sync = () => whenSlow(sync(), timing, () => say('syncing the Git repository (a first run clones it)…'));
-  const listTags = registry.listTags.bind(registry);
+  // The cycle's two long calls, through its ports.
+  const { repo, tags } = deps;
   const scan = new Tally(timing, (done, total) => say(`registries: ${done} of ${total} repositories answered…`));
-  registry.listTags = (...args) => scan.track(listTags(...args));
-  return deps;
+  return {
+    ...deps,
+    repo: Object.assign(Object.create(repo) as typeof repo, { fetch: (...args: Parameters<typeof repo.fetch>) => whenSlow(repo.fetch(...args), timing, () => say('syncing the Git repository (a first run clones it)…')) }),
+    tags: { listTags: (...args: Parameters<typeof tags.listTags>) => scan.track(tags.listTags(...args)) },
+  };
 }
 
 /** Calls `onSlow` once if `work` is still running after `slowMs`. */

@@ -1,5 +1,5 @@
 export { GitRepo, type RepoOptions } from './repo.ts';
-export { GitError, PushRejected, type GitAuth, type GitAuthor, type GitRemote, type SshAuth } from './remote.ts';
+export { GitCacheError, GitError, PushRejected, type GitAuth, type GitAuthor, type GitRemote, type SshAuth } from './remote.ts';
 export { HostKeyError } from './ssh-transport.ts';
 export { findGitDir, readLog, type LoggedCommit } from './log.ts';
 export type { BlobFile } from './tree.ts';
@@ -8,3 +8,4 @@ export type { Timeouts } from './transport.ts';
 export { commitInCheckout } from './checkout.ts';
 export { openPgpSigner, sshPublicKeyLine, sshSigner, withSignatureHeader, type CommitSigner } from './sign/index.ts';
 export { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
+export { pushTarget, type PushTarget } from './target.ts';

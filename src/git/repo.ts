@@ -247,11 +247,6 @@ export class GitRepo {
     throw new GitError(`${failure.message}; ${why}: whether the push landed is unknown, the next cycle reads the branch again`, { code: 'push-unconfirmed', cause: failure });
   }
 
-  /** Another branch's head on the remote, fetched into the clone (undefined when it does not exist). */
-  async fetchHead(branch: string): Promise<string | undefined> {
-    return this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(branch), branch, limits: this.limits }, session));
-  }
-
   /** A fetched commit's parents, committer e-mail and message. */
   async readCommitInfo(oid: string): Promise<{ parents: string[]; committerEmail: string; message: string }> {
     const { commit } = await git.readCommit({ fs, ...this.store, oid });

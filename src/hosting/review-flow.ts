@@ -58,18 +58,19 @@ export function reviewBranch(template: string, target: string): string {
  * requests a person closed unmerged reject their tags, so they are not proposed again.
  */
 export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): Promise<ReviewReport> {
-  const target = deps.repo.remote.branch;
+  const target = deps.branch;
   const branch = reviewBranch(review.branch ?? 'tagpilot/{branch}', target);
   const format = deps.message ?? commitMessage;
   const maxAttempts = deps.maxAttempts ?? 5;
   const wait = deps.sleep ?? sleep;
   const rejected = await closedRejections(review.host, branch, target, deps.rejected);
-  const planDeps = { ...deps, rejected };
+  const planDeps = { ...deps, rejected, fetchAlso: review.agit === undefined ? [branch] : [] };
+  const now = deps.now ?? (() => new Date());
   const tags = tagLookup(deps);
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(planDeps, tags);
     const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, locked: planned.locked, rejected: rejected.list(), attempts: attempt, pushed: false };
-    const branchHead = review.agit === undefined ? await deps.repo.fetchHead(branch) : undefined;
+    const branchHead = review.agit === undefined ? planned.heads[branch] : undefined;
     const mine = branchHead === undefined ? undefined : await deps.repo.readCommitInfo(branchHead);
     if (branchHead !== undefined && mine !== undefined && !isTagpilotCommit(mine, deps.author.email)) {
       const problem = new ReviewBranchTaken('review-branch-human-commit', `${branch}: its head ${branchHead.slice(0, 12)} was committed by ${mine.committerEmail}, not tagpilot; tagpilot leaves the branch as it is (reset it to a tagpilot commit or delete it to resume)`, { data: { branch, commit: branchHead } });
@@ -82,10 +83,10 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
     if (branchHead !== undefined && mine?.parents[0] === planned.head && mine.message === message) {
       return { ...base, commit: branchHead, pullRequest: await ensurePullRequest(review, branch, target, content, false) };
     }
-    const commit = await deps.repo.commit(planned.head, files, message, deps.author);
+    const commit = await deps.repo.commit(planned.head, files, message, deps.author, now());
     try {
-      if (review.agit !== undefined) await deps.repo.push(commit, { ref: `refs/for/${target}`, pushOptions: agitOptions(review.agit.topic, content) });
-      else await deps.repo.push(commit, { ref: `refs/heads/${branch}`, expected: branchHead });
+      if (review.agit !== undefined) await deps.repo.push(commit, { ref: `refs/for/${target}`, pushOptions: agitOptions(review.agit.topic, content) }, deps.signal);
+      else await deps.repo.push(commit, { ref: `refs/heads/${branch}`, expected: branchHead }, deps.signal);
     } catch (error) {
       if (!(error instanceof PushRejected) || !error.lostRace || attempt >= maxAttempts) throw error;
       deps.log.warn({ attempt, branch, reason: error.message }, 'review branch moved; recomputing');

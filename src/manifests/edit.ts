@@ -43,6 +43,11 @@ export function applyEdits(path: string, text: string, edits: readonly Edit[]): 
   return out;
 }
 
+/** The file an edit is for. */
+export function editFile(edit: Edit): string {
+  return edit.slot.file;
+}
+
 function collectSplices(path: string, edits: readonly Edit[], scalars: ReadonlyMap<number, Scalar>): Map<number, Splice> {
   const splices = new Map<number, Splice>();
   for (const edit of edits) {

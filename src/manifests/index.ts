@@ -4,3 +4,4 @@ export * from './edit.ts';
 export * from './files.ts';
 export * from './walk.ts';
 export { commitSubject, fluxSubject, type FluxAutomation } from './named.ts';
+export * from './edit-files.ts';

@@ -57,10 +57,10 @@ export class TagLookup {
     this.onWarning = options.onWarning;
   }
 
-  /** Every query answered, or its error; resolves by the deadline at the latest. */
-  async fetch(queries: ReadonlyMap<string, TagQuery>): Promise<Map<string, TagInfo[] | Error>> {
+  /** Every query answered, or its error; resolves by the deadline at the latest (or when `signal`, the cycle's, fires). */
+  async fetch(queries: ReadonlyMap<string, TagQuery>, signal?: AbortSignal): Promise<Map<string, TagInfo[] | Error>> {
     const round = ++this.round;
-    const limit = deadline(this.deadlineMs, () => phaseDeadline(this.deadlineMs));
+    const limit = deadline(this.deadlineMs, () => phaseDeadline(this.deadlineMs), signal);
     const expired = new Promise<void>((resolve) => limit.signal.addEventListener('abort', () => resolve(), { once: true }));
     try {
       const entries = await Promise.all(

@@ -11,7 +11,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { runCycle, type CycleDeps } from '../../src/automation/cycle.ts';
 import { PushRejected } from '../../src/git/remote.ts';
-import type { GitRepo } from '../../src/git/repo.ts';
+import type { RepositorySession } from '../../src/automation/index.ts';
 import type { ListOptions, TagList } from '../../src/registry/client.ts';
 import type { ImageRef } from '../../src/image/ref.ts';
 import type { PolicyNeeds } from '../../src/policy/types.ts';
@@ -83,7 +83,7 @@ class World {
 
 /** What `runCycle` calls on the clone. */
 interface CyclePorts {
-  repo: Pick<GitRepo, 'sync' | 'readFiles' | 'commit' | 'push'>;
+  repo: RepositorySession;
 }
 
 /** One writer: its own clone of the branch and its own tag-list cache. */
@@ -102,23 +102,25 @@ function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps;
     },
   };
   const repo: CyclePorts['repo'] = {
-    sync: () => boundary(world.head, 'fetches'),
+    description: `memory://${name}`,
+    fetch: () => boundary(new Map([['main', world.head]]), 'fetches'),
     readFiles: async (commit) => [{ path: FILE, bytes: new TextEncoder().encode(world.commits.get(commit)!.text) }],
     async commit(parent, changes) {
       const id = `${name}-${pending.size + 1}`;
       pending.set(id, { id, parent, text: new TextDecoder().decode(changes.get(FILE)), by: name });
       return id;
     },
-    async push(commit) {
+    async push(commit, target) {
       await boundary(undefined, 'pushes');
       const ours = pending.get(commit)!;
-      if (world.head !== ours.parent) throw new PushRejected('the branch moved', true);
+      if (world.head !== target.expected) throw new PushRejected('the branch moved', true);
       world.head = world.add(ours.parent, ours.text, ours.by);
       return { confirmedBy: 'report' as const };
     },
+    readCommitInfo: async (oid) => ({ parents: [world.commits.get(oid)!.parent ?? ''], committerEmail: '', message: '' }),
   };
-  // The cycle takes the concrete classes; these fakes implement exactly the methods it calls.
-  const deps = { repo, registry, paths: ['apps'], author: { name, email: `${name}@example.com` }, log: pino({ level: 'silent' }), sleep: () => boundary(undefined, 'waits') } as unknown as CycleDeps;
+  // The cycle's ports, as fakes.
+  const deps = { repo, tags: registry, branch: 'main', paths: ['apps'], author: { name, email: `${name}@example.com` }, log: pino({ level: 'silent' }), sleep: () => boundary(undefined, 'waits') } as unknown as CycleDeps;
   return { deps, expireCache: () => cache.clear() };
 }
 

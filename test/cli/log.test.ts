@@ -1,8 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import type { CycleReport } from '../../src/automation/cycle.ts';
-import { logCycle } from '../../src/cli/commands/run.ts';
+import { logCycle, type CycleSummary } from '../../src/cli/commands/run.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { logFormat, logger, type LogFormat } from '../../src/cli/log.ts';
 import { runCli } from '../harness/cli.ts';
@@ -57,16 +56,15 @@ test('an unknown LOG_FORMAT is a usage error (exit 2) naming the variable', asyn
 });
 
 const change = (n: number) => ({ file: `apps/${n}.yaml`, line: 7, kind: 'container' as const, workload: `shop:deployment/w${n}`, container: 'app', repository: 'ghcr.io/acme/app', from: '1.0.0', to: '1.1.0', policy: 'semver:^1' });
-const report: CycleReport = {
+const report: CycleSummary = {
   head: 'a'.repeat(40),
   commit: 'b'.repeat(40),
-  attempts: 1,
   changes: [change(1), change(2), change(3)],
   problems: [
     { subject: 'x.yaml:1', message: 'bad', code: 'registry-unreachable' },
     { subject: 'y.yaml:1', message: 'bad', code: 'registry-unreachable' },
     { subject: 'z.yaml:1', message: 'bad' },
-  ] as CycleReport['problems'],
+  ] as CycleSummary['problems'],
   locked: ['shop:deployment/frozen'],
 };
 

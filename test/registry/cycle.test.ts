@@ -39,7 +39,8 @@ describe('the cycle asks the registry client, and a bad registry stays its own p
     const registry = testClient([good.host, bad.host]);
     const deps = {
       repo: GitRepo.forRemote(cache.path, { url: server.repoUrl('fleet'), branch: 'main' }),
-      registry,
+      tags: registry,
+      branch: 'main',
       paths: ['apps'],
       author: { name: 'tagpilot', email: 'bot@example.com' },
       log: pino({ level: 'silent' }),

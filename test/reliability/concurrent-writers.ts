@@ -180,7 +180,7 @@ async function scenario(options: WritersOptions, registry: TestRegistry, server:
     // Separate caches, staggered starts and tag-list TTLs: the writers see the registry at different moments.
     const client = new RegistryClient({ registries: [{ host: registry.host, insecure: true }], cacheDir: dir, tagCacheTtlMs: 1_000 + 700 * i, backoffMs: 50, maxBackoffMs: 500 });
     const log = pino({ level: 'warn' }, { write: (line: string) => void (line.includes('lost the push race') && counters.lostRaces++) });
-    const deps: CycleDeps = { repo: GitRepo.forRemote(join(dir, 'git'), { url: server.repoUrl('fleet'), branch: 'main' }), registry: client, paths: ['apps'], author: { name: `tagpilot-${i + 1}`, email: `bot-${i + 1}@example.com` }, log };
+    const deps: CycleDeps = { repo: GitRepo.forRemote(join(dir, 'git'), { url: server.repoUrl('fleet'), branch: 'main' }), tags: client, branch: 'main', paths: ['apps'], author: { name: `tagpilot-${i + 1}`, email: `bot-${i + 1}@example.com` }, log };
     await sleep(i * options.intervalMs * 0.4);
     try {
       while (!stopped) {

@@ -70,7 +70,7 @@ describe('registry faults: one faulty registry next to a healthy one', () => {
     const repo = GitRepo.forRemote(`${cache.path}/${name}`, { url: server.repoUrl(name), branch: 'main' });
     const started = performance.now();
     try {
-      const report = await runCycle({ repo, registry, paths: ['apps'], author: { name: 'tagpilot', email: 'bot@example.com' }, log: pino({ level: 'silent' }), registryDeadlineMs: deadlineMs });
+      const report = await runCycle({ repo, tags: registry, branch: 'main', paths: ['apps'], author: { name: 'tagpilot', email: 'bot@example.com' }, log: pino({ level: 'silent' }), registryDeadlineMs: deadlineMs });
       return { report, bare, ms: performance.now() - started };
     } finally {
       await registry.close();

@@ -1,11 +1,10 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { parseImageRef, repositoryName, type ImageRef } from '../../image/index.ts';
-import { applyEdits, EditError, findSlots, readRepoFiles, type Edit, type ImageSlot } from '../../manifests/index.ts';
+import { editFiles, findSlots, readRepoFiles, type Edit, type ImageSlot, type SourceFile } from '../../manifests/index.ts';
 import { commitInCheckout } from '../../git/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
-import { problemFrom } from '../../problems/index.ts';
 import { lockText, writeProblems } from '../present.ts';
 
 export interface ReleaseOptions {
@@ -35,7 +34,7 @@ export async function release(options: ReleaseOptions, io: CliIo): Promise<numbe
     io.err.write(`${options.workload} is ${lockText(locked.lock)}; not releasing (use --force to override)\n`);
     return EXIT.failed;
   }
-  const changed = await editFiles(io, dir, read.files, chosen.map((slot) => ({ slot, image: options.image })));
+  const changed = await writeEdits(io, dir, read.files, chosen.map((slot) => ({ slot, image: options.image })));
   if (changed === undefined) return EXIT.failed;
   if (changed.length === 0) {
     io.out.write(`${options.workload} already runs ${options.image}; nothing to do\n`);
@@ -84,25 +83,15 @@ function repositoryOf(slot: ImageSlot): string | undefined {
   return repositoryName(ref);
 }
 
-/** Applies the edits file by file; returns the paths written, or undefined after reporting a refusal. */
-async function editFiles(io: CliIo, dir: string, files: readonly { path: string; text: string }[], edits: readonly Edit[]): Promise<string[] | undefined> {
-  const byFile = new Map<string, Edit[]>();
-  for (const edit of edits) byFile.set(edit.slot.file, [...(byFile.get(edit.slot.file) ?? []), edit]);
-  const outputs: [string, string][] = [];
-  for (const [path, fileEdits] of byFile) {
-    const text = files.find((f) => f.path === path)!.text;
-    try {
-      const out = applyEdits(path, text, fileEdits);
-      if (out !== text) outputs.push([path, out]);
-    } catch (error) {
-      if (!(error instanceof EditError)) throw error;
-      writeProblems(io, [problemFrom(error, path, { file: path })]);
-      return undefined;
-    }
+/** Edits through the one edit path; writes only once every file's edit is verified, so a refusal leaves the checkout untouched. Returns the paths written, or undefined after reporting a refusal. */
+async function writeEdits(io: CliIo, dir: string, files: readonly SourceFile[], edits: readonly Edit[]): Promise<string[] | undefined> {
+  const edited = editFiles(files, edits);
+  if (edited.refused.length > 0) {
+    writeProblems(io, edited.refused);
+    return undefined;
   }
-  // Written only once every file's edit is verified: a refusal leaves the checkout untouched.
-  for (const [path, out] of outputs) await writeFile(join(dir, path), out);
-  return outputs.map(([path]) => path);
+  for (const [path, text] of edited.files) await writeFile(join(dir, path), text);
+  return [...edited.files.keys()];
 }
 
 export function releaseMessage(workload: string, image: string, slots: readonly ImageSlot[]): string {

@@ -53,8 +53,11 @@ async function cycleLogged(deps: CycleDeps, review?: ReviewSettings): Promise<Cy
   }
 }
 
+/** What a cycle's log says, of a cycle or of a review cycle. */
+export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> & { pullRequest?: ReviewReport['pullRequest'] };
+
 /** Each problem, then one summary line; the changes themselves at debug (they are in the commit). */
-export function logCycle(log: Logger, report: Omit<CycleReport, 'attempts'> & { pullRequest?: ReviewReport['pullRequest'] }, ms: number): void {
+export function logCycle(log: Logger, report: CycleSummary, ms: number): void {
   if (report.pullRequest !== undefined) log.info({ pullRequest: report.pullRequest }, `review: ${report.pullRequest.action} ${report.pullRequest.url}`);
   for (const p of report.problems) log.warn({ subject: p.subject }, p.message);
   for (const w of report.locked) log.info({ workload: w }, 'locked; skipped');

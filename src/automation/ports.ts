@@ -1,0 +1,42 @@
+import type { GitAuthor, PushTarget } from '../git/index.ts';
+import type { TagpilotError } from '../problems/index.ts';
+import type { TagLister } from '../registry/index.ts';
+
+/**
+ * What the cycle needs of the registries: one repository's tags, with what its policies need
+ * (build time, digests, platforms), fresh past caches when asked, cancelled by a signal; a
+ * failure throws a RegistryError with its code. The registry client is one; test/fakes has another.
+ */
+export type TagSource = TagLister;
+
+/** One file of a commit's tree, as read from Git. */
+export interface RepoFile {
+  path: string;
+  bytes: Uint8Array;
+}
+
+/**
+ * What the cycle needs of the Git repository it writes to: a clone kept in sync, its files, and
+ * commits pushed as compare-and-swaps. GitRepo is one; test/fakes has an in-memory one.
+ */
+export interface RepositorySession {
+  /** Where the repository is, without credentials, for messages. */
+  readonly description: string;
+  /** Brings the branches up to date; the heads of those the remote has (a missing one is absent). */
+  fetch(branches: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, string>>;
+  /**
+   * The files under `roots` (repo-relative) in `commit`'s tree that `accept` takes, in path order;
+   * tree entries no checkout would write are skipped and told to `report` (`unsafe-tree-entry`).
+   */
+  readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean, report?: (problem: TagpilotError) => void): Promise<RepoFile[]>;
+  /** A commit on `parent` with the changed files, held locally until `push`; same inputs, same commit. */
+  commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date): Promise<string>;
+  /**
+   * Moves `target.ref` from `target.expected` (undefined: creates it) to `commit`, never forcing.
+   * Resolves only once the branch, read back, holds the commit (invariant 8), saying how that is
+   * known; a branch that moved, or a remote that refused, rejects with PushRejected.
+   */
+  push(commit: string, target: PushTarget, signal?: AbortSignal): Promise<{ confirmedBy: 'report' | 'read-back' }>;
+  /** A fetched commit read back: its parents, committer e-mail and message (who made a branch's head). */
+  readCommitInfo(oid: string): Promise<{ parents: string[]; committerEmail: string; message: string }>;
+}
