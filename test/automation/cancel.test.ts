@@ -1,0 +1,59 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import pino from 'pino';
+import { runCycle, type CycleDeps } from '../../src/automation/index.ts';
+import { errorCode } from '../../src/problems/index.ts';
+import { automated } from '../harness/manifests.ts';
+import { FakeTagSource } from '../fakes/tag-source.ts';
+import { InMemoryRepository } from '../fakes/repository.ts';
+
+function deps(signal: AbortSignal, tags = new FakeTagSource({ 'ghcr.io/acme/web': ['1.0.0', '1.1.0'] })): CycleDeps & { repo: InMemoryRepository } {
+  const repo = new InMemoryRepository({ 'web.yaml': automated('web', 'ghcr.io/acme/web:1.0.0', 'semver:^1') });
+  return { repo, tags, branch: 'main', paths: ['.'], author: { name: 'bot', email: 'bot@example.com' }, log: pino({ level: 'silent' }), signal };
+}
+
+test('a cycle whose signal has fired does not start: no fetch, no push', async () => {
+  const d = deps(AbortSignal.abort());
+  await assert.rejects(runCycle(d), (error: unknown) => errorCode(error) === 'cancelled');
+  assert.equal(d.repo.fetches, 0);
+  assert.equal(d.repo.pushes, 0);
+});
+
+test('a signal that fires while the registry is asked stops the cycle before it commits', async () => {
+  const stop = new AbortController();
+  const tags = new FakeTagSource({ 'ghcr.io/acme/web': ['1.0.0', '1.1.0'] });
+  const listTags = tags.listTags.bind(tags);
+  tags.listTags = async (...args) => {
+    stop.abort();
+    return listTags(...args);
+  };
+  const d = deps(stop.signal, tags);
+  await assert.rejects(runCycle(d), (error: unknown) => errorCode(error) === 'cancelled');
+  assert.equal(d.repo.pushes, 0);
+  assert.equal(d.repo.log().length, 1, 'no commit of ours on the branch');
+});
+
+test('the registry and the repository get the cycle’s signal', async () => {
+  const stop = new AbortController();
+  const tags = new FakeTagSource({ 'ghcr.io/acme/web': ['1.0.0', '1.1.0'] });
+  const listed: (AbortSignal | undefined)[] = [];
+  const pushed: (AbortSignal | undefined)[] = [];
+  const listTags = tags.listTags.bind(tags);
+  tags.listTags = async (ref, needs, options = {}) => {
+    listed.push(options.signal);
+    return listTags(ref, needs, options);
+  };
+  const d = deps(stop.signal, tags);
+  const push = d.repo.push.bind(d.repo);
+  d.repo.push = async (commit, target, signal) => {
+    pushed.push(signal);
+    return push(commit, target, signal);
+  };
+  await runCycle(d);
+  assert.deepEqual(pushed, [stop.signal]);
+  // The registry's signal is the cycle's joined with the registry deadline: it fires with it.
+  assert.equal(listed.length, 1);
+  assert.equal(listed[0]?.aborted, false);
+  stop.abort();
+  assert.equal(listed[0]?.aborted, true);
+});
