@@ -2,7 +2,7 @@
  * Finds every slot in a generated 5,000-file repository and applies 100 edits.
  * Run: node bench/manifests.bench.ts — prints one JSON object (times in ms, peak RSS in MiB).
  */
-import { applyEdits, findSlots, type Edit, type SourceFile } from '../src/manifests/index.ts';
+import { applyEdits, findSlots, type ImageEdit, type SourceFile } from '../src/manifests/index.ts';
 
 const FILES = 5000;
 const EDITS = 100;
@@ -96,12 +96,12 @@ const { slots, problems } = findSlots(files);
 const found = performance.now();
 
 const step = Math.floor(slots.length / EDITS);
-const edits: Edit[] = [];
+const edits: ImageEdit[] = [];
 for (let i = 0; i < EDITS; i++) {
   const slot = slots[i * step]!;
   edits.push({ slot, image: bump(slot.image) });
 }
-const byFile = new Map<string, Edit[]>();
+const byFile = new Map<string, ImageEdit[]>();
 for (const edit of edits) byFile.set(edit.slot.file, [...(byFile.get(edit.slot.file) ?? []), edit]);
 const texts = new Map(files.map((f) => [f.path, f.text]));
 let changedFiles = 0;

@@ -1,11 +1,11 @@
 import { formatImageRef, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
-import type { Edit, ImageSlot } from '../manifests/index.ts';
+import type { ImageEdit, ImageSlot } from '../manifests/index.ts';
 import { selectTag, type Selection, type TagInfo } from '../policy/index.ts';
 import { problemFrom } from '../problems/index.ts';
 import type { Change, Problem } from './types.ts';
 
 export interface SlotUpdate {
-  edit: Edit;
+  edit: ImageEdit;
   change: Change;
   /** The tag selected (the change's `to` without a pinned digest). */
   tag: string;

@@ -1,7 +1,8 @@
 import { isAlias, isCollection, isScalar, parse, visit, type Scalar } from 'yaml';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import { findSlots } from './find.ts';
-import type { Edit, FieldPart, ImageSlot, SlotField } from './types.ts';
+import { applyAnnotationEdit } from './annotate.ts';
+import type { Edit, FieldPart, ImageEdit, ImageSlot, SlotField } from './types.ts';
 import { parseFile, scalarText, type ParsedFile } from './yaml.ts';
 import { TagpilotError } from '../problems/index.ts';
 
@@ -23,9 +24,18 @@ interface Splice {
 /**
  * Applies edits to one file's text by splicing each changed scalar's own source span, keeping
  * its quoting style; every other byte stays. The result is re-parsed and checked that exactly
- * the intended values changed, else nothing is returned and the reason is thrown.
+ * the intended values changed, else nothing is returned and the reason is thrown. Annotation
+ * edits go through the annotation writer (annotate.ts), one after another, each verified.
  */
 export function applyEdits(path: string, text: string, edits: readonly Edit[]): string {
+  const images = edits.filter((e): e is ImageEdit => e.kind !== 'annotation');
+  // Image edits first: their slots hold offsets into the text as it was read.
+  let out = applyImageEdits(path, text, images);
+  for (const edit of edits) if (edit.kind === 'annotation') out = applyAnnotationEdit(path, out, edit);
+  return out;
+}
+
+function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[]): string {
   if (edits.length === 0) return text;
   const before = parseFile(text);
   if (before.docs.some((d) => d.errors.length > 0)) throw new EditError(`${path}: not valid YAML; fix it by hand first`);
@@ -45,10 +55,10 @@ export function applyEdits(path: string, text: string, edits: readonly Edit[]): 
 
 /** The file an edit is for. */
 export function editFile(edit: Edit): string {
-  return edit.slot.file;
+  return edit.kind === 'annotation' ? edit.file : edit.slot.file;
 }
 
-function collectSplices(path: string, edits: readonly Edit[], scalars: ReadonlyMap<number, Scalar>): Map<number, Splice> {
+function collectSplices(path: string, edits: readonly ImageEdit[], scalars: ReadonlyMap<number, Scalar>): Map<number, Splice> {
   const splices = new Map<number, Splice>();
   for (const edit of edits) {
     if (edit.slot.file !== path) throw new EditError(`${path}: edit for a slot in ${edit.slot.file}`);
@@ -65,7 +75,7 @@ function collectSplices(path: string, edits: readonly Edit[], scalars: ReadonlyM
 }
 
 /** The fields of a slot whose value must change for it to denote `edit.image`. */
-export function planEdit(edit: Edit): Splice[] {
+export function planEdit(edit: ImageEdit): Splice[] {
   const { slot } = edit;
   const where = `${slot.file}:${slot.line}`;
   const next = parseRef(where, edit.image);
@@ -197,7 +207,7 @@ function sameShape(a: Shape, b: Shape, splices: ReadonlyMap<number, Splice>): bo
  * Finds the slots again: each edited slot must now denote exactly its new image, and every
  * other slot its old one (an anchor shared with an unedited slot would change that one too).
  */
-function verifySlots(path: string, before: string, after: string, edits: readonly Edit[]): void {
+function verifySlots(path: string, before: string, after: string, edits: readonly ImageEdit[]): void {
   const was = findSlots([{ path, text: before }]).slots;
   const now = findSlots([{ path, text: after }]).slots;
   if (was.length !== now.length) throw new EditError(`${path}: the edit would change which image slots the file has`);

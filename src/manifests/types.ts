@@ -44,11 +44,33 @@ export interface ImageSlot {
 /** Problems are the one coded shape of src/problems; manifests always fill `file`. */
 export type { Problem } from '../problems/index.ts';
 
-/** Set a slot to a new full image reference. */
-export interface Edit {
+/**
+ * Set a slot to a new full image reference: each part (registry, name, tag, digest) the slot
+ * keeps in a field of its own is set to its part of `image`. `kind` may be left out.
+ */
+export interface ImageEdit {
+  kind?: 'image';
   slot: ImageSlot;
   image: string;
 }
+
+/** Which object of a file: by kind and `metadata.name`; either may be left out while one object still matches. */
+export interface ObjectSelector {
+  kind?: string;
+  name?: string;
+}
+
+/** Set one annotation of one object to `value`, or remove it (`null`). */
+export interface AnnotationEdit {
+  kind: 'annotation';
+  file: string;
+  object: ObjectSelector;
+  key: string;
+  value: string | null;
+}
+
+/** One byte-exact, verified change to a manifest file. */
+export type Edit = ImageEdit | AnnotationEdit;
 
 /** A policy known by name, as Flux v2 `$imagepolicy` markers refer to them (`namespace:name`). */
 export interface NamedPolicy {
