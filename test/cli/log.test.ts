@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { PassThrough } from 'node:stream';
-import { logCycle, type CycleSummary } from '../../src/cli/commands/run.ts';
+import { logCycle, type CycleSummary } from '../../src/runtime/index.ts';
 import type { CliIo } from '../../src/cli/io.ts';
 import { logFormat, logger, type LogFormat } from '../../src/cli/log.ts';
 import { runCli } from '../harness/cli.ts';

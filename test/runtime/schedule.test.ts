@@ -1,0 +1,104 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { EventEmitter } from 'node:events';
+import { PassThrough } from 'node:stream';
+import pino from 'pino';
+import { CancelledError } from '../../src/problems/index.ts';
+import { logReporter, newStatus, runOnce, runOnSchedule, shutdownSignals, type Automation, type CycleOutcome, type CycleSummary, type Reporter } from '../../src/runtime/index.ts';
+
+const report = (commit?: string): CycleSummary => ({ head: 'a'.repeat(40), changes: [], problems: [], locked: [], ...(commit === undefined ? {} : { commit }) });
+
+function recorder(): Reporter & { outcomes: CycleOutcome[]; stops: number } {
+  const r = { outcomes: [] as CycleOutcome[], stops: 0, cycleEnded: (o: CycleOutcome) => void r.outcomes.push(o), stopped: () => void r.stops++ };
+  return r;
+}
+
+/** An automation whose cycles run the given steps in turn. */
+function automation(steps: ((signal: AbortSignal) => Promise<CycleSummary>)[]): Automation & { calls: number } {
+  const a = { name: 'fleet', intervalMs: 60_000, calls: 0, cycle: (signal: AbortSignal) => steps[Math.min(a.calls++, steps.length - 1)]!(signal) };
+  return a;
+}
+
+test('cycles follow one another on the interval until stopped, and a failure does not end the loop', async () => {
+  const stop = new AbortController();
+  const waits: number[] = [];
+  const a = automation([async () => report('c1'), async () => Promise.reject(new Error('git down')), async () => report()]);
+  const reporter = recorder();
+  const status = newStatus();
+  await runOnSchedule(a, {
+    reporter,
+    stop: stop.signal,
+    status,
+    wait: async (ms) => {
+      waits.push(ms);
+      if (waits.length === 3) stop.abort();
+    },
+  });
+  assert.equal(a.calls, 3);
+  assert.deepEqual(waits, [60_000, 60_000, 60_000]);
+  assert.deepEqual(reporter.outcomes.map((o) => ('error' in o ? 'failed' : (o.report.commit ?? 'unchanged'))), ['c1', 'failed', 'unchanged']);
+  assert.equal(reporter.stops, 1);
+  assert.equal(status.cycles, 3);
+  assert.equal(status.lastOutcome, 'unchanged');
+});
+
+test('a stop during a cycle lets that cycle finish and starts no other', async () => {
+  const stop = new AbortController();
+  let finished = false;
+  const a = automation([
+    async (signal) => {
+      stop.abort(); // SIGTERM arrives mid-cycle
+      await new Promise((r) => setTimeout(r, 20));
+      assert.equal(signal.aborted, false, 'the first signal does not cancel the cycle');
+      finished = true;
+      return report('c1');
+    },
+  ]);
+  const reporter = recorder();
+  await runOnSchedule(a, { reporter, stop: stop.signal, wait: async () => assert.fail('no wait after a stop') });
+  assert.ok(finished);
+  assert.equal(a.calls, 1);
+  assert.equal(reporter.stops, 1);
+});
+
+test('the first SIGTERM or SIGINT stops, a second cancels the cycle in progress', () => {
+  const process = new EventEmitter();
+  const shutdown = shutdownSignals(process);
+  assert.deepEqual([shutdown.stop.aborted, shutdown.cancel.aborted], [false, false]);
+  process.emit('SIGTERM');
+  assert.deepEqual([shutdown.stop.aborted, shutdown.cancel.aborted], [true, false]);
+  process.emit('SIGINT');
+  assert.deepEqual([shutdown.stop.aborted, shutdown.cancel.aborted], [true, true]);
+  shutdown.dispose();
+  assert.equal(process.listenerCount('SIGTERM') + process.listenerCount('SIGINT'), 0);
+});
+
+test('a cancelled cycle is an outcome of its own in the status', async () => {
+  const cancel = new AbortController();
+  cancel.abort();
+  const status = newStatus();
+  const a = automation([async (signal) => Promise.reject(new CancelledError('cycle', { cause: signal.reason }))]);
+  const outcome = await runOnce(a, { reporter: recorder(), cancel: cancel.signal, status });
+  assert.ok('error' in outcome);
+  assert.equal(status.lastOutcome, 'cancelled');
+  assert.equal(status.running, false);
+});
+
+test('the log reporter writes each problem, each lock and one line per cycle', async () => {
+  const stream = new PassThrough();
+  const lines: Record<string, unknown>[] = [];
+  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+  const reporter = logReporter(pino({ base: undefined }, stream));
+  const withProblem: CycleSummary = { ...report('c1'), locked: ['shop:deployment/web'], problems: [{ code: 'rate-limited', subject: 'a.yaml:3', message: 'ghcr.io/x: 429' }] };
+  reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: withProblem });
+  reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, error: new Error('git down') });
+  reporter.stopped();
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(lines.map((l) => [l.msg, l.code ?? (l.err as { code?: string } | undefined)?.code]), [
+    ['ghcr.io/x: 429', 'rate-limited'],
+    ['locked; skipped', undefined],
+    ['cycle: committed', undefined],
+    ['cycle failed', 'internal'],
+    ['stopped', undefined],
+  ]);
+});
