@@ -138,7 +138,7 @@ async function gitCycle(dir: string, paths: string[], tag: string, cliEnv: Recor
   const edited = join(dir, 'bench-edits');
   rmSync(edited, { recursive: true, force: true });
   mkdirSync(edited);
-  const files = paths.map((p, i) => {
+  const files = paths.map((_path, i) => {
     const file = join(edited, String(i));
     writeFileSync(file, retag(texts[i]!, tag));
     return file;

@@ -40,12 +40,12 @@ export function parseUpdateTrailers(message: string): UpdateTrailer[] {
 
 /** Text safe on one line of a commit message: control characters (newlines included) become spaces. */
 export function oneLine(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
 }
 
 function encodeField(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
   const encoded = text.replace(/[%\s\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
   return encoded === '' ? '%00' : encoded;
 }

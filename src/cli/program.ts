@@ -145,7 +145,7 @@ export function commandPath(command: Command): string {
 /** Positional arguments by name: `<image-ref>` is `imageRef`. */
 function positionals(command: Command): Record<string, unknown> {
   const named: Record<string, unknown> = {};
-  command.registeredArguments.forEach((argument, i) => (named[argument.name().replace(/-(\w)/g, (_, c: string) => c.toUpperCase())] = command.processedArgs[i]));
+  for (const [i, argument] of command.registeredArguments.entries()) named[argument.name().replace(/-(\w)/g, (_, c: string) => c.toUpperCase())] = command.processedArgs[i];
   return named;
 }
 

@@ -1,6 +1,5 @@
 import { readFile } from 'node:fs/promises';
 import { resolve, dirname } from 'node:path';
-import type { Logger } from 'pino';
 import { ConfigError, loadConfig, readSecret, type LoadedConfig, type Secret } from '../config/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
 import { RegistryClient, SignatureChecker, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';

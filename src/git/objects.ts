@@ -74,7 +74,7 @@ export function commitBody(tree: string, parents: readonly string[], author: Sig
 }
 
 function clean(text: string): string {
-  // eslint-disable-next-line no-control-regex
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
   return text.replace(/[<>\u0000-\u001f]/g, '').trim();
 }
 

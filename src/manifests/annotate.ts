@@ -49,16 +49,18 @@ const MAX_LIST_DEPTH = 4;
 /** The one object the selector names; none or several is a refusal, never a guess. */
 function findObject(path: string, docs: readonly Document.Parsed[], selector: ObjectSelector): Located {
   const found: Located[] = [];
-  docs.forEach((doc, index) => {
+  for (const [index, doc] of docs.entries()) {
     const visit = (node: unknown, at: (string | number)[], depth: number): void => {
-      if (isSeq(node) && depth <= MAX_LIST_DEPTH) return node.items.forEach((item, i) => visit(item, [...at, i], depth + 1));
-      if (!isMap(node)) return;
-      const items = directValue(node, 'items');
-      if (directText(node, 'kind') === 'List' && isSeq(items) && depth <= MAX_LIST_DEPTH) return visit(items, [...at, 'items'], depth + 1);
-      if (matches(node, selector)) found.push({ doc: index, path: at, object: node });
+      if (isSeq(node) && depth <= MAX_LIST_DEPTH) {
+        for (const [i, item] of node.items.entries()) visit(item, [...at, i], depth + 1);
+      } else if (isMap(node)) {
+        const items = directValue(node, 'items');
+        if (directText(node, 'kind') === 'List' && isSeq(items) && depth <= MAX_LIST_DEPTH) visit(items, [...at, 'items'], depth + 1);
+        else if (matches(node, selector)) found.push({ doc: index, path: at, object: node });
+      }
     };
     visit(doc.contents, [], 0);
-  });
+  }
   if (found.length === 0) throw new EditError(`${path}: no object ${describe(selector)}`);
   if (found.length > 1) throw new EditError(`${path}: ${found.length} objects match ${describe(selector)}; name one by kind and name`);
   return found[0]!;
@@ -108,7 +110,7 @@ function planSplice(where: string, text: string, object: YAMLMap, edit: Annotati
   if (!isMap(annotations)) throw new EditError(`${where}: metadata.annotations is not a mapping`);
   const entry = uniquePair(where, annotations, key);
   if (entry === undefined) return value === null ? undefined : { splice: insertPair(text, annotations, [{ key, value }], metaStep) };
-  if (value !== null) return setValue(where, text, entry, value);
+  if (value !== null) return setValue(where, entry, value);
   if (annotations.items.length > 1) return { splice: removePair(where, text, annotations, entry) };
   return removeLast(where, text, object, metaPair, metadata, annotationsPair);
 }
@@ -168,7 +170,7 @@ function fillNull(text: string, pair: Pair, value: Scalar, entry: NewPair, step:
   return linesAt(text, lineAfter(text, end), [entry], columnOf(text, rangeOf(pair.key)[0]) + step, step);
 }
 
-function setValue(where: string, text: string, entry: Pair, value: string): Planned | undefined {
+function setValue(where: string, entry: Pair, value: string): Planned | undefined {
   const node = entry.value;
   if (!isScalar(node)) throw new EditError(`${where}: the annotation's value is not a plain string (an alias or a collection); edit it by hand`);
   if (scalarText(node) === value && typeof node.value === 'string') return undefined;
@@ -180,6 +182,7 @@ function setValue(where: string, text: string, entry: Pair, value: string): Plan
 function restyle(where: string, node: Scalar, value: string): string {
   switch (node.type) {
     case 'QUOTE_SINGLE':
+      // biome-ignore lint/suspicious/noControlCharactersInRegex: a single-quoted scalar cannot hold control characters
       return /[\u0000-\u001f\u007f]/.test(value) ? JSON.stringify(value) : `'${value.replaceAll("'", "''")}'`;
     case 'QUOTE_DOUBLE':
       return JSON.stringify(value);

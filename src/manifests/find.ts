@@ -150,8 +150,8 @@ function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, probl
       }
       if (!isMap(value)) return;
       const items = getString(doc, value, 'kind') === 'List' ? get(doc, value, 'items') : undefined;
-      if (isSeq(items) && depth <= MAX_LIST_DEPTH) return each(items, depth + 1);
-      visitObject(objectContext(p, doc, value, namespaces, problems), value);
+      if (isSeq(items) && depth <= MAX_LIST_DEPTH) each(items, depth + 1);
+      else visitObject(objectContext(p, doc, value, namespaces, problems), value);
     };
     each(doc.contents, 0);
   }

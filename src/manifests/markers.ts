@@ -42,7 +42,7 @@ function readFlux(body: string): MarkerRead {
   } catch {
     return { problem: `marker ${body} is not valid JSON` };
   }
-  const ref = (parsed as Record<string, unknown> | null)?.['$imagepolicy'];
+  const ref = (parsed as Record<string, unknown> | null)?.$imagepolicy;
   if (typeof ref !== 'string') return { problem: `marker ${body}: "$imagepolicy" must be a string` };
   const [namespace, name, partWord, extra] = ref.split(':');
   if (!namespace || !name || extra !== undefined) return { problem: `marker ${body}: expected "namespace:name[:tag|:name|:digest]"` };

@@ -107,7 +107,7 @@ function checkBacktracking(pattern: string): void {
     } else {
       const width = repeatWidth(pattern, i);
       if (width === 0) continue;
-      if (previous !== undefined && previous.repeats && !separated(pattern, previous)) {
+      if (previous?.repeats && !separated(pattern, previous)) {
         throw new PatternError(`regular expression "${pattern}" nests repetitions (may backtrack catastrophically)`);
       }
       markRepeat(open);

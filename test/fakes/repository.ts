@@ -12,7 +12,7 @@ interface Commit {
 }
 
 /** What happens at the remote just before a push is applied: nothing, a human commit, or a refusal. */
-export type BeforePush = (repo: InMemoryRepository, attempt: number) => { refuse: string } | void;
+export type BeforePush = (repo: InMemoryRepository, attempt: number) => { refuse: string } | undefined;
 
 /**
  * A Git remote and our clone of it in one, in memory, for the cycle's fast tests. It keeps the

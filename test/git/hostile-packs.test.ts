@@ -10,7 +10,7 @@ import fc from 'fast-check';
 import { storePack, type PackLimits } from '../../src/git/index-pack.ts';
 import { DEFAULT_GIT_LIMITS } from '../../src/git/limits.ts';
 import { GitError } from '../../src/git/remote.ts';
-import { TagpilotError } from '../../src/problems/index.ts';
+import type { TagpilotError } from '../../src/problems/index.ts';
 import { buildPack, copyDelta, copyOp, deflatedZeros, insertOp, objectId, reverseRefDeltaChain, whole, type PackEntry } from '../harness/hostile-packs.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'tagpilot-hostile-'));

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { createServer, request as httpRequest, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
-import { once } from 'node:events';
 import type { AddressInfo } from 'node:net';
 import { drip } from './drip.ts';
 import { listenLocal } from './ports.ts';

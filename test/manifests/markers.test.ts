@@ -16,17 +16,17 @@ test('tag, name and digest are parts only as whole words: digest:latest is a pol
 });
 
 test('a tag marker needs a policy, a name marker takes none, an empty marker is a problem', () => {
-  assert.ok(after('t: X # tagpilot: tag')?.hasOwnProperty('problem'));
-  assert.ok(after('n: X # tagpilot: name semver:^1')?.hasOwnProperty('problem'));
-  assert.ok(after('i: X # tagpilot:')?.hasOwnProperty('problem'));
+  assert.ok(Object.hasOwn(after('t: X # tagpilot: tag') ?? {}, 'problem'));
+  assert.ok(Object.hasOwn(after('n: X # tagpilot: name semver:^1') ?? {}, 'problem'));
+  assert.ok(Object.hasOwn(after('i: X # tagpilot:') ?? {}, 'problem'));
 });
 
 test('Flux markers: whole reference, or a :tag, :name or :digest part', () => {
   assert.deepEqual(after('i: X # {"$imagepolicy": "flux-system:app"}'), { marker: { syntax: 'flux', part: 'ref', policyName: 'flux-system:app' } });
   assert.deepEqual(after('t: X # {"$imagepolicy": "ns:app:tag"}'), { marker: { syntax: 'flux', part: 'tag', policyName: 'ns:app' } });
-  assert.ok(after('t: X # {"$imagepolicy": "ns:app:size"}')?.hasOwnProperty('problem'));
-  assert.ok(after('t: X # {"$imagepolicy": "ns"}')?.hasOwnProperty('problem'));
-  assert.ok(after('t: X # {"$imagepolicy": ns:app}')?.hasOwnProperty('problem'));
+  assert.ok(Object.hasOwn(after('t: X # {"$imagepolicy": "ns:app:size"}') ?? {}, 'problem'));
+  assert.ok(Object.hasOwn(after('t: X # {"$imagepolicy": "ns"}') ?? {}, 'problem'));
+  assert.ok(Object.hasOwn(after('t: X # {"$imagepolicy": ns:app}') ?? {}, 'problem'));
 });
 
 test('only a comment on the same line counts, CRLF included; other comments are not markers', () => {

@@ -82,7 +82,7 @@ function runAnnotationExample(example: Record<string, unknown>): void {
   const problems = (expect.problems ?? []) as string[];
   const messages = result.problems.map((p) => p.message);
   assert.equal(messages.length, problems.length, messages.join('\n'));
-  problems.forEach((problem, i) => assert.ok(messages[i]?.includes(problem), `${messages[i]} should include ${problem}`));
+  for (const [i, problem] of problems.entries()) assert.ok(messages[i]?.includes(problem), `${messages[i]} should include ${problem}`);
 }
 
 function normaliseLock(lock: Record<string, string>): Record<string, unknown> {

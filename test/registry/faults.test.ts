@@ -119,7 +119,10 @@ describe('one bad registry never blocks the others', () => {
     let goodDoneAt = 0;
     const started = Date.now();
     const [good, bad] = await Promise.allSettled([
-      client.listTags(ref(`${registry.host}/team/app`)).then((r) => ((goodDoneAt = Date.now()), r)),
+      client.listTags(ref(`${registry.host}/team/app`)).then((r) => {
+        goodDoneAt = Date.now();
+        return r;
+      }),
       client.listTags(ref(`${hole}/team/app`)),
     ]);
     assert.equal(good.status, 'fulfilled');

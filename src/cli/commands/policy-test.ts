@@ -126,5 +126,6 @@ function formatTable(policy: Policy, current: string | undefined, selection: Sel
 
 /** Input tags may hold control characters (they are rejected, but still listed): show them escaped. */
 function printable(text: string): string {
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this escapes
   return text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
 }

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { loadConfig } from '../../config/index.ts';
-import { findSlots, readRepoFiles, type ImageSlot, type NamedPolicy, type Problem } from '../../manifests/index.ts';
+import { findSlots, readRepoFiles, type ImageSlot, type NamedPolicy } from '../../manifests/index.ts';
 import type { Lock, Policy } from '../../policy/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import type { CliIo } from '../io.ts';

@@ -24,7 +24,10 @@ export function createEcrProvider(): CloudProvider {
     }
     return found;
   };
-  return { token: (host, auth) => ecrToken(host, auth, client), close: () => clients.forEach((c) => c.destroy()) };
+  const close = () => {
+    for (const c of clients.values()) c.destroy();
+  };
+  return { token: (host, auth) => ecrToken(host, auth, client), close };
 }
 
 async function ecrToken(host: string, auth: CloudAuth, client: (region: string) => ECRClient): Promise<CloudToken> {

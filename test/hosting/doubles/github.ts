@@ -62,7 +62,7 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
         const wanted = query.get('state') ?? 'open';
         const head = query.get('head');
         // head is `user:ref` (or `org:ref`); without the owner, GitHub ignores it.
-        const headRef = head !== null && head.startsWith(`${options.owner}:`) ? head.slice(options.owner.length + 1) : undefined;
+        const headRef = head?.startsWith(`${options.owner}:`) ? head.slice(options.owner.length + 1) : undefined;
         let list = store.pulls.filter((p) => (wanted === 'all' || p.state === wanted) && (headRef === undefined || p.head === headRef) && (query.get('base') === null || p.base === query.get('base')));
         list = query.get('sort') === 'updated' ? store.byRecent(list) : [...list].sort((a, b) => b.number - a.number);
         const page = intParam(query, 'page', 1, 10_000);
@@ -163,7 +163,7 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
       if (path.startsWith('/app/')) return options.app !== undefined && validJwt(auth.replace(/^bearer /i, ''), options.app);
       return [...tokens].some((t) => auth === `token ${t}` || auth === `Bearer ${t}`);
     },
-    error: (status, message) => ({ message, documentation_url: DOCS }),
+    error: (_status, message) => ({ message, documentation_url: DOCS }),
     rateLimit: () => {
       const remaining = Math.max(0, state.rateLimitRemaining);
       const headers = { 'x-ratelimit-limit': '5000', 'x-ratelimit-remaining': String(remaining), 'x-ratelimit-used': String(5000 - remaining), 'x-ratelimit-reset': String(Math.floor(Date.now() / 1000) + 3600), 'x-ratelimit-resource': 'core' };
