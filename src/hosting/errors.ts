@@ -29,6 +29,8 @@ export function refusalCode(status: number, rateLimitLeft: string | undefined): 
 /** A host's error text, on one line and bounded: it is shown to people, never trusted further. */
 export function hostWords(text: unknown): string {
   const words = typeof text === 'string' ? text : Array.isArray(text) ? text.filter((t) => typeof t === 'string').join('; ') : '';
-  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
-  return words.replace(/[\u0000-\u001f\u007f]+/g, ' ').trim().slice(0, 300);
+  return words.replace(CONTROL_RUNS, ' ').trim().slice(0, 300);
 }
+
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what hostWords strips
+const CONTROL_RUNS = /[\u0000-\u001f\u007f]+/g;
