@@ -191,7 +191,10 @@ function run(cwd: string, args: string[], options: { env?: Record<string, string
 async function fetchBytes(action: () => Promise<unknown>): Promise<number> {
   const start = server.exchanges.length;
   await action();
-  return server.exchanges.slice(start).filter((e) => e.method === 'POST' && e.url.endsWith('git-upload-pack')).reduce((n, e) => n + e.responseBytes, 0);
+  return server.exchanges
+    .slice(start)
+    .filter((e) => e.method === 'POST' && e.url.endsWith('git-upload-pack'))
+    .reduce((n, e) => n + e.responseBytes, 0);
 }
 
 function time(action: () => unknown): number {

@@ -100,7 +100,11 @@ async function scan(host: string, cacheDir: string): Promise<void> {
     };
     await Promise.all(Array.from({ length: 32 }, worker));
     const after = client.stats();
-    const byKind = Object.fromEntries(Object.entries(after.byKind).map(([k, v]) => [k, v - (before.byKind[k] ?? 0)]).filter(([, v]) => (v as number) > 0));
+    const byKind = Object.fromEntries(
+      Object.entries(after.byKind)
+        .map(([k, v]) => [k, v - (before.byKind[k] ?? 0)])
+        .filter(([, v]) => (v as number) > 0),
+    );
     return { requests: after.requests - before.requests, byKind, wallMs: Math.round(performance.now() - started), tagsSeen: results.reduce((a, r) => a + r.count, 0), selected: results[0]?.selected ?? null };
   };
   const timer = process.env.BENCH_MEM === undefined ? undefined : setInterval(() => process.stderr.write(JSON.stringify(process.memoryUsage()) + '\n'), 250);

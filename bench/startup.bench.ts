@@ -17,9 +17,7 @@ const tags = join(work, 'tags.txt');
 writeFileSync(tags, ['1.0.0', '1.1.0', '1.2.0', '2.0.0', 'latest'].join('\n'));
 const rssFile = join(work, 'rss');
 // Loaded before the program: on exit it records the process's own peak RSS (KiB) and CPU time (µs).
-const probe = `data:text/javascript,${encodeURIComponent(
-  "process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(process.env.RSS_FILE, JSON.stringify(process.resourceUsage())))",
-)}`;
+const probe = `data:text/javascript,${encodeURIComponent("process.on('exit', () => process.getBuiltinModule('node:fs').writeFileSync(process.env.RSS_FILE, JSON.stringify(process.resourceUsage())))")}`;
 
 interface Case {
   name: string;

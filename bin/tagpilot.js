@@ -15,12 +15,7 @@ const built = new URL('../dist/cli/main.js', import.meta.url);
 // Node strips TypeScript types from 22.18 on (the project's own Node, from npm ci, is 24).
 const entry = existsSync(sources) && process.features.typescript ? sources : existsSync(built) ? built : undefined;
 if (entry === undefined) {
-  process.stderr.write(
-    existsSync(sources)
-      ? `tagpilot: this checkout runs from its TypeScript sources, which needs Node >= 22.18 (this is ${process.version}).\n` +
-          '  Run it as `npx tagpilot` (Node 24 from npm ci), or build it first: npm run build\n'
-      : 'tagpilot: dist/ is missing from this package: reinstall it.\n',
-  );
+  process.stderr.write(existsSync(sources) ? `tagpilot: this checkout runs from its TypeScript sources, which needs Node >= 22.18 (this is ${process.version}).\n` + '  Run it as `npx tagpilot` (Node 24 from npm ci), or build it first: npm run build\n' : 'tagpilot: dist/ is missing from this package: reinstall it.\n');
   process.exit(1);
 }
 const { main } = await import(entry.href);

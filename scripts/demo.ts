@@ -27,7 +27,7 @@ try {
   say('The commit on main (git show)');
   process.stdout.write(git(bare, 'show', '--format=commit %H%nAuthor: %an <%ae>%n%n%B', 'main'));
 
-  say('tagpilot history (read back from the bot\'s commit trailers)');
+  say("tagpilot history (read back from the bot's commit trailers)");
   await main(['history', '--config', config], io);
 
   say('A second cycle with nothing new');

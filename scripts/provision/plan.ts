@@ -19,11 +19,7 @@ export interface Host {
 }
 
 /** Why nothing was (or could be) installed. */
-export type Refusal =
-  | { kind: 'not-debian'; id: string | undefined }
-  | { kind: 'not-root' }
-  | { kind: 'no-apt-get' }
-  | { kind: 'apt-failed'; command: string; status: string; output: string };
+export type Refusal = { kind: 'not-debian'; id: string | undefined } | { kind: 'not-root' } | { kind: 'no-apt-get' } | { kind: 'apt-failed'; command: string; status: string; output: string };
 
 export type Decision = { kind: 'ready' } | { kind: 'install'; packages: string[] } | { kind: 'refuse'; packages: string[]; refusal: Refusal };
 
@@ -38,8 +34,7 @@ export function selectComponents(names: readonly string[], table: readonly Compo
 const isPurpose = (name: string): name is Purpose => (PURPOSES as readonly string[]).includes(name);
 
 export function usage(table: readonly Component[]): string {
-  return `Usage: node scripts/provision.ts [${PURPOSES.join('|')}|${table.map((c) => c.id).join('|')}]...\n` +
-    'Checks the system programs they need and, as root on Debian/Ubuntu, installs the missing ones with apt-get.\n';
+  return `Usage: node scripts/provision.ts [${PURPOSES.join('|')}|${table.map((c) => c.id).join('|')}]...\n` + 'Checks the system programs they need and, as root on Debian/Ubuntu, installs the missing ones with apt-get.\n';
 }
 
 export function decide(missing: readonly Missing[], host: Host): Decision {
@@ -130,6 +125,10 @@ function missingList(missing: readonly Missing[]): string {
 
 /** The last lines of a command's output, indented, for an error message. */
 function indent(output: string): string {
-  const lines = output.trim().split('\n').filter((line) => line.trim() !== '').slice(-10);
+  const lines = output
+    .trim()
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .slice(-10);
   return lines.length === 0 ? '' : `:\n${lines.map((line) => `    ${line}`).join('\n')}`;
 }

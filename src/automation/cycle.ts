@@ -117,7 +117,10 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const { files, changes } = edit(sources, updates, problems);
-  const subject = commitSubject(found.fluxAutomations, changes.map((c) => c.file));
+  const subject = commitSubject(
+    found.fluxAutomations,
+    changes.map((c) => c.file),
+  );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
   return { head, heads, target, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
@@ -216,7 +219,10 @@ function anyNeeds(a: PolicyNeeds, b: PolicyNeeds): PolicyNeeds {
 
 /** The decided updates as edited files (the one edit path, manifests' editFiles); a refused file's changes are dropped with it. */
 function edit(sources: readonly SourceFile[], updates: readonly SlotUpdate[], problems: Problem[]): { files: Map<string, Uint8Array>; changes: Change[] } {
-  const edited = editFiles(sources, updates.map((u) => u.edit));
+  const edited = editFiles(
+    sources,
+    updates.map((u) => u.edit),
+  );
   problems.push(...edited.refused);
   const refused = new Set(edited.refused.map((p) => p.file));
   const encoder = new TextEncoder();

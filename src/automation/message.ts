@@ -45,10 +45,7 @@ export const commitMessage: MessageFormat = messageTemplate();
 function subjectFields(changes: readonly Change[]): Record<(typeof SUBJECT_FIELDS)[number], string> {
   const workloads = new Set(changes.map((c) => c.workload ?? c.file));
   const only = changes[0];
-  const summary =
-    changes.length === 1 && only !== undefined
-      ? `${only.workload ?? only.file} ${only.container ?? only.repository} ${only.from} → ${only.to}`
-      : `update ${changes.length} images in ${workloads.size} ${workloads.size === 1 ? 'workload' : 'workloads'}`;
+  const summary = changes.length === 1 && only !== undefined ? `${only.workload ?? only.file} ${only.container ?? only.repository} ${only.from} → ${only.to}` : `update ${changes.length} images in ${workloads.size} ${workloads.size === 1 ? 'workload' : 'workloads'}`;
   return { summary, count: String(changes.length), workloads: String(workloads.size) };
 }
 

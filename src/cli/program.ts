@@ -115,7 +115,13 @@ function addCheckoutVerbs(program: Command, verb: DeclareVerb): void {
 function addPolicyVerbs(program: Command, verb: DeclareVerb): void {
   const policy = program.command('policy').description('work with tag policies').usage('<command> [options]');
   policy.addHelpText('after', `\nExample:\n  $ tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt\n`);
-  verb<PolicyTestOptions>(policy, 'test', 'which tag a policy picks from a list, and why each other is rejected', ["tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt", "printf '1.2.0\\n1.3.0\\n' | tagpilot policy test minor --current 1.2.0 --tags-from -"], async () => (await import('./commands/policy-test.ts')).policyTest)
+  verb<PolicyTestOptions>(
+    policy,
+    'test',
+    'which tag a policy picks from a list, and why each other is rejected',
+    ["tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt", "printf '1.2.0\\n1.3.0\\n' | tagpilot policy test minor --current 1.2.0 --tags-from -"],
+    async () => (await import('./commands/policy-test.ts')).policyTest,
+  )
     .argument('<policy>', 'the policy (docs/policies.md)')
     .option('--current <tag>', 'the tag the slot holds now (never downgraded)')
     .option('--current-digest <digest>', 'the digest the slot pins now (digest: policies)')

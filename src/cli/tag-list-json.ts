@@ -2,13 +2,15 @@ import { z } from 'zod';
 import type { TagInfo } from '../policy/index.ts';
 import { InputError, parseTime } from './input.ts';
 
-const TagObject = z.object({
-  tag: z.string(),
-  created: z.string().optional(),
-  digest: z.string().optional(),
-  platforms: z.array(z.string()).optional(),
-  signature: z.enum(['valid', 'unsigned', 'bad-signature']).optional(),
-}).strict();
+const TagObject = z
+  .object({
+    tag: z.string(),
+    created: z.string().optional(),
+    digest: z.string().optional(),
+    platforms: z.array(z.string()).optional(),
+    signature: z.enum(['valid', 'unsigned', 'bad-signature']).optional(),
+  })
+  .strict();
 const TagListJson = z.array(z.union([z.string(), TagObject]));
 
 /** A JSON array of tags or of `{tag, created?, digest?, platforms?}`, validated. */

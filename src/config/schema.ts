@@ -56,7 +56,12 @@ const gitSigning = z
 const MiB = 2 ** 20;
 // The delta depth is git's own bound (it never writes deeper chains), not a setting.
 const { deltaDepth: _fixed, ...GIT_LIMIT_DEFAULTS } = DEFAULT_GIT_LIMITS;
-const bytes = (min: number) => z.number().int().min(min).max(2 ** 31 - 1);
+const bytes = (min: number) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(2 ** 31 - 1);
 
 const gitLimits = z
   .object({
@@ -131,14 +136,27 @@ const review = z
   .object({
     host: z.enum(['github', 'gitlab', 'gitea', 'agit']),
     /** The API root; GitHub's default is https://api.github.com, the others need the instance URL. */
-    url: z.string().regex(/^https?:\/\/[^\s]+$/, 'must be an http(s):// URL').optional(),
+    url: z
+      .string()
+      .regex(/^https?:\/\/[^\s]+$/, 'must be an http(s):// URL')
+      .optional(),
     /** `owner/repo` (GitHub, Gitea), or the project path `group/sub/project` (GitLab). */
-    repository: z.string().regex(/^[^\s/]+(\/[^\s/]+)+$/, 'must be owner/repo (GitLab: group/…/project)').optional(),
+    repository: z
+      .string()
+      .regex(/^[^\s/]+(\/[^\s/]+)+$/, 'must be owner/repo (GitLab: group/…/project)')
+      .optional(),
     token: secret.optional(),
     /** GitHub App: an installation token is got (and renewed) from the App's key. */
-    app: z.object({ id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), installationId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), privateKey: secret }).strict().optional(),
+    app: z
+      .object({ id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), installationId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), privateKey: secret })
+      .strict()
+      .optional(),
     /** tagpilot's branch per target; {branch} is the target branch. */
-    branch: z.string().min(1).refine((b) => b.includes('{branch}') || !b.includes('{'), 'only {branch} may be templated').default('tagpilot/{branch}'),
+    branch: z
+      .string()
+      .min(1)
+      .refine((b) => b.includes('{branch}') || !b.includes('{'), 'only {branch} may be templated')
+      .default('tagpilot/{branch}'),
     labels: z.array(z.string().min(1)).max(20).default([]),
     reviewers: z.array(z.string().min(1)).max(20).default([]),
     autoMerge: z.enum(['merge', 'squash', 'rebase']).optional(),
@@ -157,7 +175,19 @@ const review = z
 
 /** A cloud's own token flow with the pod's workload identity (docs/registries.md, one section per cloud). */
 const cloudAuth = z.discriminatedUnion('cloud', [
-  z.object({ cloud: z.literal('ecr'), region: z.string().regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like eu-west-1').optional(), registryId: z.string().regex(/^\d{12}$/, 'must be a 12-digit AWS account id').optional() }).strict(),
+  z
+    .object({
+      cloud: z.literal('ecr'),
+      region: z
+        .string()
+        .regex(/^[a-z]{2}(-[a-z]+)+-\d$/, 'must be an AWS region like eu-west-1')
+        .optional(),
+      registryId: z
+        .string()
+        .regex(/^\d{12}$/, 'must be a 12-digit AWS account id')
+        .optional(),
+    })
+    .strict(),
   z.object({ cloud: z.literal('ecr-public') }).strict(),
   /** Without `credentialsFile`: Application Default Credentials (GKE Workload Identity, the metadata server). */
   z.object({ cloud: z.literal('gcp'), credentialsFile: z.string().min(1).optional() }).strict(),
@@ -165,11 +195,7 @@ const cloudAuth = z.discriminatedUnion('cloud', [
 ]);
 
 /** Credentials for one registry: a username with a secret password, a Docker credential helper, or a cloud's token flow. */
-const registryAuth = z.union([
-  z.object({ username: z.string().min(1), password: secret }).strict(),
-  z.object({ helper: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a helper name like ecr-login (runs docker-credential-<name>)') }).strict(),
-  cloudAuth,
-]);
+const registryAuth = z.union([z.object({ username: z.string().min(1), password: secret }).strict(), z.object({ helper: z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$/, 'must be a helper name like ecr-login (runs docker-credential-<name>)') }).strict(), cloudAuth]);
 
 const registry = z
   .object({

@@ -48,7 +48,11 @@ function demux(body: Buffer): { data: Buffer; messages: string[] } {
     else if (band === 2) progress += line.subarray(1).toString('utf8');
     else if (band === 3) throw new GitError(`the remote failed: ${line.subarray(1).toString('utf8').trim()}`, { code: 'git-remote-error' });
   }
-  const messages = progress.split(/[\r\n]+/).map((m) => m.trim()).filter((m) => m !== '').slice(-20);
+  const messages = progress
+    .split(/[\r\n]+/)
+    .map((m) => m.trim())
+    .filter((m) => m !== '')
+    .slice(-20);
   return { data: Buffer.concat(data), messages };
 }
 

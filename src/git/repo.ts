@@ -266,9 +266,7 @@ export class GitRepo {
   async log(since?: Date): Promise<LoggedCommit[]> {
     const branch = this.remote.branch;
     await this.sync();
-    await this.session('fetch history', (session) =>
-      fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), limits: this.limits, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }),
-    );
+    await this.session('fetch history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), limits: this.limits, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }));
     return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }
 

@@ -127,7 +127,15 @@ class SshSession implements TransportSession {
     this.description = description;
     this.signal = signal;
     // The operation's deadline: drop the connection, whatever it is doing.
-    signal?.addEventListener('abort', () => void this.client?.then((c) => c.destroy(), () => undefined), { once: true });
+    signal?.addEventListener(
+      'abort',
+      () =>
+        void this.client?.then(
+          (c) => c.destroy(),
+          () => undefined,
+        ),
+      { once: true },
+    );
   }
 
   private async request(req: GitHttpRequest): Promise<GitHttpResponse> {

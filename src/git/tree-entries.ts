@@ -72,7 +72,11 @@ export function unsafeName(name: string): string | undefined {
   if (name.includes('/') || name.includes('\\')) return 'a name holding a path separator';
   if (name === '.' || name === '..') return 'a name that leaves its folder';
   // HFS+ ignores these code points, NTFS trailing dots and spaces and anything after a colon.
-  const folded = name.replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '').split(':')[0]!.toLowerCase().replace(/[. ]+$/, '');
+  const folded = name
+    .replace(/[\u200C-\u200F\u202A-\u202E\u206A-\u206F\uFEFF]/g, '')
+    .split(':')[0]!
+    .toLowerCase()
+    .replace(/[. ]+$/, '');
   if (folded === '.git' || /^git~[1-9]$/.test(folded)) return 'a name git reserves for the repository itself';
   return undefined;
 }

@@ -1,9 +1,7 @@
 import { GitError } from './remote.ts';
 
 /** Where a remote lives, as one of the two transports tagpilot speaks. */
-export type RemoteLocation =
-  | { kind: 'http'; url: URL }
-  | { kind: 'ssh'; host: string; port: number; user: string; path: string };
+export type RemoteLocation = { kind: 'http'; url: URL } | { kind: 'ssh'; host: string; port: number; user: string; path: string };
 
 /**
  * Parses `https://host/repo.git`, `ssh://user@host[:port]/path` and the scp-like

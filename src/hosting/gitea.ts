@@ -13,7 +13,10 @@ const pull = z.object({
   base: branchRef,
   title: z.string().max(10_000),
   body: z.string().max(1_048_576).nullable(),
-  labels: z.array(z.object({ name: z.string().max(1024) })).max(1000).nullable(),
+  labels: z
+    .array(z.object({ name: z.string().max(1024) }))
+    .max(1000)
+    .nullable(),
 });
 type Pull = z.infer<typeof pull>;
 const label = z.object({ id: z.number().int(), name: z.string() });

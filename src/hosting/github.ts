@@ -41,10 +41,7 @@ export async function gitHubHost(settings: GitHubSettings): Promise<ReviewHost> 
   const dispatcher: Dispatcher = new Agent({ connect: { timeout, ...(settings.ca === undefined ? {} : { ca: settings.ca }) }, headersTimeout: timeout, bodyTimeout: timeout });
   const fetch = (url: string | URL, init?: RequestInit) => undiciFetch(url, { ...(init as Parameters<typeof undiciFetch>[1]), dispatcher, signal: AbortSignal.timeout(timeout) });
   const request = { fetch };
-  const octokit =
-    'token' in settings.auth
-      ? new Octokit({ baseUrl: settings.apiUrl, auth: settings.auth.token, userAgent: 'tagpilot', request })
-      : new Octokit({ baseUrl: settings.apiUrl, authStrategy: createAppAuth, auth: settings.auth, userAgent: 'tagpilot', request });
+  const octokit = 'token' in settings.auth ? new Octokit({ baseUrl: settings.apiUrl, auth: settings.auth.token, userAgent: 'tagpilot', request }) : new Octokit({ baseUrl: settings.apiUrl, authStrategy: createAppAuth, auth: settings.auth, userAgent: 'tagpilot', request });
   return new GitHubHost(octokit, settings);
 }
 

@@ -228,9 +228,7 @@ function flowPairs(pairs: readonly NewPair[]): string {
 
 function block(pairs: readonly NewPair[], column: number, step: number, eol: string): string {
   const pad = ' '.repeat(column);
-  return pairs
-    .map((p) => (Array.isArray(p.value) ? `${pad}${scalar(p.key)}:${eol}${block(p.value, column + step, step, eol)}` : `${pad}${scalar(p.key)}: ${scalar(p.value ?? '')}${eol}`))
-    .join('');
+  return pairs.map((p) => (Array.isArray(p.value) ? `${pad}${scalar(p.key)}:${eol}${block(p.value, column + step, step, eol)}` : `${pad}${scalar(p.key)}: ${scalar(p.value ?? '')}${eol}`)).join('');
 }
 
 /** A key or value as YAML: plain when it reads back as the same string (in YAML 1.1 too), else JSON-quoted. */

@@ -37,11 +37,12 @@ export function helmSlots(ctx: ObjectContext, object: unknown): ImageSlot[] {
     if (at >= 0) drafts.splice(at, 1);
     drafts.push(mapped);
   }
-  const read = readAnnotations(ctx.annotations, drafts.map((d) => d.container ?? CHART_IMAGE));
+  const read = readAnnotations(
+    ctx.annotations,
+    drafts.map((d) => d.container ?? CHART_IMAGE),
+  );
   reportAnnotations(ctx, read.problems);
-  return drafts
-    .map((d) => makeSlot(ctx, { ...d, policy: read.automated ? read.policies.get(d.container ?? CHART_IMAGE) : undefined }))
-    .filter(present);
+  return drafts.map((d) => makeSlot(ctx, { ...d, policy: read.automated ? read.policies.get(d.container ?? CHART_IMAGE) : undefined })).filter(present);
 }
 
 function interpret(ctx: ObjectContext, map: unknown, container: string): SlotDraft | undefined {

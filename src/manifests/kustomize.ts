@@ -29,7 +29,11 @@ function entrySlot(ctx: ObjectContext, entry: unknown): ImageSlot | undefined {
   const name = getString(ctx.doc, entry, 'name');
   if (name === undefined) return undefined;
   const fields: SlotField[] = [];
-  for (const [key, part] of [['newName', 'name'], ['newTag', 'tag'], ['digest', 'digest']] as const) {
+  for (const [key, part] of [
+    ['newName', 'name'],
+    ['newTag', 'tag'],
+    ['digest', 'digest'],
+  ] as const) {
     const node = get(ctx.doc, entry, key);
     const found = isScalar(node) ? field(part, node) : undefined;
     if (found !== undefined) fields.push(found);

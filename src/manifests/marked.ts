@@ -49,17 +49,7 @@ export function markerSlots(ctx: ObjectContext, object: unknown, named: Readonly
   return slots;
 }
 
-function addToGroup(
-  ctx: ObjectContext,
-  groups: Map<unknown, Map<string, MarkerGroup>>,
-  map: unknown,
-  key: string,
-  marker: Marker,
-  node: Scalar,
-  policy: Policy | undefined,
-  image: string | undefined,
-  line: number,
-): void {
+function addToGroup(ctx: ObjectContext, groups: Map<unknown, Map<string, MarkerGroup>>, map: unknown, key: string, marker: Marker, node: Scalar, policy: Policy | undefined, image: string | undefined, line: number): void {
   const f = field(marker.part, node);
   if (f === undefined) return;
   let byKey = groups.get(map);

@@ -6,9 +6,7 @@ import type { FieldPart } from './types.ts';
  * - tagpilot: `# tagpilot: <policy>` (whole reference), `# tagpilot: tag <policy>`,
  *   `# tagpilot: name`, `# tagpilot: digest [<policy>]`. See docs/markers.md.
  */
-export type Marker =
-  | { syntax: 'flux'; part: FieldPart; policyName: string }
-  | { syntax: 'tagpilot'; part: FieldPart; policyText?: string };
+export type Marker = { syntax: 'flux'; part: FieldPart; policyName: string } | { syntax: 'tagpilot'; part: FieldPart; policyText?: string };
 
 export type MarkerRead = { marker: Marker } | { problem: string } | undefined;
 

@@ -30,11 +30,12 @@ export function containerSlots(ctx: ObjectContext, object: unknown, kind: string
   for (const key of POD_SPEC_PATHS[kind] ?? []) podSpec = get(ctx.doc, podSpec, key);
   if (!isMap(podSpec)) return [];
   const containers = listContainers(ctx, podSpec);
-  const read = readAnnotations(ctx.annotations, containers.map((c) => c.name));
+  const read = readAnnotations(
+    ctx.annotations,
+    containers.map((c) => c.name),
+  );
   reportAnnotations(ctx, read.problems);
-  return containers
-    .map((c) => makeSlot(ctx, { kind: 'container', container: c.name, fields: [c.field], policy: read.automated ? read.policies.get(c.name) : undefined }))
-    .filter(present);
+  return containers.map((c) => makeSlot(ctx, { kind: 'container', container: c.name, fields: [c.field], policy: read.automated ? read.policies.get(c.name) : undefined })).filter(present);
 }
 
 function listContainers(ctx: ObjectContext, podSpec: unknown) {

@@ -113,7 +113,12 @@ function findPolicy(annotations: Annotations, container: string): FoundPolicy | 
   if (keel === undefined || keel.trim().toLowerCase() === 'never') return undefined;
   const matchPreRelease = annotations[KEEL_MATCH_PRERELEASE];
   if (matchPreRelease !== undefined && matchPreRelease !== 'true' && matchPreRelease !== 'false') {
-    return { key: KEEL_MATCH_PRERELEASE, parse: () => { throw new Error(`expected "true" or "false", got "${matchPreRelease}"`); } };
+    return {
+      key: KEEL_MATCH_PRERELEASE,
+      parse: () => {
+        throw new Error(`expected "true" or "false", got "${matchPreRelease}"`);
+      },
+    };
   }
   return { key: KEEL_POLICY, parse: () => parseKeelPolicy(keel, annotations[KEEL_MATCH_TAG] === 'true', matchPreRelease !== 'false') };
 }

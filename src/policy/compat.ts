@@ -9,11 +9,7 @@ import type { Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { isPrerelease, sameCore, type Version } from './version.ts';
 
-export type VariantRule =
-  | { kind: 'same' }
-  | { kind: 'any' }
-  | { kind: 'plain' }
-  | { kind: 'match'; source: string; test(variant: string): boolean };
+export type VariantRule = { kind: 'same' } | { kind: 'any' } | { kind: 'plain' } | { kind: 'match'; source: string; test(variant: string): boolean };
 
 export type PrecisionRule = 'same' | 'any' | 1 | 2 | 3 | 4;
 
@@ -49,13 +45,16 @@ export function parseCompatibility(tokens: readonly string[]): Compatibility {
 
 function readOption(name: string, value: string): Partial<Compatibility> {
   switch (name) {
-    case 'variant': return { variant: readVariant(value) };
-    case 'precision': return { precision: readPrecision(value) };
+    case 'variant':
+      return { variant: readVariant(value) };
+    case 'precision':
+      return { precision: readPrecision(value) };
     case 'prerelease': {
       if (value !== 'same' && value !== 'any') throw new Error(`prerelease=${value}: expected same or any`);
       return { prerelease: value };
     }
-    default: throw new Error(`unknown option "${name}=" (expected variant=, precision= or prerelease=)`);
+    default:
+      throw new Error(`unknown option "${name}=" (expected variant=, precision= or prerelease=)`);
   }
 }
 
@@ -111,7 +110,8 @@ type Check = (version: Version) => Verdict<Version> | undefined;
 
 function variantCheck(rule: VariantRule, reference: Version | null, currentTag: string | undefined): Check {
   switch (rule.kind) {
-    case 'any': return () => undefined;
+    case 'any':
+      return () => undefined;
     case 'plain': {
       const other = reject<Version>('other-variant', 'the policy takes the plain variant only (variant=plain)');
       return (version) => (version.variant === '' ? undefined : other);

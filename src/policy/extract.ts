@@ -41,10 +41,10 @@ export function tagExtractor(extract: TagExtract): (tag: string) => string | und
   if (template === undefined || template === '') return (tag) => (regex.test(tag) ? tag : undefined);
   const parts = parseTemplate(template, regex.groupNames);
   const only = parts.length === 1 ? parts[0] : undefined;
-  if (only !== undefined && typeof only !== 'string') return (tag) => (regex.test(tag) ? regex.capture(tag, only.group) ?? '' : undefined);
+  if (only !== undefined && typeof only !== 'string') return (tag) => (regex.test(tag) ? (regex.capture(tag, only.group) ?? '') : undefined);
   return (tag) => {
     if (!regex.test(tag)) return undefined;
     // An unmatched group expands to "", as in Go.
-    return parts.map((part) => (typeof part === 'string' ? part : regex.capture(tag, part.group) ?? '')).join('');
+    return parts.map((part) => (typeof part === 'string' ? part : (regex.capture(tag, part.group) ?? ''))).join('');
   };
 }

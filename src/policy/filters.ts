@@ -37,7 +37,10 @@ export const MAX_IGNORE_PATTERNS = 32;
  * regular expression (which then cannot contain a comma).
  */
 export function parseIgnore(text: string): Matcher[] {
-  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.length === 0) throw new FilterError(`no pattern in ignore list "${text}"`);
   if (items.length > MAX_IGNORE_PATTERNS) throw new FilterError(`more than ${MAX_IGNORE_PATTERNS} ignore patterns`);
   return items.map(compileIgnore);
@@ -66,7 +69,10 @@ const PLATFORM = /^[a-z0-9]+\/[a-z0-9_]+(?:\/[a-z0-9]+)?$/;
 
 /** Required platforms, comma separated: `linux/amd64,linux/arm64`. */
 export function parsePlatforms(text: string): string[] {
-  const items = text.split(',').map((item) => item.trim()).filter((item) => item !== '');
+  const items = text
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '');
   if (items.length === 0) throw new FilterError(`no platform in "${text}"`);
   for (const item of items) {
     if (!PLATFORM.test(item)) throw new FilterError(`invalid platform "${item}" (expected os/arch or os/arch/variant)`);
@@ -103,10 +109,14 @@ export function parseFilters(texts: FilterTexts): TagFilters {
 /** One filter from its written form: the part of TagFilters it sets. */
 export function parseFilter(field: keyof FilterTexts, text: string): Partial<TagFilters> {
   switch (field) {
-    case 'ignore': return { ignore: parseIgnore(text) };
-    case 'platforms': return { platforms: parsePlatforms(text) };
-    case 'minAge': return { minAgeMs: parseDuration(text), minAge: text.trim() };
-    case 'signature': return { signature: parseSignaturePolicyName(text) };
+    case 'ignore':
+      return { ignore: parseIgnore(text) };
+    case 'platforms':
+      return { platforms: parsePlatforms(text) };
+    case 'minAge':
+      return { minAgeMs: parseDuration(text), minAge: text.trim() };
+    case 'signature':
+      return { signature: parseSignaturePolicyName(text) };
   }
 }
 

@@ -37,7 +37,11 @@ export function hasImageUpdater(annotations: Readonly<Record<string, string>>): 
 export function readImageUpdater(annotations: Readonly<Record<string, string>>): UpdaterAnnotations {
   const list = annotations[`${IMAGE_UPDATER}image-list`] ?? '';
   const problems: string[] = [];
-  const images = list.split(',').map((item) => item.trim()).filter((item) => item !== '').map((item) => readImage(annotations, item, problems));
+  const images = list
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item !== '')
+    .map((item) => readImage(annotations, item, problems));
   if (images.length === 0) problems.push(`${IMAGE_UPDATER}image-list: no image in "${list}"`);
   return { images, problems };
 }

@@ -112,7 +112,7 @@ export function numerical(extract: (tag: string) => string | undefined, order: S
   const noMatch = reject<Decimal>('filter-mismatch', mismatch);
   const keyOf = (info: TagInfo): Decimal | undefined => {
     const text = extract(info.tag);
-    return text === undefined ? undefined : parseDecimal(text) ?? undefined;
+    return text === undefined ? undefined : (parseDecimal(text) ?? undefined);
   };
   return {
     admit(info): Verdict<Decimal> {

@@ -208,6 +208,5 @@ export function ordersByBuildTime(policy: Policy): boolean {
   return policy.kind === 'glob' || (policy.kind === 'regexp' && policy.group === undefined);
 }
 
-
 // The contract names policy.ts as the home of selectTag; callers import it from here.
 export { selectTag } from './select.ts';

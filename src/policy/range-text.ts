@@ -13,12 +13,18 @@ const OPERATOR_THEN_SPACE = new RegExp(`(${OPERATOR})\\s+`, 'g');
 
 /** The range in a form `semver` reads exactly as written; throws an Error naming what is wrong. */
 export function normaliseRange(text: string): string {
-  return text.split('||').map((alternative) => normaliseAlternative(alternative.trim())).join(' || ');
+  return text
+    .split('||')
+    .map((alternative) => normaliseAlternative(alternative.trim()))
+    .join(' || ');
 }
 
 function normaliseAlternative(alternative: string): string {
   if (alternative === '') throw new Error('empty alternative around "||"');
-  const tokens = alternative.replace(/\s*,\s*/g, ' ').replace(OPERATOR_THEN_SPACE, '$1').split(/\s+/);
+  const tokens = alternative
+    .replace(/\s*,\s*/g, ' ')
+    .replace(OPERATOR_THEN_SPACE, '$1')
+    .split(/\s+/);
   if (tokens.length === 3 && tokens[1] === '-') return hyphenRange(tokens[0] ?? '', tokens[2] ?? '');
   return tokens.map(comparator).join(' ');
 }

@@ -18,13 +18,24 @@ import { isValidTag } from '../image/index.ts';
 export function selectTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage = {}, options: SelectOptions = {}): Selection {
   const now = (options.now ?? new Date()).getTime();
   switch (policy.kind) {
-    case 'digest': return selectDigest(policy, tags, current, now);
-    case 'semver': return rank(semverRanking(policy.range, policy.compat, validTag(current.tag), policy.extract), policy, tags, current, now);
-    case 'relative': return rank(relativeRanking(policy.level, policy.compat, validTag(current.tag)), policy, tags, current, now);
-    case 'glob': return rank(byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`), policy, tags, current, now);
+    case 'digest':
+      return selectDigest(policy, tags, current, now);
+    case 'semver':
+      return rank(semverRanking(policy.range, policy.compat, validTag(current.tag), policy.extract), policy, tags, current, now);
+    case 'relative':
+      return rank(relativeRanking(policy.level, policy.compat, validTag(current.tag)), policy, tags, current, now);
+    case 'glob':
+      return rank(byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`), policy, tags, current, now);
     case 'regexp': {
       const mismatch = `does not match /${policy.regex.source}/`;
-      if (policy.group === undefined) return rank(byBuildTime((tag) => policy.regex.test(tag), mismatch), policy, tags, current, now);
+      if (policy.group === undefined)
+        return rank(
+          byBuildTime((tag) => policy.regex.test(tag), mismatch),
+          policy,
+          tags,
+          current,
+          now,
+        );
       return rank(byCapture(extractor(policy.regex, policy.group), mismatch), policy, tags, current, now);
     }
     case 'alphabetical':

@@ -74,11 +74,16 @@ function holds(bound: Bound, version: Version): boolean {
   const core = compareCore(version, bound.version, 3);
   const cmp = core !== 0 || bound.version.prerelease.length === 0 ? core : comparePrerelease(version.prerelease, bound.version.prerelease);
   switch (bound.operator) {
-    case '<': return cmp < 0;
-    case '<=': return cmp <= 0;
-    case '>': return cmp > 0;
-    case '>=': return cmp >= 0;
-    default: return cmp === 0;
+    case '<':
+      return cmp < 0;
+    case '<=':
+      return cmp <= 0;
+    case '>':
+      return cmp > 0;
+    case '>=':
+      return cmp >= 0;
+    default:
+      return cmp === 0;
   }
 }
 

@@ -16,7 +16,7 @@ export const CODES = {
   'credential-redirect': 'a request carrying a credential was redirected to another origin: refused, never followed',
   'pagination-limit': 'a tag list is longer than its bound in pages or tags',
   'listing-deadline': 'a tag listing did not finish within its time bound (listTimeout)',
-  'registry-deadline': 'no answer within the registry phase of the cycle; the repository\'s slots wait for the next cycle',
+  'registry-deadline': "no answer within the registry phase of the cycle; the repository's slots wait for the next cycle",
   'response-too-large': 'an answer was larger than its bound',
   'tls-failed': 'the TLS handshake failed (unknown CA, bad certificate)',
   'plain-http-refused': 'plain HTTP to a registry the config does not mark insecure',
@@ -72,7 +72,7 @@ export const CODES = {
   'push-unconfirmed': 'the answer to a push was lost and the branch could not be read back: whether it landed is unknown',
   'signing-key-unusable': 'the commit signing key cannot be read or used',
   // Review flows (pull requests) and their hosting APIs
-  'review-branch-human-commit': 'a person committed on tagpilot\'s review branch; tagpilot leaves it alone until it is tagpilot\'s again',
+  'review-branch-human-commit': "a person committed on tagpilot's review branch; tagpilot leaves it alone until it is tagpilot's again",
   'hosting-unauthorized': 'the hosting API refused the token or app (401, or 403 that is no rate limit)',
   'hosting-rate-limited': 'the hosting API is rate limiting (429, or 403 with no requests left)',
   'hosting-not-found': 'the hosting API has no such repository or pull request (404)',

@@ -191,14 +191,7 @@ export class RegistryClient {
     const cached = this.tagLists.get(repository, credentialId);
     if (cached?.fresh === true && options.fresh !== true) return { entry: cached.entry, cached: true };
     const target = this.target(endpoint);
-    const fetched = await fetchTags(
-      endpoint.base,
-      endpoint.path,
-      paging(endpoint.settings),
-      (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }),
-      cached?.entry.etag,
-      options.signal,
-    );
+    const fetched = await fetchTags(endpoint.base, endpoint.path, paging(endpoint.settings), (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }), cached?.entry.etag, options.signal);
     const { tags, notModified: _, ...rest } = fetched;
     const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
     this.tagLists.set(repository, credentialId, entry);

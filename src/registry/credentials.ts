@@ -163,7 +163,10 @@ function fromAuthsEntry(host: string, entry: NonNullable<DockerConfig['auths']>[
 
 /** `https://index.docker.io/v1/` → `docker.io`, `https://ghcr.io` → `ghcr.io`: keys as `docker login` writes them. */
 export function authsKeyHost(key: string): string {
-  const host = key.replace(/^[a-z]+:\/\//i, '').split('/')[0]!.toLowerCase();
+  const host = key
+    .replace(/^[a-z]+:\/\//i, '')
+    .split('/')[0]!
+    .toLowerCase();
   return canonicalHost({ host, path: 'x' });
 }
 

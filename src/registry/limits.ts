@@ -73,7 +73,8 @@ export class HostGate {
 
   private release(): void {
     const next = this.waiting.shift();
-    if (next !== undefined) next(); // the slot passes straight to the next waiter
+    if (next !== undefined)
+      next(); // the slot passes straight to the next waiter
     else this.active--;
   }
 }

@@ -23,9 +23,7 @@ export interface ImageMetadata {
   platforms: string[];
 }
 
-export type Manifest =
-  | { kind: 'index'; children: { digest: string; platform?: string }[]; created?: string }
-  | { kind: 'image'; config: string; created?: string };
+export type Manifest = { kind: 'index'; children: { digest: string; platform?: string }[]; created?: string } | { kind: 'image'; config: string; created?: string };
 
 /** Throws unless `body` hashes to `digest`: a registry (or anything between) cannot swap content. */
 export function verifyDigest(body: Buffer, digest: string, what: string): void {
@@ -50,9 +48,7 @@ export function readManifest(body: Buffer, contentType: string | undefined, what
   const created = readCreated(json.annotations?.[CREATED_ANNOTATION]);
   if (INDEX_TYPES.has(mediaType) || (mediaType === '' && Array.isArray(json.manifests))) {
     if (!Array.isArray(json.manifests)) throw new TransportError(`${what}: index without "manifests"`, false);
-    const children = json.manifests.flatMap((entry: { digest?: unknown; platform?: unknown }) =>
-      typeof entry?.digest === 'string' && isValidDigest(entry.digest) ? [{ digest: entry.digest, platform: normalisePlatform(entry.platform) }] : [],
-    );
+    const children = json.manifests.flatMap((entry: { digest?: unknown; platform?: unknown }) => (typeof entry?.digest === 'string' && isValidDigest(entry.digest) ? [{ digest: entry.digest, platform: normalisePlatform(entry.platform) }] : []));
     return { kind: 'index', children, created };
   }
   const config = json.config?.digest;

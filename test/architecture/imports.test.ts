@@ -93,11 +93,21 @@ test('every layer that is imported has an index.ts', () => {
   const folders = readdirSync(SRC).filter((name) => statSync(join(SRC, name)).isDirectory());
   const missing = folders.filter((name) => !NO_INDEX.has(name) && !existsSync(join(SRC, name, 'index.ts')));
   assert.deepEqual(missing, []);
-  assert.deepEqual(readdirSync(SRC).filter((name) => name.endsWith('.ts')), [], 'no loose files directly in src/');
+  assert.deepEqual(
+    readdirSync(SRC).filter((name) => name.endsWith('.ts')),
+    [],
+    'no loose files directly in src/',
+  );
 });
 
 test('the checker catches a bypassed index, an import up the flow, an unknown folder and command to command', () => {
-  assert.deepEqual(violations([{ from: 'automation/cycle.ts', to: 'git/index.ts' }, { from: 'git/tree.ts', to: 'git/objects.ts' }]), []);
+  assert.deepEqual(
+    violations([
+      { from: 'automation/cycle.ts', to: 'git/index.ts' },
+      { from: 'git/tree.ts', to: 'git/objects.ts' },
+    ]),
+    [],
+  );
   assert.deepEqual(violations([{ from: 'automation/cycle.ts', to: 'registry/limits.ts' }]), ['automation/cycle.ts → registry/limits.ts: bypasses src/registry/index.ts']);
   assert.deepEqual(violations([{ from: 'git/repo.ts', to: 'automation/index.ts' }]), ['git/repo.ts → automation/index.ts: git may not import automation (up the data flow)']);
   assert.deepEqual(violations([{ from: 'server/http.ts', to: 'kube/index.ts' }]), ['server/http.ts → kube/index.ts: server may not import kube (up the data flow)']);

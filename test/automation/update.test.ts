@@ -17,15 +17,25 @@ const slot = (image: string, overrides: Partial<ImageSlot> = {}): ImageSlot => (
   fields: [{ part: 'ref', start: 0, end: image.length, value: image }],
   ...overrides,
 });
-const tags = (...names: string[]) => () => names.map((tag) => ({ tag }));
+const tags =
+  (...names: string[]) =>
+  () =>
+    names.map((tag) => ({ tag }));
 
 test('a newer allowed tag becomes an edit and a change naming slot, image, tags and policy', () => {
   const decided = decideSlot(slot('reg:5000/shop/web:1.0.0'), tags('1.0.0', '1.4.0', '2.0.0'));
   assert.ok(decided !== undefined && !isProblem(decided));
   assert.equal(decided.edit.image, 'reg:5000/shop/web:1.4.0');
   assert.deepEqual(decided.change, {
-    file: 'apps/web.yaml', line: 12, kind: 'container', workload: 'shop:deployment/web', container: 'web',
-    repository: 'reg:5000/shop/web', from: '1.0.0', to: '1.4.0', policy: 'semver:^1',
+    file: 'apps/web.yaml',
+    line: 12,
+    kind: 'container',
+    workload: 'shop:deployment/web',
+    container: 'web',
+    repository: 'reg:5000/shop/web',
+    from: '1.0.0',
+    to: '1.4.0',
+    policy: 'semver:^1',
   });
 });
 
@@ -62,7 +72,10 @@ test('an unparseable image reference becomes a problem, not an exception', () =>
 const D = (c: string) => `sha256:${c.repeat(64)}`;
 
 test('a tag policy on a slot pinned by digest writes the new tag with its own digest', () => {
-  const decided = decideSlot(slot(`reg:5000/shop/web:1.0.0@${D('a')}`), () => [{ tag: '1.0.0', digest: D('a') }, { tag: '1.1.0', digest: D('b') }]);
+  const decided = decideSlot(slot(`reg:5000/shop/web:1.0.0@${D('a')}`), () => [
+    { tag: '1.0.0', digest: D('a') },
+    { tag: '1.1.0', digest: D('b') },
+  ]);
   assert.ok(decided !== undefined && !isProblem(decided));
   assert.equal(decided.edit.image, `reg:5000/shop/web:1.1.0@${D('b')}`);
   assert.deepEqual([decided.change.from, decided.change.to], [`1.0.0@${D('a')}`, `1.1.0@${D('b')}`]);

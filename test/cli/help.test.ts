@@ -12,7 +12,10 @@ const VERBS: [string[], string[]][] = [
   [['release'], ['--repo <dir>', '--workload <id>', '--image <ref>', '--container <name>', '--no-commit', '--force', '--path <path>']],
   [['history'], ['--repo <dir>', '--config <file>', '--workload <id>', '--since <date>', '--json']],
   [['images'], ['<image-ref>', '--policy <policy>', '--all', '--config <file>', '--insecure', '--json']],
-  [['policy', 'test'], ['<policy>', '--current <tag>', '--current-digest <digest>', '--tags-from <file>', '--ignore <list>', '--min-age <duration>', '--platforms <list>', '--now <time>', '--allow-downgrade', '--json']],
+  [
+    ['policy', 'test'],
+    ['<policy>', '--current <tag>', '--current-digest <digest>', '--tags-from <file>', '--ignore <list>', '--min-age <duration>', '--platforms <list>', '--now <time>', '--allow-downgrade', '--json'],
+  ],
   [['policy'], ['test']],
 ];
 

@@ -38,8 +38,6 @@ spec:
         image: envoyproxy/envoy:v1.29.1
 `;
 
-export const locked = web
-  .replace('name: web\n  namespace', 'name: frozen\n  namespace')
-  .replace('    tagpilot.io/automated: "true"\n', '    tagpilot.io/automated: "true"\n    tagpilot.io/locked: "true"\n    tagpilot.io/locked-by: ana\n    tagpilot.io/locked-reason: incident 42\n');
+export const locked = web.replace('name: web\n  namespace', 'name: frozen\n  namespace').replace('    tagpilot.io/automated: "true"\n', '    tagpilot.io/automated: "true"\n    tagpilot.io/locked: "true"\n    tagpilot.io/locked-by: ana\n    tagpilot.io/locked-reason: incident 42\n');
 
 export const kustomization = 'images:\n- name: api\n  newTag: "2.0"\n';

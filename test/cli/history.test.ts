@@ -69,7 +69,10 @@ describe('tagpilot history', () => {
 
   test('--workload keeps one workload', async () => {
     const entries = JSON.parse((await run(['--repo', dir, '--workload', 'jobs:cronjob/report', '--json'])).out) as { to: string }[];
-    assert.deepEqual(entries.map((e) => e.to), ['2.1.0']);
+    assert.deepEqual(
+      entries.map((e) => e.to),
+      ['2.1.0'],
+    );
   });
 
   test('--since keeps commits from that date on', async () => {
@@ -116,11 +119,14 @@ describe('tagpilot history', () => {
       const { code, out } = await run(['--config', config, '--json']);
       assert.equal(code, EXIT.ok);
       const entries = JSON.parse(out) as { commit: string; revertedBy?: string }[];
-      assert.deepEqual(entries.map((e) => [e.commit, e.revertedBy]), [
-        [oids.bot2, oids.revert],
-        [oids.bot2, oids.revert],
-        [oids.bot1, undefined],
-      ]);
+      assert.deepEqual(
+        entries.map((e) => [e.commit, e.revertedBy]),
+        [
+          [oids.bot2, oids.revert],
+          [oids.bot2, oids.revert],
+          [oids.bot1, undefined],
+        ],
+      );
     });
   });
 });

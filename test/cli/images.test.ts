@@ -32,18 +32,30 @@ describe('tagpilot images', () => {
     const result = await run([`${registry.host}/team/web:1.0.0`, '--policy', 'semver:^1.0.0', '--insecure', '--json']);
     const json = JSON.parse(result.out) as { selected: string; tags: { tag: string }[] };
     assert.equal(json.selected, '1.10.0');
-    assert.deepEqual(json.tags.map((t) => t.tag), ['1.10.0', '1.2.0', '1.0.0']);
+    assert.deepEqual(
+      json.tags.map((t) => t.tag),
+      ['1.10.0', '1.2.0', '1.0.0'],
+    );
   });
 
   test('--all adds the tags the policy rejects, with the reason', async () => {
     const result = await run([`${registry.host}/team/web`, '--policy', 'semver:^1.0.0', '--insecure', '--all', '--json']);
     const json = JSON.parse(result.out) as { tags: { tag: string; rejected?: string }[] };
-    assert.deepEqual(json.tags.filter((t) => t.rejected !== undefined), [{ tag: '2.0.0', rejected: 'outside-range' }, { tag: 'latest', rejected: 'not-a-version' }]);
+    assert.deepEqual(
+      json.tags.filter((t) => t.rejected !== undefined),
+      [
+        { tag: '2.0.0', rejected: 'outside-range' },
+        { tag: 'latest', rejected: 'not-a-version' },
+      ],
+    );
   });
 
   test('without a policy: every tag, numeric-aware, highest first', async () => {
     const result = await run([`${registry.host}/team/web`, '--insecure', '--json']);
-    assert.deepEqual((JSON.parse(result.out) as { tags: { tag: string }[] }).tags.map((t) => t.tag), ['latest', '2.0.0', '1.10.0', '1.2.0', '1.0.0']);
+    assert.deepEqual(
+      (JSON.parse(result.out) as { tags: { tag: string }[] }).tags.map((t) => t.tag),
+      ['latest', '2.0.0', '1.10.0', '1.2.0', '1.0.0'],
+    );
   });
 
   test('an invalid reference is a usage error', async () => {
@@ -77,7 +89,10 @@ describe('tagpilot images --config: registries and credentials from the config f
     const config = join(dir.path, 'env.yaml');
     writeFileSync(config, `git: { url: https://git.example/x.git }\ncacheDir: cache\nregistries:\n  - host: ${registry.host}\n    insecure: true\n    auth: { username: bot, password: { env: REGISTRY_PASSWORD } }\n`);
     const result = await run([`${registry.host}/team/private`, '--config', config, '--json'], { REGISTRY_PASSWORD: 'pw-123' });
-    assert.deepEqual((JSON.parse(result.out) as { tags: { tag: string }[] }).tags.map((t) => t.tag), ['1.0.0', '0.9.0']);
+    assert.deepEqual(
+      (JSON.parse(result.out) as { tags: { tag: string }[] }).tags.map((t) => t.tag),
+      ['1.0.0', '0.9.0'],
+    );
   });
 
   test('a dockerconfigjson file', async () => {

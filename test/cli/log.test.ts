@@ -71,12 +71,12 @@ const report: CycleSummary = {
 test('a cycle is summed up in one line: counts of changes and of problems by code, the commit and the time', async () => {
   const { io: cli, err } = io({ LOG_LEVEL: 'info' });
   logCycle(await logger(cli), report, 1234);
-  const lines = err().trimEnd().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>);
+  const lines = err()
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
   const summary = lines.at(-1)!;
-  assert.deepEqual(
-    { msg: summary.msg, changes: summary.changes, problems: summary.problems, locked: summary.locked, commit: summary.commit, ms: summary.ms },
-    { msg: 'cycle: committed', changes: 3, problems: { problem: 1, 'registry-unreachable': 2 }, locked: 1, commit: 'b'.repeat(40), ms: 1234 },
-  );
+  assert.deepEqual({ msg: summary.msg, changes: summary.changes, problems: summary.problems, locked: summary.locked, commit: summary.commit, ms: summary.ms }, { msg: 'cycle: committed', changes: 3, problems: { problem: 1, 'registry-unreachable': 2 }, locked: 1, commit: 'b'.repeat(40), ms: 1234 });
   assert.ok(!lines.some((l) => 'change' in l), 'no change detail at info');
   assert.equal(lines.filter((l) => l.level === 40).length, 3, 'each problem once, at warn');
 });
@@ -84,6 +84,13 @@ test('a cycle is summed up in one line: counts of changes and of problems by cod
 test('the changes themselves are logged at debug, one line each', async () => {
   const { io: cli, err } = io({ LOG_LEVEL: 'debug' });
   logCycle(await logger(cli), report, 1);
-  const details = err().trimEnd().split('\n').map((l) => JSON.parse(l) as { msg: string; change?: { file: string } }).filter((l) => l.msg === 'change');
-  assert.deepEqual(details.map((d) => d.change?.file), ['apps/1.yaml', 'apps/2.yaml', 'apps/3.yaml']);
+  const details = err()
+    .trimEnd()
+    .split('\n')
+    .map((l) => JSON.parse(l) as { msg: string; change?: { file: string } })
+    .filter((l) => l.msg === 'change');
+  assert.deepEqual(
+    details.map((d) => d.change?.file),
+    ['apps/1.yaml', 'apps/2.yaml', 'apps/3.yaml'],
+  );
 });

@@ -24,12 +24,24 @@ test('policy test: --json prints the policy, the selection and every rejection',
   const result = JSON.parse(stdout);
   assert.equal(result.policy, 'semver:^1');
   assert.equal(result.selected, '1.1.0');
-  assert.deepEqual(result.rejected.map((r: { tag: string; reason: string }) => [r.tag, r.reason]), [['1.0.0', 'not-newest'], ['2.0.0', 'outside-range']]);
+  assert.deepEqual(
+    result.rejected.map((r: { tag: string; reason: string }) => [r.tag, r.reason]),
+    [
+      ['1.0.0', 'not-newest'],
+      ['2.0.0', 'outside-range'],
+    ],
+  );
 });
 
 test('policy test: reads JSON objects with build times from a file', async () => {
   const dir = await mkdtemp(join(tmpdir(), 'tagpilot-policy-test-'));
-  await writeFile(join(dir, 'tags.json'), JSON.stringify([{ tag: 'main-a', created: '2026-01-01T00:00:00Z' }, { tag: 'main-b', created: '2026-01-02T00:00:00Z' }]));
+  await writeFile(
+    join(dir, 'tags.json'),
+    JSON.stringify([
+      { tag: 'main-a', created: '2026-01-01T00:00:00Z' },
+      { tag: 'main-b', created: '2026-01-02T00:00:00Z' },
+    ]),
+  );
   const { code, stdout } = await run(['glob:main-*', '--tags-from', 'tags.json', '--json'], '', dir);
   assert.equal(code, 0);
   assert.equal(JSON.parse(stdout).selected, 'main-b');
@@ -50,7 +62,10 @@ test('policy test: filters come from --ignore, --min-age and --platforms', async
   const args = ['semver:>=1.0.0-0', '--ignore', '*-beta*', '--min-age', '1d', '--platforms', 'linux/arm64', '--now', '2026-01-10T00:00:00Z', '--json'];
   const result = JSON.parse((await run(args, tags)).stdout);
   assert.equal(result.selected, '1.0.0');
-  assert.deepEqual(result.rejected.map((r: { reason: string }) => r.reason), ['too-young', 'missing-platform', 'ignored']);
+  assert.deepEqual(
+    result.rejected.map((r: { reason: string }) => r.reason),
+    ['too-young', 'missing-platform', 'ignored'],
+  );
 });
 
 test('policy test: a digest policy shows the digest to pin', async () => {
@@ -113,7 +128,14 @@ test('policy test: --verify-signature rejects unsigned and badly signed tags wit
   assert.equal(code, 0);
   const result = JSON.parse(stdout);
   assert.equal(result.selected, '1.1.0');
-  assert.deepEqual(result.rejected.map((r: { tag: string; reason: string }) => [r.tag, r.reason]), [['1.0.0', 'not-newest'], ['1.2.0', 'bad-signature'], ['1.3.0', 'unsigned']]);
+  assert.deepEqual(
+    result.rejected.map((r: { tag: string; reason: string }) => [r.tag, r.reason]),
+    [
+      ['1.0.0', 'not-newest'],
+      ['1.2.0', 'bad-signature'],
+      ['1.3.0', 'unsigned'],
+    ],
+  );
   const table = await run(['semver:^1', '--verify-signature', 'ci'], tags);
   assert.match(table.stdout, /^1\.3\.0 +unsigned +ci: no verdict in the tag list$/m);
 });

@@ -4,7 +4,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { locked, repoWith, run, web } from './helpers.ts';
 
-test('release sets the container running the image\'s repository and commits only that change', async (t) => {
+test("release sets the container running the image's repository and commits only that change", async (t) => {
   const repo = repoWith({ 'apps/web.yaml': web });
   t.after(repo.cleanup);
   const { code, out, err } = await run(['release', '--repo', repo.dir, '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.2.0'], '/');

@@ -37,7 +37,10 @@ const LIGHT: [string, string[], string][] = [
 for (const [name, args, stdin] of LIGHT) {
   test(`tagpilot ${name} loads none of the heavy layers or libraries`, () => {
     const loaded = loadedBy(args, 0, stdin);
-    assert.ok(loaded.some((url) => url.endsWith('/src/cli/main.ts')), 'the recorder saw the CLI load');
+    assert.ok(
+      loaded.some((url) => url.endsWith('/src/cli/main.ts')),
+      'the recorder saw the CLI load',
+    );
     assert.deepEqual(heavy(loaded), []);
   });
 }

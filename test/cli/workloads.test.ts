@@ -10,7 +10,10 @@ test('workloads lists each slot with workload, file:line, container, image, poli
   const { code, out, err } = await run(['workloads', '--repo', repo.dir], '/');
   assert.equal(err, '');
   assert.equal(code, 0);
-  const lines = out.trimEnd().split('\n').map((l) => l.split(/\s{2,}/));
+  const lines = out
+    .trimEnd()
+    .split('\n')
+    .map((l) => l.split(/\s{2,}/));
   assert.deepEqual(lines[0], ['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK']);
   assert.deepEqual(lines.slice(1), [
     ['shop:deployment/frozen', 'apps/frozen.yaml:17', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', 'locked by ana: incident 42'],
@@ -30,7 +33,13 @@ test('workloads --json groups containers under their workload', async (t) => {
   assert.equal(parsed.workloads.length, 1);
   assert.equal(parsed.workloads[0].workload, 'shop:deployment/web');
   assert.deepEqual(parsed.workloads[0].lock, { locked: false });
-  assert.deepEqual(parsed.workloads[0].containers.map((c: { container: string; policy: string }) => [c.container, c.policy]), [['web', 'semver:^1'], ['proxy', null]]);
+  assert.deepEqual(
+    parsed.workloads[0].containers.map((c: { container: string; policy: string }) => [c.container, c.policy]),
+    [
+      ['web', 'semver:^1'],
+      ['proxy', null],
+    ],
+  );
   assert.deepEqual(parsed.problems, []);
 });
 

@@ -17,6 +17,10 @@ test('cloud auth per registry is read as written', () => {
 
 test('a field of another cloud, an unknown cloud or a bad account id is refused with the field named', () => {
   for (const text of ['{ cloud: gcp, region: eu-west-1 }', '{ cloud: oracle }', '{ cloud: ecr, registryId: "12" }', '{ cloud: ecr, region: Europe }']) {
-    assert.throws(() => parseConfig(config(text), 'c.yaml'), (error: Error) => error instanceof ConfigError && /registries\.0\.auth/.test(error.message), text);
+    assert.throws(
+      () => parseConfig(config(text), 'c.yaml'),
+      (error: Error) => error instanceof ConfigError && /registries\.0\.auth/.test(error.message),
+      text,
+    );
   }
 });

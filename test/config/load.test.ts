@@ -33,12 +33,15 @@ const invalid: [string, string, RegExp][] = [
 ];
 for (const [what, text, message] of invalid) {
   test(`${what} is refused with an error that names the file and field`, () => {
-    assert.throws(() => parseConfig(text, 'my.yaml', {}), (error: Error) => {
-      assert.ok(error instanceof ConfigError);
-      assert.match(error.message, /^my\.yaml: /);
-      assert.match(error.message, message);
-      return true;
-    });
+    assert.throws(
+      () => parseConfig(text, 'my.yaml', {}),
+      (error: Error) => {
+        assert.ok(error instanceof ConfigError);
+        assert.match(error.message, /^my\.yaml: /);
+        assert.match(error.message, message);
+        return true;
+      },
+    );
   });
 }
 
@@ -65,7 +68,10 @@ const TYPOS: [string, string, string][] = [
 ];
 for (const [what, text, line] of TYPOS) {
   test(`an unknown config key is named with a suggestion: ${what}`, () => {
-    assert.throws(() => parseConfig(text, 'my.yaml', {}), (error: Error) => error.message.split('\n').includes(`  ${line}`));
+    assert.throws(
+      () => parseConfig(text, 'my.yaml', {}),
+      (error: Error) => error.message.split('\n').includes(`  ${line}`),
+    );
   });
 }
 
@@ -75,7 +81,10 @@ test('suggestKey offers nothing for a key far from every known one', () => {
 });
 
 test('a config error carries the stable code config-invalid', () => {
-  assert.throws(() => parseConfig('interval: 5m\n', 'my.yaml', {}), (error: Error) => error instanceof ConfigError && error.code === 'config-invalid');
+  assert.throws(
+    () => parseConfig('interval: 5m\n', 'my.yaml', {}),
+    (error: Error) => error instanceof ConfigError && error.code === 'config-invalid',
+  );
 });
 
 test('the named-policies example in docs/markers.md is valid config under the key the schema has', () => {

@@ -41,7 +41,10 @@ describe('AGit flow: a review from a plain push to refs/for/<branch> with push o
     await seedTags(stack.registry.url, 'team/agit', versionTags(tags));
     assert.equal((await runCli(['run', '--once', '--config', config])).code, 0);
     const pushes = agit.pushes();
-    assert.deepEqual(pushes.map((p) => p.options.topic), ['tagpilot/main', 'tagpilot/main']);
+    assert.deepEqual(
+      pushes.map((p) => p.options.topic),
+      ['tagpilot/main', 'tagpilot/main'],
+    );
     assert.match(git(bare, 'show', 'refs/reviews/tagpilot/main:apps/web.yaml'), /:1\.2\.0/);
   });
 

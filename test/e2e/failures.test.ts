@@ -21,8 +21,7 @@ describe('failures are reported and contained', () => {
 
   after(() => stack.stop());
 
-  const configFor = (url: string) =>
-    writeConfig(stack.work, `git:\n  url: ${url}\nregistries:\n  - { host: "${stack.registry.host}", insecure: true }\n  - { host: "${deadRegistry}", insecure: true }\ncacheDir: cache-${Math.random()}\n`);
+  const configFor = (url: string) => writeConfig(stack.work, `git:\n  url: ${url}\nregistries:\n  - { host: "${stack.registry.host}", insecure: true }\n  - { host: "${deadRegistry}", insecure: true }\ncacheDir: cache-${Math.random()}\n`);
 
   const mixedRepo = (name: string) =>
     createBareRepo(stack.server.root, name, {

@@ -53,7 +53,10 @@ describe('the cycle applies every policy kind through the real registry', () => 
 
   after(() => stack.stop());
 
-  const image = (file: string) => git(bare, 'show', `main:${file}`).match(/image: (\S+)/)![1]!.replace(/^[^/]+\//, '');
+  const image = (file: string) =>
+    git(bare, 'show', `main:${file}`)
+      .match(/image: (\S+)/)![1]!
+      .replace(/^[^/]+\//, '');
 
   test('glob picks the newest build, not the highest name', () => assert.equal(image('apps/build.yaml'), 'team/build:main-mmm'));
   test('minor stays inside the current major, past newer patches', () => assert.equal(image('apps/rel.yaml'), 'team/rel:1.4.0'));

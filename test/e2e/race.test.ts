@@ -74,7 +74,12 @@ describe('pushing while people push: the cycle against a real registry and git s
     assert.match(result.err, /cycle failed/);
     assert.equal(n, 2);
     assert.ok(performance.now() - started < 10_000);
-    assert.equal(git(bare, 'log', '--format=%an', 'main').split('\n').filter((a) => a === 'tagpilot-bot').length, 0);
+    assert.equal(
+      git(bare, 'log', '--format=%an', 'main')
+        .split('\n')
+        .filter((a) => a === 'tagpilot-bot').length,
+      0,
+    );
   });
 
   const countPushes = () => {

@@ -41,14 +41,17 @@ describe('signature policies through the cycle (real registry, cosign signatures
       'apps/web.yaml': deployment('web', `${r}/acme/web:2.0.0`, { 'tagpilot.io/automated': 'true', 'tagpilot.io/tag.app': 'semver:^2' }),
       'apps/none.yaml': deployment('none', `${r}/team/none:5.0.0`, { 'tagpilot.io/automated': 'true', 'tagpilot.io/tag.app': 'semver:^5', 'tagpilot.io/verify-signature': 'ci' }),
     });
-    config = stack.config('signed', `signatures:
+    config = stack.config(
+      'signed',
+      `signatures:
   policies:
     ci: { key: cosign.pub }
     release:
       keyless: { issuer: "${ISSUER}", identity: "${IDENTITY}", trustedRoot: trusted_root.json }
   rules:
     - { image: "${r}/acme/*", policy: release }
-`);
+`,
+    );
   });
 
   after(async () => {
@@ -56,7 +59,10 @@ describe('signature policies through the cycle (real registry, cosign signatures
     sigstore.cleanup();
   });
 
-  const image = (file: string) => git(bare, 'show', `main:${file}`).match(/image: (\S+)/)![1]!.replace(/^[^/]+\//, '');
+  const image = (file: string) =>
+    git(bare, 'show', `main:${file}`)
+      .match(/image: (\S+)/)![1]!
+      .replace(/^[^/]+\//, '');
 
   test('plan names the unsigned and badly signed candidates, and picks the newest signed tag', async () => {
     const result = await runCli(['plan', '--config', config]);

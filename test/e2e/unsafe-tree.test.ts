@@ -18,7 +18,9 @@ after(() => stack.stop());
 function withEntry(bare: string, tree: string, mode: string, name: string, oid: string): string {
   const raw = execFileSync('git', ['cat-file', 'tree', tree], { cwd: bare });
   const entry = Buffer.concat([Buffer.from(`${mode} ${name}\0`), Buffer.from(oid, 'hex')]);
-  return execFileSync('git', ['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'], { cwd: bare, input: Buffer.concat([raw, entry]) }).toString().trim();
+  return execFileSync('git', ['hash-object', '-t', 'tree', '-w', '--literally', '--stdin'], { cwd: bare, input: Buffer.concat([raw, entry]) })
+    .toString()
+    .trim();
 }
 
 test('crafted tree entries (".GIT" outside the watched paths, ".." inside) are problems; the cycle still commits', async () => {

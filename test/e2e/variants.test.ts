@@ -50,7 +50,10 @@ describe('tag variants, precision and build numbers through the cycle', () => {
     const plan = JSON.parse(out) as { explanations: { subject: string; selected: string; reasons: { reason: string; count: number; tags: string[] }[] }[] };
     const redis = plan.explanations.find((e) => e.subject.includes('redis'));
     assert.equal(redis?.selected, '7.2.5');
-    assert.deepEqual(redis?.reasons.find((r) => r.reason === 'other-variant'), { reason: 'other-variant', count: 1, tags: ['7.2.5-alpine'] });
+    assert.deepEqual(
+      redis?.reasons.find((r) => r.reason === 'other-variant'),
+      { reason: 'other-variant', count: 1, tags: ['7.2.5-alpine'] },
+    );
   });
 
   test('one cycle moves each slot to the compatible tag', async () => {

@@ -44,7 +44,10 @@ describe('a failing remote is not a damaged cache', () => {
     return { bare, repo, marker };
   }
 
-  for (const [fault, code] of [['shorten', 'git-protocol'], ['truncate', 'git-unreachable']] as const) {
+  for (const [fault, code] of [
+    ['shorten', 'git-protocol'],
+    ['truncate', 'git-unreachable'],
+  ] as const) {
     test(`a fetch reply that is ${fault === 'shorten' ? 'cut short but ends cleanly' : 'broken off mid-body'} fails as ${code}, and the clone is kept`, async () => {
       const { bare, repo, marker } = await syncedClone();
       proxy.inject(/^POST .*git-upload-pack$/, { [fault]: true });
@@ -66,6 +69,12 @@ describe('a failing remote is not a damaged cache', () => {
 test('received bytes that are not a whole pack or pkt-lines are the remote’s failure, never a damaged cache', async () => {
   const broken = [Buffer.from('PACK\0\0\0\x02\0\0\0\x01'), Buffer.from('PACK'), Buffer.alloc(40)];
   for (const bytes of broken) await assert.rejects(storePack('/nonexistent', bytes), (error: unknown) => error instanceof GitError && error.code === 'pack-corrupt');
-  assert.throws(() => splitPktLines(Buffer.from('0010abc')), (error: unknown) => error instanceof GitError && error.code === 'git-protocol');
-  assert.throws(() => splitPktLines(Buffer.from('zzzz')), (error: unknown) => error instanceof GitError && error.code === 'git-protocol');
+  assert.throws(
+    () => splitPktLines(Buffer.from('0010abc')),
+    (error: unknown) => error instanceof GitError && error.code === 'git-protocol',
+  );
+  assert.throws(
+    () => splitPktLines(Buffer.from('zzzz')),
+    (error: unknown) => error instanceof GitError && error.code === 'git-protocol',
+  );
 });

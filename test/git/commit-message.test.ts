@@ -27,10 +27,7 @@ test('a single change names the workload, container and tags in the subject', ()
 
 test('a template sets subject, change lines and a footer; trailers are still appended', () => {
   const format = messageTemplate({ subject: 'chore(images): {count} bump(s) {{auto}}', change: '* {workload}/{container}: {from} -> {to}', footer: 'Runbook: https://wiki.example.com/tagpilot' });
-  assert.equal(
-    format([web]),
-    'chore(images): 1 bump(s) {auto}\n\n* shop:deployment/web/web: 1.0.0 -> 1.2.0\n\nRunbook: https://wiki.example.com/tagpilot\n\nTagpilot-Update: shop:deployment/web web registry.example.com/team/web 1.0.0 1.2.0 semver:^1.0.0\n',
-  );
+  assert.equal(format([web]), 'chore(images): 1 bump(s) {auto}\n\n* shop:deployment/web/web: 1.0.0 -> 1.2.0\n\nRunbook: https://wiki.example.com/tagpilot\n\nTagpilot-Update: shop:deployment/web web registry.example.com/team/web 1.0.0 1.2.0 semver:^1.0.0\n');
 });
 
 test('an unknown placeholder is refused when the template is compiled', () => {

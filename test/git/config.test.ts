@@ -22,7 +22,10 @@ test('an SSH remote in either form takes a deploy key and known_hosts', () => {
 });
 
 test('an SSH remote without a deploy key is refused', () => {
-  assert.throws(() => parse('  url: git@github.com:org/fleet.git\n'), (e: Error) => e instanceof ConfigError && /git\.ssh: an SSH URL needs ssh\.privateKey and ssh\.knownHosts/.test(e.message));
+  assert.throws(
+    () => parse('  url: git@github.com:org/fleet.git\n'),
+    (e: Error) => e instanceof ConfigError && /git\.ssh: an SSH URL needs ssh\.privateKey and ssh\.knownHosts/.test(e.message),
+  );
 });
 
 test('SSH settings on an https remote are refused', () => {

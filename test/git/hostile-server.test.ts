@@ -60,9 +60,7 @@ test('an endless pack is cut at the pack limit', async () => {
 
 test('a server that trickles its answer, never idle, fails at the operation deadline', async () => {
   const started = performance.now();
-  const error = await against({ advertisement: advertisement({ 'refs/heads/main': commit.oid }), upload: honestPack(), dripMs: 100 }, (remote) =>
-    failure(openRepo(caches.make(), { ...remote, timeouts: { connectMs: 2_000, idleMs: 1_000, operationMs: 1_500 } }).sync()),
-  );
+  const error = await against({ advertisement: advertisement({ 'refs/heads/main': commit.oid }), upload: honestPack(), dripMs: 100 }, (remote) => failure(openRepo(caches.make(), { ...remote, timeouts: { connectMs: 2_000, idleMs: 1_000, operationMs: 1_500 } }).sync()));
   assert.equal(error.code, 'git-deadline');
   assert.match(error.message, /did not finish within 1500 ms \(git\.timeouts\.operation\)/);
   assert.ok(performance.now() - started < 5_000);
@@ -71,9 +69,7 @@ test('a server that trickles its answer, never idle, fails at the operation dead
 test('an object over the configured limit fails the first clone with a coded error, and leaves no clone behind', async () => {
   const bomb = await zeroBlob(2 * MiB);
   const cache = caches.make();
-  const error = await against({ advertisement: advertisement({ 'refs/heads/main': commit.oid }), upload: sideBandPack(buildPack([commit, tree, bomb])) }, (remote) =>
-    failure(openRepo(cache, { ...remote, limits: { objectBytes: MiB } }).sync()),
-  );
+  const error = await against({ advertisement: advertisement({ 'refs/heads/main': commit.oid }), upload: sideBandPack(buildPack([commit, tree, bomb])) }, (remote) => failure(openRepo(cache, { ...remote, limits: { objectBytes: MiB } }).sync()));
   assert.equal(error.code, 'object-too-large');
   assert.match(error.message, /^fetch from .*evil\.git \(main\): .*declares more than the limit of 1 MiB/);
   assert.deepEqual(existsSync(join(cache, 'git')) ? readdirSync(join(cache, 'git')) : [], []);

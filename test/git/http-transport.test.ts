@@ -29,7 +29,10 @@ describe('HTTPS transport: credentials, redirects, CA, timeouts', () => {
     const start = server.exchanges.length;
     const repo = openRepo(caches.make(), { url: server.repoUrl('authed'), branch: 'main', auth: { username: 'x-access-token', password: TOKEN } });
     assert.equal(await repo.sync(), head(bare));
-    assert.deepEqual(server.exchanges.slice(start).map((e) => e.status), [200, 200]);
+    assert.deepEqual(
+      server.exchanges.slice(start).map((e) => e.status),
+      [200, 200],
+    );
   });
 
   test('a wrong token fails with the status, and the error never shows the token', async () => {

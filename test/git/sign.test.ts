@@ -124,7 +124,10 @@ describe('signed commits, checked by git verify-commit', () => {
   test('an unreadable SSH key is a coded problem whose message holds no key material', () => {
     const { privateKey } = generateKey('ed25519');
     const broken = privateKey.replace(/\n[A-Za-z0-9+/]{20}/, '\nAAAAAAAAAAAAAAAAAAAA');
-    assert.throws(() => sshSigner(broken), (error: unknown) => error instanceof TagpilotError && error.code === 'signing-key-unusable' && !error.message.includes(broken.split('\n')[2]!));
+    assert.throws(
+      () => sshSigner(broken),
+      (error: unknown) => error instanceof TagpilotError && error.code === 'signing-key-unusable' && !error.message.includes(broken.split('\n')[2]!),
+    );
   });
 
   test('the signature header goes after the last header line, continuation lines indented as git does', () => {

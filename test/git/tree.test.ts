@@ -46,7 +46,9 @@ async function entries(tree: string, path: string): Promise<Map<string, { mode: 
 }
 
 function looseObjects(): number {
-  return readdirSync(join(store.gitdir, 'objects')).filter((d) => /^[0-9a-f]{2}$/.test(d)).reduce((n, d) => n + readdirSync(join(store.gitdir, 'objects', d)).length, 0);
+  return readdirSync(join(store.gitdir, 'objects'))
+    .filter((d) => /^[0-9a-f]{2}$/.test(d))
+    .reduce((n, d) => n + readdirSync(join(store.gitdir, 'objects', d)).length, 0);
 }
 
 test('a changed file gets a new blob; its neighbours keep theirs', async () => {
@@ -62,7 +64,10 @@ test('only the changed blob and the trees on its path are written, and returned 
   const count = looseObjects();
   const { tree, objects } = await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('image: web:3\n')]]));
   assert.equal(looseObjects() - count, 3);
-  assert.deepEqual(objects.map((o) => o.type), ['blob', 'tree', 'tree']);
+  assert.deepEqual(
+    objects.map((o) => o.type),
+    ['blob', 'tree', 'tree'],
+  );
   assert.equal(objects.at(-1)!.oid, tree);
 });
 
@@ -79,8 +84,26 @@ test('an executable keeps its mode when it changes', async () => {
 });
 
 test('the same changes give the same tree, whatever their order', async () => {
-  const a = (await writeChangedTree(store, root, new Map([['apps/web.yaml', bytes('x\n')], ['README.md', bytes('y\n')]]))).tree;
-  const b = (await writeChangedTree(store, root, new Map([['README.md', bytes('y\n')], ['apps/web.yaml', bytes('x\n')]]))).tree;
+  const a = (
+    await writeChangedTree(
+      store,
+      root,
+      new Map([
+        ['apps/web.yaml', bytes('x\n')],
+        ['README.md', bytes('y\n')],
+      ]),
+    )
+  ).tree;
+  const b = (
+    await writeChangedTree(
+      store,
+      root,
+      new Map([
+        ['README.md', bytes('y\n')],
+        ['apps/web.yaml', bytes('x\n')],
+      ]),
+    )
+  ).tree;
   assert.equal(a, b);
 });
 
@@ -103,5 +126,8 @@ test('a file that does not exist is refused rather than created', async () => {
 
 test('reading files skips symlinks and descends only into the roots asked for', async () => {
   const files = await readFilesAt(store, commit, ['apps'], () => true);
-  assert.deepEqual(files.map((f) => f.path), ['apps/deploy.sh', 'apps/web.yaml']);
+  assert.deepEqual(
+    files.map((f) => f.path),
+    ['apps/deploy.sh', 'apps/web.yaml'],
+  );
 });

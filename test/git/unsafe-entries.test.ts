@@ -55,8 +55,17 @@ for (const [name, reason] of UNSAFE) {
     ]);
     const commit = await commitOf(root);
     const problems: TagpilotError[] = [];
-    const files = await readFilesAt(store, commit, ['apps'], () => true, (p) => problems.push(p));
-    assert.deepEqual(files.map((f) => f.path), ['apps/web.yaml']);
+    const files = await readFilesAt(
+      store,
+      commit,
+      ['apps'],
+      () => true,
+      (p) => problems.push(p),
+    );
+    assert.deepEqual(
+      files.map((f) => f.path),
+      ['apps/web.yaml'],
+    );
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.code, 'unsafe-tree-entry');
     assert.deepEqual({ path: problems[0]!.data.path, commit: problems[0]!.data.commit }, { path: name, commit });
@@ -72,17 +81,35 @@ test('an unsafe file inside a watched folder is skipped with its full path', asy
   ]);
   const commit = await commitOf(await rawTree([{ mode: '40000', path: 'apps', oid: folder }]));
   const problems: TagpilotError[] = [];
-  const files = await readFilesAt(store, commit, ['apps'], () => true, (p) => problems.push(p));
-  assert.deepEqual(files.map((f) => f.path), ['apps/web.yaml']);
-  assert.deepEqual(problems.map((p) => p.data.path), ['apps/.GIT']);
+  const files = await readFilesAt(
+    store,
+    commit,
+    ['apps'],
+    () => true,
+    (p) => problems.push(p),
+  );
+  assert.deepEqual(
+    files.map((f) => f.path),
+    ['apps/web.yaml'],
+  );
+  assert.deepEqual(
+    problems.map((p) => p.data.path),
+    ['apps/.GIT'],
+  );
 });
 
 test('an unknown mode and a name listed twice are skipped as unsafe too', () => {
   const oid = Buffer.alloc(20, 1);
   const line = (mode: string, name: string) => Buffer.concat([Buffer.from(`${mode} ${name}\0`), oid]);
   const { entries, unsafe } = parseTree(Buffer.concat([line('100644', 'a.yaml'), line('100644', 'a.yaml'), line('123', 'b.yaml')]));
-  assert.deepEqual(entries.map((e) => e.path), ['a.yaml']);
-  assert.deepEqual(unsafe.map((u) => u.reason), ['a name that appears twice in its folder', 'an unknown mode "123"']);
+  assert.deepEqual(
+    entries.map((e) => e.path),
+    ['a.yaml'],
+  );
+  assert.deepEqual(
+    unsafe.map((u) => u.reason),
+    ['a name that appears twice in its folder', 'an unknown mode "123"'],
+  );
 });
 
 test('a name holding NUL is unsafe (a tree cannot even store one)', () => {
@@ -100,7 +127,10 @@ test('an edit beside an unsafe entry writes no new unsafe entry and keeps the re
   const trees = objects.filter((o) => o.type === 'tree');
   // The new root keeps the remote's `.git` entry as it was; no other tree we wrote holds one.
   const newRoot = parseTree(trees.find((o) => o.oid === tree)!.body);
-  assert.deepEqual(newRoot.unsafe.map((u) => [u.line.mode, u.line.path, u.line.oid]), [['40000', '.git', apps]]);
+  assert.deepEqual(
+    newRoot.unsafe.map((u) => [u.line.mode, u.line.path, u.line.oid]),
+    [['40000', '.git', apps]],
+  );
   assert.equal(trees.flatMap((o) => parseTree(o.body).unsafe).length, 1);
   assert.notEqual(newRoot.entries.find((e) => e.path === 'apps')!.oid, apps);
 });

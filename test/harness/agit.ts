@@ -24,7 +24,14 @@ export function makeAgitServer(bare: string): { pushes(): AgitPush[] } {
   writeFileSync(hook, `#!${process.execPath}\n${HOOK.replace('LOG_PATH', JSON.stringify(log))}`);
   chmodSync(hook, 0o755);
   return {
-    pushes: () => (existsSync(log) ? readFileSync(log, 'utf8').trim().split('\n').filter((l) => l !== '').map((l) => JSON.parse(l) as AgitPush) : []),
+    pushes: () =>
+      existsSync(log)
+        ? readFileSync(log, 'utf8')
+            .trim()
+            .split('\n')
+            .filter((l) => l !== '')
+            .map((l) => JSON.parse(l) as AgitPush)
+        : [],
   };
 }
 

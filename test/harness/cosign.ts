@@ -66,7 +66,14 @@ export class TestSigstore {
     const payload = simpleSigning(repository, digest);
     const signature = sign('sha256', payload, privateKey).toString('base64');
     const body = canonical({ apiVersion: '0.0.1', kind: 'hashedrekord', spec: { data: { hash: { algorithm: 'sha256', value: createHash('sha256').update(payload).digest('hex') } }, signature: { content: signature, publicKey: { content: Buffer.from(certificate).toString('base64') } } } });
-    const entry = { body: Buffer.from(body).toString('base64'), integratedTime: Math.floor(Date.now() / 1000), logIndex: this.logIndex++, logID: createHash('sha256').update(this.log.publicKey.export({ type: 'spki', format: 'der' })).digest('hex') };
+    const entry = {
+      body: Buffer.from(body).toString('base64'),
+      integratedTime: Math.floor(Date.now() / 1000),
+      logIndex: this.logIndex++,
+      logID: createHash('sha256')
+        .update(this.log.publicKey.export({ type: 'spki', format: 'der' }))
+        .digest('hex'),
+    };
     const set = sign('sha256', Buffer.from(canonical({ ...entry, integratedTime: entry.integratedTime + (tamper.set ? 1 : 0) })), this.log.privateKey).toString('base64');
     return {
       payload,
@@ -101,7 +108,11 @@ export class TestSigstore {
 /** JSON with keys sorted at every level, as Rekor canonicalises. */
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
-  if (value !== null && typeof value === 'object') return `{${Object.keys(value).sort().map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  if (value !== null && typeof value === 'object')
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   return JSON.stringify(value);
 }
 
@@ -133,4 +144,3 @@ export async function pushSignatures(registryUrl: string, repository: string, di
   const tag = `${digest.replace(':', '-')}.sig`;
   await (await put(`/v2/${repository}/manifests/${tag}`, Buffer.from(JSON.stringify(manifest)), manifest.mediaType)).arrayBuffer();
 }
-

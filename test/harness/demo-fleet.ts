@@ -34,10 +34,7 @@ export async function startDemoFleet(onSeeded: (image: string, tags: readonly st
       onSeeded(`${registry.host}/${repository}`, tags);
     }
     const bare = createBareRepo(server.root, 'fleet', fleetFiles(registry.host));
-    const config = writeConfig(
-      work,
-      `git:\n  url: ${server.repoUrl('fleet')}\n  branch: main\n  paths: [apps]\n  author: { name: tagpilot, email: tagpilot@demo.local }\nregistries:\n  - host: ${registry.host}\n    insecure: true\ncacheDir: cache\n`,
-    );
+    const config = writeConfig(work, `git:\n  url: ${server.repoUrl('fleet')}\n  branch: main\n  paths: [apps]\n  author: { name: tagpilot, email: tagpilot@demo.local }\nregistries:\n  - host: ${registry.host}\n    insecure: true\ncacheDir: cache\n`);
     return { registry, server, bare, config, work, stop };
   } catch (error) {
     await stop();

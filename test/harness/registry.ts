@@ -66,6 +66,11 @@ export function missingRegistryHint(): string {
 /** Distribution's `auth.htpasswd` section, with a bcrypt htpasswd file written into `dir`. */
 export async function htpasswdConfig(dir: string, users: Record<string, string>): Promise<string> {
   const file = join(dir, 'htpasswd');
-  await writeFile(file, Object.entries(users).map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`).join('\n') + '\n');
+  await writeFile(
+    file,
+    Object.entries(users)
+      .map(([user, password]) => `${user}:${bcrypt.hashSync(password, 4)}`)
+      .join('\n') + '\n',
+  );
   return `auth:\n  htpasswd:\n    realm: tagpilot-test\n    path: ${file}\n`;
 }

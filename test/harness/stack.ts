@@ -25,10 +25,7 @@ export async function startStack(): Promise<Stack> {
     work,
     config(repo, extra = '') {
       // Each config gets its own cache, so tests never share a clone by accident.
-      return writeConfig(
-        work,
-        `git:\n  url: ${server.repoUrl(repo)}\n  paths: [apps, charts]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: cache-${++configs}\n${extra}`,
-      );
+      return writeConfig(work, `git:\n  url: ${server.repoUrl(repo)}\n  paths: [apps, charts]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: cache-${++configs}\n${extra}`);
     },
     async stop() {
       await Promise.all([registry.stop(), server.stop()]);

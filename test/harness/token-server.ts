@@ -130,7 +130,9 @@ export class TokenServer {
     }
     const header = req.headers.authorization;
     if (header === undefined) return 'anonymous';
-    const [user = '', password] = Buffer.from(header.replace(/^Basic /, ''), 'base64').toString('utf8').split(':');
+    const [user = '', password] = Buffer.from(header.replace(/^Basic /, ''), 'base64')
+      .toString('utf8')
+      .split(':');
     const known = this.options.users?.[user] === password || (password !== undefined && this.options.verify?.(user, password) === true);
     return known ? `basic:${user}` : undefined;
   }

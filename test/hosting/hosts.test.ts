@@ -115,7 +115,10 @@ for (const host of HOSTS) {
       const second = await client.open(head, 'main', { ...content, title: 'second' });
       double.store.closeByHuman(second.number);
       const closed = await client.closedUnmerged(head, 'main');
-      assert.deepEqual(closed.map((p) => p.title), ['second', 'first']);
+      assert.deepEqual(
+        closed.map((p) => p.title),
+        ['second', 'first'],
+      );
     });
 
     test('a pull request of another branch is never taken for ours, however many there are (pagination)', async () => {

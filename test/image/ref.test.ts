@@ -45,7 +45,10 @@ describe('invalid references are clear errors', () => {
   ];
   for (const [text, why] of cases) {
     test(JSON.stringify(text), () => {
-      assert.throws(() => parseImageRef(text), (error: Error) => error instanceof ImageRefError && why.test(error.message));
+      assert.throws(
+        () => parseImageRef(text),
+        (error: Error) => error instanceof ImageRefError && why.test(error.message),
+      );
     });
   }
 });
@@ -70,13 +73,18 @@ describe('canonical names: one name per repository however it is written', () =>
 });
 
 const component = fc.stringMatching(/^[a-z0-9]+(?:(?:\.|_|__|-+)[a-z0-9]+)*$/).filter((s) => s.length <= 20);
-const arbitraryRef: fc.Arbitrary<ImageRef> = fc.record({
-  host: fc.option(fc.constantFrom('docker.io', 'ghcr.io', 'localhost', 'localhost:5000', '127.0.0.1:5000', 'registry.example.com:443', 'INDEX.docker.io'), { nil: undefined }),
-  path: fc.array(component, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
-  tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/), { nil: undefined }),
-  digest: fc.option(fc.stringMatching(/^[a-f0-9]{64}$/).map((hex) => `sha256:${hex}`), { nil: undefined }),
-  // Without a host, a first component that looks like one (`a.b/c`) is read as a host: Docker's rule.
-}).filter((ref) => ref.host !== undefined || !/^(?:[^/]*\.|localhost\/)/.test(`${ref.path}/`));
+const arbitraryRef: fc.Arbitrary<ImageRef> = fc
+  .record({
+    host: fc.option(fc.constantFrom('docker.io', 'ghcr.io', 'localhost', 'localhost:5000', '127.0.0.1:5000', 'registry.example.com:443', 'INDEX.docker.io'), { nil: undefined }),
+    path: fc.array(component, { minLength: 1, maxLength: 3 }).map((parts) => parts.join('/')),
+    tag: fc.option(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,127}$/), { nil: undefined }),
+    digest: fc.option(
+      fc.stringMatching(/^[a-f0-9]{64}$/).map((hex) => `sha256:${hex}`),
+      { nil: undefined },
+    ),
+    // Without a host, a first component that looks like one (`a.b/c`) is read as a host: Docker's rule.
+  })
+  .filter((ref) => ref.host !== undefined || !/^(?:[^/]*\.|localhost\/)/.test(`${ref.path}/`));
 
 describe('properties', () => {
   test('parse(format(ref)) gives the reference back', () => {

@@ -18,9 +18,9 @@ const CASES: { name: string; before: string; edit: AnnotationEdit; after: string
   },
   {
     name: 'an existing value is replaced in its own quotes',
-    before: head("  name: web\n  annotations:\n    tagpilot.io/locked-by: 'ana'\n    tagpilot.io/locked-reason: \"incident 41\"\n"),
+    before: head('  name: web\n  annotations:\n    tagpilot.io/locked-by: \'ana\'\n    tagpilot.io/locked-reason: "incident 41"\n'),
     edit: set('tagpilot.io/locked-reason', 'incident "42"'),
-    after: head("  name: web\n  annotations:\n    tagpilot.io/locked-by: 'ana'\n    tagpilot.io/locked-reason: \"incident \\\"42\\\"\"\n"),
+    after: head('  name: web\n  annotations:\n    tagpilot.io/locked-by: \'ana\'\n    tagpilot.io/locked-reason: "incident \\"42\\""\n'),
   },
   {
     name: 'a plain value stays plain, unless it would read as a boolean',
@@ -164,7 +164,10 @@ const REFUSALS: { name: string; text: string; edit: AnnotationEdit; reason: RegE
 
 for (const r of REFUSALS) {
   test(`annotation writer refuses when ${r.name}`, () => {
-    assert.throws(() => apply(r.text, r.edit), (error: unknown) => error instanceof EditError && r.reason.test(error.message));
+    assert.throws(
+      () => apply(r.text, r.edit),
+      (error: unknown) => error instanceof EditError && r.reason.test(error.message),
+    );
   });
 }
 

@@ -7,7 +7,9 @@ import { readImageUpdater, selectTag } from '../../src/policy/index.ts';
 const PREFIX = 'argocd-image-updater.argoproj.io/';
 
 function application(annotations: Record<string, string>, source: string): string {
-  const lines = Object.entries(annotations).map(([key, value]) => `    ${key}: ${JSON.stringify(value)}\n`).join('');
+  const lines = Object.entries(annotations)
+    .map(([key, value]) => `    ${key}: ${JSON.stringify(value)}\n`)
+    .join('');
   return `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\n  annotations:\n${lines}spec:\n${source.replace(/^/gm, '  ')}`;
 }
 
@@ -57,8 +59,15 @@ test('Image Updater: Helm parameters image.name and image.tag (the defaults) are
   const text = application({ [`${PREFIX}image-list`]: 'web=ghcr.io/acme/web:~1.26' }, helmSource);
   const { slots, problems } = findSlots([{ path: 'apps/shop.yaml', text }]);
   assert.deepEqual(problems, []);
-  assert.deepEqual(slots.map((s) => [s.kind, s.workload, s.container, s.image, s.policy?.source]), [['helm', 'argocd:application/shop', 'web', 'ghcr.io/acme/web:1.26.0', 'semver:~1.26']]);
-  const selection = selectTag(slots[0]!.policy!, ['1.26.0', '1.26.3', '1.27.0'].map((tag) => ({ tag })), { tag: '1.26.0' });
+  assert.deepEqual(
+    slots.map((s) => [s.kind, s.workload, s.container, s.image, s.policy?.source]),
+    [['helm', 'argocd:application/shop', 'web', 'ghcr.io/acme/web:1.26.0', 'semver:~1.26']],
+  );
+  const selection = selectTag(
+    slots[0]!.policy!,
+    ['1.26.0', '1.26.3', '1.27.0'].map((tag) => ({ tag })),
+    { tag: '1.26.0' },
+  );
   assert.equal(selection.selected, '1.26.3');
   assert.equal(applyEdits('apps/shop.yaml', text, [{ slot: slots[0]!, image: 'ghcr.io/acme/web:1.26.3' }]), text.replace('"1.26.0"', '"1.26.3"'));
 });
@@ -67,30 +76,46 @@ test('Image Updater: helm.image-name and helm.image-tag name other parameters; a
   const source = 'source:\n  helm:\n    parameters:\n    - name: web.tag\n      value: 2.0.0\n';
   const text = application({ [`${PREFIX}image-list`]: 'web=ghcr.io/acme/web', [`${PREFIX}web.helm.image-tag`]: 'web.tag', [`${PREFIX}web.helm.image-name`]: 'web.repository' }, source);
   const { slots } = findSlots([{ path: 'apps/shop.yaml', text }]);
-  assert.deepEqual(slots.map((s) => [s.image, s.fields.map((f) => f.part)]), [['ghcr.io/acme/web:2.0.0', ['tag']]]);
+  assert.deepEqual(
+    slots.map((s) => [s.image, s.fields.map((f) => f.part)]),
+    [['ghcr.io/acme/web:2.0.0', ['tag']]],
+  );
 });
 
 test('Image Updater: helm.image-spec names one parameter holding the whole reference', () => {
   const source = 'sources:\n- repoURL: https://git.example.com/infra\n  path: charts/shop\n  helm:\n    parameters:\n    - name: web.image\n      value: ghcr.io/acme/web:3.1.0\n';
   const text = application({ [`${PREFIX}image-list`]: 'web=ghcr.io/acme/web:^3', [`${PREFIX}web.helm.image-spec`]: 'web.image' }, source);
   const { slots } = findSlots([{ path: 'apps/shop.yaml', text }]);
-  assert.deepEqual(slots.map((s) => [s.image, s.fields.map((f) => f.part)]), [['ghcr.io/acme/web:3.1.0', ['ref']]]);
+  assert.deepEqual(
+    slots.map((s) => [s.image, s.fields.map((f) => f.part)]),
+    [['ghcr.io/acme/web:3.1.0', ['ref']]],
+  );
 });
 
 test('Image Updater: a kustomize image of the Application is a slot; the original=new form is a problem', () => {
   const source = 'source:\n  path: overlays/prod\n  kustomize:\n    images:\n    - ghcr.io/acme/web:1.0.0\n    - api=ghcr.io/acme/api:2.0.0\n';
   const text = application({ [`${PREFIX}image-list`]: 'web=ghcr.io/acme/web:^1,api=ghcr.io/acme/api:^2' }, source);
   const { slots, problems } = findSlots([{ path: 'apps/shop.yaml', text }]);
-  assert.deepEqual(slots.map((s) => [s.kind, s.container, s.image]), [['kustomize', 'web', 'ghcr.io/acme/web:1.0.0']]);
+  assert.deepEqual(
+    slots.map((s) => [s.kind, s.container, s.image]),
+    [['kustomize', 'web', 'ghcr.io/acme/web:1.0.0']],
+  );
   assert.match(problems[0]?.message ?? '', /kustomize image "api=ghcr.io\/acme\/api:2.0.0" \(original=new form\) cannot be edited/);
 });
 
-test('Image Updater: .argocd-source-<app>.yaml (Git write-back) holds the Application\'s slots', () => {
+test("Image Updater: .argocd-source-<app>.yaml (Git write-back) holds the Application's slots", () => {
   const app = application({ [`${PREFIX}image-list`]: 'web=ghcr.io/acme/web:~1.26', 'tagpilot.io/locked': 'true' }, 'source:\n  path: charts/shop\n');
   const override = 'helm:\n  parameters:\n  - name: image.tag\n    value: 1.26.1\n    forcestring: true\n';
-  const { slots, problems } = findSlots([{ path: 'apps/shop.yaml', text: app }, { path: 'charts/shop/.argocd-source-shop.yaml', text: override }, { path: 'charts/other/.argocd-source-other.yaml', text: override }]);
+  const { slots, problems } = findSlots([
+    { path: 'apps/shop.yaml', text: app },
+    { path: 'charts/shop/.argocd-source-shop.yaml', text: override },
+    { path: 'charts/other/.argocd-source-other.yaml', text: override },
+  ]);
   assert.deepEqual(problems, []);
-  assert.deepEqual(slots.map((s) => [s.file, s.workload, s.container, s.image, s.policy?.source, s.lock.locked]), [['charts/shop/.argocd-source-shop.yaml', 'argocd:application/shop', 'web', 'ghcr.io/acme/web:1.26.1', 'semver:~1.26', true]]);
+  assert.deepEqual(
+    slots.map((s) => [s.file, s.workload, s.container, s.image, s.policy?.source, s.lock.locked]),
+    [['charts/shop/.argocd-source-shop.yaml', 'argocd:application/shop', 'web', 'ghcr.io/acme/web:1.26.1', 'semver:~1.26', true]],
+  );
 });
 
 test('Image Updater: an Application without image-list is not read, and problems name the Application', () => {

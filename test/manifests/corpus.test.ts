@@ -24,7 +24,10 @@ for (const name of readdirSync(root).sort()) {
 
   test(`corpus ${name}: the edits give after.yaml byte for byte`, () => {
     const { slots, problems } = findSlots([{ path: spec.path, text: before }]);
-    assert.deepEqual(problems.filter((p) => !p.message.includes('$imagepolicy') && !p.message.includes('marker names')), []);
+    assert.deepEqual(
+      problems.filter((p) => !p.message.includes('$imagepolicy') && !p.message.includes('marker names')),
+      [],
+    );
     const edits = spec.edits.map(({ select, image }) => ({ slot: pick(slots, select), image }));
     assert.equal(applyEdits(spec.path, before, edits), after);
   });

@@ -36,7 +36,10 @@ test('a cycle over a Deployment, a kustomization and a marked Helm values file e
   const { slots, problems } = findSlots(repo);
   assert.deepEqual(problems, []);
   const automated = slots.filter((s) => s.policy !== undefined && !s.lock.locked);
-  assert.deepEqual(automated.map((s) => s.kind), ['container', 'kustomize', 'marker']);
+  assert.deepEqual(
+    automated.map((s) => s.kind),
+    ['container', 'kustomize', 'marker'],
+  );
   const byFile = new Map<string, Edit[]>();
   for (const slot of automated) {
     const ref = parseImageRef(slot.image);
@@ -44,10 +47,6 @@ test('a cycle over a Deployment, a kustomization and a marked Helm values file e
     byFile.set(slot.file, [...(byFile.get(slot.file) ?? []), { slot, image }]);
   }
   const after = repo.map((f) => applyEdits(f.path, f.text, byFile.get(f.path) ?? []));
-  assert.deepEqual(after, [
-    repo[0]!.text.replace('web:1.0.0', 'web:1.4.0'),
-    repo[1]!.text.replace('newTag: 2.0.0', 'newTag: 2.3.1'),
-    repo[2]!.text.replace('"0.1.0"', '"0.1.9"'),
-  ]);
+  assert.deepEqual(after, [repo[0]!.text.replace('web:1.0.0', 'web:1.4.0'), repo[1]!.text.replace('newTag: 2.0.0', 'newTag: 2.3.1'), repo[2]!.text.replace('"0.1.0"', '"0.1.9"')]);
   assert.equal(automated[0]!.workload, 'shop:deployment/web');
 });

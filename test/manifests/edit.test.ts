@@ -58,7 +58,10 @@ test('a split image refuses a new image without the registry it keeps separately
 
 test('a kustomize entry without newTag refuses a tag change: only existing scalars are edited', () => {
   const text = 'images:\n- name: web\n  newName: ghcr.io/org/web\n';
-  assert.throws(() => setImage(text, 'ghcr.io/org/web:2', 'kustomization.yaml'), (e: unknown) => e instanceof EditError && /no field holds the tag/.test(e.message));
+  assert.throws(
+    () => setImage(text, 'ghcr.io/org/web:2', 'kustomization.yaml'),
+    (e: unknown) => e instanceof EditError && /no field holds the tag/.test(e.message),
+  );
 });
 
 test('a kustomize entry never edits name: a new repository needs newName', () => {
@@ -101,12 +104,26 @@ spec:
 test('an anchor shared by two slots is edited once when both want the same image', () => {
   const { slots } = slotsOf(shared);
   assert.equal(slots.length, 2);
-  assert.equal(applyEdits('app.yaml', shared, slots.map((slot) => ({ slot, image: 'web:2' }))), shared.replace('&img web:1', '&img web:2'));
+  assert.equal(
+    applyEdits(
+      'app.yaml',
+      shared,
+      slots.map((slot) => ({ slot, image: 'web:2' })),
+    ),
+    shared.replace('&img web:1', '&img web:2'),
+  );
 });
 
 test('an anchor shared by two slots refuses two different images', () => {
   const [a, b] = slotsOf(shared).slots;
-  assert.throws(() => applyEdits('app.yaml', shared, [{ slot: a!, image: 'web:2' }, { slot: b!, image: 'web:3' }]), /same field/);
+  assert.throws(
+    () =>
+      applyEdits('app.yaml', shared, [
+        { slot: a!, image: 'web:2' },
+        { slot: b!, image: 'web:3' },
+      ]),
+    /same field/,
+  );
 });
 
 test('an anchor edited for one slot only is refused: the other slot would change too', () => {
@@ -122,7 +139,10 @@ test('CRLF endings and a BOM are kept byte for byte', () => {
 test('flow style: the scalar inside the flow mapping is edited in place', () => {
   const text = 'kind: Pod\nmetadata: {name: p}\nspec: {containers: [{name: a, image: "a:1"}, {name: b, image: b:1}]}\n';
   const { slots } = slotsOf(text);
-  const out = applyEdits('app.yaml', text, [{ slot: slots[1]!, image: 'b:2' }, { slot: slots[0]!, image: 'a:2' }]);
+  const out = applyEdits('app.yaml', text, [
+    { slot: slots[1]!, image: 'b:2' },
+    { slot: slots[0]!, image: 'a:2' },
+  ]);
   assert.equal(out, text.replace('"a:1"', '"a:2"').replace('b:1}', 'b:2}'));
 });
 
@@ -147,7 +167,10 @@ test('findSlots on the edited text finds the new image', () => {
 });
 
 test('a workload namespaced by its kustomization is edited (verification re-reads the file alone)', () => {
-  const files = [{ path: 'apps/kustomization.yaml', text: 'namespace: shop\n' }, { path: 'apps/web.yaml', text: deployment('web:1') }];
+  const files = [
+    { path: 'apps/kustomization.yaml', text: 'namespace: shop\n' },
+    { path: 'apps/web.yaml', text: deployment('web:1') },
+  ];
   const slot = findSlots(files).slots.find((s) => s.workload === 'shop:deployment/web')!;
   assert.equal(applyEdits('apps/web.yaml', files[1]!.text, [{ slot, image: 'web:2' }]), deployment('web:2'));
 });

@@ -49,8 +49,14 @@ test('readRepoFiles walks the paths in order, skips .git and follows symlinks on
   writeFileSync(join(dir, 'top.yaml'), 't: 1\n');
 
   const { files, problems } = await readRepoFiles(dir, ['apps']);
-  assert.deepEqual(files.map((f) => f.path), ['apps/a.yml', 'apps/link.yaml', 'apps/web/b.yaml']);
-  assert.deepEqual(problems.map((p) => [p.file, p.message.replace(/: .*/, '')]).sort(), [['apps/big.yaml', 'skipped'], ['apps/escape.yaml', 'skipped']]);
+  assert.deepEqual(
+    files.map((f) => f.path),
+    ['apps/a.yml', 'apps/link.yaml', 'apps/web/b.yaml'],
+  );
+  assert.deepEqual(problems.map((p) => [p.file, p.message.replace(/: .*/, '')]).sort(), [
+    ['apps/big.yaml', 'skipped'],
+    ['apps/escape.yaml', 'skipped'],
+  ]);
   assert.match(problems.find((p) => p.file === 'apps/escape.yaml')!.message, /leaves the repository/);
   const all = await readRepoFiles(dir);
   assert.ok(all.files.some((f) => f.path === 'top.yaml'));

@@ -3,8 +3,7 @@ import assert from 'node:assert/strict';
 import { findSlots } from '../../src/manifests/index.ts';
 import { deployment, onlySlot, slotsOf } from './helpers.ts';
 
-const podSpec = (indent: string) =>
-  `${indent}containers:\n${indent}  - name: app\n${indent}    image: ghcr.io/org/app:1.0.0\n`;
+const podSpec = (indent: string) => `${indent}containers:\n${indent}  - name: app\n${indent}    image: ghcr.io/org/app:1.0.0\n`;
 
 for (const [kind, apiVersion, path] of [
   ['Deployment', 'apps/v1', 'spec:\n  template:\n    spec:\n'],
@@ -29,7 +28,7 @@ for (const [kind, apiVersion, path] of [
   });
 }
 
-test('a Rollout that is not Argo\'s is not a workload', () => {
+test("a Rollout that is not Argo's is not a workload", () => {
   const text = `apiVersion: example.com/v1\nkind: Rollout\nmetadata: {name: x}\nspec:\n  template:\n    spec:\n${podSpec('      ')}`;
   assert.equal(slotsOf(text).slots.length, 0);
 });
@@ -47,7 +46,14 @@ spec:
   - {name: debug, image: 'alpine:3'}
 `;
   const { slots } = slotsOf(text);
-  assert.deepEqual(slots.map((s) => [s.container, s.image]), [['init', 'busybox:1.36'], ['main', 'app:2'], ['debug', 'alpine:3']]);
+  assert.deepEqual(
+    slots.map((s) => [s.container, s.image]),
+    [
+      ['init', 'busybox:1.36'],
+      ['main', 'app:2'],
+      ['debug', 'alpine:3'],
+    ],
+  );
   assert.ok(slots.every((s) => s.workload === 'ops:pod/p'));
 });
 
@@ -81,7 +87,10 @@ test('a bad policy annotation is a problem naming the workload; the slot is stil
 test('each bad annotation is a problem at the line of its key, all of them, in a workload and a HelmRelease', () => {
   const annotations = '  annotations:\n    tagpilot.io/automated: "true"\n    tagpilot.io/tag.web: nonsense:1\n    tagpilot.io/min-age.web: soon\n';
   const helm = `apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata:\n  name: rel\n${annotations.replaceAll('.web', '.chart-image')}spec:\n  values:\n    image: ghcr.io/acme/rel:1.0.0\n`;
-  const { problems } = findSlots([{ path: 'web.yaml', text: deployment('web:1', annotations) }, { path: 'rel.yaml', text: helm }]);
+  const { problems } = findSlots([
+    { path: 'web.yaml', text: deployment('web:1', annotations) },
+    { path: 'rel.yaml', text: helm },
+  ]);
   const where = problems.map((p) => `${p.file}:${p.line} ${p.message.replace(/(tagpilot\.io\/[\w.-]+): .*/, '$1')}`);
   assert.deepEqual(where, ['web.yaml:7 default:deployment/web: tagpilot.io/tag.web', 'web.yaml:8 default:deployment/web: tagpilot.io/min-age.web', 'rel.yaml:7 default:helmrelease/rel: tagpilot.io/tag.chart-image', 'rel.yaml:8 default:helmrelease/rel: tagpilot.io/min-age.chart-image']);
 });
@@ -89,11 +98,19 @@ test('each bad annotation is a problem at the line of its key, all of them, in a
 test('every document of a multi-document file is read', () => {
   const text = `${deployment('a:1')}---\n# second\n${deployment('b:2').replace('name: web\n', 'name: api\n')}`;
   const { slots } = slotsOf(text);
-  assert.deepEqual(slots.map((s) => [s.workload, s.image, s.line]), [['default:deployment/web', 'a:1', 10], ['default:deployment/api', 'b:2', 22]]);
+  assert.deepEqual(
+    slots.map((s) => [s.workload, s.image, s.line]),
+    [
+      ['default:deployment/web', 'a:1', 10],
+      ['default:deployment/api', 'b:2', 22],
+    ],
+  );
 });
 
 test('objects inside kind: List and a top-level array are read', () => {
-  const item = deployment('a:1').replace(/^/gm, '    ').replace(/^ {4}apiVersion/, '  - apiVersion');
+  const item = deployment('a:1')
+    .replace(/^/gm, '    ')
+    .replace(/^ {4}apiVersion/, '  - apiVersion');
   const list = `apiVersion: v1\nkind: List\nitems:\n${item}`;
   assert.equal(onlySlot(list).workload, 'default:deployment/web');
   const array = `- ${deployment('a:1').replace(/\n(?=.)/g, '\n  ')}`;
@@ -119,12 +136,23 @@ spec:
       - <<: *base
         name: sidecar
 `;
-  assert.deepEqual(slotsOf(text).slots.map((s) => [s.container, s.image]), [['web', 'web:1'], ['sidecar', 'web:1']]);
+  assert.deepEqual(
+    slotsOf(text).slots.map((s) => [s.container, s.image]),
+    [
+      ['web', 'web:1'],
+      ['sidecar', 'web:1'],
+    ],
+  );
 });
 
 test('an alias bomb is read without expanding it', () => {
   const levels = ['a: &a ["x","x","x","x","x","x","x","x","x"]'];
-  for (let i = 1; i < 12; i++) levels.push(`${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9).fill(`*${String.fromCharCode(96 + i)}`).join(',')}]`);
+  for (let i = 1; i < 12; i++)
+    levels.push(
+      `${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
   const text = `${levels.join('\n')}\n---\n${deployment('web:1')}`;
   const started = performance.now();
   const { slots } = slotsOf(text);
@@ -141,7 +169,10 @@ test('CRLF line endings and a BOM still give the right spans and lines', () => {
 
 test('an unparseable document is a problem with file and line; the other documents still count', () => {
   const text = `${deployment('a:1')}---\nkey: [unclosed\n---\n${deployment('b:1').replace('web\n', 'api\n')}`;
-  const { slots, problems } = findSlots([{ path: 'bad.yaml', text }, { path: 'ok.yaml', text: deployment('c:1') }]);
+  const { slots, problems } = findSlots([
+    { path: 'bad.yaml', text },
+    { path: 'ok.yaml', text: deployment('c:1') },
+  ]);
   assert.equal(slots.length, 3);
   assert.equal(problems.length, 1);
   assert.equal(problems[0]!.file, 'bad.yaml');
@@ -173,12 +204,20 @@ test('the namespace comes from metadata, else the nearest kustomization that set
   const explicit = { path: 'apps/api.yaml', text: deployment('api:1').replace('name: web\n', 'name: api\n  namespace: api-ns\n') };
   const outside = { path: 'other/deploy.yaml', text: deployment('x:1').replace('name: web', 'name: x') };
   const { slots } = findSlots([inside, explicit, outside, kustomization]);
-  assert.deepEqual(slots.map((s) => s.workload), ['shop:deployment/web', 'api-ns:deployment/api', 'default:deployment/x']);
+  assert.deepEqual(
+    slots.map((s) => s.workload),
+    ['shop:deployment/web', 'api-ns:deployment/api', 'default:deployment/x'],
+  );
 });
 
 test('a merge-key bomb is read in linear time', () => {
   const levels = ['a0: &a0 {x: 1}'];
-  for (let i = 1; i < 20; i++) levels.push(`a${i}: &a${i} {<<: [${Array(10).fill(`*a${i - 1}`).join(', ')}]}`);
+  for (let i = 1; i < 20; i++)
+    levels.push(
+      `a${i}: &a${i} {<<: [${Array(10)
+        .fill(`*a${i - 1}`)
+        .join(', ')}]}`,
+    );
   const text = `${levels.join('\n')}\nkind: Pod\nmetadata: {name: p}\nspec:\n  <<: *a19\n  containers: [{name: c, image: "c:1"}]\n`;
   const started = performance.now();
   assert.equal(slotsOf(text).slots.length, 1);

@@ -20,13 +20,26 @@ test('Flux markers under an ImageUpdateAutomation update.path are automated; out
     { path: 'clusters/staging/web.yaml', text: marker },
     { path: 'clusters/staging/own.yaml', text: 'image: ghcr.io/acme/api:1.0.0 # tagpilot: semver:^1\n' },
   ]);
-  assert.deepEqual(slots.map((s) => [s.file, s.policy?.source]), [['clusters/prod/web.yaml', 'semver:^1'], ['clusters/staging/web.yaml', undefined], ['clusters/staging/own.yaml', 'semver:^1']]);
-  assert.deepEqual(problems.map((p) => [p.file, p.message]), [['clusters/staging/web.yaml', '1 Flux marker outside every ImageUpdateAutomation update.path (clusters/prod): not automated']]);
+  assert.deepEqual(
+    slots.map((s) => [s.file, s.policy?.source]),
+    [
+      ['clusters/prod/web.yaml', 'semver:^1'],
+      ['clusters/staging/web.yaml', undefined],
+      ['clusters/staging/own.yaml', 'semver:^1'],
+    ],
+  );
+  assert.deepEqual(
+    problems.map((p) => [p.file, p.message]),
+    [['clusters/staging/web.yaml', '1 Flux marker outside every ImageUpdateAutomation update.path (clusters/prod): not automated']],
+  );
 });
 
 test('without update.path an ImageUpdateAutomation covers the whole repository; without any, all markers count', () => {
   for (const files of [[automation('all', undefined) + '---\n' + policy], [policy]]) {
-    const { slots } = findSlots([{ path: 'flux/a.yaml', text: files[0]! }, { path: 'apps/web.yaml', text: marker }]);
+    const { slots } = findSlots([
+      { path: 'flux/a.yaml', text: files[0]! },
+      { path: 'apps/web.yaml', text: marker },
+    ]);
     assert.equal(slots[0]?.policy?.source, 'semver:^1');
   }
 });
@@ -37,13 +50,16 @@ for (const [template, subject] of [
   ['{{ range .Updated.Images }}{{ . }} {{ end }}', undefined],
   ['', undefined],
 ] as const) {
-  test(`messageTemplate ${JSON.stringify(template.split('\n')[0])} gives the subject ${subject ?? '(tagpilot\'s)'}`, () => {
+  test(`messageTemplate ${JSON.stringify(template.split('\n')[0])} gives the subject ${subject ?? "(tagpilot's)"}`, () => {
     assert.equal(fluxSubject({ name: 'flux-system/prod', path: 'clusters/prod', messageTemplate: template }), subject);
   });
 }
 
 test('the subject applies when one automation holds every changed file, and only under the default tagpilot subject', () => {
-  const automations = [{ name: 'flux-system/prod', path: 'clusters/prod', messageTemplate: 'Automated image update' }, { name: 'flux-system/dev', path: 'clusters/dev' }];
+  const automations = [
+    { name: 'flux-system/prod', path: 'clusters/prod', messageTemplate: 'Automated image update' },
+    { name: 'flux-system/dev', path: 'clusters/dev' },
+  ];
   assert.equal(commitSubject(automations, ['clusters/prod/a.yaml', 'clusters/prod/b.yaml']), 'Automated image update');
   assert.equal(commitSubject(automations, ['clusters/prod/a.yaml', 'clusters/dev/b.yaml']), undefined);
   const change = { file: 'clusters/prod/a.yaml', line: 1, kind: 'marker' as const, repository: 'ghcr.io/acme/web', from: '1.0.0', to: '1.1.0', policy: 'semver:^1' };

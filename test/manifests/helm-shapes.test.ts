@@ -27,7 +27,14 @@ const SHAPES: [string, string, string, string, string, string][] = [
   ['<name>.image: repo:tag with a registry port', 'worker:\n  image: registry.local:5000/org/worker:1.0.0\n', 'worker', 'registry.local:5000/org/worker:1.0.0', 'registry.local:5000/org/worker:1.1.0', 'worker:\n  image: registry.local:5000/org/worker:1.1.0\n'],
   ['<name>.image + <name>.tag', 'worker:\n  image: org/worker\n  tag: "1.0.0"\n', 'worker', 'org/worker:1.0.0', 'org/worker:1.1.0', 'worker:\n  image: org/worker\n  tag: "1.1.0"\n'],
   ['<name>.image.repository + tag', 'worker:\n  image:\n    repository: org/worker\n    tag: 1.0.0\n', 'worker', 'org/worker:1.0.0', 'org/worker:1.1.0', 'worker:\n  image:\n    repository: org/worker\n    tag: 1.1.0\n'],
-  ['<name>.image.registry (with a port) + repository + tag', 'worker:\n  image:\n    registry: registry.local:5000\n    repository: org/worker\n    tag: 1.0.0\n', 'worker', 'registry.local:5000/org/worker:1.0.0', 'registry.local:5000/org/worker:1.1.0', 'worker:\n  image:\n    registry: registry.local:5000\n    repository: org/worker\n    tag: 1.1.0\n'],
+  [
+    '<name>.image.registry (with a port) + repository + tag',
+    'worker:\n  image:\n    registry: registry.local:5000\n    repository: org/worker\n    tag: 1.0.0\n',
+    'worker',
+    'registry.local:5000/org/worker:1.0.0',
+    'registry.local:5000/org/worker:1.1.0',
+    'worker:\n  image:\n    registry: registry.local:5000\n    repository: org/worker\n    tag: 1.1.0\n',
+  ],
   ['<name>.registry + <name>.image + <name>.tag', 'worker:\n  registry: registry.local:5000\n  image: org/worker\n  tag: 1.0.0\n', 'worker', 'registry.local:5000/org/worker:1.0.0', 'registry.local:5000/org/worker:1.1.0', 'worker:\n  registry: registry.local:5000\n  image: org/worker\n  tag: 1.1.0\n'],
 ];
 

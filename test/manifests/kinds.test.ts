@@ -24,10 +24,13 @@ images:
     digest: sha256:${'a'.repeat(64)}
 `;
   const { slots } = slotsOf(text, 'base/kustomization.yaml');
-  assert.deepEqual(slots.map((s) => [s.kind, s.image, s.fields.map((f) => f.part)]), [
-    ['kustomize', 'registry.local:5000/shop/web:1.4.0', ['name', 'tag']],
-    ['kustomize', `api@sha256:${'a'.repeat(64)}`, ['digest']],
-  ]);
+  assert.deepEqual(
+    slots.map((s) => [s.kind, s.image, s.fields.map((f) => f.part)]),
+    [
+      ['kustomize', 'registry.local:5000/shop/web:1.4.0', ['name', 'tag']],
+      ['kustomize', `api@sha256:${'a'.repeat(64)}`, ['digest']],
+    ],
+  );
 });
 
 test('a kustomization is recognised by its file name even without kind', () => {
@@ -48,13 +51,19 @@ test('Helm values: image as one string is the chart-image container', () => {
 test('Helm values: image and tag side by side', () => {
   const slot = onlySlot(helmRelease('image: org/shop\ntag: "2.1.0"\n'));
   assert.equal(slot.image, 'org/shop:2.1.0');
-  assert.deepEqual(slot.fields.map((f) => f.part), ['name', 'tag']);
+  assert.deepEqual(
+    slot.fields.map((f) => f.part),
+    ['name', 'tag'],
+  );
 });
 
 test('Helm values: registry, image and tag side by side', () => {
   const slot = onlySlot(helmRelease('registry: registry.local:5000\nimage: org/shop\ntag: 2.1.0\n'));
   assert.equal(slot.image, 'registry.local:5000/org/shop:2.1.0');
-  assert.deepEqual(slot.fields.map((f) => f.part), ['registry', 'name', 'tag']);
+  assert.deepEqual(
+    slot.fields.map((f) => f.part),
+    ['registry', 'name', 'tag'],
+  );
 });
 
 test('Helm values: image.repository and image.tag, with an optional image.registry', () => {
@@ -64,7 +73,13 @@ test('Helm values: image.repository and image.tag, with an optional image.regist
 
 test('Helm values: an image one map down is the container named by its key', () => {
   const { slots } = slotsOf(helmRelease('image: shop:1\nworker:\n  image:\n    repository: shop-worker\n    tag: "1"\nreplicas: 2\n'));
-  assert.deepEqual(slots.map((s) => [s.container, s.image]), [['chart-image', 'shop:1'], ['worker', 'shop-worker:1']]);
+  assert.deepEqual(
+    slots.map((s) => [s.container, s.image]),
+    [
+      ['chart-image', 'shop:1'],
+      ['worker', 'shop-worker:1'],
+    ],
+  );
 });
 
 test('Helm values: a plain numeric tag reads as written (1.10, not 1.1)', () => {
@@ -90,7 +105,10 @@ test('tagpilot name and tag markers in one mapping make one slot', () => {
   const text = 'job:\n  repository: ghcr.io/org/job   # tagpilot: name\n  tag: "1.2.0"   # tagpilot: tag semver:~1.2\n';
   const slot = onlySlot(text, 'values.yaml');
   assert.equal(slot.image, 'ghcr.io/org/job:1.2.0');
-  assert.deepEqual(slot.fields.map((f) => f.part), ['name', 'tag']);
+  assert.deepEqual(
+    slot.fields.map((f) => f.part),
+    ['name', 'tag'],
+  );
   assert.equal(slot.policy?.source, 'semver:~1.2');
 });
 
@@ -100,7 +118,7 @@ test('a tag marker with no name in its mapping is a problem', () => {
   assert.match(problems[0]!.message, /no field holds the image name/);
 });
 
-test('a marker on a container image sets that container\'s policy', () => {
+test("a marker on a container image sets that container's policy", () => {
   const text = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: app\n    image: app:1.0.0 # tagpilot: semver:^1\n';
   const slot = onlySlot(text);
   assert.deepEqual([slot.kind, slot.policy?.source], ['container', 'semver:^1']);
@@ -136,7 +154,10 @@ spec: {image: ghcr.io/org/shop}
 `;
   const { slots } = slotsOf('tag: 2.0.1 # {"$imagepolicy": "flux-system:shop:tag"}\n', 'values.yaml');
   assert.equal(slots.length, 0);
-  const found = (slotsOfMany([['flux/policy.yaml', flux], ['values.yaml', 'tag: 2.0.1 # {"$imagepolicy": "flux-system:shop:tag"}\n']]));
+  const found = slotsOfMany([
+    ['flux/policy.yaml', flux],
+    ['values.yaml', 'tag: 2.0.1 # {"$imagepolicy": "flux-system:shop:tag"}\n'],
+  ]);
   assert.equal(found.slots[0]!.image, 'ghcr.io/org/shop:2.0.1');
   assert.equal(found.slots[0]!.policy?.source, 'semver:>=2.0.0 <3');
 });
@@ -151,7 +172,7 @@ function slotsOfMany(files: [string, string][]) {
   return findSlots(files.map(([path, text]) => ({ path, text })));
 }
 
-test('Helm values: Flux v1 annotations name where a container\'s repository and tag live', () => {
+test("Helm values: Flux v1 annotations name where a container's repository and tag live", () => {
   const annotations = '  annotations:\n    repository.fluxcd.io/app: radarr.image.repo\n    tag.fluxcd.io/app: radarr.image.tag\n';
   const values = 'radarr:\n  image:\n    organization: linuxserver\n    repo: linuxserver/radarr\n    tag: 3.0.0-ls21\n';
   const slot = onlySlot(helmRelease(values, annotations));

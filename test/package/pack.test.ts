@@ -72,7 +72,10 @@ after(async () => {
 
 test('package: ships bin/, the built dist/, docs and the example config; no sources or tests', () => {
   for (const path of ['bin/tagpilot.js', 'dist/cli/main.js', 'docs/config.md', 'config/tagpilot.example.yaml', 'package.json']) assert.ok(files.includes(path), `${path} is packed`);
-  assert.deepEqual(files.filter((path) => /^(src|test|scripts|bench)\//.test(path) || path.endsWith('.ts')), []);
+  assert.deepEqual(
+    files.filter((path) => /^(src|test|scripts|bench)\//.test(path) || path.endsWith('.ts')),
+    [],
+  );
 });
 
 test('package: every dependency is a version range, so the npm registry alone installs it', () => {

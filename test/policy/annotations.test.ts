@@ -46,19 +46,28 @@ test('annotations: a filter without a policy is a problem', () => {
 
 test('annotations: every bad annotation of a container is reported, not only the first, and the container is not automated', () => {
   const result = read({ 'tagpilot.io/tag.app': 'semver:nope', 'tagpilot.io/min-age.app': 'soon', 'tagpilot.io/ignore.app': 'regexp:(', 'tagpilot.io/allow-downgrade.app': 'yes' });
-  assert.deepEqual(result.problems.map((p) => p.key), ['tagpilot.io/tag.app', 'tagpilot.io/ignore.app', 'tagpilot.io/min-age.app', 'tagpilot.io/allow-downgrade.app']);
+  assert.deepEqual(
+    result.problems.map((p) => p.key),
+    ['tagpilot.io/tag.app', 'tagpilot.io/ignore.app', 'tagpilot.io/min-age.app', 'tagpilot.io/allow-downgrade.app'],
+  );
   assert.equal(result.policies.has('app'), false);
 });
 
 test('annotations: a bad filter still leaves the container unautomated when the policy is fine', () => {
   const result = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/min-age.app': 'soon', 'tagpilot.io/platforms.app': 'linux' });
-  assert.deepEqual(result.problems.map((p) => p.key), ['tagpilot.io/min-age.app', 'tagpilot.io/platforms.app']);
+  assert.deepEqual(
+    result.problems.map((p) => p.key),
+    ['tagpilot.io/min-age.app', 'tagpilot.io/platforms.app'],
+  );
   assert.equal(result.policies.has('app'), false);
 });
 
 test('annotations: a tagpilot.io key for a missing container or an unknown key is a problem', () => {
   const problems = read({ 'tagpilot.io/tag.web': 'minor', 'tagpilot.io/tags.app': 'minor', 'tagpilot.io/locked-by': 'ann' }).problems;
-  assert.deepEqual(problems.map((p) => p.message), ['tagpilot.io/tag.web: no container named "web"', 'tagpilot.io/tags.app: unknown tagpilot.io annotation']);
+  assert.deepEqual(
+    problems.map((p) => p.message),
+    ['tagpilot.io/tag.web: no container named "web"', 'tagpilot.io/tags.app: unknown tagpilot.io annotation'],
+  );
 });
 
 test('annotations: the lock with who, why and when', () => {
@@ -96,7 +105,13 @@ for (const prefix of ['fluxcd.io/', 'flux.weave.works/']) {
   });
 }
 
-for (const [value, kind] of [['semver:^2', 'semver'], ['glob:main-*', 'glob'], ['regexp:^v\\d+$', 'regexp'], ['regex:^v\\d+$', 'regexp'], ['main-*', 'glob']] as const) {
+for (const [value, kind] of [
+  ['semver:^2', 'semver'],
+  ['glob:main-*', 'glob'],
+  ['regexp:^v\\d+$', 'regexp'],
+  ['regex:^v\\d+$', 'regexp'],
+  ['main-*', 'glob'],
+] as const) {
   test(`annotations: Flux v1 filter.fluxcd.io/<c> "${value}" reads as ${kind}`, () => {
     const policy = read({ 'filter.fluxcd.io/app': value }).policies.get('app');
     assert.deepEqual([policy?.kind, policy?.source], [kind, value]);
@@ -106,7 +121,11 @@ for (const [value, kind] of [['semver:^2', 'semver'], ['glob:main-*', 'glob'], [
 test('annotations: a Flux v1 policy without a prefix is a glob ordered by build time', () => {
   const policy = read({ 'fluxcd.io/tag.app': 'main-*' }).policies.get('app');
   assert.ok(policy !== undefined);
-  const tags = [{ tag: 'main-a', created: new Date(1) }, { tag: 'main-b', created: new Date(2) }, { tag: 'x', created: new Date(3) }];
+  const tags = [
+    { tag: 'main-a', created: new Date(1) },
+    { tag: 'main-b', created: new Date(2) },
+    { tag: 'x', created: new Date(3) },
+  ];
   assert.equal(selectTag(policy, tags).selected, 'main-b');
 });
 
@@ -115,7 +134,16 @@ test('annotations: tagpilot.io wins over Flux v1, and filter.fluxcd.io over flux
   assert.deepEqual(sources({ 'filter.fluxcd.io/app': 'semver:^1', 'fluxcd.io/tag.app': 'glob:*' }), { app: 'semver semver:^1' });
 });
 
-for (const [value, expected] of [['all', 'relative all'], ['major', 'relative major'], ['minor', 'relative minor'], ['patch', 'relative patch'], ['Patch', 'relative Patch'], ['force', 'glob force'], ['glob:build-*', 'glob glob:build-*'], ['regexp:^v', 'regexp regexp:^v']] as const) {
+for (const [value, expected] of [
+  ['all', 'relative all'],
+  ['major', 'relative major'],
+  ['minor', 'relative minor'],
+  ['patch', 'relative patch'],
+  ['Patch', 'relative Patch'],
+  ['force', 'glob force'],
+  ['glob:build-*', 'glob glob:build-*'],
+  ['regexp:^v', 'regexp regexp:^v'],
+] as const) {
   test(`annotations: keel.sh/policy "${value}" applies to every container as ${expected}`, () => {
     assert.deepEqual(sources({ 'keel.sh/policy': value }), { app: expected, sidecar: expected });
     assert.equal(read({ 'keel.sh/policy': value }).automated, true);
@@ -133,9 +161,10 @@ test('annotations: keel.sh/policy never means not automated and no policy', () =
 });
 
 test('annotations: an unknown Keel policy is one problem, however many containers', () => {
-  assert.deepEqual(read({ 'keel.sh/policy': 'sometimes' }).problems.map((p) => p.message), [
-    'keel.sh/policy: unknown Keel policy "sometimes" (expected all, major, minor, patch, force, never, glob: or regexp:)',
-  ]);
+  assert.deepEqual(
+    read({ 'keel.sh/policy': 'sometimes' }).problems.map((p) => p.message),
+    ['keel.sh/policy: unknown Keel policy "sometimes" (expected all, major, minor, patch, force, never, glob: or regexp:)'],
+  );
 });
 
 test('annotations: a container policy overrides the workload-wide Keel policy', () => {
@@ -167,5 +196,11 @@ test('selection: a tag whose signature check failed is rejected with its verdict
   const policy = read({ 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/verify-signature.app': 'ci' }).policies.get('app')!;
   const selection = selectTag(policy, [{ tag: '1.0.0' }, { tag: '1.1.0', signature: { status: 'bad-signature', detail: 'SIGNATURE_ERROR' } }, { tag: '1.2.0', signature: { status: 'unsigned' } }]);
   assert.equal(selection.selected, '1.0.0');
-  assert.deepEqual(selection.rejected.map((r) => [r.tag, r.reason, r.detail]), [['1.1.0', 'bad-signature', 'ci: SIGNATURE_ERROR'], ['1.2.0', 'unsigned', 'ci: no signature']]);
+  assert.deepEqual(
+    selection.rejected.map((r) => [r.tag, r.reason, r.detail]),
+    [
+      ['1.1.0', 'bad-signature', 'ci: SIGNATURE_ERROR'],
+      ['1.2.0', 'unsigned', 'ci: no signature'],
+    ],
+  );
 });

@@ -4,7 +4,11 @@ import { parseFilters, parsePolicy, selectTag, withFilters } from '../../src/pol
 
 const A = `sha256:${'a'.repeat(64)}`;
 const B = `sha256:${'b'.repeat(64)}`;
-const tags = [{ tag: 'stable', digest: B }, { tag: 'latest', digest: A }, { tag: '1.0.0', digest: A }];
+const tags = [
+  { tag: 'stable', digest: B },
+  { tag: 'latest', digest: A },
+  { tag: '1.0.0', digest: A },
+];
 
 test('digest: selects the followed tag and the digest it points to now', () => {
   const selection = selectTag(parsePolicy('digest:stable'), tags, { tag: 'stable', digest: A });
@@ -23,7 +27,13 @@ test('digest: changes a slot that holds another tag to the followed tag', () => 
 
 test('digest: explains every other tag as not followed', () => {
   const selection = selectTag(parsePolicy('digest:stable'), tags, {});
-  assert.deepEqual(selection.rejected.map((r) => [r.tag, r.reason]), [['latest', 'filter-mismatch'], ['1.0.0', 'filter-mismatch']]);
+  assert.deepEqual(
+    selection.rejected.map((r) => [r.tag, r.reason]),
+    [
+      ['latest', 'filter-mismatch'],
+      ['1.0.0', 'filter-mismatch'],
+    ],
+  );
 });
 
 test('digest: without a tag follows the tag the slot holds', () => {

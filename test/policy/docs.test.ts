@@ -29,7 +29,11 @@ function toTag(item: unknown): TagInfo {
 function runSelectionExample(example: Record<string, unknown>): void {
   const text = String(example.policy);
   if (example.error !== undefined) {
-    assert.throws(() => parsePolicy(text), (error: Error) => error.message.includes(String(example.error)), `error should include ${String(example.error)}`);
+    assert.throws(
+      () => parsePolicy(text),
+      (error: Error) => error.message.includes(String(example.error)),
+      `error should include ${String(example.error)}`,
+    );
     return;
   }
   const filters = { ignore: example.ignore, minAge: example['min-age'], platforms: example.platforms } as Record<string, string | undefined>;

@@ -11,7 +11,16 @@ runCases('filters', [
   { name: 'ignore takes regexp: items', policy: filtered('semver:*', { ignore: 'regexp:^1\\.5\\.' }), tags: ['1.5.1', '1.4.0'], selected: '1.4.0', rejected: { '1.5.1': 'ignored' } },
   { name: 'min-age rejects builds younger than the soak time', policy: filtered('semver:*', { minAge: '2d' }), now: NOW, tags: [built('1.0.0', 1), built('1.1.0', 9)], selected: '1.0.0', rejected: { '1.1.0': 'too-young' } },
   { name: 'min-age rejects tags without a build time', policy: filtered('semver:*', { minAge: '1h' }), now: NOW, tags: ['1.0.0'], selected: null, rejected: { '1.0.0': 'unknown-build-time' } },
-  { name: 'platforms require every listed platform', policy: filtered('semver:*', { platforms: 'linux/amd64,linux/arm64' }), tags: [{ tag: '1.0.0', platforms: ['linux/amd64', 'linux/arm64/v8'] }, { tag: '1.1.0', platforms: ['linux/amd64'] }], selected: '1.0.0', rejected: { '1.1.0': 'missing-platform' } },
+  {
+    name: 'platforms require every listed platform',
+    policy: filtered('semver:*', { platforms: 'linux/amd64,linux/arm64' }),
+    tags: [
+      { tag: '1.0.0', platforms: ['linux/amd64', 'linux/arm64/v8'] },
+      { tag: '1.1.0', platforms: ['linux/amd64'] },
+    ],
+    selected: '1.0.0',
+    rejected: { '1.1.0': 'missing-platform' },
+  },
   { name: 'a required variant must match exactly', policy: filtered('semver:*', { platforms: 'linux/arm/v7' }), tags: [{ tag: '1.0.0', platforms: ['linux/arm/v6'] }], selected: null, rejected: { '1.0.0': 'missing-platform' } },
   { name: 'a tag without a platform list misses every platform', policy: filtered('semver:*', { platforms: 'linux/amd64' }), tags: ['1.0.0'], selected: null, rejected: { '1.0.0': 'missing-platform' } },
   { name: 'the current tag itself is not filtered (no downgrade below an ignored current)', policy: filtered('semver:*', { ignore: '1.9.*' }), tags: ['1.2.0', '1.9.0'], current: '1.9.0', selected: '1.9.0', changed: false },

@@ -3,9 +3,21 @@ import assert from 'node:assert/strict';
 import { parseFilters, parsePolicy, policyNeeds, withFilters, PolicyError } from '../../src/policy/index.ts';
 
 for (const [text, kind] of [
-  ['semver:~1.2', 'semver'], ['  semver: ^1  ', 'semver'], ['SEMVER:1.x', 'semver'], ['glob:*', 'glob'], ['regexp:^v', 'regexp'], ['regex:^v', 'regexp'],
-  ['alphabetical', 'alphabetical'], ['alphabetical:desc', 'alphabetical'], ['numerical:asc:^b(?<n>\\d+)$', 'numerical'],
-  ['major', 'relative'], ['minor', 'relative'], ['patch', 'relative'], ['all', 'relative'], ['digest:stable', 'digest'], ['digest', 'digest'],
+  ['semver:~1.2', 'semver'],
+  ['  semver: ^1  ', 'semver'],
+  ['SEMVER:1.x', 'semver'],
+  ['glob:*', 'glob'],
+  ['regexp:^v', 'regexp'],
+  ['regex:^v', 'regexp'],
+  ['alphabetical', 'alphabetical'],
+  ['alphabetical:desc', 'alphabetical'],
+  ['numerical:asc:^b(?<n>\\d+)$', 'numerical'],
+  ['major', 'relative'],
+  ['minor', 'relative'],
+  ['patch', 'relative'],
+  ['all', 'relative'],
+  ['digest:stable', 'digest'],
+  ['digest', 'digest'],
 ] as const) {
   test(`parse: "${text}" is a ${kind} policy`, () => assert.equal(parsePolicy(text).kind, kind));
 }
@@ -44,7 +56,10 @@ for (const [text, message] of [
   [`semver:${'1'.repeat(600)}`, /longer than 512/],
 ] as const) {
   test(`parse: "${text.slice(0, 40)}" is rejected with a reason`, () => {
-    assert.throws(() => parsePolicy(text), (error: unknown) => error instanceof PolicyError && message.test(error.message));
+    assert.throws(
+      () => parsePolicy(text),
+      (error: unknown) => error instanceof PolicyError && message.test(error.message),
+    );
   });
 }
 

@@ -6,46 +6,113 @@
 import { runCases } from './cases.ts';
 
 const nginx = [
-  'latest', 'mainline', 'mainline-alpine', 'stable', 'stable-alpine', 'alpine', 'alpine-slim', 'perl', 'bookworm',
-  '1', '1-alpine', '1.25', '1.25-alpine', '1.25.3', '1.25.3-alpine', '1.25.3-alpine3.18', '1.25.3-alpine-perl', '1.25.3-alpine3.18-perl',
-  '1.25.3-alpine-slim', '1.25.3-bookworm', '1.25.3-perl', '1.25.3-bookworm-perl', '1.25.4', '1.25.4-alpine', '1.25.4-alpine3.18',
-  '1.25.4-alpine-slim', '1.25.4-bookworm', '1.25.4-perl',
+  'latest',
+  'mainline',
+  'mainline-alpine',
+  'stable',
+  'stable-alpine',
+  'alpine',
+  'alpine-slim',
+  'perl',
+  'bookworm',
+  '1',
+  '1-alpine',
+  '1.25',
+  '1.25-alpine',
+  '1.25.3',
+  '1.25.3-alpine',
+  '1.25.3-alpine3.18',
+  '1.25.3-alpine-perl',
+  '1.25.3-alpine3.18-perl',
+  '1.25.3-alpine-slim',
+  '1.25.3-bookworm',
+  '1.25.3-perl',
+  '1.25.3-bookworm-perl',
+  '1.25.4',
+  '1.25.4-alpine',
+  '1.25.4-alpine3.18',
+  '1.25.4-alpine-slim',
+  '1.25.4-bookworm',
+  '1.25.4-perl',
 ];
 /** When 1.27.0 first appeared only as the Debian build (the case issue 11 opens with). */
 const nginxDebianFirst = [...nginx, '1.27', '1.27.0', '1.27.0-bookworm', '1.27.0-perl'];
 const nginxLater = [...nginxDebianFirst, '1.27-alpine', '1.27.0-alpine', '1.27.0-alpine3.19', '1.27.0-alpine-slim', '1.27.1-alpine3.20'];
 
 const python = [
-  'latest', 'slim', 'bookworm', 'alpine', '3', '3-slim', '3.12', '3.12-slim', '3.12-slim-bookworm',
-  '3.11.7', '3.11.7-slim-bookworm', '3.12.1', '3.12.1-slim', '3.12.1-slim-bookworm', '3.12.1-bookworm', '3.12.1-alpine', '3.12.1-alpine3.19',
-  '3.12.1-windowsservercore-ltsc2022', '3.12.2', '3.12.2-slim', '3.12.2-slim-bookworm', '3.12.2-alpine3.19',
-  '3.13.0a3', '3.13.0a3-slim-bookworm', '3.13.0rc1', '3.13.0rc1-slim-bookworm', '3.13.0rc2-slim-bookworm', '3.13.0', '3.13.0-slim-bookworm',
+  'latest',
+  'slim',
+  'bookworm',
+  'alpine',
+  '3',
+  '3-slim',
+  '3.12',
+  '3.12-slim',
+  '3.12-slim-bookworm',
+  '3.11.7',
+  '3.11.7-slim-bookworm',
+  '3.12.1',
+  '3.12.1-slim',
+  '3.12.1-slim-bookworm',
+  '3.12.1-bookworm',
+  '3.12.1-alpine',
+  '3.12.1-alpine3.19',
+  '3.12.1-windowsservercore-ltsc2022',
+  '3.12.2',
+  '3.12.2-slim',
+  '3.12.2-slim-bookworm',
+  '3.12.2-alpine3.19',
+  '3.13.0a3',
+  '3.13.0a3-slim-bookworm',
+  '3.13.0rc1',
+  '3.13.0rc1-slim-bookworm',
+  '3.13.0rc2-slim-bookworm',
+  '3.13.0',
+  '3.13.0-slim-bookworm',
 ];
 
 const node = [
-  'latest', 'lts', 'lts-alpine', 'current', 'current-alpine', 'iron', 'iron-alpine', 'hydrogen',
-  '20', '20-alpine', '20-bookworm', '20-bookworm-slim', '20.11', '20.11-alpine', '20.11.0', '20.11.0-alpine', '20.11.0-alpine3.19',
-  '20.11.0-bookworm', '20.11.0-bookworm-slim', '20.11.0-slim', '20.11.1', '20.11.1-alpine', '20.11.1-alpine3.19', '20.11.1-bookworm-slim',
-  '21', '21-alpine', '21.6', '21.6.1', '21.6.1-alpine', '21.6.1-bookworm-slim',
+  'latest',
+  'lts',
+  'lts-alpine',
+  'current',
+  'current-alpine',
+  'iron',
+  'iron-alpine',
+  'hydrogen',
+  '20',
+  '20-alpine',
+  '20-bookworm',
+  '20-bookworm-slim',
+  '20.11',
+  '20.11-alpine',
+  '20.11.0',
+  '20.11.0-alpine',
+  '20.11.0-alpine3.19',
+  '20.11.0-bookworm',
+  '20.11.0-bookworm-slim',
+  '20.11.0-slim',
+  '20.11.1',
+  '20.11.1-alpine',
+  '20.11.1-alpine3.19',
+  '20.11.1-bookworm-slim',
+  '21',
+  '21-alpine',
+  '21.6',
+  '21.6.1',
+  '21.6.1-alpine',
+  '21.6.1-bookworm-slim',
 ];
 
-const postgres = [
-  'latest', 'alpine', 'bookworm', '15', '15.5', '15.5-alpine', '16', '16-alpine', '16-bookworm', '16.1', '16.1-alpine', '16.1-alpine3.19',
-  '16.1-bookworm', '16.2', '16.2-alpine', '16.2-bookworm', '17', '17-alpine', '17.0', '17.0-alpine', '17rc1', '17rc1-alpine',
-];
+const postgres = ['latest', 'alpine', 'bookworm', '15', '15.5', '15.5-alpine', '16', '16-alpine', '16-bookworm', '16.1', '16.1-alpine', '16.1-alpine3.19', '16.1-bookworm', '16.2', '16.2-alpine', '16.2-bookworm', '17', '17-alpine', '17.0', '17.0-alpine', '17rc1', '17rc1-alpine'];
 
-const redis = [
-  'latest', 'alpine', 'bookworm', '7', '7-alpine', '7.2', '7.2-alpine', '7.2.4', '7.2.4-alpine', '7.2.4-alpine3.19', '7.2.4-bookworm',
-  '7.2.5', '7.2.5-alpine', '7.2.5-bookworm', '8', '8.0', '8.0-alpine', '8.0-M02', '8.0-M02-alpine',
-];
+const redis = ['latest', 'alpine', 'bookworm', '7', '7-alpine', '7.2', '7.2-alpine', '7.2.4', '7.2.4-alpine', '7.2.4-alpine3.19', '7.2.4-bookworm', '7.2.5', '7.2.5-alpine', '7.2.5-bookworm', '8', '8.0', '8.0-alpine', '8.0-M02', '8.0-M02-alpine'];
 
 const linuxserverNginx = ['latest', 'version-1.24.0-r7', 'arm64v8-1.24.0-r7-ls252', '1.24.0-r7-ls252', '1.24.0-r7-ls253', '1.24.0-r8-ls254', '1.26.2-r0-ls280'];
 const linuxserverSonarr = ['latest', 'develop', 'version-4.0.11.2680', '4.0.11.2680-ls262', '4.0.11.2680-ls263', '4.0.12.2823-ls264', 'develop-4.0.12.2832-ls130'];
 const linuxserverPlex = ['latest', 'version-1.41.3.9314-a0bfb8370', '1.41.3.9314-a0bfb8370-ls250', '1.41.3.9314-a0bfb8370-ls251', '1.41.4.9463-630c9f557-ls252'];
 
-const bitnamiPostgres = [
-  'latest', '16', '16.1.0', '16.1.0-debian-11-r20', '16.1.0-debian-12-r3', '16.1.0-debian-12-r4', '16.2.0', '16.2.0-debian-12-r0', '16.2.0-debian-11-r21', '17.0.0-debian-12-r1',
-];
+const bitnamiPostgres = ['latest', '16', '16.1.0', '16.1.0-debian-11-r20', '16.1.0-debian-12-r3', '16.1.0-debian-12-r4', '16.2.0', '16.2.0-debian-12-r0', '16.2.0-debian-11-r21', '17.0.0-debian-12-r1'];
 
 runCases('issue 11: the cases that picked wrong', [
   { name: 'nginx 1.25.3-alpine under semver:^1.25 stays on alpine (not the Debian 1.27.0)', policy: 'semver:^1.25', tags: nginxDebianFirst, current: '1.25.3-alpine', selected: '1.25.4-alpine', rejected: { '1.27.0': 'other-variant', '1.25.4-alpine3.18': 'other-variant' } },

@@ -10,7 +10,7 @@ runCases('relative', [
   { name: 'a newer major does not hide the best minor', policy: 'minor', tags: ['1.2.3', '1.9.0', '5.0.0'], current: '1.2.3', selected: '1.9.0' },
   { name: 'a newer minor does not hide the best patch', policy: 'patch', tags: ['1.2.3', '1.2.7', '1.3.0'], current: '1.2.3', selected: '1.2.7' },
   { name: 'excludes prereleases of another release', policy: 'minor', tags, current: '1.2.3', selected: '1.3.0', rejected: { '1.4.0-rc.1': 'prerelease-excluded' } },
-  { name: 'takes a later prerelease of the current prerelease\'s release', policy: 'patch', tags: ['1.4.0-rc.1', '1.4.0-rc.2'], current: '1.4.0-rc.1', selected: '1.4.0-rc.2' },
+  { name: "takes a later prerelease of the current prerelease's release", policy: 'patch', tags: ['1.4.0-rc.1', '1.4.0-rc.2'], current: '1.4.0-rc.1', selected: '1.4.0-rc.2' },
   { name: 'takes the release of the current prerelease', policy: 'patch', tags: ['1.4.0-rc.2', '1.4.0'], current: '1.4.0-rc.1', selected: '1.4.0' },
   { name: 'keeps the v prefix family as written in the tag list', policy: 'minor', tags: ['v1.2.3', 'v1.3.0'], current: 'v1.2.3', selected: 'v1.3.0' },
   { name: 'treats a missing minor as zero (precision widened)', policy: 'patch precision=any', tags: ['1.0.1', '1.1.0'], current: '1', selected: '1.0.1' },

@@ -36,13 +36,19 @@ runCases('semver', [
 
 test('semver: a selection lists every other tag exactly once, in input order', () => {
   const selection = selectTag(parsePolicy('semver:^1'), tagList(['latest', '1.0.0', '1.1.0', '2.0.0']));
-  assert.deepEqual(selection.rejected.map((r) => r.tag), ['latest', '1.0.0', '2.0.0']);
+  assert.deepEqual(
+    selection.rejected.map((r) => r.tag),
+    ['latest', '1.0.0', '2.0.0'],
+  );
 });
 
 test('semver: a tag listed twice is explained twice and selected once', () => {
   const selection = selectTag(parsePolicy('semver:^1'), tagList(['1.0.0', '1.1.0', '1.0.0', '1.1.0']));
   assert.equal(selection.selected, '1.1.0');
-  assert.deepEqual(selection.rejected.map((r) => r.tag), ['1.0.0', '1.0.0']);
+  assert.deepEqual(
+    selection.rejected.map((r) => r.tag),
+    ['1.0.0', '1.0.0'],
+  );
 });
 
 runCases('semver with allow-downgrade', [
@@ -56,5 +62,8 @@ test('semver: a tag entry that is not a string is rejected, not read as "undefin
   const malformed = [{ tag: undefined }, { tag: 7 }, { tag: '1.0.0' }] as unknown as { tag: string }[];
   const selection = selectTag(parsePolicy('semver:*'), malformed);
   assert.equal(selection.selected, '1.0.0');
-  assert.deepEqual(selection.rejected.map((r) => r.reason), ['invalid-tag', 'invalid-tag']);
+  assert.deepEqual(
+    selection.rejected.map((r) => r.reason),
+    ['invalid-tag', 'invalid-tag'],
+  );
 });

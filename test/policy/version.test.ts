@@ -6,18 +6,37 @@ import { compareDecimal, compareNatural, parseDecimal } from '../../src/policy/n
 
 /** [tag, release, prerelease, variant, build counter]: the shapes real registries publish. */
 for (const [tag, release, prerelease, variant, build] of [
-  ['1', [1], [], '', ''], ['v1.2', [1, 2], [], '', ''], ['V1.2.3', [1, 2, 3], [], '', ''], ['1.2.3.4', [1, 2, 3, 4], [], '', ''],
-  ['2022.04.01', [2022, 4, 1], [], '', ''], ['20240215', [20240215], [], '', ''],
-  ['1.0.0-rc.1', [1, 0, 0], ['rc', 1], '', ''], ['1.0.0-beta2', [1, 0, 0], ['beta2'], '', ''], ['2.0.0-RC1', [2, 0, 0], ['RC1'], '', ''],
-  ['1.0.0-rc-2', [1, 0, 0], ['rc-2'], '', ''], ['9.0.100-preview.7-bookworm-slim', [9, 0, 100], ['preview', 7], 'bookworm-slim', ''],
-  ['3.13.0rc1', [3, 13, 0], ['rc1'], '', ''], ['3.13.0a3-slim-bookworm', [3, 13, 0], ['a3'], 'slim-bookworm', ''], ['8.0-M02-alpine', [8, 0], ['M02'], 'alpine', ''],
-  ['1.25.3-alpine', [1, 25, 3], [], 'alpine', ''], ['1.25.3-alpine3.18', [1, 25, 3], [], 'alpine3.18', ''], ['3.12.1-slim-bookworm', [3, 12, 1], [], 'slim-bookworm', ''],
-  ['1.25.3-alpine-perl', [1, 25, 3], [], 'alpine-perl', ''], ['ltsc2022-1.0', null, null, null, null],
-  ['20-alpine', [20], [], 'alpine', ''], ['1.0.0-alpine-3', [1, 0, 0], [], 'alpine-3', ''], ['16.1.0-debian-12-r3', [16, 1, 0], [], 'debian-12', 'r3'],
-  ['1.27.2-ls133', [1, 27, 2], [], '', 'ls133'], ['1.26.2-r3-ls300', [1, 26, 2], [], '', 'r3-ls300'], ['3.18.4-r1', [3, 18, 4], [], '', 'r1'],
-  ['2.4.57-1', [2, 4, 57], [], '', '1'], ['4.0.11.2680-ls262', [4, 0, 11, 2680], [], '', 'ls262'],
-  ['1.41.3.9314-a0bfb8370-ls250', [1, 41, 3, 9314], [], '', 'ls250'], ['10.0.17763.5329-windowsservercore-ltsc2019', [10, 0, 17763, 5329], [], 'windowsservercore-ltsc2019', ''],
-  ['1.0.0-devel', [1, 0, 0], [], 'devel', ''], ['1.0.0-bookworm', [1, 0, 0], [], 'bookworm', ''],
+  ['1', [1], [], '', ''],
+  ['v1.2', [1, 2], [], '', ''],
+  ['V1.2.3', [1, 2, 3], [], '', ''],
+  ['1.2.3.4', [1, 2, 3, 4], [], '', ''],
+  ['2022.04.01', [2022, 4, 1], [], '', ''],
+  ['20240215', [20240215], [], '', ''],
+  ['1.0.0-rc.1', [1, 0, 0], ['rc', 1], '', ''],
+  ['1.0.0-beta2', [1, 0, 0], ['beta2'], '', ''],
+  ['2.0.0-RC1', [2, 0, 0], ['RC1'], '', ''],
+  ['1.0.0-rc-2', [1, 0, 0], ['rc-2'], '', ''],
+  ['9.0.100-preview.7-bookworm-slim', [9, 0, 100], ['preview', 7], 'bookworm-slim', ''],
+  ['3.13.0rc1', [3, 13, 0], ['rc1'], '', ''],
+  ['3.13.0a3-slim-bookworm', [3, 13, 0], ['a3'], 'slim-bookworm', ''],
+  ['8.0-M02-alpine', [8, 0], ['M02'], 'alpine', ''],
+  ['1.25.3-alpine', [1, 25, 3], [], 'alpine', ''],
+  ['1.25.3-alpine3.18', [1, 25, 3], [], 'alpine3.18', ''],
+  ['3.12.1-slim-bookworm', [3, 12, 1], [], 'slim-bookworm', ''],
+  ['1.25.3-alpine-perl', [1, 25, 3], [], 'alpine-perl', ''],
+  ['ltsc2022-1.0', null, null, null, null],
+  ['20-alpine', [20], [], 'alpine', ''],
+  ['1.0.0-alpine-3', [1, 0, 0], [], 'alpine-3', ''],
+  ['16.1.0-debian-12-r3', [16, 1, 0], [], 'debian-12', 'r3'],
+  ['1.27.2-ls133', [1, 27, 2], [], '', 'ls133'],
+  ['1.26.2-r3-ls300', [1, 26, 2], [], '', 'r3-ls300'],
+  ['3.18.4-r1', [3, 18, 4], [], '', 'r1'],
+  ['2.4.57-1', [2, 4, 57], [], '', '1'],
+  ['4.0.11.2680-ls262', [4, 0, 11, 2680], [], '', 'ls262'],
+  ['1.41.3.9314-a0bfb8370-ls250', [1, 41, 3, 9314], [], '', 'ls250'],
+  ['10.0.17763.5329-windowsservercore-ltsc2019', [10, 0, 17763, 5329], [], 'windowsservercore-ltsc2019', ''],
+  ['1.0.0-devel', [1, 0, 0], [], 'devel', ''],
+  ['1.0.0-bookworm', [1, 0, 0], [], 'bookworm', ''],
 ] as const) {
   test(`version: "${tag}" reads as ${JSON.stringify([release, prerelease, variant, build])}`, () => {
     assert.deepEqual(parseVersion(tag), release === null ? null : { release, prerelease, variant, build });
@@ -28,7 +47,17 @@ for (const tag of ['latest', '1.2.3.4.5', 'v', '1.2.3-', '1.2.3-rc..1', '1..2', 
   test(`version: "${tag}" is not a version`, () => assert.equal(parseVersion(tag), null));
 }
 
-for (const [tag, hash] of [['3f2a1b9', true], ['a0bfb8370', true], ['deadbeefcafe', true], ['0123456789abcdef0123456789abcdef01234567', true], ['1234567', false], ['20240215', false], ['abc123', false], ['3F2A1B9', false], ['0123456789abcdef0123456789abcdef012345678', false]] as const) {
+for (const [tag, hash] of [
+  ['3f2a1b9', true],
+  ['a0bfb8370', true],
+  ['deadbeefcafe', true],
+  ['0123456789abcdef0123456789abcdef01234567', true],
+  ['1234567', false],
+  ['20240215', false],
+  ['abc123', false],
+  ['3F2A1B9', false],
+  ['0123456789abcdef0123456789abcdef012345678', false],
+] as const) {
   test(`version: "${tag}" is ${hash ? '' : 'not '}a commit hash`, () => {
     assert.equal(isCommitHash(tag), hash);
     if (hash) assert.equal(parseVersion(tag), null);

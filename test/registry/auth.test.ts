@@ -60,7 +60,12 @@ describe('htpasswd Basic auth (real Distribution)', () => {
     const storage = await FaultProxy.start({ upstream: registry.url });
     const front = await FaultProxy.start({ upstream: registry.url });
     front.inject(/GET \/v2\/team\/private\/blobs\//, { status: 307, headers: { location: `${storage.url}/v2/team/private/blobs/elsewhere` } });
-    const client = testClient([storage.host], { registries: [{ host: front.host, insecure: true, credentials: { username: 'bot', password: 's3cret-pass' } }, { host: storage.host, insecure: true }] });
+    const client = testClient([storage.host], {
+      registries: [
+        { host: front.host, insecure: true, credentials: { username: 'bot', password: 's3cret-pass' } },
+        { host: storage.host, insecure: true },
+      ],
+    });
     await client.listTags(ref(`${front.host}/team/private`), { created: true, digests: false, platforms: false });
     assert.equal(storage.requests.length, 1);
     assert.equal(storage.requests[0]!.authorization, undefined);
@@ -74,7 +79,10 @@ describe('htpasswd Basic auth (real Distribution)', () => {
     const client = testClient([proxy.host], { registries: [{ host: proxy.host, insecure: true, credentials: { username: 'bot', password: 's3cret-pass' } }], tagCacheTtlMs: 0 });
     await client.listTags(ref(`${proxy.host}/team/private`));
     await client.listTags(ref(`${proxy.host}/team/private`));
-    assert.deepEqual(proxy.requests.map((r) => r.authorization === undefined ? 'anonymous' : r.authorization.split(' ')[0]), ['anonymous', 'Basic', 'Basic']);
+    assert.deepEqual(
+      proxy.requests.map((r) => (r.authorization === undefined ? 'anonymous' : r.authorization.split(' ')[0])),
+      ['anonymous', 'Basic', 'Basic'],
+    );
     await client.close();
     await proxy.stop();
   });
@@ -113,7 +121,10 @@ describe('token auth (real Distribution with a token server)', () => {
     await client.listTags(ref(`${registry.host}/team/app`));
     await client.listTags(ref(`${registry.host}/team/app`));
     await client.listTags(ref(`${registry.host}/team/other`));
-    assert.deepEqual(tokens.requests.slice(before).map((r) => r.scope), ['repository:team/app:pull', 'repository:team/other:pull']);
+    assert.deepEqual(
+      tokens.requests.slice(before).map((r) => r.scope),
+      ['repository:team/app:pull', 'repository:team/other:pull'],
+    );
     await client.close();
   });
 
@@ -164,9 +175,17 @@ describe('credentials go to the registry and HTTPS realms only', () => {
   });
 
   test('a plain-HTTP realm on another host gets no credentials (the client asks anonymously)', async () => {
-    const client = testClient([registry.host, new URL(tokens.realm).host], { registries: [{ host: registry.host, insecure: true, credentials: { username: 'bot', password: 'tok-pass' } }, { host: new URL(tokens.realm).host, insecure: true }] });
+    const client = testClient([registry.host, new URL(tokens.realm).host], {
+      registries: [
+        { host: registry.host, insecure: true, credentials: { username: 'bot', password: 'tok-pass' } },
+        { host: new URL(tokens.realm).host, insecure: true },
+      ],
+    });
     assert.deepEqual((await client.listTags(ref(`${registry.host}/team/app`))).tags, [{ tag: '1.0.0' }]);
-    assert.deepEqual(tokens.requests.map((r) => r.who), ['anonymous']);
+    assert.deepEqual(
+      tokens.requests.map((r) => r.who),
+      ['anonymous'],
+    );
     await client.close();
   });
 });

@@ -22,7 +22,10 @@ describe('build-time metadata: fetched once per digest, kept on disk', () => {
 
   before(async () => {
     registry = await startRegistry();
-    await seedTags(registry.url, 'team/app', [{ tag: '1.0.0', created: new Date('2024-01-01T00:00:00Z') }, { tag: '1.1.0', created: new Date('2024-02-01T00:00:00Z') }]);
+    await seedTags(registry.url, 'team/app', [
+      { tag: '1.0.0', created: new Date('2024-01-01T00:00:00Z') },
+      { tag: '1.1.0', created: new Date('2024-02-01T00:00:00Z') },
+    ]);
     proxy = await FaultProxy.start({ upstream: registry.url });
   });
 
@@ -42,7 +45,10 @@ describe('build-time metadata: fetched once per digest, kept on disk', () => {
 
   test('the first listing fetches HEAD, manifest and config blob per tag', async () => {
     const { list, metadataRequests } = await listCreated();
-    assert.deepEqual(list.tags.map((t) => t.created?.toISOString()), ['2024-01-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z']);
+    assert.deepEqual(
+      list.tags.map((t) => t.created?.toISOString()),
+      ['2024-01-01T00:00:00.000Z', '2024-02-01T00:00:00.000Z'],
+    );
     assert.equal(metadataRequests, 6);
   });
 
@@ -85,7 +91,10 @@ describe('DiskCache writes are atomic', () => {
     await Promise.all(children.map((c) => once(c, 'exit')));
     const files = readdirSync(join(dir.path, 'registry/digests/sha256'));
     assert.equal(files.filter((f) => f.endsWith('.json')).length, 300);
-    assert.deepEqual(files.filter((f) => f.endsWith('.tmp')), []);
+    assert.deepEqual(
+      files.filter((f) => f.endsWith('.tmp')),
+      [],
+    );
     for (const file of files) JSON.parse(readFileSync(join(dir.path, 'registry/digests/sha256', file), 'utf8'));
     dir.remove();
   });

@@ -52,7 +52,7 @@ describe('docker credential helpers (docker-credential-<name> get)', () => {
 
   after(() => dir.remove());
 
-  test('credHelpers runs the host\'s helper with the server URL on stdin', async () => {
+  test("credHelpers runs the host's helper with the server URL on stdin", async () => {
     helper('ecr', '{"ServerURL":"x","Username":"AWS","Secret":"ecr-token"}');
     writeFileSync(log, '');
     const credential = await new Credentials({ dockerConfig: { credHelpers: { '123.dkr.ecr.eu-west-1.amazonaws.com': 'ecr' } }, env }).get('123.dkr.ecr.eu-west-1.amazonaws.com');

@@ -11,7 +11,10 @@ describe('docs/registries.md examples', () => {
   test('the configuration example is a valid config', () => {
     const [yaml] = blocks('yaml');
     const config = parseConfig(yaml!, 'docs/registries.md');
-    assert.deepEqual(config.registries.map((r) => r.host), ['docker.io', 'quay.io', '123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'registry.internal.example:5000', '10.0.0.5:5000']);
+    assert.deepEqual(
+      config.registries.map((r) => r.host),
+      ['docker.io', 'quay.io', '123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'registry.internal.example:5000', '10.0.0.5:5000'],
+    );
     assert.deepEqual(config.registries[2]?.auth, { helper: 'ecr-login' });
     assert.equal(config.registries[4]?.insecure, true);
     assert.deepEqual(config.dockerConfig, { file: '/var/run/secrets/regcred/.dockerconfigjson' });

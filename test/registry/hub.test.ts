@@ -11,10 +11,13 @@ const hubTag = (name: string, minute: number): HubTag => ({
   name,
   last_updated: new Date(Date.UTC(2026, 0, 1, 0, minute)).toISOString(),
   digest: hex(minute + 1),
-  images: [{ architecture: 'amd64', os: 'linux', variant: null, digest: hex(1000 + minute) }, { architecture: 'arm64', os: 'linux', variant: 'v8', digest: hex(2000 + minute) }],
+  images: [
+    { architecture: 'amd64', os: 'linux', variant: null, digest: hex(1000 + minute) },
+    { architecture: 'arm64', os: 'linux', variant: 'v8', digest: hex(2000 + minute) },
+  ],
 });
 
-describe('Docker Hub\'s tag API (a strict double of its documented endpoint)', () => {
+describe("Docker Hub's tag API (a strict double of its documented endpoint)", () => {
   let hub: HubDouble;
   let registry: TestRegistry;
   const many = Array.from({ length: 250 }, (_, i) => hubTag(`1.0.${i}`, i));
@@ -30,7 +33,13 @@ describe('Docker Hub\'s tag API (a strict double of its documented endpoint)', (
   });
 
   // The registry stands in for docker.io; its Hub API is the double.
-  const client = (): RegistryClient => testClient([hub.host], { registries: [{ host: registry.host, insecure: true, hubApi: hub.url }, { host: hub.host, insecure: true }] });
+  const client = (): RegistryClient =>
+    testClient([hub.host], {
+      registries: [
+        { host: registry.host, insecure: true, hubApi: hub.url },
+        { host: hub.host, insecure: true },
+      ],
+    });
 
   test('build times, digests and platforms come 100 tags a page, with no manifest request', async () => {
     const before = hub.requests.length;
@@ -55,7 +64,10 @@ describe('Docker Hub\'s tag API (a strict double of its documented endpoint)', (
   test('where the Hub API does not serve (404), the Distribution API is asked', async () => {
     const c = client();
     const list = await c.listTags(ref(`${registry.host}/acme/private`), ALL_NEEDS);
-    assert.deepEqual(list.tags.map((t) => t.tag), ['3.0.0']);
+    assert.deepEqual(
+      list.tags.map((t) => t.tag),
+      ['3.0.0'],
+    );
     assert.ok((c.stats().byKind.manifest ?? 0) > 0);
     await c.close();
   });

@@ -57,9 +57,21 @@ describe('Retry-After', () => {
 
 describe('backoff', () => {
   test('grows exponentially, capped, with jitter in the upper half of each step', () => {
-    assert.equal(backoffDelay(0, 100, 10_000, () => 0), 50);
-    assert.equal(backoffDelay(0, 100, 10_000, () => 1), 100);
-    assert.equal(backoffDelay(3, 100, 10_000, () => 0), 400);
-    assert.equal(backoffDelay(20, 100, 10_000, () => 1), 10_000);
+    assert.equal(
+      backoffDelay(0, 100, 10_000, () => 0),
+      50,
+    );
+    assert.equal(
+      backoffDelay(0, 100, 10_000, () => 1),
+      100,
+    );
+    assert.equal(
+      backoffDelay(3, 100, 10_000, () => 0),
+      400,
+    );
+    assert.equal(
+      backoffDelay(20, 100, 10_000, () => 1),
+      10_000,
+    );
   });
 });

@@ -44,12 +44,18 @@ describe('an anonymous registry (real Distribution)', () => {
 
   test('an OCI index gives its platforms, arm64 normalised to arm64/v8', async () => {
     const list = await client.listTags(ref(`${registry.host}/team/multi`), { created: true, digests: false, platforms: true });
-    assert.deepEqual(list.tags.find((t) => t.tag === 'oci'), { tag: 'oci', created: new Date('2024-04-01T00:00:00Z'), platforms: ['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8'] });
+    assert.deepEqual(
+      list.tags.find((t) => t.tag === 'oci'),
+      { tag: 'oci', created: new Date('2024-04-01T00:00:00Z'), platforms: ['linux/amd64', 'linux/arm/v7', 'linux/arm64/v8'] },
+    );
   });
 
   test('a Docker manifest list gives its platforms and the build time of a child image', async () => {
     const list = await client.listTags(ref(`${registry.host}/team/multi`), { created: true, digests: false, platforms: true });
-    assert.deepEqual(list.tags.find((t) => t.tag === 'docker'), { tag: 'docker', created: new Date('2024-05-01T00:00:00Z'), platforms: ['linux/amd64', 'linux/arm64/v8'] });
+    assert.deepEqual(
+      list.tags.find((t) => t.tag === 'docker'),
+      { tag: 'docker', created: new Date('2024-05-01T00:00:00Z'), platforms: ['linux/amd64', 'linux/arm64/v8'] },
+    );
   });
 
   test('a Docker v2 image manifest gives its config blob created time', async () => {

@@ -11,7 +11,7 @@ import { ref, testClient } from './helpers.ts';
 
 const TAG_LIST = /GET \/v2\/team\/app\/tags\/list/;
 
-describe('a cycle\'s registry lookups (real Distribution behind fault proxies)', () => {
+describe("a cycle's registry lookups (real Distribution behind fault proxies)", () => {
   let registry: TestRegistry;
   let healthy: FaultProxy;
   let stuck: FaultProxy;
@@ -35,10 +35,18 @@ describe('a cycle\'s registry lookups (real Distribution behind fault proxies)',
     const registryClient = client();
     const lookup = new TagLookup(registryClient, { deadlineMs: 500 });
     const started = performance.now();
-    const answers = await lookup.fetch(new Map([['healthy', query(healthy.host)], ['stuck', query(stuck.host)]]));
+    const answers = await lookup.fetch(
+      new Map([
+        ['healthy', query(healthy.host)],
+        ['stuck', query(stuck.host)],
+      ]),
+    );
     const elapsed = performance.now() - started;
     assert.ok(elapsed >= 450 && elapsed < 2_000, `ended at the deadline (${Math.round(elapsed)} ms)`);
-    assert.deepEqual((answers.get('healthy') as { tag: string }[]).map((t) => t.tag), ['1.0.0', '1.1.0']);
+    assert.deepEqual(
+      (answers.get('healthy') as { tag: string }[]).map((t) => t.tag),
+      ['1.0.0', '1.1.0'],
+    );
     const error = answers.get('stuck') as TagpilotError;
     assert.equal(error.code, 'registry-deadline');
     assert.match(error.message, new RegExp(`^${stuck.host}/team/app: no answer within the registry deadline \\(0\\.5s\\)`));

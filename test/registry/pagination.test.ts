@@ -43,14 +43,20 @@ describe('tag list pagination (a paging proxy in front of real Distribution)', (
   test('follows relative next links with the configured page size', async () => {
     const p = await proxy({ link: 'relative' });
     const result = await list(p, { pageSize: 10 });
-    assert.deepEqual(result.tags.map((t) => t.tag), SORTED);
+    assert.deepEqual(
+      result.tags.map((t) => t.tag),
+      SORTED,
+    );
     assert.equal(p.count(/tags\/list/), 3);
     assert.match(p.requests[0]!.path, /\?n=10$/);
   });
 
   test('follows absolute next links on the same host and port', async () => {
     const p = await proxy({ link: 'absolute' });
-    assert.deepEqual((await list(p, { pageSize: 7 })).tags.map((t) => t.tag), SORTED);
+    assert.deepEqual(
+      (await list(p, { pageSize: 7 })).tags.map((t) => t.tag),
+      SORTED,
+    );
     assert.equal(p.count(/tags\/list/), 4);
   });
 
@@ -63,16 +69,25 @@ describe('tag list pagination (a paging proxy in front of real Distribution)', (
 
   test('a rejected page size falls back to 100 (Quay) and pages from there', async () => {
     const p = await proxy({ maxPageSize: 100, pageSize: 100 });
-    assert.deepEqual((await list(p, { pageSize: 1000 })).tags.map((t) => t.tag), SORTED);
-    assert.deepEqual(p.requests.map((r) => new URL(r.path, 'http://x').searchParams.get('n')), ['1000', '100']);
+    assert.deepEqual(
+      (await list(p, { pageSize: 1000 })).tags.map((t) => t.tag),
+      SORTED,
+    );
+    assert.deepEqual(
+      p.requests.map((r) => new URL(r.path, 'http://x').searchParams.get('n')),
+      ['1000', '100'],
+    );
   });
 
-  test('the server\'s order is not trusted: the result is sorted and deduplicated', async () => {
+  test("the server's order is not trusted: the result is sorted and deduplicated", async () => {
     const p = await proxy({ order: (tags) => [...tags].reverse() });
-    assert.deepEqual((await list(p, { pageSize: 6 })).tags.map((t) => t.tag), SORTED);
+    assert.deepEqual(
+      (await list(p, { pageSize: 6 })).tags.map((t) => t.tag),
+      SORTED,
+    );
   });
 
-  test('past maxTags the listing fails as the repository\'s problem (pagination-limit), naming the setting', async () => {
+  test("past maxTags the listing fails as the repository's problem (pagination-limit), naming the setting", async () => {
     const p = await proxy({});
     await assert.rejects(list(p, { pageSize: 10, maxTags: 12 }), (error: TagpilotError) => {
       assert.equal(error.code, 'pagination-limit');
@@ -108,7 +123,10 @@ describe('tag list pagination (a paging proxy in front of real Distribution)', (
     const first = await client.listTags(ref(`${p.host}/team/app`));
     const second = await client.listTags(ref(`${p.host}/team/app`));
     assert.deepEqual(second.tags, first.tags);
-    assert.deepEqual(p.requests.map((r) => r.ifNoneMatch !== undefined), [false, true]);
+    assert.deepEqual(
+      p.requests.map((r) => r.ifNoneMatch !== undefined),
+      [false, true],
+    );
     await client.close();
   });
 

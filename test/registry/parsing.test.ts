@@ -46,16 +46,21 @@ describe('manifests', () => {
 
   test('an index drops attestation entries and keeps the created annotation', () => {
     const digest = (c: string) => `sha256:${c.repeat(64)}`;
-    const body = Buffer.from(JSON.stringify({
-      mediaType: 'application/vnd.oci.image.index.v1+json',
-      annotations: { 'org.opencontainers.image.created': '2024-05-01T10:00:00Z' },
-      manifests: [
-        { digest: digest('a'), platform: { os: 'linux', architecture: 'arm64' } },
-        { digest: digest('b'), platform: { os: 'unknown', architecture: 'unknown' } },
-        { digest: 'not-a-digest' },
+    const body = Buffer.from(
+      JSON.stringify({
+        mediaType: 'application/vnd.oci.image.index.v1+json',
+        annotations: { 'org.opencontainers.image.created': '2024-05-01T10:00:00Z' },
+        manifests: [{ digest: digest('a'), platform: { os: 'linux', architecture: 'arm64' } }, { digest: digest('b'), platform: { os: 'unknown', architecture: 'unknown' } }, { digest: 'not-a-digest' }],
+      }),
+    );
+    assert.deepEqual(readManifest(body, undefined, 'm'), {
+      kind: 'index',
+      created: '2024-05-01T10:00:00.000Z',
+      children: [
+        { digest: digest('a'), platform: 'linux/arm64/v8' },
+        { digest: digest('b'), platform: undefined },
       ],
-    }));
-    assert.deepEqual(readManifest(body, undefined, 'm'), { kind: 'index', created: '2024-05-01T10:00:00.000Z', children: [{ digest: digest('a'), platform: 'linux/arm64/v8' }, { digest: digest('b'), platform: undefined }] });
+    });
   });
 
   test('an image manifest without a config digest is an error', () => {
@@ -64,7 +69,10 @@ describe('manifests', () => {
 });
 
 describe('endpoints: where a reference is asked for', () => {
-  const registries = [{ host: 'registry.local:5000', insecure: true }, { host: 'index.docker.io', insecure: false, pageSize: 100 }];
+  const registries = [
+    { host: 'registry.local:5000', insecure: true },
+    { host: 'index.docker.io', insecure: false, pageSize: 100 },
+  ];
   const cases: [string, string, string, number | undefined][] = [
     ['nginx', 'https://registry-1.docker.io', 'library/nginx', 100],
     ['docker.io/bitnami/redis', 'https://registry-1.docker.io', 'bitnami/redis', 100],

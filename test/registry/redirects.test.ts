@@ -53,7 +53,13 @@ describe('a registry request carrying credentials never follows a redirect to an
   }
 
   const client = (front: FaultProxy, elsewhere: FaultProxy) =>
-    testClient([elsewhere.host], { ca: [cert.certPem], registries: [{ host: front.host, insecure: true, credentials: { username: 'bot', password: PASSWORD } }, { host: elsewhere.host, insecure: true }] });
+    testClient([elsewhere.host], {
+      ca: [cert.certPem],
+      registries: [
+        { host: front.host, insecure: true, credentials: { username: 'bot', password: PASSWORD } },
+        { host: elsewhere.host, insecure: true },
+      ],
+    });
 
   test('Basic: the request with the password is refused a redirect to another host, which is never asked', async () => {
     const { front, elsewhere } = await redirecting(basic);
@@ -67,7 +73,10 @@ describe('a registry request carrying credentials never follows a redirect to an
     const { front, elsewhere } = await redirecting(bearer);
     const registry = client(front, elsewhere);
     await assert.rejects(registry.listTags(ref(`${front.host}/team/app`)), refusedRedirect(front.host, elsewhere.host));
-    assert.ok(front.requests.some((r) => r.authorization?.startsWith('Bearer ')), 'the redirected request carried the token');
+    assert.ok(
+      front.requests.some((r) => r.authorization?.startsWith('Bearer ')),
+      'the redirected request carried the token',
+    );
     assert.equal(elsewhere.requests.length, 0);
     await registry.close();
   });

@@ -13,12 +13,17 @@ test('docs/signatures.md: the configuration example is a valid config with the p
 });
 
 test('docs/registries.md: every cloud example is a valid config', () => {
-  const configs = blocks('registries.md').slice(1).map((yaml) => parseConfig(yaml, 'docs/registries.md'));
-  assert.deepEqual(configs.map((c) => c.registries.map((r) => (r.auth !== undefined && 'cloud' in r.auth ? r.auth.cloud : r.host))), [
-    ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'ecr', 'ecr-public'],
-    ['europe-west1-docker.pkg.dev', 'gcp'],
-    ['acmeprod.azurecr.io', 'acr'],
-  ]);
+  const configs = blocks('registries.md')
+    .slice(1)
+    .map((yaml) => parseConfig(yaml, 'docs/registries.md'));
+  assert.deepEqual(
+    configs.map((c) => c.registries.map((r) => (r.auth !== undefined && 'cloud' in r.auth ? r.auth.cloud : r.host))),
+    [
+      ['123456789012.dkr.ecr.eu-west-1.amazonaws.com', 'ecr', 'ecr-public'],
+      ['europe-west1-docker.pkg.dev', 'gcp'],
+      ['acmeprod.azurecr.io', 'acr'],
+    ],
+  );
 });
 
 test('a rule naming a missing policy, and a keyless policy with two identities, are refused', () => {

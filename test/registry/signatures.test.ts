@@ -33,7 +33,11 @@ describe('cosign signatures in the real registry, verified with @sigstore/verify
 
   before(async () => {
     registry = await startRegistry();
-    digests = await seedTags(registry.url, repo, ['key-signed', 'unsigned', 'stranger-signed', 'other-image', 'tampered-sig', 'keyless', 'keyless-foreign-ca', 'keyless-bad-set', 'two-sigs'].map((tag) => ({ tag })));
+    digests = await seedTags(
+      registry.url,
+      repo,
+      ['key-signed', 'unsigned', 'stranger-signed', 'other-image', 'tampered-sig', 'keyless', 'keyless-foreign-ca', 'keyless-bad-set', 'two-sigs'].map((tag) => ({ tag })),
+    );
     client = testClient([registry.host]);
     const digest = (tag: string) => digests.get(tag)!;
     await sign('key-signed', keySignature(ci.privateKey, `${registry.host}/${repo}`, digest('key-signed')));
@@ -59,7 +63,7 @@ describe('cosign signatures in the real registry, verified with @sigstore/verify
   });
 
   const cases: [string, string, string, RegExp][] = [
-    ['a signature by the policy\'s key', 'key-signed', 'ci-key', /^valid/],
+    ["a signature by the policy's key", 'key-signed', 'ci-key', /^valid/],
     ['no signature at all', 'unsigned', 'ci-key', /^unsigned: no cosign signature/],
     ['a signature by another key', 'stranger-signed', 'ci-key', /^bad-signature: .*SIGNATURE_ERROR/],
     ['a valid signature copied from another image', 'other-image', 'ci-key', /^bad-signature: .*payload signs sha256:/],
@@ -86,7 +90,7 @@ describe('cosign signatures in the real registry, verified with @sigstore/verify
     const fresh = testClient([registry.host]);
     const verdict = await new SignatureChecker({ registry: fresh, policies, cacheDir: cacheDir.path }).check(image(), 'keyless', 'release');
     assert.equal(verdict.status, 'valid');
-    assert.deepEqual(fresh.stats().byKind, { manifest: 1 }, 'one HEAD for the tag\'s digest, no signature manifest or blob');
+    assert.deepEqual(fresh.stats().byKind, { manifest: 1 }, "one HEAD for the tag's digest, no signature manifest or blob");
     await fresh.close();
     cacheDir.remove();
   });

@@ -224,7 +224,7 @@ function tuneReplicas(dir: string, s: Series): boolean {
   const path = join(dir, s.file);
   const text = readFileSync(path, 'utf8');
   const replicas = /replicas: (\d+)/.exec(text);
-  writeFileSync(path, replicas === null ? text.replace(/^spec:\n/m, 'spec:\n  replicas: 2\n') : text.replace(/replicas: \d+/, `replicas: ${Number(replicas[1]) % 5 + 1}`));
+  writeFileSync(path, replicas === null ? text.replace(/^spec:\n/m, 'spec:\n  replicas: 2\n') : text.replace(/replicas: \d+/, `replicas: ${(Number(replicas[1]) % 5) + 1}`));
   return true;
 }
 
@@ -270,15 +270,22 @@ interface State {
 
 function analyse(bare: string, movesFile: string, all: Series[], arrivals: Arrival[]): WritersResult {
   const violations: string[] = [];
-  const moves = readFileSync(movesFile, 'utf8').trim().split('\n').filter(Boolean).map((line) => line.split(' '));
+  const moves = readFileSync(movesFile, 'utf8')
+    .trim()
+    .split('\n')
+    .filter(Boolean)
+    .map((line) => line.split(' '));
   for (const move of moves) if (move[4] === 'refused') violations.push(`a non-fast-forward move was attempted: ${move[2]} → ${move[3]}`);
   const landedAt = new Map(moves.filter((m) => m[4] === undefined).map((m) => [m[3]!, Number(m[0])]));
-  const history: State[] = git(bare, 'log', '--reverse', '--format=%H %P|%an', 'main').trim().split('\n').map((line) => {
-    const [shas = '', author = ''] = line.split('|');
-    const [sha = '', ...parents] = shas.trim().split(' ');
-    const values = all.map((s) => slotValue(git(bare, 'show', `${sha}:${s.file}`), s) ?? '');
-    return { sha, author, parents: parents.length, values, ranks: values.map((v, i) => all[i]!.tags.indexOf(v)) };
-  });
+  const history: State[] = git(bare, 'log', '--reverse', '--format=%H %P|%an', 'main')
+    .trim()
+    .split('\n')
+    .map((line) => {
+      const [shas = '', author = ''] = line.split('|');
+      const [sha = '', ...parents] = shas.trim().split(' ');
+      const values = all.map((s) => slotValue(git(bare, 'show', `${sha}:${s.file}`), s) ?? '');
+      return { sha, author, parents: parents.length, values, ranks: values.map((v, i) => all[i]!.tags.indexOf(v)) };
+    });
   checkHistory(history, all, violations);
   const latencies: number[] = [];
   let byHuman = 0;

@@ -66,7 +66,16 @@ describe('registry faults: one faulty registry next to a healthy one', () => {
       'apps/web.yaml': automated('web', `${healthy.host}/team/web:1.0.0`, 'semver:^1'),
       'apps/api.yaml': automated('api', `${faulty.host}/team/api:2.0.0`, 'semver:^2'),
     });
-    const registry = new RegistryClient({ registries: [{ host: healthy.host, insecure: true }, { host: faulty.host, insecure: true }], retries: 3, backoffMs: 50, maxBackoffMs: 200, timeoutMs: 5_000 });
+    const registry = new RegistryClient({
+      registries: [
+        { host: healthy.host, insecure: true },
+        { host: faulty.host, insecure: true },
+      ],
+      retries: 3,
+      backoffMs: 50,
+      maxBackoffMs: 200,
+      timeoutMs: 5_000,
+    });
     const repo = GitRepo.forRemote(`${cache.path}/${name}`, { url: server.repoUrl(name), branch: 'main' });
     const started = performance.now();
     try {
@@ -93,7 +102,10 @@ describe('registry faults: one faulty registry next to a healthy one', () => {
         assert.deepEqual(report.problems, []);
       } else {
         assert.match(api, /team\/api:2\.0\.0/);
-        assert.deepEqual(report.problems.map((p) => p.code), [scenario.faulty.problem]);
+        assert.deepEqual(
+          report.problems.map((p) => p.code),
+          [scenario.faulty.problem],
+        );
         assert.match(report.problems[0]!.message, new RegExp(`${faulty.host}/team/api: `));
       }
       if (scenario.faulty !== 'lands' && scenario.faulty.problem === 'registry-deadline') {

@@ -36,7 +36,10 @@ test('cycles follow one another on the interval until stopped, and a failure doe
   });
   assert.equal(a.calls, 3);
   assert.deepEqual(waits, [60_000, 60_000, 60_000]);
-  assert.deepEqual(reporter.outcomes.map((o) => ('error' in o ? 'failed' : (o.report.commit ?? 'unchanged'))), ['c1', 'failed', 'unchanged']);
+  assert.deepEqual(
+    reporter.outcomes.map((o) => ('error' in o ? 'failed' : (o.report.commit ?? 'unchanged'))),
+    ['c1', 'failed', 'unchanged'],
+  );
   assert.equal(reporter.stops, 1);
   assert.equal(status.cycles, 3);
   assert.equal(status.lastOutcome, 'unchanged');
@@ -87,18 +90,29 @@ test('a cancelled cycle is an outcome of its own in the status', async () => {
 test('the log reporter writes each problem, each lock and one line per cycle', async () => {
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
-  stream.on('data', (chunk: Buffer) => lines.push(...chunk.toString().trim().split('\n').map((l) => JSON.parse(l) as Record<string, unknown>)));
+  stream.on('data', (chunk: Buffer) =>
+    lines.push(
+      ...chunk
+        .toString()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as Record<string, unknown>),
+    ),
+  );
   const reporter = logReporter(pino({ base: undefined }, stream));
   const withProblem: CycleSummary = { ...report('c1'), locked: ['shop:deployment/web'], problems: [{ code: 'rate-limited', subject: 'a.yaml:3', message: 'ghcr.io/x: 429' }] };
   reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: withProblem });
   reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, error: new Error('git down') });
   reporter.stopped();
   await new Promise((r) => setImmediate(r));
-  assert.deepEqual(lines.map((l) => [l.msg, l.code ?? (l.err as { code?: string } | undefined)?.code]), [
-    ['ghcr.io/x: 429', 'rate-limited'],
-    ['locked; skipped', undefined],
-    ['cycle: committed', undefined],
-    ['cycle failed', 'internal'],
-    ['stopped', undefined],
-  ]);
+  assert.deepEqual(
+    lines.map((l) => [l.msg, l.code ?? (l.err as { code?: string } | undefined)?.code]),
+    [
+      ['ghcr.io/x: 429', 'rate-limited'],
+      ['locked; skipped', undefined],
+      ['cycle: committed', undefined],
+      ['cycle failed', 'internal'],
+      ['stopped', undefined],
+    ],
+  );
 });

@@ -190,11 +190,7 @@ test('provision: an apt-get that times out is reported as such', () => {
 test('provision: a package that installs but leaves its program missing is reported and exits 1', () => {
   const m = machine({ present: without('docker-registry', 'openssl'), broken: ['docker-registry'] });
   assert.equal(provision(['test'], m.env), 1);
-  assert.equal(
-    m.written.err,
-    'provision: apt-get installed docker-registry openssl, but these are still missing:\n' +
-      '  - CNCF Distribution (package docker-registry): no `docker-registry` on PATH\n',
-  );
+  assert.equal(m.written.err, 'provision: apt-get installed docker-registry openssl, but these are still missing:\n' + '  - CNCF Distribution (package docker-registry): no `docker-registry` on PATH\n');
 });
 
 test('provision: an unknown argument prints the usage and exits 2', () => {

@@ -97,12 +97,6 @@ function row(info: TagInfo, ref: ImageRef, selected: string | null): Row {
 
 function render(rows: readonly Row[], needs: PolicyNeeds): string {
   const header = ['', 'TAG', ...(needs.created ? ['CREATED'] : []), ...(needs.platforms ? ['PLATFORMS'] : []), 'NOTE'];
-  const cells = rows.map((r) => [
-    r.selected ? '*' : '',
-    r.tag,
-    ...(needs.created ? [r.created ?? '-'] : []),
-    ...(needs.platforms ? [r.platforms?.join(',') ?? '-'] : []),
-    [r.selected ? 'selected' : '', r.current ? 'current' : '', r.rejected ?? ''].filter(Boolean).join(', '),
-  ]);
+  const cells = rows.map((r) => [r.selected ? '*' : '', r.tag, ...(needs.created ? [r.created ?? '-'] : []), ...(needs.platforms ? [r.platforms?.join(',') ?? '-'] : []), [r.selected ? 'selected' : '', r.current ? 'current' : '', r.rejected ?? ''].filter(Boolean).join(', ')]);
   return table(header, cells);
 }

@@ -33,7 +33,7 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
 
 /** One slot's outcome, then per reason the count and the highest tags. */
 function explainText(e: SlotExplanation): string {
-  const head = `explain: ${e.subject} ${e.image} (${e.policy}): ${e.why ?? (e.selected ?? 'nothing selected')}\n`;
+  const head = `explain: ${e.subject} ${e.image} (${e.policy}): ${e.why ?? e.selected ?? 'nothing selected'}\n`;
   if (e.reasons.length === 0) return head;
   const rows = e.reasons.map((r) => [`  ${r.reason}`, String(r.count), `${r.tags.join(', ')}${r.count > r.tags.length ? ', …' : ''}`]);
   return head + columns(rows);

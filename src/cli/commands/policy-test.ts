@@ -94,7 +94,13 @@ async function readStream(stream: NodeJS.ReadableStream): Promise<string> {
 async function parseTagList(text: string): Promise<TagInfo[]> {
   const trimmed = text.trim();
   // The JSON reader validates with zod: loaded only for JSON input.
-  const tags = trimmed.startsWith('[') ? (await import('../tag-list-json.ts')).parseJsonTags(trimmed) : trimmed.split(/\r?\n/).map((line) => line.trim()).filter((line) => line !== '').map((tag) => ({ tag }));
+  const tags = trimmed.startsWith('[')
+    ? (await import('../tag-list-json.ts')).parseJsonTags(trimmed)
+    : trimmed
+        .split(/\r?\n/)
+        .map((line) => line.trim())
+        .filter((line) => line !== '')
+        .map((tag) => ({ tag }));
   if (tags.length > MAX_TAGS) throw new InputError(`more than ${MAX_TAGS} tags`);
   return tags;
 }
@@ -112,13 +118,7 @@ function toJson(policy: Policy, current: string | undefined, selection: Selectio
 }
 
 function formatTable(policy: Policy, current: string | undefined, selection: Selection): string {
-  const head = [
-    ['policy', policy.source],
-    ['current', current ?? '(none)'],
-    ['selected', `${selection.selected ?? '(none)'}${selection.changed ? ' (changed)' : ''}`],
-    ...(selection.digest === undefined ? [] : [['digest', selection.digest]]),
-    ['why', selection.why ?? ''],
-  ];
+  const head = [['policy', policy.source], ['current', current ?? '(none)'], ['selected', `${selection.selected ?? '(none)'}${selection.changed ? ' (changed)' : ''}`], ...(selection.digest === undefined ? [] : [['digest', selection.digest]]), ['why', selection.why ?? '']];
   const rows = [['TAG', 'REASON', 'DETAIL'], ...selection.rejected.map((r) => [printable(r.tag), r.reason, printable(r.detail ?? '')])];
   const body = selection.rejected.length === 0 ? 'no other tags\n' : columns(rows);
   return `${columns(head)}\n${body}`;

@@ -34,7 +34,12 @@ export async function release(options: ReleaseOptions, io: CliIo): Promise<numbe
     io.err.write(`${options.workload} is ${lockText(locked.lock)}; not releasing (use --force to override)\n`);
     return EXIT.failed;
   }
-  const changed = await writeEdits(io, dir, read.files, chosen.map((slot) => ({ slot, image: options.image })));
+  const changed = await writeEdits(
+    io,
+    dir,
+    read.files,
+    chosen.map((slot) => ({ slot, image: options.image })),
+  );
   if (changed === undefined) return EXIT.failed;
   if (changed.length === 0) {
     io.out.write(`${options.workload} already runs ${options.image}; nothing to do\n`);

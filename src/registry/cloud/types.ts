@@ -4,11 +4,7 @@ import type { Credential } from '../credentials.ts';
 export type CloudKind = 'ecr' | 'ecr-public' | 'gcp' | 'acr';
 
 /** How one registry host gets its cloud credential: from its host name, or as the config says. */
-export type CloudAuth =
-  | { cloud: 'ecr'; region?: string; registryId?: string }
-  | { cloud: 'ecr-public' }
-  | { cloud: 'gcp'; /** A service-account key file; without it, Application Default Credentials (metadata server). */ credentialsFile?: string }
-  | { cloud: 'acr'; tenantId?: string; clientId?: string };
+export type CloudAuth = { cloud: 'ecr'; region?: string; registryId?: string } | { cloud: 'ecr-public' } | { cloud: 'gcp' /** A service-account key file; without it, Application Default Credentials (metadata server). */; credentialsFile?: string } | { cloud: 'acr'; tenantId?: string; clientId?: string };
 
 /** A registry credential from a cloud, with the time (epoch ms) it stops working. */
 export interface CloudToken {

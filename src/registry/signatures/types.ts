@@ -2,7 +2,7 @@ import type { SignatureVerdict } from '../../policy/index.ts';
 
 /** A signature policy from the config, with its files read. */
 export type SignaturePolicy =
-  | { name: string; kind: 'key'; /** PEM public key (cosign.pub). */ publicKey: string }
+  | { name: string; kind: 'key' /** PEM public key (cosign.pub). */; publicKey: string }
   | {
       name: string;
       kind: 'keyless';

@@ -61,7 +61,12 @@ export class EntraDouble {
     const base = `https://${ENTRA_HOST}/${tenant}`;
     if (req.method === 'GET' && url.pathname === `/${tenant}/v2.0/.well-known/openid-configuration`) {
       this.calls.push({ api: 'entra:openid-configuration', by: tenant });
-      return reply(res, 200, 'application/json', JSON.stringify({ token_endpoint: `${base}/oauth2/v2.0/token`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`, end_session_endpoint: `${base}/oauth2/v2.0/logout`, issuer: `${base}/v2.0`, jwks_uri: `${base}/discovery/v2.0/keys`, device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode` }));
+      return reply(
+        res,
+        200,
+        'application/json',
+        JSON.stringify({ token_endpoint: `${base}/oauth2/v2.0/token`, authorization_endpoint: `${base}/oauth2/v2.0/authorize`, end_session_endpoint: `${base}/oauth2/v2.0/logout`, issuer: `${base}/v2.0`, jwks_uri: `${base}/discovery/v2.0/keys`, device_authorization_endpoint: `${base}/oauth2/v2.0/devicecode` }),
+      );
     }
     if (req.method === 'GET' && url.pathname === '/common/discovery/instance') {
       this.calls.push({ api: 'entra:instance-discovery', by: 'common' });
@@ -180,7 +185,18 @@ export class AcrFront {
     const scope = /^repository:([a-z0-9/._-]+):([a-z,]+)$/.exec(form.get('scope') ?? '');
     if (scope === null || this.signer === undefined) return this.refuse(res, 400, `scope ${form.get('scope')}`);
     this.calls.push({ api: 'acr:token', by: String(claims.sub) });
-    reply(res, 200, 'application/json', JSON.stringify({ access_token: this.signer.mint(String(claims.sub), scope[1]!, scope[2]!.split(',').filter((a) => a === 'pull')) }));
+    reply(
+      res,
+      200,
+      'application/json',
+      JSON.stringify({
+        access_token: this.signer.mint(
+          String(claims.sub),
+          scope[1]!,
+          scope[2]!.split(',').filter((a) => a === 'pull'),
+        ),
+      }),
+    );
   }
 
   private forward(req: IncomingMessage, res: ServerResponse): void {

@@ -96,7 +96,12 @@ export class GoogleDouble {
     const lifetime = Number(claims.exp) - Number(claims.iat);
     if (claims.aud !== GOOGLE_TOKEN_URL) return this.oauthError(res, 'invalid_grant', `aud ${String(claims.aud)}`);
     if (!(lifetime > 0 && lifetime <= 3600)) return this.oauthError(res, 'invalid_grant', 'JWT lifetime over an hour');
-    if (!String(claims.scope ?? '').split(' ').includes(CLOUD_PLATFORM)) return this.oauthError(res, 'invalid_scope', String(claims.scope));
+    if (
+      !String(claims.scope ?? '')
+        .split(' ')
+        .includes(CLOUD_PLATFORM)
+    )
+      return this.oauthError(res, 'invalid_scope', String(claims.scope));
     this.calls.push({ api: 'oauth:jwt-bearer', by: String(claims.iss) });
     reply(res, 200, 'application/json', JSON.stringify(this.issue()));
   }

@@ -34,4 +34,3 @@ export function verifyJwt(token: string, publicKey: KeyObject | string, now: num
   if (typeof claims.exp !== 'number' || claims.exp * 1000 < now) return 'expired';
   return claims;
 }
-

@@ -31,8 +31,22 @@ export function verifySigV4(method: string, url: URL, headers: IncomingHttpHeade
   const payloadHash = createHash('sha256').update(body).digest('hex');
   const claimed = headers['x-amz-content-sha256'];
   if (typeof claimed === 'string' && claimed !== payloadHash && claimed !== 'UNSIGNED-PAYLOAD') return 'x-amz-content-sha256 does not match the body';
-  const query = [...url.searchParams].map(([k, v]) => [encode(k), encode(v)]).sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0)).map(([k, v]) => `${k}=${v}`).join('&');
-  const canonical = [method, url.pathname.split('/').map((p) => encode(decodeURIComponent(p))).join('/') || '/', query, canonicalHeaders, signedHeaders, payloadHash].join('\n');
+  const query = [...url.searchParams]
+    .map(([k, v]) => [encode(k), encode(v)])
+    .sort(([a = ''], [b = '']) => (a < b ? -1 : a > b ? 1 : 0))
+    .map(([k, v]) => `${k}=${v}`)
+    .join('&');
+  const canonical = [
+    method,
+    url.pathname
+      .split('/')
+      .map((p) => encode(decodeURIComponent(p)))
+      .join('/') || '/',
+    query,
+    canonicalHeaders,
+    signedHeaders,
+    payloadHash,
+  ].join('\n');
   const scope = `${day}/${region}/${service}/aws4_request`;
   const toSign = ['AWS4-HMAC-SHA256', amzDate, scope, createHash('sha256').update(canonical).digest('hex')].join('\n');
   let key: Buffer = createHmac('sha256', `AWS4${secret}`).update(day).digest();

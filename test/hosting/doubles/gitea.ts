@@ -62,7 +62,19 @@ export async function startGiteaDouble(options: { owner: string; repo: string; t
     {
       method: 'POST',
       path: at('/pulls'),
-      body: strict({ head: z.string().min(1), base: z.string().min(1), title: z.string().min(1), body: z.string().optional(), labels: z.array(z.number().int()).optional(), assignee: z.string().optional(), assignees: z.array(z.string()).optional(), milestone: z.number().int().optional(), due_date: z.string().optional(), reviewers: z.array(z.string()).optional(), team_reviewers: z.array(z.string()).optional() }),
+      body: strict({
+        head: z.string().min(1),
+        base: z.string().min(1),
+        title: z.string().min(1),
+        body: z.string().optional(),
+        labels: z.array(z.number().int()).optional(),
+        assignee: z.string().optional(),
+        assignees: z.array(z.string()).optional(),
+        milestone: z.number().int().optional(),
+        due_date: z.string().optional(),
+        reviewers: z.array(z.string()).optional(),
+        team_reviewers: z.array(z.string()).optional(),
+      }),
       handle: ({ body }) => {
         const b = body as { head: string; base: string; title: string; body?: string; labels?: number[] };
         if (!store.branchExists(b.head)) return error(404, `GetBranch: branch does not exist [name: ${b.head}]`);
@@ -76,10 +88,22 @@ export async function startGiteaDouble(options: { owner: string; repo: string; t
     {
       method: 'PATCH',
       path: at('/pulls/(?<n>\\d+)'),
-      body: strict({ title: z.string().optional(), body: z.string().optional(), labels: z.array(z.number().int()).optional(), state: z.enum(['open', 'closed']).optional(), base: z.string().optional(), assignee: z.string().optional(), assignees: z.array(z.string()).optional(), milestone: z.number().int().optional(), due_date: z.string().optional(), unset_due_date: z.boolean().optional(), allow_maintainer_edit: z.boolean().optional() }),
+      body: strict({
+        title: z.string().optional(),
+        body: z.string().optional(),
+        labels: z.array(z.number().int()).optional(),
+        state: z.enum(['open', 'closed']).optional(),
+        base: z.string().optional(),
+        assignee: z.string().optional(),
+        assignees: z.array(z.string()).optional(),
+        milestone: z.number().int().optional(),
+        due_date: z.string().optional(),
+        unset_due_date: z.boolean().optional(),
+        allow_maintainer_edit: z.boolean().optional(),
+      }),
       handle: ({ params, body }) => {
         const pull = find(params.n!);
-        if (pull === undefined) return error(404, 'The target couldn\'t be found.');
+        if (pull === undefined) return error(404, "The target couldn't be found.");
         const b = body as { title?: string; body?: string; labels?: number[]; state?: 'open' | 'closed' };
         if (b.title !== undefined) pull.title = b.title;
         if (b.body !== undefined) pull.body = b.body;
@@ -93,7 +117,12 @@ export async function startGiteaDouble(options: { owner: string; repo: string; t
       method: 'GET',
       path: at('/labels'),
       query: ['page', 'limit'],
-      handle: ({ query }) => page(query, [...control.labels].map(([name, id]) => ({ id, name, color: '00aabb', description: '' })), `${repoPath}/labels`),
+      handle: ({ query }) =>
+        page(
+          query,
+          [...control.labels].map(([name, id]) => ({ id, name, color: '00aabb', description: '' })),
+          `${repoPath}/labels`,
+        ),
     },
     {
       method: 'POST',
@@ -101,7 +130,7 @@ export async function startGiteaDouble(options: { owner: string; repo: string; t
       body: strict({ reviewers: z.array(z.string()).optional(), team_reviewers: z.array(z.string()).optional() }),
       handle: ({ params, body }) => {
         const pull = find(params.n!);
-        if (pull === undefined) return error(404, 'The target couldn\'t be found.');
+        if (pull === undefined) return error(404, "The target couldn't be found.");
         const names = (body as { reviewers?: string[] }).reviewers ?? [];
         pull.reviewers.push(...names);
         return { status: 201, body: names.map((login, i) => ({ id: i + 1, state: 'REQUEST_REVIEW', user: { login } })) };
@@ -110,10 +139,19 @@ export async function startGiteaDouble(options: { owner: string; repo: string; t
     {
       method: 'POST',
       path: at('/pulls/(?<n>\\d+)/merge'),
-      body: strict({ Do: z.enum(['merge', 'rebase', 'rebase-merge', 'squash', 'fast-forward-only', 'manually-merged']), MergeCommitID: z.string().optional(), MergeMessageField: z.string().optional(), MergeTitleField: z.string().optional(), delete_branch_after_merge: z.boolean().optional(), force_merge: z.boolean().optional(), head_commit_id: z.string().optional(), merge_when_checks_succeed: z.boolean().optional() }),
+      body: strict({
+        Do: z.enum(['merge', 'rebase', 'rebase-merge', 'squash', 'fast-forward-only', 'manually-merged']),
+        MergeCommitID: z.string().optional(),
+        MergeMessageField: z.string().optional(),
+        MergeTitleField: z.string().optional(),
+        delete_branch_after_merge: z.boolean().optional(),
+        force_merge: z.boolean().optional(),
+        head_commit_id: z.string().optional(),
+        merge_when_checks_succeed: z.boolean().optional(),
+      }),
       handle: ({ params, body }) => {
         const pull = find(params.n!);
-        if (pull === undefined) return error(404, 'The target couldn\'t be found.');
+        if (pull === undefined) return error(404, "The target couldn't be found.");
         const b = body as { Do: string; merge_when_checks_succeed?: boolean };
         // The double has no checks: merging now is not what a scheduled merge asks for.
         if (b.merge_when_checks_succeed !== true) return error(405, 'Please try again later');
@@ -128,7 +166,7 @@ export async function startGiteaDouble(options: { owner: string; repo: string; t
       body: strict({ body: z.string().min(1) }),
       handle: ({ params, body }) => {
         const pull = find(params.n!);
-        if (pull === undefined) return error(404, 'The target couldn\'t be found.');
+        if (pull === undefined) return error(404, "The target couldn't be found.");
         pull.comments.push((body as { body: string }).body);
         return { status: 201, body: { id: pull.comments.length, body: (body as { body: string }).body } };
       },

@@ -133,7 +133,10 @@ export async function startGitHubDouble(options: GitHubDoubleOptions): Promise<G
     {
       method: 'POST',
       path: /^\/graphql$/,
-      body: strict({ query: z.string().regex(/^mutation\(\$pullRequestId: ID!, \$mergeMethod: PullRequestMergeMethod!\) \{ enablePullRequestAutoMerge\(input: \{pullRequestId: \$pullRequestId, mergeMethod: \$mergeMethod\}\) \{ clientMutationId \} \}$/), variables: strict({ pullRequestId: z.string(), mergeMethod: z.enum(['MERGE', 'SQUASH', 'REBASE']) }) }),
+      body: strict({
+        query: z.string().regex(/^mutation\(\$pullRequestId: ID!, \$mergeMethod: PullRequestMergeMethod!\) \{ enablePullRequestAutoMerge\(input: \{pullRequestId: \$pullRequestId, mergeMethod: \$mergeMethod\}\) \{ clientMutationId \} \}$/),
+        variables: strict({ pullRequestId: z.string(), mergeMethod: z.enum(['MERGE', 'SQUASH', 'REBASE']) }),
+      }),
       handle: ({ body }) => {
         const { pullRequestId: id, mergeMethod: method } = (body as { variables: { pullRequestId: string; mergeMethod: string } }).variables;
         const pull = store.get(Number(id.replace(/^PR_node/, '')));

@@ -42,7 +42,17 @@ export async function startGitLabDouble(options: { project: string; token: strin
     merge_when_pipeline_succeeds: pull.autoMerge !== undefined,
   });
   const find = (iid: string) => store.get(Number(iid));
-  const labelList = (text: string | undefined) => (text === undefined || text === '' ? [] : [...new Set(text.split(',').map((l) => l.trim()).filter((l) => l !== ''))]);
+  const labelList = (text: string | undefined) =>
+    text === undefined || text === ''
+      ? []
+      : [
+          ...new Set(
+            text
+              .split(',')
+              .map((l) => l.trim())
+              .filter((l) => l !== ''),
+          ),
+        ];
 
   const routes: Route[] = [
     {
@@ -65,7 +75,17 @@ export async function startGitLabDouble(options: { project: string; token: strin
     {
       method: 'POST',
       path: at('/merge_requests'),
-      body: strict({ source_branch: z.string().min(1), target_branch: z.string().min(1), title: z.string().min(1), description: z.string().optional(), labels: z.string().optional(), reviewer_ids: z.array(z.number().int()).optional(), assignee_ids: z.array(z.number().int()).optional(), remove_source_branch: z.boolean().optional(), squash: z.boolean().optional() }),
+      body: strict({
+        source_branch: z.string().min(1),
+        target_branch: z.string().min(1),
+        title: z.string().min(1),
+        description: z.string().optional(),
+        labels: z.string().optional(),
+        reviewer_ids: z.array(z.number().int()).optional(),
+        assignee_ids: z.array(z.number().int()).optional(),
+        remove_source_branch: z.boolean().optional(),
+        squash: z.boolean().optional(),
+      }),
       handle: ({ body }) => {
         const b = body as { source_branch: string; target_branch: string; title: string; description?: string; labels?: string; reviewer_ids?: number[] };
         if (!store.branchExists(b.source_branch)) return error(422, ['Source branch does not exist']);

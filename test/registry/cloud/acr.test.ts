@@ -61,8 +61,14 @@ describe('Azure Container Registry through @azure/identity (Entra ID and ACR dou
   test('workload identity: Entra token → /oauth2/exchange → refresh token → /oauth2/token per scope', async () => {
     await withEnv(workloadIdentity(), async () => {
       const client = acrClient();
-      assert.deepEqual((await client.listTags(ref(`${front.host}/team/api`))).tags.map((t) => t.tag), ['3.0.0', '3.1.0']);
-      assert.deepEqual(apis().filter((api) => !api.startsWith('entra:openid') && !api.startsWith('entra:instance')), ['entra:token', 'acr:exchange', 'acr:token']);
+      assert.deepEqual(
+        (await client.listTags(ref(`${front.host}/team/api`))).tags.map((t) => t.tag),
+        ['3.0.0', '3.1.0'],
+      );
+      assert.deepEqual(
+        apis().filter((api) => !api.startsWith('entra:openid') && !api.startsWith('entra:instance')),
+        ['entra:token', 'acr:exchange', 'acr:token'],
+      );
       assert.deepEqual(entra.refusals, []);
       await client.close();
     });

@@ -45,17 +45,19 @@ describe('Amazon ECR through the AWS SDK (strict AWS double, real Distribution w
     dir.remove();
   });
 
-  const ecrClient = (extra: RegistryClientOptions = {}) =>
-    testClient([], { ca: [cert.certPem], registries: [{ host: registry.host, insecure: true, credentials: { cloud: 'ecr', region: 'eu-west-1', registryId: ACCOUNT } }], ...extra });
+  const ecrClient = (extra: RegistryClientOptions = {}) => testClient([], { ca: [cert.certPem], registries: [{ host: registry.host, insecure: true, credentials: { cloud: 'ecr', region: 'eu-west-1', registryId: ACCOUNT } }], ...extra });
   const irsa = { AWS_ROLE_ARN: ROLE, AWS_WEB_IDENTITY_TOKEN_FILE: () => tokenFile };
   const irsaEnv = () => ({ AWS_ROLE_ARN: irsa.AWS_ROLE_ARN, AWS_WEB_IDENTITY_TOKEN_FILE: irsa.AWS_WEB_IDENTITY_TOKEN_FILE(), AWS_ROLE_SESSION_NAME: 'tagpilot' });
   const since = (mark: number) => aws.calls.slice(mark).map((c) => c.api);
 
-  test('IRSA: the web identity token is exchanged at STS, and ECR is asked with the role\'s signed credentials', async () => {
+  test("IRSA: the web identity token is exchanged at STS, and ECR is asked with the role's signed credentials", async () => {
     await withEnv(irsaEnv(), async () => {
       const mark = aws.calls.length;
       const client = ecrClient();
-      assert.deepEqual((await client.listTags(ref(`${registry.host}/team/app`))).tags.map((t) => t.tag), ['1.0.0', '1.1.0']);
+      assert.deepEqual(
+        (await client.listTags(ref(`${registry.host}/team/app`))).tags.map((t) => t.tag),
+        ['1.0.0', '1.1.0'],
+      );
       assert.deepEqual(since(mark), ['sts:AssumeRoleWithWebIdentity', 'ecr:GetAuthorizationToken']);
       assert.match(aws.calls.at(-1)!.by!, /^ASIA/, 'signed with the temporary credentials STS issued');
       assert.equal(tokens.requests.at(-1)?.who, 'basic:AWS');
@@ -63,7 +65,7 @@ describe('Amazon ECR through the AWS SDK (strict AWS double, real Distribution w
     });
   });
 
-  test('EKS Pod Identity: credentials from the container credentials endpoint with the pod\'s token', async () => {
+  test("EKS Pod Identity: credentials from the container credentials endpoint with the pod's token", async () => {
     const podToken = join(dir.path, 'pod-identity-token');
     writeFileSync(podToken, 'pod-identity-token-xyz');
     await withEnv({ AWS_CONTAINER_CREDENTIALS_FULL_URI: `${aws.url}/pod-identity/credentials`, AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE: podToken }, async () => {
@@ -75,12 +77,15 @@ describe('Amazon ECR through the AWS SDK (strict AWS double, real Distribution w
     });
   });
 
-  test('instance metadata: IMDSv2 session token first, then the instance role\'s credentials', async () => {
+  test("instance metadata: IMDSv2 session token first, then the instance role's credentials", async () => {
     await withEnv({ AWS_EC2_METADATA_DISABLED: undefined, AWS_EC2_METADATA_SERVICE_ENDPOINT: aws.url }, async () => {
       const mark = aws.calls.length;
       const client = ecrClient();
       assert.equal((await client.listTags(ref(`${registry.host}/team/app`))).tags.length, 2);
-      assert.deepEqual(since(mark).filter((api) => api !== 'imds:token'), ['imds:credentials', 'ecr:GetAuthorizationToken']);
+      assert.deepEqual(
+        since(mark).filter((api) => api !== 'imds:token'),
+        ['imds:credentials', 'ecr:GetAuthorizationToken'],
+      );
       assert.ok(since(mark).indexOf('imds:token') < since(mark).indexOf('imds:credentials'));
       await client.close();
     });
@@ -125,17 +130,26 @@ describe('Amazon ECR through the AWS SDK (strict AWS double, real Distribution w
     });
   });
 
-  test('the ECR password goes to the registry\'s token realm only: another registry gets nothing', async (t) => {
+  test("the ECR password goes to the registry's token realm only: another registry gets nothing", async (t) => {
     const other = await FaultProxy.start({ upstream: registry.url });
     t.after(() => other.stop());
     await withEnv(irsaEnv(), async () => {
-      const client = testClient([], { ca: [cert.certPem], registries: [{ host: registry.host, insecure: true, credentials: { cloud: 'ecr', region: 'eu-west-1', registryId: ACCOUNT } }, { host: other.host, insecure: true }] });
+      const client = testClient([], {
+        ca: [cert.certPem],
+        registries: [
+          { host: registry.host, insecure: true, credentials: { cloud: 'ecr', region: 'eu-west-1', registryId: ACCOUNT } },
+          { host: other.host, insecure: true },
+        ],
+      });
       await client.listTags(ref(`${registry.host}/team/app`));
       const mark = aws.calls.length;
       const before = tokens.requests.length;
       await assert.rejects(client.listTags(ref(`${other.host}/team/app`)), /refused access|answered 401/);
       assert.deepEqual(since(mark), [], 'no ECR token asked for another host');
-      assert.ok(other.requests.every((r) => r.authorization === undefined || r.authorization.startsWith('Bearer ')), 'no Basic AWS credential');
+      assert.ok(
+        other.requests.every((r) => r.authorization === undefined || r.authorization.startsWith('Bearer ')),
+        'no Basic AWS credential',
+      );
       assert.ok(tokens.requests.slice(before).every((r) => r.who === 'anonymous'));
       await client.close();
     });

@@ -48,8 +48,7 @@ describe('Google Artifact Registry through google-auth-library (metadata server 
     dir.remove();
   });
 
-  const gcpClient = (auth: { cloud: 'gcp'; credentialsFile?: string } = { cloud: 'gcp' }, extra: RegistryClientOptions = {}) =>
-    testClient([], { ca: [cert.certPem], registries: [{ host: registry.host, insecure: true, credentials: auth }], ...extra });
+  const gcpClient = (auth: { cloud: 'gcp'; credentialsFile?: string } = { cloud: 'gcp' }, extra: RegistryClientOptions = {}) => testClient([], { ca: [cert.certPem], registries: [{ host: registry.host, insecure: true, credentials: auth }], ...extra });
   const metadataEnv = () => ({ GCE_METADATA_HOST: google.metadataHost, METADATA_SERVER_DETECTION: 'ping-only' });
   const since = (mark: number) => google.calls.slice(mark).map((c) => c.api);
 
@@ -57,7 +56,10 @@ describe('Google Artifact Registry through google-auth-library (metadata server 
     await withEnv(metadataEnv(), async () => {
       const mark = google.calls.length;
       const client = gcpClient();
-      assert.deepEqual((await client.listTags(ref(`${registry.host}/project/repo/app`))).tags.map((t) => t.tag), ['2.0.0', '2.1.0']);
+      assert.deepEqual(
+        (await client.listTags(ref(`${registry.host}/project/repo/app`))).tags.map((t) => t.tag),
+        ['2.0.0', '2.1.0'],
+      );
       assert.deepEqual(since(mark), ['metadata:token']);
       assert.equal(tokens.requests.at(-1)?.who, 'basic:oauth2accesstoken');
       await client.close();

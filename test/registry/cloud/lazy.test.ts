@@ -17,11 +17,17 @@ function resolvedPackages(modules: string[]): string[] {
 const SDKS = /^(@aws-sdk\/|@smithy\/|google-auth-library|gaxios|@azure\/|@sigstore\/)/;
 
 test('the CLI wiring and the registry client load no cloud SDK and no Sigstore library until one is used', () => {
-  assert.deepEqual(resolvedPackages(['../../../src/cli/wire.ts', '../../../src/registry/client.ts']).filter((name) => SDKS.test(name)), []);
+  assert.deepEqual(
+    resolvedPackages(['../../../src/cli/wire.ts', '../../../src/registry/client.ts']).filter((name) => SDKS.test(name)),
+    [],
+  );
 });
 
-test('using one cloud loads that cloud\'s SDK only', () => {
+test("using one cloud loads that cloud's SDK only", () => {
   const loaded = resolvedPackages(['../../../src/registry/cloud/gcp.ts']).filter((name) => SDKS.test(name));
   assert.ok(loaded.includes('google-auth-library'));
-  assert.deepEqual(loaded.filter((name) => /^(@aws-sdk|@azure|@sigstore)/.test(name)), []);
+  assert.deepEqual(
+    loaded.filter((name) => /^(@aws-sdk|@azure|@sigstore)/.test(name)),
+    [],
+  );
 });
