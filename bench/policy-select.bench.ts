@@ -93,6 +93,10 @@ const POLICIES: [string, Policy, string | undefined][] = [
   ['patch', parsePolicy('patch'), '1.2.3'],
   ['all', parsePolicy('all'), '1.2.3'],
   ['digest:stable', parsePolicy('digest:stable'), 'stable'],
+  ['regexp:^sha-[0-9a-f]{12}$ (build time)', parsePolicy('regexp:^sha-[0-9a-f]{12}$'), undefined],
+  ['regexp:^sha-(?:[0-9a-f]|[0-9a-f])*$ (overlapping alternation)', parsePolicy('regexp:^sha-(?:[0-9a-f]|[0-9a-f])*$'), undefined],
+  ['alphabetical:desc:^(?<order>\\d{4}-\\d{2}-\\d{2})$', parsePolicy('alphabetical:desc:^(?<order>\\d{4}-\\d{2}-\\d{2})$'), undefined],
+  ['glob:* + ignore regexp:^(?:main|pr)-', withFilters(parsePolicy('glob:*'), parseFilters({ ignore: 'regexp:^(?:main|pr)-' })), undefined],
   ['semver:* + ignore, min-age, platforms', withFilters(parsePolicy('semver:*'), parseFilters({ ignore: '*-rc*,0.*', minAge: '7d', platforms: 'linux/arm64' })), undefined],
 ];
 

@@ -1,26 +1,28 @@
 /**
- * Compiling user patterns (from annotations, i.e. untrusted repo files) into matchers, with bounds:
- * pattern length, and a static guard against the regex shapes that backtrack catastrophically.
- * The guard is a heuristic, not a proof; tags are at most 128 characters, which bounds the rest.
+ * Compiling user patterns (from annotations, i.e. untrusted repo files) into matchers that run on
+ * RE2, a linear-time engine: matching one tag costs at most (compiled size × tag length) steps,
+ * whatever the pattern, so no pattern can stall the cycle. Globs are translated to RE2 too. What
+ * RE2 cannot run (lookarounds, backreferences) is refused with the feature's name.
  */
-import { setFlagsFromString } from 'node:v8';
-import { Minimatch } from 'minimatch';
+import type { RE2JS } from 're2js';
 import { TagpilotError } from '../problems/index.ts';
-
-// Defence in depth for what the static guard below cannot see (`(a|a)*b`, `.*.*.*.*x`): after
-// too many backtracks V8 reruns the match on its linear-time engine, same result. Process-wide,
-// harmless to other regexes (they only switch engines when they would have stalled anyway).
-setFlagsFromString('--enable-experimental-regexp-engine-on-excessive-backtracks');
+import { globToRegex } from './glob.ts';
+import { compileEngine, engineFor, type Engine } from './engines.ts';
 
 export class PatternError extends TagpilotError {
   override name = 'PatternError';
 
-  constructor(message: string, options?: ErrorOptions) {
-    super('pattern-invalid', message, options);
+  constructor(message: string, data: Record<string, unknown> = {}) {
+    super('pattern-invalid', message, { data });
   }
 }
 
 export const MAX_PATTERN_LENGTH = 256;
+/**
+ * Compiled instructions a pattern may have. Tags have at most 128 characters, so any pattern a tag
+ * can need fits (`[0-9a-f]{64}` is 66); `.{1000}` (1,002) does not, and costs matter per step.
+ */
+export const MAX_PROGRAM_SIZE = 300;
 
 export interface Matcher {
   source: string;
@@ -35,36 +37,63 @@ export interface TagRegex extends Matcher {
   groupNames: readonly string[];
 }
 
+/** A glob matched against the whole tag: `*`, `?`, `[a-z]`, `[!a-z]`, `{a,b}`, `\` escapes. */
 export function compileGlob(pattern: string): Matcher {
   checkLength(pattern);
   if (pattern.includes('/')) throw new PatternError(`glob "${pattern}" contains "/", which no tag can`);
-  // Comments and negation would turn a typo into "match nothing"/"match everything"; extglobs
-  // compile to nested regex groups. Tags need none of them.
-  const glob = new Minimatch(pattern, { nocomment: true, nonegate: true, noext: true, dot: true });
-  return { source: pattern, test: (tag) => glob.match(tag) };
+  const source = globToRegex(pattern, (message) => new PatternError(`glob "${pattern}": ${message}`));
+  const engine = compileChecked(source, `glob "${pattern}"`);
+  return { source: pattern, test: (tag) => engineFor(engine).testExact(tag) };
 }
 
+/** An RE2 regular expression, unanchored unless it anchors itself; never one matching "". */
 export function compileRegex(pattern: string): TagRegex {
   checkLength(pattern);
-  let regex: RegExp;
-  try {
-    regex = new RegExp(pattern);
-  } catch (error) {
-    throw new PatternError(`invalid regular expression "${pattern}": ${(error as Error).message}`);
+  const feature = unsupportedFeature(pattern);
+  if (feature !== undefined) {
+    throw new PatternError(`regular expression "${pattern}" uses ${feature}, which the linear-time engine cannot run`, { feature });
   }
-  checkBacktracking(pattern);
+  const engine = compileChecked(pattern, `regular expression "${pattern}"`);
+  const compiled = engineFor(engine);
   // `^v1|` (a stray "|") or `v?` would match every tag: a typo must not turn into "update to anything".
-  if (regex.test('')) throw new PatternError(`regular expression "${pattern}" matches the empty string, so it would match every tag`);
-  const groupNames = [...pattern.matchAll(NAMED_GROUP)].map((match) => match[1] ?? '');
+  if (compiled.test('')) throw new PatternError(`regular expression "${pattern}" matches the empty string, so it would match every tag`);
+  const groups = compiled.namedGroups();
+  const groupNames = Object.keys(groups).sort((a, b) => (groups[a] ?? 0) - (groups[b] ?? 0));
   return {
     source: pattern,
     groupNames,
-    test: (tag) => regex.test(tag),
-    capture: (tag, group) => regex.exec(tag)?.groups?.[group],
+    test: (tag) => engineFor(engine).test(tag),
+    capture: (tag, group) => captureOf(engine, tag, group),
   };
 }
 
-const NAMED_GROUP = /\(\?<([A-Za-z_$][A-Za-z0-9_$]*)>/g;
+/** One reusable matcher per compiled program: creating one per tag costs more than the match. */
+const matchers = new WeakMap<RE2JS, ReturnType<RE2JS['matcher']>>();
+
+function captureOf(engine: Engine, tag: string, group: string): string | undefined {
+  const compiled = engineFor(engine);
+  // The DFA answers "no match" for a fraction of what the capture search costs.
+  if (!compiled.test(tag)) return undefined;
+  let matcher = matchers.get(compiled);
+  if (matcher === undefined) matchers.set(compiled, (matcher = compiled.matcher(tag)));
+  else matcher.resetMatcherInput(tag);
+  return matcher.find() ? (matcher.group(group) ?? undefined) : undefined;
+}
+
+function compileChecked(source: string, what: string): Engine {
+  let engine: Engine;
+  try {
+    engine = compileEngine(source);
+  } catch (error) {
+    const reason = (error as Error).message.replace(/^error parsing regexp: /, '');
+    throw new PatternError(`invalid ${what}: ${reason}`);
+  }
+  const size = engineFor(engine).programSize();
+  if (size > MAX_PROGRAM_SIZE) {
+    throw new PatternError(`${what} is too large: it compiles to ${size} instructions, at most ${MAX_PROGRAM_SIZE} are allowed (a tag has at most 128 characters)`, { size });
+  }
+  return engine;
+}
 
 function checkLength(pattern: string): void {
   if (pattern.length === 0) throw new PatternError('empty pattern');
@@ -73,97 +102,63 @@ function checkLength(pattern: string): void {
   }
 }
 
-interface Group {
-  start: number;
-  end: number;
-  /** The group's body contains a repeating quantifier. */
-  repeats: boolean;
+/** Group openers RE2 does not have, by the feature's name. */
+const UNSUPPORTED_GROUPS: readonly (readonly [string, string])[] = [
+  ['(?=', 'a lookahead "(?=…)"'],
+  ['(?!', 'a negative lookahead "(?!…)"'],
+  ['(?<=', 'a lookbehind "(?<=…)"'],
+  ['(?<!', 'a negative lookbehind "(?<!…)"'],
+  ['(?>', 'an atomic group "(?>…)"'],
+];
+
+/** Escapes RE2 does not have (after the backslash), by the feature's name. */
+function unsupportedEscape(next: string): string | undefined {
+  if (/[1-9]/.test(next)) return `a backreference "\\${next}"`;
+  if (next === 'k') return 'a named backreference "\\k<…>"';
+  if (next === 'u') return 'a "\\u" escape (write "\\x{…}" instead)';
+  return undefined;
 }
 
 /**
- * Rejects backreferences and a repeated group that itself contains a repetition (`(a+)+`,
- * `(\w*)*`, `(\d+){2,}`), the shapes with exponential backtracking, unless each iteration of the
- * group starts with a separator its inside cannot match (`(\.\d+)*`), which makes it unambiguous.
+ * The first construct in `pattern` that RE2 cannot run, named for the error; undefined when there
+ * is none (RE2's own parser reports anything else it rejects).
  */
-function checkBacktracking(pattern: string): void {
-  const open: Group[] = [];
-  let closed: Group | undefined; // the group just closed, if the next token quantifies it
+function unsupportedFeature(pattern: string): string | undefined {
   for (let i = 0; i < pattern.length; i++) {
     const c = pattern[i];
-    const previous = closed;
-    closed = undefined;
     if (c === '\\') {
-      if (/[1-9k]/.test(pattern[i + 1] ?? '')) throw new PatternError(`regular expression "${pattern}" uses a backreference`);
+      const next = pattern[i + 1] ?? '';
+      if (next === 'Q') {
+        // \Q…\E is literal text: nothing inside is syntax.
+        const end = pattern.indexOf('\\E', i + 2);
+        if (end < 0) return undefined;
+        i = end + 1;
+        continue;
+      }
+      const refused = unsupportedEscape(next);
+      if (refused !== undefined) return refused;
       i++;
     } else if (c === '[') {
       i = classEnd(pattern, i);
     } else if (c === '(') {
-      open.push({ start: i, end: i, repeats: false });
-    } else if (c === ')') {
-      closed = open.pop();
-      if (closed === undefined) continue;
-      closed.end = i;
-      if (closed.repeats) markRepeat(open);
-    } else {
-      const width = repeatWidth(pattern, i);
-      if (width === 0) continue;
-      if (previous?.repeats && !separated(pattern, previous)) {
-        throw new PatternError(`regular expression "${pattern}" nests repetitions (may backtrack catastrophically)`);
-      }
-      markRepeat(open);
-      i += width - 1;
+      const group = UNSUPPORTED_GROUPS.find(([opener]) => pattern.startsWith(opener, i));
+      if (group !== undefined) return group[1];
+    } else if ((c === '*' || c === '+' || c === '?') && pattern[i + 1] === '+' && pattern[i - 1] !== '(') {
+      return `a possessive quantifier "${c}+"`;
     }
   }
+  return undefined;
 }
 
-function markRepeat(stack: Group[]): void {
-  const top = stack[stack.length - 1];
-  if (top !== undefined) top.repeats = true;
-}
-
+/** The index of the `]` closing the class opened at `start` (RE2 rules: a leading `]` is literal). */
 function classEnd(pattern: string, start: number): number {
-  for (let i = start + 1; i < pattern.length; i++) {
+  let i = start + 1;
+  if (pattern[i] === '^') i++;
+  if (pattern[i] === ']') i++;
+  for (; i < pattern.length; i++) {
     if (pattern[i] === '\\') i++;
-    else if (pattern[i] === ']' && i > start + 1) return i;
+    else if (pattern.startsWith('[:', i)) i = Math.max(i, pattern.indexOf(':]', i + 2) + 1);
+    else if (pattern[i] === ']') return i;
   }
   return pattern.length;
 }
-
-const BRACES = /^\{(\d+)(,(\d*))?\}/;
-
-/** Length of a repeating quantifier at `i` (`*`, `+`, `{n,}`, `{n,m}` with m > 1, lazy `?`), else 0. */
-function repeatWidth(pattern: string, i: number): number {
-  const c = pattern[i];
-  const lazy = pattern[i + 1] === '?' ? 1 : 0;
-  if (c === '*' || c === '+') return 1 + lazy;
-  if (c !== '{') return 0;
-  const match = BRACES.exec(pattern.slice(i));
-  if (match === null) return 0;
-  const max = match[2] === undefined ? Number(match[1]) : match[3] === '' ? Infinity : Number(match[3]);
-  return max > 1 ? match[0].length + (pattern[i + match[0].length] === '?' ? 1 : 0) : 0;
-}
-
-/**
- * True when the group's body starts with a literal separator (`.` escaped, `-` or `_`) that
- * nothing else in the body can match: then each repetition has one way to start.
- */
-function separated(pattern: string, group: Group): boolean {
-  const inside = pattern.slice(group.start + 1, group.end).replace(/^\?(?::|<[A-Za-z_][A-Za-z0-9_]*>)/, '');
-  const lead = LEADING_SEPARATOR.exec(inside);
-  if (lead === null) return false;
-  const sep = lead[1] ?? lead[2] ?? '';
-  const body = inside.slice(lead[0].length);
-  if (body.includes('[^') || body.includes('(') || /\\[WSDBs]/.test(body)) return false;
-  if (sep === '_' && body.includes('\\w')) return false;
-  const classes = body.match(CLASS) ?? [];
-  const outside = body.replace(CLASS, '');
-  // Outside classes an unescaped "." is a wildcard, which matches any separator.
-  if (outside.includes(sep) || /(^|[^\\])\./.test(outside)) return false;
-  return classes.every((cls) => !cls.slice(1, -1).replace(RANGE, '').includes(sep));
-}
-
-/** `\.`, `\-`, `\_`, or a bare `-` or `_`. */
-const LEADING_SEPARATOR = /^(?:\\([.\-_])|([-_]))/;
-const CLASS = /\[(?:\\.|[^\]\\])*\]/g;
-/** `a-z` inside a class: its "-" is syntax, not a character the class matches. */
-const RANGE = /[^\\]-[^\]]/g;

@@ -40,7 +40,7 @@ export const CODES = {
   'policy-not-found': 'a marker names a policy that is neither in the config nor an ImagePolicy in the repo',
   'policy-unsupported': 'an ImagePolicy object uses a kind tagpilot does not read',
   'filter-invalid': 'an ignore, min-age or platforms filter cannot be parsed',
-  'pattern-invalid': 'a glob or regular expression is refused (invalid, too long, may backtrack)',
+  'pattern-invalid': 'a glob or regular expression is refused (invalid, too long, too big once compiled, or a feature the linear-time engine cannot run)',
   'edit-refused': 'an edit could not be made byte-exact and verified; the file is left as it was',
   // Holds: why a slot that could move does not
   locked: 'the workload is locked',

@@ -37,7 +37,8 @@ for (const [texts, message] of [
   [{ minAge: '-1h' }, /invalid duration/],
   [{ platforms: 'amd64' }, /invalid platform "amd64"/],
   [{ ignore: ' , ' }, /no pattern/],
-  [{ ignore: 'regexp:(a+)+' }, /ignore pattern "regexp:\(a\+\)\+": .*nests repetitions/],
+  [{ ignore: 'regexp:^(?!v)' }, /ignore pattern "regexp:\^\(\?!v\)": .*negative lookahead/],
+  [{ ignore: '{a,b}-*' }, /ignore pattern "\{a": .*never closed/],
   [{ ignore: 'a/b' }, /contains "\/"/],
 ] as [FilterTexts, RegExp][]) {
   test(`filters: ${JSON.stringify(texts)} is an error`, () => assert.throws(() => parseFilters(texts), message));

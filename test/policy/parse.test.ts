@@ -41,10 +41,8 @@ for (const [text, message] of [
   ['glob:', /needs a pattern/],
   ['glob:a/b', /contains "\/"/],
   ['regexp:(', /invalid regular expression "\("/],
-  ['regexp:(a+)+$', /nests repetitions/],
-  ['regexp:(\\w*)*x', /nests repetitions/],
-  ['regexp:(\\d+){2,}', /nests repetitions/],
   ['regexp:(a)\\1', /backreference/],
+  ['regexp:^(?:a|a)*(?=b)', /lookahead/],
   ['regexp:^v1|', /matches the empty string/],
   ['numerical:^(?<n>\\d*)$', /matches the empty string/],
   [`regexp:${'a'.repeat(300)}`, /longer than 256/],
@@ -67,8 +65,8 @@ test('parse: an error names the policy text', () => {
   assert.throws(() => parsePolicy('semver:>2 <1'), /invalid policy "semver:>2 <1"/);
 });
 
-for (const pattern of ['^\\d+(\\.\\d+)*$', '^v(?:-[a-z0-9]+)+$', '^(?<n>\\d+)$', '^a+b*$', '(ab)+', '^(release|main)-\\d+$']) {
-  test(`parse: the safe regex /${pattern}/ is accepted`, () => assert.equal(parsePolicy(`regexp:${pattern}`).kind, 'regexp'));
+for (const pattern of ['^\\d+(\\.\\d+)*$', '^v(?:-[a-z0-9]+)+$', '^(?<n>\\d+)$', '^a+b*$', '(ab)+', '^(release|main)-\\d+$', '(a+)+$', '(\\w*)*x', '(\\d+){2,}', '^(?P<n>\\d+)$']) {
+  test(`parse: the regex /${pattern}/ is accepted`, () => assert.equal(parsePolicy(`regexp:${pattern}`).kind, 'regexp'));
 }
 
 for (const [text, needs] of [
