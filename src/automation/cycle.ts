@@ -3,7 +3,7 @@ import type { Logger } from 'pino';
 import { pushTarget, PushRejected, type GitAuthor, type PushTarget } from '../git/index.ts';
 import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import { decodeManifest, editFiles, findSlots, commitSubject, isManifestPath, type ImageSlot, type NamedPolicy, type SourceFile } from '../manifests/index.ts';
-import { ordersByBuildTime, policyNeeds, summariseRejections, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
+import { ordersByBuildTime, policyNeeds, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
 import { problemFrom, throwIfCancelled } from '../problems/index.ts';
 import { backoffDelay, TagLookup, type TagQuery } from '../registry/index.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
@@ -167,7 +167,7 @@ export async function runCycle(deps: CycleDeps): Promise<CycleReport> {
       const why = error.lostRace ? 'lost the push race' : 'push refused by the remote';
       if (error.lostRace) tags.expire(); // the winner may have seen newer tags: ask again, past every cache
       deps.log.warn({ attempt, waitMs: ms, reason: error.message }, `${why}; recomputing on the new head`);
-      await wait(ms);
+      await wait(timerDelay(ms));
     }
   }
 }

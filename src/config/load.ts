@@ -4,7 +4,7 @@ import leven from 'leven';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { TagpilotError } from '../problems/index.ts';
-import { configSchema, type Config, type Secret } from './schema.ts';
+import { cacheDirProblem, configSchema, type Config, type Secret } from './schema.ts';
 
 /** The configuration cannot be used as written: exit 2, with the file and field named. */
 export class ConfigError extends TagpilotError {
@@ -45,6 +45,8 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   }
   const base = dirname(resolve(source));
   const cacheDir = result.data.cacheDir === undefined ? resolve(env.TAGPILOT_CACHE_DIR ?? '.cache/tagpilot') : resolve(base, result.data.cacheDir);
+  const badCache = cacheDirProblem(cacheDir);
+  if (badCache !== undefined) throw new ConfigError(`${source}: invalid config:\n  ${result.data.cacheDir === undefined ? '$TAGPILOT_CACHE_DIR' : 'cacheDir'}: ${badCache}`);
   return { ...result.data, cacheDir, source };
 }
 

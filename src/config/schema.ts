@@ -1,3 +1,4 @@
+import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_GIT_LIMITS } from '../git/index.ts';
 import { readDuration } from '../policy/index.ts';
@@ -11,10 +12,20 @@ const duration = z.string().transform((text, ctx) => {
   return ms;
 });
 
-/** A duration within [min, max] ms: a timer never gets a value it cannot hold. */
-function boundedDuration(min: number, max: number) {
-  return duration.refine((ms) => ms >= min && ms <= max, `must be between ${min / 1000}s and ${max / 60_000}m`);
+/**
+ * A duration within [min, max] ms: a typo (`1ms`, `9999999w`) never becomes a hot loop or a
+ * timer that overflows and fires at once.
+ */
+function boundedDuration(min: number, max: number, range = `${min / 1000}s and ${max / 60_000}m`) {
+  return duration.refine((ms) => ms >= min && ms <= max, `must be between ${range}`);
 }
+
+/** Time between cycles: 1 s (tests and soak runs loop that fast) to one day. */
+export const INTERVAL_BOUNDS = { min: 1_000, max: 86_400_000 } as const;
+/** Connect and idle timeouts: 100 ms to 10 minutes. */
+export const TIMEOUT_BOUNDS = { min: 100, max: 600_000 } as const;
+const interval = boundedDuration(INTERVAL_BOUNDS.min, INTERVAL_BOUNDS.max, '1s and 1d');
+const timeout = boundedDuration(TIMEOUT_BOUNDS.min, TIMEOUT_BOUNDS.max, '100ms and 10m');
 
 /** A secret is never written in the config itself: it names an environment variable or a file. */
 const secret = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
@@ -29,7 +40,24 @@ const gitAuth = z
 /** A git remote: https://…, ssh://user@host[:port]/path, or scp-like user@host:path. */
 const HTTP_URL = /^https?:\/\/[^\s]+$/;
 const SSH_URL = /^(ssh:\/\/[^\s]+|[^\s@/:]+@[^\s/:]+:[^\s]+)$/;
-const gitUrl = z.string().refine((url) => HTTP_URL.test(url) || SSH_URL.test(url), 'must be an http(s)://, ssh:// or user@host:path URL');
+const gitUrl = z
+  .string()
+  .refine((url) => HTTP_URL.test(url) || SSH_URL.test(url), 'must be an http(s)://, ssh:// or user@host:path URL')
+  // The URL is logged and shown in errors; a secret in it would be too. The message never repeats it.
+  .refine((url) => !hasUrlCredentials(url), 'must not hold credentials: put the user in git.auth.username and the token in git.auth.password ({ env: … } or { file: … })');
+
+/** `https://user[:token]@…` (any userinfo: a token is often the user part), or `ssh://user:password@…`. */
+function hasUrlCredentials(url: string): boolean {
+  const userinfo = /^[a-z]+:\/\/([^/?#]*)@/i.exec(url)?.[1];
+  if (userinfo === undefined) return false;
+  return HTTP_URL.test(url) || userinfo.includes(':');
+}
+
+/** A repository-relative path: never absolute, never through `..`. */
+const repoPath = z
+  .string()
+  .min(1)
+  .refine((path) => !isAbsolute(path) && !path.startsWith('/') && !posix.normalize(path).split('/').includes('..') && !path.includes('\\'), 'must be a path inside the repository (relative, without "..")');
 
 const gitSsh = z
   .object({
@@ -92,14 +120,16 @@ const git = z
     branch: z.string().min(1).default('main'),
     /** Push to this branch instead of `branch` (a review flow); edits build on it while it exists. */
     pushBranch: z.string().min(1).optional(),
-    paths: z.array(z.string().min(1)).min(1).default(['.']),
+    paths: z.array(repoPath).min(1).default(['.']),
     /** HTTPS credentials; a token goes in `password`. */
     auth: gitAuth.optional(),
+    /** Allow `auth` over plain http:// (readable by anyone on the path): only on a trusted network. */
+    insecure: z.boolean().default(false),
     /** HTTPS: a PEM file of extra CA certificates to trust. */
     caFile: z.string().min(1).optional(),
     ssh: gitSsh.optional(),
     timeouts: z
-      .object({ connect: duration.default(10_000), idle: duration.default(60_000), operation: duration.default(120_000) })
+      .object({ connect: timeout.default(10_000), idle: timeout.default(60_000), operation: boundedDuration(1_000, 3_600_000).default(120_000) })
       .strict()
       .default({ connect: 10_000, idle: 60_000, operation: 120_000 }),
     /** What the Git server may make us hold or compute, in bytes (docs/config.md#git-limits). */
@@ -125,6 +155,9 @@ const git = z
     if (signing !== undefined && signing.key === undefined) {
       if (signing.format === 'openpgp') ctx.addIssue({ code: 'custom', path: ['signing', 'key'], message: 'openpgp signing needs key (an armored secret key)' });
       else if (value.ssh === undefined) ctx.addIssue({ code: 'custom', path: ['signing', 'key'], message: 'ssh signing needs key, or an SSH URL whose deploy key signs' });
+    }
+    if (/^http:/i.test(value.url) && value.auth !== undefined && !value.insecure) {
+      ctx.addIssue({ code: 'custom', path: ['auth'], message: 'a password over plain http:// can be read on the network: use https://, or set git.insecure: true for a trusted network' });
     }
   });
 
@@ -270,7 +303,7 @@ export const configSchema = z
     policies: z.record(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'must be namespace:name'), namedPolicy).default({}),
     /** A Docker config.json (a dockerconfigjson Secret): `auths`, `credHelpers`, `credsStore`. */
     dockerConfig: secret.optional(),
-    interval: duration.default(5 * 60_000),
+    interval: interval.default(5 * 60_000),
     /** The registry phase of a cycle ends by then; what has not answered is its own slots' problem. */
     registryDeadline: boundedDuration(1_000, 3_600_000).default(60_000),
     cacheDir: z.string().min(1).optional(),
@@ -279,4 +312,21 @@ export const configSchema = z
   .strict();
 
 export type Config = z.output<typeof configSchema>;
+
+/** Directories nothing of ours belongs in, nor below. */
+const SYSTEM_TREES = ['/bin', '/boot', '/dev', '/etc', '/lib', '/lib32', '/lib64', '/libx32', '/proc', '/sbin', '/sys', '/usr'];
+/** Directories a cache may live below, but that must not be the cache itself. */
+const SYSTEM_ROOTS = ['/', '/home', '/opt', '/root', '/run', '/srv', '/var', '/var/lib', '/var/cache', '/var/run', '/mnt', '/media'];
+
+/**
+ * Why `dir` (absolute) cannot be the cache directory, or undefined when it can. tagpilot deletes
+ * and rewrites what is inside it, so `/` or a system directory is refused outright.
+ */
+export function cacheDirProblem(dir: string): string | undefined {
+  const path = resolve(dir);
+  if (SYSTEM_ROOTS.includes(path)) return `"${path}" is a system directory; use a directory of its own, e.g. /var/cache/tagpilot`;
+  const tree = SYSTEM_TREES.find((root) => path === root || path.startsWith(`${root}${sep}`));
+  if (tree !== undefined) return `"${path}" is inside the system directory ${tree}; use a directory of its own, e.g. /var/cache/tagpilot`;
+  return undefined;
+}
 export type Secret = z.output<typeof secret>;

@@ -3,6 +3,7 @@ import type { ClientChannel } from 'ssh2';
 import { limitHit } from './limits.ts';
 import { FlushFinder } from './pkt-line.ts';
 import { GitError } from './remote.ts';
+import { timerDelay } from '../policy/index.ts';
 
 /** Reads one exec channel: its stdout as a queue of chunks, its stderr and exit status for errors. */
 export class ChannelReader {
@@ -70,7 +71,7 @@ export class ChannelReader {
     while (this.chunks.length === 0 && !this.ended) {
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        this.timer = setTimeout(() => this.stop(new Error(`no data for ${this.idleMs} ms`)), this.idleMs);
+        this.timer = setTimeout(() => this.stop(new Error(`no data for ${this.idleMs} ms`)), timerDelay(this.idleMs));
       });
       clearTimeout(this.timer);
     }

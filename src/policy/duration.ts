@@ -13,3 +13,15 @@ export function parseDuration(text: string): number | undefined {
   for (const [, amount, unit] of trimmed.matchAll(/(\d+(?:\.\d+)?)(ms|s|m|h|d|w)/g)) ms += Number(amount) * UNIT_MS[unit!]!;
   return ms;
 }
+
+/** The longest delay Node's timers take (2³¹−1 ms, about 24.8 days); a longer one fires at once. */
+export const MAX_TIMER_MS = 2 ** 31 - 1;
+
+/**
+ * A delay every timer can take: anything past MAX_TIMER_MS is capped (Node would otherwise fire
+ * it after 1 ms, turning a long wait into a hot loop); NaN and negatives wait 0 ms.
+ */
+export function timerDelay(ms: number): number {
+  if (!(ms > 0)) return 0;
+  return Math.min(ms, MAX_TIMER_MS);
+}

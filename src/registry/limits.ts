@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { timerDelay } from '../policy/index.ts';
 
 export interface HostLimits {
   /** Requests in flight to one host at once. */
@@ -46,7 +47,7 @@ export class HostGate {
         this.nextStart = now + interval;
         return;
       }
-      await abortableSleep(this.nextStart - now, signal);
+      await abortableSleep(timerDelay(this.nextStart - now), signal);
     }
   }
 

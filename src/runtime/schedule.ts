@@ -1,4 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
+import { timerDelay } from '../policy/index.ts';
 import { errorCode } from '../problems/index.ts';
 import type { Automation } from './automation.ts';
 import type { CycleOutcome, Reporter } from './report.ts';
@@ -51,7 +52,7 @@ export interface ScheduleOptions extends RunOptions {
 
 /** Cycles on the automation's interval (measured from the end of one to the start of the next) until `stop`. */
 export async function runOnSchedule(automation: Automation, options: ScheduleOptions): Promise<void> {
-  const wait = options.wait ?? ((ms, signal) => sleep(ms, undefined, { signal }).catch(() => undefined));
+  const wait = options.wait ?? ((ms, signal) => sleep(timerDelay(ms), undefined, { signal }).catch(() => undefined));
   const now = options.now ?? (() => new Date());
   while (!options.stop.aborted) {
     await runOnce(automation, options);

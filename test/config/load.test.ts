@@ -30,6 +30,22 @@ const invalid: [string, string, RegExp][] = [
   ['openpgp signing without a key', `${minimal}  signing: { format: openpgp }\n`, /git\.signing\.key: openpgp signing needs key/],
   ['ssh signing without a key over https (no deploy key)', `${minimal}  signing: { format: ssh }\n`, /git\.signing\.key: ssh signing needs key, or an SSH URL/],
   ['a signing format git does not know', `${minimal}  signing: { format: x509, key: { env: K } }\n`, /git\.signing\.format/],
+  ['an interval of 1ms (a hot loop)', `${minimal}interval: 1ms\n`, /interval: must be between 1s and 1d/],
+  ['an interval past what a timer can take', `${minimal}interval: 30d\n`, /interval: must be between 1s and 1d/],
+  ['an idle timeout of 1ms', `${minimal}  timeouts: { idle: 1ms }\n`, /git\.timeouts\.idle: must be between 100ms and 10m/],
+  ['a connect timeout of a week', `${minimal}  timeouts: { connect: 1w }\n`, /git\.timeouts\.connect: must be between/],
+  ['a token in the git URL', 'git:\n  url: https://bot:s3cret-token@git.example.com/fleet.git\n', /git\.url: must not hold credentials: put the user in git\.auth\.username/],
+  ['a token as the user of the git URL', 'git:\n  url: https://ghp_s3cret@github.com/o/fleet.git\n', /git\.url: must not hold credentials/],
+  ['a password in an ssh URL', 'git:\n  url: ssh://git:s3cret@git.example.com/fleet.git\n  ssh: { privateKey: { file: k }, knownHosts: { file: kh } }\n', /git\.url: must not hold credentials/],
+  ['a token over plain http', 'git:\n  url: http://git.internal/fleet.git\n  auth: { password: { env: T } }\n', /git\.auth: a password over plain http:\/\/ can be read on the network: use https:\/\/, or set git\.insecure: true/],
+  ['a path that leaves the repository', `${minimal}  paths: [apps, ../other]\n`, /git\.paths\.1: must be a path inside the repository/],
+  ['an absolute path', `${minimal}  paths: [/etc]\n`, /git\.paths\.0: must be a path inside the repository/],
+  ['a path that climbs out after going in', `${minimal}  paths: [apps/../../x]\n`, /git\.paths\.0: must be a path inside the repository/],
+  ['the root as cache directory', `${minimal}cacheDir: /\n`, /cacheDir: "\/" is a system directory/],
+  ['/etc as cache directory', `${minimal}cacheDir: /etc\n`, /cacheDir: "\/etc" is inside the system directory \/etc/],
+  ['a cache inside /usr', `${minimal}cacheDir: /usr/lib/tagpilot\n`, /cacheDir: "\/usr\/lib\/tagpilot" is inside the system directory \/usr/],
+  ['/proc as cache directory', `${minimal}cacheDir: /proc\n`, /system directory \/proc/],
+  ['/var itself as cache directory', `${minimal}cacheDir: /var\n`, /"\/var" is a system directory/],
 ];
 for (const [what, text, message] of invalid) {
   test(`${what} is refused with an error that names the file and field`, () => {
@@ -94,4 +110,37 @@ test('the named-policies example in docs/markers.md is valid config under the ke
   const config = parseConfig(`${minimal}${example}`, 'docs/markers.md', {});
   assert.deepEqual(Object.keys(config.policies), ['flux-system:frontend', 'flux-system:podinfo']);
   assert.doesNotMatch(doc, /namedPolicies/);
+});
+
+test('no credential appears in the error for a git URL that holds one', () => {
+  assert.throws(
+    () => parseConfig('git:\n  url: https://bot:s3cret-token@git.example.com/fleet.git\n', 'my.yaml', {}),
+    (error: Error) => !error.message.includes('s3cret'),
+  );
+});
+
+test('a token over plain http is accepted with git.insecure: true, for a trusted network', () => {
+  const config = parseConfig('git:\n  url: http://git.internal/fleet.git\n  insecure: true\n  auth: { password: { env: T } }\n', 'my.yaml', {});
+  assert.equal(config.git.insecure, true);
+});
+
+test('a user name alone in an ssh URL is not a credential', () => {
+  const config = parseConfig('git:\n  url: ssh://git@git.example.com/fleet.git\n  ssh: { privateKey: { file: k }, knownHosts: { file: kh } }\n', 'my.yaml', {});
+  assert.equal(config.git.url, 'ssh://git@git.example.com/fleet.git');
+});
+
+test('$TAGPILOT_CACHE_DIR pointing at a system directory is refused, naming the variable', () => {
+  assert.throws(() => parseConfig(minimal, 'my.yaml', { TAGPILOT_CACHE_DIR: '/sys' }), /\$TAGPILOT_CACHE_DIR: "\/sys" is inside the system directory \/sys/);
+});
+
+test('a cache directory of its own under /var/cache, /tmp or home is accepted', () => {
+  for (const dir of ['/var/cache/tagpilot', '/tmp/tagpilot-cache', '/home/bot/.cache/tagpilot']) {
+    assert.equal(parseConfig(`${minimal}cacheDir: ${dir}\n`, 'my.yaml', {}).cacheDir, dir);
+  }
+});
+
+test('interval and timeouts at their bounds are accepted', () => {
+  const config = parseConfig(`${minimal}  timeouts: { connect: 100ms, idle: 10m }\ninterval: 1s\n`, 'my.yaml', {});
+  assert.deepEqual([config.interval, config.git.timeouts], [1_000, { connect: 100, idle: 600_000 }]);
+  assert.equal(parseConfig(`${minimal}interval: 1d\n`, 'my.yaml', {}).interval, 86_400_000);
 });

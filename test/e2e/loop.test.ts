@@ -18,7 +18,7 @@ after(() => stack.stop());
 
 test('run without --once cycles on the interval and exits 0 on SIGTERM', async () => {
   const bare = createBareRepo(stack.server.root, 'loop', fleetFiles(stack.registry.host));
-  const config = stack.config('loop', 'interval: 200ms\n');
+  const config = stack.config('loop', 'interval: 1s\n');
   const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
   let logs = '';
   child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));
