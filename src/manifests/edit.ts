@@ -2,6 +2,7 @@ import { isAlias, isCollection, isScalar, parse, visit, type Scalar } from 'yaml
 import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import { findSlots } from './find.ts';
 import { applyAnnotationEdit } from './annotate.ts';
+import { sharedValueProblem } from './shared.ts';
 import type { Edit, FieldPart, ImageEdit, ImageSlot, SlotField } from './types.ts';
 import { parseFile, scalarText, type ParsedFile } from './yaml.ts';
 import { TagpilotError } from '../problems/index.ts';
@@ -49,6 +50,7 @@ function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[]
     out = out.slice(0, splice.start) + requote(path, node, splice.value) + out.slice(splice.end);
   }
   verifyScalars(path, before, out, splices);
+  verifyResolved(path, before, splices, edits);
   verifySlots(path, text, out, edits);
   return out;
 }
@@ -201,6 +203,15 @@ function sameShape(a: Shape, b: Shape, splices: ReadonlyMap<number, Splice>): bo
   const splice = a.node.range ? splices.get(a.node.range[0]) : undefined;
   if (splice !== undefined) return scalarText(b.node) === splice.value && typeof b.node.value === 'string';
   return a.node.value === b.node.value || (Number.isNaN(a.node.value) && Number.isNaN(b.node.value));
+}
+
+/**
+ * Every value as read (aliases and merge keys resolved) must stay the same outside the edited
+ * slots: an anchored scalar that another, unedited place aliases refuses the edit, naming it.
+ */
+function verifyResolved(path: string, before: ParsedFile, splices: ReadonlyMap<number, Splice>, edits: readonly ImageEdit[]): void {
+  const problem = sharedValueProblem(before, new Set(splices.keys()), edits);
+  if (problem !== undefined) throw new EditError(`${path}: ${problem}`);
 }
 
 /**

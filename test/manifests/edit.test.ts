@@ -174,3 +174,119 @@ test('a workload namespaced by its kustomization is edited (verification re-read
   const slot = findSlots(files).slots.find((s) => s.workload === 'shop:deployment/web')!;
   assert.equal(applyEdits('apps/web.yaml', files[1]!.text, [{ slot, image: 'web:2' }]), deployment('web:2'));
 });
+
+/** Two Deployments in one List: the automated one anchors its image, the other aliases it. */
+function sharedAcrossWorkloads(legacyImage: string, legacyAnnotations = ''): string {
+  return `apiVersion: v1
+kind: List
+items:
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: web
+    annotations: {tagpilot.io/automated: "true", tagpilot.io/tag.app: "semver:^1"}
+  spec:
+    template:
+      spec:
+        containers:
+          - name: app
+            image: &img reg.local/web:1.0.0
+- apiVersion: apps/v1
+  kind: Deployment
+  metadata:
+    name: legacy
+    namespace: old${legacyAnnotations}
+  spec:
+    template:
+      spec:
+        containers:
+          - name: app
+            ${legacyImage}
+`;
+}
+
+test('shared anchor: an edit that would also change an unautomated workload through an alias is refused, naming it', () => {
+  const text = sharedAcrossWorkloads('image: *img');
+  const automated = slotsOf(text).slots.filter((s) => s.policy !== undefined);
+  assert.equal(automated.length, 1);
+  assert.throws(
+    () =>
+      applyEdits(
+        'app.yaml',
+        text,
+        automated.map((slot) => ({ slot, image: 'reg.local/web:1.1.0' })),
+      ),
+    (e: unknown) => e instanceof EditError && /would also change old:deployment\/legacy \(container app\) at items\[1\]\.spec\.template\.spec\.containers\[0\]\.image/.test(e.message),
+  );
+});
+
+test('shared anchor: both workloads edited to the same image is one splice, and both are intended', () => {
+  const text = sharedAcrossWorkloads('image: *img', '\n    annotations: {tagpilot.io/automated: "true", tagpilot.io/tag.app: "semver:^1"}');
+  const slots = slotsOf(text).slots;
+  assert.equal(slots.length, 2);
+  assert.equal(
+    applyEdits(
+      'app.yaml',
+      text,
+      slots.map((slot) => ({ slot, image: 'reg.local/web:1.1.0' })),
+    ),
+    text.replace('web:1.0.0', 'web:1.1.0'),
+  );
+});
+
+test('shared anchor: a container that merges the anchored map (<<) is another place that would change', () => {
+  const text = `kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - &base {name: web, image: web:1}
+  - <<: *base
+    name: copy
+`;
+  const web = slotsOf(text).slots.find((s) => s.container === 'web')!;
+  assert.throws(() => applyEdits('app.yaml', text, [{ slot: web, image: 'web:2' }]), /would also change pod\/p \(container copy\) at spec\.containers\[1\]\.image/);
+});
+
+test('shared anchor: a merged key the map sets itself is not a place the edit reaches', () => {
+  const text = `kind: Pod
+metadata: {name: p}
+spec:
+  containers:
+  - &base {name: web, image: web:1}
+  - <<: *base
+    name: copy
+    image: other:1
+`;
+  const web = slotsOf(text).slots.find((s) => s.container === 'web')!;
+  assert.equal(applyEdits('app.yaml', text, [{ slot: web, image: 'web:2' }]), text.replace('image: web:1}', 'image: web:2}'));
+});
+
+test('shared anchor: a values field that aliases a marked tag is refused', () => {
+  const text = 'job:\n  repository: ghcr.io/org/job   # tagpilot: name\n  tag: &t 1.2.0   # tagpilot: tag semver:~1.2\nmirror:\n  tag: *t\n';
+  assert.throws(() => setImage(text, 'ghcr.io/org/job:1.2.7', 'values.yaml'), /would also change another value at mirror\.tag/);
+});
+
+test('shared anchor: an alias bomb elsewhere in the file does not stop the edit', () => {
+  const levels = ['x-a: &a ["x","x","x","x","x","x","x","x","x"]'];
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `x-${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
+  const text = `${levels.join('\n')}\n${deployment('web:1')}`;
+  assert.equal(setImage(text, 'web:2'), text.replace('image: web:1', 'image: web:2'));
+});
+
+test('shared anchor: an alias bomb built on the edited value is refused, not expanded', () => {
+  const levels = ['x-a: &a [*img,*img,*img,*img,*img,*img,*img,*img,*img]'];
+  for (let i = 1; i < 9; i++)
+    levels.push(
+      `x-${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
+        .fill(`*${String.fromCharCode(96 + i)}`)
+        .join(',')}]`,
+    );
+  const text = `kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: web, image: &img web:1}\n${levels.join('\n')}\n`;
+  const slot = onlySlot(text);
+  assert.throws(() => applyEdits('app.yaml', text, [{ slot, image: 'web:2' }]), /too many aliased values to check|would also change/);
+});
