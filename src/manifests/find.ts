@@ -139,7 +139,7 @@ function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, probl
   for (const doc of p.docs) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      problems.push(fileProblem('yaml-invalid', p.file.path, `not valid YAML: ${error.message}`, lineOf(p.lines, error.pos[0])));
+      problems.push(yamlProblem(p, error));
       continue;
     }
     const each = (node: unknown, depth: number): void => {
@@ -155,6 +155,14 @@ function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, probl
     };
     each(doc.contents, 0);
   }
+}
+
+/** A document that does not parse, or repeats a key (which one counts differs between tools): skipped. */
+function yamlProblem(p: Parsed, error: Document.Parsed['errors'][number]): Problem {
+  const line = lineOf(p.lines, error.pos[0]);
+  if (error.code !== 'DUPLICATE_KEY') return fileProblem('yaml-invalid', p.file.path, `not valid YAML: ${error.message}`, line);
+  const key = /^["']?([^"':\r\n]{1,80})/.exec(p.file.text.slice(error.pos[0]))?.[1]?.trim() ?? '?';
+  return fileProblem('duplicate-key', p.file.path, `duplicate key "${key}": tools disagree on which value counts, so this document is skipped until it is fixed`, line);
 }
 
 function objectContext(p: Parsed, doc: Document.Parsed, object: unknown, namespaces: ReadonlyMap<string, string>, problems: Problem[]): ObjectContext {

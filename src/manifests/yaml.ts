@@ -18,8 +18,9 @@ const MAX_MERGED_MAPS = 64;
 
 export function parseFile(text: string): ParsedFile {
   const lines = new LineCounter();
-  // `uniqueKeys: false`: duplicate keys are a lint, not a reason to skip a whole file.
-  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
+  // Duplicate keys are errors: tools disagree on which one wins (first or last), so an edit of one
+  // could leave the value that counts unchanged.
+  const docs = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: true, prettyErrors: false });
   return { docs: Array.isArray(docs) ? docs : [], lines };
 }
 

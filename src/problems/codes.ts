@@ -31,6 +31,7 @@ export const CODES = {
   'path-invalid': 'a path leaves the repository (directly or through a symlink); skipped',
   'path-missing': 'a configured path, or a symlink target, does not exist',
   'yaml-invalid': 'a document is not valid YAML; its slots are skipped',
+  'duplicate-key': 'a document repeats a key in one mapping (tools disagree on which counts); its slots are skipped',
   'annotation-invalid': 'an annotation cannot be read (unknown key, bad value, bad policy or filter); the others still apply',
   'marker-invalid': 'a marker comment cannot be read',
   'marker-not-automated': 'Flux markers outside every ImageUpdateAutomation update.path: not automated',

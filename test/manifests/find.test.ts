@@ -223,3 +223,22 @@ test('a merge-key bomb is read in linear time', () => {
   assert.equal(slotsOf(text).slots.length, 1);
   assert.ok(performance.now() - started < 1000);
 });
+
+for (const [what, text, key, line] of [
+  ['image: twice in a container', deployment('web:1').replace('image: web:1', 'image: web:1\n          image: web:9'), 'image', 11],
+  ['an annotation twice', deployment('web:1', '  annotations:\n    tagpilot.io/automated: "true"\n    tagpilot.io/tag.web: semver:^1\n    tagpilot.io/tag.web: glob:*\n'), 'tagpilot.io/tag.web', 8],
+] as const) {
+  test(`duplicate keys (${what}) are a duplicate-key problem for the file and no slot, not a first-wins edit`, () => {
+    const other = 'apiVersion: v1\nkind: Pod\nmetadata: {name: other}\nspec:\n  containers: [{name: a, image: "a:1"}]\n';
+    const { slots, problems } = slotsOf(`${text}---\n${other}`);
+    assert.deepEqual(
+      slots.map((s) => s.workload),
+      ['default:pod/other'],
+      'the other document still counts',
+    );
+    assert.equal(problems.length, 1);
+    assert.equal(problems[0]!.code, 'duplicate-key');
+    assert.equal(problems[0]!.line, line);
+    assert.match(problems[0]!.message, new RegExp(`duplicate key "${key.replaceAll('.', '\\.')}"`));
+  });
+}
