@@ -6,7 +6,7 @@
  * - first clone: shallow, single branch, no checkout (ours: GitRepo.sync; git: clone --depth 1
  *   --single-branch --no-checkout).
  * - steady-state cycle: a human commit lands, then fetch, read 100 files, edit their tags, commit
- *   without a working tree, push (ours: sync/readFiles/commit/push incl. the read-back; git:
+ *   without a working tree, push (ours: sync/listFiles+readBlob/commit/push incl. the read-back; git:
  *   fetch, cat-file, hash-object, update-index on a temporary index, write-tree, commit-tree, push).
  * Both over smart HTTP and over SSH (ours through ssh2, git through OpenSSH, to a real sshd).
  * Prints one JSON object: both figures (median ms) and the ratios ours / git.
@@ -123,8 +123,9 @@ function median(xs: readonly number[]): number {
 async function oursCycle(repo: GitRepo, paths: string[], tag: string): Promise<void> {
   const head = await repo.sync();
   const wanted = new Set(paths);
-  const files = await repo.readFiles(head, paths, (p) => wanted.has(p));
-  const changes = new Map(files.map((f) => [f.path, new TextEncoder().encode(retag(new TextDecoder().decode(f.bytes), tag))]));
+  const { files } = await repo.listFiles(head, paths, (p) => wanted.has(p));
+  const changes = new Map<string, Uint8Array>();
+  for (const file of files) changes.set(file.path, new TextEncoder().encode(retag(new TextDecoder().decode(await repo.readBlob(file, 1024 * 1024)), tag)));
   const commit = await repo.commit(head, changes, `tagpilot: ${EDITS} images\n`, BOT);
   await repo.push(commit);
 }

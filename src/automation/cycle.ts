@@ -2,12 +2,13 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { pushTarget, PushRejected, type GitAuthor, type PushTarget } from '../git/index.ts';
 import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
-import { decodeManifest, editFiles, findSlots, commitSubject, isManifestPath, type ImageSlot, type NamedPolicy, type SourceFile } from '../manifests/index.ts';
+import { editFiles, commitSubject, type ImageSlot, type NamedPolicy } from '../manifests/index.ts';
 import { ordersByBuildTime, policyNeeds, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
-import { problemFrom, throwIfCancelled } from '../problems/index.ts';
+import { fileProblem, throwIfCancelled } from '../problems/index.ts';
 import { backoffDelay, TagLookup, type TagQuery } from '../registry/index.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
-import type { RepositorySession, TagSource } from './ports.ts';
+import type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
+import { DEFAULT_READ_LIMITS, readSlots, readText } from './read.ts';
 import type { Change, Problem, SignatureRejection } from './types.ts';
 import { isProblem, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
@@ -44,6 +45,10 @@ export interface CycleDeps {
   now?: () => Date;
   /** Stops the cycle at its next step, registry and Git requests in flight included. */
   signal?: AbortSignal;
+  /** A file larger than this is skipped, never read (default 256 KiB). */
+  maxFileBytes?: number;
+  /** Bytes of files read per cycle (default 64 MiB); files past it are skipped with a problem. */
+  maxCycleBytes?: number;
   /** Say, per automated slot, why the other tags were not picked (`plan --explain`). */
   explain?: boolean;
 }
@@ -92,11 +97,10 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   throwIfCancelled(signal, 'cycle');
   const now = (deps.now ?? (() => new Date()))();
   const { head, target, heads } = await syncTarget(deps);
-  const problems: Problem[] = [];
-  const blobs = await deps.repo.readFiles(head, deps.paths, isManifestPath, (p) => problems.push(problemFrom(p, String(p.data.path), { file: String(p.data.path) })));
-  const sources = decodeFiles(blobs, problems);
-  const found = findSlots(sources, { namedPolicies: deps.namedPolicies });
-  problems.push(...found.problems);
+  const limits = { maxFileBytes: deps.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes, maxCycleBytes: deps.maxCycleBytes ?? DEFAULT_READ_LIMITS.maxCycleBytes };
+  const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies, limits });
+  const problems = found.problems;
+  throwIfCancelled(signal, 'cycle');
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
@@ -116,7 +120,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     else if (decided !== undefined && deps.rejected?.blocking(decided.change) === undefined) updates.push(decided);
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
-  const { files, changes } = edit(sources, updates, problems);
+  const { files, changes } = await edit(deps.repo, found.files, limits.maxFileBytes, updates, problems);
   const subject = commitSubject(
     found.fluxAutomations,
     changes.map((c) => c.file),
@@ -217,27 +221,42 @@ function anyNeeds(a: PolicyNeeds, b: PolicyNeeds): PolicyNeeds {
   return { created: a.created || b.created, digests: a.digests || b.digests, platforms: a.platforms || b.platforms };
 }
 
-/** The decided updates as edited files (the one edit path, manifests' editFiles); a refused file's changes are dropped with it. */
-function edit(sources: readonly SourceFile[], updates: readonly SlotUpdate[], problems: Problem[]): { files: Map<string, Uint8Array>; changes: Change[] } {
-  const edited = editFiles(
-    sources,
-    updates.map((u) => u.edit),
-  );
-  problems.push(...edited.refused);
-  const refused = new Set(edited.refused.map((p) => p.file));
+/** Edited files held for the commit, at most: later edits wait for the next cycle. */
+export const MAX_EDITED_BYTES = 16 * 1024 * 1024;
+
+/**
+ * The decided updates as edited files, one file at a time: each file with updates is read again
+ * and goes through the one edit path (manifests' editFiles); only the new bytes are kept. A
+ * refused file's changes are dropped with it.
+ */
+async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[]): Promise<{ files: Map<string, Uint8Array>; changes: Change[] }> {
   const encoder = new TextEncoder();
-  const files = new Map([...edited.files].map(([path, text]) => [path, encoder.encode(text)] as const));
-  const changes = updates.filter((u) => !refused.has(u.change.file)).map((u) => u.change);
+  const files = new Map<string, Uint8Array>();
+  const changes: Change[] = [];
+  let held = 0;
+  for (const [path, fileUpdates] of [...Map.groupBy(updates, (u) => u.change.file)].sort(([a], [b]) => (a < b ? -1 : 1))) {
+    const file = listed.get(path);
+    if (file === undefined) continue;
+    if (held + file.size > MAX_EDITED_BYTES) {
+      problems.push(fileProblem('edit-bytes-limit', path, `edit left for the next cycle: this cycle already edits ${held} bytes of files (at most ${MAX_EDITED_BYTES})`));
+      continue;
+    }
+    const text = await readText(source, file, maxFileBytes, problems);
+    if (text === undefined) continue;
+    const edited = editFiles(
+      [text],
+      fileUpdates.map((u) => u.edit),
+    );
+    problems.push(...edited.refused);
+    if (edited.refused.length > 0) continue;
+    const next = edited.files.get(path);
+    if (next !== undefined) {
+      const bytes = encoder.encode(next);
+      held += bytes.length;
+      files.set(path, bytes);
+    }
+    changes.push(...fileUpdates.map((u) => u.change));
+  }
   changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return { files, changes };
-}
-
-function decodeFiles(blobs: readonly { path: string; bytes: Uint8Array }[], problems: Problem[]): SourceFile[] {
-  const files: SourceFile[] = [];
-  for (const blob of blobs) {
-    const decoded = decodeManifest(blob.path, blob.bytes);
-    if ('file' in decoded) files.push(decoded.file);
-    else problems.push(decoded.problem);
-  }
-  return files;
 }

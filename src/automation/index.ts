@@ -3,7 +3,7 @@ export { commitMessage, messageTemplate, DEFAULT_TEMPLATE, type MessageFormat, t
 export { buildHistory, type HistoryEntry, type HistoryFilter, type LoggedCommit } from './history.ts';
 export { formatUpdateTrailer, parseUpdateTrailers, UPDATE_TRAILER, type UpdateTrailer } from './trailers.ts';
 export { decideSlot, type KnownTags, type SlotUpdate } from './update.ts';
-export type { RepoFile, RepositorySession, TagSource } from './ports.ts';
+export type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
 export type { Change, Problem } from './types.ts';
 export { RejectedTags, rejectionsFrom, slotKey, type RejectedTag } from './rejections.ts';
 export { tagLookup } from './cycle.ts';

@@ -9,26 +9,37 @@ import type { TagLister } from '../registry/index.ts';
  */
 export type TagSource = TagLister;
 
-/** One file of a commit's tree, as read from Git. */
-export interface RepoFile {
+/** A file of a commit's tree: path, blob id and size, known before anything is read. */
+export interface ListedFile {
   path: string;
-  bytes: Uint8Array;
+  oid: string;
+  size: number;
+}
+
+/**
+ * A commit's files, listed first and then read one at a time, so the cycle decides by size
+ * before anything is inflated and never holds more than one file (memory bounded by design).
+ */
+export interface FileSource {
+  /**
+   * The files under `roots` (repo-relative) in `commit`'s tree that `accept` takes, in path order,
+   * each with its size; the roots under which none was found; and the tree entries no checkout
+   * would write, which are skipped (`unsafe-tree-entry`).
+   */
+  listFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<{ files: ListedFile[]; unmatched: string[]; unsafe?: readonly TagpilotError[] }>;
+  /** One file's bytes; refused without inflating it (`object-too-large`) when over `maxBytes`. */
+  readBlob(file: ListedFile, maxBytes: number): Promise<Uint8Array>;
 }
 
 /**
  * What the cycle needs of the Git repository it writes to: a clone kept in sync, its files, and
  * commits pushed as compare-and-swaps. GitRepo is one; test/fakes has an in-memory one.
  */
-export interface RepositorySession {
+export interface RepositorySession extends FileSource {
   /** Where the repository is, without credentials, for messages. */
   readonly description: string;
   /** Brings the branches up to date; the heads of those the remote has (a missing one is absent). */
   fetch(branches: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, string>>;
-  /**
-   * The files under `roots` (repo-relative) in `commit`'s tree that `accept` takes, in path order;
-   * tree entries no checkout would write are skipped and told to `report` (`unsafe-tree-entry`).
-   */
-  readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean, report?: (problem: TagpilotError) => void): Promise<RepoFile[]>;
   /** A commit on `parent` with the changed files, held locally until `push`; same inputs, same commit. */
   commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date): Promise<string>;
   /**

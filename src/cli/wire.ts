@@ -27,8 +27,9 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
   const signatures = await signatureChecks(config, registry, io);
-  const { branch, pushBranch, paths, author, pushAttempts: maxAttempts } = config.git;
-  const deps: CycleDeps = { repo, tags: registry, branch, pushBranch, paths, author, namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures };
+  const { branch, pushBranch, paths, author, pushAttempts: maxAttempts, maxFileSize, maxCycleSize } = config.git;
+  const limits = { ...(maxFileSize === undefined ? {} : { maxFileBytes: maxFileSize }), ...(maxCycleSize === undefined ? {} : { maxCycleBytes: maxCycleSize }) };
+  const deps: CycleDeps = { repo, tags: registry, branch, pushBranch, paths, author, namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures, ...limits };
   const review = await reviewSettings(config, configReader(config, io), log);
   return { config, review, deps: withProgress(deps, io) };
 }

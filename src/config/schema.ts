@@ -24,6 +24,30 @@ function boundedDuration(min: number, max: number, range = `${min / 1000}s and $
 export const INTERVAL_BOUNDS = { min: 1_000, max: 86_400_000 } as const;
 /** Connect and idle timeouts: 100 ms to 10 minutes. */
 export const TIMEOUT_BOUNDS = { min: 100, max: 600_000 } as const;
+const SIZE_UNITS: Record<string, number> = { '': 1, B: 1, KiB: 1024, MiB: 1024 ** 2, GiB: 1024 ** 3 };
+
+/** A byte size between `min` and `max`: a number of bytes, or `512KiB`, `1MiB`, `1GiB`. */
+function size(min: number, max: number, range: string) {
+  return z.union([z.number(), z.string()]).transform((value, ctx) => {
+    const match = typeof value === 'number' ? [String(value), String(value), ''] : /^(\d{1,10})\s*(B|KiB|MiB|GiB)?$/.exec(value.trim());
+    const bytes = match === null ? undefined : Number(match[1]) * (SIZE_UNITS[match[2] ?? ''] ?? NaN);
+    if (bytes === undefined || !Number.isInteger(bytes)) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is not a size like 512KiB, 1MiB or a number of bytes` });
+      return z.NEVER;
+    }
+    if (bytes < min || bytes > max) {
+      ctx.addIssue({ code: 'custom', message: `${JSON.stringify(value)} is outside ${range}` });
+      return z.NEVER;
+    }
+    return bytes;
+  });
+}
+
+/** Per file: a manifest is kilobytes; parsing costs some 40 times the file in heap. */
+export const FILE_SIZE_BOUNDS = { min: 1024, max: 64 * 1024 ** 2 } as const;
+/** Per cycle: what is read from the repository in all. */
+export const CYCLE_SIZE_BOUNDS = { min: 1024 ** 2, max: 4 * 1024 ** 3 } as const;
+
 const interval = boundedDuration(INTERVAL_BOUNDS.min, INTERVAL_BOUNDS.max, '1s and 1d');
 const timeout = boundedDuration(TIMEOUT_BOUNDS.min, TIMEOUT_BOUNDS.max, '100ms and 10m');
 
@@ -134,6 +158,10 @@ const git = z
       .default({ connect: 10_000, idle: 60_000, operation: 120_000 }),
     /** What the Git server may make us hold or compute, in bytes (docs/config.md#git-limits). */
     limits: gitLimits.default(GIT_LIMIT_DEFAULTS),
+    /** Files larger than this are skipped with a problem, never read (default 256KiB). */
+    maxFileSize: size(FILE_SIZE_BOUNDS.min, FILE_SIZE_BOUNDS.max, 'the allowed range of 1KiB to 64MiB').optional(),
+    /** Bytes of files read per cycle; files past it are skipped with a problem (default 64MiB). */
+    maxCycleSize: size(CYCLE_SIZE_BOUNDS.min, CYCLE_SIZE_BOUNDS.max, 'the allowed range of 1MiB to 4GiB').optional(),
     /** Pushes tried per cycle when the branch keeps moving under us. */
     pushAttempts: z.number().int().min(1).max(10).default(5),
     message: gitMessage.default(DEFAULT_MESSAGE),

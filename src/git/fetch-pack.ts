@@ -1,9 +1,8 @@
-import fs from 'node:fs';
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import git from 'isomorphic-git';
 import { storePack } from './index-pack.ts';
 import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
+import { ObjectReader } from './object-reader.ts';
 import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
 import { AGENT, discover, post } from './protocol.ts';
 import { GitError, inCache } from './remote.ts';
@@ -38,7 +37,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   const head = refs.get(request.ref);
   if (head === undefined) return undefined;
   const deepen = request.depth !== undefined || request.since !== undefined;
-  if (!deepen && (await hasObject(request.gitdir, head, request.cache))) return head;
+  if (!deepen && (await hasObject(request.gitdir, head))) return head;
   const shallow = await readShallow(request.gitdir);
   // thin-pack: deltas against objects we hold, as git asks; storePack completes the pack.
   const caps = ['side-band-64k', 'ofs-delta', 'thin-pack', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
@@ -56,7 +55,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   if (pack.length > limits.packBytes) throw limitHit('pack-too-large', 'packBytes', limits.packBytes, `${what}: the pack is larger`);
   // Past the operation's deadline nothing more is written.
   session.signal?.throwIfAborted();
-  await inCache('store the pack', () => storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid, request.cache), limits)).catch((error: Error) => {
+  await inCache('store the pack', () => storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid), limits)).catch((error: Error) => {
     if (error instanceof GitError) error.message = `${what}: ${error.message}`;
     throw error;
   });
@@ -91,21 +90,30 @@ function parseResponse(body: Buffer, description: string): { pack: Buffer; shall
   return { pack: Buffer.concat(pack), shallowAdded, unshallowed };
 }
 
-async function readLocal(gitdir: string, oid: string, cache: object = {}): Promise<{ type: string; data: Buffer } | undefined> {
+/** A thin pack's base is some object of ours; bigger ones are not read to complete it. */
+const MAX_BASE_BYTES = 256 * 1024 * 1024;
+
+/** Thin-pack bases we hold, read at pack offsets (isomorphic-git would load whole packs). */
+async function readLocal(gitdir: string, oid: string): Promise<{ type: string; data: Buffer } | undefined> {
+  const reader = new ObjectReader(gitdir);
   try {
-    const { type, object } = await git.readObject({ fs, gitdir, oid, format: 'content', cache });
-    return { type, data: Buffer.from(object as Uint8Array) };
+    return await reader.read(oid, MAX_BASE_BYTES);
   } catch {
     return undefined;
+  } finally {
+    await reader.close();
   }
 }
 
-async function hasObject(gitdir: string, oid: string, cache: object = {}): Promise<boolean> {
+async function hasObject(gitdir: string, oid: string): Promise<boolean> {
+  const reader = new ObjectReader(gitdir);
   try {
-    await git.readObject({ fs, gitdir, oid, format: 'deflated', cache });
+    await reader.header(oid);
     return true;
   } catch {
     return false;
+  } finally {
+    await reader.close();
   }
 }
 

@@ -251,7 +251,7 @@ function inflateAt(pack: Buffer, entry: Entry): { data: Buffer; consumed: number
  * claims is checked against the limit before anything is allocated, every range against the
  * buffers it names.
  */
-function applyDelta(base: Buffer, delta: Buffer, limits: PackLimits, offset: number): Buffer {
+export function applyDelta(base: Buffer, delta: Buffer, limits: PackLimits, offset: number): Buffer {
   const bad = (why: string) => corrupt(`the pack's delta at offset ${offset} ${why}`);
   let at = 0;
   const varint = () => {

@@ -2,7 +2,6 @@ export { GitRepo, type RepoOptions } from './repo.ts';
 export { GitCacheError, GitError, PushRejected, type GitAuth, type GitAuthor, type GitRemote, type SshAuth } from './remote.ts';
 export { HostKeyError } from './ssh-transport.ts';
 export { findGitDir, readLog, type LoggedCommit } from './log.ts';
-export type { BlobFile } from './tree.ts';
 export { ZERO_OID } from './push.ts';
 export type { Timeouts } from './transport.ts';
 export { commitInCheckout } from './checkout.ts';

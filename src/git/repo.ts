@@ -17,7 +17,9 @@ import { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
 import { runOperation } from './operation.ts';
 import { DEFAULT_TIMEOUTS, type Transport, type TransportSession } from './transport.ts';
 import { withSignatureHeader, type CommitSigner } from './sign/index.ts';
-import { readFilesAt, writeChangedTree, type BlobFile, type ObjectStore, type ReportProblem } from './tree.ts';
+import { writeChangedTree, type ObjectStore } from './tree.ts';
+import { listFiles, MAX_TREE_BYTES, type FileListing, type RepoFile } from './list-files.ts';
+import { ObjectReader } from './object-reader.ts';
 
 export interface RepoOptions {
   /** Packs the clone may gather (one per fetch) before it is dropped and cloned afresh. */
@@ -41,6 +43,8 @@ export class GitRepo {
   readonly remote: GitRemote;
   private readonly dir: string;
   private readonly store: ObjectStore;
+  /** Reads objects at pack offsets, never a whole pack: what the cycle's file reads go through. */
+  private readonly reader: ObjectReader;
   private readonly transport: Transport;
   /** Where `push` goes when no target is given: what the last `sync` chose. */
   private defaultTarget: PushTarget | undefined;
@@ -62,6 +66,7 @@ export class GitRepo {
     this.limits = { ...DEFAULT_GIT_LIMITS, ...remote.limits };
     this.deadlineMs = remote.timeouts?.operationMs ?? DEFAULT_TIMEOUTS.operationMs;
     this.store = { gitdir: join(dir, '.git'), cache: {} };
+    this.reader = new ObjectReader(this.store.gitdir);
     this.transport = createTransport(remote);
   }
 
@@ -116,7 +121,13 @@ export class GitRepo {
 
   /** Deletes the clone and forgets what isomorphic-git cached about its packs. */
   private async dropClone(): Promise<void> {
+    await this.reader.close();
     await rm(this.dir, { recursive: true, force: true });
+    this.forgetPacks();
+  }
+
+  /** isomorphic-git keeps every pack it read whole in memory: let it go once a step is done. */
+  private forgetPacks(): void {
     const cache = this.store.cache as Record<string | symbol, unknown>;
     for (const key of Reflect.ownKeys(cache)) delete cache[key];
   }
@@ -138,10 +149,15 @@ export class GitRepo {
         const heads = new Map<string, string>();
         for (const branch of branches) {
           const head = await fetchBranch({ ...target, branch }, session);
-          if (head === undefined) continue;
-          // The head must be readable here, or every later step fails on a damaged cache.
-          await inCache(`read ${branch}'s head`, () => git.readCommit({ fs, ...this.store, oid: head }));
-          heads.set(branch, head);
+          if (head !== undefined) heads.set(branch, head);
+        }
+        // New packs arrived: the reader must see them. Each head must be readable here, or every
+        // later step fails on a damaged cache.
+        await this.reader.close();
+        for (const [branch, head] of heads) {
+          await inCache(`read ${branch}'s head`, async () => {
+            if ((await this.reader.read(head, MAX_TREE_BYTES)).type !== 'commit') throw new Error(`${head.slice(0, 12)} is not a commit`);
+          });
         }
         return heads;
       },
@@ -149,9 +165,20 @@ export class GitRepo {
     );
   }
 
-  /** The files under `roots`; entries no checkout would write are skipped and go to `report`. */
-  readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean, report?: ReportProblem): Promise<BlobFile[]> {
-    return readFilesAt(this.store, commit, roots, accept, report);
+  /**
+   * The files under `roots` that `accept` takes, each with its size, and the roots that hold
+   * none. Only trees are read: blobs are read one at a time with `readBlob`, so a caller decides
+   * by size before anything is inflated and never holds more than one file.
+   */
+  listFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<FileListing> {
+    return listFiles(this.reader, commit, roots, accept);
+  }
+
+  /** One file's bytes; refused (`object-too-large`) without inflating when over `maxBytes`. */
+  async readBlob(file: RepoFile, maxBytes: number): Promise<Uint8Array> {
+    const { type, data } = await this.reader.read(file.oid, maxBytes);
+    if (type !== 'blob') throw new GitError(`${file.path}: ${file.oid.slice(0, 12)} is a ${type}, not a file`);
+    return data;
   }
 
   /**
@@ -167,6 +194,7 @@ export class GitRepo {
     const commit = hashObject('commit', this.signer === undefined ? body : withSignatureHeader(body, await this.signer.sign(body)));
     await writeLooseObjects(this.store.gitdir, [commit]);
     this.unpushed.set(commit.oid, { parent, objects: [...objects, commit] });
+    this.forgetPacks();
     return commit.oid;
   }
 
@@ -280,9 +308,10 @@ export class GitRepo {
     return this.readBack(this.target);
   }
 
-  /** Releases pooled connections. */
-  close(): Promise<void> {
-    return this.transport.dispose();
+  /** Releases pooled connections and open packs. */
+  async close(): Promise<void> {
+    await this.reader.close();
+    await this.transport.dispose();
   }
 
   private async lsRemote(session: TransportSession, branch: string): Promise<string | undefined> {

@@ -1,52 +1,11 @@
-import git from 'isomorphic-git';
-import fs from 'node:fs';
-import type { TagpilotError } from '../problems/index.ts';
 import { hashObject, treeBody, writeLooseObjects, type NewObject, type TreeLine } from './objects.ts';
-import { readTreeEntries, unsafeEntryProblem } from './tree-entries.ts';
+import { readTreeEntries } from './tree-entries.ts';
 import { GitError } from './remote.ts';
 
 /** Where to read and write objects; `cache` is isomorphic-git's pack cache, shared per repository. */
 export interface ObjectStore {
   gitdir: string;
   cache: object;
-}
-
-export interface BlobFile {
-  path: string;
-  bytes: Uint8Array;
-}
-
-/** Where an unsafe tree entry is reported (`unsafe-tree-entry`, naming its path and the commit). */
-export type ReportProblem = (problem: TagpilotError) => void;
-
-/**
- * Reads the blobs under `roots` (repo-relative, '' for everything) from a commit's tree,
- * descending only into trees that can hold a root or lie under one. An entry no checkout would
- * write (`..`, `.git` in any case, a name with `/`, …) in a tree it reads is skipped and reported.
- */
-export async function readFilesAt(store: ObjectStore, commit: string, roots: readonly string[], accept: (path: string) => boolean, report: ReportProblem = () => undefined): Promise<BlobFile[]> {
-  const { tree } = await git.readCommit({ fs, ...store, oid: commit }).then((c) => c.commit);
-  const wanted = roots.map(normaliseRoot);
-  const files: BlobFile[] = [];
-  const visit = async (oid: string, prefix: string): Promise<void> => {
-    const { entries, unsafe } = await readTreeEntries(store, oid);
-    for (const { line, reason } of unsafe) report(unsafeEntryProblem(prefix + line.path, commit, reason));
-    await Promise.all(
-      entries.map(async (entry) => {
-        const path = prefix + entry.path;
-        if (entry.type === 'tree') {
-          if (wanted.some((root) => isWithin(path, root) || isWithin(root, path))) await visit(entry.oid, `${path}/`);
-          return;
-        }
-        if (entry.type !== 'blob' || entry.mode === '120000') return;
-        if (!wanted.some((root) => isWithin(path, root)) || !accept(path)) return;
-        const { blob } = await git.readBlob({ fs, ...store, oid: entry.oid });
-        files.push({ path, bytes: blob });
-      }),
-    );
-  };
-  await visit(tree, '');
-  return files.sort((a, b) => (a.path < b.path ? -1 : 1));
 }
 
 /**
@@ -102,15 +61,6 @@ export function checkPath(path: string): void {
   const segments = path.split('/');
   const bad = path.includes('\0') || segments.some((s) => s === '' || s === '.' || s === '..' || s.toLowerCase() === '.git');
   if (bad) throw refused(`refusing to write ${JSON.stringify(path)}: not a path inside the repository`);
-}
-
-function normaliseRoot(root: string): string {
-  const trimmed = root.replace(/^\.\/?/, '').replace(/\/+$/, '');
-  return trimmed === '.' ? '' : trimmed;
-}
-
-function isWithin(path: string, root: string): boolean {
-  return root === '' || path === root || path.startsWith(`${root}/`);
 }
 
 function refused(message: string): GitError {

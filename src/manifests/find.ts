@@ -13,9 +13,13 @@ import { containerSlots, isWorkloadKind } from './workloads.ts';
 import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
 import { fileProblem } from '../problems/index.ts';
 
-export interface FindResult {
+/** One file's slots and problems (the second pass of SlotFinder). */
+export interface FileFindings {
   slots: ImageSlot[];
   problems: Problem[];
+}
+
+export interface FindResult extends FileFindings {
   /** Flux ImageUpdateAutomation objects in the repository (their paths and commit subjects). */
   fluxAutomations: FluxAutomation[];
 }
@@ -30,35 +34,77 @@ interface Parsed extends ParsedFile {
 }
 
 /**
- * Finds every image slot in the files. Never throws on content: bad input becomes a problem.
- * Files are parsed one at a time and dropped, except the few that others depend on
- * (kustomizations, Flux image objects), so memory stays flat as repositories grow.
+ * Finds image slots file by file, in two passes over the files, so a caller can read, parse and
+ * drop one file at a time: `learn` every file first (kustomization namespaces, Flux image objects
+ * and Image Updater Applications, which other files depend on), then `find` in each. Never throws
+ * on content: bad input becomes a problem.
  */
-export function findSlots(files: readonly SourceFile[], options: FindOptions = {}): FindResult {
-  const namespaces = new Map<string, string>();
-  const flux: FluxObjects = { policies: new Map(), repositories: new Map(), automations: [] };
-  const result: FindResult = { slots: [], problems: [], fluxAutomations: flux.automations };
-  const applications = new Map<string, UpdaterApplication>();
-  const early = new Map<SourceFile, Parsed>();
-  for (const file of files) {
-    if (!isRepoSetting(file) || tooBig(file, undefined)) continue;
-    const p = parse(file);
-    early.set(file, p);
-    readRepoSettings(p, { namespaces, flux, applications }, result.problems);
+export class SlotFinder {
+  private readonly options: FindOptions;
+  private readonly settings: RepoSettings = { namespaces: new Map(), flux: { policies: new Map(), repositories: new Map(), automations: [] }, applications: new Map() };
+  private named: ReadonlyMap<string, NamedPolicy> | undefined;
+
+  constructor(options: FindOptions = {}) {
+    this.options = options;
   }
-  const named = namedPolicies(options.namedPolicies, flux);
-  for (const file of files) {
-    if (tooBig(file, result.problems)) continue;
-    const p = early.get(file) ?? parse(file);
+
+  /**
+   * Whether `learn` has anything to take from a file, judged from its path and raw bytes: most
+   * files need not be decoded in the first pass at all.
+   */
+  static mayTeach(path: string, bytes: Uint8Array): boolean {
+    if (isKustomizationFile(path)) return true;
+    const raw = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    return raw.includes(FLUX_IMAGE_API) || raw.includes(IMAGE_UPDATER);
+  }
+
+  /** Flux ImageUpdateAutomation objects learnt so far (all of them once every file was learnt). */
+  get fluxAutomations(): FluxAutomation[] {
+    return this.settings.flux.automations;
+  }
+
+  /** First pass: what this file tells about others; problems only for what it defines. */
+  learn(file: SourceFile): Problem[] {
+    if (!isRepoSetting(file) || this.tooBig(file, undefined)) return [];
+    const problems: Problem[] = [];
+    readRepoSettings(parse(file), this.settings, problems);
+    return problems;
+  }
+
+  /** Second pass, once every file was learnt: the file's slots and problems. */
+  find(file: SourceFile): FileFindings {
+    const result: FileFindings = { slots: [], problems: [] };
+    if (this.tooBig(file, result.problems)) return result;
+    const { namespaces, flux, applications } = this.settings;
+    this.named ??= namedPolicies(this.options.namedPolicies, flux);
     const markers = mayHoldMarkers(file.text);
+    const named = markers ? this.named : undefined;
     const override = applications.get(overrideFileApplication(file.path) ?? '');
-    const slots: ImageSlot[] = [];
-    forEachObject(p, namespaces, result.problems, (ctx, object) => {
-      if (override !== undefined) return void slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
-      findInObject(ctx, object, markers ? named : undefined, slots);
+    forEachObject(parse(file), namespaces, result.problems, (ctx, object) => {
+      if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
+      findInObject(ctx, object, named, result.slots);
     });
-    if (markers && !underUpdatePath(file.path, flux.automations)) outsideUpdatePaths(file.path, slots, named, flux.automations, result.problems);
-    result.slots.push(...slots);
+    // Every automation is known here: `find` runs after every `learn`.
+    if (markers && !underUpdatePath(file.path, flux.automations)) outsideUpdatePaths(file.path, result.slots, this.named, flux.automations, result.problems);
+    return result;
+  }
+
+  private tooBig(file: SourceFile, problems: Problem[] | undefined): boolean {
+    const limit = this.options.maxFileBytes ?? MAX_FILE_BYTES;
+    if (file.text.length <= limit) return false;
+    problems?.push(fileProblem('file-too-large', file.path, `skipped: larger than ${limit} bytes`));
+    return true;
+  }
+}
+
+/** Finds every image slot in the files (both passes of SlotFinder over a list held in memory). */
+export function findSlots(files: readonly SourceFile[], options: FindOptions = {}): FindResult {
+  const finder = new SlotFinder(options);
+  const result: FindResult = { slots: [], problems: files.flatMap((file) => finder.learn(file)), fluxAutomations: finder.fluxAutomations };
+  for (const file of files) {
+    const found = finder.find(file);
+    result.slots.push(...found.slots);
+    result.problems.push(...found.problems);
   }
   return result;
 }
@@ -89,14 +135,10 @@ function parse(file: SourceFile): Parsed {
   return { file, ...parseFile(file.text) };
 }
 
-function tooBig(file: SourceFile, problems: Problem[] | undefined): boolean {
-  if (file.text.length <= MAX_FILE_BYTES) return false;
-  problems?.push(fileProblem('file-too-large', file.path, `skipped: larger than ${MAX_FILE_BYTES} bytes`));
-  return true;
-}
+const FLUX_IMAGE_API = 'image.toolkit.fluxcd.io/';
 
 function isRepoSetting(file: SourceFile): boolean {
-  return isKustomizationFile(file.path) || file.text.includes('image.toolkit.fluxcd.io/') || file.text.includes(IMAGE_UPDATER);
+  return isKustomizationFile(file.path) || file.text.includes(FLUX_IMAGE_API) || file.text.includes(IMAGE_UPDATER);
 }
 
 interface RepoSettings {

@@ -68,7 +68,7 @@ class Walk {
       return;
     }
     if (isSeq(node)) {
-      node.items.forEach((item, index) => this.visit(item, [...path, index], viaAlias, owner));
+      for (const [index, item] of node.items.entries()) this.visit(item, [...path, index], viaAlias, owner);
       return;
     }
     if (isMap(node)) this.visitMap(node, path, viaAlias, ownerOf(this.doc, node, path, owner));

@@ -82,4 +82,6 @@ export interface NamedPolicy {
 export interface FindOptions {
   /** Named policies from the configuration, by `namespace:name`; they win over ImagePolicy objects in the repo. */
   namedPolicies?: ReadonlyMap<string, NamedPolicy>;
+  /** Files longer than this (in UTF-16 code units of their text) are skipped; default MAX_FILE_BYTES. */
+  maxFileBytes?: number;
 }

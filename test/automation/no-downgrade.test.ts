@@ -104,7 +104,9 @@ function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps;
   const repo: CyclePorts['repo'] = {
     description: `memory://${name}`,
     fetch: () => boundary(new Map([['main', world.head]]), 'fetches'),
-    readFiles: async (commit) => [{ path: FILE, bytes: new TextEncoder().encode(world.commits.get(commit)!.text) }],
+    // The file's blob id is the commit's here: each commit holds one version of the one file.
+    listFiles: async (commit) => ({ files: [{ path: FILE, oid: commit, size: Buffer.byteLength(world.commits.get(commit)!.text) }], unmatched: [] }),
+    readBlob: async (file) => new TextEncoder().encode(world.commits.get(file.oid)!.text),
     async commit(parent, changes) {
       const id = `${name}-${pending.size + 1}`;
       pending.set(id, { id, parent, text: new TextDecoder().decode(changes.get(FILE)), by: name });

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import type { RepoFile, RepositorySession } from '../../src/automation/index.ts';
+import type { ListedFile, RepositorySession } from '../../src/automation/index.ts';
 import { PushRejected, type GitAuthor, type PushTarget } from '../../src/git/index.ts';
 import { throwIfCancelled } from '../../src/problems/index.ts';
 
@@ -28,6 +28,8 @@ export class InMemoryRepository implements RepositorySession {
   private readonly branches = new Map<string, string>();
   private readonly commits = new Map<string, Commit>();
   private readonly unpushed = new Set<string>();
+  /** File contents by blob id, as Git keeps them. */
+  private readonly blobs = new Map<string, Uint8Array>();
   private readonly beforePush: BeforePush | undefined;
 
   constructor(files: Readonly<Record<string, string | Uint8Array>>, options: { branch?: string; beforePush?: BeforePush } = {}) {
@@ -43,10 +45,19 @@ export class InMemoryRepository implements RepositorySession {
     return new Map(branches.flatMap((b) => (this.branches.has(b) ? [[b, this.branches.get(b)!] as const] : [])));
   }
 
-  async readFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<RepoFile[]> {
+  async listFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<{ files: ListedFile[]; unmatched: string[] }> {
     const under = roots.map((r) => r.replace(/^\.\/?/, '').replace(/\/+$/, ''));
-    const files = [...this.get(commit).files].filter(([path]) => under.some((r) => r === '' || r === '.' || path === r || path.startsWith(`${r}/`)) && accept(path));
-    return files.map(([path, bytes]) => ({ path, bytes })).sort((a, b) => (a.path < b.path ? -1 : 1));
+    const within = (path: string, r: string) => r === '' || r === '.' || path === r || path.startsWith(`${r}/`);
+    const files = [...this.get(commit).files].filter(([path]) => under.some((r) => within(path, r)) && accept(path));
+    const listed = files.map(([path, bytes]) => ({ path, oid: this.blob(bytes), size: bytes.length })).sort((a, b) => (a.path < b.path ? -1 : 1));
+    return { files: listed, unmatched: roots.filter((_, i) => !listed.some((f) => within(f.path, under[i]!))) };
+  }
+
+  async readBlob(file: ListedFile, maxBytes: number): Promise<Uint8Array> {
+    const bytes = this.blobs.get(file.oid);
+    if (bytes === undefined) throw new Error(`no blob ${file.oid}`);
+    if (bytes.length > maxBytes) throw new Error(`${file.path}: ${bytes.length} bytes, over ${maxBytes}`);
+    return bytes;
   }
 
   async commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date): Promise<string> {
@@ -117,6 +128,12 @@ export class InMemoryRepository implements RepositorySession {
     const commit = this.commits.get(id);
     if (commit === undefined) throw new Error(`no commit ${id}`);
     return commit;
+  }
+
+  private blob(bytes: Uint8Array): string {
+    const oid = createHash('sha1').update(`blob ${bytes.length}\0`).update(bytes).digest('hex');
+    this.blobs.set(oid, bytes);
+    return oid;
   }
 
   private store(parent: string | undefined, files: ReadonlyMap<string, Uint8Array>, message: string, author: string, when: Date): string {

@@ -193,7 +193,7 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     rmSync(join(cache, 'git', dir!, '.git', 'objects', 'pack'), { recursive: true });
     humanCommit(bare, { 'apps/api.yaml': 'image: api:5\n' }, 'human change');
     assert.equal(await repo.sync(), head(bare));
-    assert.equal((await repo.readFiles(head(bare), ['apps'], () => true)).length, 2);
+    assert.equal((await repo.listFiles(head(bare), ['apps'], () => true)).files.length, 2);
   });
 
   test('with a push branch, main is never written and the branch is created from main', async () => {

@@ -4,7 +4,9 @@ import fs, { mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
-import { readFilesAt, writeChangedTree, type ObjectStore } from '../../src/git/tree.ts';
+import { writeChangedTree, type ObjectStore } from '../../src/git/tree.ts';
+import { listFiles } from '../../src/git/list-files.ts';
+import { ObjectReader } from '../../src/git/object-reader.ts';
 
 const bytes = (text: string) => new TextEncoder().encode(text);
 let store: ObjectStore;
@@ -124,10 +126,16 @@ test('a file that does not exist is refused rather than created', async () => {
   await assert.rejects(writeChangedTree(store, root, new Map([['README.md/x', bytes('x')]])), /"README\.md" is not a folder/);
 });
 
-test('reading files skips symlinks and descends only into the roots asked for', async () => {
-  const files = await readFilesAt(store, commit, ['apps'], () => true);
+test('listing files skips symlinks and submodules, descends only into the roots asked for, and gives sizes', async () => {
+  const reader = new ObjectReader(store.gitdir);
+  const { files, unmatched } = await listFiles(reader, commit, ['apps', 'vendored', 'charts'], () => true);
+  await reader.close();
   assert.deepEqual(
-    files.map((f) => f.path),
-    ['apps/deploy.sh', 'apps/web.yaml'],
+    files.map((f) => [f.path, f.size]),
+    [
+      ['apps/deploy.sh', 10],
+      ['apps/web.yaml', 13],
+    ],
   );
+  assert.deepEqual(unmatched, ['vendored', 'charts']);
 });

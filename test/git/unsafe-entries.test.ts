@@ -5,7 +5,21 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { hashObject, treeBody, writeLooseObjects, type TreeLine } from '../../src/git/objects.ts';
-import { readFilesAt, writeChangedTree, type ObjectStore } from '../../src/git/tree.ts';
+import { writeChangedTree, type ObjectStore } from '../../src/git/tree.ts';
+import { listFiles } from '../../src/git/list-files.ts';
+import { ObjectReader } from '../../src/git/object-reader.ts';
+
+/** The files and unsafe-entry problems of a commit, as the cycle lists them. */
+async function readFilesAt(store: ObjectStore, commit: string, roots: string[], accept: (path: string) => boolean, report: (p: TagpilotError) => void) {
+  const reader = new ObjectReader(store.gitdir);
+  try {
+    const listing = await listFiles(reader, commit, roots, accept);
+    for (const problem of listing.unsafe) report(problem);
+    return listing.files;
+  } finally {
+    await reader.close();
+  }
+}
 import { parseTree, unsafeName } from '../../src/git/tree-entries.ts';
 import type { TagpilotError } from '../../src/problems/index.ts';
 

@@ -10,8 +10,8 @@ export interface Stack {
   registry: TestRegistry;
   server: GitServer;
   work: string;
-  /** Writes a config for repository `repo` on the Git server; `extra` is appended YAML. */
-  config(repo: string, extra?: string): string;
+  /** Writes a config for repository `repo` on the Git server; `extra` is appended YAML. A path that holds no manifest is a problem, so `paths` names only folders the repository has. */
+  config(repo: string, extra?: string, paths?: readonly string[]): string;
   stop(): Promise<void>;
 }
 
@@ -23,9 +23,9 @@ export async function startStack(): Promise<Stack> {
     registry,
     server,
     work,
-    config(repo, extra = '') {
+    config(repo, extra = '', paths = ['apps']) {
       // Each config gets its own cache, so tests never share a clone by accident.
-      return writeConfig(work, `git:\n  url: ${server.repoUrl(repo)}\n  paths: [apps, charts]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: cache-${++configs}\n${extra}`);
+      return writeConfig(work, `git:\n  url: ${server.repoUrl(repo)}\n  paths: [${paths.join(', ')}]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: cache-${++configs}\n${extra}`);
     },
     async stop() {
       await Promise.all([registry.stop(), server.stop()]);

@@ -1,0 +1,100 @@
+/**
+ * The cycle's read phase with memory bounded by design: the repository's files are listed with
+ * their sizes first (nothing inflated), files over the per-file limit or past the per-cycle
+ * byte budget are skipped with a problem naming them, and the rest are read, decoded, parsed and
+ * dropped one at a time. A file is read again only when an edit needs its text.
+ */
+import { decodeManifest, isManifestPath, SlotFinder } from '../manifests/index.ts';
+import type { FluxAutomation, ImageSlot, NamedPolicy, SourceFile } from '../manifests/index.ts';
+import { fileProblem, problemFrom } from '../problems/index.ts';
+import type { FileSource, ListedFile } from './ports.ts';
+import type { Problem } from './types.ts';
+
+export interface ReadLimits {
+  /** A file larger than this is skipped (`file-too-large`), never inflated. */
+  maxFileBytes: number;
+  /** Bytes of files read per cycle; files past it are skipped (`cycle-bytes-limit`). */
+  maxCycleBytes: number;
+}
+
+/**
+ * 256 KiB holds any manifest (a large Helm values file is under 200 KB) and parses in some 12 MB
+ * of heap, so the container's 64 MiB heap never sees a file it cannot take; 64 MiB per cycle is
+ * some 40,000 typical manifests. See docs/security.md#repository-content.
+ */
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxFileBytes: 256 * 1024, maxCycleBytes: 64 * 1024 * 1024 };
+
+export interface RepoSlots {
+  slots: ImageSlot[];
+  problems: Problem[];
+  /** The files read, by path: what an edit may read again. */
+  files: ReadonlyMap<string, ListedFile>;
+  /** Flux ImageUpdateAutomation objects in the files read (their paths and commit subjects). */
+  fluxAutomations: FluxAutomation[];
+}
+
+export interface ReadOptions {
+  namedPolicies?: ReadonlyMap<string, NamedPolicy> | undefined;
+  limits?: Partial<ReadLimits>;
+}
+
+/** Lists, screens and reads the manifests under `paths` at `head`: two streaming passes. */
+export async function readSlots(source: FileSource, head: string, paths: readonly string[], options: ReadOptions = {}): Promise<RepoSlots> {
+  const limits = { ...DEFAULT_READ_LIMITS, ...options.limits };
+  const listing = await source.listFiles(head, paths, isManifestPath);
+  const problems: Problem[] = listing.unmatched.map((root) => fileProblem('path-matches-nothing', root, `git.paths entry "${root}" matches no manifest file (*.yaml, *.yml, kustomization) at ${head.slice(0, 12)}`));
+  // Unsafe tree entries name their path: the problem is that file's.
+  for (const p of listing.unsafe ?? []) problems.push(problemFrom(p, String(p.data.path), { file: String(p.data.path) }));
+  const files = screen(listing.files, limits, problems);
+  const finder = new SlotFinder({ namedPolicies: options.namedPolicies, maxFileBytes: limits.maxFileBytes });
+  // Pass 1 only learns (kustomization namespaces, Flux image objects, Image Updater
+  // Applications); its read and decode problems are the same as pass 2's, which reports them.
+  for (const file of files) {
+    const bytes = await source.readBlob(file, limits.maxFileBytes).catch(() => undefined);
+    if (bytes === undefined || !SlotFinder.mayTeach(file.path, bytes)) continue;
+    const decoded = decodeManifest(file.path, bytes, limits.maxFileBytes);
+    if ('file' in decoded) problems.push(...finder.learn(decoded.file));
+  }
+  const slots: ImageSlot[] = [];
+  for (const file of files) {
+    const text = await readText(source, file, limits.maxFileBytes, problems);
+    if (text === undefined) continue;
+    const found = finder.find(text);
+    slots.push(...found.slots);
+    problems.push(...found.problems);
+  }
+  return { slots, problems, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations };
+}
+
+/** The files within both limits, in path order; a problem for each one skipped. */
+function screen(files: readonly ListedFile[], limits: ReadLimits, problems: Problem[]): ListedFile[] {
+  const kept: ListedFile[] = [];
+  let total = 0;
+  for (const file of files) {
+    if (file.size > limits.maxFileBytes) {
+      problems.push(fileProblem('file-too-large', file.path, `skipped: ${file.size} bytes, over the ${limits.maxFileBytes} byte limit per file (git.maxFileSize)`));
+    } else if (total + file.size > limits.maxCycleBytes) {
+      problems.push(fileProblem('cycle-bytes-limit', file.path, `skipped: this cycle already reads ${total} bytes, and ${file.size} more would pass the ${limits.maxCycleBytes} byte limit per cycle (git.maxCycleSize)`));
+    } else {
+      total += file.size;
+      kept.push(file);
+    }
+  }
+  return kept;
+}
+
+/** One file as text, or undefined with a problem (unreadable, binary, not UTF-8). */
+export async function readText(source: FileSource, file: ListedFile, maxBytes: number, problems: Problem[]): Promise<SourceFile | undefined> {
+  let bytes: Uint8Array;
+  try {
+    bytes = await source.readBlob(file, maxBytes);
+  } catch (error) {
+    const problem = problemFrom(error, file.path, { file: file.path });
+    problems.push({ ...problem, message: `skipped: ${problem.message}` });
+    return undefined;
+  }
+  const decoded = decodeManifest(file.path, bytes, maxBytes);
+  if ('file' in decoded) return decoded.file;
+  problems.push(decoded.problem);
+  return undefined;
+}

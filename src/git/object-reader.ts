@@ -1,0 +1,353 @@
+/**
+ * Reads objects from a clone's loose objects and packs without loading a pack into memory (as
+ * isomorphic-git does): an object's type and size come from its header first, so a caller can
+ * refuse an object before inflating it, and inflating never produces more than the size the
+ * header declared. Packs are read at offsets through their `.idx` (version 2).
+ */
+import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { readdir, readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { constants, inflateSync } from 'node:zlib';
+import { applyDelta } from './index-pack.ts';
+import { DEFAULT_GIT_LIMITS } from './limits.ts';
+import { TagpilotError } from '../problems/index.ts';
+
+export type ObjectKind = 'commit' | 'tree' | 'blob' | 'tag';
+
+export interface ObjectHeader {
+  type: ObjectKind;
+  /** Inflated size in bytes, as the object (or, for a delta, its result) declares it. */
+  size: number;
+}
+
+export interface GitObject {
+  type: ObjectKind;
+  data: Buffer;
+}
+
+/** An object bigger than the caller allows: never inflated. */
+export class ObjectTooLarge extends TagpilotError {
+  override name = 'ObjectTooLarge';
+  constructor(oid: string, size: number, limit: number) {
+    super('object-too-large', `object ${oid.slice(0, 12)} is ${size} bytes, over the ${limit} byte limit`, { data: { oid, size, limit } });
+  }
+}
+
+/** Deltas followed to rebuild one object: git writes chains of 50 by default (`pack.depth`), 250 at most with old `gc --aggressive`. */
+export const MAX_DELTA_CHAIN = 256;
+/** A delta's base may be larger than its result, within reason: this many times the caller's limit. */
+const BASE_FACTOR = 4;
+/** Bytes read to find an entry's header (type, size, delta base). */
+const HEADER_BYTES = 32;
+/** Compressed bytes inflated at most to read a delta's result size, or a loose object's header. */
+const PEEK_BYTES = 4096;
+/** Inflated bytes kept of such a peek: both headers fit in far fewer. */
+const PEEK_OUTPUT = 256;
+
+const PACK_TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
+
+interface PackEntry {
+  type: (typeof PACK_TYPES)[number];
+  /** Declared inflated size of the entry's data (for a delta: of the delta itself). */
+  size: number;
+  /** Where the compressed data starts and where the next entry starts. */
+  dataStart: number;
+  dataEnd: number;
+  baseOffset?: number;
+  baseOid?: string;
+}
+
+export class ObjectReader {
+  private readonly gitdir: string;
+  private packs: Pack[] | undefined;
+
+  constructor(gitdir: string) {
+    this.gitdir = gitdir;
+  }
+
+  /** The object's type and size, inflating at most a few bytes. */
+  async header(oid: string): Promise<ObjectHeader> {
+    const loose = await this.looseFile(oid);
+    if (loose !== undefined) return looseHeader(oid, loose);
+    const { pack, offset } = await this.find(oid);
+    return pack.header(offset, this, 0);
+  }
+
+  /** The object, refused (ObjectTooLarge) without inflating when it declares more than `maxBytes`. */
+  async read(oid: string, maxBytes: number): Promise<GitObject> {
+    const loose = await this.looseFile(oid);
+    if (loose !== undefined) return readLoose(oid, loose, maxBytes);
+    const { pack, offset } = await this.find(oid);
+    const header = await pack.header(offset, this, 0);
+    if (header.size > maxBytes) throw new ObjectTooLarge(oid, header.size, maxBytes);
+    const data = await pack.data(offset, this, maxBytes * BASE_FACTOR, 0);
+    if (data.length !== header.size) throw corrupt(oid, 'its size differs from its header');
+    return { type: header.type, data };
+  }
+
+  /** Forgets the packs it knows and closes them: after a fetch or a new clone. */
+  async close(): Promise<void> {
+    const packs = this.packs ?? [];
+    this.packs = undefined;
+    await Promise.all(packs.map((pack) => pack.close()));
+  }
+
+  /** @internal The pack and offset holding `oid`; reloads the pack list once when it is not found. */
+  async find(oid: string): Promise<{ pack: Pack; offset: number }> {
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0 || this.packs === undefined) await this.loadPacks();
+      for (const pack of this.packs ?? []) {
+        const offset = pack.offsetOf(oid);
+        if (offset !== undefined) return { pack, offset };
+      }
+    }
+    throw new TagpilotError('object-missing', `object ${oid.slice(0, 12)} is not in the clone`, { data: { oid } });
+  }
+
+  /** @internal A loose object's file contents, or undefined. */
+  async looseFile(oid: string): Promise<Buffer | undefined> {
+    if (!/^[0-9a-f]{40}$/.test(oid)) throw new TagpilotError('object-missing', `"${oid.slice(0, 50)}" is not an object id`);
+    try {
+      return await readFile(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+      throw error;
+    }
+  }
+
+  private async loadPacks(): Promise<void> {
+    await this.close();
+    const dir = join(this.gitdir, 'objects', 'pack');
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.idx')).sort();
+    this.packs = await Promise.all(names.map((name) => Pack.open(join(dir, name))));
+  }
+}
+
+/** One pack: its index in memory (24 bytes per object), the pack itself read at offsets. */
+class Pack {
+  private readonly oids: Buffer;
+  private readonly offsets: Float64Array;
+  /** Every entry's offset in order, then the end of the last entry: where each entry ends. */
+  private readonly bounds: Float64Array;
+  /**
+   * A plain descriptor, read synchronously (local disk, a few bytes or one object at a time): a
+   * FileHandle left for the garbage collector warns, and a short CLI run never closes its repo.
+   */
+  private readonly fd: number;
+  private scratch = Buffer.allocUnsafe(64 * 1024);
+
+  private constructor(oids: Buffer, offsets: Float64Array, bounds: Float64Array, fd: number) {
+    this.oids = oids;
+    this.offsets = offsets;
+    this.bounds = bounds;
+    this.fd = fd;
+  }
+
+  static async open(idxPath: string): Promise<Pack> {
+    const idx = await readFile(idxPath);
+    if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new Error(`${idxPath}: not a version 2 pack index`);
+    const count = idx.readUInt32BE(8 + 255 * 4);
+    const oidsAt = 8 + 256 * 4;
+    const offsetsAt = oidsAt + count * 20 + count * 4;
+    const largeAt = offsetsAt + count * 4;
+    const offsets = new Float64Array(count);
+    for (let i = 0; i < count; i++) {
+      const small = idx.readUInt32BE(offsetsAt + i * 4);
+      offsets[i] = small & 0x80000000 ? Number(idx.readBigUInt64BE(largeAt + (small & 0x7fffffff) * 8)) : small;
+    }
+    const fd = openSync(idxPath.replace(/\.idx$/, '.pack'), 'r');
+    const end = fstatSync(fd).size - 20;
+    const bounds = new Float64Array(count + 1);
+    bounds.set(offsets);
+    bounds[count] = end;
+    bounds.sort();
+    return new Pack(Buffer.from(idx.subarray(oidsAt, oidsAt + count * 20)), offsets, bounds, fd);
+  }
+
+  /** Binary search over the sorted object ids. */
+  offsetOf(oid: string): number | undefined {
+    const wanted = Buffer.from(oid, 'hex');
+    let lo = 0;
+    let hi = this.offsets.length - 1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      const cmp = this.oids.compare(wanted, 0, 20, mid * 20, mid * 20 + 20);
+      if (cmp === 0) return this.offsets[mid];
+      if (cmp > 0) hi = mid - 1;
+      else lo = mid + 1;
+    }
+    return undefined;
+  }
+
+  async header(offset: number, reader: ObjectReader, depth: number): Promise<ObjectHeader> {
+    const entry = this.entry(offset);
+    if (entry.type === 'ofs-delta' || entry.type === 'ref-delta') {
+      if (depth >= MAX_DELTA_CHAIN) throw corruptAt(offset, `a delta chain longer than ${MAX_DELTA_CHAIN}`);
+      const { type } = await this.baseHeader(entry, reader, depth);
+      const start = inflatePrefix(this.readAt(entry.dataStart, Math.min(PEEK_BYTES, entry.dataEnd - entry.dataStart)));
+      return { type, size: deltaSizesAt(offset, start).result };
+    }
+    if (entry.type === '') throw corruptAt(offset, 'an object of unknown type');
+    return { type: entry.type, size: entry.size };
+  }
+
+  /** The object at `offset`, rebuilt through its deltas; nothing on the way may exceed `maxBytes`. */
+  async data(offset: number, reader: ObjectReader, maxBytes: number, depth: number): Promise<Buffer> {
+    const entry = this.entry(offset);
+    if (entry.size > maxBytes) throw corruptAt(offset, `${entry.size} bytes, over the ${maxBytes} bytes a read may inflate`);
+    const own = this.inflate(entry, this.readAt(entry.dataStart, Math.min(entry.dataEnd - entry.dataStart, deflateBound(entry.size))));
+    if (entry.type !== 'ofs-delta' && entry.type !== 'ref-delta') return own;
+    if (depth >= MAX_DELTA_CHAIN) throw corruptAt(offset, `a delta chain longer than ${MAX_DELTA_CHAIN}`);
+    if (deltaSizesAt(offset, own).result > maxBytes) throw corruptAt(offset, `a delta result over the ${maxBytes} bytes a read may inflate`);
+    const base = entry.baseOffset !== undefined ? await this.data(entry.baseOffset, reader, maxBytes, depth + 1) : await baseByOid(reader, entry.baseOid!, maxBytes, depth + 1);
+    return applyDelta(base, own, { ...DEFAULT_GIT_LIMITS, objectBytes: maxBytes }, offset);
+  }
+
+  async close(): Promise<void> {
+    closeSync(this.fd);
+  }
+
+  private async baseHeader(entry: PackEntry, reader: ObjectReader, depth: number): Promise<ObjectHeader> {
+    if (entry.baseOffset !== undefined) return this.header(entry.baseOffset, reader, depth + 1);
+    const loose = await reader.looseFile(entry.baseOid!);
+    if (loose !== undefined) return looseHeader(entry.baseOid!, loose);
+    const { pack, offset } = await reader.find(entry.baseOid!);
+    return pack.header(offset, reader, depth + 1);
+  }
+
+  private inflate(entry: PackEntry, compressed: Buffer): Buffer {
+    try {
+      const data = inflateSync(compressed, { maxOutputLength: Math.max(entry.size, 1) });
+      if (data.length !== entry.size) throw new Error('size differs from the header');
+      return data;
+    } catch (error) {
+      throw corruptAt(entry.dataStart, `does not inflate to its declared ${entry.size} bytes (${(error as Error).message})`);
+    }
+  }
+
+  private entry(offset: number): PackEntry {
+    const head = this.readAt(offset, HEADER_BYTES);
+    let at = 0;
+    let byte = head[at++]!;
+    const type = PACK_TYPES[(byte >> 4) & 7] ?? '';
+    let size = byte & 0x0f;
+    for (let shift = 4; byte & 0x80; shift += 7) {
+      byte = head[at++]!;
+      size += (byte & 0x7f) * 2 ** shift;
+    }
+    const entry: PackEntry = { type, size, dataStart: 0, dataEnd: this.nextBound(offset) };
+    if (type === 'ofs-delta') {
+      byte = head[at++]!;
+      let back = byte & 0x7f;
+      while (byte & 0x80) {
+        byte = head[at++]!;
+        back = (back + 1) * 128 + (byte & 0x7f);
+      }
+      entry.baseOffset = offset - back;
+      if (entry.baseOffset < 12 || entry.baseOffset >= offset) throw corruptAt(offset, 'a delta base outside the pack');
+    } else if (type === 'ref-delta') {
+      entry.baseOid = head.toString('hex', at, at + 20);
+      at += 20;
+    }
+    entry.dataStart = offset + at;
+    return entry;
+  }
+
+  /** The offset of the entry after the one at `offset`: its compressed data ends there. */
+  private nextBound(offset: number): number {
+    let lo = 0;
+    let hi = this.bounds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.bounds[mid]! <= offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.bounds[lo]!;
+  }
+
+  /**
+   * Bytes of the pack at `position`, in a buffer reused by the next read: callers consume them
+   * at once (inflate or parse) without awaiting anything in between.
+   */
+  private readAt(position: number, length: number): Buffer {
+    const wanted = Math.max(length, 0);
+    if (this.scratch.length < wanted) this.scratch = Buffer.allocUnsafe(Math.max(wanted, this.scratch.length * 2));
+    const bytesRead = readSync(this.fd, this.scratch, 0, wanted, position);
+    return this.scratch.subarray(0, bytesRead);
+  }
+}
+
+async function baseByOid(reader: ObjectReader, oid: string, maxBytes: number, depth: number): Promise<Buffer> {
+  const loose = await reader.looseFile(oid);
+  if (loose !== undefined) return (await readLoose(oid, loose, maxBytes)).data;
+  const { pack, offset } = await reader.find(oid);
+  return pack.data(offset, reader, maxBytes, depth);
+}
+
+/** `<type> <size>\0` from the first inflated bytes of a loose object. */
+function looseHeader(oid: string, file: Buffer): ObjectHeader & { length: number } {
+  const start = inflatePrefix(file.subarray(0, PEEK_BYTES));
+  const nul = start.indexOf(0);
+  const match = nul < 0 ? null : /^(commit|tree|blob|tag) (\d{1,15})$/.exec(start.toString('latin1', 0, nul));
+  if (match === null) throw corrupt(oid, 'its loose header is unreadable');
+  return { type: match[1] as ObjectKind, size: Number(match[2]), length: nul + 1 };
+}
+
+function readLoose(oid: string, file: Buffer, maxBytes: number): GitObject {
+  const header = looseHeader(oid, file);
+  if (header.size > maxBytes) throw new ObjectTooLarge(oid, header.size, maxBytes);
+  let whole: Buffer;
+  try {
+    whole = inflateSync(file, { maxOutputLength: header.length + Math.max(header.size, 1) });
+  } catch (error) {
+    throw corrupt(oid, `it does not inflate to its declared size (${(error as Error).message})`);
+  }
+  if (whole.length !== header.length + header.size) throw corrupt(oid, 'its size differs from its header');
+  return { type: header.type, data: whole.subarray(header.length) };
+}
+
+/**
+ * The first inflated bytes of a zlib stream, from as little of it as will do: 64 compressed
+ * bytes, else 512, else 4096 (a deflate block's Huffman tables come first and can take a few
+ * hundred). Output is at most ~1,000 times the input, so a peek stays small whatever the data.
+ */
+function inflatePrefix(compressed: Buffer): Buffer {
+  let out = Buffer.alloc(0);
+  for (const length of [64, 512, PEEK_BYTES]) {
+    try {
+      out = inflateSync(compressed.subarray(0, length), { finishFlush: constants.Z_SYNC_FLUSH });
+    } catch {
+      return out;
+    }
+    if (out.length >= 32 || length >= compressed.length) break;
+  }
+  return out.subarray(0, PEEK_OUTPUT);
+}
+
+/** The most compressed bytes zlib writes for `size` bytes (stored blocks, header and checksum). */
+function deflateBound(size: number): number {
+  return size + Math.ceil(size / 16_000) * 5 + 64;
+}
+
+/** A delta starts with two varints: the base's size and the result's size. */
+function deltaSizesAt(offset: number, delta: Buffer): { base: number; result: number } {
+  let at = 0;
+  const varint = () => {
+    let value = 0;
+    for (let shift = 0; at < delta.length && shift < 64; shift += 7) {
+      const byte = delta[at++]!;
+      value += (byte & 0x7f) * 2 ** shift;
+      if (!(byte & 0x80)) return value;
+    }
+    throw corruptAt(offset, 'a delta header is cut short');
+  };
+  return { base: varint(), result: varint() };
+}
+
+function corrupt(oid: string, why: string): TagpilotError {
+  return new TagpilotError('object-corrupt', `object ${oid.slice(0, 12)} in the clone is unusable: ${why}`, { data: { oid } });
+}
+
+function corruptAt(offset: number, why: string): TagpilotError {
+  return new TagpilotError('object-corrupt', `pack entry at offset ${offset} is unusable: ${why}`, { data: { offset } });
+}
