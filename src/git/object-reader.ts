@@ -68,7 +68,10 @@ export class ObjectReader {
   /** The object's type and size, inflating at most a few bytes. */
   async header(oid: string): Promise<ObjectHeader> {
     const loose = await this.looseFile(oid);
-    if (loose !== undefined) return looseHeader(oid, loose);
+    if (loose !== undefined) {
+      const { type, size } = looseHeader(oid, loose);
+      return { type, size };
+    }
     const { pack, offset } = await this.find(oid);
     return pack.header(offset, this, 0);
   }

@@ -1,0 +1,106 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readSlots, DEFAULT_READ_LIMITS } from '../../src/automation/read.ts';
+import type { FileSource, ListedFile } from '../../src/automation/index.ts';
+import { TagpilotError } from '../../src/problems/index.ts';
+
+const deployment = (name: string, pad = 0) =>
+  `apiVersion: apps/v1\nkind: Deployment\nmetadata:\n  name: ${name}\n  annotations: {tagpilot.io/automated: "true", tagpilot.io/tag.app: "semver:^1"}\nspec:\n  template:\n    spec:\n      containers:\n        - name: app\n          image: reg.local/${name}:1.0.0\n${'#'.repeat(pad)}\n`;
+
+/** An in-memory repository that records which files were read, and how often. */
+function source(files: Record<string, string>, unmatched: string[] = []): FileSource & { reads: string[] } {
+  const listed: ListedFile[] = Object.entries(files).map(([path, text]) => ({ path, oid: path, size: Buffer.byteLength(text) }));
+  const reads: string[] = [];
+  return {
+    reads,
+    listFiles: async (_head, _roots, accept) => ({ files: listed.filter((f) => accept(f.path)), unmatched }),
+    async readBlob(file, maxBytes) {
+      if (file.size > maxBytes) throw new TagpilotError('object-too-large', `${file.path} is too large`);
+      reads.push(file.path);
+      return new TextEncoder().encode(files[file.path]!);
+    },
+  };
+}
+
+test('read: a file over the per-file limit is a file-too-large problem naming it, and is never read', async () => {
+  const repo = source({ 'apps/big.yaml': deployment('big', 300 * 1024), 'apps/web.yaml': deployment('web') });
+  const read = await readSlots(repo, 'c0ffee', ['apps']);
+  assert.deepEqual(
+    read.slots.map((s) => s.workload),
+    ['default:deployment/web'],
+  );
+  assert.deepEqual(
+    read.problems.map((p) => [p.subject, p.code]),
+    [['apps/big.yaml', 'file-too-large']],
+  );
+  assert.match(read.problems[0]!.message, /over the 262144 byte limit per file \(git\.maxFileSize\)/);
+  assert.ok(!repo.reads.includes('apps/big.yaml'));
+});
+
+test('read: files past the per-cycle byte budget are skipped with cycle-bytes-limit, in path order', async () => {
+  const files = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [`apps/${n}.yaml`, deployment(n, 1000)]));
+  const size = Buffer.byteLength(files['apps/a.yaml']!);
+  const read = await readSlots(source(files), 'c0ffee', ['apps'], { limits: { maxCycleBytes: 2 * size + 10 } });
+  assert.deepEqual(
+    read.slots.map((s) => s.workload),
+    ['default:deployment/a', 'default:deployment/b'],
+  );
+  assert.deepEqual(
+    read.problems.map((p) => [p.subject, p.code]),
+    [
+      ['apps/c.yaml', 'cycle-bytes-limit'],
+      ['apps/d.yaml', 'cycle-bytes-limit'],
+    ],
+  );
+});
+
+test('read: the limits are settable and the defaults are 256 KiB per file and 64 MiB per cycle', async () => {
+  assert.deepEqual(DEFAULT_READ_LIMITS, { maxFileBytes: 256 * 1024, maxCycleBytes: 64 * 1024 * 1024 });
+  const read = await readSlots(source({ 'apps/big.yaml': deployment('big', 300 * 1024) }), 'c0ffee', ['apps'], { limits: { maxFileBytes: 1024 * 1024 } });
+  assert.deepEqual(
+    read.slots.map((s) => s.workload),
+    ['default:deployment/big'],
+  );
+});
+
+test('read: a paths entry that matches no manifest is a path-matches-nothing problem', async () => {
+  const read = await readSlots(source({ 'apps/web.yaml': deployment('web') }, ['clusters/prod']), 'c0ffee', ['apps', 'clusters/prod']);
+  assert.deepEqual(
+    read.problems.map((p) => [p.subject, p.code]),
+    [['clusters/prod', 'path-matches-nothing']],
+  );
+  assert.match(read.problems[0]!.message, /git\.paths entry "clusters\/prod" matches no manifest file/);
+});
+
+test('read: a kustomization read in the first pass names the namespace of a file read before it', async () => {
+  const repo = source({ 'apps/a-web.yaml': deployment('web'), 'apps/kustomization.yaml': 'namespace: shop\nresources: [a-web.yaml]\n' });
+  const read = await readSlots(repo, 'c0ffee', ['apps']);
+  assert.deepEqual(
+    read.slots.map((s) => s.workload),
+    ['shop:deployment/web'],
+  );
+});
+
+test('read: each file is read once per pass, in listing order', async () => {
+  const repo = source({ 'apps/kustomization.yaml': 'namespace: shop\n', 'apps/web.yaml': deployment('web') });
+  await readSlots(repo, 'c0ffee', ['apps']);
+  assert.deepEqual(repo.reads, ['apps/kustomization.yaml', 'apps/web.yaml', 'apps/kustomization.yaml', 'apps/web.yaml']);
+});
+
+test('read: a file that cannot be read is a problem for that file; the others still count', async () => {
+  const repo = source({ 'apps/a.yaml': deployment('a'), 'apps/b.yaml': deployment('b') });
+  const readBlob = repo.readBlob.bind(repo);
+  repo.readBlob = async (file, max) => {
+    if (file.path === 'apps/a.yaml') throw new TagpilotError('object-corrupt', 'pack entry at offset 12 is unusable');
+    return readBlob(file, max);
+  };
+  const read = await readSlots(repo, 'c0ffee', ['apps']);
+  assert.deepEqual(
+    read.slots.map((s) => s.workload),
+    ['default:deployment/b'],
+  );
+  assert.deepEqual(
+    read.problems.map((p) => [p.subject, p.code]),
+    [['apps/a.yaml', 'object-corrupt']],
+  );
+});

@@ -1,0 +1,95 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { deflateSync } from 'node:zlib';
+import { createHash } from 'node:crypto';
+import { ObjectReader, ObjectTooLarge } from '../../src/git/object-reader.ts';
+import { git } from '../harness/git-repos.ts';
+
+let dir: string;
+let gitdir: string;
+
+/** Similar files, so `git repack` stores most of them as deltas (ofs-delta chains). */
+function manifest(i: number, version: number): string {
+  const env = Array.from({ length: 40 }, (_, k) => `        - {name: SETTING_${k}, value: "v${(k * 7) % 13}"}\n`).join('');
+  return `apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: svc-${i}}\nspec:\n  template:\n    spec:\n      containers:\n      - name: app\n        image: reg.local/svc-${i}:1.${version}.0\n        env:\n${env}`;
+}
+
+before(() => {
+  dir = mkdtempSync(join(tmpdir(), 'tagpilot-objects-'));
+  git(dir, 'init', '-q', '--initial-branch=main');
+  mkdirSync(join(dir, 'apps'));
+  for (let round = 0; round < 3; round++) {
+    for (let i = 0; i < 30; i++) writeFileSync(join(dir, 'apps', `svc-${i}.yaml`), manifest(i, round));
+    writeFileSync(join(dir, 'apps', 'zeros.yaml'), `# ${round}\n${'0'.repeat(2 * 1024 * 1024)}\n`);
+    git(dir, 'add', '-A');
+    git(dir, 'commit', '-q', '-m', `round ${round}`);
+  }
+  git(dir, 'repack', '-adfq', '--depth=50', '--window=50');
+  // One loose object besides the pack.
+  writeFileSync(join(dir, 'apps', 'loose.yaml'), 'kind: Pod\n');
+  git(dir, 'add', '-A');
+  gitdir = join(dir, '.git');
+});
+
+after(() => rmSync(dir, { recursive: true, force: true }));
+
+function allBlobs(): string[] {
+  return git(dir, 'rev-list', '--objects', '--all')
+    .split('\n')
+    .map((l) => l.split(' ')[0]!)
+    .filter((oid) => oid !== '' && git(dir, 'cat-file', '-t', oid).trim() === 'blob');
+}
+
+test('object reader: every object of a delta-compressed pack reads back as git has it, with its header size', async () => {
+  const idx = readdirSync(join(gitdir, 'objects', 'pack')).find((f) => f.endsWith('.idx'))!;
+  assert.match(git(dir, 'verify-pack', '-v', join(gitdir, 'objects', 'pack', idx)), /chain length = \d+: \d+ objects/, 'the pack holds delta chains');
+  const reader = new ObjectReader(gitdir);
+  try {
+    const oids = [...allBlobs(), git(dir, 'rev-parse', 'HEAD').trim(), git(dir, 'rev-parse', 'HEAD^{tree}').trim()];
+    for (const oid of oids) {
+      const type = git(dir, 'cat-file', '-t', oid).trim();
+      assert.deepEqual(await reader.header(oid), { type, size: Number(git(dir, 'cat-file', '-s', oid)) }, oid);
+      const object = await reader.read(oid, 4 * 1024 * 1024);
+      assert.equal(object.type, type);
+      assert.equal(createHash('sha1').update(`${type} ${object.data.length}\0`).update(object.data).digest('hex'), oid);
+    }
+  } finally {
+    await reader.close();
+  }
+});
+
+test('object reader: a blob over the limit is refused from its header, never inflated (packed and loose)', async () => {
+  const reader = new ObjectReader(gitdir);
+  try {
+    const zeros = git(dir, 'rev-parse', 'HEAD:apps/zeros.yaml').trim();
+    await assert.rejects(reader.read(zeros, 1024 * 1024), (e: unknown) => e instanceof ObjectTooLarge && e.code === 'object-too-large' && /over the 1048576 byte limit/.test(e.message));
+    assert.equal((await reader.read(zeros, 4 * 1024 * 1024)).data.length, (await reader.header(zeros)).size);
+  } finally {
+    await reader.close();
+  }
+});
+
+test('object reader: a loose object that declares a gigabyte (an inflate bomb) is refused without inflating it', async () => {
+  const body = Buffer.from('blob 1073741824\0tiny');
+  const oid = createHash('sha1').update(body).digest('hex');
+  mkdirSync(join(gitdir, 'objects', oid.slice(0, 2)), { recursive: true });
+  writeFileSync(join(gitdir, 'objects', oid.slice(0, 2), oid.slice(2)), deflateSync(body));
+  const reader = new ObjectReader(gitdir);
+  try {
+    assert.deepEqual(await reader.header(oid), { type: 'blob', size: 1073741824 });
+    await assert.rejects(reader.read(oid, 1024 * 1024), ObjectTooLarge);
+    // Within the limit it declares, it still must not inflate past what it declared.
+    await assert.rejects(reader.read(oid, 2 * 1024 ** 3), /unusable/);
+  } finally {
+    await reader.close();
+  }
+});
+
+test('object reader: an unknown object is an object-missing error', async () => {
+  const reader = new ObjectReader(gitdir);
+  await assert.rejects(reader.read('f'.repeat(40), 1024), (e: unknown) => (e as { code?: string }).code === 'object-missing');
+  await reader.close();
+});
