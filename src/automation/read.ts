@@ -4,7 +4,7 @@
  * byte budget are skipped with a problem naming them, and the rest are read, decoded, parsed and
  * dropped one at a time. A file is read again only when an edit needs its text.
  */
-import { decodeManifest, isManifestPath, SlotFinder } from '../manifests/index.ts';
+import { decodeManifest, isManifestPath, MAX_FILE_BYTES, SlotFinder } from '../manifests/index.ts';
 import type { FluxAutomation, ImageSlot, NamedPolicy, SourceFile } from '../manifests/index.ts';
 import { fileProblem, problemFrom } from '../problems/index.ts';
 import type { FileSource, ListedFile } from './ports.ts';
@@ -18,11 +18,11 @@ export interface ReadLimits {
 }
 
 /**
- * 256 KiB holds any manifest (a large Helm values file is under 200 KB) and parses in some 12 MB
- * of heap, so the container's 64 MiB heap never sees a file it cannot take; 64 MiB per cycle is
- * some 40,000 typical manifests. See docs/security.md#repository-content.
+ * 256 KiB per file holds any manifest and parses in some 12 MB of heap, well inside the
+ * container's 64 MiB; 64 MiB per cycle is some 40,000 typical manifests. See
+ * docs/security.md#repository-content.
  */
-export const DEFAULT_READ_LIMITS: ReadLimits = { maxFileBytes: 256 * 1024, maxCycleBytes: 64 * 1024 * 1024 };
+export const DEFAULT_READ_LIMITS: ReadLimits = { maxFileBytes: MAX_FILE_BYTES, maxCycleBytes: 64 * 1024 * 1024 };
 
 export interface RepoSlots {
   slots: ImageSlot[];

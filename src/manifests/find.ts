@@ -24,8 +24,11 @@ export interface FindResult extends FileFindings {
   fluxAutomations: FluxAutomation[];
 }
 
-/** Bigger files are skipped with a problem: manifests are small, and parsing costs memory. */
-export const MAX_FILE_BYTES = 1024 * 1024;
+/**
+ * Bigger files are skipped with a problem: manifests are small (a large Helm values file is under
+ * 200 KB), and parsing costs some 40 times the file in heap. The cycle's default (git.maxFileSize).
+ */
+export const MAX_FILE_BYTES = 256 * 1024;
 /** `kind: List` inside `kind: List` is followed this deep. */
 const MAX_LIST_DEPTH = 4;
 

@@ -144,3 +144,12 @@ test('interval and timeouts at their bounds are accepted', () => {
   assert.deepEqual([config.interval, config.git.timeouts], [1_000, { connect: 100, idle: 600_000 }]);
   assert.equal(parseConfig(`${minimal}interval: 1d\n`, 'my.yaml', {}).interval, 86_400_000);
 });
+
+test('git.maxFileSize and git.maxCycleSize take sizes in bytes or KiB/MiB/GiB, within bounds', () => {
+  const config = parseConfig(`${minimal}  maxFileSize: 512KiB\n  maxCycleSize: 128MiB\n`, 'my.yaml', {});
+  assert.deepEqual([config.git.maxFileSize, config.git.maxCycleSize], [512 * 1024, 128 * 1024 * 1024]);
+  assert.equal(parseConfig(`${minimal}  maxFileSize: 300000\n`, 'my.yaml', {}).git.maxFileSize, 300_000);
+  assert.throws(() => parseConfig(`${minimal}  maxFileSize: 10\n`, 'my.yaml', {}), /git\.maxFileSize: 10 is outside the allowed range of 1KiB to 64MiB/);
+  assert.throws(() => parseConfig(`${minimal}  maxCycleSize: 10GiB\n`, 'my.yaml', {}), /git\.maxCycleSize: "10GiB" is outside the allowed range of 1MiB to 4GiB/);
+  assert.throws(() => parseConfig(`${minimal}  maxFileSize: lots\n`, 'my.yaml', {}), /git\.maxFileSize: "lots" is not a size/);
+});
