@@ -22,6 +22,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { random } from './random.ts';
 
 /** A module of the compiled build (what the container runs). */
 const DIST = (path: string) => new URL(`${process.env.BENCH_DIST ?? '../dist'}/${path}`, import.meta.url).href;
@@ -30,17 +31,6 @@ const DIST = (path: string) => new URL(`${process.env.BENCH_DIST ?? '../dist'}/$
 const LIMIT_MIB = 128;
 const CONTAINER_FLAGS = ['--max-old-space-size=64', '--max-semi-space-size=1'];
 const KB = 1000;
-
-/** Deterministic PRNG (mulberry32): the same content every run. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 const DEPLOYMENT = `apiVersion: apps/v1
 kind: Deployment

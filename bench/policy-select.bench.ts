@@ -3,21 +3,11 @@
  * Run: node bench/policy-select.bench.ts — prints one JSON object to stdout.
  */
 import { parseFilters, parsePolicy, selectTag, withFilters, type Policy, type TagInfo } from '../src/policy/index.ts';
+import { random } from './random.ts';
 
 const TAGS = 10_000;
 const RUNS = 60;
 const WARMUP = 20;
-
-/** Deterministic PRNG (mulberry32) so every run measures the same input. */
-function random(seed: number): () => number {
-  let state = seed;
-  return () => {
-    state = (state + 0x6d2b79f5) | 0;
-    let t = Math.imul(state ^ (state >>> 15), 1 | state);
-    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function makeTags(count: number): TagInfo[] {
   const next = random(42);

@@ -4,9 +4,8 @@ import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
 import { entryHeader } from './objects.ts';
+import { PACK_TYPES as TYPES } from './pack-entry.ts';
 import { GitCacheError, GitError } from './remote.ts';
-
-const TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
 
 /** Inflated entries up to this size are kept for the resolution, as long as all kept stay under the budget. */
 const KEEP_EACH = 1 << 20;

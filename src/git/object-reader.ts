@@ -10,6 +10,7 @@ import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 import { applyDelta } from './index-pack.ts';
 import { DEFAULT_GIT_LIMITS } from './limits.ts';
+import { entryHeaderAt, type EntryHeader } from './pack-entry.ts';
 import { TagpilotError } from '../problems/index.ts';
 
 export type ObjectKind = 'commit' | 'tree' | 'blob' | 'tag';
@@ -44,17 +45,10 @@ const PEEK_BYTES = 4096;
 /** Inflated bytes kept of such a peek: both headers fit in far fewer. */
 const PEEK_OUTPUT = 256;
 
-const PACK_TYPES = ['', 'commit', 'tree', 'blob', 'tag', '', 'ofs-delta', 'ref-delta'] as const;
-
-interface PackEntry {
-  type: (typeof PACK_TYPES)[number];
-  /** Declared inflated size of the entry's data (for a delta: of the delta itself). */
-  size: number;
+interface PackEntry extends Omit<EntryHeader, 'length'> {
   /** Where the compressed data starts and where the next entry starts. */
   dataStart: number;
   dataEnd: number;
-  baseOffset?: number;
-  baseOid?: string;
 }
 
 export class ObjectReader {
@@ -229,31 +223,10 @@ class Pack {
   }
 
   private entry(offset: number): PackEntry {
-    const head = this.readAt(offset, HEADER_BYTES);
-    let at = 0;
-    let byte = head[at++]!;
-    const type = PACK_TYPES[(byte >> 4) & 7] ?? '';
-    let size = byte & 0x0f;
-    for (let shift = 4; byte & 0x80; shift += 7) {
-      byte = head[at++]!;
-      size += (byte & 0x7f) * 2 ** shift;
-    }
-    const entry: PackEntry = { type, size, dataStart: 0, dataEnd: this.nextBound(offset) };
-    if (type === 'ofs-delta') {
-      byte = head[at++]!;
-      let back = byte & 0x7f;
-      while (byte & 0x80) {
-        byte = head[at++]!;
-        back = (back + 1) * 128 + (byte & 0x7f);
-      }
-      entry.baseOffset = offset - back;
-      if (entry.baseOffset < 12 || entry.baseOffset >= offset) throw corruptAt(offset, 'a delta base outside the pack');
-    } else if (type === 'ref-delta') {
-      entry.baseOid = head.toString('hex', at, at + 20);
-      at += 20;
-    }
-    entry.dataStart = offset + at;
-    return entry;
+    const header = entryHeaderAt(this.readAt(offset, HEADER_BYTES), 0, offset);
+    const { length, ...entry } = header;
+    if (entry.baseOffset !== undefined && (entry.baseOffset < 12 || entry.baseOffset >= offset)) throw corruptAt(offset, 'a delta base outside the pack');
+    return { ...entry, dataStart: offset + length, dataEnd: this.nextBound(offset) };
   }
 
   /** The offset of the entry after the one at `offset`: its compressed data ends there. */

@@ -234,29 +234,17 @@ test('shared anchor: both workloads edited to the same image is one splice, and 
   );
 });
 
+/** A Pod whose second container merges the first (`<<: *base`), with `own` lines of its own. */
+const merged = (own = '') => `kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - &base {name: web, image: web:1}\n  - <<: *base\n    name: copy\n${own}`;
+
 test('shared anchor: a container that merges the anchored map (<<) is another place that would change', () => {
-  const text = `kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-  - &base {name: web, image: web:1}
-  - <<: *base
-    name: copy
-`;
+  const text = merged();
   const web = slotsOf(text).slots.find((s) => s.container === 'web')!;
   assert.throws(() => applyEdits('app.yaml', text, [{ slot: web, image: 'web:2' }]), /would also change pod\/p \(container copy\) at spec\.containers\[1\]\.image/);
 });
 
 test('shared anchor: a merged key the map sets itself is not a place the edit reaches', () => {
-  const text = `kind: Pod
-metadata: {name: p}
-spec:
-  containers:
-  - &base {name: web, image: web:1}
-  - <<: *base
-    name: copy
-    image: other:1
-`;
+  const text = merged('    image: other:1\n');
   const web = slotsOf(text).slots.find((s) => s.container === 'web')!;
   assert.equal(applyEdits('app.yaml', text, [{ slot: web, image: 'web:2' }]), text.replace('image: web:1}', 'image: web:2}'));
 });
@@ -266,27 +254,25 @@ test('shared anchor: a values field that aliases a marked tag is refused', () =>
   assert.throws(() => setImage(text, 'ghcr.io/org/job:1.2.7', 'values.yaml'), /would also change another value at mirror\.tag/);
 });
 
-test('shared anchor: an alias bomb elsewhere in the file does not stop the edit', () => {
-  const levels = ['x-a: &a ["x","x","x","x","x","x","x","x","x"]'];
+/** Nine levels of nine aliases each (9⁹ values when expanded), built on `leaf`. */
+function aliasBomb(leaf: string): string {
+  const levels = [`x-a: &a [${Array(9).fill(leaf).join(',')}]`];
   for (let i = 1; i < 9; i++)
     levels.push(
       `x-${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
         .fill(`*${String.fromCharCode(96 + i)}`)
         .join(',')}]`,
     );
-  const text = `${levels.join('\n')}\n${deployment('web:1')}`;
+  return levels.join('\n');
+}
+
+test('shared anchor: an alias bomb elsewhere in the file does not stop the edit', () => {
+  const text = `${aliasBomb('"x"')}\n${deployment('web:1')}`;
   assert.equal(setImage(text, 'web:2'), text.replace('image: web:1', 'image: web:2'));
 });
 
 test('shared anchor: an alias bomb built on the edited value is refused, not expanded', () => {
-  const levels = ['x-a: &a [*img,*img,*img,*img,*img,*img,*img,*img,*img]'];
-  for (let i = 1; i < 9; i++)
-    levels.push(
-      `x-${String.fromCharCode(97 + i)}: &${String.fromCharCode(97 + i)} [${Array(9)
-        .fill(`*${String.fromCharCode(96 + i)}`)
-        .join(',')}]`,
-    );
-  const text = `kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: web, image: &img web:1}\n${levels.join('\n')}\n`;
+  const text = `kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - {name: web, image: &img web:1}\n${aliasBomb('*img')}\n`;
   const slot = onlySlot(text);
   assert.throws(() => applyEdits('app.yaml', text, [{ slot, image: 'web:2' }]), /too many aliased values to check|would also change/);
 });
