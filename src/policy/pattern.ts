@@ -43,6 +43,10 @@ export function compileGlob(pattern: string): Matcher {
   if (pattern.includes('/')) throw new PatternError(`glob "${pattern}" contains "/", which no tag can`);
   const source = globToRegex(pattern, (message) => new PatternError(`glob "${pattern}": ${message}`));
   const engine = compileChecked(source, `glob "${pattern}"`);
+  // The common shapes need no engine at all: `*`, and a literal prefix before one `*`.
+  if (source === '.*') return { source: pattern, test: () => true };
+  const prefix = /^(?:[A-Za-z0-9]|\\[._-])*\.\*$/.test(source) ? source.slice(0, -2).replaceAll('\\', '') : undefined;
+  if (prefix !== undefined) return { source: pattern, test: (tag) => tag.startsWith(prefix) };
   return { source: pattern, test: (tag) => engineFor(engine).testExact(tag) };
 }
 
