@@ -141,7 +141,7 @@ test('a cache directory of its own under /var/cache, /tmp or home is accepted', 
 
 test('interval and timeouts at their bounds are accepted', () => {
   const config = parseConfig(`${minimal}  timeouts: { connect: 100ms, idle: 10m }\ninterval: 1s\n`, 'my.yaml', {});
-  assert.deepEqual([config.interval, config.git.timeouts], [1_000, { connect: 100, idle: 600_000 }]);
+  assert.deepEqual([config.interval, config.git.timeouts], [1_000, { connect: 100, idle: 600_000, operation: 120_000 }]);
   assert.equal(parseConfig(`${minimal}interval: 1d\n`, 'my.yaml', {}).interval, 86_400_000);
 });
 
@@ -152,4 +152,8 @@ test('git.maxFileSize and git.maxCycleSize take sizes in bytes or KiB/MiB/GiB, w
   assert.throws(() => parseConfig(`${minimal}  maxFileSize: 10\n`, 'my.yaml', {}), /git\.maxFileSize: 10 is outside the allowed range of 1KiB to 64MiB/);
   assert.throws(() => parseConfig(`${minimal}  maxCycleSize: 10GiB\n`, 'my.yaml', {}), /git\.maxCycleSize: "10GiB" is outside the allowed range of 1MiB to 4GiB/);
   assert.throws(() => parseConfig(`${minimal}  maxFileSize: lots\n`, 'my.yaml', {}), /git\.maxFileSize: "lots" is not a size/);
+});
+
+test('the operation timeout is bounded too: 1s to 60m', () => {
+  assert.throws(() => parseConfig(`${minimal}  timeouts: { operation: 30d }\n`, 'my.yaml', {}), /git\.timeouts\.operation: must be between 1s and 60m/);
 });
