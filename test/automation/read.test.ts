@@ -104,3 +104,38 @@ test('read: a file that cannot be read is a problem for that file; the others st
     [['apps/a.yaml', 'object-corrupt']],
   );
 });
+
+const UPDATER = 'argocd-image-updater.argoproj.io/';
+const application = `apiVersion: argoproj.io/v1alpha1\nkind: Application\nmetadata:\n  name: shop\n  namespace: argocd\n  annotations:\n    ${UPDATER}image-list: web=ghcr.io/acme/web:~1.26\nspec:\n  source:\n    path: charts/shop\n`;
+const override = 'helm:\n  parameters:\n  - name: image.tag\n    value: 1.26.1\n';
+
+test('read: an Image Updater Application learnt in the first pass gives its .argocd-source file, listed before it, the slots', async () => {
+  const repo = source({ 'charts/shop/.argocd-source-shop.yaml': override, 'charts/shop/app.yaml': application });
+  const read = await readSlots(repo, 'c0ffee', ['charts']);
+  assert.deepEqual(read.problems, []);
+  assert.deepEqual(
+    read.slots.map((s) => [s.file, s.workload, s.image, s.policy?.source]),
+    [['charts/shop/.argocd-source-shop.yaml', 'argocd:application/shop', 'ghcr.io/acme/web:1.26.1', 'semver:~1.26']],
+  );
+});
+
+const fluxAutomation =
+  'apiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImageUpdateAutomation\nmetadata: {name: prod, namespace: flux-system}\nspec:\n  git:\n    commit:\n      messageTemplate: "chore: images"\n  update: {path: ./clusters/prod}\n---\napiVersion: image.toolkit.fluxcd.io/v1beta2\nkind: ImagePolicy\nmetadata: {name: web, namespace: flux-system}\nspec:\n  imageRepositoryRef: {name: web}\n  policy:\n    semver: {range: "^1"}\n';
+const marker = 'image: ghcr.io/acme/web:1.0.0 # {"$imagepolicy": "flux-system:web"}\n';
+
+test('read: Flux ImageUpdateAutomations from any file bound the markers of files read before them, and are returned for the commit subject', async () => {
+  const repo = source({ 'clusters/prod/web.yaml': marker, 'clusters/staging/web.yaml': marker, 'flux/automation.yaml': fluxAutomation });
+  const read = await readSlots(repo, 'c0ffee', ['clusters', 'flux']);
+  assert.deepEqual(
+    read.slots.map((s) => [s.file, s.policy?.source]),
+    [
+      ['clusters/prod/web.yaml', 'semver:^1'],
+      ['clusters/staging/web.yaml', undefined],
+    ],
+  );
+  assert.deepEqual(
+    read.problems.map((p) => p.subject),
+    ['clusters/staging/web.yaml'],
+  );
+  assert.deepEqual(read.fluxAutomations, [{ name: 'flux-system/prod', path: 'clusters/prod', messageTemplate: 'chore: images' }]);
+});
