@@ -82,14 +82,14 @@ function imagePolicy(ctx: ObjectContext, spec: unknown): Policy {
 
 /**
  * Flux keeps tags `pattern` matches and orders them by `extract` (the whole tag when empty). The
- * pattern is RE2 syntax, as Go's: `(?P<name>…)` is written `(?<name>…)` for our compiler.
+ * pattern is RE2 syntax, as Go's, and runs on RE2 as written (`(?P<name>…)` included).
  */
 function withFilterTags(policy: Policy, pattern: string | undefined, extract: string | undefined): Policy {
   if (pattern === undefined || pattern === '') {
     if (extract !== undefined && extract !== '') throw new Error('filterTags.extract needs filterTags.pattern');
     return policy;
   }
-  const regex = compileRegex(pattern.replaceAll('(?P<', '(?<'));
+  const regex = compileRegex(pattern);
   const template = extract === undefined || extract === '' ? undefined : extract;
   if (template !== undefined) parseTemplate(template, regex.groupNames);
   const source = `${policy.source} (filterTags ${pattern}${template === undefined ? '' : ` → ${template}`})`;

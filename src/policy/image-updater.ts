@@ -87,17 +87,17 @@ function strategyPolicy(strategy: string, constraint: string | undefined, allowT
     case 'semver': {
       const policy = parsePolicy(`semver:${constraint ?? '*'}`);
       if (policy.kind !== 'semver' || allow === undefined) return policy;
-      return { ...policy, source: `${policy.source} (allow-tags regexp:${allow})`, extract: { regex: compileRegex(toJs(allow)) } };
+      return { ...policy, source: `${policy.source} (allow-tags regexp:${allow})`, extract: { regex: compileRegex(allow) } };
     }
     case 'newest-build':
     case 'latest':
-      return allow === undefined ? parsePolicy('glob:*') : parsePolicy(`regexp:${toJs(allow)}`);
+      return allow === undefined ? parsePolicy('glob:*') : parsePolicy(`regexp:${allow}`);
     case 'alphabetical':
     case 'name': {
       const policy = parsePolicy('alphabetical:asc');
       if (policy.kind !== 'alphabetical' || allow === undefined) return policy;
       // Image Updater sorts whole tags: a named group in the filter does not pick what is ordered.
-      return { ...policy, source: `alphabetical:asc (allow-tags regexp:${allow})`, regex: compileRegex(toJs(allow)) };
+      return { ...policy, source: `alphabetical:asc (allow-tags regexp:${allow})`, regex: compileRegex(allow) };
     }
     case 'digest':
       if (constraint === undefined) throw new Error('update-strategy digest needs the tag to follow in image-list (image:tag)');
@@ -111,9 +111,4 @@ function readAllowTags(text: string | undefined): string | undefined {
   if (text === undefined || text === 'any') return undefined;
   if (!text.startsWith('regexp:')) throw new Error(`allow-tags "${text}": expected regexp:<expression> or any`);
   return text.slice('regexp:'.length);
-}
-
-/** Image Updater's patterns are Go (RE2) syntax: `(?P<name>…)` is `(?<name>…)` to our compiler. */
-function toJs(pattern: string): string {
-  return pattern.replaceAll('(?P<', '(?<');
 }
