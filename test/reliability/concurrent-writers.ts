@@ -9,7 +9,6 @@
  * empty or repeats a change; and the time from a tag's arrival to the commit that landed it is
  * measured.
  */
-import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +22,7 @@ import { automated } from '../harness/manifests.ts';
 import { runCycle, type CycleDeps } from '../../src/automation/cycle.ts';
 import { GitRepo } from '../../src/git/repo.ts';
 import { RegistryClient } from '../../src/registry/client.ts';
+import { random, seriesFor, slotValue, UPDATE_HOOK, type Series } from './scenario.ts';
 
 export interface WritersOptions {
   writers: 2 | 3;
@@ -65,54 +65,11 @@ export interface WritersResult {
   violations: string[];
 }
 
-interface Series {
-  repo: string;
-  file: string;
-  policy: string;
-  /** Tags in arrival order; index 0 is the initial one. Later is newer under the policy. */
-  tags: string[];
-  name(n: number): string;
-}
-
 interface Arrival {
   series: number;
   rank: number;
   at: number;
 }
-
-const ZERO = '0'.repeat(40);
-
-function series(seed: number): Series[] {
-  // Build-time tags named at random, so name order and build order disagree.
-  const hex = (n: number) => createHash('sha1').update(`${seed}:${n}`).digest('hex').slice(0, 7);
-  return [
-    { repo: 'team/web', file: 'apps/web.yaml', policy: 'semver:^1', tags: [], name: (n) => `1.${n}.0` },
-    { repo: 'team/worker', file: 'apps/worker.yaml', policy: 'glob:main-*', tags: [], name: (n) => `main-${hex(n)}` },
-    { repo: 'team/batch', file: 'apps/batch.yaml', policy: 'numerical', tags: [], name: (n) => String(n + 1) },
-  ];
-}
-
-/** A seeded generator, so a failing run can be replayed with its seed. */
-function random(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
-}
-
-const UPDATE_HOOK = (log: string) => `ref="$1"; old="$2"; new="$3"
-now=$(date +%s%3N)
-if [ "$old" != "${ZERO}" ] && ! git merge-base --is-ancestor "$old" "$new"; then
-  echo "$now $ref $old $new refused" >> ${log}
-  echo "update hook: not a fast-forward" >&2
-  exit 1
-fi
-echo "$now $ref $old $new" >> ${log}
-`;
 
 export async function runConcurrentWriters(options: WritersOptions): Promise<WritersResult> {
   const work = mkdtempSync(join(tmpdir(), 'tagpilot-writers-'));
@@ -127,7 +84,7 @@ export async function runConcurrentWriters(options: WritersOptions): Promise<Wri
 
 async function scenario(options: WritersOptions, registry: TestRegistry, server: GitServer, work: string): Promise<WritersResult> {
   const rand = random(options.seed);
-  const all = series(options.seed);
+  const all = seriesFor(options.seed);
   const arrivals: Arrival[] = [];
   for (const s of all) {
     s.tags.push(s.name(0));
@@ -242,10 +199,6 @@ function releaseByHand(dir: string, s: Series, host: string): boolean {
 function registryHostOf(dir: string, s: Series): string {
   const match = new RegExp(`image: (\\S+)/${s.repo}:`).exec(readFileSync(join(dir, s.file), 'utf8'));
   return match![1]!;
-}
-
-function slotValue(text: string, s: Series): string | undefined {
-  return new RegExp(`/${s.repo}:(\\S+)`).exec(text)?.[1];
 }
 
 /** Waits until every slot holds its series' newest tag. */
