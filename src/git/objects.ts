@@ -1,5 +1,5 @@
-import { createHash } from 'node:crypto';
-import { mkdir, writeFile } from 'node:fs/promises';
+import { createHash, randomBytes } from 'node:crypto';
+import { mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
 
@@ -44,19 +44,25 @@ function isTree(mode: string): boolean {
 
 /**
  * Writes objects as loose files with Node's own zlib and SHA-1 (isomorphic-git's writer goes
- * through web streams per object: ten times slower for a hundred small files).
+ * through web streams per object: ten times slower for a hundred small files). Each is written
+ * beside its place and renamed into it, as git does: a process killed mid-write leaves a temp
+ * file, never a torn object, and a torn one left by an older writer is replaced whole.
  */
 export async function writeLooseObjects(gitdir: string, objects: readonly NewObject[]): Promise<void> {
   const folders = new Set(objects.map((o) => o.oid.slice(0, 2)));
   await Promise.all([...folders].map((f) => mkdir(join(gitdir, 'objects', f), { recursive: true })));
-  await Promise.all(
-    objects.map((o) =>
-      writeFile(join(gitdir, 'objects', o.oid.slice(0, 2), o.oid.slice(2)), deflateSync(Buffer.concat([Buffer.from(`${o.type} ${o.body.length}\0`), o.body]), { level: 1 }), { flag: 'wx' }).catch((error: NodeJS.ErrnoException) => {
-        // Objects are content-addressed: one already there is the same object.
-        if (error.code !== 'EEXIST') throw error;
-      }),
-    ),
-  );
+  await Promise.all(objects.map((o) => writeAtomically(join(gitdir, 'objects', o.oid.slice(0, 2), o.oid.slice(2)), deflateSync(Buffer.concat([Buffer.from(`${o.type} ${o.body.length}\0`), o.body]), { level: 1 }))));
+}
+
+async function writeAtomically(path: string, bytes: Buffer): Promise<void> {
+  const temp = `${path}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+  try {
+    await writeFile(temp, bytes);
+    await rename(temp, path);
+  } catch (error) {
+    await rm(temp, { force: true });
+    throw error;
+  }
 }
 
 export interface Signature {
