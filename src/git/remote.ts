@@ -75,8 +75,14 @@ export async function inCache<T>(what: string, step: () => Promise<T>): Promise<
     return await step();
   } catch (error) {
     if (error instanceof GitError) throw error;
-    throw new GitCacheError(`local clone: cannot ${what}: ${(error as Error).message}`, { cause: error });
+    throw new GitCacheError(`local clone: cannot ${what}: ${storeError(error)}`, { cause: error });
   }
+}
+
+/** What went wrong in the clone; isomorphic-git's own words without its plea to report a bug. */
+function storeError(error: unknown): string {
+  const data = (error as { data?: { message?: unknown } }).data;
+  return typeof data?.message === 'string' ? data.message : (error as Error).message;
 }
 
 /**

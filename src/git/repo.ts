@@ -10,7 +10,7 @@ import { readLog, type LoggedCommit } from './log.ts';
 import { createTransport } from './connect.ts';
 import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
 import { receivePack, ZERO_OID } from './push.ts';
-import { CancelledError, throwIfCancelled } from '../problems/index.ts';
+import { CancelledError, errorCode, TagpilotError, throwIfCancelled } from '../problems/index.ts';
 import { GitCacheError, GitError, inCache, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
 import { pushTarget, type PushTarget } from './target.ts';
 import { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
@@ -28,6 +28,8 @@ export interface RepoOptions {
   signer?: CommitSigner;
   /** Waits before each read-back of a push whose answer was lost (default 0.25 s, then 1 s). */
   readBackWaitsMs?: readonly number[];
+  /** Told when the local clone is found damaged and dropped to be cloned again (for the logs). */
+  onDamagedClone?: (reason: string) => void;
 }
 
 /** How we know a push landed: the remote said so (and the branch agrees), or only the branch could tell. */
@@ -48,6 +50,12 @@ export class GitRepo {
   private readonly transport: Transport;
   /** Where `push` goes when no target is given: what the last `sync` chose. */
   private defaultTarget: PushTarget | undefined;
+  /** The branches the last fetch brought: what a clone dropped for damage fetches again. */
+  private fetched: readonly string[];
+  /** Whether a read since the last fetch already dropped the clone for damage. */
+  private healed = false;
+  /** Objects a fresh clone could not give either: not worth another clone. */
+  private readonly unhealable = new Set<string>();
   /** Commits written but not pushed yet: their parent and the objects a push must send. */
   private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
@@ -56,6 +64,7 @@ export class GitRepo {
   private readonly readBackWaitsMs: readonly number[];
   private readonly limits: GitLimits;
   private readonly deadlineMs: number;
+  private readonly onDamagedClone: (reason: string) => void;
 
   private constructor(remote: GitRemote, dir: string, options: RepoOptions) {
     this.remote = remote;
@@ -65,6 +74,8 @@ export class GitRepo {
     this.readBackWaitsMs = options.readBackWaitsMs ?? [250, 1_000];
     this.limits = { ...DEFAULT_GIT_LIMITS, ...remote.limits };
     this.deadlineMs = remote.timeouts?.operationMs ?? DEFAULT_TIMEOUTS.operationMs;
+    this.onDamagedClone = options.onDamagedClone ?? (() => undefined);
+    this.fetched = [remote.branch];
     this.store = { gitdir: join(dir, '.git'), cache: {} };
     this.reader = new ObjectReader(this.store.gitdir);
     this.transport = createTransport(remote);
@@ -110,13 +121,50 @@ export class GitRepo {
     // Every fetch adds a pack and every lookup scans them all; instead of repacking, start over
     // now and then: a shallow clone is one round trip.
     if (this.packCount() > this.maxPacks) await this.dropClone();
+    this.fetched = branches;
+    this.healed = false;
     try {
       return await this.named('fetch', () => this.fetchHeads(branches, signal), signal);
     } catch (error) {
       if (!(error instanceof GitCacheError) || !fs.existsSync(this.dir)) throw error;
-      await this.dropClone();
-      return this.named('fetch', () => this.fetchHeads(branches, signal), signal);
+      return this.reclone(error.message, signal);
     }
+  }
+
+  /** Drops a damaged clone, says so, and fetches the last fetch's branches into a new one. */
+  private async reclone(reason: string, signal: AbortSignal | undefined): Promise<Map<string, string>> {
+    this.onDamagedClone(reason);
+    await this.dropClone();
+    return this.named('fetch', () => this.fetchHeads(this.fetched, signal), signal);
+  }
+
+  /**
+   * A read that finds the clone damaged (an object torn or lost, say by a process killed
+   * mid-write, or a bad disk) drops it, clones again and reads once more: the clone is only a
+   * cache. At most once per fetch, and never again for an object a fresh clone could not give
+   * either (one the server sent that our reader refuses): a damaged clone costs one clone, a
+   * hostile server no more than one per cycle. When the branch moved meanwhile, the old head may
+   * be gone from the new clone: that read fails, and the next cycle reads the new head.
+   */
+  private async healing<T>(oid: string, what: string, read: () => Promise<T>): Promise<T> {
+    try {
+      return await read();
+    } catch (error) {
+      if (!isDamage(error) || this.healed || this.unhealable.has(oid)) throw error;
+      this.healed = true;
+      await this.reclone(`local clone: cannot ${what}: ${(error as Error).message}`, undefined);
+      try {
+        return await read();
+      } catch (again) {
+        if (isDamage(again) && errorCode(again) !== 'object-missing') this.rememberUnhealable(oid);
+        throw again;
+      }
+    }
+  }
+
+  private rememberUnhealable(oid: string): void {
+    if (this.unhealable.size >= MAX_UNHEALABLE) this.unhealable.clear();
+    this.unhealable.add(oid);
   }
 
   /** Deletes the clone and forgets what isomorphic-git cached about its packs. */
@@ -171,12 +219,12 @@ export class GitRepo {
    * by size before anything is inflated and never holds more than one file.
    */
   listFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<FileListing> {
-    return listFiles(this.reader, commit, roots, accept);
+    return this.healing(commit, `list ${commit.slice(0, 12)}`, () => listFiles(this.reader, commit, roots, accept));
   }
 
   /** One file's bytes; refused (`object-too-large`) without inflating when over `maxBytes`. */
   async readBlob(file: RepoFile, maxBytes: number): Promise<Uint8Array> {
-    const { type, data } = await this.reader.read(file.oid, maxBytes);
+    const { type, data } = await this.healing(file.oid, `read ${file.path}`, () => this.reader.read(file.oid, maxBytes));
     if (type !== 'blob') throw new GitError(`${file.path}: ${file.oid.slice(0, 12)} is a ${type}, not a file`);
     return data;
   }
@@ -355,3 +403,19 @@ export class GitRepo {
     return runOperation(this.transport, { limits: this.limits, deadlineMs: this.deadlineMs, what: `git ${what} ${this.describe()}`, signal }, action);
   }
 }
+
+/** Objects remembered as unreadable even in a fresh clone, at most (then forgotten together). */
+const MAX_UNHEALABLE = 1_000;
+
+/**
+ * Whether a read from the clone failed because the clone is damaged: an object unreadable or
+ * missing, a pack or index unreadable (the file system's or our reader's own errors). Not a
+ * limit (`object-too-large`, `tree-too-deep`) or a file of the wrong kind: a new clone holds
+ * those just the same.
+ */
+function isDamage(error: unknown): boolean {
+  if (!(error instanceof TagpilotError)) return true;
+  return DAMAGE_CODES.has(errorCode(error));
+}
+
+const DAMAGE_CODES: ReadonlySet<string> = new Set(['object-corrupt', 'object-missing', 'git-cache-damaged']);
