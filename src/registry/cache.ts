@@ -14,8 +14,12 @@ export class DiskCache {
   /** Directories already swept of temp files left by killed processes. */
   private readonly swept = new Set<string>();
 
-  constructor(cacheDir: string) {
+  private readonly onDamaged: (file: string, reason: string) => void;
+
+  /** `onDamaged` hears of a file that is there but does not parse (it is then treated as missing). */
+  constructor(cacheDir: string, onDamaged: (file: string, reason: string) => void = () => undefined) {
     this.root = join(cacheDir, 'registry');
+    this.onDamaged = onDamaged;
   }
 
   async metadata(digest: string): Promise<ImageMetadata | undefined> {
@@ -67,10 +71,18 @@ export class DiskCache {
   }
 
   private async read(file: string): Promise<unknown> {
+    let text: string;
     try {
-      return JSON.parse(await readFile(file, 'utf8'));
+      text = await readFile(file, 'utf8');
     } catch {
-      return undefined; // missing, half-deleted or foreign: fetch again
+      return undefined; // missing or half-deleted: fetch again
+    }
+    try {
+      return JSON.parse(text);
+    } catch (error) {
+      // Damaged (a bad disk, a foreign writer): fetched again and rewritten whole.
+      this.onDamaged(file, (error as Error).message);
+      return undefined;
     }
   }
 

@@ -20,6 +20,8 @@ export interface RegistryClientOptions {
   dockerConfig?: DockerConfig;
   /** Per-digest metadata is kept under `<cacheDir>/registry`; without it, only in memory. */
   cacheDir?: string;
+  /** Told of a cache file that is there but cannot be read (it is fetched again and rewritten). */
+  onCacheDamaged?: (file: string, reason: string) => void;
   /** Extra CA certificates (PEM) trusted besides the system's, for registries with a private CA. */
   ca?: readonly string[];
   /** Connect timeout. */
@@ -116,7 +118,7 @@ export class RegistryClient {
     this.credentials = new Credentials({ sources, dockerConfig: options.dockerConfig, helperTtlMs: options.helperTtlMs, env: options.env, cloud: this.cloud });
     this.auth = new Authenticator(this.http, this.credentials);
     this.tagLists = new TagListCache(options.tagCacheTtlMs ?? 60_000);
-    this.disk = options.cacheDir === undefined ? undefined : new DiskCache(options.cacheDir);
+    this.disk = options.cacheDir === undefined ? undefined : new DiskCache(options.cacheDir, options.onCacheDamaged);
   }
 
   /** The repository's tags; build time, digest and platforms only when `needs` asks for them. */

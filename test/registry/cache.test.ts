@@ -73,6 +73,18 @@ describe('build-time metadata: fetched once per digest, kept on disk', () => {
     assert.equal(metadataRequests, 6, 'manifest and blob per tag again; the tag → digest map was intact');
   });
 
+  test('a cache file found damaged is reported (for the logs), named, and rebuilt', async () => {
+    const dir = join(cache.path, 'registry/digests/sha256');
+    const [first] = readdirSync(dir);
+    writeFileSync(join(dir, first!), '');
+    const damaged: string[] = [];
+    const client = testClient([proxy.host], { cacheDir: cache.path, onCacheDamaged: (file) => damaged.push(file) });
+    await client.listTags(ref(`${proxy.host}/team/app`), CREATED);
+    await client.close();
+    assert.deepEqual(damaged, [join(dir, first!)]);
+    JSON.parse(readFileSync(join(dir, first!), 'utf8'));
+  });
+
   test('the cache directory can be deleted at any time; the next listing rebuilds it', async () => {
     rmSync(cache.path, { recursive: true, force: true });
     const { list, metadataRequests } = await listCreated();
