@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
 import { resolve, dirname } from 'node:path';
 import { ConfigError, loadConfig, readSecret, type LoadedConfig, type Secret } from '../config/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
@@ -22,8 +23,9 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const remote = await gitRemote(config, io);
   // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
   const signer = await commitSigner(config, remote, io);
-  const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote, { signer }));
-  const registry = await registryClient(config, io);
+  const onDamagedClone = (reason: string) => log.warn({ reason }, 'git: the local clone was damaged; dropped and cloned again');
+  const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote, { signer, onDamagedClone }));
+  const registry = await registryClient(config, io, log);
   const message = guardConfig('git.message', () => messageTemplate(config.git.message));
   const namedPolicies = readNamedPolicies(config);
   const signatures = await signatureChecks(config, registry, io);
@@ -110,7 +112,7 @@ export async function commitSigner(config: LoadedConfig, remote: GitRemote, io: 
 }
 
 /** The registry client for a config: secrets read, CA files loaded, metadata cached under cacheDir. */
-export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'>, io: CliIo): Promise<RegistryClient> {
+export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'>, io: CliIo, log?: Logger): Promise<RegistryClient> {
   const read = configReader(config, io);
   const registries: RegistrySettings[] = [];
   const ca: string[] = [];
@@ -121,7 +123,8 @@ export async function registryClient(config: Pick<LoadedConfig, 'registries' | '
     if (caFile !== undefined) ca.push(await read.file(caFile, `registries[${i}].caFile`));
   }
   const dockerConfig = config.dockerConfig === undefined ? undefined : parseDockerConfig(await read.secret(config.dockerConfig, 'dockerConfig'));
-  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env });
+  const onCacheDamaged = (file: string, reason: string) => log?.warn({ file, reason }, 'registry cache: a damaged file was dropped and is fetched again');
+  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged });
 }
 
 /** The value is a secret: errors say what is wrong, never what it holds. */
