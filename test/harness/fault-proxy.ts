@@ -33,6 +33,8 @@ export interface ProxyOptions {
   order?: (tags: string[]) => string[];
   /** Send an ETag on tag lists and answer If-None-Match with 304. */
   etag?: boolean;
+  /** Told of every request as it arrives, before it is forwarded (a test acts on what the client does). */
+  onRequest?: (request: SeenRequest) => void;
 }
 
 export interface SeenRequest {
@@ -96,6 +98,7 @@ export class FaultProxy {
   private async handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const seen: SeenRequest = { method: req.method ?? 'GET', path: req.url ?? '/', authorization: req.headers.authorization, ifNoneMatch: req.headers['if-none-match'], at: performance.now() };
     this.requests.push(seen);
+    this.options.onRequest?.(seen);
     res.once('close', () => {
       if (!res.writableFinished) seen.cancelled = true;
     });

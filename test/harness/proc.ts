@@ -1,0 +1,76 @@
+import { readdirSync, readFileSync } from 'node:fs';
+
+/** One process as /proc tells it (Linux only: the reliability tests read the process tree). */
+export interface ProcessInfo {
+  pid: number;
+  ppid: number;
+  /** The executable's name (`comm`), e.g. `node`, `git-http-backend`. */
+  name: string;
+}
+
+/** Every process alive now, by /proc/<pid>/stat. */
+export function processes(): ProcessInfo[] {
+  const all: ProcessInfo[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    const info = readStat(Number(entry));
+    if (info !== undefined) all.push(info);
+  }
+  return all;
+}
+
+/** `pid`'s children, their children, and so on (not `pid` itself). */
+export function descendants(pid: number, all: readonly ProcessInfo[] = processes()): ProcessInfo[] {
+  const found: ProcessInfo[] = [];
+  const parents = new Set([pid]);
+  // Walk level by level: a child's pid may be lower than its parent's once pids wrap.
+  for (let grew = true; grew; ) {
+    grew = false;
+    for (const p of all) {
+      if (!parents.has(p.ppid) || parents.has(p.pid)) continue;
+      parents.add(p.pid);
+      found.push(p);
+      grew = true;
+    }
+  }
+  return found;
+}
+
+/** Whether `pid` is alive and not a zombie waiting to be reaped. */
+export function alive(pid: number): boolean {
+  const stat = readStatText(pid);
+  return stat !== undefined && stateOf(stat) !== 'Z';
+}
+
+/** Resident memory (VmRSS) in KiB and open file descriptors of a live process. */
+export function sampleProcess(pid: number): { rssKiB: number; fds: number } | undefined {
+  try {
+    const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+    const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
+    if (rss === null) return undefined;
+    return { rssKiB: Number(rss[1]), fds: readdirSync(`/proc/${pid}/fd`).length };
+  } catch {
+    return undefined; // exited between the two reads
+  }
+}
+
+function readStat(pid: number): ProcessInfo | undefined {
+  const stat = readStatText(pid);
+  if (stat === undefined) return undefined;
+  // `pid (comm) state ppid …`: comm may hold spaces and parentheses, so split at the last ')'.
+  const close = stat.lastIndexOf(')');
+  const fields = stat.slice(close + 2).split(' ');
+  return { pid, ppid: Number(fields[1]), name: stat.slice(stat.indexOf('(') + 1, close) };
+}
+
+function stateOf(stat: string): string {
+  return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
+}
+
+function readStatText(pid: number): string | undefined {
+  try {
+    return readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return undefined;
+  }
+}
