@@ -84,6 +84,8 @@ export interface CrashResult {
 }
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
+/** A child that has not exited by then hangs: killed, and reported. */
+const HANG_MS = 60_000;
 /** A heal as the logs show it: the clone or a cache file was found damaged and rebuilt. */
 export const HEAL_LOG = /"msg":"[^"]*damaged[^"]*"/;
 
@@ -215,6 +217,7 @@ async function scenario(options: CrashOptions, arena: Arena): Promise<CrashResul
     const child = await runChild({ config, bin, compileCache }, arena, moment, delayMs);
     figures.children++;
     if (HEAL_LOG.test(child.logs)) figures.heals++;
+    if (child.hung) violations.push(`child ${figures.children} hung: no exit within ${HANG_MS / 1000} s: ${tail(child.logs)}`);
     violations.push(...child.leftBehind.map((p) => `child ${figures.children} (killed at ${moment}) left ${p.name} (pid ${p.pid}) running`));
     if (child.killed) {
       figures.kills++;
@@ -252,6 +255,8 @@ interface ChildResult {
   /** Date.now() at its start: files it wrote are newer. */
   startedAt: number;
   code: number | null;
+  /** Killed because it ran past HANG_MS, not by the scenario. */
+  hung: boolean;
   killed: boolean;
   logs: string;
   ms: number;
@@ -285,13 +290,17 @@ async function runChild({ config, bin, compileCache }: ChildSetup, arena: Arena,
   const watch: Watch | undefined = moment === undefined ? undefined : { moment, delayMs, begun: false, pushSeen: false, fired: false, kill };
   arena.setWatch(watch);
   // A child that hangs is a finding too, not a stalled test.
-  const hang = setTimeout(() => kill(), 20_000);
+  let hung = false;
+  const hang = setTimeout(() => {
+    hung = true;
+    kill();
+  }, HANG_MS);
   const [code, signal] = await exited;
   clearTimeout(hang);
   clearTimeout(watch?.timer);
   arena.setWatch(undefined);
   await drained;
-  return { startedAt, code, killed: signal === 'SIGKILL', logs, ms: performance.now() - begun, family, leftBehind: await survivors(family) };
+  return { startedAt, code, hung, killed: signal === 'SIGKILL' && !hung, logs, ms: performance.now() - begun, family, leftBehind: await survivors(family) };
 }
 
 async function survivors(family: readonly ProcessInfo[]): Promise<ProcessInfo[]> {
