@@ -80,7 +80,7 @@ export async function inCache<T>(what: string, step: () => Promise<T>): Promise<
 }
 
 /** What went wrong in the clone; isomorphic-git's own words without its plea to report a bug. */
-function storeError(error: unknown): string {
+export function storeError(error: unknown): string {
   const data = (error as { data?: { message?: unknown } }).data;
   return typeof data?.message === 'string' ? data.message : (error as Error).message;
 }

@@ -11,7 +11,7 @@ import { createTransport } from './connect.ts';
 import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
 import { receivePack, ZERO_OID } from './push.ts';
 import { CancelledError, errorCode, TagpilotError, throwIfCancelled } from '../problems/index.ts';
-import { GitCacheError, GitError, inCache, PushRejected, type GitAuthor, type GitRemote } from './remote.ts';
+import { GitCacheError, GitError, inCache, PushRejected, storeError, type GitAuthor, type GitRemote } from './remote.ts';
 import { pushTarget, type PushTarget } from './target.ts';
 import { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
 import { runOperation } from './operation.ts';
@@ -54,8 +54,6 @@ export class GitRepo {
   private fetched: readonly string[];
   /** Whether a read since the last fetch already dropped the clone for damage. */
   private healed = false;
-  /** Objects a fresh clone could not give either: not worth another clone. */
-  private readonly unhealable = new Set<string>();
   /** Commits written but not pushed yet: their parent and the objects a push must send. */
   private readonly unpushed = new Map<string, { parent: string; objects: NewObject[] }>();
 
@@ -141,30 +139,20 @@ export class GitRepo {
   /**
    * A read that finds the clone damaged (an object torn or lost, say by a process killed
    * mid-write, or a bad disk) drops it, clones again and reads once more: the clone is only a
-   * cache. At most once per fetch, and never again for an object a fresh clone could not give
-   * either (one the server sent that our reader refuses): a damaged clone costs one clone, a
-   * hostile server no more than one per cycle. When the branch moved meanwhile, the old head may
-   * be gone from the new clone: that read fails, and the next cycle reads the new head.
+   * cache. At most once per fetch: a damaged clone costs one clone, and an object the server sent
+   * that our reader refuses (as unreadable in a fresh clone) no more than one a cycle. When the
+   * branch moved meanwhile, the old head may be gone from the new clone: that read fails, and the
+   * next cycle reads the new head.
    */
-  private async healing<T>(oid: string, what: string, read: () => Promise<T>): Promise<T> {
+  private async healing<T>(what: string, read: () => Promise<T>): Promise<T> {
     try {
       return await read();
     } catch (error) {
-      if (!isDamage(error) || this.healed || this.unhealable.has(oid)) throw error;
+      if (!isDamage(error) || this.healed) throw error;
       this.healed = true;
-      await this.reclone(`local clone: cannot ${what}: ${(error as Error).message}`, undefined);
-      try {
-        return await read();
-      } catch (again) {
-        if (isDamage(again) && errorCode(again) !== 'object-missing') this.rememberUnhealable(oid);
-        throw again;
-      }
+      await this.reclone(`local clone: cannot ${what}: ${storeError(error)}`, undefined);
+      return read();
     }
-  }
-
-  private rememberUnhealable(oid: string): void {
-    if (this.unhealable.size >= MAX_UNHEALABLE) this.unhealable.clear();
-    this.unhealable.add(oid);
   }
 
   /** Deletes the clone and forgets what isomorphic-git cached about its packs. */
@@ -219,12 +207,12 @@ export class GitRepo {
    * by size before anything is inflated and never holds more than one file.
    */
   listFiles(commit: string, roots: readonly string[], accept: (path: string) => boolean): Promise<FileListing> {
-    return this.healing(commit, `list ${commit.slice(0, 12)}`, () => listFiles(this.reader, commit, roots, accept));
+    return this.healing(`list ${commit.slice(0, 12)}`, () => listFiles(this.reader, commit, roots, accept));
   }
 
   /** One file's bytes; refused (`object-too-large`) without inflating when over `maxBytes`. */
   async readBlob(file: RepoFile, maxBytes: number): Promise<Uint8Array> {
-    const { type, data } = await this.healing(file.oid, `read ${file.path}`, () => this.reader.read(file.oid, maxBytes));
+    const { type, data } = await this.healing(`read ${file.path}`, () => this.reader.read(file.oid, maxBytes));
     if (type !== 'blob') throw new GitError(`${file.path}: ${file.oid.slice(0, 12)} is a ${type}, not a file`);
     return data;
   }
@@ -234,8 +222,11 @@ export class GitRepo {
    * new objects are kept for `push`, which sends exactly them.
    */
   async commit(parent: string, changes: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, now = new Date()): Promise<string> {
-    const { commit: parentCommit } = await git.readCommit({ fs, ...this.store, oid: parent });
-    const { tree, objects } = await writeChangedTree(this.store, parentCommit.tree, changes);
+    // isomorphic-git reads whole packs and checks their trailers, which the object reader does not: a pack cut at its end is found here.
+    const { tree, objects } = await this.healing(`build on ${parent.slice(0, 12)}`, async () => {
+      const { commit: parentCommit } = await git.readCommit({ fs, ...this.store, oid: parent });
+      return writeChangedTree(this.store, parentCommit.tree, changes);
+    });
     const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000) };
     const body = commitBody(tree, [parent], who, who, message);
     // The signature covers exactly these bytes; git verifies them with the header taken out.
@@ -325,7 +316,7 @@ export class GitRepo {
 
   /** A fetched commit's parents, committer e-mail and message. */
   async readCommitInfo(oid: string): Promise<{ parents: string[]; committerEmail: string; message: string }> {
-    const { commit } = await git.readCommit({ fs, ...this.store, oid });
+    const { commit } = await this.healing(`read commit ${oid.slice(0, 12)}`, () => git.readCommit({ fs, ...this.store, oid }));
     return { parents: commit.parent, committerEmail: commit.committer.email, message: commit.message };
   }
 
@@ -403,9 +394,6 @@ export class GitRepo {
     return runOperation(this.transport, { limits: this.limits, deadlineMs: this.deadlineMs, what: `git ${what} ${this.describe()}`, signal }, action);
   }
 }
-
-/** Objects remembered as unreadable even in a fresh clone, at most (then forgotten together). */
-const MAX_UNHEALABLE = 1_000;
 
 /**
  * Whether a read from the clone failed because the clone is damaged: an object unreadable or

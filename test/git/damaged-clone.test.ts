@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readdirSync, truncateSync, writeFileSync, mkdirSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitRepo } from '../../src/git/repo.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
@@ -96,6 +96,28 @@ test('a clone whose pack is cut short is dropped and cloned again, and the heal 
   assert.equal(await repo.sync(), head(bare));
   assert.equal((await readAll(repo, head(bare))).length, 2);
   assert.equal(heals.length, 1, heals.join('\n'));
+});
+
+test('a pack whose trailer is damaged (every object still readable at its offset) is healed when a commit is built on it, and the heal reported', async () => {
+  const { bare, url } = fleet();
+  const cache = caches.make();
+  await open(cache, url).repo.sync();
+  // The last bytes of a pack are its checksum: the object reader never looks at them, isomorphic-git (which builds the commit) does.
+  const packs = join(gitdir(cache), 'objects', 'pack');
+  const pack = join(packs, readdirSync(packs).find((f) => f.endsWith('.pack'))!);
+  const bytes = readFileSync(pack);
+  bytes.fill(0, bytes.length - 20);
+  writeFileSync(pack, bytes);
+
+  const { repo, heals } = open(cache, url);
+  const synced = await repo.sync();
+  assert.deepEqual(await readAll(repo, synced), FILES);
+  assert.deepEqual(heals, []);
+  const commit = await repo.commit(synced, new Map([['apps/web.yaml', new TextEncoder().encode('image: web:1.1.0\n')]]), 'tagpilot: web\n', { name: 'bot', email: 'bot@example.com' });
+  await repo.push(commit);
+  assert.equal(head(bare), commit);
+  assert.equal(heals.length, 1, heals.join('\n'));
+  assert.match(heals[0]!, new RegExp(`cannot build on ${synced.slice(0, 12)}: .*trailer`, 'i'));
 });
 
 test('a file over the read limit is refused without a new clone: a limit is no damage', async () => {
