@@ -1,4 +1,4 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, readlinkSync } from 'node:fs';
 
 /** One process as /proc tells it (Linux only: the reliability tests read the process tree). */
 export interface ProcessInfo {
@@ -42,15 +42,29 @@ export function alive(pid: number): boolean {
   return stat !== undefined && stateOf(stat) !== 'Z';
 }
 
-/** Resident memory (VmRSS) in KiB and open file descriptors of a live process. */
-export function sampleProcess(pid: number): { rssKiB: number; fds: number } | undefined {
+/**
+ * Resident memory (VmRSS) in KiB and open file descriptors of a live process: `packFds` of them
+ * on git pack files (held open while the clone has them, so they come and go with its packs),
+ * `fds` all the others.
+ */
+export function sampleProcess(pid: number): { rssKiB: number; fds: number; packFds: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
     if (rss === null) return undefined;
-    return { rssKiB: Number(rss[1]), fds: readdirSync(`/proc/${pid}/fd`).length };
+    const targets = readdirSync(`/proc/${pid}/fd`).map((fd) => target(`/proc/${pid}/fd/${fd}`));
+    const packFds = targets.filter((t) => t.endsWith('.pack')).length;
+    return { rssKiB: Number(rss[1]), fds: targets.length - packFds, packFds };
   } catch {
     return undefined; // exited between the two reads
+  }
+}
+
+function target(link: string): string {
+  try {
+    return readlinkSync(link);
+  } catch {
+    return ''; // closed since the folder was read
   }
 }
 

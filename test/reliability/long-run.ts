@@ -5,6 +5,8 @@
  * and a person pushes commits, so cycles fetch packs, list tags, commit and push, and now and then
  * drop the clone and clone again. Its resident memory (VmRSS) and open file descriptors are read
  * from /proc every second; over the second half a least-squares slope must stay under a bound.
+ * Descriptors on pack files are counted apart: one per pack, they are bounded by the packs a
+ * clone may gather (MAX_PACK_FDS), not flat.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
@@ -51,9 +53,21 @@ export interface LongRunFigures {
   humanCommits: number;
   /** VmRSS, MiB. */
   rssMiB: Trend;
+  /** Open file descriptors but those on pack files. */
   fds: Trend;
+  /**
+   * Descriptors on pack files: one per pack of the clone, so they climb with every fetch that
+   * brings a pack and fall when the clone is dropped and cloned afresh (past 50 packs). Bounded,
+   * not flat: their slope depends on where the half falls in that saw-tooth.
+   */
+  packFds: Trend;
+  /** Clones dropped for their number of packs (seen as the pack descriptors falling). */
+  reclones: number;
   exitCode: number | null;
 }
+
+/** A clone gathers at most 50 packs (GitRepo's maxPacks); the fetch that brings the 51st is the last before it is dropped. */
+export const MAX_PACK_FDS = 51;
 
 /** The Dockerfile's NODE_OPTIONS. */
 export const SHIPPED_NODE_OPTIONS = '--max-old-space-size=64 --max-semi-space-size=1';
@@ -107,6 +121,8 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
         ...counters,
         rssMiB: trend(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 }))),
         fds: trend(samples.map((s) => ({ at: s.at, value: s.fds }))),
+        packFds: trend(samples.map((s) => ({ at: s.at, value: s.packFds }))),
+        reclones: samples.filter((s, i) => i > 0 && s.packFds < samples[i - 1]!.packFds - 10).length,
         exitCode,
       };
       return { figures, logs };
@@ -135,6 +151,7 @@ interface Sample {
   at: number;
   rssKiB: number;
   fds: number;
+  packFds: number;
 }
 
 /** One sample a second for `options.seconds`; `tick` runs after each (tags arrive, a person pushes). */
