@@ -48,6 +48,9 @@ const installed = join(work, 'installed');
 let files: string[] = [];
 let fleet: DemoFleet | undefined;
 
+/** Packing builds dist/ and installing reads the npm registry: minutes on a loaded machine, so past the suite's 180 s default. */
+const SLOW = { timeout: 900_000 };
+
 before(async () => {
   // Pack a copy, so that prepack's fresh dist/ never replaces the checkout's own.
   const checkout = join(work, 'checkout');
@@ -63,7 +66,7 @@ before(async () => {
   writeFileSync(join(installed, 'package.json'), '{ "private": true }\n');
   const install = await npm('npm', ['install', '--prefer-offline', '--no-audit', '--no-fund', join(work, packed!.filename)], installed);
   assert.equal(install.status, 0, install.stderr);
-});
+}, SLOW);
 
 after(async () => {
   await fleet?.stop();
@@ -84,13 +87,13 @@ test('package: every dependency is a version range, so the npm registry alone in
   assert.deepEqual(notRanges, []);
 });
 
-test('package: installed, `npx tagpilot --help` prints the usage', async () => {
+test('package: installed, `npx tagpilot --help` prints the usage', SLOW, async () => {
   const result = await npm('npx', ['--no', '--', 'tagpilot', '--help'], installed);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /^Usage: tagpilot <command>/);
 });
 
-test("package: installed, `npx tagpilot plan` with the demo's config shows the demo's two changes", async () => {
+test("package: installed, `npx tagpilot plan` with the demo's config shows the demo's two changes", SLOW, async () => {
   const result = await npm('npx', ['--no', '--', 'tagpilot', 'plan', '--config', fleet!.config], installed);
   assert.equal(result.status, 0, result.stderr);
   assert.match(result.stdout, /shop:deployment\/web .* 1\.0\.0 → 1\.2\.0 /);
