@@ -32,7 +32,7 @@ export interface ApiCall {
 /** What the real API server takes for each verb; any other query parameter is a bug in the caller. */
 const QUERY: Record<Verb, readonly string[]> = {
   get: ['resourceVersion', 'pretty'],
-  list: ['fieldSelector', 'resourceVersion', 'resourceVersionMatch', 'limit', 'continue', 'pretty'],
+  list: ['labelSelector', 'fieldSelector', 'resourceVersion', 'resourceVersionMatch', 'limit', 'continue', 'pretty'],
   create: ['fieldManager', 'fieldValidation', 'dryRun', 'pretty'],
   update: ['fieldManager', 'fieldValidation', 'dryRun', 'pretty'],
   patch: ['fieldManager', 'fieldValidation', 'dryRun', 'force', 'pretty'],
@@ -193,7 +193,8 @@ export class KubeApi {
   private handle(verb: Verb, target: Target, name: string | undefined, query: URLSearchParams, contentType: string | undefined, text: string): { status: number; body: unknown } {
     const { resource, namespace } = target;
     if (verb === 'list') {
-      const items = this.store.list(resource, namespace).filter((o) => name === undefined || o.metadata.name === name);
+      const labels = labelMatcher(query.get('labelSelector'), this.refused);
+      const items = this.store.list(resource, namespace).filter((o) => (name === undefined || o.metadata.name === name) && labels(o));
       return { status: 200, body: { kind: `${resource.kind}List`, apiVersion: apiVersion(resource), metadata: { resourceVersion: String(this.store.resourceVersion) }, items } };
     }
     if (verb === 'create') return { status: 201, body: this.create(target, parseBody(text)) };
@@ -295,6 +296,23 @@ function selectedName(query: URLSearchParams, verb: Verb, refused: string[]): st
     throw S.badRequest(`"${selector}" is not a known field selector: only "metadata.name" is served`);
   }
   return m[1];
+}
+
+/** Equality-based label selectors (`key`, `key=value`, `key!=value`, comma-joined), as tagpilot writes them. */
+function labelMatcher(selector: string | null, refused: string[]): (o: KubeObject) => boolean {
+  if (selector === null || selector === '') return () => true;
+  const terms = selector.split(',').map((term) => {
+    const m = /^([A-Za-z0-9./_-]+)(?:(!=|==|=)([A-Za-z0-9._-]*))?$/.exec(term.trim());
+    if (m === null) {
+      refused.push(`list: label selector ${selector}`);
+      throw S.badRequest(`unable to parse requirement: ${term}`);
+    }
+    return { key: m[1]!, op: m[2], value: m[3] };
+  });
+  return (o) => {
+    const labels = (o.metadata.labels ?? {}) as Record<string, string>;
+    return terms.every((t) => (t.op === undefined ? t.key in labels : t.op === '!=' ? labels[t.key] !== t.value : labels[t.key] === t.value));
+  };
 }
 
 function parseBody(text: string): unknown {

@@ -1,0 +1,165 @@
+import { join } from 'node:path';
+import * as k8s from '@kubernetes/client-node';
+import type { ConnectOptions, KubeClient, KubeEvent, Lease, SecretData, Workload } from './client.ts';
+import { WORKLOAD_KINDS } from './client.ts';
+import { KubeError, kubeError } from './errors.ts';
+
+/** Where the kubelet mounts the ServiceAccount's token, CA and namespace. */
+export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
+
+/** The KubeClient over @kubernetes/client-node; this module is imported only by `connect()`. */
+export async function clientNodeAdapter(options: ConnectOptions): Promise<KubeClient> {
+  const kc = kubeConfig(options);
+  const coordination = kc.makeApiClient(k8s.CoordinationV1Api);
+  const events = kc.makeApiClient(k8s.EventsV1Api);
+  const core = kc.makeApiClient(k8s.CoreV1Api);
+  const apps = kc.makeApiClient(k8s.AppsV1Api);
+  const batch = kc.makeApiClient(k8s.BatchV1Api);
+  const custom = kc.makeApiClient(k8s.CustomObjectsApi);
+  const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+    try {
+      return await request();
+    } catch (error) {
+      throw kubeError(error, what);
+    }
+  };
+
+  return {
+    listLeases: (namespace, labelSelector) => call(`list leases in ${namespace}`, async () => (await coordination.listNamespacedLease({ namespace, labelSelector })).items.map(fromLease)),
+    createLease: (namespace, lease) => call(`create lease ${namespace}/${lease.name}`, async () => fromLease(await coordination.createNamespacedLease({ namespace, body: toLease(lease) }))),
+    replaceLease: (namespace, lease) => call(`update lease ${namespace}/${lease.name}`, async () => fromLease(await coordination.replaceNamespacedLease({ namespace, name: lease.name, body: toLease(lease) }))),
+    createEvent: (event) =>
+      call(`create event ${event.namespace}/${event.name}`, async () => {
+        await events.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) });
+      }),
+    patchEventSeries: (namespace, name, series) =>
+      call(`patch event ${namespace}/${name}`, async () => {
+        // A JSON patch (client-node's default patch type): the series, nothing else.
+        await events.patchNamespacedEvent({ namespace, name, body: [{ op: 'add', path: '/series', value: { count: series.count, lastObservedTime: micro(series.lastObservedTime) } }] });
+      }),
+    getSecret: (namespace, name) => call(`get secret ${namespace}/${name}`, async () => fromSecret(await core.readNamespacedSecret({ namespace, name }))),
+    getServiceAccountPullSecrets: (namespace, name) =>
+      call(`get serviceaccount ${namespace}/${name}`, async () => {
+        const sa = await core.readNamespacedServiceAccount({ namespace, name });
+        return (sa.imagePullSecrets ?? []).flatMap((s) => (s.name === undefined ? [] : [s.name]));
+      }),
+    getWorkload: (kind, namespace, name) => call(`get ${kind.toLowerCase()} ${namespace}/${name}`, () => readWorkload({ apps, batch, core, custom }, kind, namespace, name)),
+  };
+}
+
+function kubeConfig(options: ConnectOptions): k8s.KubeConfig {
+  const env = options.env ?? process.env;
+  const kc = new k8s.KubeConfig();
+  const file = options.kubeconfig ?? (env.KUBERNETES_SERVICE_HOST === undefined ? env.KUBECONFIG?.split(':')[0] : undefined);
+  if (file !== undefined && file !== '') {
+    kc.loadFromFile(file);
+    return kc;
+  }
+  const host = env.KUBERNETES_SERVICE_HOST;
+  if (host === undefined) throw new KubeError('kube-unreachable', 'not in a cluster (no KUBERNETES_SERVICE_HOST) and no kubeconfig (KUBECONFIG)', undefined);
+  const dir = env.TAGPILOT_SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR;
+  const server = `https://${host.includes(':') ? `[${host}]` : host}:${env.KUBERNETES_SERVICE_PORT ?? '443'}`;
+  // The token file is re-read by client-node as the kubelet rotates it (projected tokens live an hour).
+  kc.loadFromClusterAndUser({ name: 'in-cluster', server, caFile: join(dir, 'ca.crt'), skipTLSVerify: false }, { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: join(dir, 'token') } } });
+  return kc;
+}
+
+/** MicroTime as the API server parses it: six fractional digits (a plain Date would send three and be refused). */
+function micro(ms: number): k8s.V1MicroTime {
+  return new k8s.V1MicroTime(ms);
+}
+
+/** client-node hands MicroTime fields back as the strings it received, whatever its types say. */
+function epoch(value: Date | string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const ms = new Date(value).getTime();
+  return Number.isNaN(ms) ? undefined : ms;
+}
+
+function toLease(lease: Lease): k8s.V1Lease {
+  return {
+    apiVersion: 'coordination.k8s.io/v1',
+    kind: 'Lease',
+    metadata: { name: lease.name, resourceVersion: lease.resourceVersion, labels: lease.labels, annotations: lease.annotations },
+    spec: {
+      holderIdentity: lease.holder,
+      leaseDurationSeconds: lease.durationS,
+      acquireTime: lease.acquireTime === undefined ? undefined : micro(lease.acquireTime),
+      renewTime: lease.renewTime === undefined ? undefined : micro(lease.renewTime),
+      leaseTransitions: lease.transitions,
+    },
+  };
+}
+
+function fromLease(o: k8s.V1Lease): Lease {
+  const s = o.spec ?? {};
+  return {
+    name: o.metadata?.name ?? '',
+    resourceVersion: o.metadata?.resourceVersion,
+    labels: o.metadata?.labels,
+    annotations: o.metadata?.annotations,
+    holder: s.holderIdentity === '' ? undefined : s.holderIdentity,
+    durationS: s.leaseDurationSeconds,
+    acquireTime: epoch(s.acquireTime),
+    renewTime: epoch(s.renewTime),
+    transitions: s.leaseTransitions,
+  };
+}
+
+function toEvent(e: KubeEvent): k8s.EventsV1Event {
+  return {
+    apiVersion: 'events.k8s.io/v1',
+    kind: 'Event',
+    metadata: { name: e.name, namespace: e.namespace },
+    eventTime: micro(e.eventTime),
+    regarding: e.regarding,
+    reason: e.reason,
+    action: e.action,
+    type: e.type,
+    note: e.note,
+    reportingController: e.reportingController,
+    reportingInstance: e.reportingInstance,
+  };
+}
+
+function fromSecret(o: k8s.V1Secret): SecretData {
+  const data: Record<string, Buffer> = {};
+  for (const [key, value] of Object.entries(o.data ?? {})) data[key] = Buffer.from(value, 'base64');
+  return { resourceVersion: o.metadata?.resourceVersion ?? '', type: o.type, data };
+}
+
+interface Apis {
+  apps: k8s.AppsV1Api;
+  batch: k8s.BatchV1Api;
+  core: k8s.CoreV1Api;
+  custom: k8s.CustomObjectsApi;
+}
+
+type PodSpecHolder = { metadata?: k8s.V1ObjectMeta; spec?: { template?: { spec?: k8s.V1PodSpec }; jobTemplate?: { spec?: { template?: { spec?: k8s.V1PodSpec } } } } & Partial<k8s.V1PodSpec> };
+
+async function readWorkload(apis: Apis, kind: string, namespace: string, name: string): Promise<Workload> {
+  const apiVersion = WORKLOAD_KINDS[kind];
+  if (apiVersion === undefined) throw new KubeError('kube-not-found', `${kind} is not a workload kind tagpilot reads`, undefined);
+  const q = { namespace, name };
+  const read: Record<string, () => Promise<unknown>> = {
+    Deployment: () => apis.apps.readNamespacedDeployment(q),
+    StatefulSet: () => apis.apps.readNamespacedStatefulSet(q),
+    DaemonSet: () => apis.apps.readNamespacedDaemonSet(q),
+    ReplicaSet: () => apis.apps.readNamespacedReplicaSet(q),
+    Job: () => apis.batch.readNamespacedJob(q),
+    CronJob: () => apis.batch.readNamespacedCronJob(q),
+    Pod: () => apis.core.readNamespacedPod(q),
+    Rollout: () => apis.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace, name }),
+  };
+  const o = (await read[kind]!()) as PodSpecHolder;
+  const pod = kind === 'Pod' ? (o.spec as k8s.V1PodSpec | undefined) : kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
+  return {
+    apiVersion,
+    kind,
+    namespace,
+    name,
+    uid: o.metadata?.uid,
+    imagePullSecrets: (pod?.imagePullSecrets ?? []).flatMap((s) => (s.name === undefined ? [] : [s.name])),
+    serviceAccountName: pod?.serviceAccountName,
+  };
+}
