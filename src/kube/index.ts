@@ -1,0 +1,4 @@
+export { connect, WORKLOAD_KINDS, type ConnectOptions, type KubeClient, type KubeEvent, type Lease, type ObjectRef, type SecretData, type Workload } from './client.ts';
+export { MemoryCounters, type Counters, type Log } from './counters.ts';
+export { KubeError, isKubeCode, type KubeCode } from './errors.ts';
+export { DEFAULT_LEASE_DURATION_MS, LeaseCoordinator, type LeaseOptions } from './leases.ts';

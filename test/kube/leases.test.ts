@@ -1,0 +1,125 @@
+import { afterEach, beforeEach, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { LeaseCoordinator, MemoryCounters } from '../../src/kube/index.ts';
+import { MICRO_TIME } from '../harness/kube/index.ts';
+import { cluster, manualClock, silent, type Cluster } from './double.ts';
+
+const AUTOMATIONS = Array.from({ length: 12 }, (_, i) => `fleet-${i}`).sort();
+const D = 15_000;
+let k: Cluster;
+beforeEach(async () => (k = await cluster()));
+afterEach(() => k.stop());
+
+function replica(identity: string, clock: ReturnType<typeof manualClock>, namespace = 'tagpilot') {
+  const counters = new MemoryCounters();
+  const c = new LeaseCoordinator({ client: k.client, namespace, identity, durationMs: D, now: clock.now, random: () => 0.5, log: silent, counters });
+  c.setAutomations(AUTOMATIONS);
+  return Object.assign(c, { counters });
+}
+
+function assertClean() {
+  assert.deepEqual(k.api.refused, [], 'every request is one the API takes');
+  assert.deepEqual(k.api.calls.filter((c) => c.status === 403), [], 'the RBAC of config/ allows every request');
+}
+
+test('leases: a lone replica holds every automation; a second one joining takes about half, none held twice', async () => {
+  const clock = manualClock();
+  const a = replica('tagpilot-5c9-a', clock);
+  await a.tick();
+  assert.deepEqual(a.held(), AUTOMATIONS);
+  const b = replica('tagpilot-5c9-b', clock);
+  // b announces itself; a releases what rendezvous hashing gives b; b takes it on its next round.
+  for (let i = 0; i < 2; i++) {
+    clock.advance(4000);
+    await b.tick();
+    await a.tick();
+  }
+  clock.advance(4000);
+  await b.tick();
+  const [ha, hb] = [a.held(), b.held()];
+  assert.ok(ha.length > 0 && hb.length > 0, `a holds ${ha.length}, b ${hb.length}`);
+  assert.deepEqual([...ha, ...hb].sort(), [...AUTOMATIONS].sort(), 'each automation held once');
+  assert.equal(a.counters.get('tagpilot_lease_transitions_total', { action: 'release' }), hb.length);
+  assertClean();
+  await a.stop();
+  await b.stop();
+});
+
+test('leases: a replica that dies (no more renewals) loses its automations to the other within the lease duration plus a round', async () => {
+  const clock = manualClock(Date.parse('2026-12-02T10:00:00Z'));
+  const a = replica('tagpilot-6d1-a', clock);
+  const b = replica('tagpilot-6d1-b', clock);
+  for (let i = 0; i < 3; i++) {
+    await a.tick();
+    await b.tick();
+    clock.advance(4000);
+  }
+  const lost = a.held();
+  assert.ok(lost.length > 0);
+  // a is killed: it never writes again. b keeps its rounds, 4 s apart.
+  // Within the lease duration plus one round: a's member Lease expires, then its automation Leases.
+  for (let waited = 0; waited < D + 4000 && b.held().length < AUTOMATIONS.length; waited += 4000) {
+    clock.advance(4000);
+    await b.tick();
+  }
+  assert.deepEqual(b.held(), AUTOMATIONS);
+  assert.deepEqual(a.held(), [], 'a dead replica trusts its holds no longer than two thirds of the duration');
+  assertClean();
+  await b.stop();
+});
+
+test('leases: stop() releases every Lease held, and the other replica takes them on its next round', async () => {
+  const clock = manualClock(Date.parse('2026-12-03T10:00:00Z'));
+  const a = replica('tagpilot-7e2-a', clock);
+  const b = replica('tagpilot-7e2-b', clock);
+  await a.tick();
+  await b.tick();
+  await a.stop();
+  assert.deepEqual(a.held(), []);
+  clock.advance(1000);
+  await b.tick();
+  clock.advance(1000);
+  await b.tick();
+  assert.deepEqual(b.held(), AUTOMATIONS, 'taken at once: a released member and automation Leases');
+  await b.stop();
+});
+
+test('leases: on the wire, renewTime and acquireTime are MicroTime and the holder is the Pod name', async () => {
+  const clock = manualClock(Date.parse('2026-12-04T10:00:00Z'));
+  const a = replica('tagpilot-8f3-a', clock);
+  a.setAutomations(['platform/fleet']);
+  await a.tick();
+  const lease = k.api.list('coordination.k8s.io/v1', 'Lease', 'tagpilot').find((l) => (l.metadata.annotations as Record<string, string> | undefined)?.['tagpilot.io/automation'] === 'platform/fleet');
+  const spec = lease?.spec as { holderIdentity: string; renewTime: string; acquireTime: string; leaseDurationSeconds: number };
+  assert.equal(spec.holderIdentity, 'tagpilot-8f3-a');
+  assert.match(spec.renewTime, MICRO_TIME);
+  assert.equal(spec.renewTime, '2026-12-04T10:00:00.000000Z');
+  assert.match(spec.acquireTime, MICRO_TIME);
+  assert.equal(spec.leaseDurationSeconds, 15);
+  await a.stop();
+});
+
+test('leases: an API that fails is logged and counted, and the holds run out two thirds of the duration after the last renewal', async () => {
+  const clock = manualClock(Date.parse('2026-12-05T10:00:00Z'));
+  const a = replica('tagpilot-9a4-a', clock);
+  await a.tick();
+  assert.equal(a.held().length, AUTOMATIONS.length);
+  k.api.faults.push({ verb: 'list', resource: 'leases', status: 503, times: 100 });
+  clock.advance(5000);
+  await a.tick();
+  assert.equal(a.held().length, AUTOMATIONS.length, 'still within the renew deadline');
+  clock.advance(5000);
+  await a.tick();
+  assert.deepEqual(a.held(), []);
+  assert.equal(a.counters.get('tagpilot_lease_errors_total', { action: 'list', code: 'kube-unavailable' }), 2);
+});
+
+test('leases: Leases outside tagpilot\'s namespace are refused by the RBAC of config/ (403), and nothing is held', async () => {
+  const clock = manualClock();
+  const a = replica('tagpilot-0b5-a', clock, 'default');
+  await a.tick();
+  assert.deepEqual(a.held(), []);
+  const denied = k.api.calls.filter((c) => c.status === 403);
+  assert.deepEqual(denied.map((c) => `${c.verb} ${c.resource} ${c.namespace}`), ['list leases default']);
+  assert.equal(a.counters.get('tagpilot_lease_errors_total', { action: 'list', code: 'kube-forbidden' }), 1);
+});
