@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { resolve, dirname } from 'node:path';
-import { ConfigError, loadConfig, readSecret, type LoadedConfig, type Secret } from '../config/index.ts';
+import { ConfigError, loadConfig, readSecret, type LoadedConfig, type Secret, type SecretSource } from '../config/index.ts';
+import type { SecretStore } from '../kube/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
 import { RegistryClient, SignatureChecker, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
 import { messageTemplate, type SignatureDeps, type CycleDeps } from '../automation/index.ts';
@@ -61,11 +62,28 @@ async function signatureChecks(config: LoadedConfig, registry: RegistryClient, i
 
 type ConfigFiles = Pick<LoadedConfig, 'source'>;
 
+const secretStores = new WeakMap<ConfigFiles, Promise<SecretStore>>();
+
+/**
+ * The Kubernetes Secrets of a config, read through the API: connected on the first
+ * `{ secret: … }` reference (so a config without one never loads the Kubernetes client), one
+ * store per loaded config, refreshed before each cycle by the runtime.
+ */
+export function secretStoreOf(config: ConfigFiles, io: CliIo): Promise<SecretStore> {
+  let store = secretStores.get(config);
+  if (store === undefined) {
+    store = import('../kube/index.ts').then(async ({ connect, SecretStore }) => new SecretStore(await connect({ env: io.env })));
+    secretStores.set(config, store);
+  }
+  return store;
+}
+
 /** Reads secrets and files named in the config; relative paths are relative to the config file. */
 function configReader(config: ConfigFiles, io: CliIo) {
   const base = dirname(resolve(config.source));
+  const kube: SecretSource = { read: async (ref, what) => (await secretStoreOf(config, io)).read(ref, what) };
   return {
-    secret: (s: Secret, what: string) => readSecret('file' in s ? { file: resolve(base, s.file) } : s, what, io.env),
+    secret: (s: Secret, what: string) => readSecret('file' in s ? { file: resolve(base, s.file) } : s, what, io.env, kube),
     /** A key file named in a cloud auth is relative to the config, like every other file. */
     cloud: (auth: CloudAuth): CloudAuth => ('credentialsFile' in auth && auth.credentialsFile !== undefined ? { ...auth, credentialsFile: resolve(base, auth.credentialsFile) } : auth),
     async file(path: string, what: string): Promise<string> {

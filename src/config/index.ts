@@ -1,2 +1,2 @@
-export { ConfigError, loadConfig, parseConfig, readSecret, type LoadedConfig } from './load.ts';
-export { configSchema, type Config, type Secret } from './schema.ts';
+export { ConfigError, kubeSecretRefs, loadConfig, parseConfig, readSecret, type LoadedConfig, type SecretSource } from './load.ts';
+export { configSchema, type Config, type KubeSecretRef, type Secret } from './schema.ts';

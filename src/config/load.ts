@@ -4,7 +4,7 @@ import leven from 'leven';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { TagpilotError } from '../problems/index.ts';
-import { cacheDirProblem, configSchema, type Config, type Secret } from './schema.ts';
+import { cacheDirProblem, configSchema, type Config, type KubeSecretRef, type Secret } from './schema.ts';
 
 /** The configuration cannot be used as written: exit 2, with the file and field named. */
 export class ConfigError extends TagpilotError {
@@ -103,8 +103,21 @@ export function suggestKey(key: string, known: readonly string[]): string | unde
   return known.find((k) => k.length >= 4 && lower.includes(k.toLowerCase()));
 }
 
+/**
+ * Where `{ secret: { name, key, namespace? } }` references are read: the Kubernetes API (src/kube
+ * implements it; the CLI passes it in when the config names one).
+ */
+export interface SecretSource {
+  read(ref: KubeSecretRef, what: string): Promise<string>;
+}
+
 /** Reads a secret reference; the value itself never appears in errors. */
-export async function readSecret(secret: Secret, what: string, env: NodeJS.ProcessEnv = process.env): Promise<string> {
+export async function readSecret(secret: Secret, what: string, env: NodeJS.ProcessEnv = process.env, source?: SecretSource): Promise<string> {
+  if ('secret' in secret) {
+    const { name, namespace } = secret.secret;
+    if (source === undefined) throw new ConfigError(`${what}: Secret ${namespace === undefined ? '' : `${namespace}/`}${name} needs the Kubernetes API (run in a cluster, or set KUBECONFIG)`);
+    return (await source.read(secret.secret, what)).trim();
+  }
   if ('env' in secret) {
     const value = env[secret.env];
     if (value === undefined || value === '') throw new ConfigError(`${what}: environment variable ${secret.env} is not set`);
@@ -115,4 +128,20 @@ export async function readSecret(secret: Secret, what: string, env: NodeJS.Proce
   } catch (error) {
     throw new ConfigError(`${what}: cannot read ${secret.file}: ${(error as NodeJS.ErrnoException).code ?? 'error'}`);
   }
+}
+
+/** Every Kubernetes Secret the config names, wherever it names one: what the RBAC must grant, and what the CLI reads through the API. */
+export function kubeSecretRefs(config: unknown): KubeSecretRef[] {
+  const found: KubeSecretRef[] = [];
+  const walk = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return;
+    if ('secret' in value && Object.keys(value).length === 1) {
+      const ref = (value as { secret: unknown }).secret;
+      if (typeof ref === 'object' && ref !== null && 'name' in ref && 'key' in ref) found.push(ref as KubeSecretRef);
+      return;
+    }
+    for (const v of Object.values(value)) walk(v);
+  };
+  walk(config);
+  return found;
 }

@@ -51,8 +51,17 @@ export const CYCLE_SIZE_BOUNDS = { min: 1024 ** 2, max: 4 * 1024 ** 3 } as const
 const interval = boundedDuration(INTERVAL_BOUNDS.min, INTERVAL_BOUNDS.max, '1s and 1d');
 const timeout = boundedDuration(TIMEOUT_BOUNDS.min, TIMEOUT_BOUNDS.max, '100ms and 10m');
 
-/** A secret is never written in the config itself: it names an environment variable or a file. */
-const secret = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict()]);
+/** A Kubernetes Secret's key, by name only (docs/kubernetes.md#secrets); the namespace defaults to tagpilot's own. */
+const kubeSecretRef = z
+  .object({
+    name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Secret name (lowercase letters, digits, - and .)'),
+    key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key (letters, digits, -, _ and .)'),
+    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name').optional(),
+  })
+  .strict();
+
+/** A secret is never written in the config itself: it names an environment variable, a file or a Kubernetes Secret. */
+const secret = z.union([z.object({ env: z.string().min(1) }).strict(), z.object({ file: z.string().min(1) }).strict(), z.object({ secret: kubeSecretRef }).strict()]);
 
 const gitAuth = z
   .object({
@@ -358,3 +367,4 @@ export function cacheDirProblem(dir: string): string | undefined {
   return undefined;
 }
 export type Secret = z.output<typeof secret>;
+export type KubeSecretRef = z.output<typeof kubeSecretRef>;

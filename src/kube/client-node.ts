@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
 import type { ConnectOptions, KubeClient, KubeEvent, Lease, SecretData, Workload } from './client.ts';
@@ -25,6 +26,7 @@ export async function clientNodeAdapter(options: ConnectOptions): Promise<KubeCl
   };
 
   return {
+    namespace: ownNamespace(kc, options.env ?? process.env),
     listLeases: (namespace, labelSelector) => call(`list leases in ${namespace}`, async () => (await coordination.listNamespacedLease({ namespace, labelSelector })).items.map(fromLease)),
     createLease: (namespace, lease) => call(`create lease ${namespace}/${lease.name}`, async () => fromLease(await coordination.createNamespacedLease({ namespace, body: toLease(lease) }))),
     replaceLease: (namespace, lease) => call(`update lease ${namespace}/${lease.name}`, async () => fromLease(await coordination.replaceNamespacedLease({ namespace, name: lease.name, body: toLease(lease) }))),
@@ -62,6 +64,18 @@ function kubeConfig(options: ConnectOptions): k8s.KubeConfig {
   // The token file is re-read by client-node as the kubelet rotates it (projected tokens live an hour).
   kc.loadFromClusterAndUser({ name: 'in-cluster', server, caFile: join(dir, 'ca.crt'), skipTLSVerify: false }, { name: 'in-cluster', authProvider: { name: 'tokenFile', config: { tokenFile: join(dir, 'token') } } });
   return kc;
+}
+
+function ownNamespace(kc: k8s.KubeConfig, env: NodeJS.ProcessEnv): string {
+  if (env.POD_NAMESPACE) return env.POD_NAMESPACE;
+  if (env.KUBERNETES_SERVICE_HOST !== undefined) {
+    try {
+      return readFileSync(join(env.TAGPILOT_SERVICE_ACCOUNT_DIR ?? SERVICE_ACCOUNT_DIR, 'namespace'), 'utf8').trim();
+    } catch {
+      // Not mounted (automountServiceAccountToken: false with a kubeconfig): fall through.
+    }
+  }
+  return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
 }
 
 /** MicroTime as the API server parses it: six fractional digits (a plain Date would send three and be refused). */

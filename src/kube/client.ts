@@ -65,6 +65,8 @@ export const WORKLOAD_KINDS: Readonly<Record<string, string>> = {
  * throws a KubeError. The real one is `connect()`; tests drive it against the API double.
  */
 export interface KubeClient {
+  /** tagpilot's own namespace: $POD_NAMESPACE, the ServiceAccount's, or the kubeconfig context's. */
+  readonly namespace: string;
   listLeases(namespace: string, labelSelector: string): Promise<Lease[]>;
   createLease(namespace: string, lease: Lease): Promise<Lease>;
   /** A compare-and-swap on `lease.resourceVersion`: kube-conflict when the Lease moved. */

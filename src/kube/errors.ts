@@ -1,7 +1,7 @@
 import { TagpilotError } from '../problems/index.ts';
 
 /** Why a Kubernetes API request failed, by the status the API server answered (docs/kubernetes.md#errors). */
-export type KubeCode = 'kube-unauthorized' | 'kube-forbidden' | 'kube-not-found' | 'kube-conflict' | 'kube-invalid' | 'kube-unavailable' | 'kube-unreachable';
+export type KubeCode = 'kube-unauthorized' | 'kube-forbidden' | 'kube-not-found' | 'kube-conflict' | 'kube-invalid' | 'kube-unavailable' | 'kube-unreachable' | 'secret-key-missing';
 
 const BY_STATUS: Record<number, KubeCode> = { 401: 'kube-unauthorized', 403: 'kube-forbidden', 404: 'kube-not-found', 409: 'kube-conflict', 422: 'kube-invalid' };
 

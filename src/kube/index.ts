@@ -2,3 +2,4 @@ export { connect, WORKLOAD_KINDS, type ConnectOptions, type KubeClient, type Kub
 export { MemoryCounters, type Counters, type Log } from './counters.ts';
 export { KubeError, isKubeCode, type KubeCode } from './errors.ts';
 export { DEFAULT_LEASE_DURATION_MS, LeaseCoordinator, type LeaseOptions } from './leases.ts';
+export { SecretStore } from './secrets.ts';

@@ -114,6 +114,12 @@ export class KubeApi {
     return resource === undefined ? undefined : this.store.get(resource, namespace, name);
   }
 
+  /** Deletes an object as a cluster admin would. */
+  remove(apiVersionText: string, kind: string, namespace: string, name: string): void {
+    const resource = resourceForKind(apiVersionText, kind);
+    if (resource !== undefined) this.store.delete(resource, namespace, name);
+  }
+
   list(apiVersionText: string, kind: string, namespace: string): KubeObject[] {
     const resource = resourceForKind(apiVersionText, kind);
     return resource === undefined ? [] : this.store.list(resource, namespace);
@@ -201,7 +207,7 @@ export class KubeApi {
     const existing = this.store.get(resource, namespace, name!);
     if (existing === undefined) throw S.notFound(resource, name!);
     if (verb === 'get') return { status: 200, body: existing };
-    if (verb === 'delete') return { status: 200, body: this.remove(target, existing, text) };
+    if (verb === 'delete') return { status: 200, body: this.deleteObject(target, existing, text) };
     const next = verb === 'update' ? parseBody(text) : this.patched(existing, contentType, text, resource);
     return { status: 200, body: this.replace(target, existing, next as KubeObject, verb) };
   }
@@ -248,7 +254,7 @@ export class KubeApi {
     }
   }
 
-  private remove(target: Target, existing: KubeObject, text: string): KubeObject {
+  private deleteObject(target: Target, existing: KubeObject, text: string): KubeObject {
     const options = text === '' ? {} : (parseBody(text) as { preconditions?: { resourceVersion?: string; uid?: string } });
     const pre = options.preconditions;
     if (pre?.resourceVersion !== undefined && pre.resourceVersion !== existing.metadata.resourceVersion) throw S.conflict(target.resource, existing.metadata.name);
