@@ -5,3 +5,4 @@ export { DEFAULT_LEASE_DURATION_MS, LeaseCoordinator, type LeaseOptions } from '
 export { SecretStore } from './secrets.ts';
 export { cycleEvents, parseWorkloadId, REASONS, type EventSpec, type OutcomeLike, type Reason, type WorkloadId } from './cycle-events.ts';
 export { EventRecorder, type EventRecorderOptions } from './events.ts';
+export { PullSecrets, type PullAuths, type PullSecretOptions } from './pull-secrets.ts';

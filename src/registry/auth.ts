@@ -11,6 +11,8 @@ export interface AuthTarget {
   host: string;
   /** `repository:org/app:pull` */
   scope: string;
+  /** The request's own credential (a workload's pull secret), instead of the host's. */
+  credential?: Credential;
 }
 
 interface Token {
@@ -59,7 +61,7 @@ export class Authenticator {
 
   /** `signal` is the asking request's: a token fetch it starts is cancelled with it. */
   private async answer(target: AuthTarget, challenge: Challenge, signal: AbortSignal | undefined): Promise<string | undefined> {
-    const credential = await this.credentials.get(target.host);
+    const credential = target.credential ?? (await this.credentials.get(target.host));
     if (challenge.scheme === 'basic') {
       if (credential?.kind !== 'basic') return undefined;
       return `Basic ${Buffer.from(`${credential.username}:${credential.password}`).toString('base64')}`;

@@ -55,6 +55,12 @@ export interface ListOptions {
   fresh?: boolean;
   /** Cancels the listing: requests in flight are aborted, queued ones dropped, and the signal's reason is thrown. */
   signal?: AbortSignal;
+  /**
+   * A workload's own pull secrets (its imagePullSecrets and its ServiceAccount's, merged): their
+   * `auths` entry for this registry is used for this listing instead of the configured
+   * credential. Only `auths` is read: a helper named in a cluster Secret is never run.
+   */
+  pullSecrets?: Pick<DockerConfig, 'auths'>;
 }
 
 export interface TagList {
@@ -125,10 +131,12 @@ export class RegistryClient {
   async listTags(ref: ImageRef, needs: PolicyNeeds = NO_NEEDS, options: ListOptions = {}): Promise<TagList> {
     const subject = repositoryName(ref);
     try {
-      const endpoint = endpointFor(ref, this.registries);
+      const configured = endpointFor(ref, this.registries);
+      const own = options.pullSecrets === undefined ? undefined : await new Credentials({ dockerConfig: { auths: options.pullSecrets.auths } }).get(configured.host);
+      const endpoint = own === undefined ? configured : { ...configured, credential: own };
       const hub = await this.fromHub(endpoint, needs, options);
       if (hub !== undefined) return hub;
-      const credential = await this.credentials.get(endpoint.host);
+      const credential = own ?? (await this.credentials.get(endpoint.host));
       const { entry: list, cached } = await this.tagList(endpoint, canonicalRepository(ref), credential?.id ?? 'anonymous', options);
       const warnings = listWarnings(list);
       const cloudNote = this.cloud.note(endpoint.host);
@@ -318,7 +326,7 @@ export class RegistryClient {
   }
 
   private target(endpoint: Endpoint): AuthTarget {
-    return { origin: endpoint.base.origin, host: endpoint.host, scope: `repository:${endpoint.path}:pull` };
+    return { origin: endpoint.base.origin, host: endpoint.host, scope: `repository:${endpoint.path}:pull`, credential: endpoint.credential };
   }
 }
 

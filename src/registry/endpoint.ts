@@ -1,5 +1,5 @@
 import { canonicalHost, canonicalPath, DOCKER_HUB, type ImageRef } from '../image/index.ts';
-import type { CredentialSource } from './credentials.ts';
+import type { Credential, CredentialSource } from './credentials.ts';
 
 /** One registry's settings, as the config gives them (secrets already read). */
 export interface RegistrySettings {
@@ -31,6 +31,8 @@ export interface Endpoint {
   /** Repository path on that registry (`library/nginx` for Docker Hub's official images). */
   path: string;
   settings: RegistrySettings | undefined;
+  /** This listing's own credential (a workload's pull secret), instead of the one configured for the host. */
+  credential?: Credential;
 }
 
 /** Docker Hub's API host: `docker.io` names the registry, this host serves it. */

@@ -3,7 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { connect, type KubeClient } from '../../src/kube/index.ts';
-import { KubeApi, rbacObjects, renderedObjects, serviceAccountIdentity } from '../harness/kube/index.ts';
+import { readFileSync } from 'node:fs';
+import { parseAllDocuments } from 'yaml';
+import { KubeApi, rbacObjects, renderedObjects, serviceAccountIdentity, type KubeObject } from '../harness/kube/index.ts';
 
 export const TOKEN = 'tagpilot-sa-token';
 export const silent = pino({ level: 'silent' });
@@ -16,11 +18,12 @@ export interface Cluster {
 }
 
 /**
- * The API double enforcing the RBAC that `kubectl apply -k config/` (plus `components`) grants
- * tagpilot's ServiceAccount, and a client for that ServiceAccount's token.
+ * The API double enforcing the RBAC that `kubectl apply -k config/` (plus `components`, plus the
+ * manifest `files`) grants tagpilot's ServiceAccount, and a client for that ServiceAccount's token.
  */
-export async function cluster(components: readonly string[] = []): Promise<Cluster> {
-  const rbac = rbacObjects(renderedObjects('config', components.map((c) => `config/components/${c}`)));
+export async function cluster(components: readonly string[] = [], files: readonly string[] = []): Promise<Cluster> {
+  const extra = files.flatMap((f) => parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject));
+  const rbac = rbacObjects([...renderedObjects('config', components.map((c) => `config/components/${c}`)), ...extra]);
   const api = await KubeApi.start({ tokens: { [TOKEN]: serviceAccountIdentity('tagpilot', 'tagpilot') }, rbac });
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-kube-'));
   const kubeconfig = api.kubeconfig(dir, TOKEN, 'tagpilot');
