@@ -332,6 +332,21 @@ const signatures = z
     }
   });
 
+/** Sync loops to nudge after a push (docs/argocd.md, docs/flux.md): optional, best effort. */
+const httpUrl = z.url({ protocol: /^https?$/ });
+const nudge = z
+  .object({
+    /** Argo CD's server (its /api/webhook); `secret` is its webhook.github.secret. */
+    argocd: z.object({ url: httpUrl, secret: secret.optional(), caFile: z.string().min(1).optional() }).strict().optional(),
+    /** A Flux notification-controller Receiver's URL (…/hook/<digest>) and its type; `token` is the Receiver's secret token. */
+    flux: z
+      .object({ url: httpUrl, type: z.enum(['generic', 'generic-hmac', 'github']).default('generic'), token: secret.optional(), caFile: z.string().min(1).optional() })
+      .strict()
+      .refine((f) => f.type === 'generic' || f.token !== undefined, { message: 'a generic-hmac or github Receiver needs token (the Receiver\'s secret)', path: ['token'] })
+      .optional(),
+  })
+  .strict();
+
 export const configSchema = z
   .object({
     git,
@@ -345,6 +360,7 @@ export const configSchema = z
     registryDeadline: boundedDuration(1_000, 3_600_000).default(60_000),
     cacheDir: z.string().min(1).optional(),
     signatures: signatures.optional(),
+    nudge: nudge.optional(),
   })
   .strict();
 

@@ -6,3 +6,4 @@ export { SecretStore } from './secrets.ts';
 export { cycleEvents, parseWorkloadId, REASONS, type EventSpec, type OutcomeLike, type Reason, type WorkloadId } from './cycle-events.ts';
 export { EventRecorder, type EventRecorderOptions } from './events.ts';
 export { PullSecrets, type PullAuths, type PullSecretOptions } from './pull-secrets.ts';
+export { githubPush, nudge, repositoryUrls, type NudgeOptions, type NudgeTarget, type Push } from './nudge.ts';
