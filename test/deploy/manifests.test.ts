@@ -9,14 +9,15 @@ import { renderedObjects, type KubeObject } from '../harness/kube/index.ts';
 import { schemaError } from '../harness/kube/models.ts';
 
 /** Every kustomization in config/: the base, each component, each example overlay. */
-const KUSTOMIZATIONS = ['config', ...['components', 'examples'].flatMap((d) => (existsSync(join('config', d)) ? readdirSync(join('config', d)).map((n) => join('config', d, n)) : []))].filter((d) => existsSync(join(d, 'kustomization.yaml')));
+const KUSTOMIZATIONS = ['config', ...readdirSync('config', { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('kustomization.yaml')).map((p) => join('config', p, '..'))].filter((d, i, all) => all.indexOf(d) === i).sort();
 const isComponent = (dir: string) => /kind:\s*Component/.test(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
 /** What a kustomization puts in the cluster: a component is rendered on top of the base, as an overlay would use it. */
 const render = (dir: string) => (isComponent(dir) ? renderedObjects('config', [dir]) : renderedObjects(dir));
 const describe = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
-test('config/ has a base, the optional components and example overlays', () => {
-  for (const dir of ['config', 'config/components/service-monitor', 'config/components/network-policy', 'config/components/workload-events', 'config/components/pull-secrets']) assert.ok(KUSTOMIZATIONS.includes(dir), dir);
+test('config/ has a base, the optional components and an example for each sync loop', () => {
+  const expected = ['config', 'config/base', 'config/components/service-monitor', 'config/components/network-policy', 'config/components/workload-events', 'config/components/pull-secrets', 'config/examples/argocd/bootstrap', 'config/examples/argocd/tagpilot', 'config/examples/flux/bootstrap', 'config/examples/flux/tagpilot'];
+  assert.deepEqual(KUSTOMIZATIONS, expected.sort());
 });
 
 for (const dir of KUSTOMIZATIONS) {
@@ -98,3 +99,14 @@ test('the deploy-key Secret example and the pull-secret RoleBinding example are 
   const example = parseAllDocuments(readFileSync('config/deploy-key.example.yaml', 'utf8'))[0]!.toJS() as Record<string, any>;
   assert.deepEqual(Object.keys(example.stringData).sort(), ['identity', 'identity.pub', 'known_hosts'], 'the keys the ConfigMap names, as Flux writes them');
 });
+
+for (const loop of ['argocd', 'flux']) {
+  test(`the ${loop} example's config is valid, nudges ${loop}, and every Secret it names is granted to tagpilot`, () => {
+    const objects = renderedObjects(`config/examples/${loop}/tagpilot`);
+    const text = (objects.find((o) => o.kind === 'ConfigMap') as Record<string, any>).data['tagpilot.yaml'];
+    const config = parseConfig(text, `config/examples/${loop}/tagpilot/config.yaml`, {});
+    assert.ok(config.nudge?.[loop as 'argocd' | 'flux'] !== undefined);
+    const granted = objects.filter((o) => o.kind === 'Role').flatMap((o) => (o as Record<string, any>).rules).filter((r) => r.resources.includes('secrets')).flatMap((r) => r.resourceNames);
+    for (const ref of kubeSecretRefs(config)) assert.ok(granted.includes(ref.name), `${ref.name} is in the Role's resourceNames`);
+  });
+}

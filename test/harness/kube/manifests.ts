@@ -1,11 +1,12 @@
 import { readFileSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { parseAllDocuments } from 'yaml';
+import { mergePatch } from './patch.ts';
 import type { RbacObject } from './rbac.ts';
 import type { KubeObject } from './validate.ts';
 
 /** The fields of a kustomization the project's own use: anything else is refused, so this never quietly differs from `kubectl kustomize`. */
-const KNOWN = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'images']);
+const KNOWN = new Set(['apiVersion', 'kind', 'resources', 'components', 'namespace', 'images', 'patches']);
 
 interface Kustomization {
   kind?: string;
@@ -13,6 +14,8 @@ interface Kustomization {
   components?: string[];
   namespace?: string;
   images?: { name: string; newName?: string; newTag?: string }[];
+  /** Patches in files that name their target (apiVersion, kind, metadata.name); maps only, so a JSON merge patch means what kustomize's strategic merge does. */
+  patches?: { path: string }[];
 }
 
 /**
@@ -23,7 +26,8 @@ interface Kustomization {
 export function renderedObjects(dir: string, extraComponents: readonly string[] = []): KubeObject[] {
   const k = readKustomization(dir);
   const objects = [...(k.resources ?? []), ...(k.components ?? []), ...extraComponents.map((c) => resolve(c))].flatMap((entry) => load(resolve(dir, entry)));
-  return objects.map((o) => overlay(o, k));
+  const patches = (k.patches ?? []).flatMap((p) => load(resolve(dir, p.path)));
+  return objects.map((o) => overlay(patched(o, patches), k));
 }
 
 /** The RBAC objects among them: what the API double enforces. */
@@ -45,6 +49,14 @@ function load(path: string): KubeObject[] {
     .map((d) => d.toJS() as KubeObject | null)
     .filter((o): o is KubeObject => o !== null);
 }
+
+function patched(o: KubeObject, patches: readonly KubeObject[]): KubeObject {
+  const mine = patches.filter((p) => p.apiVersion === o.apiVersion && p.kind === o.kind && p.metadata.name === o.metadata.name);
+  for (const p of mine) if (containsArray(p)) throw new Error(`patch of ${p.kind} ${p.metadata.name}: lists are merged by key in kustomize; the test loader takes maps only`);
+  return mine.reduce((acc, p) => mergePatch(acc, p) as KubeObject, o);
+}
+
+const containsArray = (v: unknown): boolean => Array.isArray(v) || (typeof v === 'object' && v !== null && Object.values(v).some(containsArray));
 
 const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding', 'CustomResourceDefinition']);
 
