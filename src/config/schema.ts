@@ -337,10 +337,10 @@ const httpUrl = z.url({ protocol: /^https?$/ });
 const nudge = z
   .object({
     /** Argo CD's server (its /api/webhook); `secret` is its webhook.github.secret. */
-    argocd: z.object({ url: httpUrl, secret: secret.optional(), caFile: z.string().min(1).optional() }).strict().optional(),
+    argocd: z.object({ url: httpUrl, secret: secret.optional() }).strict().optional(),
     /** A Flux notification-controller Receiver's URL (…/hook/<digest>) and its type; `token` is the Receiver's secret token. */
     flux: z
-      .object({ url: httpUrl, type: z.enum(['generic', 'generic-hmac', 'github']).default('generic'), token: secret.optional(), caFile: z.string().min(1).optional() })
+      .object({ url: httpUrl, type: z.enum(['generic', 'generic-hmac', 'github']).default('generic'), token: secret.optional() })
       .strict()
       .refine((f) => f.type === 'generic' || f.token !== undefined, { message: 'a generic-hmac or github Receiver needs token (the Receiver\'s secret)', path: ['token'] })
       .optional(),
