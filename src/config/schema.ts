@@ -56,7 +56,10 @@ const kubeSecretRef = z
   .object({
     name: z.string().regex(/^[a-z0-9]([-a-z0-9.]{0,251}[a-z0-9])?$/, 'must be a Secret name (lowercase letters, digits, - and .)'),
     key: z.string().regex(/^[-._a-zA-Z0-9]{1,253}$/, 'must be a Secret key (letters, digits, -, _ and .)'),
-    namespace: z.string().regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name').optional(),
+    namespace: z
+      .string()
+      .regex(/^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$/, 'must be a namespace name')
+      .optional(),
   })
   .strict();
 
@@ -342,7 +345,7 @@ const nudge = z
     flux: z
       .object({ url: httpUrl, type: z.enum(['generic', 'generic-hmac', 'github']).default('generic'), token: secret.optional() })
       .strict()
-      .refine((f) => f.type === 'generic' || f.token !== undefined, { message: 'a generic-hmac or github Receiver needs token (the Receiver\'s secret)', path: ['token'] })
+      .refine((f) => f.type === 'generic' || f.token !== undefined, { message: "a generic-hmac or github Receiver needs token (the Receiver's secret)", path: ['token'] })
       .optional(),
   })
   .strict();

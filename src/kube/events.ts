@@ -95,7 +95,9 @@ export class EventRecorder {
   private async write(spec: EventSpec, now: number): Promise<void> {
     const regarding = await this.regarding(spec.workload);
     const note = truncate(regarding.kind === 'Pod' && regarding.name === this.o.pod.name && spec.workload !== undefined ? `${id(spec.workload)}: ${spec.note}` : spec.note);
-    const key = createHash('sha256').update(JSON.stringify([regarding.namespace, regarding.kind, regarding.name, spec.reason, spec.action, note])).digest('hex');
+    const key = createHash('sha256')
+      .update(JSON.stringify([regarding.namespace, regarding.kind, regarding.name, spec.reason, spec.action, note]))
+      .digest('hex');
     const known = this.series.get(key);
     if (known !== undefined && now - known.lastObserved < this.o.seriesWindowMs && (await known.created)) {
       known.count += 1;
@@ -109,16 +111,14 @@ export class EventRecorder {
       return;
     }
     const name = `${regarding.name}.${randomBytes(8).toString('hex')}`.slice(-253).replace(/^[.-]+/, '');
-    const created = this.o.client
-      .createEvent({ name, namespace: regarding.namespace, regarding, reason: spec.reason, action: spec.action, type: REASONS[spec.reason], note, eventTime: now, reportingController: CONTROLLER, reportingInstance: this.o.pod.name.slice(0, 128) })
-      .then(
-        () => true,
-        (error: unknown) => {
-          this.series.delete(key);
-          this.failed('create', error);
-          return false;
-        },
-      );
+    const created = this.o.client.createEvent({ name, namespace: regarding.namespace, regarding, reason: spec.reason, action: spec.action, type: REASONS[spec.reason], note, eventTime: now, reportingController: CONTROLLER, reportingInstance: this.o.pod.name.slice(0, 128) }).then(
+      () => true,
+      (error: unknown) => {
+        this.series.delete(key);
+        this.failed('create', error);
+        return false;
+      },
+    );
     this.touch(key, { namespace: regarding.namespace, name, count: 1, lastObserved: now, written: 1, created });
     if (await created) this.o.counters.inc('tagpilot_events_total', { reason: spec.reason, written: 'created' });
   }

@@ -91,7 +91,11 @@ export function preferredHolder(automation: string, members: readonly Member[]):
 
 /** The Lease name of an automation: DNS-safe, at most 63 characters, unique by a hash of the whole id. */
 export function leaseName(prefix: string, id: string): string {
-  const slug = id.toLowerCase().replaceAll(/[^a-z0-9]+/g, '-').replaceAll(/^-+|-+$/g, '').slice(0, 63 - prefix.length - 10);
+  const slug = id
+    .toLowerCase()
+    .replaceAll(/[^a-z0-9]+/g, '-')
+    .replaceAll(/^-+|-+$/g, '')
+    .slice(0, 63 - prefix.length - 10);
   const hash = createHash('sha256').update(id).digest('hex').slice(0, 8);
   return `${prefix}${slug === '' ? '' : `${slug}-`}${hash}`;
 }

@@ -155,12 +155,7 @@ export class LeaseCoordinator {
     const current = this.known.get(name);
     const now = this.o.now();
     const base: Lease = { ...current, name, labels: { [LABEL]: 'automation' }, annotations: { [AUTOMATION_ANNOTATION]: id }, durationS: this.o.durationMs / 1000 };
-    const next: Lease =
-      action === 'release'
-        ? { ...base, holder: undefined, renewTime: now }
-        : action === 'renew'
-          ? { ...base, holder: this.o.identity, renewTime: now }
-          : { ...base, holder: this.o.identity, acquireTime: now, renewTime: now, transitions: action === 'create' ? 0 : (current?.transitions ?? 0) + 1 };
+    const next: Lease = action === 'release' ? { ...base, holder: undefined, renewTime: now } : action === 'renew' ? { ...base, holder: this.o.identity, renewTime: now } : { ...base, holder: this.o.identity, acquireTime: now, renewTime: now, transitions: action === 'create' ? 0 : (current?.transitions ?? 0) + 1 };
     try {
       await this.writeLease(next, action, id);
       if (action === 'release') this.writes.delete(id);

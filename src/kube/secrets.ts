@@ -55,10 +55,12 @@ export class SecretStore implements SecretSource {
    */
   async refresh(): Promise<boolean> {
     const before = new Map([...this.cache].map(([k, e]) => [k, e.secret.resourceVersion]));
-    const results = await Promise.allSettled([...before.keys()].map((key) => {
-      const [namespace, name] = key.split('/') as [string, string];
-      return this.fetch(key, namespace, name, 'refresh');
-    }));
+    const results = await Promise.allSettled(
+      [...before.keys()].map((key) => {
+        const [namespace, name] = key.split('/') as [string, string];
+        return this.fetch(key, namespace, name, 'refresh');
+      }),
+    );
     const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
     const changed = [...before].some(([key, rv]) => this.cache.get(key)?.secret.resourceVersion !== rv);
     if (failed !== undefined && !changed) throw failed.reason;

@@ -87,6 +87,15 @@ export const CODES = {
   'hosting-refused': 'the hosting API refused the request, in its own words',
   'hosting-bad-answer': 'the hosting API answered with something that is not the JSON it describes',
   'hosting-unreachable': 'the hosting API could not be reached',
+  // The Kubernetes API (docs/kubernetes.md)
+  'kube-unauthorized': 'the Kubernetes API refused the ServiceAccount token or kubeconfig credentials (401)',
+  'kube-forbidden': "the Kubernetes API's RBAC does not grant the request (403): a rule of config/ is missing",
+  'kube-not-found': 'the Kubernetes API has no such object (404)',
+  'kube-conflict': 'the object changed since it was read (409): a Lease another replica wrote; read again',
+  'kube-invalid': 'the Kubernetes API refused the object as invalid (422)',
+  'kube-unavailable': 'the Kubernetes API answered another error status (5xx, 429)',
+  'kube-unreachable': 'the Kubernetes API could not be reached, or there is no cluster and no kubeconfig',
+  'secret-key-missing': 'a Secret the config names has no such key',
   // Everything else
   'config-invalid': 'the configuration cannot be read or is invalid',
   usage: 'the command line is wrong',

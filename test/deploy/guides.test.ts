@@ -43,7 +43,12 @@ for (const guide of GUIDES) {
       const file = path === '' ? guide : join(dirname(guide), path);
       assert.ok(existsSync(file), `${guide} links ${target}`);
       if (anchor === undefined || !file.endsWith('.md')) continue;
-      const slugs = [...readFileSync(file, 'utf8').matchAll(/^#+ (.+)$/gm)].map((h) => h[1]!.toLowerCase().replaceAll(/[^\w\- ]/g, '').replaceAll(' ', '-'));
+      const slugs = [...readFileSync(file, 'utf8').matchAll(/^#+ (.+)$/gm)].map((h) =>
+        h[1]!
+          .toLowerCase()
+          .replaceAll(/[^\w\- ]/g, '')
+          .replaceAll(' ', '-'),
+      );
       assert.ok(slugs.includes(anchor), `${guide} links ${target}: no such heading`);
     }
   });

@@ -5,18 +5,36 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseAllDocuments } from 'yaml';
 import { kubeSecretRefs, parseConfig } from '../../src/config/index.ts';
-import { renderedObjects, type KubeObject } from '../harness/kube/index.ts';
+import { renderedObjects, type Fields, type KubeObject } from '../harness/kube/index.ts';
 import { schemaError } from '../harness/kube/models.ts';
 
 /** Every kustomization in config/: the base, each component, each example overlay. */
-const KUSTOMIZATIONS = ['config', ...readdirSync('config', { recursive: true, encoding: 'utf8' }).filter((p) => p.endsWith('kustomization.yaml')).map((p) => join('config', p, '..'))].filter((d, i, all) => all.indexOf(d) === i).sort();
+const KUSTOMIZATIONS = [
+  'config',
+  ...readdirSync('config', { recursive: true, encoding: 'utf8' })
+    .filter((p) => p.endsWith('kustomization.yaml'))
+    .map((p) => join('config', p, '..')),
+]
+  .filter((d, i, all) => all.indexOf(d) === i)
+  .sort();
 const isComponent = (dir: string) => /kind:\s*Component/.test(readFileSync(join(dir, 'kustomization.yaml'), 'utf8'));
 /** What a kustomization puts in the cluster: a component is rendered on top of the base, as an overlay would use it. */
 const render = (dir: string) => (isComponent(dir) ? renderedObjects('config', [dir]) : renderedObjects(dir));
 const describe = (o: KubeObject) => `${o.kind} ${o.metadata.namespace ?? ''}/${o.metadata.name}`;
 
 test('config/ has a base, the optional components and an example for each sync loop', () => {
-  const expected = ['config', 'config/base', 'config/components/service-monitor', 'config/components/network-policy', 'config/components/workload-events', 'config/components/pull-secrets', 'config/examples/argocd/bootstrap', 'config/examples/argocd/tagpilot', 'config/examples/flux/bootstrap', 'config/examples/flux/tagpilot'];
+  const expected = [
+    'config',
+    'config/base',
+    'config/components/service-monitor',
+    'config/components/network-policy',
+    'config/components/workload-events',
+    'config/components/pull-secrets',
+    'config/examples/argocd/bootstrap',
+    'config/examples/argocd/tagpilot',
+    'config/examples/flux/bootstrap',
+    'config/examples/flux/tagpilot',
+  ];
   assert.deepEqual(KUSTOMIZATIONS, expected.sort());
 });
 
@@ -41,11 +59,15 @@ for (const dir of KUSTOMIZATIONS.filter((d) => !isComponent(d))) {
 function sortKeys(value: unknown): unknown {
   if (Array.isArray(value)) return value.map(sortKeys);
   if (typeof value !== 'object' || value === null) return value;
-  return Object.fromEntries(Object.entries(value).sort(([a], [b]) => a.localeCompare(b)).map(([k, v]) => [k, sortKeys(v)]));
+  return Object.fromEntries(
+    Object.entries(value)
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([k, v]) => [k, sortKeys(v)]),
+  );
 }
 
 const base = renderedObjects('config');
-const find = (kind: string, name?: string) => base.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as (KubeObject & Record<string, any>) | undefined;
+const find = (kind: string, name?: string) => base.find((o) => o.kind === kind && (name === undefined || o.metadata.name === name)) as (KubeObject & Fields) | undefined;
 
 test('the Deployment: 2 replicas, probes on /healthz and /readyz, memory sized from the measured peak', () => {
   const d = find('Deployment')!;
@@ -96,17 +118,21 @@ test('the deploy-key Secret example and the pull-secret RoleBinding example are 
     for (const doc of parseAllDocuments(readFileSync(file, 'utf8'))) assert.equal(await schemaError(doc.toJS() as KubeObject), undefined, file);
   }
   assert.equal(find('Secret'), undefined, 'a private key is never part of what a sync loop applies');
-  const example = parseAllDocuments(readFileSync('config/deploy-key.example.yaml', 'utf8'))[0]!.toJS() as Record<string, any>;
+  const example = parseAllDocuments(readFileSync('config/deploy-key.example.yaml', 'utf8'))[0]!.toJS() as Fields;
   assert.deepEqual(Object.keys(example.stringData).sort(), ['identity', 'identity.pub', 'known_hosts'], 'the keys the ConfigMap names, as Flux writes them');
 });
 
 for (const loop of ['argocd', 'flux']) {
   test(`the ${loop} example's config is valid, nudges ${loop}, and every Secret it names is granted to tagpilot`, () => {
     const objects = renderedObjects(`config/examples/${loop}/tagpilot`);
-    const text = (objects.find((o) => o.kind === 'ConfigMap') as Record<string, any>).data['tagpilot.yaml'];
+    const text = (objects.find((o) => o.kind === 'ConfigMap') as Fields).data['tagpilot.yaml'];
     const config = parseConfig(text, `config/examples/${loop}/tagpilot/config.yaml`, {});
     assert.ok(config.nudge?.[loop as 'argocd' | 'flux'] !== undefined);
-    const granted = objects.filter((o) => o.kind === 'Role').flatMap((o) => (o as Record<string, any>).rules).filter((r) => r.resources.includes('secrets')).flatMap((r) => r.resourceNames);
+    const granted = objects
+      .filter((o) => o.kind === 'Role')
+      .flatMap((o) => (o as Fields).rules)
+      .filter((r) => r.resources.includes('secrets'))
+      .flatMap((r) => r.resourceNames);
     for (const ref of kubeSecretRefs(config)) assert.ok(granted.includes(ref.name), `${ref.name} is in the Role's resourceNames`);
   });
 }

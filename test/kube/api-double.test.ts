@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import * as k8s from '@kubernetes/client-node';
+import type { Fields } from '../harness/kube/index.ts';
 import { cluster, TOKEN, type Cluster } from './double.ts';
 
 /**
@@ -21,8 +22,11 @@ before(async () => {
 });
 after(() => k.stop());
 
-async function status(request: Promise<unknown>): Promise<{ code: number; body: Record<string, any> }> {
-  const error = await request.then(() => assert.fail('expected an error'), (e: { code: number; body: string }) => e);
+async function status(request: Promise<unknown>): Promise<{ code: number; body: Fields }> {
+  const error = await request.then(
+    () => assert.fail('expected an error'),
+    (e: { code: number; body: string }) => e,
+  );
   return { code: error.code, body: error.body === undefined ? {} : JSON.parse(error.body) };
 }
 
@@ -97,7 +101,7 @@ test('double: an Event must be in the namespace of what it is about, and carry t
   assert.deepEqual(bare.body.details.causes.map((c: { field: string }) => c.field).sort(), ['action', 'reason', 'reportingController', 'reportingInstance']);
 });
 
-test('double: an Event\'s series is patched (JSON patch and merge patch); a series of one, or a changed reason, is refused', async () => {
+test("double: an Event's series is patched (JSON patch and merge patch); a series of one, or a changed reason, is refused", async () => {
   await events.createNamespacedEvent({ namespace: 'tagpilot', body: event('repeat') });
   const patched = await events.patchNamespacedEvent({ namespace: 'tagpilot', name: 'repeat', body: [{ op: 'add', path: '/series', value: { count: 2, lastObservedTime: new k8s.V1MicroTime() } }] });
   assert.equal(patched.series?.count, 2);

@@ -19,11 +19,7 @@ const cases: [string, OutcomeLike, EventSpec[]][] = [
     [{ workload: undefined, reason: 'Updated', action: 'Update', note: 'apps/kustomization.yaml: registry.example.com/shop/web 1 → 2 in commit abc (automation fleet)' }],
   ],
   ['a locked workload: Blocked', report({ locked: ['shop:statefulset/db'] }), [{ workload: { namespace: 'shop', kind: 'StatefulSet', name: 'db' }, reason: 'Blocked', action: 'Hold', note: 'locked in Git (tagpilot.io/locked); tagpilot leaves it alone' }]],
-  [
-    'a soaking candidate: Blocked with the code and the words of the problem',
-    report({ problems: [{ code: 'soaking', subject: 'apps/web.yaml:14 shop:deployment/web', message: '1.6.0 is 2h old; min-age is 1d' }] }),
-    [{ workload: web, reason: 'Blocked', action: 'Hold', note: 'soaking: 1.6.0 is 2h old; min-age is 1d' }],
-  ],
+  ['a soaking candidate: Blocked with the code and the words of the problem', report({ problems: [{ code: 'soaking', subject: 'apps/web.yaml:14 shop:deployment/web', message: '1.6.0 is 2h old; min-age is 1d' }] }), [{ workload: web, reason: 'Blocked', action: 'Hold', note: 'soaking: 1.6.0 is 2h old; min-age is 1d' }]],
   [
     'a registry problem: Failed, Warning, by code',
     report({ problems: [{ code: 'registry-unreachable', subject: 'registry.example.com/shop/web', message: 'cannot reach registry at registry.example.com:443: ECONNREFUSED (after 4 attempts)' }] }),

@@ -23,7 +23,13 @@ export interface Cluster {
  */
 export async function cluster(components: readonly string[] = [], files: readonly string[] = []): Promise<Cluster> {
   const extra = files.flatMap((f) => parseAllDocuments(readFileSync(f, 'utf8')).map((d) => d.toJS() as KubeObject));
-  const rbac = rbacObjects([...renderedObjects('config', components.map((c) => `config/components/${c}`)), ...extra]);
+  const rbac = rbacObjects([
+    ...renderedObjects(
+      'config',
+      components.map((c) => `config/components/${c}`),
+    ),
+    ...extra,
+  ]);
   const api = await KubeApi.start({ tokens: { [TOKEN]: serviceAccountIdentity('tagpilot', 'tagpilot') }, rbac });
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-kube-'));
   const kubeconfig = api.kubeconfig(dir, TOKEN, 'tagpilot');

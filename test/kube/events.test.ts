@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { Writable } from 'node:stream';
 import { EventRecorder, MemoryCounters, type EventSpec } from '../../src/kube/index.ts';
-import { MICRO_TIME, type KubeObject } from '../harness/kube/index.ts';
+import { MICRO_TIME, type Fields, type KubeObject } from '../harness/kube/index.ts';
 import { cluster, manualClock, silent, type Cluster } from './double.ts';
 
 let k: Cluster | undefined;
@@ -20,7 +20,7 @@ async function setup(components: string[], options: Partial<ConstructorParameter
   const counters = new MemoryCounters();
   const clock = manualClock();
   const recorder = new EventRecorder({ client: k.client, pod: POD, log: silent, counters, now: clock.now, ...options });
-  return { recorder, counters, clock, events: (ns: string) => k!.api.list('events.k8s.io/v1', 'Event', ns) as (KubeObject & Record<string, any>)[] };
+  return { recorder, counters, clock, events: (ns: string) => k!.api.list('events.k8s.io/v1', 'Event', ns) as (KubeObject & Fields)[] };
 }
 
 test('events: an Updated Event is attached to the workload in its namespace when the cluster has it (workload-events component)', async () => {
@@ -40,9 +40,17 @@ test('events: an Updated Event is attached to the workload in its namespace when
   assert.deepEqual(k!.api.refused, []);
 });
 
-test('events: without read access to workloads (the base RBAC), the Event goes to tagpilot\'s Pod and names the workload; said once, at info', async () => {
+test("events: without read access to workloads (the base RBAC), the Event goes to tagpilot's Pod and names the workload; said once, at info", async () => {
   const lines: string[] = [];
-  const log = pino({ level: 'info' }, new Writable({ write: (c, _e, cb) => (lines.push(String(c)), cb()) }));
+  const log = pino(
+    { level: 'info' },
+    new Writable({
+      write: (c, _e, cb) => {
+        lines.push(String(c));
+        cb();
+      },
+    }),
+  );
   const { recorder, events } = await setup([], { log });
   recorder.record(updated);
   recorder.record({ ...updated, note: 'another' });
@@ -52,10 +60,14 @@ test('events: without read access to workloads (the base RBAC), the Event goes t
   assert.deepEqual(list[0]?.regarding, { apiVersion: 'v1', kind: 'Pod', namespace: 'tagpilot', name: POD.name, uid: POD.uid });
   assert.equal(list[0]?.note, `shop:deployment/web: ${updated.note}`);
   assert.equal(lines.filter((l) => l.includes('workload-events component')).length, 1);
-  assert.deepEqual(k!.api.calls.filter((c) => c.status === 403).map((c) => `${c.verb} ${c.resource}`), ['get deployments'], 'looked up once, then cached');
+  assert.deepEqual(
+    k!.api.calls.filter((c) => c.status === 403).map((c) => `${c.verb} ${c.resource}`),
+    ['get deployments'],
+    'looked up once, then cached',
+  );
 });
 
-test('events: a workload the cluster does not have: the Event goes to tagpilot\'s Pod', async () => {
+test("events: a workload the cluster does not have: the Event goes to tagpilot's Pod", async () => {
   const { recorder, events } = await setup(['workload-events']);
   recorder.record({ ...updated, workload: { namespace: 'shop', kind: 'StatefulSet', name: 'db' } });
   await recorder.flush();
@@ -63,7 +75,7 @@ test('events: a workload the cluster does not have: the Event goes to tagpilot\'
   assert.deepEqual(events('shop'), []);
 });
 
-test('events: repeats fold into one Event\'s series (count, last time), patched once per flush', async () => {
+test("events: repeats fold into one Event's series (count, last time), patched once per flush", async () => {
   const { recorder, events, clock, counters } = await setup(['workload-events']);
   for (let i = 0; i < 5; i++) {
     recorder.record(blocked);
@@ -74,7 +86,10 @@ test('events: repeats fold into one Event\'s series (count, last time), patched 
   assert.equal(list.length, 1);
   assert.equal(list[0]?.series.count, 5);
   assert.equal(list[0]?.series.lastObservedTime, '2026-12-01T10:04:00.000000Z');
-  assert.deepEqual(k!.api.calls.filter((c) => c.resource === 'events').map((c) => c.verb), ['create', 'patch']);
+  assert.deepEqual(
+    k!.api.calls.filter((c) => c.resource === 'events').map((c) => c.verb),
+    ['create', 'patch'],
+  );
   await recorder.flush();
   assert.equal(k!.api.calls.filter((c) => c.verb === 'patch').length, 1, 'nothing new: no patch');
   assert.equal(counters.get('tagpilot_events_total', { reason: 'Blocked', written: 'folded' }), 4);

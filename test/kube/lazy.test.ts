@@ -51,6 +51,9 @@ test('a { secret } reference loads it, reads the Secret through the API (KUBECON
   assert.equal(run.status, 1, run.stderr);
   assert.match(run.stderr, /ECONNREFUSED/, 'it got as far as the Git server');
   assert.equal(clientNode(run.loaded), true);
-  assert.deepEqual(k.api.calls.map((c) => `${c.verb} ${c.resource} ${c.namespace}/${c.name} ${c.status}`), ['get secrets tagpilot/tagpilot-deploy-key 200']);
+  assert.deepEqual(
+    k.api.calls.map((c) => `${c.verb} ${c.resource} ${c.namespace}/${c.name} ${c.status}`),
+    ['get secrets tagpilot/tagpilot-deploy-key 200'],
+  );
   assert.ok(!run.stderr.includes('git-token-SECRET'));
 });

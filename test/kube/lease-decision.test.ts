@@ -19,12 +19,12 @@ const cases: [string, Partial<LeaseView>, LeaseAction][] = [
   ['expired, but a third replica should hold it: wait', { lease: held('b'), now: at(D), preferred: 'c' }, 'wait'],
   ['expired and unchanged for twice the duration, a third replica should hold it: take it', { lease: held('b'), now: at(2 * D), preferred: 'c' }, 'take'],
   ['released (no holder), ours: take it at once', { lease: held(undefined) }, 'take'],
-  ['released, someone else\'s: wait', { lease: held(undefined), preferred: 'b' }, 'wait'],
-  ['the Lease\'s own duration counts, not ours: 5 s lease unchanged for 5 s is expired', { lease: { ...held('b'), durationS: 5 }, now: at(5000) }, 'take'],
+  ["released, someone else's: wait", { lease: held(undefined), preferred: 'b' }, 'wait'],
+  ["the Lease's own duration counts, not ours: 5 s lease unchanged for 5 s is expired", { lease: { ...held('b'), durationS: 5 }, now: at(5000) }, 'take'],
 ];
 for (const [name, v, action] of cases) test(`lease: ${name}`, () => assert.equal(decideLease(view(v)), action));
 
-test('lease: expiry is judged by how long we saw the same version, never by the holder\'s renewTime (clock skew)', () => {
+test("lease: expiry is judged by how long we saw the same version, never by the holder's renewTime (clock skew)", () => {
   // The holder's clock is an hour behind: its renewTime looks ancient, but we saw it renew 1 s ago.
   const lease = { ...held('b'), renewTime: Date.parse('2026-12-01T09:00:00Z') };
   assert.equal(decideLease(view({ lease, observedAt: at(Date.parse('2026-12-01T10:00:00Z')), now: at(Date.parse('2026-12-01T10:00:01Z')) })), 'wait');
@@ -59,7 +59,10 @@ test('rendezvous hashing spreads 100 automations over 2 replicas about evenly, a
   assert.ok(countA >= 35 && countA <= 65, `replica a holds ${countA} of 100`);
   const three = ids.map((id) => preferredHolder(id, members('tagpilot-7d9f-a', 'tagpilot-7d9f-b', 'tagpilot-7d9f-c')));
   const moved = three.filter((holder, i) => holder !== two[i]);
-  assert.ok(moved.every((holder) => holder === 'tagpilot-7d9f-c'), 'automations move only to the new replica');
+  assert.ok(
+    moved.every((holder) => holder === 'tagpilot-7d9f-c'),
+    'automations move only to the new replica',
+  );
   assert.ok(moved.length >= 20 && moved.length <= 50, `${moved.length} moved`);
 });
 

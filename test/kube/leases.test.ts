@@ -19,7 +19,11 @@ function replica(identity: string, clock: ReturnType<typeof manualClock>, namesp
 
 function assertClean() {
   assert.deepEqual(k.api.refused, [], 'every request is one the API takes');
-  assert.deepEqual(k.api.calls.filter((c) => c.status === 403), [], 'the RBAC of config/ allows every request');
+  assert.deepEqual(
+    k.api.calls.filter((c) => c.status === 403),
+    [],
+    'the RBAC of config/ allows every request',
+  );
 }
 
 test('leases: a lone replica holds every automation; a second one joining takes about half, none held twice', async () => {
@@ -114,12 +118,15 @@ test('leases: an API that fails is logged and counted, and the holds run out two
   assert.equal(a.counters.get('tagpilot_lease_errors_total', { action: 'list', code: 'kube-unavailable' }), 2);
 });
 
-test('leases: Leases outside tagpilot\'s namespace are refused by the RBAC of config/ (403), and nothing is held', async () => {
+test("leases: Leases outside tagpilot's namespace are refused by the RBAC of config/ (403), and nothing is held", async () => {
   const clock = manualClock();
   const a = replica('tagpilot-0b5-a', clock, 'default');
   await a.tick();
   assert.deepEqual(a.held(), []);
   const denied = k.api.calls.filter((c) => c.status === 403);
-  assert.deepEqual(denied.map((c) => `${c.verb} ${c.resource} ${c.namespace}`), ['list leases default']);
+  assert.deepEqual(
+    denied.map((c) => `${c.verb} ${c.resource} ${c.namespace}`),
+    ['list leases default'],
+  );
   assert.equal(a.counters.get('tagpilot_lease_errors_total', { action: 'list', code: 'kube-forbidden' }), 1);
 });

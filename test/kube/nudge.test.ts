@@ -57,10 +57,17 @@ test('nudge: Argo CD gets a GitHub push event on /api/webhook, signed with its w
   assert.equal(counters.get('tagpilot_nudges_total', { target: 'argocd', outcome: 'ok' }), 1);
 });
 
-test('nudge: a Flux generic Receiver is POSTed to its URL, nothing more; generic-hmac is signed with the Receiver\'s token', async () => {
+test("nudge: a Flux generic Receiver is POSTed to its URL, nothing more; generic-hmac is signed with the Receiver's token", async () => {
   received.length = 0;
   const counters = new MemoryCounters();
-  await nudge([{ kind: 'flux', url: `${base}/hook/generic`, type: 'generic' }, { kind: 'flux', url: `${base}/hook/hmac`, type: 'generic-hmac', token: FLUX_TOKEN }], push, { log: silent, counters });
+  await nudge(
+    [
+      { kind: 'flux', url: `${base}/hook/generic`, type: 'generic' },
+      { kind: 'flux', url: `${base}/hook/hmac`, type: 'generic-hmac', token: FLUX_TOKEN },
+    ],
+    push,
+    { log: silent, counters },
+  );
   assert.deepEqual(received.map((r) => r.path).sort(), ['/hook/generic', '/hook/hmac']);
   assert.equal(received.find((r) => r.path === '/hook/generic')?.body, '{}');
   assert.equal(counters.get('tagpilot_nudges_total', { target: 'flux', outcome: 'ok' }), 2);
@@ -84,7 +91,10 @@ test('nudge: a wrong secret, a server error or no server at all is counted and l
   assert.equal(counters.get('tagpilot_nudges_total', { target: 'argocd', outcome: 'failed' }), 1);
   assert.equal(counters.get('tagpilot_nudges_total', { target: 'flux', outcome: 'failed' }), 2);
   assert.equal(lines.length, 3);
-  assert.ok(lines.every((l) => !l.includes('not-the-secret')), 'no secret in the log');
+  assert.ok(
+    lines.every((l) => !l.includes('not-the-secret')),
+    'no secret in the log',
+  );
 });
 
 const urls: [string, string][] = [
@@ -93,8 +103,9 @@ const urls: [string, string][] = [
   ['git@gitlab.example.com:group/sub/fleet.git', 'git@gitlab.example.com:group/sub/fleet.git'],
   ['ssh://git@git.example.com:2222/platform/fleet.git', 'git@git.example.com:platform/fleet.git'],
 ];
-for (const [url, ssh] of urls) test(`nudge: ${url} is named ${ssh} over SSH, and over https without credentials`, () => {
-  const u = repositoryUrls(url);
-  assert.equal(u.ssh, ssh);
-  assert.doesNotMatch(u.web, /@/);
-});
+for (const [url, ssh] of urls)
+  test(`nudge: ${url} is named ${ssh} over SSH, and over https without credentials`, () => {
+    const u = repositoryUrls(url);
+    assert.equal(u.ssh, ssh);
+    assert.doesNotMatch(u.web, /@/);
+  });

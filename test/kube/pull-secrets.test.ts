@@ -13,7 +13,15 @@ let registry: TestRegistry;
 let k: Cluster;
 const dir = tempDir('pull-secrets');
 const logged: string[] = [];
-const log = pino({ level: 'debug' }, new Writable({ write: (c, _e, cb) => (logged.push(String(c)), cb()) }));
+const log = pino(
+  { level: 'debug' },
+  new Writable({
+    write: (c, _e, cb) => {
+      logged.push(String(c));
+      cb();
+    },
+  }),
+);
 
 function dockerconfigjson(host: string, password: string) {
   return Buffer.from(JSON.stringify({ auths: { [host]: { auth: Buffer.from(`puller:${password}`).toString('base64') } } })).toString('base64');
@@ -35,7 +43,7 @@ after(async () => {
   dir.remove();
 });
 
-test('pull secrets: a workload\'s own imagePullSecrets list its private image, in its namespace, with no credential configured', async () => {
+test("pull secrets: a workload's own imagePullSecrets list its private image, in its namespace, with no credential configured", async () => {
   const pull = new PullSecrets({ client: k.client, secrets: new SecretStore(k.client), log });
   const auths = await pull.forWorkload({ namespace: 'shop', kind: 'Deployment', name: 'web' });
   const client = testClient([registry.host]);

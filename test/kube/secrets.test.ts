@@ -20,10 +20,13 @@ function deployKey(identity: string) {
 
 const ref = (key: string, name = 'tagpilot-deploy-key', namespace?: string) => ({ name, key, ...(namespace === undefined ? {} : { namespace }) });
 
-test('secrets: a { secret } reference is read through the API by name, in tagpilot\'s namespace by default', async () => {
+test("secrets: a { secret } reference is read through the API by name, in tagpilot's namespace by default", async () => {
   const store = new SecretStore(k.client);
   assert.equal(await readSecret({ secret: ref('identity') }, 'git.ssh.privateKey', {}, store), KEY.trim());
-  assert.deepEqual(k.api.calls.map((c) => `${c.verb} ${c.resource} ${c.namespace}/${c.name} ${c.status}`), ['get secrets tagpilot/tagpilot-deploy-key 200']);
+  assert.deepEqual(
+    k.api.calls.map((c) => `${c.verb} ${c.resource} ${c.namespace}/${c.name} ${c.status}`),
+    ['get secrets tagpilot/tagpilot-deploy-key 200'],
+  );
 });
 
 test('secrets: the config schema takes { secret: { name, key, namespace? } } wherever a secret goes, and refuses a bad name', () => {
@@ -51,12 +54,20 @@ test('secrets: refresh() re-reads each Secret once and says whether one rotated;
 
 const failures: [string, () => Promise<unknown>, RegExp, string][] = [
   ['a key the Secret lacks names the keys it has, never a value', () => new SecretStore(k.client).read(ref('ssh-privatekey'), 'git.ssh.privateKey'), /git\.ssh\.privateKey: Secret tagpilot\/tagpilot-deploy-key has no key "ssh-privatekey" \(it has: identity, known_hosts\)/, 'secret-key-missing'],
-  ['a Secret the Role does not name is forbidden (resourceNames)', () => new SecretStore(k.client).read(ref('token', 'other-secret'), 'review.token'), /review\.token: get secret tagpilot\/other-secret: 403 secrets "other-secret" is forbidden: User "system:serviceaccount:tagpilot:tagpilot" cannot get resource "secrets"/, 'kube-forbidden'],
+  [
+    'a Secret the Role does not name is forbidden (resourceNames)',
+    () => new SecretStore(k.client).read(ref('token', 'other-secret'), 'review.token'),
+    /review\.token: get secret tagpilot\/other-secret: 403 secrets "other-secret" is forbidden: User "system:serviceaccount:tagpilot:tagpilot" cannot get resource "secrets"/,
+    'kube-forbidden',
+  ],
   ['a Secret in another namespace is forbidden', () => new SecretStore(k.client).read(ref('identity', 'tagpilot-deploy-key', 'shop'), 'git.ssh.privateKey'), /403 .*in the namespace "shop"/, 'kube-forbidden'],
 ];
 for (const [name, read, message, code] of failures) {
   test(`secrets: ${name}`, async () => {
-    const error = await read().then(() => undefined, (e: unknown) => e as Error & { code: string });
+    const error = await read().then(
+      () => undefined,
+      (e: unknown) => e as Error & { code: string },
+    );
     assert.ok(error !== undefined);
     assert.match(error.message, message);
     assert.equal(error.code, code);

@@ -264,7 +264,7 @@ export class KubeApi {
 
   private checkShape(target: Target, body: unknown): KubeObject {
     const o = body as KubeObject;
-    if (typeof o !== 'object' || o === null || typeof o.metadata !== 'object' || o.metadata === null) throw S.badRequest('Object \'metadata\' is missing');
+    if (typeof o !== 'object' || o === null || typeof o.metadata !== 'object' || o.metadata === null) throw S.badRequest("Object 'metadata' is missing");
     // Left out, they default to the URL's (as the API server decodes); given, they must match it.
     if ((o.apiVersion !== undefined && o.apiVersion !== apiVersion(target.resource)) || (o.kind !== undefined && o.kind !== target.resource.kind)) throw S.badRequest(`the API version in the data (${o.apiVersion}) does not match the expected API version (${apiVersion(target.resource)}) or kind (${o.kind})`);
     const ns = o.metadata.namespace;

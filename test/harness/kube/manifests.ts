@@ -63,10 +63,13 @@ const CLUSTER_SCOPED = new Set(['Namespace', 'ClusterRole', 'ClusterRoleBinding'
 function overlay(object: KubeObject, k: Kustomization): KubeObject {
   let o = object;
   if (k.namespace !== undefined && !CLUSTER_SCOPED.has(o.kind)) o = { ...o, metadata: { ...o.metadata, namespace: k.namespace } };
-  for (const image of k.images ?? []) o = JSON.parse(JSON.stringify(o).replaceAll(/"image":"([^"]+)"/g, (all, ref: string) => {
-    const name = ref.replace(/[:@].*$/, '');
-    if (name !== image.name) return all;
-    return `"image":"${image.newName ?? name}:${image.newTag ?? ref.slice(name.length + 1)}"`;
-  })) as KubeObject;
+  for (const image of k.images ?? [])
+    o = JSON.parse(
+      JSON.stringify(o).replaceAll(/"image":"([^"]+)"/g, (all, ref: string) => {
+        const name = ref.replace(/[:@].*$/, '');
+        if (name !== image.name) return all;
+        return `"image":"${image.newName ?? name}:${image.newTag ?? ref.slice(name.length + 1)}"`;
+      }),
+    ) as KubeObject;
   return o;
 }

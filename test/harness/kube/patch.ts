@@ -70,7 +70,10 @@ function apply(parent: Record<string, Json> | Json[], last: string, op: Operatio
 function pointer(path: string): string[] {
   if (path === '') return [];
   if (!path.startsWith('/')) throw new Error(`bad JSON pointer ${path}`);
-  return path.slice(1).split('/').map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
+  return path
+    .slice(1)
+    .split('/')
+    .map((t) => t.replaceAll('~1', '/').replaceAll('~0', '~'));
 }
 
 function read(doc: Json, tokens: readonly string[]): Json {

@@ -8,6 +8,10 @@ export interface KubeObject {
   [key: string]: unknown;
 }
 
+/** A rendered manifest or an API answer, read field by field in a test's assertions (the schemas are kubernetes-models' to check). */
+// biome-ignore lint/suspicious/noExplicitAny: tests walk arbitrary Kubernetes objects; a wrong path fails the assertion it is in
+export type Fields = any;
+
 /** metav1.MicroTime on the wire: RFC 3339 in UTC with exactly six fractional digits, as the API server's parser wants. */
 export const MICRO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{6}Z$/;
 /** metav1.Time: whole seconds. */
