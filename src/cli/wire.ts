@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { resolve, dirname } from 'node:path';
 import { ConfigError, loadConfig, readSecret, type LoadedConfig, type Secret, type SecretSource } from '../config/index.ts';
-import type { SecretStore } from '../kube/index.ts';
+import type { KubeClient, SecretStore } from '../kube/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
 import { RegistryClient, SignatureChecker, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
 import { messageTemplate, type SignatureDeps, type CycleDeps } from '../automation/index.ts';
@@ -62,26 +62,44 @@ async function signatureChecks(config: LoadedConfig, registry: RegistryClient, i
 
 type ConfigFiles = Pick<LoadedConfig, 'source'>;
 
-const secretStores = new WeakMap<ConfigFiles, Promise<SecretStore>>();
+const kubeClients = new WeakMap<CliIo, Promise<KubeClient>>();
+const secretStores = new WeakMap<CliIo, Promise<SecretStore>>();
 
 /**
- * The Kubernetes Secrets of a config, read through the API: connected on the first
- * `{ secret: … }` reference (so a config without one never loads the Kubernetes client), one
- * store per loaded config, refreshed before each cycle by the runtime.
+ * The Kubernetes API client of one invocation (its environment: in-cluster, or KUBECONFIG),
+ * connected on first use, so a run that needs no API never loads the client.
  */
-export function secretStoreOf(config: ConfigFiles, io: CliIo): Promise<SecretStore> {
-  let store = secretStores.get(config);
+export function kubeClientOf(io: CliIo): Promise<KubeClient> {
+  let client = kubeClients.get(io);
+  if (client === undefined) {
+    client = import('../kube/index.ts').then(({ connect }) => connect({ env: io.env }));
+    kubeClients.set(io, client);
+  }
+  return client;
+}
+
+/**
+ * The Kubernetes Secrets the config reads (`{ secret: … }`): one store per invocation, so a
+ * re-wired config after a rotation reads through the same store the runtime refreshes.
+ */
+export function secretStoreOf(io: CliIo): Promise<SecretStore> {
+  let store = secretStores.get(io);
   if (store === undefined) {
-    store = import('../kube/index.ts').then(async ({ connect, SecretStore }) => new SecretStore(await connect({ env: io.env })));
-    secretStores.set(config, store);
+    store = Promise.all([import('../kube/index.ts'), kubeClientOf(io)]).then(([{ SecretStore }, client]) => new SecretStore(client));
+    secretStores.set(io, store);
   }
   return store;
+}
+
+/** One secret the config names, read as every other (env, file relative to the config, or a Kubernetes Secret). */
+export function configSecret(config: ConfigFiles, io: CliIo, secret: Secret, what: string): Promise<string> {
+  return configReader(config, io).secret(secret, what);
 }
 
 /** Reads secrets and files named in the config; relative paths are relative to the config file. */
 function configReader(config: ConfigFiles, io: CliIo) {
   const base = dirname(resolve(config.source));
-  const kube: SecretSource = { read: async (ref, what) => (await secretStoreOf(config, io)).read(ref, what) };
+  const kube: SecretSource = { read: async (ref, what) => (await secretStoreOf(io)).read(ref, what) };
   return {
     secret: (s: Secret, what: string) => readSecret('file' in s ? { file: resolve(base, s.file) } : s, what, io.env, kube),
     /** A key file named in a cloud auth is relative to the config, like every other file. */

@@ -7,3 +7,4 @@ export { cycleEvents, parseWorkloadId, REASONS, type EventSpec, type OutcomeLike
 export { EventRecorder, type EventRecorderOptions } from './events.ts';
 export { PullSecrets, type PullAuths, type PullSecretOptions } from './pull-secrets.ts';
 export { githubPush, nudge, repositoryUrls, type NudgeOptions, type NudgeTarget, type Push } from './nudge.ts';
+export { eventReporter, nudgeReporter } from './reporters.ts';

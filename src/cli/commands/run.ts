@@ -1,6 +1,7 @@
 import { runCycle } from '../../automation/index.ts';
 import { runReviewCycle } from '../../hosting/index.ts';
-import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation } from '../../runtime/index.ts';
+import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type Reporter } from '../../runtime/index.ts';
+import { clusterParts } from '../cluster.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
 import { wire, type LogFormatOption } from '../wire.ts';
@@ -16,23 +17,45 @@ export interface RunOptions extends LogFormatOption {
  * SIGTERM/SIGINT; a signal lets the cycle in progress finish (src/runtime does the work).
  */
 export async function run(options: RunOptions, io: CliIo): Promise<number> {
-  const { config, deps, review } = await wire(options.config, io, options);
+  let wired = await wire(options.config, io, options);
+  const { config, deps } = wired;
+  const cluster = await clusterParts(config, io, deps.log);
   const automation: Automation = {
     name: `${deps.repo.description} (${deps.branch})`,
     intervalMs: config.interval,
-    // A review flow commits to tagpilot's own branch and keeps one pull request per target.
-    cycle: (signal) => (review === undefined ? runCycle({ ...deps, signal }) : runReviewCycle({ ...deps, signal }, review)),
+    async cycle(signal) {
+      // A rotated Secret (deploy key, token) is read again and used from this cycle on.
+      if (await cluster.secretsChanged()) wired = await wire(options.config, io, options);
+      const { deps: current, review } = wired;
+      // A review flow commits to tagpilot's own branch and keeps one pull request per target.
+      return review === undefined ? runCycle({ ...current, signal }) : runReviewCycle({ ...current, signal }, review);
+    },
   };
-  const reporter = logReporter(deps.log);
-  if (options.once) {
-    const outcome = await runOnce(automation, { reporter });
-    return 'error' in outcome ? EXIT.failed : exitForProblems(outcome.report.problems, options.strict);
-  }
-  const shutdown = shutdownSignals();
+  const reporter = fanOut([logReporter(deps.log), ...cluster.reporters]);
   try {
-    await runOnSchedule(automation, { reporter, stop: shutdown.stop, cancel: shutdown.cancel });
+    if (options.once) {
+      const outcome = await runOnce(automation, { reporter });
+      return 'error' in outcome ? EXIT.failed : exitForProblems(outcome.report.problems, options.strict);
+    }
+    const shutdown = shutdownSignals();
+    try {
+      await runOnSchedule(automation, { reporter, stop: shutdown.stop, cancel: shutdown.cancel });
+    } finally {
+      shutdown.dispose();
+    }
+    return EXIT.ok;
   } finally {
-    shutdown.dispose();
+    await cluster.close();
   }
-  return EXIT.ok;
+}
+
+function fanOut(reporters: readonly Reporter[]): Reporter {
+  return {
+    cycleEnded: (outcome) => {
+      for (const r of reporters) r.cycleEnded(outcome);
+    },
+    stopped: () => {
+      for (const r of reporters) r.stopped();
+    },
+  };
 }

@@ -1,0 +1,67 @@
+import type { Logger } from 'pino';
+import { kubeSecretRefs, type LoadedConfig } from '../config/index.ts';
+import type { NudgeTarget } from '../kube/index.ts';
+import type { Reporter } from '../runtime/index.ts';
+import type { CliIo } from './io.ts';
+import { configSecret, kubeClientOf, secretStoreOf } from './wire.ts';
+
+/** What a running tagpilot does in and for the cluster, beyond the cycle: each part only when the config or the Pod asks for it. */
+export interface ClusterParts {
+  /** Events and nudges, after the log. */
+  reporters: Reporter[];
+  /** Before each cycle: whether a Secret the config reads changed (the caller re-wires, and the cycle uses the new value). */
+  secretsChanged(): Promise<boolean>;
+  /** The last Events written and the nudges in flight settled. */
+  close(): Promise<void>;
+}
+
+/**
+ * - Secrets: re-read before each cycle when the config names any (`{ secret: … }`).
+ * - Events: when running in a Pod (POD_NAME and POD_NAMESPACE from the downward API).
+ * - Nudges: when the config has `nudge`.
+ * Nothing here loads the Kubernetes client unless one of them needs it.
+ */
+export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger): Promise<ClusterParts> {
+  const kube = await import('../kube/index.ts');
+  const counters = new kube.MemoryCounters();
+  const reporters: Reporter[] = [];
+  const closers: (() => Promise<void>)[] = [];
+  const { POD_NAME: name, POD_NAMESPACE: namespace, POD_UID: uid } = io.env;
+  if (name && namespace) {
+    const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
+    recorder.start();
+    reporters.push(kube.eventReporter(recorder));
+    closers.push(() => recorder.stop());
+  }
+  const targets = await nudgeTargets(config, io);
+  if (targets.length > 0) {
+    const nudges = kube.nudgeReporter(targets, { repository: config.git.url, branch: config.git.pushBranch ?? config.git.branch }, { log, counters });
+    reporters.push(nudges);
+    closers.push(() => nudges.settled());
+  }
+  const reads = kubeSecretRefs(config).length > 0;
+  return {
+    reporters,
+    async secretsChanged() {
+      if (!reads) return false;
+      try {
+        return await (await secretStoreOf(io)).refresh();
+      } catch (error) {
+        // The last values stay in use; the next cycle tries again.
+        log.warn({ code: (error as { code?: string }).code }, `secrets: ${(error as Error).message}`);
+        return false;
+      }
+    },
+    async close() {
+      for (const close of closers) await close();
+    },
+  };
+}
+
+async function nudgeTargets(config: LoadedConfig, io: CliIo): Promise<NudgeTarget[]> {
+  const n = config.nudge;
+  const targets: NudgeTarget[] = [];
+  if (n?.argocd !== undefined) targets.push({ kind: 'argocd', url: n.argocd.url, secret: n.argocd.secret === undefined ? undefined : await configSecret(config, io, n.argocd.secret, 'nudge.argocd.secret') });
+  if (n?.flux !== undefined) targets.push({ kind: 'flux', url: n.flux.url, type: n.flux.type, token: n.flux.token === undefined ? undefined : await configSecret(config, io, n.flux.token, 'nudge.flux.token') });
+  return targets;
+}

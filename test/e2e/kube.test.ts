@@ -1,0 +1,132 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { startRegistry, type TestRegistry } from '../harness/registry.ts';
+import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { seedTags, versionTags } from '../harness/images.ts';
+import { createBareRepo, git } from '../harness/git-repos.ts';
+import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
+import { closeServer, listenLocal } from '../harness/ports.ts';
+import type { Fields } from '../harness/kube/index.ts';
+import { cluster, type Cluster } from '../kube/double.ts';
+
+/**
+ * tagpilot run in a "Pod" against the real registry and Git server and the API double enforcing
+ * config/'s RBAC (with the workload-events component): the Git token from a Secret, an Event on
+ * the workload, a nudge to the sync loop, and a rotated Secret used on the next cycle.
+ */
+const root = join(import.meta.dirname, '../..');
+const POD = { POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', POD_UID: '4c5e0a8e-0000-4000-8000-00000000aaaa' };
+const auth = { username: 'tagpilot', password: 'git-token-ONE' };
+let registry: TestRegistry;
+let server: GitServer;
+let k: Cluster;
+let work: string;
+let receiver: Server;
+let receiverUrl = '';
+const nudges: { headers: IncomingMessage['headers']; body: string }[] = [];
+
+function token(value: string) {
+  k.api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tagpilot-deploy-key', namespace: 'tagpilot' }, data: { token: Buffer.from(value).toString('base64') } });
+}
+
+before(async () => {
+  [registry, server, k] = await Promise.all([startRegistry(), startGitServer({ auth }), cluster(['workload-events'])]);
+  for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
+  k.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: {} });
+  token(auth.password);
+  work = mkdtempSync(join(tmpdir(), 'tagpilot-kube-e2e-'));
+  receiver = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c) => (body += c));
+    req.on('end', () => {
+      nudges.push({ headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  receiverUrl = `http://127.0.0.1:${await listenLocal(receiver)}/hook/generic`;
+});
+after(async () => {
+  await Promise.all([registry.stop(), server.stop(), k.stop(), closeServer(receiver)]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+function config(repo: string, extra = ''): string {
+  const file = join(work, `${repo}.yaml`);
+  writeFileSync(
+    file,
+    `git:\n  url: ${server.repoUrl(repo)}\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${receiverUrl}", type: generic }\ncacheDir: cache-${repo}\n${extra}`,
+  );
+  return file;
+}
+
+/** tagpilot in a child process (the double answers from this one), as its Pod would run it. */
+function start(args: string[]) {
+  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, LOG_LEVEL: 'info', LOG_FORMAT: 'json', KUBECONFIG: k.kubeconfig, ...POD } });
+  let logs = '';
+  child.stderr.on('data', (c: Buffer) => (logs += c));
+  return { child, logs: () => logs, exited: once(child, 'exit') as Promise<[number | null]> };
+}
+
+async function until(what: string, done: () => boolean, logs: () => string, ms = 40_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`${what} not within ${ms} ms:\n${logs()}`);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
+test('run --once in a Pod: the Git token comes from a Secret, the commit gets an Updated Event on the workload and a nudge', async () => {
+  const bare = createBareRepo(server.root, 'fleet', fleetFiles(registry.host));
+  const run = start(['run', '--once', '--config', config('fleet')]);
+  const [code] = await run.exited;
+  assert.equal(code, 0, run.logs());
+  const commit = git(bare, 'rev-parse', 'main').trim();
+  assert.equal(git(bare, 'rev-list', '--count', 'main').trim(), '2');
+
+  const events = k.api.list('events.k8s.io/v1', 'Event', 'shop') as Fields[];
+  const updated = events.find((e) => e.reason === 'Updated');
+  assert.equal(updated?.regarding.kind, 'Deployment');
+  assert.equal(updated?.regarding.name, 'web');
+  assert.match(updated?.note, new RegExp(`team/web 1\\.0\\.0 → 1\\.2\\.0 in commit ${commit.slice(0, 12)}`));
+  assert.equal(updated?.reportingInstance, POD.POD_NAME);
+  const own = k.api.list('events.k8s.io/v1', 'Event', 'tagpilot') as Fields[];
+  assert.ok(
+    own.some((e) => e.reason === 'Updated' && /default:statefulset\/queue/.test(e.note)),
+    "a workload the cluster lacks: on tagpilot's Pod",
+  );
+
+  assert.equal(nudges.length, 1);
+  assert.deepEqual(k.api.refused, []);
+  assert.deepEqual(
+    k.api.calls.filter((c) => c.status === 403),
+    [],
+    'config/ (base + workload-events) grants everything run needs',
+  );
+  assert.ok(!run.logs().includes(auth.password), 'the token never reaches the logs');
+  assert.ok(!JSON.stringify([...events, ...own]).includes(auth.password), 'nor any Event');
+});
+
+test('run: a token rotated in the Secret (and on the Git server) is used on the next cycle, without a restart', async () => {
+  const bare = createBareRepo(server.root, 'rotate', fleetFiles(registry.host));
+  const run = start(['run', '--config', config('rotate', 'interval: 300ms\n')]);
+  const committed = () => (run.logs().match(/"msg":"cycle: committed"/g) ?? []).length;
+  try {
+    await until('the first commit', () => committed() === 1, run.logs);
+    auth.password = 'git-token-TWO';
+    token(auth.password);
+    await seedTags(registry.url, 'team/queue', versionTags(['2.3.5']));
+    await until('a commit with the rotated token', () => committed() === 2, run.logs);
+    assert.match(git(bare, 'show', 'main:apps/workers.yaml'), /team\/queue:2\.3\.5/);
+    assert.doesNotMatch(run.logs(), /"msg":"cycle failed"/, 'no cycle ran with the old token');
+  } finally {
+    run.child.kill('SIGTERM');
+    const [code] = await run.exited;
+    assert.equal(code, 0, run.logs());
+  }
+});
