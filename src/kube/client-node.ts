@@ -17,9 +17,9 @@ export async function clientNodeAdapter(options: ConnectOptions): Promise<KubeCl
   const apps = kc.makeApiClient(k8s.AppsV1Api);
   const batch = kc.makeApiClient(k8s.BatchV1Api);
   const custom = kc.makeApiClient(k8s.CustomObjectsApi);
-  const call = async <T>(what: string, request: () => Promise<T>): Promise<T> => {
+  const call = async <T>(what: string, request: (o: k8s.ConfigurationOptions) => Promise<T>): Promise<T> => {
     try {
-      return await request();
+      return await request(bounded(options.timeoutMs ?? REQUEST_TIMEOUT_MS));
     } catch (error) {
       throw kubeError(error, what);
     }
@@ -27,25 +27,25 @@ export async function clientNodeAdapter(options: ConnectOptions): Promise<KubeCl
 
   return {
     namespace: ownNamespace(kc, options.env ?? process.env),
-    listLeases: (namespace, labelSelector) => call(`list leases in ${namespace}`, async () => (await coordination.listNamespacedLease({ namespace, labelSelector })).items.map(fromLease)),
-    createLease: (namespace, lease) => call(`create lease ${namespace}/${lease.name}`, async () => fromLease(await coordination.createNamespacedLease({ namespace, body: toLease(lease) }))),
-    replaceLease: (namespace, lease) => call(`update lease ${namespace}/${lease.name}`, async () => fromLease(await coordination.replaceNamespacedLease({ namespace, name: lease.name, body: toLease(lease) }))),
+    listLeases: (namespace, labelSelector) => call(`list leases in ${namespace}`, async (o) => (await coordination.listNamespacedLease({ namespace, labelSelector }, o)).items.map(fromLease)),
+    createLease: (namespace, lease) => call(`create lease ${namespace}/${lease.name}`, async (o) => fromLease(await coordination.createNamespacedLease({ namespace, body: toLease(lease) }, o))),
+    replaceLease: (namespace, lease) => call(`update lease ${namespace}/${lease.name}`, async (o) => fromLease(await coordination.replaceNamespacedLease({ namespace, name: lease.name, body: toLease(lease) }, o))),
     createEvent: (event) =>
-      call(`create event ${event.namespace}/${event.name}`, async () => {
-        await events.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) });
+      call(`create event ${event.namespace}/${event.name}`, async (o) => {
+        await events.createNamespacedEvent({ namespace: event.namespace, body: toEvent(event) }, o);
       }),
     patchEventSeries: (namespace, name, series) =>
-      call(`patch event ${namespace}/${name}`, async () => {
+      call(`patch event ${namespace}/${name}`, async (o) => {
         // A JSON patch (client-node's default patch type): the series, nothing else.
-        await events.patchNamespacedEvent({ namespace, name, body: [{ op: 'add', path: '/series', value: { count: series.count, lastObservedTime: micro(series.lastObservedTime) } }] });
+        await events.patchNamespacedEvent({ namespace, name, body: [{ op: 'add', path: '/series', value: { count: series.count, lastObservedTime: micro(series.lastObservedTime) } }] }, o);
       }),
-    getSecret: (namespace, name) => call(`get secret ${namespace}/${name}`, async () => fromSecret(await core.readNamespacedSecret({ namespace, name }))),
+    getSecret: (namespace, name) => call(`get secret ${namespace}/${name}`, async (o) => fromSecret(await core.readNamespacedSecret({ namespace, name }, o))),
     getServiceAccountPullSecrets: (namespace, name) =>
-      call(`get serviceaccount ${namespace}/${name}`, async () => {
-        const sa = await core.readNamespacedServiceAccount({ namespace, name });
+      call(`get serviceaccount ${namespace}/${name}`, async (o) => {
+        const sa = await core.readNamespacedServiceAccount({ namespace, name }, o);
         return (sa.imagePullSecrets ?? []).flatMap((s) => (s.name === undefined ? [] : [s.name]));
       }),
-    getWorkload: (kind, namespace, name) => call(`get ${kind.toLowerCase()} ${namespace}/${name}`, () => readWorkload({ apps, batch, core, custom }, kind, namespace, name)),
+    getWorkload: (kind, namespace, name) => call(`get ${kind.toLowerCase()} ${namespace}/${name}`, (o) => readWorkload({ apps, batch, core, custom }, kind, namespace, name, o)),
   };
 }
 
@@ -76,6 +76,20 @@ function ownNamespace(kc: k8s.KubeConfig, env: NodeJS.ProcessEnv): string {
     }
   }
   return kc.getContextObject(kc.getCurrentContext())?.namespace ?? 'default';
+}
+
+/** A request gets this long, answer included, then it is aborted (invariant 11: a stuck API server stalls nothing). */
+const REQUEST_TIMEOUT_MS = 10_000;
+
+function bounded(ms: number): k8s.ConfigurationOptions {
+  const timeout: k8s.ObservableMiddleware = {
+    pre: (request) => {
+      request.setSignal(AbortSignal.timeout(ms));
+      return new k8s.Observable(Promise.resolve(request));
+    },
+    post: (response) => new k8s.Observable(Promise.resolve(response)),
+  };
+  return { middleware: [timeout], middlewareMergeStrategy: 'append' };
 }
 
 /** MicroTime as the API server parses it: six fractional digits (a plain Date would send three and be refused). */
@@ -151,19 +165,19 @@ interface Apis {
 
 type PodSpecHolder = { metadata?: k8s.V1ObjectMeta; spec?: { template?: { spec?: k8s.V1PodSpec }; jobTemplate?: { spec?: { template?: { spec?: k8s.V1PodSpec } } } } & Partial<k8s.V1PodSpec> };
 
-async function readWorkload(apis: Apis, kind: string, namespace: string, name: string): Promise<Workload> {
+async function readWorkload(apis: Apis, kind: string, namespace: string, name: string, options: k8s.ConfigurationOptions): Promise<Workload> {
   const apiVersion = WORKLOAD_KINDS[kind];
   if (apiVersion === undefined) throw new KubeError('kube-not-found', `${kind} is not a workload kind tagpilot reads`, undefined);
   const q = { namespace, name };
   const read: Record<string, () => Promise<unknown>> = {
-    Deployment: () => apis.apps.readNamespacedDeployment(q),
-    StatefulSet: () => apis.apps.readNamespacedStatefulSet(q),
-    DaemonSet: () => apis.apps.readNamespacedDaemonSet(q),
-    ReplicaSet: () => apis.apps.readNamespacedReplicaSet(q),
-    Job: () => apis.batch.readNamespacedJob(q),
-    CronJob: () => apis.batch.readNamespacedCronJob(q),
-    Pod: () => apis.core.readNamespacedPod(q),
-    Rollout: () => apis.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace, name }),
+    Deployment: () => apis.apps.readNamespacedDeployment(q, options),
+    StatefulSet: () => apis.apps.readNamespacedStatefulSet(q, options),
+    DaemonSet: () => apis.apps.readNamespacedDaemonSet(q, options),
+    ReplicaSet: () => apis.apps.readNamespacedReplicaSet(q, options),
+    Job: () => apis.batch.readNamespacedJob(q, options),
+    CronJob: () => apis.batch.readNamespacedCronJob(q, options),
+    Pod: () => apis.core.readNamespacedPod(q, options),
+    Rollout: () => apis.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace, name }, options),
   };
   const o = (await read[kind]!()) as PodSpecHolder;
   const pod = kind === 'Pod' ? (o.spec as k8s.V1PodSpec | undefined) : kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;

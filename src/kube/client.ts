@@ -83,6 +83,8 @@ export interface ConnectOptions {
   /** A kubeconfig file; without it, the in-cluster ServiceAccount (token and CA), else $KUBECONFIG. */
   kubeconfig?: string;
   env?: NodeJS.ProcessEnv;
+  /** Each request's bound, answer included (default 10 s). */
+  timeoutMs?: number;
 }
 
 /** Loads @kubernetes/client-node (about 0.7 s and 40 MiB: only when a feature needs the API) and builds the client. */

@@ -24,8 +24,10 @@ export class KubeError extends TagpilotError {
  */
 export function kubeError(error: unknown, what: string): KubeError {
   if (error instanceof KubeError) return error;
-  const e = error as { code?: unknown; body?: unknown; message?: string; cause?: { code?: string } };
-  if (typeof e.code === 'number') {
+  const e = error as { name?: string; code?: unknown; body?: unknown; message?: string; cause?: { code?: string } };
+  if (e.name === 'AbortError' || e.name === 'TimeoutError') return new KubeError('kube-unreachable', `${what}: the Kubernetes API did not answer in time`, undefined);
+  // An HTTP status (client-node's ApiException); a DOMException's numeric code is no status.
+  if (typeof e.code === 'number' && e.code >= 100 && e.code <= 599) {
     const code = BY_STATUS[e.code] ?? 'kube-unavailable';
     return new KubeError(code, `${what}: ${e.code} ${statusMessage(e.body)}`.trimEnd(), e.code);
   }

@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { LeaseCoordinator, MemoryCounters } from '../../src/kube/index.ts';
+import { connect, LeaseCoordinator, MemoryCounters } from '../../src/kube/index.ts';
 import { MICRO_TIME } from '../harness/kube/index.ts';
 import { cluster, manualClock, silent, type Cluster } from './double.ts';
 
@@ -129,4 +129,20 @@ test("leases: Leases outside tagpilot's namespace are refused by the RBAC of con
     ['list leases default'],
   );
   assert.equal(a.counters.get('tagpilot_lease_errors_total', { action: 'list', code: 'kube-forbidden' }), 1);
+});
+
+test('leases: an API server that never answers costs a round its request timeout, not the replica', async () => {
+  const clock = manualClock();
+  const client = await connect({ kubeconfig: k.kubeconfig, timeoutMs: 300 });
+  const counters = new MemoryCounters();
+  const a = new LeaseCoordinator({ client, namespace: 'tagpilot', identity: 'tagpilot-1c6-a', durationMs: D, now: clock.now, log: silent, counters });
+  a.setAutomations(AUTOMATIONS);
+  k.api.faults.push({ verb: 'list', resource: 'leases', status: 'stall', times: 1 });
+  const started = Date.now();
+  await a.tick();
+  assert.ok(Date.now() - started < 5000, `the round ended after ${Date.now() - started} ms`);
+  assert.equal(counters.get('tagpilot_lease_errors_total', { action: 'list', code: 'kube-unreachable' }), 1);
+  await a.tick();
+  assert.deepEqual(a.held(), AUTOMATIONS, 'the next round goes on');
+  await a.stop();
 });

@@ -52,8 +52,8 @@ export class KubeApi {
   readonly store = new Store();
   readonly calls: ApiCall[] = [];
   readonly refused: string[] = [];
-  /** Make the next requests matching `verb resource` fail with this status (a flaky API server). */
-  readonly faults: { verb: Verb; resource: string; status: number; times: number }[] = [];
+  /** Make the next requests matching `verb resource` fail with this status (a flaky API server), or never answer ('stall'). */
+  readonly faults: { verb: Verb; resource: string; status: number | 'stall'; times: number }[] = [];
   private readonly rbac: Rbac | undefined;
   private readonly options: KubeApiOptions;
   private readonly cert: TestCert;
@@ -172,7 +172,7 @@ export class KubeApi {
       if (this.rbac !== undefined && !this.rbac.allows(who, { verb, group: target.resource.group, resource: target.resource.plural, namespace: target.namespace, name })) {
         throw S.forbidden(who.user, verb, target.resource, target.namespace, name);
       }
-      this.injectFault(verb, target.resource);
+      if (this.injectFault(verb, target.resource) === 'stall') return;
       const { status, body } = this.handle(verb, target, name, url.searchParams, req.headers['content-type'], text);
       record(status);
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(body));
@@ -189,10 +189,11 @@ export class KubeApi {
     return who;
   }
 
-  private injectFault(verb: Verb, resource: Resource): void {
+  private injectFault(verb: Verb, resource: Resource): 'stall' | undefined {
     const fault = this.faults.find((f) => f.verb === verb && f.resource === resource.plural && f.times > 0);
-    if (fault === undefined) return;
+    if (fault === undefined) return undefined;
     fault.times -= 1;
+    if (fault.status === 'stall') return 'stall';
     throw new S.StatusError({ kind: 'Status', apiVersion: 'v1', metadata: {}, status: 'Failure', message: 'etcdserver: request timed out', reason: fault.status === 429 ? 'TooManyRequests' : 'InternalError', code: fault.status });
   }
 
