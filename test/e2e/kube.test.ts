@@ -60,7 +60,7 @@ function config(repo: string, extra = ''): string {
   const file = join(work, `${repo}.yaml`);
   writeFileSync(
     file,
-    `git:\n  url: ${server.repoUrl(repo)}\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${receiverUrl}", type: generic }\ncacheDir: cache-${repo}\n${extra}`,
+    `git:\n  url: ${server.repoUrl(repo)}\n  insecure: true\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${receiverUrl}", type: generic }\ncacheDir: cache-${repo}\n${extra}`,
   );
   return file;
 }
@@ -114,7 +114,7 @@ test('run --once in a Pod: the Git token comes from a Secret, the commit gets an
 
 test('run: a token rotated in the Secret (and on the Git server) is used on the next cycle, without a restart', async () => {
   const bare = createBareRepo(server.root, 'rotate', fleetFiles(registry.host));
-  const run = start(['run', '--config', config('rotate', 'interval: 300ms\n')]);
+  const run = start(['run', '--config', config('rotate', 'interval: 1s\n')]);
   const committed = () => (run.logs().match(/"msg":"cycle: committed"/g) ?? []).length;
   try {
     await until('the first commit', () => committed() === 1, run.logs);

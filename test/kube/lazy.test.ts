@@ -30,7 +30,7 @@ after(async () => {
 /** In a child, asynchronously: the double answers from this process. */
 async function plan(password: string, env: Record<string, string>): Promise<{ loaded: string[]; stderr: string; status: number | null }> {
   const config = join(dir, `c-${Math.random()}.yaml`);
-  writeFileSync(config, `git:\n  url: http://127.0.0.1:${port}/fleet.git\n  auth: { password: ${password} }\ncacheDir: ${join(dir, 'cache')}\n`);
+  writeFileSync(config, `git:\n  url: http://127.0.0.1:${port}/fleet.git\n  insecure: true\n  auth: { password: ${password} }\ncacheDir: ${join(dir, 'cache')}\n`);
   const file = join(dir, 'loaded.json');
   const child = spawn(process.execPath, ['--import', './test/harness/record-loads.ts', 'src/cli/main.ts', 'plan', '--config', config], { cwd: root, env: { PATH: process.env.PATH, LOADED_FILE: file, LOG_FORMAT: 'json', ...env }, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
