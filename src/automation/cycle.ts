@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { pushTarget, PushRejected, type GitAuthor, type PushTarget } from '../git/index.ts';
@@ -5,7 +6,7 @@ import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } fro
 import { editFiles, commitSubject, type ImageSlot, type NamedPolicy } from '../manifests/index.ts';
 import { ordersByBuildTime, policyNeeds, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
 import { fileProblem, throwIfCancelled } from '../problems/index.ts';
-import { backoffDelay, TagLookup, type TagQuery } from '../registry/index.ts';
+import { backoffDelay, TagLookup, type DockerConfig, type TagQuery } from '../registry/index.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
 import type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
 import { DEFAULT_READ_LIMITS, readSlots, readText } from './read.ts';
@@ -51,7 +52,16 @@ export interface CycleDeps {
   maxCycleBytes?: number;
   /** Say, per automated slot, why the other tags were not picked (`plan --explain`). */
   explain?: boolean;
+  /**
+   * A workload's own registry credentials (in a cluster: its imagePullSecrets and its
+   * ServiceAccount's), by workload id; its slots' images are listed with them. Never throws: no
+   * answer leaves the configured credentials in charge.
+   */
+  pullSecrets?: (workload: string) => Promise<PullAuths | undefined>;
 }
+
+/** The `auths` of a Docker config: what a pull secret gives the registry client. */
+export type PullAuths = Pick<DockerConfig, 'auths'>;
 
 /** Why a slot holds or moves: the outcome and, per reason, how many tags and the highest few. */
 export interface SlotExplanation {
@@ -104,16 +114,18 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
-  const known = await tags.fetch(tagQueries(automated.filter((s) => !s.lock.locked)), signal);
+  const unlocked = automated.filter((s) => !s.lock.locked);
+  const credentials = await slotCredentials(unlocked, deps.pullSecrets);
+  const known = await tags.fetch(tagQueries(unlocked, credentials), signal);
   throwIfCancelled(signal, 'cycle');
 
   const updates: SlotUpdate[] = [];
   const signatureRejections: SignatureRejection[] = [];
-  const tagSource = (ref: ImageRef) => known.get(canonicalRepository(ref)) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
+  const tagSource = (slot: ImageSlot) => (ref: ImageRef) => known.get(queryKey(ref, credentials.get(slot))) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
   // The last selection per slot (a signature policy may select again): what --explain shows.
   const explained = new Map<ImageSlot, SlotExplanation>();
   const explainer = (slot: ImageSlot) => (deps.explain === true ? (selection: Selection) => void explained.set(slot, explanation(slot, selection)) : undefined);
-  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource, deps.signatures, signatureRejections, now, explainer(slot))));
+  const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource(slot), deps.signatures, signatureRejections, now, explainer(slot))));
   for (const decided of decisions) {
     if (isProblem(decided)) problems.push(decided);
     // A tag a person turned down for this slot is not proposed again: the slot holds.
@@ -189,12 +201,48 @@ export function tagLookup(deps: CycleDeps): TagLookup {
   return new TagLookup(deps.tags, { deadlineMs: deps.registryDeadlineMs, onWarning: (repository, warning) => deps.log.warn({ repository, warning }, 'registry warning') });
 }
 
+interface SlotCredentials {
+  /** Distinguishes one set of pull secrets from another in query keys (a digest, never the secret). */
+  key: string;
+  auths: PullAuths;
+}
+
+/** Workloads whose pull secrets are looked up at once. */
+const PULL_SECRET_LOOKUPS = 8;
+
+/** Each slot's workload's own credentials, looked up once per workload, a few at a time. */
+async function slotCredentials(slots: readonly ImageSlot[], lookup: CycleDeps['pullSecrets']): Promise<Map<ImageSlot, SlotCredentials>> {
+  const found = new Map<ImageSlot, SlotCredentials>();
+  if (lookup === undefined) return found;
+  const workloads = [...new Set(slots.flatMap((s) => (s.workload === undefined ? [] : [s.workload])))];
+  const byWorkload = new Map<string, SlotCredentials>();
+  for (let i = 0; i < workloads.length; i += PULL_SECRET_LOOKUPS) {
+    await Promise.all(
+      workloads.slice(i, i + PULL_SECRET_LOOKUPS).map(async (w) => {
+        const auths = await lookup(w);
+        if (auths !== undefined) byWorkload.set(w, { key: createHash('sha256').update(JSON.stringify(auths)).digest('hex').slice(0, 16), auths });
+      }),
+    );
+  }
+  for (const s of slots) {
+    const c = s.workload === undefined ? undefined : byWorkload.get(s.workload);
+    if (c !== undefined) found.set(s, c);
+  }
+  return found;
+}
+
+/** A repository is asked once per set of credentials: with its slots' pull secrets, or the configured ones. */
+function queryKey(ref: ImageRef, credentials: SlotCredentials | undefined): string {
+  return credentials === undefined ? canonicalRepository(ref) : `${canonicalRepository(ref)}#${credentials.key}`;
+}
+
 /**
- * One question per repository (by canonical name, however the slots write it), for what the
- * slots' policies need together. A failing repository becomes its slots' problem, nothing more.
+ * One question per repository (by canonical name, however the slots write it) and set of
+ * credentials, for what the slots' policies need together. A failing repository becomes its
+ * slots' problem, nothing more.
  */
-function tagQueries(slots: readonly ImageSlot[]): Map<string, TagQuery> {
-  const wanted = new Map<string, { ref: ImageRef; needs: PolicyNeeds; digestsFor: Set<string>; expected: Set<string> }>();
+function tagQueries(slots: readonly ImageSlot[], credentials: ReadonlyMap<ImageSlot, SlotCredentials> = new Map()): Map<string, TagQuery> {
+  const wanted = new Map<string, { ref: ImageRef; needs: PolicyNeeds; digestsFor: Set<string>; expected: Set<string>; pullSecrets?: PullAuths }>();
   for (const slot of slots) {
     let ref: ImageRef;
     try {
@@ -202,8 +250,9 @@ function tagQueries(slots: readonly ImageSlot[]): Map<string, TagQuery> {
     } catch {
       continue; // reported per slot by decideSlot
     }
-    const key = canonicalRepository(ref);
-    const entry = wanted.get(key) ?? { ref, needs: { created: false, digests: false, platforms: false }, digestsFor: new Set<string>(), expected: new Set<string>() };
+    const own = credentials.get(slot);
+    const key = queryKey(ref, own);
+    const entry = wanted.get(key) ?? { ref, needs: { created: false, digests: false, platforms: false }, digestsFor: new Set<string>(), expected: new Set<string>(), ...(own === undefined ? {} : { pullSecrets: own.auths }) };
     const needs = slot.policy === undefined ? undefined : policyNeeds(slot.policy);
     if (needs !== undefined) entry.needs = anyNeeds(entry.needs, needs);
     // A slot pinned by digest keeps a pin: the new tag's digest is written with it.
@@ -214,7 +263,7 @@ function tagQueries(slots: readonly ImageSlot[]): Map<string, TagQuery> {
     if (slot.policy !== undefined && ordersByBuildTime(slot.policy) && ref.tag !== undefined) entry.expected.add(ref.tag);
     wanted.set(key, entry);
   }
-  return new Map([...wanted].map(([key, e]) => [key, { ref: e.ref, needs: e.needs, digestsFor: [...e.digestsFor], expected: [...e.expected] }]));
+  return new Map([...wanted].map(([key, e]) => [key, { ref: e.ref, needs: e.needs, digestsFor: [...e.digestsFor], expected: [...e.expected], ...(e.pullSecrets === undefined ? {} : { pullSecrets: e.pullSecrets }) }]));
 }
 
 function anyNeeds(a: PolicyNeeds, b: PolicyNeeds): PolicyNeeds {

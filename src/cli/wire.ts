@@ -33,6 +33,7 @@ export async function wire(configPath: string, io: CliIo, options: LogFormatOpti
   const { branch, pushBranch, paths, author, pushAttempts: maxAttempts, maxFileSize, maxCycleSize } = config.git;
   const limits = { ...(maxFileSize === undefined ? {} : { maxFileBytes: maxFileSize }), ...(maxCycleSize === undefined ? {} : { maxCycleBytes: maxCycleSize }) };
   const deps: CycleDeps = { repo, tags: registry, branch, pushBranch, paths, author, namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures, ...limits };
+  if (config.pullSecrets) deps.pullSecrets = await pullSecretsOf(io, log);
   const review = await reviewSettings(config, configReader(config, io), log);
   return { config, review, deps: withProgress(deps, io) };
 }
@@ -89,6 +90,17 @@ export function secretStoreOf(io: CliIo): Promise<SecretStore> {
     secretStores.set(io, store);
   }
   return store;
+}
+
+/** Each workload's own pull secrets, through the Kubernetes API (a store of their own: they are re-read every cycle anyway). */
+async function pullSecretsOf(io: CliIo, log: CycleDeps['log']): Promise<NonNullable<CycleDeps['pullSecrets']>> {
+  const { parseWorkloadId, PullSecrets, SecretStore } = await import('../kube/index.ts');
+  const client = await kubeClientOf(io);
+  const pull = new PullSecrets({ client, secrets: new SecretStore(client), log });
+  return async (id) => {
+    const workload = parseWorkloadId(id);
+    return workload === undefined ? undefined : pull.forWorkload(workload);
+  };
 }
 
 /** One secret the config names, read as every other (env, file relative to the config, or a Kubernetes Secret). */

@@ -364,6 +364,8 @@ export const configSchema = z
     cacheDir: z.string().min(1).optional(),
     signatures: signatures.optional(),
     nudge: nudge.optional(),
+    /** Registry credentials from each workload's imagePullSecrets (and its ServiceAccount's), read through the Kubernetes API (docs/kubernetes.md). */
+    pullSecrets: z.boolean().default(false),
   })
   .strict();
 

@@ -16,6 +16,8 @@ export interface TagQuery {
    * bypassing the cache.
    */
   expected: readonly string[];
+  /** The slots' workload's own credentials (its pull secrets), instead of the configured ones. */
+  pullSecrets?: ListOptions['pullSecrets'];
 }
 
 /** The one method of the registry client a lookup uses (tests pass a fake). */
@@ -104,7 +106,7 @@ export class TagLookup {
   }
 
   private list(key: string, query: TagQuery, fresh: boolean, signal: AbortSignal): Promise<Answer> {
-    return this.lister.listTags(query.ref, query.needs, { digestsFor: query.digestsFor, fresh, signal }).then(
+    return this.lister.listTags(query.ref, query.needs, { digestsFor: query.digestsFor, fresh, signal, ...(query.pullSecrets === undefined ? {} : { pullSecrets: query.pullSecrets }) }).then(
       (list) => {
         for (const warning of list.warnings) this.onWarning?.(key, warning);
         return list;
