@@ -9,24 +9,45 @@ import { configSecret, kubeClientOf, secretStoreOf } from './wire.ts';
 export interface ClusterParts {
   /** Events and nudges, after the log. */
   reporters: Reporter[];
+  /**
+   * Before each cycle: resolves true when this replica may run it (it holds the automation's
+   * Lease, or there is no leader election), false when `stop` fired first.
+   */
+  turn(stop: AbortSignal): Promise<boolean>;
   /** Before each cycle: whether a Secret the config reads changed (the caller re-wires, and the cycle uses the new value). */
   secretsChanged(): Promise<boolean>;
   /** The last Events written and the nudges in flight settled. */
   close(): Promise<void>;
 }
 
+export interface ClusterOptions {
+  /** One cycle (`run --once`): no leader election. */
+  once?: boolean;
+}
+
 /**
+ * - Leases: when running in a Pod, not `--once`, unless `leaderElection.enabled` is false.
  * - Secrets: re-read before each cycle when the config names any (`{ secret: … }`).
  * - Events: when running in a Pod (POD_NAME and POD_NAMESPACE from the downward API).
  * - Nudges: when the config has `nudge`.
  * Nothing here loads the Kubernetes client unless one of them needs it.
  */
-export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger): Promise<ClusterParts> {
+export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger, options: ClusterOptions = {}): Promise<ClusterParts> {
   const kube = await import('../kube/index.ts');
   const counters = new kube.MemoryCounters();
   const reporters: Reporter[] = [];
   const closers: (() => Promise<void>)[] = [];
   const { POD_NAME: name, POD_NAMESPACE: namespace, POD_UID: uid } = io.env;
+  let turn: ClusterParts['turn'] = async () => true;
+  if (name && namespace && options.once !== true && config.leaderElection.enabled) {
+    const id = runAutomationId(config);
+    const leases = new kube.LeaseCoordinator({ client: await kubeClientOf(io), namespace, identity: name, durationMs: config.leaderElection.leaseDuration, log, counters });
+    leases.setAutomations([id]);
+    leases.start();
+    turn = (stop) => leases.whenHeld(id, stop);
+    // First on shutdown: released at once, another replica takes over on its next round.
+    closers.push(() => leases.stop());
+  }
   if (name && namespace) {
     const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
     recorder.start();
@@ -42,6 +63,7 @@ export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger)
   const reads = kubeSecretRefs(config).length > 0;
   return {
     reporters,
+    turn,
     async secretsChanged() {
       if (!reads) return false;
       try {
@@ -56,6 +78,14 @@ export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger)
       for (const close of closers) await close();
     },
   };
+}
+
+/**
+ * The Lease key of `tagpilot run`'s one automation: the branch it pushes to, in its repository.
+ * Replicas with the same config contend for it; the controller keys its Leases by automation name.
+ */
+export function runAutomationId(config: LoadedConfig): string {
+  return `${config.git.url}#${config.git.pushBranch ?? config.git.branch}`;
 }
 
 async function nudgeTargets(config: LoadedConfig, io: CliIo): Promise<NudgeTarget[]> {

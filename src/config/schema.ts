@@ -335,6 +335,20 @@ const signatures = z
     }
   });
 
+/** Lease durations: 1 s (tests) to 5 minutes (a takeover waits up to this long). */
+export const LEASE_DURATION_BOUNDS = { min: 1_000, max: 300_000 } as const;
+
+/**
+ * Leader election on Leases (docs/kubernetes.md#leader-election): in a Pod, `tagpilot run` cycles
+ * only while it holds its automation's Lease, so replicas never cycle the same automation at once.
+ */
+const leaderElection = z
+  .object({
+    enabled: z.boolean().default(true),
+    leaseDuration: boundedDuration(LEASE_DURATION_BOUNDS.min, LEASE_DURATION_BOUNDS.max, '1s and 5m').default(15_000),
+  })
+  .strict();
+
 /** Sync loops to nudge after a push (docs/argocd.md, docs/flux.md): optional, best effort. */
 const httpUrl = z.url({ protocol: /^https?$/ });
 const nudge = z
@@ -366,6 +380,7 @@ export const configSchema = z
     nudge: nudge.optional(),
     /** Registry credentials from each workload's imagePullSecrets (and its ServiceAccount's), read through the Kubernetes API (docs/kubernetes.md). */
     pullSecrets: z.boolean().default(false),
+    leaderElection: leaderElection.default({ enabled: true, leaseDuration: 15_000 }),
   })
   .strict();
 

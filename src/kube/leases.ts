@@ -42,6 +42,8 @@ export class LeaseCoordinator {
   private readonly writes = new Map<string, number>();
   private readonly known = new Map<string, Lease>();
   private readonly listeners = new Set<(id: string, held: boolean) => void>();
+  /** Called after every round: `whenHeld` callers checking their automation. */
+  private readonly waiters = new Set<() => void>();
   private reported = new Set<string>();
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> | undefined;
@@ -70,6 +72,28 @@ export class LeaseCoordinator {
   onChange(listener: (id: string, held: boolean) => void): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
+  }
+
+  /**
+   * Resolves true once this replica holds `id`, false when `signal` fires first: what a
+   * single-automation `tagpilot run` awaits before each cycle. Checked after every round.
+   */
+  whenHeld(id: string, signal: AbortSignal): Promise<boolean> {
+    if (this.holds(id)) return Promise.resolve(true);
+    if (signal.aborted) return Promise.resolve(false);
+    return new Promise((resolve) => {
+      const done = (held: boolean) => {
+        this.waiters.delete(check);
+        signal.removeEventListener('abort', abort);
+        resolve(held);
+      };
+      const check = () => {
+        if (this.holds(id)) done(true);
+      };
+      const abort = () => done(false);
+      this.waiters.add(check);
+      signal.addEventListener('abort', abort, { once: true });
+    });
   }
 
   /** Ticks until `stop()`: a third of the lease duration apart, with jitter. */
@@ -189,5 +213,6 @@ export class LeaseCoordinator {
     for (const id of now) if (!this.reported.has(id)) for (const l of this.listeners) l(id, true);
     for (const id of this.reported) if (!now.has(id)) for (const l of this.listeners) l(id, false);
     this.reported = now;
+    for (const check of [...this.waiters]) check();
   }
 }

@@ -78,7 +78,7 @@ test('the Deployment: 2 replicas, probes on /healthz and /readyz, memory sized f
   // 127 MiB measured peak (docs/registries.md#memory) + 42 MiB for the Kubernetes client (bench/kube-import.bench.ts): requests above it, limit with headroom.
   assert.equal(c.resources.requests.memory, '192Mi');
   assert.equal(c.resources.limits.memory, '320Mi');
-  assert.deepEqual(c.args, ['controller', '--config', '/etc/tagpilot/tagpilot.yaml']);
+  assert.deepEqual(c.args, ['run', '--config', '/etc/tagpilot/tagpilot.yaml']);
 });
 
 test('the Deployment runs locked down: non-root, read-only root, seccomp RuntimeDefault, no capabilities, no privilege escalation, an emptyDir cache', () => {

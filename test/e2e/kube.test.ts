@@ -56,18 +56,18 @@ after(async () => {
   rmSync(work, { recursive: true, force: true });
 });
 
-function config(repo: string, extra = ''): string {
-  const file = join(work, `${repo}.yaml`);
+function config(repo: string, extra = '', name = repo): string {
+  const file = join(work, `${name}.yaml`);
   writeFileSync(
     file,
-    `git:\n  url: ${server.repoUrl(repo)}\n  insecure: true\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${receiverUrl}", type: generic }\ncacheDir: cache-${repo}\n${extra}`,
+    `git:\n  url: ${server.repoUrl(repo)}\n  insecure: true\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${receiverUrl}", type: generic }\ncacheDir: cache-${name}\n${extra}`,
   );
   return file;
 }
 
 /** tagpilot in a child process (the double answers from this one), as its Pod would run it. */
-function start(args: string[]) {
-  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, LOG_LEVEL: 'info', LOG_FORMAT: 'json', KUBECONFIG: k.kubeconfig, ...POD } });
+function start(args: string[], pod: Partial<typeof POD> = {}) {
+  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, LOG_LEVEL: 'info', LOG_FORMAT: 'json', KUBECONFIG: k.kubeconfig, ...POD, ...pod } });
   let logs = '';
   child.stderr.on('data', (c: Buffer) => (logs += c));
   return { child, logs: () => logs, exited: once(child, 'exit') as Promise<[number | null]> };
@@ -128,5 +128,58 @@ test('run: a token rotated in the Secret (and on the Git server) is used on the 
     run.child.kill('SIGTERM');
     const [code] = await run.exited;
     assert.equal(code, 0, run.logs());
+  }
+});
+
+/** Who holds the Lease of `tagpilot run`'s automation (keyed by its repository and branch), per the double. */
+function leaseHolder(url: string): string | undefined {
+  const lease = k.api.list('coordination.k8s.io/v1', 'Lease', 'tagpilot').find((l) => (l.metadata.annotations as Record<string, string> | undefined)?.['tagpilot.io/automation'] === `${url}#main`);
+  return (lease?.spec as { holderIdentity?: string } | undefined)?.holderIdentity;
+}
+
+test('run with two replicas: one cycles, the other stands by; kill -9 the leader and the other commits within the lease duration plus a cycle; SIGTERM releases the Lease', async (t) => {
+  const LEASE_MS = 2000;
+  const bare = createBareRepo(server.root, 'failover', fleetFiles(registry.host));
+  const extra = `interval: 1s\nleaderElection: { leaseDuration: ${LEASE_MS / 1000}s }\n`;
+  const replicas = ['a', 'b'].map((r) => ({ pod: `tagpilot-5f6b-${r}`, run: start(['run', '--config', config('failover', extra, `failover-${r}`)], { POD_NAME: `tagpilot-5f6b-${r}` }) }));
+  const logs = () => replicas.map((r) => `--- ${r.pod}\n${r.run.logs()}`).join('\n');
+  const commits = () => replicas.map((r) => (r.run.logs().match(/"msg":"cycle: committed"/g) ?? []).length);
+  const cycles = (r: (typeof replicas)[number]) => (r.run.logs().match(/"msg":"cycle: (committed|nothing to change)"/g) ?? []).length;
+  try {
+    await until('the first commit', () => commits().reduce((a, b) => a + b) === 1, logs);
+    const url = server.repoUrl('failover');
+    await until('a Lease holder', () => leaseHolder(url) !== undefined, logs);
+    const leader = replicas.find((r) => r.pod === leaseHolder(url))!;
+    const standby = replicas.find((r) => r !== leader)!;
+    // A few rounds: the standby sees the leader's renewals, and cycles no more.
+    const [led, stood] = [cycles(leader), cycles(standby)];
+    await until('three more cycles of the leader', () => cycles(leader) >= led + 3, logs);
+    assert.equal(cycles(standby), stood, `the standby does not cycle while the other holds the Lease\n${logs()}`);
+    assert.equal(leaseHolder(url), leader.pod);
+
+    leader.run.child.kill('SIGKILL');
+    await leader.run.exited;
+    const killedAt = Date.now();
+    await seedTags(registry.url, 'team/queue', versionTags(['2.3.9']));
+    await until('the standby commits the new tag', () => commits()[replicas.indexOf(standby)] === 1, logs);
+    const took = Date.now() - killedAt;
+    t.diagnostic(`taken over and committed ${took} ms after the kill (lease ${LEASE_MS} ms, interval 1 s)`);
+    assert.match(git(bare, 'show', 'main:apps/workers.yaml'), /team\/queue:2\.3\.9/);
+    assert.equal(git(bare, 'rev-list', '--count', 'main').trim(), '3', 'one commit per change: none lost, none twice');
+    // Lease duration, plus a round, plus one cycle (1 s interval; a cycle here takes well under 2 s unloaded).
+    assert.ok(took < LEASE_MS + 1000 + 6000, `taken over and committed ${took} ms after the kill`);
+    assert.equal(leaseHolder(url), standby.pod);
+
+    standby.run.child.kill('SIGTERM');
+    const [code] = await standby.run.exited;
+    assert.equal(code, 0, logs());
+    assert.equal(leaseHolder(url), undefined, 'released on SIGTERM: the next replica need not wait for it to expire');
+    assert.deepEqual(
+      k.api.calls.filter((c) => c.status === 403),
+      [],
+      "config/'s Role grants what leader election does",
+    );
+  } finally {
+    for (const r of replicas) r.run.child.kill('SIGKILL');
   }
 });

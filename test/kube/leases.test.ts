@@ -146,3 +146,41 @@ test('leases: an API server that never answers costs a round its request timeout
   assert.deepEqual(a.held(), AUTOMATIONS, 'the next round goes on');
   await a.stop();
 });
+
+test('leases: whenHeld resolves true for the holder at once, and for a standby on the round it takes the Lease over', async () => {
+  const clock = manualClock(Date.parse('2026-12-06T10:00:00Z'));
+  const a = replica('tagpilot-2d7-a', clock);
+  const b = replica('tagpilot-2d7-b', clock);
+  for (const r of [a, b]) r.setAutomations(['fleet#main']);
+  await a.tick();
+  await b.tick();
+  const [leader, standby] = a.holds('fleet#main') ? [a, b] : [b, a];
+  assert.equal(await leader.whenHeld('fleet#main', new AbortController().signal), true);
+  let resolved: boolean | undefined;
+  void standby.whenHeld('fleet#main', new AbortController().signal).then((held) => (resolved = held));
+  clock.advance(1000);
+  await standby.tick();
+  assert.equal(resolved, undefined, 'waits while the other holds it');
+  await leader.stop();
+  clock.advance(1000);
+  await standby.tick();
+  await standby.tick();
+  assert.equal(resolved, true);
+  await standby.stop();
+});
+
+test('leases: whenHeld resolves false when its signal fires first (a SIGTERM on a standby)', async () => {
+  const clock = manualClock(Date.parse('2026-12-07T10:00:00Z'));
+  const a = replica('tagpilot-3e8-a', clock);
+  const b = replica('tagpilot-3e8-b', clock);
+  for (const r of [a, b]) r.setAutomations(['fleet#main']);
+  await a.tick();
+  await b.tick();
+  const standby = a.holds('fleet#main') ? b : a;
+  const stop = new AbortController();
+  const waiting = standby.whenHeld('fleet#main', stop.signal);
+  stop.abort();
+  assert.equal(await waiting, false);
+  await a.stop();
+  await b.stop();
+});

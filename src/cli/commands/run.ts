@@ -1,6 +1,8 @@
 import { runCycle } from '../../automation/index.ts';
 import { runReviewCycle } from '../../hosting/index.ts';
-import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type Reporter } from '../../runtime/index.ts';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { timerDelay } from '../../policy/index.ts';
+import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type Reporter, type ScheduleOptions } from '../../runtime/index.ts';
 import { clusterParts } from '../cluster.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
@@ -19,7 +21,7 @@ export interface RunOptions extends LogFormatOption {
 export async function run(options: RunOptions, io: CliIo): Promise<number> {
   let wired = await wire(options.config, io, options);
   const { config, deps } = wired;
-  const cluster = await clusterParts(config, io, deps.log);
+  const cluster = await clusterParts(config, io, deps.log, { once: options.once === true });
   const automation: Automation = {
     name: `${deps.repo.description} (${deps.branch})`,
     intervalMs: config.interval,
@@ -39,7 +41,7 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
     }
     const shutdown = shutdownSignals();
     try {
-      await runOnSchedule(automation, { reporter, stop: shutdown.stop, cancel: shutdown.cancel });
+      await onTurns(automation, cluster.turn, { reporter, stop: shutdown.stop, cancel: shutdown.cancel });
     } finally {
       shutdown.dispose();
     }
@@ -47,6 +49,19 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
   } finally {
     await cluster.close();
   }
+}
+
+/**
+ * Cycles on the interval, each only in this replica's turn: a standby replica waits for the
+ * Lease, and runs a cycle as soon as it takes it over (a leader that died, or was stopped).
+ */
+async function onTurns(automation: Automation, turn: (stop: AbortSignal) => Promise<boolean>, options: ScheduleOptions): Promise<void> {
+  if (!(await turn(options.stop))) return options.reporter.stopped();
+  const wait = async (ms: number, stop: AbortSignal) => {
+    await sleep(timerDelay(ms), undefined, { signal: stop }).catch(() => undefined);
+    if (!stop.aborted) await turn(stop);
+  };
+  await runOnSchedule(automation, { ...options, wait });
 }
 
 function fanOut(reporters: readonly Reporter[]): Reporter {
