@@ -159,8 +159,11 @@ export async function commitSigner(config: LoadedConfig, remote: GitRemote, io: 
   }
 }
 
+/** Tag lists are reused for a minute at most, and never across cycles: a short interval sees a new tag on its next cycle. */
+const TAG_LIST_TTL_MS = 60_000;
+
 /** The registry client for a config: secrets read, CA files loaded, metadata cached under cacheDir. */
-export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'>, io: CliIo, log?: Logger): Promise<RegistryClient> {
+export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'> & Partial<Pick<LoadedConfig, 'interval'>>, io: CliIo, log?: Logger): Promise<RegistryClient> {
   const read = configReader(config, io);
   const registries: RegistrySettings[] = [];
   const ca: string[] = [];
@@ -172,7 +175,8 @@ export async function registryClient(config: Pick<LoadedConfig, 'registries' | '
   }
   const dockerConfig = config.dockerConfig === undefined ? undefined : parseDockerConfig(await read.secret(config.dockerConfig, 'dockerConfig'));
   const onCacheDamaged = (file: string, reason: string) => log?.warn({ file, reason }, 'registry cache: a damaged file was dropped and is fetched again');
-  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged });
+  const tagCacheTtlMs = Math.min(TAG_LIST_TTL_MS, config.interval ?? TAG_LIST_TTL_MS);
+  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged, tagCacheTtlMs });
 }
 
 /** The value is a secret: errors say what is wrong, never what it holds. */
