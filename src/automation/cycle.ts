@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { setTimeout as sleep } from 'node:timers/promises';
 import type { Logger } from 'pino';
 import { pushTarget, PushRejected, type GitAuthor, type PushTarget } from '../git/index.ts';
-import { canonicalRepository, parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
+import { canonicalRepository, repositoryName, type ImageRef } from '../image/index.ts';
 import { editFiles, commitSubject, type ImageSlot, type NamedPolicy } from '../manifests/index.ts';
 import { ordersByBuildTime, policyNeeds, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
 import { fileProblem, throwIfCancelled } from '../problems/index.ts';
@@ -10,8 +10,8 @@ import { backoffDelay, TagLookup, type DockerConfig, type TagQuery } from '../re
 import { commitMessage, type MessageFormat } from './message.ts';
 import type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
 import { DEFAULT_READ_LIMITS, readSlots, readText } from './read.ts';
-import type { Change, Problem, SignatureRejection } from './types.ts';
-import { isProblem, type SlotUpdate } from './update.ts';
+import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
+import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
 
@@ -83,6 +83,8 @@ export interface Plan {
   target: PushTarget;
   changes: Change[];
   problems: Problem[];
+  /** Worth telling, not failures (a marker that is not ours, a bad digest replaced): never counted with the problems. */
+  notices: Notice[];
   /** Workloads skipped because they are locked. */
   locked: string[];
   /** Candidates a signature policy refused (unsigned, bad-signature); an older signed tag may have been taken. */
@@ -138,7 +140,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     changes.map((c) => c.file),
   );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
-  return { head, heads, target, changes, problems, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+  return { head, heads, target, changes, problems, notices: found.notices, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
 
 function explanation(slot: ImageSlot, selection: Selection): SlotExplanation {
@@ -246,7 +248,7 @@ function tagQueries(slots: readonly ImageSlot[], credentials: ReadonlyMap<ImageS
   for (const slot of slots) {
     let ref: ImageRef;
     try {
-      ref = parseImageRef(slot.image);
+      ref = tagSourceRef(slot);
     } catch {
       continue; // reported per slot by decideSlot
     }
@@ -255,8 +257,8 @@ function tagQueries(slots: readonly ImageSlot[], credentials: ReadonlyMap<ImageS
     const entry = wanted.get(key) ?? { ref, needs: { created: false, digests: false, platforms: false }, digestsFor: new Set<string>(), expected: new Set<string>(), ...(own === undefined ? {} : { pullSecrets: own.auths }) };
     const needs = slot.policy === undefined ? undefined : policyNeeds(slot.policy);
     if (needs !== undefined) entry.needs = anyNeeds(entry.needs, needs);
-    // A slot pinned by digest keeps a pin: the new tag's digest is written with it.
-    if (needs !== undefined && ref.digest !== undefined) entry.needs = anyNeeds(entry.needs, { created: false, digests: true, platforms: false });
+    // A slot that keeps a digest (pinned, or a digest field) gets the new tag's digest written with it.
+    if (needs !== undefined && pinsDigest(slot, ref)) entry.needs = anyNeeds(entry.needs, { created: false, digests: true, platforms: false });
     // A policy following a tag by digest needs that tag's digest as it is now, not as cached.
     if (needs?.digests === true && ref.tag !== undefined) entry.digestsFor.add(ref.tag);
     // Ranked by build time, the current tag needs its list entry: missing, the list is asked for again.
@@ -276,7 +278,7 @@ export const MAX_EDITED_BYTES = 16 * 1024 * 1024;
 /**
  * The decided updates as edited files, one file at a time: each file with updates is read again
  * and goes through the one edit path (manifests' editFiles); only the new bytes are kept. A
- * refused file's changes are dropped with it.
+ * refused edit's change is dropped with it; the file's other edits stand.
  */
 async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[]): Promise<{ files: Map<string, Uint8Array>; changes: Change[] }> {
   const encoder = new TextEncoder();
@@ -297,14 +299,13 @@ async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>,
       fileUpdates.map((u) => u.edit),
     );
     problems.push(...edited.refused);
-    if (edited.refused.length > 0) continue;
     const next = edited.files.get(path);
     if (next !== undefined) {
       const bytes = encoder.encode(next);
       held += bytes.length;
       files.set(path, bytes);
     }
-    changes.push(...fileUpdates.map((u) => u.change));
+    changes.push(...fileUpdates.filter((u) => edited.applied.has(u.edit)).map((u) => u.change));
   }
   changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
   return { files, changes };

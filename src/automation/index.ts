@@ -4,7 +4,7 @@ export { buildHistory, type HistoryEntry, type HistoryFilter, type LoggedCommit 
 export { formatUpdateTrailer, parseUpdateTrailers, UPDATE_TRAILER, type UpdateTrailer } from './trailers.ts';
 export { decideSlot, type KnownTags, type SlotUpdate } from './update.ts';
 export type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
-export type { Change, Problem } from './types.ts';
+export type { Change, Notice, Problem } from './types.ts';
 export { RejectedTags, rejectionsFrom, slotKey, type RejectedTag } from './rejections.ts';
 export { tagLookup } from './cycle.ts';
 export { decideSigned, MAX_SIGNATURE_CHECKS, signaturePolicyFor, type SignatureDeps, type SignatureRule } from './signed.ts';

@@ -8,7 +8,7 @@ import { decodeManifest, isManifestPath, MAX_FILE_BYTES, SlotFinder } from '../m
 import type { FluxAutomation, ImageSlot, NamedPolicy, SourceFile } from '../manifests/index.ts';
 import { fileProblem, problemFrom } from '../problems/index.ts';
 import type { FileSource, ListedFile } from './ports.ts';
-import type { Problem } from './types.ts';
+import type { Notice, Problem } from './types.ts';
 
 export interface ReadLimits {
   /** A file larger than this is skipped (`file-too-large`), never inflated. */
@@ -27,6 +27,8 @@ export const DEFAULT_READ_LIMITS: ReadLimits = { maxFileBytes: MAX_FILE_BYTES, m
 export interface RepoSlots {
   slots: ImageSlot[];
   problems: Problem[];
+  /** Worth telling, not failures: a marker that is not ours, a bad digest replaced. */
+  notices: Notice[];
   /** The files read, by path: what an edit may read again. */
   files: ReadonlyMap<string, ListedFile>;
   /** Flux ImageUpdateAutomation objects in the files read (their paths and commit subjects). */
@@ -56,14 +58,16 @@ export async function readSlots(source: FileSource, head: string, paths: readonl
     if ('file' in decoded) problems.push(...finder.learn(decoded.file));
   }
   const slots: ImageSlot[] = [];
+  const notices: Notice[] = [];
   for (const file of files) {
     const text = await readText(source, file, limits.maxFileBytes, problems);
     if (text === undefined) continue;
     const found = finder.find(text);
     slots.push(...found.slots);
     problems.push(...found.problems);
+    notices.push(...found.notices);
   }
-  return { slots, problems, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations };
+  return { slots, problems, notices, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations };
 }
 
 /** The files within both limits, in path order; a problem for each one skipped. */

@@ -4,12 +4,12 @@
  * fails, it is rejected with the verdict and the policy selects again, a bounded number of times.
  */
 import { minimatch } from 'minimatch';
-import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
+import { repositoryName, type ImageRef } from '../image/index.ts';
 import type { ImageSlot } from '../manifests/index.ts';
 import { withFilters, type Selection, type SignatureVerdict, type TagInfo } from '../policy/index.ts';
 import { errorCode } from '../problems/index.ts';
 import type { Problem, SignatureRejection } from './types.ts';
-import { decideSlot, isProblem, type KnownTags, type SlotUpdate } from './update.ts';
+import { decideSlot, isProblem, tagSourceRef, type KnownTags, type SlotUpdate } from './update.ts';
 
 /** A config rule: images whose repository matches `image` (a glob) need `policy`'s signatures. */
 export interface SignatureRule {
@@ -33,7 +33,7 @@ export function signaturePolicyFor(slot: ImageSlot, rules: readonly SignatureRul
   if (rules.length === 0) return undefined;
   let repository: string;
   try {
-    repository = repositoryName(parseImageRef(slot.image));
+    repository = repositoryName(tagSourceRef(slot));
   } catch {
     return undefined; // an unreadable reference is reported by decideSlot
   }
@@ -59,7 +59,7 @@ export async function decideSigned(slot: ImageSlot, tagsFor: KnownTags, signatur
     if (decided === undefined || isProblem(decided)) return decided;
     let verdict: SignatureVerdict;
     try {
-      verdict = await signatures.check(parseImageRef(slot.image), decided.tag, name);
+      verdict = await signatures.check(tagSourceRef(slot), decided.tag, name);
     } catch (error) {
       return { code: errorCode(error) === 'internal' ? 'signature-check-failed' : errorCode(error), subject, ...where, message: `${decided.change.repository}:${decided.tag}: signature check failed: ${(error as Error).message}` };
     }

@@ -14,7 +14,7 @@ export interface Change {
   policy: string;
 }
 
-export type { Problem } from '../problems/index.ts';
+export type { Notice, Problem } from '../problems/index.ts';
 
 /** A candidate a signature policy refused: the next best tag was tried instead. */
 export interface SignatureRejection {

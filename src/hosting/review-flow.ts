@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TagpilotError } from '../problems/index.ts';
-import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, rejectionsFrom, parseUpdateTrailers, type CycleDeps, type RejectedTag, type Change, type Problem } from '../automation/index.ts';
+import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, rejectionsFrom, parseUpdateTrailers, type CycleDeps, type RejectedTag, type Change, type Notice, type Problem } from '../automation/index.ts';
 import { PushRejected } from '../git/index.ts';
 import { HostingError } from './errors.ts';
 import type { MergeMethod, PullRequest, PullRequestContent, ReviewHost } from './types.ts';
@@ -29,6 +29,8 @@ export interface ReviewReport {
   branch: string;
   changes: Change[];
   problems: Problem[];
+  /** Worth telling, not failures (see the cycle's Plan). */
+  notices: Notice[];
   locked: string[];
   /** The review branch's commit, when one is pending. */
   commit?: string;
@@ -69,7 +71,7 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
   const tags = tagLookup(deps);
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(planDeps, tags);
-    const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, locked: planned.locked, rejected: rejected.list(), attempts: attempt, pushed: false };
+    const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, notices: planned.notices, locked: planned.locked, rejected: rejected.list(), attempts: attempt, pushed: false };
     const branchHead = review.agit === undefined ? planned.heads[branch] : undefined;
     const mine = branchHead === undefined ? undefined : await deps.repo.readCommitInfo(branchHead);
     if (branchHead !== undefined && mine !== undefined && !isTagpilotCommit(mine, deps.author.email)) {

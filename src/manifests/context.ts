@@ -1,9 +1,9 @@
 import type { Document, LineCounter, Scalar } from 'yaml';
-import { parseImageRef } from '../image/index.ts';
+import { isValidDigest, parseImageRef } from '../image/index.ts';
 import type { AnnotationProblem, Lock, Policy } from '../policy/index.ts';
-import type { FieldPart, ImageSlot, Problem, SlotField, SlotKind } from './types.ts';
+import type { FieldPart, ImageSlot, Notice, Problem, SlotField, SlotKind } from './types.ts';
 import { lineOf, scalarText, span } from './yaml.ts';
-import { fileProblem } from '../problems/index.ts';
+import { fileNotice, fileProblem } from '../problems/index.ts';
 
 /** One Kubernetes object (or a plain values map) being read, with what its slots share. */
 export interface ObjectContext {
@@ -19,6 +19,8 @@ export interface ObjectContext {
   annotationLines: ReadonlyMap<string, number>;
   lock: Lock;
   problems: Problem[];
+  /** What is worth telling but is no failure (see Notice). */
+  notices: Notice[];
 }
 
 /** Every annotation problem of the object, each at its annotation's line. */
@@ -55,6 +57,12 @@ export interface SlotDraft {
   policy?: Policy;
   /** The repository when no field holds it (kustomize `name`, a named policy's image). */
   fallbackName?: string;
+  follows?: ImageSlot['follows'];
+  /**
+   * The digest field carries a digest marker: a value there that is not a digest is replaced by
+   * the policy's (Flux does not check it either), so it does not void the slot; a notice says so.
+   */
+  digestMarked?: boolean;
 }
 
 /** Builds a slot, or reports why the fields do not make an image reference. */
@@ -63,8 +71,11 @@ export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | unde
   const first = fields[0];
   if (first === undefined) return undefined;
   const line = lineOf(ctx.lines, first.start);
-  const image = composeImage(fields, draft.fallbackName);
   const where = ctx.workload === undefined ? '' : `${ctx.workload}: `;
+  const digest = fields.find((f) => f.part === 'digest');
+  const badDigest = draft.digestMarked === true && digest !== undefined && !isValidDigest(digest.value);
+  // The slot denotes its image without a digest that is none; the digest field is still the slot's.
+  const image = composeImage(badDigest ? fields.filter((f) => f !== digest) : fields, draft.fallbackName);
   if (image === undefined) {
     ctx.problems.push(fileProblem('slot-invalid', ctx.path, `${where}no field holds the image name; mark one with "# tagpilot: name"`, line));
     return undefined;
@@ -79,6 +90,10 @@ export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | unde
   if (ctx.workload !== undefined) slot.workload = ctx.workload;
   if (draft.container !== undefined) slot.container = draft.container;
   if (draft.policy !== undefined) slot.policy = draft.policy;
+  if (draft.follows !== undefined) slot.follows = draft.follows;
+  if (badDigest && draft.policy !== undefined) {
+    ctx.notices.push(fileNotice('warn', 'digest-invalid', ctx.path, `${where}"${digest.value}" is not a digest (sha256:<64 hex digits>); the policy's digest replaces it`, lineOf(ctx.lines, digest.start)));
+  }
   return slot;
 }
 

@@ -5,28 +5,107 @@ import type { Edit, SourceFile } from './types.ts';
 export interface EditedFiles {
   /** The new text of each file the edits changed, by path. */
   files: Map<string, string>;
-  /** One problem per file whose edits were refused (edit-refused); those files are left as they were. */
+  /** One problem per refused edit (edit-refused), at its file and line; the file's other edits are made. */
   refused: Problem[];
+  /** The edits made, or already as asked: a change is reported for these only. */
+  applied: Set<Edit>;
 }
 
 /**
  * The one way decided updates become edited files, for the cycle and for the workload commands
- * alike: the edits grouped by file, each file edited byte-exactly and verified as a whole (all its
- * edits or none). A refused file is a problem for that file only; the caller decides whether the
- * others go ahead (the cycle commits them, `release` stops).
+ * alike: the edits grouped by file, each file edited byte-exactly and verified. One refused slot
+ * does not drop the others in its file (invariant 5): the edits that verify are made, each refused
+ * one is a problem with its file, line and reason. The caller decides whether the rest goes ahead
+ * (the cycle commits it, `release` stops at any refusal).
  */
 export function editFiles(sources: readonly SourceFile[], edits: readonly Edit[]): EditedFiles {
   const byPath = new Map(sources.map((s) => [s.path, s]));
-  const result: EditedFiles = { files: new Map(), refused: [] };
+  const result: EditedFiles = { files: new Map(), refused: [], applied: new Set() };
   for (const [path, fileEdits] of Map.groupBy(edits, editFile)) {
     const source = byPath.get(path);
-    try {
-      if (source === undefined) throw new EditError(`${path}: not among the files read`);
-      const text = applyEdits(path, source.text, fileEdits);
-      if (text !== source.text) result.files.set(path, text);
-    } catch (error) {
-      result.refused.push(problemFrom(error, path, { file: path }));
+    if (source === undefined) {
+      result.refused.push(problemFrom(new EditError(`${path}: not among the files read`), path, { file: path }));
+      continue;
     }
+    const settled = settle(path, source.text, units(fileEdits));
+    if (settled.text !== source.text) result.files.set(path, settled.text);
+    for (const unit of settled.made) for (const edit of unit) result.applied.add(edit);
+    for (const { unit, error } of settled.refused) result.refused.push(refusal(path, unit, error));
   }
   return result;
+}
+
+/**
+ * Edits that must be made together or not at all: image edits whose slots share a field (an
+ * anchor and its aliases, a merge key) are one unit; so are all the annotation edits of a file (an
+ * operation's annotations go together). Every other image edit is a unit of its own.
+ */
+function units(edits: readonly Edit[]): Edit[][] {
+  const out: Edit[][] = [];
+  const annotations: Edit[] = [];
+  const unitOf = new Map<number, Edit[]>();
+  for (const edit of edits) {
+    if (edit.kind === 'annotation') {
+      annotations.push(edit);
+      continue;
+    }
+    const joined = [...new Set(edit.slot.fields.map((f) => unitOf.get(f.start)).filter((u) => u !== undefined))];
+    const unit = joined[0] ?? [];
+    if (joined.length === 0) out.push(unit);
+    for (const other of joined.slice(1)) {
+      unit.push(...other);
+      out.splice(out.indexOf(other), 1);
+    }
+    unit.push(edit);
+    for (const e of unit) if (e.kind !== 'annotation') for (const f of e.slot.fields) unitOf.set(f.start, unit);
+  }
+  if (annotations.length > 0) out.push(annotations);
+  return out;
+}
+
+interface Settled {
+  text: string;
+  made: Edit[][];
+  refused: { unit: Edit[]; error: unknown }[];
+}
+
+/**
+ * The units that verify, made: all together first; when that is refused, each half on its own,
+ * then the halves together, so one bad unit among n costs about 2·log2(n) more tries of the
+ * file, not n. Halves that verify alone but not together (they meet in the file in a way no
+ * shared field shows) are joined one unit at a time.
+ */
+function settle(path: string, text: string, all: readonly Edit[][]): Settled {
+  const first = attempt(path, text, all);
+  if (typeof first === 'string') return { text: first, made: [...all], refused: [] };
+  if (all.length === 1) return { text, made: [], refused: [{ unit: all[0]!, error: first.error }] };
+  const mid = all.length >> 1;
+  const left = settle(path, text, all.slice(0, mid));
+  const right = settle(path, text, all.slice(mid));
+  const refused = [...left.refused, ...right.refused];
+  const both = attempt(path, text, [...left.made, ...right.made]);
+  if (typeof both === 'string') return { text: both, made: [...left.made, ...right.made], refused };
+  let kept = left;
+  for (const unit of right.made) {
+    const joined = attempt(path, text, [...kept.made, unit]);
+    if (typeof joined === 'string') kept = { text: joined, made: [...kept.made, unit], refused: [] };
+    else refused.push({ unit, error: joined.error });
+  }
+  return { text: kept.text, made: kept.made, refused };
+}
+
+function attempt(path: string, text: string, made: readonly Edit[][]): string | { error: unknown } {
+  if (made.length === 0) return text;
+  try {
+    return applyEdits(path, text, made.flat());
+  } catch (error) {
+    return { error };
+  }
+}
+
+/** A refused unit as one problem, at the line of its first slot. */
+function refusal(path: string, unit: readonly Edit[], error: unknown): Problem {
+  const lines = unit.flatMap((e) => (e.kind === 'annotation' ? [] : [e.slot.line]));
+  const line = lines.length === 0 ? undefined : Math.min(...lines);
+  return problemFrom(error, line === undefined ? path : `${path}:${line}`, line === undefined ? { file: path } : { file: path, line });
 }

@@ -7,8 +7,8 @@ import { helmSlots, isHelmRelease } from './helm.ts';
 import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomizeSlots } from './kustomize.ts';
 import { markerSlots } from './marked.ts';
 import { mayHoldMarkers } from './markers.ts';
-import { isFluxImageObject, namedPolicies, readFluxObject, underUpdatePath, type FluxAutomation, type FluxObjects } from './named.ts';
-import type { FindOptions, ImageSlot, NamedPolicy, Problem, SourceFile } from './types.ts';
+import { isFluxImageObject, namedPolicies, readFluxObject, underUpdatePath, type FluxAutomation, type FluxObjects, type NamedPolicies } from './named.ts';
+import type { FindOptions, ImageSlot, NamedPolicy, Notice, Problem, SourceFile } from './types.ts';
 import { containerSlots, isWorkloadKind } from './workloads.ts';
 import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
 import { fileProblem } from '../problems/index.ts';
@@ -17,6 +17,8 @@ import { fileProblem } from '../problems/index.ts';
 export interface FileFindings {
   slots: ImageSlot[];
   problems: Problem[];
+  /** What is worth telling but no failure: a marker that is not ours, a bad digest replaced. */
+  notices: Notice[];
 }
 
 export interface FindResult extends FileFindings {
@@ -45,7 +47,7 @@ interface Parsed extends ParsedFile {
 export class SlotFinder {
   private readonly options: FindOptions;
   private readonly settings: RepoSettings = { namespaces: new Map(), flux: { policies: new Map(), repositories: new Map(), automations: [] }, applications: new Map() };
-  private named: ReadonlyMap<string, NamedPolicy> | undefined;
+  private named: NamedPolicies | undefined;
 
   constructor(options: FindOptions = {}) {
     this.options = options;
@@ -76,14 +78,14 @@ export class SlotFinder {
 
   /** Second pass, once every file was learnt: the file's slots and problems. */
   find(file: SourceFile): FileFindings {
-    const result: FileFindings = { slots: [], problems: [] };
+    const result: FileFindings = { slots: [], problems: [], notices: [] };
     if (this.tooBig(file, result.problems)) return result;
     const { namespaces, flux, applications } = this.settings;
     this.named ??= namedPolicies(this.options.namedPolicies, flux);
     const markers = mayHoldMarkers(file.text);
     const named = markers ? this.named : undefined;
     const override = applications.get(overrideFileApplication(file.path) ?? '');
-    forEachObject(parse(file), namespaces, result.problems, (ctx, object) => {
+    forEachObject(parse(file), namespaces, result, (ctx, object) => {
       if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
       findInObject(ctx, object, named, result.slots);
     });
@@ -103,11 +105,12 @@ export class SlotFinder {
 /** Finds every image slot in the files (both passes of SlotFinder over a list held in memory). */
 export function findSlots(files: readonly SourceFile[], options: FindOptions = {}): FindResult {
   const finder = new SlotFinder(options);
-  const result: FindResult = { slots: [], problems: files.flatMap((file) => finder.learn(file)), fluxAutomations: finder.fluxAutomations };
+  const result: FindResult = { slots: [], problems: files.flatMap((file) => finder.learn(file)), notices: [], fluxAutomations: finder.fluxAutomations };
   for (const file of files) {
     const found = finder.find(file);
     result.slots.push(...found.slots);
     result.problems.push(...found.problems);
+    result.notices.push(...found.notices);
   }
   return result;
 }
@@ -155,7 +158,7 @@ interface RepoSettings {
 function readRepoSettings(p: Parsed, { namespaces, flux, applications }: RepoSettings, problems: Problem[]): void {
   const kustomization = isKustomizationFile(p.file.path);
   // Parse errors are reported by the second pass, which reads these files again from the same parse.
-  forEachObject(p, new Map(), [], (ctx, object) => {
+  forEachObject(p, new Map(), { problems: [], notices: [] }, (ctx, object) => {
     const kind = getString(ctx.doc, object, 'kind');
     const apiVersion = getString(ctx.doc, object, 'apiVersion') ?? '';
     if (kustomization && isKustomization(p.file.path, kind, apiVersion)) {
@@ -180,11 +183,11 @@ function readRepoSettings(p: Parsed, { namespaces, flux, applications }: RepoSet
 type ObjectVisitor = (ctx: ObjectContext, object: unknown) => void;
 
 /** Calls `visit` for each object in each error-free document: plain, in a top-level array, or in `kind: List`. */
-function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, problems: Problem[], visitObject: ObjectVisitor): void {
+function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, sink: Sink, visitObject: ObjectVisitor): void {
   for (const doc of p.docs) {
     const error = doc.errors[0];
     if (error !== undefined) {
-      problems.push(yamlProblem(p, error));
+      sink.problems.push(yamlProblem(p, error));
       continue;
     }
     const each = (node: unknown, depth: number): void => {
@@ -196,7 +199,7 @@ function forEachObject(p: Parsed, namespaces: ReadonlyMap<string, string>, probl
       if (!isMap(value)) return;
       const items = getString(doc, value, 'kind') === 'List' ? get(doc, value, 'items') : undefined;
       if (isSeq(items) && depth <= MAX_LIST_DEPTH) each(items, depth + 1);
-      else visitObject(objectContext(p, doc, value, namespaces, problems), value);
+      else visitObject(objectContext(p, doc, value, namespaces, sink), value);
     };
     each(doc.contents, 0);
   }
@@ -210,14 +213,20 @@ function yamlProblem(p: Parsed, error: Document.Parsed['errors'][number]): Probl
   return fileProblem('duplicate-key', p.file.path, `duplicate key "${key}": tools disagree on which value counts, so this document is skipped until it is fixed`, line);
 }
 
-function objectContext(p: Parsed, doc: Document.Parsed, object: unknown, namespaces: ReadonlyMap<string, string>, problems: Problem[]): ObjectContext {
+/** Where the objects of a file report. */
+interface Sink {
+  problems: Problem[];
+  notices: Notice[];
+}
+
+function objectContext(p: Parsed, doc: Document.Parsed, object: unknown, namespaces: ReadonlyMap<string, string>, { problems, notices }: Sink): ObjectContext {
   const meta = get(doc, object, 'metadata');
   const kind = getString(doc, object, 'kind');
   const name = getString(doc, meta, 'name');
   const annotationsNode = get(doc, meta, 'annotations');
   const annotations = stringMap(doc, annotationsNode);
   const annotationLines = keyLines(doc, annotationsNode, p.lines);
-  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, annotationLines, lock: UNLOCKED, problems };
+  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, annotationLines, lock: UNLOCKED, problems, notices };
   if (kind !== undefined && name !== undefined) {
     const namespace = getString(doc, meta, 'namespace') ?? enclosingNamespace(namespaces, p.file.path) ?? 'default';
     ctx.workload = `${namespace}:${kind.toLowerCase()}/${name}`;
@@ -239,7 +248,7 @@ function enclosingNamespace(namespaces: ReadonlyMap<string, string>, path: strin
   }
 }
 
-function findInObject(ctx: ObjectContext, object: unknown, named: ReadonlyMap<string, NamedPolicy> | undefined, out: ImageSlot[]): void {
+function findInObject(ctx: ObjectContext, object: unknown, named: NamedPolicies | undefined, out: ImageSlot[]): void {
   const kind = getString(ctx.doc, object, 'kind');
   const apiVersion = getString(ctx.doc, object, 'apiVersion') ?? '';
   let slots: ImageSlot[] = [];

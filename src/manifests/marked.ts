@@ -2,20 +2,30 @@ import { isMap, isPair, visit, type Scalar } from 'yaml';
 import { parsePolicy, type Policy } from '../policy/index.ts';
 import { field, makeSlot, type ObjectContext, type SlotDraft } from './context.ts';
 import { markerAfter, type Marker } from './markers.ts';
-import type { ImageSlot, NamedPolicy } from './types.ts';
+import type { NamedPolicies } from './named.ts';
+import type { FieldPart, ImageSlot } from './types.ts';
 import { lineOf } from './yaml.ts';
-import { fileProblem } from '../problems/index.ts';
+import { fileNotice, fileProblem } from '../problems/index.ts';
 
 interface MarkerGroup extends SlotDraft {
   syntax: Marker['syntax'];
+  /** The repository of the named policy the group's markers name, when it has one. */
+  repository?: string;
+}
+
+/** What a marker gives its slot: a policy, and for a named policy the repository it follows. */
+interface Resolved {
+  policy?: Policy;
+  repository?: string;
 }
 
 /**
- * Marked scalars: a marker on a field another rule already found sets that slot's policy;
- * other marked fields form marker slots, grouped by the mapping they sit in (and, for Flux,
- * the policy they name), so `repository:` + `tag:` markers make one slot.
+ * Marked scalars: a marker on a field another rule already found sets that slot's policy (and
+ * the repository a named policy follows); other marked fields form marker slots, grouped by the
+ * mapping they sit in (and, for Flux, the policy they name), so `repository:` + `tag:` markers
+ * make one slot.
  */
-export function markerSlots(ctx: ObjectContext, object: unknown, named: ReadonlyMap<string, NamedPolicy>, found: readonly ImageSlot[]): ImageSlot[] {
+export function markerSlots(ctx: ObjectContext, object: unknown, named: NamedPolicies, found: readonly ImageSlot[]): ImageSlot[] {
   if (!isMap(object)) return [];
   const claimed = new Map<number, ImageSlot>();
   for (const slot of found) for (const f of slot.fields) claimed.set(f.start, slot);
@@ -27,29 +37,47 @@ export function markerSlots(ctx: ObjectContext, object: unknown, named: Readonly
       if (read === undefined) return;
       const line = lineOf(ctx.lines, node.range[0]);
       if ('problem' in read) return void ctx.problems.push(fileProblem('marker-invalid', ctx.path, read.problem, line));
-      const { policy, image } = resolvePolicy(ctx, read.marker, named, line);
+      const resolved = resolvePolicy(ctx, read.marker, named, line);
       const owner = claimed.get(node.range[0]);
-      if (owner !== undefined) {
-        if (policy !== undefined) owner.policy = policy;
-        return;
-      }
+      if (owner !== undefined) return claim(owner, read.marker.part, node.range[0], resolved);
       const parent = path[path.length - 1];
       const map = read.marker.part !== 'ref' && isPair(parent) ? path[path.length - 2] : node;
       const groupKey = read.marker.syntax === 'flux' ? read.marker.policyName : 'tagpilot';
-      addToGroup(ctx, groups, map, groupKey, read.marker, node, policy, image, line);
+      addToGroup(ctx, groups, map, groupKey, read.marker, node, resolved, line);
     },
   });
   const slots: ImageSlot[] = [];
   for (const byKey of groups.values()) {
     for (const group of byKey.values()) {
-      const slot = makeSlot(ctx, group);
+      const slot = makeSlot(ctx, withFollows(group));
       if (slot !== undefined) slots.push(slot);
     }
   }
   return slots;
 }
 
-function addToGroup(ctx: ObjectContext, groups: Map<unknown, Map<string, MarkerGroup>>, map: unknown, key: string, marker: Marker, node: Scalar, policy: Policy | undefined, image: string | undefined, line: number): void {
+/**
+ * A marker on a field a rule found (a container's `image:`, a kustomization's `newName:`): it
+ * gives the slot its policy, and a named policy's repository. That repository is written only
+ * into a field marked as naming the image: a whole-reference marker on a whole reference, a
+ * `:name` marker on a name; a `:tag` marker leaves the name the file gives alone, as in Flux.
+ */
+function claim(owner: ImageSlot, marked: FieldPart, start: number, { policy, repository }: Resolved): void {
+  if (policy !== undefined) owner.policy = policy;
+  if (repository === undefined) return;
+  const part = owner.fields.find((f) => f.start === start)?.part;
+  const names = (marked === 'ref' || marked === 'name') && part === marked;
+  owner.follows = { repository, name: names || owner.follows?.name === true };
+}
+
+/** A marker slot follows its named policy's repository; every field of it is marked, so a name or whole reference there is written with it. */
+function withFollows(group: MarkerGroup): SlotDraft {
+  const draft: SlotDraft = { ...group, digestMarked: group.fields.some((f) => f.part === 'digest') };
+  if (group.repository !== undefined) draft.follows = { repository: group.repository, name: group.fields.some((f) => f.part === 'ref' || f.part === 'name') };
+  return draft;
+}
+
+function addToGroup(ctx: ObjectContext, groups: Map<unknown, Map<string, MarkerGroup>>, map: unknown, key: string, marker: Marker, node: Scalar, { policy, repository }: Resolved, line: number): void {
   const f = field(marker.part, node);
   if (f === undefined) return;
   let byKey = groups.get(map);
@@ -62,14 +90,19 @@ function addToGroup(ctx: ObjectContext, groups: Map<unknown, Map<string, MarkerG
   }
   group.fields.push(f);
   if (policy !== undefined) group.policy = policy;
-  if (image !== undefined) group.fallbackName = image;
+  if (repository !== undefined) {
+    group.repository = repository;
+    group.fallbackName = repository;
+  }
 }
 
-function resolvePolicy(ctx: ObjectContext, marker: Marker, named: ReadonlyMap<string, NamedPolicy>, line: number): { policy?: Policy; image?: string } {
+function resolvePolicy(ctx: ObjectContext, marker: Marker, named: NamedPolicies, line: number): Resolved {
   if (marker.syntax === 'flux') {
     const found = named.get(marker.policyName);
-    if (found === undefined) ctx.problems.push(fileProblem('policy-not-found', ctx.path, `marker names policy "${marker.policyName}", which is neither in the config nor an ImagePolicy in the repo`, line));
-    return { policy: found?.policy, image: found?.image };
+    if (found !== undefined) return found.image === undefined ? { policy: found.policy } : { policy: found.policy, repository: found.image };
+    if (named.isOurs(marker.policyName)) ctx.problems.push(fileProblem('policy-not-found', ctx.path, `marker names policy "${marker.policyName}", which is neither in the config nor an ImagePolicy in the repo`, line));
+    else if (named.firstForeign(marker.policyName)) ctx.notices.push(fileNotice('info', 'marker-not-ours', ctx.path, notOurs(marker.policyName), line));
+    return {};
   }
   if (marker.policyText === undefined) return {};
   try {
@@ -78,4 +111,9 @@ function resolvePolicy(ctx: ObjectContext, marker: Marker, named: ReadonlyMap<st
     ctx.problems.push(fileProblem('policy-invalid', ctx.path, `marker: ${(error as Error).message}`, line));
     return {};
   }
+}
+
+function notOurs(policyName: string): string {
+  const namespace = policyName.slice(0, policyName.indexOf(':'));
+  return `marker names policy "${policyName}": tagpilot has no policy in namespace "${namespace}" (neither in the config nor in the repo), so the marker is not ours and is left alone, as Flux leaves it (reported once)`;
 }

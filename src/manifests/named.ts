@@ -101,14 +101,53 @@ function withFilterTags(policy: Policy, pattern: string | undefined, extract: st
   return template === undefined ? sorted : { ...sorted, template };
 }
 
+/**
+ * The policies markers can name, by `namespace:name`, and the namespaces tagpilot has any
+ * policy in. A marker naming a policy in another namespace is not ours: Flux's automations use
+ * only the policies of their own namespace and skip such markers, and so does tagpilot.
+ */
+export class NamedPolicies extends Map<string, NamedPolicy> {
+  private readonly namespaces = new Set<string>();
+  private readonly foreign = new Set<string>();
+
+  /** Marks a namespace as ours even when no policy in it could be read (an ImagePolicy with errors). */
+  addNamespace(namespace: string): void {
+    this.namespaces.add(namespace);
+  }
+
+  override set(name: string, policy: NamedPolicy): this {
+    this.addNamespace(namespaceOf(name));
+    return super.set(name, policy);
+  }
+
+  /** Whether `name`'s namespace is one tagpilot has policies in (so a missing policy there is a mistake). */
+  isOurs(name: string): boolean {
+    return this.namespaces.has(namespaceOf(name));
+  }
+
+  /** True the first time a policy of a foreign namespace is asked about: it is reported once per read of the repository. */
+  firstForeign(name: string): boolean {
+    if (this.foreign.has(name)) return false;
+    this.foreign.add(name);
+    return true;
+  }
+}
+
+function namespaceOf(name: string): string {
+  return name.slice(0, name.indexOf(':'));
+}
+
 /** Named policies from the config win over the repo's ImagePolicy objects. */
-export function namedPolicies(config: ReadonlyMap<string, NamedPolicy> | undefined, flux: FluxObjects): Map<string, NamedPolicy> {
-  const out = new Map<string, NamedPolicy>();
+export function namedPolicies(config: ReadonlyMap<string, NamedPolicy> | undefined, flux: FluxObjects): NamedPolicies {
+  const out = new NamedPolicies();
   for (const [name, found] of flux.policies) {
+    out.addNamespace(namespaceOf(name));
     if (found.policy === undefined) continue;
     const image = found.repositoryRef === undefined ? undefined : flux.repositories.get(found.repositoryRef);
     out.set(name, image === undefined ? { policy: found.policy } : { policy: found.policy, image });
   }
+  for (const name of flux.repositories.keys()) out.addNamespace(namespaceOf(name));
+  for (const automation of flux.automations) out.addNamespace(automation.name.slice(0, automation.name.indexOf('/')));
   for (const [name, policy] of config ?? []) out.set(name, policy);
   return out;
 }

@@ -37,12 +37,19 @@ export interface ImageSlot {
   image: string;
   /** How to choose the next tag; undefined when the slot is not automated. */
   policy?: Policy;
+  /**
+   * The repository a named policy follows (`policies.*.image`, or a Flux ImagePolicy's
+   * ImageRepository), when a marker names one: tags are asked there, not where the fields point.
+   * `name`: a marked field names the image (a whole-reference or `:name` marker), so the image is
+   * written with that repository, as Flux writes it; otherwise only tag and digest follow it.
+   */
+  follows?: { repository: string; name: boolean };
   lock: Lock;
   fields: SlotField[];
 }
 
 /** Problems are the one coded shape of src/problems; manifests always fill `file`. */
-export type { Problem } from '../problems/index.ts';
+export type { Notice, Problem } from '../problems/index.ts';
 
 /**
  * Set a slot to a new full image reference: each part (registry, name, tag, digest) the slot

@@ -41,10 +41,12 @@ export const CODES = {
   'image-invalid': 'an image reference does not follow the reference grammar',
   'policy-invalid': 'a policy string cannot be parsed',
   'policy-not-found': 'a marker names a policy that is neither in the config nor an ImagePolicy in the repo',
+  'marker-not-ours': 'a marker names a policy in a namespace tagpilot has no policy in (neither the config nor the repo): left alone, as Flux does (a notice)',
+  'digest-invalid': 'a digest marker holds a value that is not a digest; the policy\'s digest replaces it (a notice)',
   'policy-unsupported': 'an ImagePolicy object uses a kind tagpilot does not read',
   'filter-invalid': 'an ignore, min-age or platforms filter cannot be parsed',
   'pattern-invalid': 'a glob or regular expression is refused (invalid, too long, too big once compiled, or a feature the linear-time engine cannot run)',
-  'edit-refused': 'an edit could not be made byte-exact and verified; the file is left as it was',
+  'edit-refused': "an edit could not be made byte-exact and verified; that slot is left as it was, the file's other edits are made",
   'edit-bytes-limit': "the files edited this cycle already hold their bound in bytes; this file's edits wait for the next cycle",
   // Holds: why a slot that could move does not
   locked: 'the workload is locked',

@@ -1,3 +1,3 @@
 export { CODES, isCode, type Code } from './codes.ts';
 export { TagpilotError, errorCode, CancelledError, throwIfCancelled } from './error.ts';
-export { fileProblem, problemFrom, type Problem } from './problem.ts';
+export { fileNotice, fileProblem, problemFrom, type Notice, type Problem } from './problem.ts';

@@ -28,3 +28,16 @@ export function problemFrom(error: unknown, subject: string, where: { file?: str
   const message = error instanceof Error ? error.message : String(error);
   return { code: errorCode(error), subject, message, ...where };
 }
+
+/**
+ * Worth telling, and not a failure: the item was handled (a foreign marker left alone, a bad
+ * digest replaced). Logged at its level; never counted with the problems (`--strict`, exit codes).
+ */
+export interface Notice extends Problem {
+  level: 'info' | 'warn';
+}
+
+/** A notice about a file (at a line, when known). */
+export function fileNotice(level: Notice['level'], code: Code, file: string, message: string, line?: number): Notice {
+  return { level, ...fileProblem(code, file, message, line) };
+}

@@ -3,7 +3,7 @@ import type { CycleReport } from '../automation/index.ts';
 import { errorCode } from '../problems/index.ts';
 
 /** What a report of one cycle says, whatever the flow (straight to the branch, or a review): the part the runtime reads. */
-export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> & {
+export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> & Partial<Pick<CycleReport, 'notices'>> & {
   /** A review flow's pull request, and what this cycle did to it. */
   pullRequest?: { number: number; url: string; action: string };
 };
@@ -30,10 +30,11 @@ export function logReporter(log: Logger): Reporter {
   };
 }
 
-/** Each problem, then one summary line; the changes themselves at debug (they are in the commit). */
+/** Each problem and notice, then one summary line; the changes themselves at debug (they are in the commit). */
 export function logCycle(log: Logger, report: CycleSummary, ms: number): void {
   if (report.pullRequest !== undefined) log.info({ pullRequest: report.pullRequest }, `review: ${report.pullRequest.action} ${report.pullRequest.url}`);
   for (const p of report.problems) log.warn({ subject: p.subject, code: p.code }, p.message);
+  for (const n of report.notices ?? []) log[n.level]({ subject: n.subject, code: n.code }, n.message);
   for (const w of report.locked) log.info({ workload: w }, 'locked; skipped');
   for (const change of report.changes) log.debug({ change }, 'change');
   const summary = { head: report.head, commit: report.commit, changes: report.changes.length, problems: problemCounts(report.problems), locked: report.locked.length, ms };

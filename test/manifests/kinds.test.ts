@@ -132,9 +132,11 @@ test('a Flux $imagepolicy marker resolves its policy from the options', () => {
   assert.equal(slot.policy?.source, 'semver:>=1.0.0');
 });
 
-test('a Flux marker naming an unknown policy is a problem, and the slot is not automated', () => {
-  const { slots, problems } = slotsOf('image: shop:1 # {"$imagepolicy": "flux-system:nope"}\n', 'values.yaml');
+test('a Flux marker naming an unknown policy in a namespace of ours is a problem, and the slot is not automated', () => {
+  const namedPolicies = new Map([['flux-system:shop', { policy: parsePolicy('semver:>=1.0.0') }]]);
+  const { slots, problems } = slotsOf('image: shop:1 # {"$imagepolicy": "flux-system:nope"}\n', 'values.yaml', { namedPolicies });
   assert.equal(slots[0]?.policy, undefined);
+  assert.equal(problems[0]?.code, 'policy-not-found');
   assert.match(problems[0]!.message, /flux-system:nope/);
 });
 

@@ -28,6 +28,7 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
   for (const w of result.locked) io.out.write(`locked: ${w} (skipped)\n`);
   for (const r of result.signatureRejections ?? []) io.out.write(`rejected: ${r.subject}: ${r.repository}:${r.tag}: ${r.reason} (${r.detail ?? ''})\n`);
   for (const p of result.problems) io.out.write(`problem: ${p.subject}: ${p.message}\n`);
+  for (const n of result.notices) io.out.write(`${n.level === 'warn' ? 'warning' : 'note'}: ${n.subject}: ${n.message}\n`);
   return exitForProblems(result.problems, options.strict);
 }
 
