@@ -4,6 +4,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { join, relative, sep } from 'node:path';
 import pino from 'pino';
 import { plan, runCycle, type Change, type CycleDeps, type CycleReport } from '../../src/automation/index.ts';
+import { parsePolicy } from '../../src/policy/index.ts';
 import { errorCode } from '../../src/problems/index.ts';
 import { FakeTagSource, type TagsFile } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
@@ -21,12 +22,16 @@ interface Case {
   maxAttempts?: number;
   /** The remote refuses every push with these words (a hook). */
   refusePushes?: string;
+  /** The config's `policies`, by `namespace:name`. */
+  policies?: Record<string, { policy: string; image?: string }>;
 }
 
 interface ExpectedReport {
   changes?: string[];
   /** Each by code and subject (or, where the subject may grow a line, by file). */
   problems?: { code: string; subject?: string; file?: string; message?: string }[];
+  /** Each by level, code and subject. */
+  notices?: { level: string; code: string; subject: string }[];
   locked?: string[];
   commit?: boolean;
   attempts?: number;
@@ -81,6 +86,7 @@ function setup(dir: string) {
     sleep: async (ms) => waits.push(ms),
     now: () => new Date(spec.now ?? '2024-06-01T12:00:00Z'),
   };
+  if (spec.policies !== undefined) deps.namedPolicies = new Map(Object.entries(spec.policies).map(([name, p]) => [name, p.image === undefined ? { policy: parsePolicy(p.policy) } : { policy: parsePolicy(p.policy), image: p.image }]));
   return { spec, before, repo, tags, deps };
 }
 
@@ -116,6 +122,10 @@ for (const name of readdirSync(root).sort()) {
         wanted.map((p) => (p.subject === undefined ? { code: p.code, file: p.file } : { code: p.code, subject: p.subject })),
       );
       for (const [i, p] of wanted.entries()) if (p.message !== undefined) assert.ok(report.problems[i]!.message.includes(p.message), report.problems[i]!.message);
+      assert.deepEqual(
+        report.notices.map((n) => ({ level: n.level, code: n.code, subject: n.subject })),
+        expected.notices ?? [],
+      );
       assert.deepEqual(report.locked, expected.locked ?? []);
       assert.equal(report.commit !== undefined, expected.commit ?? false, 'commit');
       if (expected.attempts !== undefined) assert.equal(report.attempts, expected.attempts);
