@@ -42,7 +42,7 @@ export const CODES = {
   'policy-invalid': 'a policy string cannot be parsed',
   'policy-not-found': 'a marker names a policy that is neither in the config nor an ImagePolicy in the repo',
   'marker-not-ours': 'a marker names a policy in a namespace tagpilot has no policy in (neither the config nor the repo): left alone, as Flux does (a notice)',
-  'digest-invalid': 'a digest marker holds a value that is not a digest; the policy\'s digest replaces it (a notice)',
+  'digest-invalid': "a digest marker holds a value that is not a digest; the policy's digest replaces it (a notice)",
   'policy-unsupported': 'an ImagePolicy object uses a kind tagpilot does not read',
   'filter-invalid': 'an ignore, min-age or platforms filter cannot be parsed',
   'pattern-invalid': 'a glob or regular expression is refused (invalid, too long, too big once compiled, or a feature the linear-time engine cannot run)',

@@ -3,10 +3,11 @@ import type { CycleReport } from '../automation/index.ts';
 import { errorCode } from '../problems/index.ts';
 
 /** What a report of one cycle says, whatever the flow (straight to the branch, or a review): the part the runtime reads. */
-export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> & Partial<Pick<CycleReport, 'notices'>> & {
-  /** A review flow's pull request, and what this cycle did to it. */
-  pullRequest?: { number: number; url: string; action: string };
-};
+export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> &
+  Partial<Pick<CycleReport, 'notices'>> & {
+    /** A review flow's pull request, and what this cycle did to it. */
+    pullRequest?: { number: number; url: string; action: string };
+  };
 
 /** How one cycle ended: its report, or the error that stopped it. */
 export type CycleOutcome = { automation: string; startedAt: Date; ms: number } & ({ report: CycleSummary } | { error: unknown });
