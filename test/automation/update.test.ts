@@ -125,6 +125,17 @@ test('a registry move is written even when the tag holds', () => {
   assert.equal(decided.edit.image, 'registry.acme.io/podinfo:6.5.1');
 });
 
+test("the policy's repository is written as the policy spells it, as Flux writes it", () => {
+  const hub = slot('docker.io/library/nginx:1.27.0', { policy: parsePolicy('semver:1.x'), follows: { repository: 'nginx', name: true } });
+  const decided = decideSlot(hub, () => [{ tag: '1.27.0' }]);
+  assert.ok(decided !== undefined && !isProblem(decided));
+  assert.equal(decided.edit.image, 'nginx:1.27.0');
+  assert.equal(
+    decideSlot({ ...hub, image: 'nginx:1.27.0' }, () => [{ tag: '1.27.0' }]),
+    undefined,
+  );
+});
+
 test('following a repository for tags only keeps the name the file gives', () => {
   const tagOnly = {
     ...marked(

@@ -25,7 +25,7 @@ test('one refused slot leaves the other edits of its file standing, and is repor
     result.refused.map((p) => [p.code, p.subject, p.file, p.line]),
     [['edit-refused', 'apps/p.yaml:8', 'apps/p.yaml', 8]],
   );
-  assert.match(result.refused[0]!.message, /share an anchor/);
+  assert.match(result.refused[0]!.message, /aliases the edited value/);
   assert.deepEqual(
     [...result.applied].map((e) => (e as ImageEdit).slot.container),
     ['a', 'b'],
