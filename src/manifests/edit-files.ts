@@ -27,7 +27,7 @@ export function editFiles(sources: readonly SourceFile[], edits: readonly Edit[]
       result.refused.push(problemFrom(new EditError(`${path}: not among the files read`), path, { file: path }));
       continue;
     }
-    const settled = settle(path, source.text, units(fileEdits));
+    const settled = settle(path, source.text, units(fileEdits), triesFor(source.text));
     if (settled.text !== source.text) result.files.set(path, settled.text);
     for (const unit of settled.made) for (const edit of unit) result.applied.add(edit);
     for (const { unit, error } of settled.refused) result.refused.push(refusal(path, unit, error));
@@ -63,6 +63,23 @@ function units(edits: readonly Edit[]): Edit[][] {
   return out;
 }
 
+/**
+ * Tries of a file's edits (each splices, parses and verifies the whole file) when some are
+ * refused: 64 find a few bad units among hundreds (about 2·k·log2(n) for k among n); a large file gets
+ * fewer (text tried at most 2 MiB, at least 4 tries), so a file full of refused edits costs a
+ * bounded multiple of one try. Units not settled within the tries are refused, saying so.
+ */
+export const MAX_TRIES_PER_FILE = 64;
+const MAX_TRIED_CHARS = 2 * 1024 * 1024;
+
+function triesFor(text: string): Tries {
+  return { left: Math.min(MAX_TRIES_PER_FILE, Math.max(4, Math.floor(MAX_TRIED_CHARS / Math.max(1, text.length)))) };
+}
+
+interface Tries {
+  left: number;
+}
+
 interface Settled {
   text: string;
   made: Edit[][];
@@ -75,27 +92,29 @@ interface Settled {
  * file, not n. Halves that verify alone but not together (they meet in the file in a way no
  * shared field shows) are joined one unit at a time.
  */
-function settle(path: string, text: string, all: readonly Edit[][]): Settled {
-  const first = attempt(path, text, all);
+function settle(path: string, text: string, all: readonly Edit[][], tries: Tries): Settled {
+  const first = attempt(path, text, all, tries);
   if (typeof first === 'string') return { text: first, made: [...all], refused: [] };
   if (all.length === 1) return { text, made: [], refused: [{ unit: all[0]!, error: first.error }] };
   const mid = all.length >> 1;
-  const left = settle(path, text, all.slice(0, mid));
-  const right = settle(path, text, all.slice(mid));
+  const left = settle(path, text, all.slice(0, mid), tries);
+  const right = settle(path, text, all.slice(mid), tries);
   const refused = [...left.refused, ...right.refused];
-  const both = attempt(path, text, [...left.made, ...right.made]);
+  const both = attempt(path, text, [...left.made, ...right.made], tries);
   if (typeof both === 'string') return { text: both, made: [...left.made, ...right.made], refused };
   let kept = left;
   for (const unit of right.made) {
-    const joined = attempt(path, text, [...kept.made, unit]);
+    const joined = attempt(path, text, [...kept.made, unit], tries);
     if (typeof joined === 'string') kept = { text: joined, made: [...kept.made, unit], refused: [] };
     else refused.push({ unit, error: joined.error });
   }
   return { text: kept.text, made: kept.made, refused };
 }
 
-function attempt(path: string, text: string, made: readonly Edit[][]): string | { error: unknown } {
+function attempt(path: string, text: string, made: readonly Edit[][], tries: Tries): string | { error: unknown } {
   if (made.length === 0) return text;
+  if (tries.left <= 0) return { error: new EditError(`${path}: not tried: too many of this file's edits are refused to try them one by one; fix the refused ones and the next cycle makes the rest`) };
+  tries.left--;
   try {
     return applyEdits(path, text, made.flat());
   } catch (error) {

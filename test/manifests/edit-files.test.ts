@@ -67,6 +67,17 @@ test('many good edits and a few bad ones: every good one is made, every bad one 
   );
 });
 
+test('a file full of refused edits is tried a bounded number of times; the edits not tried are refused, saying so', () => {
+  const names = Array.from({ length: 60 }, (_, i) => `c${i}`);
+  const file = { path: 'p.yaml', text: pod(names) };
+  const result = editFiles([file], editsFor(file, Object.fromEntries(names.map((n) => [n, 'not a reference']))));
+  assert.equal(result.files.size, 0);
+  assert.equal(result.refused.length, 60, 'each edit is reported once');
+  const untried = result.refused.filter((p) => /not tried: too many of this file's edits are refused/.test(p.message));
+  // The tries settle the first units alone; the rest are not tried.
+  assert.ok(untried.length > 0 && untried.length < 60, `${untried.length} not tried`);
+});
+
 test('the annotation edits of a file are one unit, beside the image edits', () => {
   const file = { path: 'p.yaml', text: pod(['a']) };
   const image = editsFor(file, { a: 'ghcr.io/acme/a:1.1.0' });
