@@ -1,5 +1,5 @@
 import type { Lock } from '../policy/index.ts';
-import type { Problem } from '../problems/index.ts';
+import type { Notice, Problem } from '../problems/index.ts';
 import type { CliIo } from './io.ts';
 
 /** How the CLI shows a lock: `locked by ana: incident 42 (since …)`, or `-`. */
@@ -14,4 +14,9 @@ export function lockText(lock: Lock): string {
 /** Problems on stderr, one a line: `file[:line]: message`. */
 export function writeProblems(io: CliIo, problems: readonly Problem[]): void {
   for (const p of problems) io.err.write(`${p.subject}: ${p.message}\n`);
+}
+
+/** A notice as one line: `note: file[:line]: message` (info) or `warning: …`; never a problem. */
+export function noticeLine(n: Notice): string {
+  return `${n.level === 'warn' ? 'warning' : 'note'}: ${n.subject}: ${n.message}\n`;
 }

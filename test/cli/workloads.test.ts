@@ -90,8 +90,12 @@ test('workloads --config reads the named policies that $imagepolicy markers refe
   assert.equal(withConfig.err, '');
   const parsed = JSON.parse(withConfig.out) as { workloads: { containers: { policy: string | null }[] }[]; problems: unknown[] };
   assert.deepEqual([parsed.workloads[0]?.containers[0]?.policy, parsed.problems], ['semver:^2', []]);
-  const without = await run(['workloads', '--json'], repo.dir);
-  assert.match(without.err, /names policy "flux-system:frontend", which is neither in the config nor an ImagePolicy/);
+  // Without the config no policy is in flux-system: the marker is not ours, a note and no problem.
+  const without = await run(['workloads', '--json', '--strict'], repo.dir);
+  assert.equal(without.code, 0, without.err);
+  assert.match(without.err, /^note: values\.yaml:2: marker names policy "flux-system:frontend": tagpilot has no policy in namespace "flux-system"/);
+  const notes = JSON.parse(without.out) as { problems: unknown[]; notices: { code: string }[] };
+  assert.deepEqual([notes.problems, notes.notices.map((n) => n.code)], [[], ['marker-not-ours']]);
 });
 
 test('workloads --config with an invalid config exits 2 and names the file', async (t) => {

@@ -126,6 +126,18 @@ test('a digest marker holding no digest is a warning notice when its slot is aut
   assert.match(found.notices[0]!.message, /"latest" is not a digest/);
 });
 
+test('a tagpilot digest marker holding no digest is a slot too, with the same warning', () => {
+  const found = findSlots([{ path: 'values.yaml', text: 'image:\n  repository: ghcr.io/acme/w # tagpilot: name\n  digest: sha256:changeme # tagpilot: digest semver:^1\n' }]);
+  assert.deepEqual(
+    found.slots.map((s) => [s.image, s.fields.map((f) => f.part)]),
+    [['ghcr.io/acme/w', ['name', 'digest']]],
+  );
+  assert.deepEqual(
+    found.notices.map((n) => [n.level, n.code, n.subject]),
+    [['warn', 'digest-invalid', 'values.yaml:3']],
+  );
+});
+
 test('a digest field without a digest marker that holds no digest still voids its slot', () => {
   const release = 'apiVersion: helm.toolkit.fluxcd.io/v2\nkind: HelmRelease\nmetadata: {name: r}\nspec:\n  values:\n    image:\n      repository: ghcr.io/a/b\n      digest: nope\n';
   const found = findSlots([{ path: 'release.yaml', text: release }]);

@@ -1,6 +1,7 @@
 import { plan as planCycle, type SlotExplanation } from '../../automation/index.ts';
 import type { CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
+import { noticeLine } from '../present.ts';
 import { columns, table } from '../table.ts';
 import { wire, type LogFormatOption } from '../wire.ts';
 
@@ -28,7 +29,7 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
   for (const w of result.locked) io.out.write(`locked: ${w} (skipped)\n`);
   for (const r of result.signatureRejections ?? []) io.out.write(`rejected: ${r.subject}: ${r.repository}:${r.tag}: ${r.reason} (${r.detail ?? ''})\n`);
   for (const p of result.problems) io.out.write(`problem: ${p.subject}: ${p.message}\n`);
-  for (const n of result.notices) io.out.write(`${n.level === 'warn' ? 'warning' : 'note'}: ${n.subject}: ${n.message}\n`);
+  for (const n of result.notices) io.out.write(noticeLine(n));
   return exitForProblems(result.problems, options.strict);
 }
 

@@ -5,7 +5,7 @@ import type { Lock, Policy } from '../../policy/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import type { CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
-import { lockText, writeProblems } from '../present.ts';
+import { lockText, noticeLine, writeProblems } from '../present.ts';
 import { columns } from '../table.ts';
 import { readNamedPolicies } from '../named-policies.ts';
 
@@ -35,9 +35,10 @@ export async function workloads(options: WorkloadsOptions, io: CliIo): Promise<n
   const found = findSlots(read.files, { namedPolicies });
   const rows = groupByWorkload(found.slots);
   const problems = [...read.problems, ...found.problems];
-  if (options.json) io.out.write(`${JSON.stringify({ workloads: rows, problems }, null, 2)}\n`);
+  if (options.json) io.out.write(`${JSON.stringify({ workloads: rows, problems, notices: found.notices }, null, 2)}\n`);
   else writeTable(io, rows);
   writeProblems(io, problems);
+  for (const n of found.notices) io.err.write(noticeLine(n));
   return exitForProblems(problems, options.strict);
 }
 
