@@ -99,8 +99,8 @@ export const CODES = {
   'kube-unreachable': 'the Kubernetes API could not be reached, or there is no cluster and no kubeconfig',
   'secret-key-missing': 'a Secret the config names has no such key',
   // Webhook receivers
-  'webhook-unauthorized': 'a webhook request is not signed with the receiver\'s secret or does not present its token (401); nothing is read from it',
-  'webhook-body-too-large': 'a webhook body is larger than the receiver\'s maxBodyBytes (413); it is not read further',
+  'webhook-unauthorized': "a webhook request is not signed with the receiver's secret or does not present its token (401); nothing is read from it",
+  'webhook-body-too-large': "a webhook body is larger than the receiver's maxBodyBytes (413); it is not read further",
   'webhook-body-timeout': 'a webhook body did not arrive within its time bound (408)',
   'webhook-payload-invalid': 'an authenticated webhook body is not the JSON its kind of sender sends (400)',
   'webhook-backlog-full': 'too many pushed repositories and branches wait already; the hint is dropped and polling finds the change',

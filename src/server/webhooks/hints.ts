@@ -56,6 +56,7 @@ export function referenceHint(reference: string, registry: string | undefined): 
 
 const BRANCH_REF = /^refs\/heads\/(.+)$/;
 /** git check-ref-format's rules, in short: no controls, spaces, `~^:?*[\`, no `..`, `@{`, no `/` at either end. */
+// biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what a ref may not hold
 const BAD_BRANCH = /[\x00-\x20\x7f~^:?*[\\]|\.\.|@\{|^\/|\/$|\.lock$|^-/;
 const MAX_URL = 2048;
 const GIT_URL = /^(?:(?:https?|ssh|git):\/\/[^\s]+|[^\s@/:]+@[^\s/:]+:[^\s]+)$/;

@@ -11,7 +11,10 @@ const event = z.object({
   type: z.string(),
   event_data: z
     .object({
-      resources: z.array(z.object({ resource_url: z.string().optional() })).max(1_000).optional(),
+      resources: z
+        .array(z.object({ resource_url: z.string().optional() }))
+        .max(1_000)
+        .optional(),
       repository: z.object({ repo_full_name: z.string() }).optional(),
     })
     .optional(),
