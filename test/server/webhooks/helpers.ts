@@ -53,6 +53,16 @@ export async function serve(options: Omit<WebhookHandlerOptions, 'sink'> & { sin
   };
 }
 
+/** `fn` with a served handler, stopped after it whatever happens. */
+export async function withServed(options: Parameters<typeof serve>[0], fn: (served: Served) => Promise<void>): Promise<void> {
+  const served = await serve(options);
+  try {
+    await fn(served);
+  } finally {
+    await served.stop();
+  }
+}
+
 export interface Answer {
   status: number;
   headers: IncomingHttpHeaders;
