@@ -40,14 +40,14 @@ export function repositoryHint(host: string | undefined, path: string): Hint | u
 }
 
 /**
- * The repository of an image reference a registry wrote of itself (`quay.io/team/app`,
- * `harbor.example.com/o/p:1.2`), tag and digest dropped, `registry` in place of its host. One
- * without a host names no registry: no hint (not Docker Hub).
+ * The repository of an image reference (`quay.io/team/app`, `harbor.example.com/o/p:1.2`), tag and
+ * digest dropped, on `registry` when that is given, else on the host it names, else on
+ * `hostless` (a reference a registry wrote of itself without a host names no registry: none).
  */
-export function referenceHint(reference: string, registry: string | undefined): Hint | undefined {
+export function referenceHint(reference: string, registry: string | undefined, hostless?: string): Hint | undefined {
   try {
     const ref = parseImageRef(reference);
-    const host = registry ?? ref.host;
+    const host = registry ?? ref.host ?? hostless;
     return host === undefined ? undefined : repositoryHint(host, ref.path);
   } catch {
     return undefined;

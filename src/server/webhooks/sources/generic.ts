@@ -5,19 +5,13 @@
  * names, else Docker Hub.
  */
 import { z } from 'zod';
-import { readPayload, repositoryHint } from '../hints.ts';
-import { parseImageRef } from '../../../image/index.ts';
+import { DOCKER_HUB } from '../../../image/index.ts';
+import { readPayload, referenceHint } from '../hints.ts';
 import { defined, type Source } from './context.ts';
 
 const push = z.object({ repository: z.string().min(1).max(4096) });
 
 export const generic: Source = (payload, { registry }) => {
   const { repository } = readPayload(push, payload, 'generic webhook');
-  let ref: ReturnType<typeof parseImageRef>;
-  try {
-    ref = parseImageRef(repository);
-  } catch {
-    return [];
-  }
-  return defined([repositoryHint(registry ?? ref.host, ref.path)]);
+  return defined([referenceHint(repository, registry, DOCKER_HUB)]);
 };
