@@ -1,0 +1,397 @@
+/**
+ * The whole cycle, measured from outside the tagpilot process: a cold `plan` and a cold
+ * `run --once` of N annotated workloads on N images (10 tags each), a warm `run --once` (nothing
+ * new, then one new tag), and warm cycles of the long-running `run` (the controller: the Git clone
+ * and the tag lists already held). Real components: CNCF Distribution (behind a pass-through proxy
+ * that counts requests) and `git http-backend`.
+ *
+ *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|src]
+ *                             [--cases plan,run,warm,new-tag,controller] [--cycles 10] [--profile DIR] [--no-build]
+ *
+ * Prints one JSON object. Per case the medians (and ranges) of CPU time (user + system), wall time
+ * and peak RSS of the tagpilot process: `/usr/bin/time` reports them for `plan` and `run --once`
+ * (getrusage of the exited child); for the controller, /proc/<pid> is read at each cycle's summary
+ * log line (CPU per cycle, RSS after each cycle, and the high-water mark). CPU time and peak RSS
+ * are the steady figures on a shared machine; the load average is recorded with each case.
+ *
+ * Flags: `shipped` is the container's (Dockerfile: NODE_OPTIONS="--max-old-space-size=64
+ * --max-semi-space-size=1", MALLOC_ARENA_MAX=2); `default` is V8's and glibc's defaults. Both run
+ * with NODE_ENV=production, as the image does. `--entry dist` (the default) runs the compiled CLI
+ * the image ships (`bin/tagpilot.js`), built first unless --no-build.
+ *
+ * --profile DIR writes one `--cpu-prof` and one `--heap-prof` per case (the first size, the
+ * first flag set) for `node bench/profile-summary.ts`.
+ */
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { createBigRepo } from '../test/harness/big-repo.ts';
+import { seedManyTags } from '../test/harness/bulk.ts';
+import { FaultProxy } from '../test/harness/fault-proxy.ts';
+import { startGitServer, type GitServer } from '../test/harness/git-server.ts';
+import { seedTags } from '../test/harness/images.ts';
+import { startRegistry, type TestRegistry } from '../test/harness/registry.ts';
+
+const { values } = parseArgs({
+  options: {
+    sizes: { type: 'string', default: '50,500' },
+    runs: { type: 'string', default: '5' },
+    flags: { type: 'string', default: 'shipped,default' },
+    entry: { type: 'string', default: 'dist' },
+    cases: { type: 'string', default: 'plan,run,warm,new-tag,controller' },
+    cycles: { type: 'string', default: '10' },
+    profile: { type: 'string' },
+    'no-build': { type: 'boolean', default: false },
+  },
+});
+
+const root = join(import.meta.dirname, '..');
+const RUNS = Number(values.runs);
+const CYCLES = Number(values.cycles);
+const SIZES = values.sizes.split(',').map(Number);
+const CASES = new Set(values.cases.split(','));
+const TAGS = Array.from({ length: 10 }, (_, i) => `1.0.${i}`);
+const FLAG_SETS: Record<string, { nodeOptions?: string; mallocArenaMax?: string }> = {
+  shipped: { nodeOptions: '--max-old-space-size=64 --max-semi-space-size=1', mallocArenaMax: '2' },
+  default: {},
+};
+const flagNames = values.flags.split(',').filter((f) => f in FLAG_SETS);
+const entry = values.entry === 'src' ? join(root, 'src/cli/main.ts') : join(root, 'bin/tagpilot.js');
+if (values.entry !== 'src' && !values['no-build']) execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+
+/** One tagpilot process's cost. */
+interface Sample {
+  cpuMs: number;
+  wallMs: number;
+  rssMiB: number;
+}
+
+const work = mkdtempSync(join(tmpdir(), 'tagpilot-cycle-bench-'));
+
+interface Counted {
+  /** Registry requests by `METHOD kind` (tags, manifests, blobs). */
+  registry: Record<string, number>;
+  /** Git requests by `METHOD path?service`, and the bytes the server sent. */
+  git: Record<string, number>;
+  gitResponseBytes: number;
+}
+
+interface Env {
+  registry: TestRegistry;
+  proxy: FaultProxy;
+  server: GitServer;
+  work: string;
+  /** The pristine repository: N Deployments at 1.0.0 (and a Service each). */
+  pristine: string;
+}
+
+async function benchSize(size: number): Promise<Record<string, unknown>> {
+  const env = await setUp(size);
+  try {
+    const out: Record<string, unknown> = { seedMs: env.seedMs };
+    for (const [i, flags] of flagNames.entries()) {
+      const profile = values.profile !== undefined && i === 0 && size === SIZES[0] ? join(values.profile, `${size}-${flags}`) : undefined;
+      out[flags] = await benchFlags(env, size, flags, profile);
+    }
+    return out;
+  } finally {
+    await Promise.all([env.registry.stop(), env.server.stop(), env.proxy.stop()]);
+  }
+}
+
+async function setUp(size: number): Promise<Env & { seedMs: number }> {
+  const [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
+  const proxy = await FaultProxy.start({ upstream: registry.url });
+  const started = performance.now();
+  const queue = Array.from({ length: size }, (_, i) => i);
+  const worker = async () => {
+    for (let i = queue.shift(); i !== undefined; i = queue.shift()) await seedManyTags(registry.url, registry.storage, image(i), TAGS, { indexLinks: false });
+  };
+  await Promise.all(Array.from({ length: 8 }, worker));
+  const dir = join(work, `size-${size}`);
+  mkdirSync(dir);
+  createBigRepo(server.root, `pristine-${size}`, { files: size, commits: 1, filesPerCommit: 0, folders: Math.min(50, size), registry: proxy.host, services: true });
+  return { registry, proxy, server, work: dir, pristine: `pristine-${size}`, seedMs: Math.round(performance.now() - started) };
+}
+
+function image(i: number): string {
+  return `team/svc-${String(i).padStart(4, '0')}`;
+}
+
+async function benchFlags(env: Env, size: number, flags: string, profileDir: string | undefined): Promise<Record<string, unknown>> {
+  const out: Record<string, unknown> = {};
+  const runner = (label: string) => new Runner(flags, profileDir === undefined ? undefined : join(profileDir, label));
+  let k = 0;
+  const fresh = () => {
+    const id = `${flags}-${size}-${++k}`;
+    return { repo: copyRepo(env, id), cache: join(env.work, `cache-${id}`) };
+  };
+
+  if (CASES.has('plan')) {
+    out['cold plan'] = await repeat(env, runner('cold-plan'), async (r) => {
+      const cfg = config(env, env.pristine, join(env.work, `cache-${flags}-${++k}`));
+      const result = await r.once(['plan', '--config', cfg, '--json']);
+      const plan = JSON.parse(result.stdout) as { changes: unknown[]; problems: unknown[] };
+      expect(plan.changes.length === size && plan.problems.length === 0, `plan: ${plan.changes.length} changes, ${plan.problems.length} problems`, result);
+      return result;
+    });
+  }
+
+  // The cold run commits every workload; the warm cases go on from its clone and its commit.
+  const last = fresh();
+  if (CASES.has('run') || CASES.has('warm') || CASES.has('new-tag') || CASES.has('controller')) {
+    out['cold run --once'] = await repeat(env, runner('cold-run'), async (r, i) => {
+      const target = i === RUNS - 1 || !CASES.has('run') ? last : fresh();
+      const result = await r.once(['run', '--once', '--config', config(env, target.repo, target.cache)]);
+      expect(summary(result.stderr).changes === size, 'cold run: expected a commit of every workload', result);
+      return result;
+    }, CASES.has('run') ? RUNS : 1);
+  }
+  const warmConfig = config(env, last.repo, last.cache);
+
+  if (CASES.has('warm')) {
+    out['warm run --once, nothing new'] = await repeat(env, runner('warm-run'), async (r) => {
+      const result = await r.once(['run', '--once', '--config', warmConfig]);
+      expect(summary(result.stderr).changes === 0, 'warm run: expected nothing to change', result);
+      return result;
+    });
+  }
+
+  if (CASES.has('new-tag')) {
+    let n = 0;
+    out['warm run --once, one new tag'] = await repeat(env, runner('warm-new-tag'), async (r) => {
+      // A tag above every one there, in a different image each time.
+      await seedTags(env.registry.url, image(n), [{ tag: `1.0.${10 + n}` }]);
+      n++;
+      const result = await r.once(['run', '--once', '--config', warmConfig]);
+      expect(summary(result.stderr).changes === 1, 'warm run: expected one change', result);
+      return result;
+    });
+  }
+
+  if (CASES.has('controller')) out['controller: warm cycles, nothing new'] = await controller(env, flags, warmConfig, size, profileDir);
+  return out;
+}
+
+/** Runs `measure` `runs` times; the requests are the first run's. */
+async function repeat(env: Env, runner: Runner, measure: (r: Runner, i: number) => Promise<Measured>, runs = RUNS): Promise<Record<string, unknown>> {
+  const samples: Sample[] = [];
+  const counted: Counted[] = [];
+  const load = loadavg()[0]!;
+  for (let i = 0; i < runs; i++) {
+    const before = counts(env);
+    const result = await measure(runner, i);
+    samples.push(result.sample);
+    counted.push(diff(env, before, counts(env)));
+    runner.profileOnce = false;
+  }
+  return { ...stats(samples), requests: counted[0], loadavg: [round(load), round(loadavg()[0]!)] };
+}
+
+interface Measured {
+  sample: Sample;
+  stdout: string;
+  stderr: string;
+  code: number | null;
+}
+
+/** Spawns tagpilot with a flag set; the first run of a case also profiles when asked. */
+class Runner {
+  profileOnce: boolean;
+  readonly flags: string;
+  readonly profileDir: string | undefined;
+
+  constructor(flags: string, profileDir: string | undefined) {
+    this.flags = flags;
+    this.profileDir = profileDir;
+    this.profileOnce = profileDir !== undefined;
+  }
+
+  env(): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_FORMAT: 'json', LOG_LEVEL: 'info' };
+    delete env.NODE_OPTIONS;
+    delete env.MALLOC_ARENA_MAX;
+    const set = FLAG_SETS[this.flags]!;
+    if (set.nodeOptions !== undefined) env.NODE_OPTIONS = set.nodeOptions;
+    if (set.mallocArenaMax !== undefined) env.MALLOC_ARENA_MAX = set.mallocArenaMax;
+    return env;
+  }
+
+  profileFlags(): string[] {
+    if (!this.profileOnce || this.profileDir === undefined) return [];
+    mkdirSync(this.profileDir, { recursive: true });
+    return ['--cpu-prof', '--cpu-prof-dir', this.profileDir, '--heap-prof', '--heap-prof-dir', this.profileDir];
+  }
+
+  /** One short-lived command under /usr/bin/time: its CPU, wall time and peak RSS as the kernel counted them. */
+  async once(args: string[]): Promise<Measured> {
+    const timeFile = join(work, 'time.txt');
+    const started = performance.now();
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), entry, ...args], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const [stdout, stderr] = [collect(child.stdout), collect(child.stderr)];
+    const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
+    const wallMs = performance.now() - started;
+    const [user, sys, maxKiB] = readFileSync(timeFile, 'utf8').trim().split('\n').at(-1)!.split(' ').map(Number) as [number, number, number];
+    return { sample: { cpuMs: (user + sys) * 1000, wallMs, rssMiB: maxKiB / 1024 }, stdout: await stdout, stderr: await stderr, code };
+  }
+}
+
+/**
+ * The long-running `run` on a warm clone: its first cycle fetches the tag lists (a new process),
+ * the next CYCLES are what a controller does between changes. CPU per cycle is the process's CPU
+ * between two summary lines (the cycle plus the idle wait), read from /proc.
+ */
+async function controller(env: Env, flags: string, cfg: string, size: number, profileDir: string | undefined): Promise<Record<string, unknown>> {
+  const runner = new Runner(flags, profileDir === undefined ? undefined : join(profileDir, 'controller'));
+  const load = loadavg()[0]!;
+  const child = spawn(process.execPath, [...runner.profileFlags(), entry, 'run', '--config', cfg], { cwd: root, env: runner.env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const pid = child.pid!;
+  const cycles: { cpuMs: number; rssMiB: number; counted: Counted; changes: number; ms: number }[] = [];
+  let buffered = '';
+  let previous = { cpu: 0, counts: counts(env) };
+  const done = new Promise<void>((resolve, reject) => {
+    child.once('exit', (code) => (cycles.length > CYCLES ? resolve() : reject(new Error(`controller exited with ${code} after ${cycles.length} cycles:\n${buffered}`))));
+    child.stderr.on('data', (chunk: Buffer) => {
+      buffered += chunk.toString();
+      for (let nl = buffered.indexOf('\n'); nl >= 0; nl = buffered.indexOf('\n')) {
+        const line = buffered.slice(0, nl);
+        buffered = buffered.slice(nl + 1);
+        const entry = parseLine(line);
+        if (entry?.msg?.startsWith('cycle:') !== true) continue;
+        const cpu = processCpuMs(pid);
+        const now = counts(env);
+        cycles.push({ cpuMs: cpu - previous.cpu, rssMiB: statusKiB(pid, 'VmRSS') / 1024, counted: diff(env, previous.counts, now), changes: entry.changes ?? -1, ms: entry.ms ?? -1 });
+        previous = { cpu, counts: now };
+        if (cycles.length === CYCLES + 1) {
+          const hwm = statusKiB(pid, 'VmHWM') / 1024;
+          cycles.push({ cpuMs: 0, rssMiB: hwm, counted: diff(env, now, now), changes: -2, ms: 0 });
+          child.kill('SIGTERM');
+        }
+      }
+    });
+  });
+  await done;
+  const hwm = cycles.pop()!.rssMiB;
+  const [first, ...warm] = cycles;
+  expect(warm.every((c) => c.changes === 0), 'controller: expected nothing to change', { stdout: '', stderr: buffered, code: null });
+  const cpu = warm.map((c) => c.cpuMs);
+  return {
+    workloads: size,
+    firstCycle: { cpuMs: round(first!.cpuMs), cycleMs: first!.ms, requests: first!.counted },
+    warmCycles: warm.length,
+    cpuMsPerCycle: { median: round(median(cpu)), min: round(Math.min(...cpu)), max: round(Math.max(...cpu)) },
+    cpuMsPer100Workloads: round((median(cpu) * 100) / size),
+    cycleMs: round(median(warm.map((c) => c.ms))),
+    rssMiBAfterCycle: warm.map((c) => round(c.rssMiB)),
+    peakRssMiB: round(hwm),
+    registryRequestsInWarmCycles: warm.reduce((a, c) => a + Object.values(c.counted.registry).reduce((x, y) => x + y, 0), 0),
+    gitPerWarmCycle: warm[0]?.counted.git,
+    gitResponseBytesPerWarmCycle: warm[0]?.counted.gitResponseBytes,
+    loadavg: [round(load), round(loadavg()[0]!)],
+  };
+}
+
+/** User + system time of every thread of the process so far, in ms (schedstat: nanoseconds on a CPU). */
+function processCpuMs(pid: number): number {
+  let ns = 0;
+  for (const task of readdirSync(`/proc/${pid}/task`)) {
+    try {
+      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
+    } catch {
+      // the thread ended between the listing and the read
+    }
+  }
+  return ns / 1e6;
+}
+
+function statusKiB(pid: number, field: string): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  return Number(line?.split(/\s+/)[1] ?? Number.NaN);
+}
+
+function counts(env: Env): { registry: number; git: number } {
+  return { registry: env.proxy.requests.length, git: env.server.exchanges.length };
+}
+
+function diff(env: Env, before: { registry: number; git: number }, after: { registry: number; git: number }): Counted {
+  const registry: Record<string, number> = {};
+  for (const r of env.proxy.requests.slice(before.registry, after.registry)) {
+    const kind = `${r.method} ${r.path.match(/\/(tags|manifests|blobs)\//)?.[1] ?? r.path.split('?')[0]}`;
+    registry[kind] = (registry[kind] ?? 0) + 1;
+  }
+  const git: Record<string, number> = {};
+  let gitResponseBytes = 0;
+  for (const e of env.server.exchanges.slice(before.git, after.git)) {
+    const url = new URL(e.url, 'http://git');
+    const kind = `${e.method} ${url.pathname.split('/').slice(2).join('/')}${url.search}`;
+    git[kind] = (git[kind] ?? 0) + 1;
+    gitResponseBytes += e.responseBytes;
+  }
+  return { registry, git, gitResponseBytes };
+}
+
+function copyRepo(env: Env, id: string): string {
+  cpSync(join(env.server.root, `${env.pristine}.git`), join(env.server.root, `${id}.git`), { recursive: true });
+  return id;
+}
+
+function config(env: Env, repo: string, cache: string): string {
+  const path = join(env.work, `config-${repo}-${cache.split('/').at(-1)}.yaml`);
+  writeFileSync(
+    path,
+    `git:\n  url: ${env.server.repoUrl(repo)}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${env.proxy.host}", insecure: true }\ncacheDir: ${cache}\ninterval: 1s\n`,
+  );
+  return path;
+}
+
+function summary(stderr: string): { changes?: number } {
+  const line = stderr.split('\n').map(parseLine).find((e) => e?.msg?.startsWith('cycle:') === true);
+  return line ?? {};
+}
+
+function parseLine(line: string): { msg?: string; changes?: number; ms?: number } | undefined {
+  try {
+    return JSON.parse(line) as { msg?: string; changes?: number; ms?: number };
+  } catch {
+    return undefined;
+  }
+}
+
+function expect(ok: boolean, what: string, result: Pick<Measured, 'stdout' | 'stderr' | 'code'>): void {
+  if (!ok) throw new Error(`${what} (exit ${result.code}):\n${result.stderr.slice(-4000)}\n${result.stdout.slice(0, 2000)}`);
+}
+
+async function collect(stream: NodeJS.ReadableStream): Promise<string> {
+  const chunks: Buffer[] = [];
+  for await (const chunk of stream) chunks.push(chunk as Buffer);
+  return Buffer.concat(chunks).toString('utf8');
+}
+
+function stats(samples: readonly Sample[]): Record<string, unknown> {
+  const of = (key: keyof Sample) => {
+    const v = samples.map((s) => s[key]);
+    return { median: round(median(v)), min: round(Math.min(...v)), max: round(Math.max(...v)) };
+  };
+  return { runs: samples.length, cpuMs: of('cpuMs'), wallMs: of('wallMs'), rssMiB: of('rssMiB') };
+}
+
+function median(values: readonly number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
+}
+
+function round(n: number): number {
+  return Math.round(n * 10) / 10;
+}
+
+// Last: the classes and constants above are initialised by now.
+const results: Record<string, unknown> = {};
+try {
+  for (const size of SIZES) results[String(size)] = await benchSize(size);
+} finally {
+  rmSync(work, { recursive: true, force: true });
+}
+process.stdout.write(`${JSON.stringify({ bench: 'cycle', node: process.version, entry: values.entry, runs: RUNS, cores: availableParallelism(), results }, null, 2)}\n`);
