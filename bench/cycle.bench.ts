@@ -142,12 +142,13 @@ async function benchFlags(env: Env, size: number, flags: string, profileDir: str
   // The cold run commits every workload; the warm cases go on from its clone and its commit.
   const last = fresh();
   if (CASES.has('run') || CASES.has('warm') || CASES.has('new-tag') || CASES.has('controller')) {
+    const runs = CASES.has('run') ? RUNS : 1;
     out['cold run --once'] = await repeat(env, runner('cold-run'), async (r, i) => {
-      const target = i === RUNS - 1 || !CASES.has('run') ? last : fresh();
+      const target = i === runs - 1 ? last : fresh();
       const result = await r.once(['run', '--once', '--config', config(env, target.repo, target.cache)]);
       expect(summary(result.stderr).changes === size, 'cold run: expected a commit of every workload', result);
       return result;
-    }, CASES.has('run') ? RUNS : 1);
+    }, runs);
   }
   const warmConfig = config(env, last.repo, last.cache);
 
@@ -171,21 +172,26 @@ async function benchFlags(env: Env, size: number, flags: string, profileDir: str
     });
   }
 
-  if (CASES.has('controller')) out['controller: warm cycles, nothing new'] = await controller(env, flags, warmConfig, size, profileDir);
+  if (CASES.has('controller')) {
+    if (profileDir !== undefined) await controller(env, flags, warmConfig, size, join(profileDir, 'controller'));
+    out['controller: warm cycles, nothing new'] = await controller(env, flags, warmConfig, size, undefined);
+  }
   return out;
 }
 
-/** Runs `measure` `runs` times; the requests are the first run's. */
+/** Runs `measure` `runs` times (index 0…); the requests are the first run's. */
 async function repeat(env: Env, runner: Runner, measure: (r: Runner, i: number) => Promise<Measured>, runs = RUNS): Promise<Record<string, unknown>> {
   const samples: Sample[] = [];
   const counted: Counted[] = [];
+  // A profiled run first, not counted: the profiler costs CPU and memory itself.
+  if (runner.profileOnce) await measure(runner, -1);
+  runner.profileOnce = false;
   const load = loadavg()[0]!;
   for (let i = 0; i < runs; i++) {
     const before = counts(env);
     const result = await measure(runner, i);
     samples.push(result.sample);
     counted.push(diff(env, before, counts(env)));
-    runner.profileOnce = false;
   }
   return { ...stats(samples), requests: counted[0], loadavg: [round(load), round(loadavg()[0]!)] };
 }
@@ -244,7 +250,7 @@ class Runner {
  * between two summary lines (the cycle plus the idle wait), read from /proc.
  */
 async function controller(env: Env, flags: string, cfg: string, size: number, profileDir: string | undefined): Promise<Record<string, unknown>> {
-  const runner = new Runner(flags, profileDir === undefined ? undefined : join(profileDir, 'controller'));
+  const runner = new Runner(flags, profileDir);
   const load = loadavg()[0]!;
   const child = spawn(process.execPath, [...runner.profileFlags(), entry, 'run', '--config', cfg], { cwd: root, env: runner.env(), stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid!;
