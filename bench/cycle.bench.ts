@@ -69,6 +69,8 @@ interface Sample {
 }
 
 const work = mkdtempSync(join(tmpdir(), 'tagpilot-cycle-bench-'));
+/** New tags seeded so far by the one-new-tag case. */
+let newTags = 0;
 
 interface Counted {
   /** Registry requests by `METHOD kind` (tags, manifests, blobs). */
@@ -161,11 +163,10 @@ async function benchFlags(env: Env, size: number, flags: string, profileDir: str
   }
 
   if (CASES.has('new-tag')) {
-    let n = 0;
     out['warm run --once, one new tag'] = await repeat(env, runner('warm-new-tag'), async (r) => {
-      // A tag above every one there, in a different image each time.
-      await seedTags(env.registry.url, image(n), [{ tag: `1.0.${10 + n}` }]);
-      n++;
+      // A tag above every one there, in a different image each time (across flag sets too).
+      const n = newTags++;
+      await seedTags(env.registry.url, image(n % size), [{ tag: `1.0.${10 + n}` }]);
       const result = await r.once(['run', '--once', '--config', warmConfig]);
       expect(summary(result.stderr).changes === 1, 'warm run: expected one change', result);
       return result;
