@@ -7,6 +7,7 @@
  *
  *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|src]
  *                             [--cases plan,run,warm,new-tag,controller] [--cycles 10] [--profile DIR] [--no-build]
+ *                             [--extra-node-options '--max-semi-space-size=4' --flags shipped,extra]
  *
  * Prints one JSON object. Per case the medians (and ranges) of CPU time (user + system), wall time
  * and peak RSS of the tagpilot process: `/usr/bin/time` reports them for `plan` and `run --once`
@@ -44,6 +45,8 @@ const { values } = parseArgs({
     cycles: { type: 'string', default: '10' },
     profile: { type: 'string' },
     'no-build': { type: 'boolean', default: false },
+    /** A third flag set, `extra`, to try other NODE_OPTIONS (with MALLOC_ARENA_MAX=2). */
+    'extra-node-options': { type: 'string' },
   },
 });
 
@@ -56,6 +59,7 @@ const TAGS = Array.from({ length: 10 }, (_, i) => `1.0.${i}`);
 const FLAG_SETS: Record<string, { nodeOptions?: string; mallocArenaMax?: string }> = {
   shipped: { nodeOptions: '--max-old-space-size=64 --max-semi-space-size=1', mallocArenaMax: '2' },
   default: {},
+  ...(values['extra-node-options'] === undefined ? {} : { extra: { nodeOptions: values['extra-node-options'], mallocArenaMax: '2' } }),
 };
 const flagNames = values.flags.split(',').filter((f) => f in FLAG_SETS);
 const entry = values.entry === 'src' ? join(root, 'src/cli/main.ts') : join(root, 'bin/tagpilot.js');
