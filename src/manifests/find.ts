@@ -8,6 +8,7 @@ import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomize
 import { markerSlots } from './marked.ts';
 import { mayHoldMarkers } from './markers.ts';
 import { isFluxImageObject, namedPolicies, readFluxObject, underUpdatePath, type FluxAutomation, type FluxObjects, type NamedPolicies } from './named.ts';
+import { mayHoldSlots } from './prescan.ts';
 import type { FindOptions, ImageSlot, NamedPolicy, Notice, Problem, SourceFile } from './types.ts';
 import { containerSlots, isWorkloadKind } from './workloads.ts';
 import { deref, get, getString, keyLines, lineOf, parseFile, stringMap, type ParsedFile } from './yaml.ts';
@@ -42,7 +43,7 @@ interface Parsed extends ParsedFile {
  * Finds image slots file by file, in two passes over the files, so a caller can read, parse and
  * drop one file at a time: `learn` every file first (kustomization namespaces, Flux image objects
  * and Image Updater Applications, which other files depend on), then `find` in each. Never throws
- * on content: bad input becomes a problem.
+ * on content: bad input becomes a problem (in the files that can hold a slot: see prescan.ts).
  */
 export class SlotFinder {
   private readonly options: FindOptions;
@@ -85,6 +86,8 @@ export class SlotFinder {
     const markers = mayHoldMarkers(file.text);
     const named = markers ? this.named : undefined;
     const override = applications.get(overrideFileApplication(file.path) ?? '');
+    // Most of a repository (Services, ConfigMaps, CRDs) cannot hold a slot: not parsed at all.
+    if (override === undefined && !isRepoSetting(file) && !mayHoldSlots(file.text)) return result;
     forEachObject(parse(file), namespaces, result, (ctx, object) => {
       if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
       findInObject(ctx, object, named, result.slots);
