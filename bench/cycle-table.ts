@@ -1,8 +1,9 @@
 /**
- * A Markdown table of `bench/cycle.bench.ts` results, side by side: medians of CPU time, wall
- * time and peak RSS per case (for the controller, CPU per warm cycle and the process's peak RSS).
+ * A Markdown table of `bench/cycle.bench.ts` results: medians of CPU time, wall time and peak RSS
+ * per case (for the controller, CPU and time per warm cycle and the process's peak RSS). One
+ * column per file, or per build of a `--builds` run; with two columns, the CPU ratio.
  *
- *   node bench/cycle-table.ts before.json [after.json]
+ *   node bench/cycle-table.ts results.json [more.json]
  */
 import { readFileSync } from 'node:fs';
 
@@ -10,26 +11,12 @@ interface Range {
   median: number;
 }
 
-interface OnceCase {
-  cpuMs: Range;
-  wallMs: Range;
-  rssMiB: Range;
-}
-
-interface ControllerCase {
-  cpuMsPerCycle: Range;
-  cycleMs: number;
-  peakRssMiB: number;
-}
-
-type Case = OnceCase | ControllerCase;
+type Case = { cpuMs: Range; wallMs: Range; rssMiB: Range } | { cpuMsPerCycle: Range; cycleMs: number; peakRssMiB: number };
 
 interface Result {
-  results: Record<string, Record<string, Record<string, Case> | number>>;
+  builds?: string[];
+  results: Record<string, Record<string, Record<string, unknown> | number>>;
 }
-
-const files = process.argv.slice(2);
-const runs = files.map((f) => JSON.parse(readFileSync(f, 'utf8')) as Result);
 
 /** [cpu ms, wall ms, peak RSS MiB] of one case. */
 function figures(c: Case | undefined): [number, number, number] | undefined {
@@ -38,20 +25,33 @@ function figures(c: Case | undefined): [number, number, number] | undefined {
   return [c.cpuMs.median, c.wallMs.median, c.rssMiB.median];
 }
 
+const isCase = (v: unknown): v is Case => typeof v === 'object' && v !== null && ('cpuMs' in v || 'cpuMsPerCycle' in v);
+
+/** Columns: one per file, or one per build of a file that compared builds. */
+const columns: { label: string; pick: (size: string, flags: string, name: string) => Case | undefined }[] = [];
+for (const file of process.argv.slice(2)) {
+  const result = JSON.parse(readFileSync(file, 'utf8')) as Result;
+  const at = (size: string, flags: string, name: string) => (result.results[size]?.[flags] as Record<string, unknown> | undefined)?.[name];
+  const builds = result.builds?.map((b) => b.split('=')[0]!) ?? [];
+  if (builds.length > 1) for (const build of builds) columns.push({ label: build, pick: (...k) => (at(...k) as Record<string, Case> | undefined)?.[build] });
+  else columns.push({ label: file.split('/').at(-1)!, pick: (...k) => { const c = at(...k); return isCase(c) ? c : undefined; } });
+}
+
+const first = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Result;
 const rows: string[][] = [];
-const first = runs[0]!;
 for (const [size, bySize] of Object.entries(first.results)) {
   for (const [flags, cases] of Object.entries(bySize)) {
     if (typeof cases === 'number') continue;
     for (const name of Object.keys(cases)) {
-      const cells = runs.map((r) => figures((r.results[size]?.[flags] as Record<string, Case> | undefined)?.[name]));
+      const cells = columns.map((c) => figures(c.pick(size, flags, name)));
       const shown = cells.map((f) => (f === undefined ? '–' : `${Math.round(f[0])} / ${Math.round(f[1])} / ${f[2].toFixed(1)}`));
-      const ratio = cells.length === 2 && cells[0] !== undefined && cells[1] !== undefined ? [`${(cells[1][0] / cells[0][0]).toFixed(2)}×`] : [];
+      const [a, b] = cells;
+      const ratio = cells.length === 2 ? [a !== undefined && b !== undefined ? `${(b[0] / a[0]).toFixed(2)}×` : '–'] : [];
       rows.push([size, flags, name, ...shown, ...ratio]);
     }
   }
 }
 
-const header = ['N', 'flags', 'case', ...files.map((f) => `${f.split('/').at(-1)}: CPU ms / wall ms / peak MiB`), ...(files.length === 2 ? ['CPU after/before'] : [])];
+const header = ['N', 'flags', 'case', ...columns.map((c) => `${c.label}: CPU ms / wall ms / peak MiB`), ...(columns.length === 2 ? ['CPU, 2nd/1st'] : [])];
 const line = (cells: readonly string[]) => `| ${cells.join(' | ')} |`;
 process.stdout.write([line(header), line(header.map(() => '---')), ...rows.map(line)].join('\n') + '\n');

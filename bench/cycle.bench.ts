@@ -8,6 +8,7 @@
  *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|src]
  *                             [--cases plan,run,warm,new-tag,controller] [--cycles 10] [--profile DIR] [--no-build]
  *                             [--extra-node-options '--max-semi-space-size=4' --flags shipped,extra]
+ *                             [--builds before=/path/to/checkout,after=.]
  *
  * Prints one JSON object. Per case the medians (and ranges) of CPU time (user + system), wall time
  * and peak RSS of the tagpilot process: `/usr/bin/time` reports them for `plan` and `run --once`
@@ -21,12 +22,16 @@
  * the image ships (`bin/tagpilot.js`), built first unless --no-build.
  *
  * --profile DIR writes one `--cpu-prof` and one `--heap-prof` per case (the first size, the
- * first flag set) for `node bench/profile-summary.ts`.
+ * first flag set, the first build) for `node bench/profile-summary.ts`.
+ *
+ * --builds compares checkouts side by side: each run of a case runs every build, in turn, on the
+ * same setup, so a shared machine's load falls on all of them alike. Each case then reports per
+ * build. Without it, the build is this checkout.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBigRepo } from '../test/harness/big-repo.ts';
 import { seedManyTags } from '../test/harness/bulk.ts';
@@ -47,6 +52,7 @@ const { values } = parseArgs({
     'no-build': { type: 'boolean', default: false },
     /** A third flag set, `extra`, to try other NODE_OPTIONS (with MALLOC_ARENA_MAX=2). */
     'extra-node-options': { type: 'string' },
+    builds: { type: 'string' },
   },
 });
 
@@ -62,8 +68,19 @@ const FLAG_SETS: Record<string, { nodeOptions?: string; mallocArenaMax?: string 
   ...(values['extra-node-options'] === undefined ? {} : { extra: { nodeOptions: values['extra-node-options'], mallocArenaMax: '2' } }),
 };
 const flagNames = values.flags.split(',').filter((f) => f in FLAG_SETS);
-const entry = values.entry === 'src' ? join(root, 'src/cli/main.ts') : join(root, 'bin/tagpilot.js');
-if (values.entry !== 'src' && !values['no-build']) execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+/** A checkout whose CLI is measured. */
+interface Build {
+  name: string;
+  dir: string;
+  entry: string;
+}
+
+const BUILDS: Build[] = (values.builds ?? `this=${root}`).split(',').map((spec) => {
+  const [name, path] = spec.split('=') as [string, string];
+  const dir = resolve(path);
+  return { name, dir, entry: values.entry === 'src' ? join(dir, 'src/cli/main.ts') : join(dir, 'bin/tagpilot.js') };
+});
+if (values.entry !== 'src' && !values['no-build']) for (const b of BUILDS) execFileSync(join(b.dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: b.dir, stdio: 'inherit' });
 
 /** One tagpilot process's cost. */
 interface Sample {
@@ -128,7 +145,7 @@ function image(i: number): string {
 
 async function benchFlags(env: Env, size: number, flags: string, profileDir: string | undefined): Promise<Record<string, unknown>> {
   const out: Record<string, unknown> = {};
-  const runner = (label: string) => new Runner(flags, profileDir === undefined ? undefined : join(profileDir, label));
+  const cases = new Cases(env, flags, profileDir);
   let k = 0;
   const fresh = () => {
     const id = `${flags}-${size}-${++k}`;
@@ -136,7 +153,7 @@ async function benchFlags(env: Env, size: number, flags: string, profileDir: str
   };
 
   if (CASES.has('plan')) {
-    out['cold plan'] = await repeat(env, runner('cold-plan'), async (r) => {
+    out['cold plan'] = await cases.repeat('cold-plan', async (r) => {
       const cfg = config(env, env.pristine, join(env.work, `cache-${flags}-${++k}`));
       const result = await r.once(['plan', '--config', cfg, '--json']);
       const plan = JSON.parse(result.stdout) as { changes: unknown[]; problems: unknown[] };
@@ -145,60 +162,110 @@ async function benchFlags(env: Env, size: number, flags: string, profileDir: str
     });
   }
 
-  // The cold run commits every workload; the warm cases go on from its clone and its commit.
-  const last = fresh();
+  // The cold run commits every workload; each build's warm cases go on from its last cold run.
+  const last = new Map(BUILDS.map((b) => [b.name, fresh()]));
   if (CASES.has('run') || CASES.has('warm') || CASES.has('new-tag') || CASES.has('controller')) {
     const runs = CASES.has('run') ? RUNS : 1;
-    out['cold run --once'] = await repeat(env, runner('cold-run'), async (r, i) => {
-      const target = i === runs - 1 ? last : fresh();
-      const result = await r.once(['run', '--once', '--config', config(env, target.repo, target.cache)]);
-      expect(summary(result.stderr).changes === size, 'cold run: expected a commit of every workload', result);
-      return result;
-    }, runs);
+    out['cold run --once'] = await cases.repeat(
+      'cold-run',
+      async (r, i) => {
+        const target = i === runs - 1 ? last.get(r.build.name)! : fresh();
+        const result = await r.once(['run', '--once', '--config', config(env, target.repo, target.cache)]);
+        expect(summary(result.stderr).changes === size, 'cold run: expected a commit of every workload', result);
+        return result;
+      },
+      { runs },
+    );
   }
-  const warmConfig = config(env, last.repo, last.cache);
+  const warmConfig = (b: Build) => {
+    const { repo, cache } = last.get(b.name)!;
+    return config(env, repo, cache);
+  };
 
   if (CASES.has('warm')) {
-    out['warm run --once, nothing new'] = await repeat(env, runner('warm-run'), async (r) => {
-      const result = await r.once(['run', '--once', '--config', warmConfig]);
+    out['warm run --once, nothing new'] = await cases.repeat('warm-run', async (r) => {
+      const result = await r.once(['run', '--once', '--config', warmConfig(r.build)]);
       expect(summary(result.stderr).changes === 0, 'warm run: expected nothing to change', result);
       return result;
     });
   }
 
   if (CASES.has('new-tag')) {
-    out['warm run --once, one new tag'] = await repeat(env, runner('warm-new-tag'), async (r) => {
-      // A tag above every one there, in a different image each time (across flag sets too).
+    // Before each run (of every build): a tag above every one there, in a different image each time.
+    const seed = async () => {
       const n = newTags++;
       await seedTags(env.registry.url, image(n % size), [{ tag: `1.0.${10 + n}` }]);
-      const result = await r.once(['run', '--once', '--config', warmConfig]);
-      expect(summary(result.stderr).changes === 1, 'warm run: expected one change', result);
-      return result;
-    });
+    };
+    out['warm run --once, one new tag'] = await cases.repeat(
+      'warm-new-tag',
+      async (r) => {
+        const result = await r.once(['run', '--once', '--config', warmConfig(r.build)]);
+        expect(summary(result.stderr).changes === 1, 'warm run: expected one change', result);
+        return result;
+      },
+      { before: seed },
+    );
   }
 
   if (CASES.has('controller')) {
-    if (profileDir !== undefined) await controller(env, flags, warmConfig, size, join(profileDir, 'controller'));
-    out['controller: warm cycles, nothing new'] = await controller(env, flags, warmConfig, size, undefined);
+    if (profileDir !== undefined) await controller(env, new Runner(BUILDS[0]!, flags, join(profileDir, 'controller')), warmConfig(BUILDS[0]!), size);
+    // Two rounds, builds in turn; each round's warm cycles are pooled per build.
+    const rounds: Record<string, Record<string, unknown>[]> = {};
+    for (let round = 0; round < 2; round++) {
+      for (const b of rotate(BUILDS, round)) (rounds[b.name] ??= []).push(await controller(env, new Runner(b, flags, undefined), warmConfig(b), size));
+    }
+    out['controller: warm cycles, nothing new'] = perBuild(Object.fromEntries(Object.entries(rounds).map(([name, r]) => [name, poolControllers(r)])));
   }
   return out;
 }
 
-/** Runs `measure` `runs` times (index 0…); the requests are the first run's. */
-async function repeat(env: Env, runner: Runner, measure: (r: Runner, i: number) => Promise<Measured>, runs = RUNS): Promise<Record<string, unknown>> {
-  const samples: Sample[] = [];
-  const counted: Counted[] = [];
-  // A profiled run first, not counted: the profiler costs CPU and memory itself.
-  if (runner.profileOnce) await measure(runner, -1);
-  runner.profileOnce = false;
-  const load = loadavg()[0]!;
-  for (let i = 0; i < runs; i++) {
-    const before = counts(env);
-    const result = await measure(runner, i);
-    samples.push(result.sample);
-    counted.push(diff(env, before, counts(env)));
+/** One case's result per build; a single build's result is the result. */
+function perBuild(byBuild: Record<string, unknown>): unknown {
+  return BUILDS.length === 1 ? byBuild[BUILDS[0]!.name] : byBuild;
+}
+
+/** `items` started at `by` (mod length): each build goes first as often as the others. */
+function rotate<T>(items: readonly T[], by: number): T[] {
+  const n = by % items.length;
+  return [...items.slice(n), ...items.slice(0, n)];
+}
+
+/** Runs the cases of one size and flag set: every run of a case runs each build once. */
+class Cases {
+  private readonly env: Env;
+  private readonly flags: string;
+  private readonly profileDir: string | undefined;
+
+  constructor(env: Env, flags: string, profileDir: string | undefined) {
+    this.env = env;
+    this.flags = flags;
+    this.profileDir = profileDir;
   }
-  return { ...stats(samples), requests: counted[0], loadavg: [round(load), round(loadavg()[0]!)] };
+
+  /** `runs` runs (index 0…), each of every build after `before`; the requests are the first build's first run's. */
+  async repeat(label: string, measure: (r: Runner, i: number) => Promise<Measured>, options: { runs?: number; before?: () => Promise<void> } = {}): Promise<unknown> {
+    const runs = options.runs ?? RUNS;
+    const samples = new Map<string, Sample[]>(BUILDS.map((b) => [b.name, []]));
+    let requests: Counted | undefined;
+    // A profiled run first, not counted: the profiler costs CPU and memory itself.
+    if (this.profileDir !== undefined) {
+      await options.before?.();
+      await measure(new Runner(BUILDS[0]!, this.flags, join(this.profileDir, label)), -1);
+      if (BUILDS.length > 1) throw new Error('--profile measures one build: leave out --builds');
+    }
+    const load = loadavg()[0]!;
+    for (let i = 0; i < runs; i++) {
+      await options.before?.();
+      for (const build of rotate(BUILDS, i)) {
+        const before = counts(this.env);
+        const result = await measure(new Runner(build, this.flags, undefined), i);
+        samples.get(build.name)!.push(result.sample);
+        requests ??= diff(this.env, before, counts(this.env));
+      }
+    }
+    const loadavgs = [round(load), round(loadavg()[0]!)];
+    return perBuild(Object.fromEntries([...samples].map(([name, s]) => [name, { ...stats(s), requests, loadavg: loadavgs }])));
+  }
 }
 
 interface Measured {
@@ -208,16 +275,16 @@ interface Measured {
   code: number | null;
 }
 
-/** Spawns tagpilot with a flag set; the first run of a case also profiles when asked. */
+/** Spawns one build's tagpilot with a flag set, profiled when given a directory. */
 class Runner {
-  profileOnce: boolean;
+  readonly build: Build;
   readonly flags: string;
   readonly profileDir: string | undefined;
 
-  constructor(flags: string, profileDir: string | undefined) {
+  constructor(build: Build, flags: string, profileDir: string | undefined) {
+    this.build = build;
     this.flags = flags;
     this.profileDir = profileDir;
-    this.profileOnce = profileDir !== undefined;
   }
 
   env(): NodeJS.ProcessEnv {
@@ -231,7 +298,7 @@ class Runner {
   }
 
   profileFlags(): string[] {
-    if (!this.profileOnce || this.profileDir === undefined) return [];
+    if (this.profileDir === undefined) return [];
     mkdirSync(this.profileDir, { recursive: true });
     return ['--cpu-prof', '--cpu-prof-dir', this.profileDir, '--heap-prof', '--heap-prof-dir', this.profileDir];
   }
@@ -240,7 +307,7 @@ class Runner {
   async once(args: string[]): Promise<Measured> {
     const timeFile = join(work, 'time.txt');
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), entry, ...args], { cwd: root, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), this.build.entry, ...args], { cwd: this.build.dir, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
     const [stdout, stderr] = [collect(child.stdout), collect(child.stderr)];
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     const wallMs = performance.now() - started;
@@ -254,10 +321,9 @@ class Runner {
  * the next CYCLES are what a controller does between changes. CPU per cycle is the process's CPU
  * between two summary lines (the cycle plus the idle wait), read from /proc.
  */
-async function controller(env: Env, flags: string, cfg: string, size: number, profileDir: string | undefined): Promise<Record<string, unknown>> {
-  const runner = new Runner(flags, profileDir);
+async function controller(env: Env, runner: Runner, cfg: string, size: number): Promise<Record<string, unknown>> {
   const load = loadavg()[0]!;
-  const child = spawn(process.execPath, [...runner.profileFlags(), entry, 'run', '--config', cfg], { cwd: root, env: runner.env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...runner.profileFlags(), runner.build.entry, 'run', '--config', cfg], { cwd: runner.build.dir, env: runner.env(), stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid!;
   const cycles: { cpuMs: number; rssMiB: number; counted: Counted; changes: number; ms: number }[] = [];
   let buffered = '';
@@ -287,20 +353,42 @@ async function controller(env: Env, flags: string, cfg: string, size: number, pr
   const hwm = cycles.pop()!.rssMiB;
   const [first, ...warm] = cycles;
   expect(warm.every((c) => c.changes === 0), 'controller: expected nothing to change', { stdout: '', stderr: buffered, code: null });
-  const cpu = warm.map((c) => c.cpuMs);
   return {
     workloads: size,
     firstCycle: { cpuMs: round(first!.cpuMs), cycleMs: first!.ms, requests: first!.counted },
+    warm: warm.map((c) => ({ cpuMs: c.cpuMs, ms: c.ms, rssMiB: c.rssMiB, registry: Object.values(c.counted.registry).reduce((x, y) => x + y, 0), git: c.counted.git, gitResponseBytes: c.counted.gitResponseBytes })),
+    peakRssMiB: round(hwm),
+    loadavg: [round(load), round(loadavg()[0]!)],
+  };
+}
+
+interface ControllerRun {
+  workloads: number;
+  firstCycle: unknown;
+  warm: { cpuMs: number; ms: number; rssMiB: number; registry: number; git: Record<string, number>; gitResponseBytes: number }[];
+  peakRssMiB: number;
+  loadavg: number[];
+}
+
+/** The warm cycles of several controller runs of one build, together. */
+function poolControllers(runs: readonly Record<string, unknown>[]): Record<string, unknown> {
+  const all = runs as unknown as ControllerRun[];
+  const warm = all.flatMap((r) => r.warm);
+  const cpu = warm.map((c) => c.cpuMs);
+  const size = all[0]!.workloads;
+  return {
+    workloads: size,
+    firstCycle: all.map((r) => r.firstCycle),
     warmCycles: warm.length,
     cpuMsPerCycle: { median: round(median(cpu)), min: round(Math.min(...cpu)), max: round(Math.max(...cpu)) },
     cpuMsPer100Workloads: round((median(cpu) * 100) / size),
     cycleMs: round(median(warm.map((c) => c.ms))),
-    rssMiBAfterCycle: warm.map((c) => round(c.rssMiB)),
-    peakRssMiB: round(hwm),
-    registryRequestsInWarmCycles: warm.reduce((a, c) => a + Object.values(c.counted.registry).reduce((x, y) => x + y, 0), 0),
-    gitPerWarmCycle: warm[0]?.counted.git,
-    gitResponseBytesPerWarmCycle: warm[0]?.counted.gitResponseBytes,
-    loadavg: [round(load), round(loadavg()[0]!)],
+    rssMiBAfterCycle: all.map((r) => r.warm.map((c) => round(c.rssMiB))),
+    peakRssMiB: round(Math.max(...all.map((r) => r.peakRssMiB))),
+    registryRequestsInWarmCycles: warm.reduce((a, c) => a + c.registry, 0),
+    gitPerWarmCycle: warm[0]?.git,
+    gitResponseBytesPerWarmCycle: warm[0]?.gitResponseBytes,
+    loadavg: all.map((r) => r.loadavg),
   };
 }
 
@@ -405,4 +493,4 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-process.stdout.write(`${JSON.stringify({ bench: 'cycle', node: process.version, entry: values.entry, runs: RUNS, cores: availableParallelism(), results }, null, 2)}\n`);
+process.stdout.write(`${JSON.stringify({ bench: 'cycle', node: process.version, entry: values.entry, runs: RUNS, cores: availableParallelism(), builds: BUILDS.map((b) => `${b.name}=${b.dir}`), results }, null, 2)}\n`);
