@@ -7,9 +7,10 @@ import { editFiles, commitSubject, type ImageSlot, type NamedPolicy } from '../m
 import { ordersByBuildTime, policyNeeds, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
 import { fileProblem, throwIfCancelled } from '../problems/index.ts';
 import { backoffDelay, TagLookup, type DockerConfig, type TagQuery } from '../registry/index.ts';
+import { findAt } from './found.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
 import type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
-import { DEFAULT_READ_LIMITS, readSlots, readText } from './read.ts';
+import { DEFAULT_READ_LIMITS, readText } from './read.ts';
 import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
@@ -110,7 +111,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const now = (deps.now ?? (() => new Date()))();
   const { head, target, heads } = await syncTarget(deps);
   const limits = { maxFileBytes: deps.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes, maxCycleBytes: deps.maxCycleBytes ?? DEFAULT_READ_LIMITS.maxCycleBytes };
-  const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies, limits });
+  const found = await findAt(deps, head, limits);
   const problems = found.problems;
   throwIfCancelled(signal, 'cycle');
 
