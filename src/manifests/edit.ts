@@ -1,9 +1,9 @@
 import { isAlias, isCollection, isScalar, parse, visit, type Scalar } from 'yaml';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
-import { findSlots } from './find.ts';
+import { slotsOfParsed } from './find.ts';
 import { applyAnnotationEdit } from './annotate.ts';
 import { sharedValueProblem } from './shared.ts';
-import type { Edit, FieldPart, ImageEdit, ImageSlot, SlotField } from './types.ts';
+import type { Edit, FieldPart, ImageEdit, ImageSlot, SlotField, SourceFile } from './types.ts';
 import { parseFile, scalarText, type ParsedFile } from './yaml.ts';
 import { TagpilotError } from '../problems/index.ts';
 
@@ -49,9 +49,10 @@ function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[]
     const node = scalars.get(splice.start)!;
     out = out.slice(0, splice.start) + requote(path, node, splice.value) + out.slice(splice.end);
   }
-  verifyScalars(path, before, out, splices);
+  const after = parseFile(out);
+  verifyScalars(path, before, after, splices);
   verifyResolved(path, before, splices, edits);
-  verifySlots(path, text, out, edits);
+  verifySlots({ path, text }, before, { path, text: out }, after, edits);
   return out;
 }
 
@@ -182,8 +183,7 @@ function shapes(file: ParsedFile): Shape[] {
 }
 
 /** Re-parses the result: same structure, every scalar the same except the spliced ones, which hold their new value. */
-function verifyScalars(path: string, before: ParsedFile, text: string, splices: ReadonlyMap<number, Splice>): void {
-  const after = parseFile(text);
+function verifyScalars(path: string, before: ParsedFile, after: ParsedFile, splices: ReadonlyMap<number, Splice>): void {
   const error = after.docs.flatMap((d) => d.errors)[0];
   if (error !== undefined) throw new EditError(`${path}: the edit would not parse: ${error.message}`);
   const was = shapes(before);
@@ -218,9 +218,10 @@ function verifyResolved(path: string, before: ParsedFile, splices: ReadonlyMap<n
  * Finds the slots again: each edited slot must now denote exactly its new image, and every
  * other slot its old one (an anchor shared with an unedited slot would change that one too).
  */
-function verifySlots(path: string, before: string, after: string, edits: readonly ImageEdit[]): void {
-  const was = findSlots([{ path, text: before }]).slots;
-  const now = findSlots([{ path, text: after }]).slots;
+function verifySlots(before: SourceFile, beforeParsed: ParsedFile, after: SourceFile, afterParsed: ParsedFile, edits: readonly ImageEdit[]): void {
+  const { path } = before;
+  const was = slotsOfParsed(before, beforeParsed);
+  const now = slotsOfParsed(after, afterParsed);
   if (was.length !== now.length) throw new EditError(`${path}: the edit would change which image slots the file has`);
   for (let i = 0; i < was.length; i++) {
     const old = was[i]!;

@@ -69,16 +69,16 @@ export class SlotFinder {
     return this.settings.flux.automations;
   }
 
-  /** First pass: what this file tells about others; problems only for what it defines. */
-  learn(file: SourceFile): Problem[] {
+  /** First pass: what this file tells about others; problems only for what it defines. `parsed`: a parse of it already made. */
+  learn(file: SourceFile, parsed?: ParsedFile): Problem[] {
     if (!isRepoSetting(file) || this.tooBig(file, undefined)) return [];
     const problems: Problem[] = [];
-    readRepoSettings(parse(file), this.settings, problems);
+    readRepoSettings(parse(file, parsed), this.settings, problems);
     return problems;
   }
 
-  /** Second pass, once every file was learnt: the file's slots and problems. */
-  find(file: SourceFile): FileFindings {
+  /** Second pass, once every file was learnt: the file's slots and problems. `parsed`: a parse of it already made. */
+  find(file: SourceFile, parsed?: ParsedFile): FileFindings {
     const result: FileFindings = { slots: [], problems: [], notices: [] };
     if (this.tooBig(file, result.problems)) return result;
     const { namespaces, flux, applications } = this.settings;
@@ -88,7 +88,7 @@ export class SlotFinder {
     const override = applications.get(overrideFileApplication(file.path) ?? '');
     // Most of a repository (Services, ConfigMaps, CRDs) cannot hold a slot: not parsed at all.
     if (override === undefined && !isRepoSetting(file) && !mayHoldSlots(file.text)) return result;
-    forEachObject(parse(file), namespaces, result, (ctx, object) => {
+    forEachObject(parse(file, parsed), namespaces, result, (ctx, object) => {
       if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
       findInObject(ctx, object, named, result.slots);
     });
@@ -118,6 +118,13 @@ export function findSlots(files: readonly SourceFile[], options: FindOptions = {
   return result;
 }
 
+/** The slots of one file, as findSlots finds them, from a parse already made: an edit checks its result without parsing it again. */
+export function slotsOfParsed(file: SourceFile, parsed: ParsedFile): ImageSlot[] {
+  const finder = new SlotFinder();
+  finder.learn(file, parsed);
+  return finder.find(file, parsed).slots;
+}
+
 /**
  * Flux applied `$imagepolicy` markers only under its ImageUpdateAutomations' `update.path`:
  * elsewhere they are left unautomated, as they were, with one problem for the file.
@@ -140,8 +147,8 @@ function asApplication(ctx: ObjectContext, app: UpdaterApplication): ObjectConte
   return owned;
 }
 
-function parse(file: SourceFile): Parsed {
-  return { file, ...parseFile(file.text) };
+function parse(file: SourceFile, parsed: ParsedFile = parseFile(file.text)): Parsed {
+  return { file, ...parsed };
 }
 
 const FLUX_IMAGE_API = 'image.toolkit.fluxcd.io/';
