@@ -7,7 +7,7 @@
  *
  *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|src]
  *                             [--cases plan,run,warm,new-tag,controller] [--cycles 10] [--profile DIR] [--no-build]
- *                             [--extra-node-options '--max-semi-space-size=4' --flags shipped,extra]
+ *                             [--extra-node-options='--max-semi-space-size=4' --flags shipped,extra] [--memory]
  *                             [--builds before=/path/to/checkout,after=.]
  *
  * Prints one JSON object. Per case the medians (and ranges) of CPU time (user + system), wall time
@@ -23,6 +23,9 @@
  *
  * --profile DIR writes one `--cpu-prof` and one `--heap-prof` per case (the first size, the
  * first flag set, the first build) for `node bench/profile-summary.ts`.
+ *
+ * --memory adds one run per case (not counted) that samples process.memoryUsage() every 5 ms and
+ * reports it at the peak RSS: how much of the peak is V8's heap, what lives outside it.
  *
  * --builds compares checkouts side by side: each run of a case runs every build, in turn, on the
  * same setup, so a shared machine's load falls on all of them alike. Each case then reports per
@@ -53,6 +56,7 @@ const { values } = parseArgs({
     /** A third flag set, `extra`, to try other NODE_OPTIONS (with MALLOC_ARENA_MAX=2). */
     'extra-node-options': { type: 'string' },
     builds: { type: 'string' },
+    memory: { type: 'boolean', default: false },
   },
 });
 
@@ -68,6 +72,14 @@ const FLAG_SETS: Record<string, { nodeOptions?: string; mallocArenaMax?: string 
   ...(values['extra-node-options'] === undefined ? {} : { extra: { nodeOptions: values['extra-node-options'], mallocArenaMax: '2' } }),
 };
 const flagNames = values.flags.split(',').filter((f) => f in FLAG_SETS);
+/** Loaded first with --memory: process.memoryUsage() every 5 ms, the sample at the highest RSS written on exit. */
+const MEMORY_PROBE = `data:text/javascript,${encodeURIComponent(`
+  let peak = { rss: 0 };
+  const sample = () => { const m = process.memoryUsage(); if (m.rss > peak.rss) peak = m; };
+  setInterval(sample, 5).unref();
+  process.on('exit', () => { sample(); process.getBuiltinModule('node:fs').writeFileSync(process.env.MEMORY_FILE, JSON.stringify(peak)); });
+`)}`;
+
 /** A checkout whose CLI is measured. */
 interface Build {
   name: string;
@@ -253,6 +265,14 @@ class Cases {
       await measure(new Runner(BUILDS[0]!, this.flags, join(this.profileDir, label)), -1);
       if (BUILDS.length > 1) throw new Error('--profile measures one build: leave out --builds');
     }
+    let memory: Record<string, number> | undefined;
+    if (values.memory) {
+      await options.before?.();
+      const runner = new Runner(BUILDS[0]!, this.flags, undefined);
+      runner.memoryFile = join(work, 'memory.json');
+      await measure(runner, -1);
+      memory = Object.fromEntries(Object.entries(JSON.parse(readFileSync(runner.memoryFile, 'utf8')) as Record<string, number>).map(([k, v]) => [k, round(v / 2 ** 20)]));
+    }
     const load = loadavg()[0]!;
     for (let i = 0; i < runs; i++) {
       await options.before?.();
@@ -264,7 +284,7 @@ class Cases {
       }
     }
     const loadavgs = [round(load), round(loadavg()[0]!)];
-    return perBuild(Object.fromEntries([...samples].map(([name, s]) => [name, { ...stats(s), requests, loadavg: loadavgs }])));
+    return perBuild(Object.fromEntries([...samples].map(([name, s]) => [name, { ...stats(s), requests, loadavg: loadavgs, ...(memory === undefined ? {} : { memoryAtPeakMiB: memory }) }])));
   }
 }
 
@@ -280,6 +300,8 @@ class Runner {
   readonly build: Build;
   readonly flags: string;
   readonly profileDir: string | undefined;
+  /** Where the memory probe writes process.memoryUsage() at the peak RSS, when set. */
+  memoryFile: string | undefined;
 
   constructor(build: Build, flags: string, profileDir: string | undefined) {
     this.build = build;
@@ -298,6 +320,7 @@ class Runner {
   }
 
   profileFlags(): string[] {
+    if (this.memoryFile !== undefined) return ['--import', MEMORY_PROBE];
     if (this.profileDir === undefined) return [];
     mkdirSync(this.profileDir, { recursive: true });
     return ['--cpu-prof', '--cpu-prof-dir', this.profileDir, '--heap-prof', '--heap-prof-dir', this.profileDir];
@@ -307,7 +330,8 @@ class Runner {
   async once(args: string[]): Promise<Measured> {
     const timeFile = join(work, 'time.txt');
     const started = performance.now();
-    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), this.build.entry, ...args], { cwd: this.build.dir, env: this.env(), stdio: ['ignore', 'pipe', 'pipe'] });
+    const env = { ...this.env(), ...(this.memoryFile === undefined ? {} : { MEMORY_FILE: this.memoryFile }) };
+    const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), this.build.entry, ...args], { cwd: this.build.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const [stdout, stderr] = [collect(child.stdout), collect(child.stderr)];
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
     const wallMs = performance.now() - started;
