@@ -27,9 +27,10 @@
  * --memory adds one run per case (not counted) that samples process.memoryUsage() every 5 ms and
  * reports it at the peak RSS: how much of the peak is V8's heap, what lives outside it.
  *
- * --builds compares checkouts side by side: each run of a case runs every build, in turn, on the
- * same setup, so a shared machine's load falls on all of them alike. Each case then reports per
- * build. Without it, the build is this checkout.
+ * Each run of a case runs every flag set and every build (--builds compares checkouts) in turn, on
+ * the same setup, so a shared machine's load falls on all of them alike. Each case then reports
+ * per flag set and, with more than one build, per build. Without --builds, the build is this
+ * checkout.
  */
 import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
@@ -125,12 +126,8 @@ interface Env {
 async function benchSize(size: number): Promise<Record<string, unknown>> {
   const env = await setUp(size);
   try {
-    const out: Record<string, unknown> = { seedMs: env.seedMs };
-    for (const [i, flags] of flagNames.entries()) {
-      const profile = values.profile !== undefined && i === 0 && size === SIZES[0] ? join(values.profile, `${size}-${flags}`) : undefined;
-      out[flags] = await benchFlags(env, size, flags, profile);
-    }
-    return out;
+    const profile = values.profile !== undefined && size === SIZES[0] ? join(values.profile, `${size}-${flagNames[0]}`) : undefined;
+    return { seedMs: env.seedMs, ...(await benchCases(env, size, profile)) };
   } finally {
     await Promise.all([env.registry.stop(), env.server.stop(), env.proxy.stop()]);
   }
@@ -155,78 +152,104 @@ function image(i: number): string {
   return `team/svc-${String(i).padStart(4, '0')}`;
 }
 
-async function benchFlags(env: Env, size: number, flags: string, profileDir: string | undefined): Promise<Record<string, unknown>> {
-  const out: Record<string, unknown> = {};
-  const cases = new Cases(env, flags, profileDir);
+/** A flag set and a build: what one run of a case runs. */
+interface Variant {
+  id: string;
+  flags: string;
+  build: Build;
+}
+
+const VARIANTS: Variant[] = flagNames.flatMap((flags) => BUILDS.map((build) => ({ id: `${flags}/${build.name}`, flags, build })));
+
+/** Every case for one size; each run of a case runs every variant in turn (results by flag set, then build). */
+async function benchCases(env: Env, size: number, profileDir: string | undefined): Promise<Record<string, Record<string, unknown>>> {
+  const out: Record<string, Record<string, unknown>> = Object.fromEntries(flagNames.map((f) => [f, {}]));
+  const put = (name: string, byVariant: ReadonlyMap<string, unknown>) => {
+    for (const flags of flagNames) out[flags]![name] = perBuild(Object.fromEntries(BUILDS.map((b) => [b.name, byVariant.get(`${flags}/${b.name}`)])));
+  };
+  const cases = new Cases(env, profileDir);
   let k = 0;
   const fresh = () => {
-    const id = `${flags}-${size}-${++k}`;
+    const id = `${size}-${++k}`;
     return { repo: copyRepo(env, id), cache: join(env.work, `cache-${id}`) };
   };
 
   if (CASES.has('plan')) {
-    out['cold plan'] = await cases.repeat('cold-plan', async (r) => {
-      const cfg = config(env, env.pristine, join(env.work, `cache-${flags}-${++k}`));
-      const result = await r.once(['plan', '--config', cfg, '--json']);
-      const plan = JSON.parse(result.stdout) as { changes: unknown[]; problems: unknown[] };
-      expect(plan.changes.length === size && plan.problems.length === 0, `plan: ${plan.changes.length} changes, ${plan.problems.length} problems`, result);
-      return result;
-    });
-  }
-
-  // The cold run commits every workload; each build's warm cases go on from its last cold run.
-  const last = new Map(BUILDS.map((b) => [b.name, fresh()]));
-  if (CASES.has('run') || CASES.has('warm') || CASES.has('new-tag') || CASES.has('controller')) {
-    const runs = CASES.has('run') ? RUNS : 1;
-    out['cold run --once'] = await cases.repeat(
-      'cold-run',
-      async (r, i) => {
-        const target = i === runs - 1 ? last.get(r.build.name)! : fresh();
-        const result = await r.once(['run', '--once', '--config', config(env, target.repo, target.cache)]);
-        expect(summary(result.stderr).changes === size, 'cold run: expected a commit of every workload', result);
+    put(
+      'cold plan',
+      await cases.repeat('cold-plan', async (r) => {
+        const cfg = config(env, env.pristine, join(env.work, `cache-${size}-${++k}`));
+        const result = await r.once(['plan', '--config', cfg, '--json']);
+        const plan = JSON.parse(result.stdout) as { changes: unknown[]; problems: unknown[] };
+        expect(plan.changes.length === size && plan.problems.length === 0, `plan: ${plan.changes.length} changes, ${plan.problems.length} problems`, result);
         return result;
-      },
-      { runs },
+      }),
     );
   }
-  const warmConfig = (b: Build) => {
-    const { repo, cache } = last.get(b.name)!;
+
+  // The cold run commits every workload; each variant's warm cases go on from its last cold run.
+  const last = new Map(VARIANTS.map((v) => [v.id, fresh()]));
+  if (CASES.has('run') || CASES.has('warm') || CASES.has('new-tag') || CASES.has('controller')) {
+    const runs = CASES.has('run') ? RUNS : 1;
+    put(
+      'cold run --once',
+      await cases.repeat(
+        'cold-run',
+        async (r, i) => {
+          const target = i === runs - 1 ? last.get(r.id)! : fresh();
+          const result = await r.once(['run', '--once', '--config', config(env, target.repo, target.cache)]);
+          expect(summary(result.stderr).changes === size, 'cold run: expected a commit of every workload', result);
+          return result;
+        },
+        { runs },
+      ),
+    );
+  }
+  const warmConfig = (id: string) => {
+    const { repo, cache } = last.get(id)!;
     return config(env, repo, cache);
   };
 
   if (CASES.has('warm')) {
-    out['warm run --once, nothing new'] = await cases.repeat('warm-run', async (r) => {
-      const result = await r.once(['run', '--once', '--config', warmConfig(r.build)]);
-      expect(summary(result.stderr).changes === 0, 'warm run: expected nothing to change', result);
-      return result;
-    });
+    put(
+      'warm run --once, nothing new',
+      await cases.repeat('warm-run', async (r) => {
+        const result = await r.once(['run', '--once', '--config', warmConfig(r.id)]);
+        expect(summary(result.stderr).changes === 0, 'warm run: expected nothing to change', result);
+        return result;
+      }),
+    );
   }
 
   if (CASES.has('new-tag')) {
-    // Before each run (of every build): a tag above every one there, in a different image each time.
+    // Before each run (of every variant): a tag above every one there, in a different image each time.
     const seed = async () => {
       const n = newTags++;
       await seedTags(env.registry.url, image(n % size), [{ tag: `1.0.${10 + n}` }]);
     };
-    out['warm run --once, one new tag'] = await cases.repeat(
-      'warm-new-tag',
-      async (r) => {
-        const result = await r.once(['run', '--once', '--config', warmConfig(r.build)]);
-        expect(summary(result.stderr).changes === 1, 'warm run: expected one change', result);
-        return result;
-      },
-      { before: seed },
+    put(
+      'warm run --once, one new tag',
+      await cases.repeat(
+        'warm-new-tag',
+        async (r) => {
+          const result = await r.once(['run', '--once', '--config', warmConfig(r.id)]);
+          expect(summary(result.stderr).changes === 1, 'warm run: expected one change', result);
+          return result;
+        },
+        { before: seed },
+      ),
     );
   }
 
   if (CASES.has('controller')) {
-    if (profileDir !== undefined) await controller(env, new Runner(BUILDS[0]!, flags, join(profileDir, 'controller')), warmConfig(BUILDS[0]!), size);
-    // Two rounds, builds in turn; each round's warm cycles are pooled per build.
-    const rounds: Record<string, Record<string, unknown>[]> = {};
+    const first = VARIANTS[0]!;
+    if (profileDir !== undefined) await controller(env, new Runner(first, join(profileDir, 'controller')), warmConfig(first.id), size);
+    // Two rounds, variants in turn; each variant's warm cycles are pooled.
+    const rounds = new Map<string, Record<string, unknown>[]>(VARIANTS.map((v) => [v.id, []]));
     for (let round = 0; round < 2; round++) {
-      for (const b of rotate(BUILDS, round)) (rounds[b.name] ??= []).push(await controller(env, new Runner(b, flags, undefined), warmConfig(b), size));
+      for (const v of rotate(VARIANTS, round)) rounds.get(v.id)!.push(await controller(env, new Runner(v, undefined), warmConfig(v.id), size));
     }
-    out['controller: warm cycles, nothing new'] = perBuild(Object.fromEntries(Object.entries(rounds).map(([name, r]) => [name, poolControllers(r)])));
+    put('controller: warm cycles, nothing new', new Map([...rounds].map(([id, r]) => [id, poolControllers(r)])));
   }
   return out;
 }
@@ -236,55 +259,55 @@ function perBuild(byBuild: Record<string, unknown>): unknown {
   return BUILDS.length === 1 ? byBuild[BUILDS[0]!.name] : byBuild;
 }
 
-/** `items` started at `by` (mod length): each build goes first as often as the others. */
+/** `items` started at `by` (mod length): each variant goes first as often as the others. */
 function rotate<T>(items: readonly T[], by: number): T[] {
   const n = by % items.length;
   return [...items.slice(n), ...items.slice(0, n)];
 }
 
-/** Runs the cases of one size and flag set: every run of a case runs each build once. */
+/** Runs the cases of one size: every run of a case runs each variant once. */
 class Cases {
   private readonly env: Env;
-  private readonly flags: string;
   private readonly profileDir: string | undefined;
 
-  constructor(env: Env, flags: string, profileDir: string | undefined) {
+  constructor(env: Env, profileDir: string | undefined) {
     this.env = env;
-    this.flags = flags;
     this.profileDir = profileDir;
   }
 
-  /** `runs` runs (index 0…), each of every build after `before`; the requests are the first build's first run's. */
-  async repeat(label: string, measure: (r: Runner, i: number) => Promise<Measured>, options: { runs?: number; before?: () => Promise<void> } = {}): Promise<unknown> {
+  /** `runs` runs (index 0…), each of every variant after `before`; the requests are those of a variant's first run. */
+  async repeat(label: string, measure: (r: Runner, i: number) => Promise<Measured>, options: { runs?: number; before?: () => Promise<void> } = {}): Promise<Map<string, unknown>> {
     const runs = options.runs ?? RUNS;
-    const samples = new Map<string, Sample[]>(BUILDS.map((b) => [b.name, []]));
-    let requests: Counted | undefined;
+    const samples = new Map<string, Sample[]>(VARIANTS.map((v) => [v.id, []]));
+    const requests = new Map<string, Counted>();
     // A profiled run first, not counted: the profiler costs CPU and memory itself.
     if (this.profileDir !== undefined) {
+      if (VARIANTS.length > 1) throw new Error('--profile measures one flag set and build: pass one --flags and no --builds');
       await options.before?.();
-      await measure(new Runner(BUILDS[0]!, this.flags, join(this.profileDir, label)), -1);
-      if (BUILDS.length > 1) throw new Error('--profile measures one build: leave out --builds');
+      await measure(new Runner(VARIANTS[0]!, join(this.profileDir, label)), -1);
     }
-    let memory: Record<string, number> | undefined;
+    const memory = new Map<string, Record<string, number>>();
     if (values.memory) {
-      await options.before?.();
-      const runner = new Runner(BUILDS[0]!, this.flags, undefined);
-      runner.memoryFile = join(work, 'memory.json');
-      await measure(runner, -1);
-      memory = Object.fromEntries(Object.entries(JSON.parse(readFileSync(runner.memoryFile, 'utf8')) as Record<string, number>).map(([k, v]) => [k, round(v / 2 ** 20)]));
+      for (const v of VARIANTS) {
+        await options.before?.();
+        const runner = new Runner(v, undefined);
+        runner.memoryFile = join(work, 'memory.json');
+        await measure(runner, -1);
+        memory.set(v.id, Object.fromEntries(Object.entries(JSON.parse(readFileSync(runner.memoryFile, 'utf8')) as Record<string, number>).map(([key, n]) => [key, round(n / 2 ** 20)])));
+      }
     }
     const load = loadavg()[0]!;
     for (let i = 0; i < runs; i++) {
       await options.before?.();
-      for (const build of rotate(BUILDS, i)) {
+      for (const v of rotate(VARIANTS, i)) {
         const before = counts(this.env);
-        const result = await measure(new Runner(build, this.flags, undefined), i);
-        samples.get(build.name)!.push(result.sample);
-        requests ??= diff(this.env, before, counts(this.env));
+        const result = await measure(new Runner(v, undefined), i);
+        samples.get(v.id)!.push(result.sample);
+        if (!requests.has(v.id)) requests.set(v.id, diff(this.env, before, counts(this.env)));
       }
     }
     const loadavgs = [round(load), round(loadavg()[0]!)];
-    return perBuild(Object.fromEntries([...samples].map(([name, s]) => [name, { ...stats(s), requests, loadavg: loadavgs, ...(memory === undefined ? {} : { memoryAtPeakMiB: memory }) }])));
+    return new Map([...samples].map(([id, s]) => [id, { ...stats(s), requests: requests.get(id), loadavg: loadavgs, ...(memory.has(id) ? { memoryAtPeakMiB: memory.get(id) } : {}) }]));
   }
 }
 
@@ -295,17 +318,19 @@ interface Measured {
   code: number | null;
 }
 
-/** Spawns one build's tagpilot with a flag set, profiled when given a directory. */
+/** Spawns one variant's tagpilot (a build, a flag set), profiled when given a directory. */
 class Runner {
+  readonly id: string;
   readonly build: Build;
   readonly flags: string;
   readonly profileDir: string | undefined;
   /** Where the memory probe writes process.memoryUsage() at the peak RSS, when set. */
   memoryFile: string | undefined;
 
-  constructor(build: Build, flags: string, profileDir: string | undefined) {
-    this.build = build;
-    this.flags = flags;
+  constructor(variant: Variant, profileDir: string | undefined) {
+    this.id = variant.id;
+    this.build = variant.build;
+    this.flags = variant.flags;
     this.profileDir = profileDir;
   }
 
