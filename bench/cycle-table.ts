@@ -34,7 +34,14 @@ for (const file of process.argv.slice(2)) {
   const at = (size: string, flags: string, name: string) => (result.results[size]?.[flags] as Record<string, unknown> | undefined)?.[name];
   const builds = result.builds?.map((b) => b.split('=')[0]!) ?? [];
   if (builds.length > 1) for (const build of builds) columns.push({ label: build, pick: (...k) => (at(...k) as Record<string, Case> | undefined)?.[build] });
-  else columns.push({ label: file.split('/').at(-1)!, pick: (...k) => { const c = at(...k); return isCase(c) ? c : undefined; } });
+  else
+    columns.push({
+      label: file.split('/').at(-1)!,
+      pick: (...k) => {
+        const c = at(...k);
+        return isCase(c) ? c : undefined;
+      },
+    });
 }
 
 const first = JSON.parse(readFileSync(process.argv[2]!, 'utf8')) as Result;

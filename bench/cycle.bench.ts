@@ -32,7 +32,7 @@
  * per flag set and, with more than one build, per build. Without --builds, the build is this
  * checkout.
  */
-import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -401,7 +401,11 @@ async function controller(env: Env, runner: Runner, cfg: string, size: number): 
   await done;
   const hwm = cycles.pop()!.rssMiB;
   const [first, ...warm] = cycles;
-  expect(warm.every((c) => c.changes === 0), 'controller: expected nothing to change', { stdout: '', stderr: buffered, code: null });
+  expect(
+    warm.every((c) => c.changes === 0),
+    'controller: expected nothing to change',
+    { stdout: '', stderr: buffered, code: null },
+  );
   return {
     workloads: size,
     firstCycle: { cpuMs: round(first!.cpuMs), cycleMs: first!.ms, requests: first!.counted },
@@ -455,7 +459,9 @@ function processCpuMs(pid: number): number {
 }
 
 function statusKiB(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8').split('\n').find((l) => l.startsWith(`${field}:`));
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith(`${field}:`));
   return Number(line?.split(/\s+/)[1] ?? Number.NaN);
 }
 
@@ -487,15 +493,15 @@ function copyRepo(env: Env, id: string): string {
 
 function config(env: Env, repo: string, cache: string): string {
   const path = join(env.work, `config-${repo}-${cache.split('/').at(-1)}.yaml`);
-  writeFileSync(
-    path,
-    `git:\n  url: ${env.server.repoUrl(repo)}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${env.proxy.host}", insecure: true }\ncacheDir: ${cache}\ninterval: 1s\n`,
-  );
+  writeFileSync(path, `git:\n  url: ${env.server.repoUrl(repo)}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${env.proxy.host}", insecure: true }\ncacheDir: ${cache}\ninterval: 1s\n`);
   return path;
 }
 
 function summary(stderr: string): { changes?: number } {
-  const line = stderr.split('\n').map(parseLine).find((e) => e?.msg?.startsWith('cycle:') === true);
+  const line = stderr
+    .split('\n')
+    .map(parseLine)
+    .find((e) => e?.msg?.startsWith('cycle:') === true);
   return line ?? {};
 }
 

@@ -38,7 +38,7 @@ for (const n of profile.nodes) for (const c of n.children ?? []) parent.set(c, n
 
 // Each sample's time is the delta to the next one, as Chrome DevTools counts it.
 const selfUs = new Map<number, number>();
-profile.samples.forEach((id, i) => selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0)));
+for (const [i, id] of profile.samples.entries()) selfUs.set(id, (selfUs.get(id) ?? 0) + (profile.timeDeltas[i + 1] ?? 0));
 const total = [...selfUs.values()].reduce((a, b) => a + b, 0);
 
 /** The area a frame's own time belongs to. */
@@ -84,6 +84,4 @@ const sorted = (m: Map<string, number>, n = Infinity) =>
       .slice(0, n)
       .map(([k, v]) => [k, ms(v)]),
   );
-process.stdout.write(
-  `${JSON.stringify({ file: positionals[0], totalMs: ms(total), byArea: sorted(areas), topSelf: sorted(functions, Number(values.top)), inclusiveMs: Object.fromEntries(under.map((n) => [n, ms(inclusive.get(n) ?? 0)])) }, null, 2)}\n`,
-);
+process.stdout.write(`${JSON.stringify({ file: positionals[0], totalMs: ms(total), byArea: sorted(areas), topSelf: sorted(functions, Number(values.top)), inclusiveMs: Object.fromEntries(under.map((n) => [n, ms(inclusive.get(n) ?? 0)])) }, null, 2)}\n`);
