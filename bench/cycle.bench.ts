@@ -25,7 +25,9 @@
  * first flag set, the first build) for `node bench/profile-summary.ts`.
  *
  * --memory adds one run per case (not counted) that samples process.memoryUsage() every 5 ms and
- * reports it at the peak RSS: how much of the peak is V8's heap, what lives outside it.
+ * reports it at the peak RSS: how much of the peak is V8's heap, what lives outside it. With
+ * --profile DIR and --snapshot-mib N, that run also writes DIR/…/<case>.heapsnapshot when RSS first
+ * reaches N MiB (for `node bench/heap-summary.ts`).
  *
  * Each run of a case runs every flag set and every build (--builds compares checkouts) in turn, on
  * the same setup, so a shared machine's load falls on all of them alike. Each case then reports
@@ -58,6 +60,8 @@ const { values } = parseArgs({
     'extra-node-options': { type: 'string' },
     builds: { type: 'string' },
     memory: { type: 'boolean', default: false },
+    /** With --memory and --profile: a heap snapshot when RSS first reaches this many MiB. */
+    'snapshot-mib': { type: 'string' },
   },
 });
 
@@ -76,7 +80,13 @@ const flagNames = values.flags.split(',').filter((f) => f in FLAG_SETS);
 /** Loaded first with --memory: process.memoryUsage() every 5 ms, the sample at the highest RSS written on exit. */
 const MEMORY_PROBE = `data:text/javascript,${encodeURIComponent(`
   let peak = { rss: 0 };
-  const sample = () => { const m = process.memoryUsage(); if (m.rss > peak.rss) peak = m; };
+  const at = Number(process.env.HEAP_SNAPSHOT_AT ?? Infinity);
+  const sample = () => {
+    const m = process.memoryUsage();
+    if (m.rss > peak.rss) peak = m;
+    // Once, when RSS first reaches the mark: what the heap holds near the peak.
+    if (m.rss >= at && process.env.HEAP_SNAPSHOT_FILE) process.getBuiltinModule('node:v8').writeHeapSnapshot(process.env.HEAP_SNAPSHOT_FILE), delete process.env.HEAP_SNAPSHOT_FILE;
+  };
   setInterval(sample, 5).unref();
   process.on('exit', () => { sample(); process.getBuiltinModule('node:fs').writeFileSync(process.env.MEMORY_FILE, JSON.stringify(peak)); });
 `)}`;
@@ -292,6 +302,7 @@ class Cases {
         await options.before?.();
         const runner = new Runner(v, undefined);
         runner.memoryFile = join(work, 'memory.json');
+        if (values['snapshot-mib'] !== undefined && this.profileDir !== undefined) runner.snapshot = { atBytes: Number(values['snapshot-mib']) * 2 ** 20, file: join(this.profileDir, `${label}.heapsnapshot`) };
         await measure(runner, -1);
         memory.set(v.id, Object.fromEntries(Object.entries(JSON.parse(readFileSync(runner.memoryFile, 'utf8')) as Record<string, number>).map(([key, n]) => [key, round(n / 2 ** 20)])));
       }
@@ -326,6 +337,8 @@ class Runner {
   readonly profileDir: string | undefined;
   /** Where the memory probe writes process.memoryUsage() at the peak RSS, when set. */
   memoryFile: string | undefined;
+  /** With the memory probe: a heap snapshot written when RSS first reaches `atBytes`. */
+  snapshot: { atBytes: number; file: string } | undefined;
 
   constructor(variant: Variant, profileDir: string | undefined) {
     this.id = variant.id;
@@ -355,7 +368,7 @@ class Runner {
   async once(args: string[]): Promise<Measured> {
     const timeFile = join(work, 'time.txt');
     const started = performance.now();
-    const env = { ...this.env(), ...(this.memoryFile === undefined ? {} : { MEMORY_FILE: this.memoryFile }) };
+    const env = { ...this.env(), ...(this.memoryFile === undefined ? {} : { MEMORY_FILE: this.memoryFile }), ...(this.snapshot === undefined ? {} : { HEAP_SNAPSHOT_AT: String(this.snapshot.atBytes), HEAP_SNAPSHOT_FILE: this.snapshot.file }) };
     const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), this.build.entry, ...args], { cwd: this.build.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const [stdout, stderr] = [collect(child.stdout), collect(child.stderr)];
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
