@@ -1,5 +1,5 @@
 import { createPrivateKey, randomInt, type KeyObject } from 'node:crypto';
-import ssh2 from 'ssh2';
+import { ssh2 } from './ssh2.ts';
 import { GitError } from './remote.ts';
 
 /**
@@ -9,7 +9,7 @@ import { GitError } from './remote.ts';
  * Errors name the problem, never the key material.
  */
 export function usableKey(text: string, passphrase?: string): { privateKey: string | Buffer; passphrase?: string } {
-  const parsed = ssh2.utils.parseKey(text, passphrase);
+  const parsed = ssh2().utils.parseKey(text, passphrase);
   if (!(parsed instanceof Error)) return { privateKey: text, passphrase };
   if (!/-----BEGIN (ENCRYPTED )?PRIVATE KEY-----/.test(text)) throw new GitError(`the SSH deploy key cannot be used: ${parsed.message}`, { code: 'deploy-key-invalid' });
   let key: KeyObject;

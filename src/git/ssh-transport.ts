@@ -1,7 +1,7 @@
 import type { GitHttpRequest, GitHttpResponse } from 'isomorphic-git';
-// ssh2 is CommonJS: its named exports are not all visible to ESM, so take the default.
-import ssh2, { type ClientChannel, type ConnectConfig } from 'ssh2';
+import type { Client, ClientChannel, ConnectConfig } from 'ssh2';
 import { KnownHosts } from './known-hosts.ts';
+import { ssh2 } from './ssh2.ts';
 import { usableKey } from './ssh-key.ts';
 import { FLUSH, pktLine } from './pkt-line.ts';
 import { ChannelReader } from './ssh-channel.ts';
@@ -111,7 +111,7 @@ export class SshTransport implements Transport {
 /** One SSH connection, opened on the first request, serving one git operation. */
 class SshSession implements TransportSession {
   readonly http = { request: (req: GitHttpRequest) => this.request(req) };
-  private client: Promise<ssh2.Client> | undefined;
+  private client: Promise<Client> | undefined;
   private closed = false;
   private channel: { service: Service; stream: ChannelReader } | undefined;
   readonly signal: AbortSignal | undefined;
@@ -163,10 +163,10 @@ class SshSession implements TransportSession {
     return { url, method: 'GET', statusCode: 200, statusMessage: 'OK', headers: { 'content-type': `application/x-${service}-advertisement` }, body: [body] as unknown as AsyncIterableIterator<Uint8Array> };
   }
 
-  private open(): Promise<ssh2.Client> {
+  private open(): Promise<Client> {
     if (this.signal?.aborted) return Promise.reject(this.signal.reason as Error);
-    this.client ??= new Promise<ssh2.Client>((resolve, reject) => {
-      const client = new ssh2.Client();
+    this.client ??= new Promise<Client>((resolve, reject) => {
+      const client = new (ssh2().Client)();
       // The handshake is a string of small messages: Nagle's algorithm would add ~40 ms to each.
       client.once('connect', () => client.setNoDelay(true));
       client.once('close', () => {
@@ -211,7 +211,7 @@ class SshSession implements TransportSession {
   }
 }
 
-function exec(client: ssh2.Client, command: string): Promise<ClientChannel> {
+function exec(client: Client, command: string): Promise<ClientChannel> {
   return new Promise((resolve, reject) => client.exec(command, (error, channel) => (error ? reject(error) : resolve(channel))));
 }
 

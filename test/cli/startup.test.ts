@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -47,4 +47,24 @@ for (const [name, args, stdin] of LIGHT) {
 
 test('tagpilot plan loads the layers it needs when it runs (the recorder sees them)', () => {
   assert.notDeepEqual(heavy(loadedBy(['plan', '--config', '/nonexistent/tagpilot.yaml'], 2)), []);
+});
+
+test('tagpilot plan with an HTTP remote never loads the SSH library', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-loads-'));
+  try {
+    // Nothing listens on port 9: the cycle fails at the fetch, after the transport was made.
+    const config = join(dir, 'tagpilot.yaml');
+    writeFileSync(config, `git:\n  url: http://127.0.0.1:9/fleet.git\n  author: { name: bot, email: bot@example.com }\ncacheDir: ${join(dir, 'cache')}\n`);
+    const loaded = loadedBy(['plan', '--config', config], 1);
+    assert.ok(
+      loaded.some((url) => url.includes('/src/git/')),
+      'the Git layer ran',
+    );
+    assert.deepEqual(
+      loaded.filter((url) => /\/node_modules\/(ssh2|tweetnacl|bcrypt-pbkdf)\//.test(url)),
+      [],
+    );
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });

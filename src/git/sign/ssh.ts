@@ -1,7 +1,8 @@
 import { createHash, createPrivateKey, sign, type KeyObject } from 'node:crypto';
-import ssh2 from 'ssh2';
+import type { ParsedKey } from 'ssh2';
 import { TagpilotError } from '../../problems/index.ts';
 import { usableKey } from '../ssh-key.ts';
+import { ssh2 } from '../ssh2.ts';
 import type { CommitSigner } from './signer.ts';
 
 /** The namespace git signs commits in (`ssh-keygen -Y sign -n git`). */
@@ -42,10 +43,10 @@ export function sshPublicKeyLine(keyText: string, passphrase?: string): string {
 }
 
 function readSigningKey(keyText: string, passphrase?: string): SshSigningKey {
-  let parsed: ReturnType<typeof ssh2.utils.parseKey>;
+  let parsed: ParsedKey | ParsedKey[] | Error;
   try {
     const usable = usableKey(keyText, passphrase);
-    parsed = ssh2.utils.parseKey(usable.privateKey, usable.passphrase);
+    parsed = ssh2().utils.parseKey(usable.privateKey, usable.passphrase);
   } catch (error) {
     // usableKey speaks of the deploy key; this may be a dedicated signing key.
     throw unusable((error as Error).message.replace(/^the SSH deploy key cannot be used: /, ''));
