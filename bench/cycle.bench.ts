@@ -298,8 +298,8 @@ class Cases {
     }
     const memory = new Map<string, Record<string, number>>();
     if (values.memory) {
+      await options.before?.();
       for (const v of VARIANTS) {
-        await options.before?.();
         const runner = new Runner(v, undefined);
         runner.memoryFile = join(work, 'memory.json');
         if (values['snapshot-mib'] !== undefined && this.profileDir !== undefined) runner.snapshot = { atBytes: Number(values['snapshot-mib']) * 2 ** 20, file: join(this.profileDir, `${label}.heapsnapshot`) };
