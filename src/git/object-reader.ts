@@ -8,12 +8,14 @@ import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
+import { LRUCache } from 'lru-cache';
 import { applyDelta } from './index-pack.ts';
 import { DEFAULT_GIT_LIMITS } from './limits.ts';
 import { entryHeaderAt, type EntryHeader } from './pack-entry.ts';
 import { TagpilotError } from '../problems/index.ts';
 
-export type ObjectKind = 'commit' | 'tree' | 'blob' | 'tag';
+const KINDS = ['commit', 'tree', 'blob', 'tag'] as const;
+export type ObjectKind = (typeof KINDS)[number];
 
 export interface ObjectHeader {
   type: ObjectKind;
@@ -44,6 +46,14 @@ const HEADER_BYTES = 32;
 const PEEK_BYTES = 4096;
 /** Inflated bytes kept of such a peek: both headers fit in far fewer. */
 const PEEK_OUTPUT = 256;
+/**
+ * Objects rebuilt from a pack are kept, up to this many bytes per pack, as bases for the next
+ * reads: git chains deltas 50 deep, and similar manifests share their chains, so without it every
+ * read inflates some 25 entries again (git keeps such a cache too: core.deltaBaseCacheSize).
+ */
+const BASE_CACHE_BYTES = 4 * 1024 * 1024;
+/** Larger objects are rebuilt each time: a few of them would fill the cache. */
+const BASE_CACHE_ENTRY_BYTES = 256 * 1024;
 
 interface PackEntry extends Omit<EntryHeader, 'length'> {
   /** Where the compressed data starts and where the next entry starts. */
@@ -61,25 +71,38 @@ export class ObjectReader {
 
   /** The object's type and size, inflating at most a few bytes. */
   async header(oid: string): Promise<ObjectHeader> {
-    const loose = await this.looseFile(oid);
-    if (loose !== undefined) {
-      const { type, size } = looseHeader(oid, loose);
-      return { type, size };
-    }
-    const { pack, offset } = await this.find(oid);
-    return pack.header(offset, this, 0);
+    const at = await this.locate(oid);
+    if ('pack' in at) return at.pack.header(at.offset, this, 0);
+    const { type, size } = looseHeader(oid, at.loose);
+    return { type, size };
   }
 
   /** The object, refused (ObjectTooLarge) without inflating when it declares more than `maxBytes`. */
   async read(oid: string, maxBytes: number): Promise<GitObject> {
-    const loose = await this.looseFile(oid);
-    if (loose !== undefined) return readLoose(oid, loose, maxBytes);
-    const { pack, offset } = await this.find(oid);
+    const at = await this.locate(oid);
+    if (!('pack' in at)) return readLoose(oid, at.loose, maxBytes);
+    const { pack, offset } = at;
     const header = await pack.header(offset, this, 0);
     if (header.size > maxBytes) throw new ObjectTooLarge(oid, header.size, maxBytes);
     const data = await pack.data(offset, this, maxBytes * BASE_FACTOR, 0);
     if (data.length !== header.size) throw corrupt(oid, 'its size differs from its header');
-    return { type: header.type, data };
+    // A copy: the pack's cache keeps its own, which a caller must not be able to change.
+    return { type: header.type, data: Buffer.from(data) };
+  }
+
+  /**
+   * Where `oid` is: the packs first (an in-memory lookup; a clone holds nearly everything
+   * packed), then a loose file, then the packs again after reloading their list.
+   */
+  private async locate(oid: string): Promise<{ pack: Pack; offset: number } | { loose: Buffer }> {
+    checkOid(oid);
+    if (this.packs === undefined) await this.loadPacks();
+    for (const pack of this.packs ?? []) {
+      const offset = pack.offsetOf(oid);
+      if (offset !== undefined) return { pack, offset };
+    }
+    const loose = await this.looseFile(oid);
+    return loose === undefined ? this.find(oid) : { loose };
   }
 
   /** Forgets the packs it knows and closes them: after a fetch or a new clone. */
@@ -103,7 +126,7 @@ export class ObjectReader {
 
   /** @internal A loose object's file contents, or undefined. */
   async looseFile(oid: string): Promise<Buffer | undefined> {
-    if (!/^[0-9a-f]{40}$/.test(oid)) throw new TagpilotError('object-missing', `"${oid.slice(0, 50)}" is not an object id`);
+    checkOid(oid);
     try {
       return await readFile(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
     } catch (error) {
@@ -132,12 +155,22 @@ class Pack {
    */
   private readonly fd: number;
   private scratch = Buffer.allocUnsafe(64 * 1024);
+  /**
+   * Each entry's type (0 not yet known, else KINDS' index + 1) and size, by its place in
+   * `bounds`, once read: a delta's come from down its chain (9 bytes per object).
+   */
+  private readonly types: Uint8Array;
+  private readonly sizes: Float64Array;
+  /** Objects rebuilt at an offset (deltas resolved), the most recently used first. */
+  private readonly rebuilt = new LRUCache<number, Buffer>({ maxSize: BASE_CACHE_BYTES, maxEntrySize: BASE_CACHE_ENTRY_BYTES, sizeCalculation: (data) => Math.max(data.length, 1) });
 
   private constructor(oids: Buffer, offsets: Float64Array, bounds: Float64Array, fd: number) {
     this.oids = oids;
     this.offsets = offsets;
     this.bounds = bounds;
     this.fd = fd;
+    this.types = new Uint8Array(bounds.length);
+    this.sizes = new Float64Array(bounds.length);
   }
 
   static async open(idxPath: string): Promise<Pack> {
@@ -176,7 +209,20 @@ class Pack {
     return undefined;
   }
 
+  /** The entry's type and size (a delta's: of its result), looked up once per entry. */
   async header(offset: number, reader: ObjectReader, depth: number): Promise<ObjectHeader> {
+    const at = this.placeOf(offset);
+    const known = at === undefined ? undefined : KINDS[this.types[at]! - 1];
+    if (known !== undefined) return { type: known, size: this.sizes[at!]! };
+    const header = await this.readHeader(offset, reader, depth);
+    if (at !== undefined) {
+      this.types[at] = KINDS.indexOf(header.type) + 1;
+      this.sizes[at] = header.size;
+    }
+    return header;
+  }
+
+  private async readHeader(offset: number, reader: ObjectReader, depth: number): Promise<ObjectHeader> {
     const entry = this.entry(offset);
     if (entry.type === 'ofs-delta' || entry.type === 'ref-delta') {
       if (depth >= MAX_DELTA_CHAIN) throw corruptAt(offset, `a delta chain longer than ${MAX_DELTA_CHAIN}`);
@@ -190,6 +236,17 @@ class Pack {
 
   /** The object at `offset`, rebuilt through its deltas; nothing on the way may exceed `maxBytes`. */
   async data(offset: number, reader: ObjectReader, maxBytes: number, depth: number): Promise<Buffer> {
+    const kept = this.rebuilt.get(offset);
+    if (kept !== undefined) {
+      if (kept.length > maxBytes) throw corruptAt(offset, `${kept.length} bytes, over the ${maxBytes} bytes a read may inflate`);
+      return kept;
+    }
+    const data = await this.rebuild(offset, reader, maxBytes, depth);
+    this.rebuilt.set(offset, data);
+    return data;
+  }
+
+  private async rebuild(offset: number, reader: ObjectReader, maxBytes: number, depth: number): Promise<Buffer> {
     const entry = this.entry(offset);
     if (entry.size > maxBytes) throw corruptAt(offset, `${entry.size} bytes, over the ${maxBytes} bytes a read may inflate`);
     const own = this.inflate(entry, this.readAt(entry.dataStart, Math.min(entry.dataEnd - entry.dataStart, deflateBound(entry.size))));
@@ -201,7 +258,20 @@ class Pack {
   }
 
   async close(): Promise<void> {
+    this.rebuilt.clear();
     closeSync(this.fd);
+  }
+
+  /** The index in `bounds` of the entry that starts at `offset`; undefined when none does. */
+  private placeOf(offset: number): number | undefined {
+    let lo = 0;
+    let hi = this.bounds.length - 1;
+    while (lo < hi) {
+      const mid = (lo + hi) >>> 1;
+      if (this.bounds[mid]! < offset) lo = mid + 1;
+      else hi = mid;
+    }
+    return this.bounds[lo] === offset ? lo : undefined;
   }
 
   private async baseHeader(entry: PackEntry, reader: ObjectReader, depth: number): Promise<ObjectHeader> {
@@ -318,6 +388,10 @@ function deltaSizesAt(offset: number, delta: Buffer): { base: number; result: nu
     throw corruptAt(offset, 'a delta header is cut short');
   };
   return { base: varint(), result: varint() };
+}
+
+function checkOid(oid: string): void {
+  if (!/^[0-9a-f]{40}$/.test(oid)) throw new TagpilotError('object-missing', `"${oid.slice(0, 50)}" is not an object id`);
 }
 
 function corrupt(oid: string, why: string): TagpilotError {

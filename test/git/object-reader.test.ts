@@ -93,3 +93,43 @@ test('object reader: an unknown object is an object-missing error', async () => 
   await assert.rejects(reader.read('f'.repeat(40), 1024), (e: unknown) => (e as { code?: string }).code === 'object-missing');
   await reader.close();
 });
+
+test('object reader: read again, in the other order (headers and rebuilt bases remembered), every object reads back as git has it', async () => {
+  const reader = new ObjectReader(gitdir);
+  try {
+    const oids = allBlobs();
+    for (const oid of oids) await reader.read(oid, 4 * 1024 * 1024);
+    for (const oid of oids.reverse()) {
+      const size = Number(git(dir, 'cat-file', '-s', oid));
+      assert.deepEqual(await reader.header(oid), { type: 'blob', size }, oid);
+      const object = await reader.read(oid, 4 * 1024 * 1024);
+      assert.equal(createHash('sha1').update(`blob ${object.data.length}\0`).update(object.data).digest('hex'), oid);
+    }
+  } finally {
+    await reader.close();
+  }
+});
+
+test('object reader: changing the bytes a read returned does not change the next read of that object', async () => {
+  const reader = new ObjectReader(gitdir);
+  try {
+    const oid = allBlobs().find((o) => git(dir, 'cat-file', '-p', o).includes('svc-7:1.0.0'))!;
+    const first = await reader.read(oid, 4 * 1024 * 1024);
+    first.data.fill(0);
+    const again = await reader.read(oid, 4 * 1024 * 1024);
+    assert.equal(createHash('sha1').update(`blob ${again.data.length}\0`).update(again.data).digest('hex'), oid);
+  } finally {
+    await reader.close();
+  }
+});
+
+test('object reader: a remembered object over a later read’s limit is still refused', async () => {
+  const reader = new ObjectReader(gitdir);
+  try {
+    const oid = allBlobs().find((o) => git(dir, 'cat-file', '-p', o).includes('svc-7:1.2.0'))!;
+    const { data } = await reader.read(oid, 4 * 1024 * 1024);
+    await assert.rejects(reader.read(oid, data.length - 1), ObjectTooLarge);
+  } finally {
+    await reader.close();
+  }
+});
