@@ -44,7 +44,7 @@ test('workloads --json groups containers under their workload', async (t) => {
 });
 
 test('workloads reports a broken file on stderr with file and line, lists the rest, and exits 0', async (t) => {
-  const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'a: [1,\n' });
+  const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'image: [1,\n' });
   t.after(repo.cleanup);
   const { code, out, err } = await run(['workloads'], repo.dir);
   assert.equal(code, 0);
@@ -53,7 +53,7 @@ test('workloads reports a broken file on stderr with file and line, lists the re
 });
 
 test('workloads --strict exits 1 when a file had a problem', async (t) => {
-  const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'a: [1,\n' });
+  const repo = repoWith({ 'web.yaml': web, 'broken.yaml': 'image: [1,\n' });
   t.after(repo.cleanup);
   const { code, out } = await run(['workloads', '--strict'], repo.dir);
   assert.equal(code, 1);
