@@ -91,16 +91,10 @@ export class ObjectReader {
   }
 
   /**
-   * Where `oid` is: the packs first (an in-memory lookup; a clone holds nearly everything
-   * packed), then a loose file, then the packs again after reloading their list.
+   * Where `oid` is: a loose file first (a loose copy wins over a packed one, so a torn loose
+   * file is met and heals the clone), then the packs (reloading their list once when not found).
    */
   private async locate(oid: string): Promise<{ pack: Pack; offset: number } | { loose: Buffer }> {
-    checkOid(oid);
-    if (this.packs === undefined) await this.loadPacks();
-    for (const pack of this.packs ?? []) {
-      const offset = pack.offsetOf(oid);
-      if (offset !== undefined) return { pack, offset };
-    }
     const loose = await this.looseFile(oid);
     return loose === undefined ? this.find(oid) : { loose };
   }
