@@ -1,5 +1,5 @@
 import type { Logger } from 'pino';
-import { kubeSecretRefs, type LoadedConfig } from '../config/index.ts';
+import { kubeSecretRefs, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
 import type { NudgeTarget } from '../kube/index.ts';
 import type { Reporter } from '../runtime/index.ts';
 import type { CliIo } from './io.ts';
@@ -32,7 +32,7 @@ export interface ClusterOptions {
  * - Nudges: when the config has `nudge`.
  * Nothing here loads the Kubernetes client unless one of them needs it.
  */
-export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger, options: ClusterOptions = {}): Promise<ClusterParts> {
+export async function clusterParts(config: LoadedConfig, automation: Pick<AutomationConfig, 'git'>, io: CliIo, log: Logger, options: ClusterOptions = {}): Promise<ClusterParts> {
   const kube = await import('../kube/index.ts');
   const counters = new kube.MemoryCounters();
   const reporters: Reporter[] = [];
@@ -40,7 +40,7 @@ export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger,
   const { POD_NAME: name, POD_NAMESPACE: namespace, POD_UID: uid } = io.env;
   let turn: ClusterParts['turn'] = async () => true;
   if (name && namespace && options.once !== true && config.leaderElection.enabled) {
-    const id = runAutomationId(config);
+    const id = runAutomationId(automation);
     const leases = new kube.LeaseCoordinator({ client: await kubeClientOf(io), namespace, identity: name, durationMs: config.leaderElection.leaseDuration, log, counters });
     leases.setAutomations([id]);
     leases.start();
@@ -56,7 +56,7 @@ export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger,
   }
   const targets = await nudgeTargets(config, io);
   if (targets.length > 0) {
-    const nudges = kube.nudgeReporter(targets, { repository: config.git.url, branch: config.git.pushBranch ?? config.git.branch }, { log, counters });
+    const nudges = kube.nudgeReporter(targets, { repository: automation.git.url, branch: automation.git.pushBranch ?? automation.git.branch }, { log, counters });
     reporters.push(nudges);
     closers.push(() => nudges.settled());
   }
@@ -84,8 +84,8 @@ export async function clusterParts(config: LoadedConfig, io: CliIo, log: Logger,
  * The Lease key of `tagpilot run`'s one automation: the branch it pushes to, in its repository.
  * Replicas with the same config contend for it; the controller keys its Leases by automation name.
  */
-export function runAutomationId(config: LoadedConfig): string {
-  return `${config.git.url}#${config.git.pushBranch ?? config.git.branch}`;
+export function runAutomationId(automation: Pick<AutomationConfig, 'git'>): string {
+  return `${automation.git.url}#${automation.git.pushBranch ?? automation.git.branch}`;
 }
 
 async function nudgeTargets(config: LoadedConfig, io: CliIo): Promise<NudgeTarget[]> {

@@ -26,6 +26,7 @@ export interface Outcome {
 
 const STRICT = 'exit 1 when a file, workload or image had a problem (default: report it, exit 0)';
 const CONFIG = 'the configuration file (docs/config.md)';
+const AUTOMATION = 'the automation to work on, by name, when the config has several (docs/controller.md)';
 
 export function buildProgram(io: CliIo, outcome: Outcome): Command {
   const program = new Command('tagpilot')
@@ -66,12 +67,14 @@ function verbs(io: CliIo, outcome: Outcome): DeclareVerb {
 function addCycleVerbs(program: Command, verb: DeclareVerb): void {
   verb<RunOptions>(program, 'run', 'run cycles on the configured interval (or one, with --once)', ['tagpilot run --config config.yaml', 'tagpilot run --once --config config.yaml'], async () => (await import('./commands/run.ts')).run)
     .addOption(required('--config <file>', CONFIG))
+    .option('--automation <name>', AUTOMATION)
     .option('--once', 'run one cycle and exit')
     .option('--strict', STRICT)
     .addOption(logFormat());
 
   verb<PlanOptions>(program, 'plan', 'show what a cycle would change, without committing', ['tagpilot plan --config config.yaml', 'tagpilot plan --config config.yaml --json'], async () => (await import('./commands/plan.ts')).plan)
     .addOption(required('--config <file>', CONFIG))
+    .option('--automation <name>', AUTOMATION)
     .option('--json', 'print one JSON object instead of a table')
     .option('--explain', 'say per slot why the other tags were not picked (per reason: how many, the highest few)')
     .option('--strict', STRICT)
@@ -80,6 +83,7 @@ function addCycleVerbs(program: Command, verb: DeclareVerb): void {
   verb<HistoryOptions>(program, 'history', "the bot's changes, read back from its commits (reverts shown)", ['tagpilot history --repo ./fleet --workload shop:deployment/web', 'tagpilot history --config config.yaml --since 2026-01-01 --json'], async () => (await import('./commands/history.ts')).history)
     .option('--repo <dir>', 'read a local checkout')
     .option('--config <file>', "read the configured remote's branch")
+    .option('--automation <name>', AUTOMATION)
     .option('--workload <id>', 'only this workload (namespace:kind/name)')
     .option('--since <date>', 'only commits since this date (2026-01-31 or an ISO 8601 time)')
     .option('--json', 'print JSON instead of a table');

@@ -1,11 +1,12 @@
 import { readFile } from 'node:fs/promises';
-import type { Logger } from 'pino';
 import { resolve, dirname } from 'node:path';
-import { ConfigError, loadConfig, readSecret, type LoadedConfig, type Secret, type SecretSource } from '../config/index.ts';
+import type { Logger } from 'pino';
+import { ConfigError, loadConfig, readSecret, soleAutomation, type AutomationConfig, type LoadedConfig, type Secret, type SecretSource } from '../config/index.ts';
 import type { KubeClient, SecretStore } from '../kube/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
 import { RegistryClient, SignatureChecker, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
-import { messageTemplate, type SignatureDeps, type CycleDeps } from '../automation/index.ts';
+import { messageTemplate, type SignatureDeps, type CycleDeps, type RepositorySession } from '../automation/index.ts';
+import type { NamedPolicy } from '../manifests/index.ts';
 import { createPublicKey } from 'node:crypto';
 import type { CliIo } from './io.ts';
 import { logger, type LogFormatOption } from './log.ts';
@@ -16,30 +17,62 @@ import type { ReviewSettings } from '../hosting/index.ts';
 
 export type { LogFormatOption };
 
-/** Builds the cycle's components from a config file. */
-export async function wire(configPath: string, io: CliIo, options: LogFormatOption = {}): Promise<{ config: LoadedConfig; deps: CycleDeps; review?: ReviewSettings }> {
+export interface WireOptions extends LogFormatOption {
+  /** The automation to wire, by name: needed when the config has several. */
+  automation?: string;
+}
+
+/** Builds the cycle's components from a config file: its one automation, or the one named. */
+export async function wire(configPath: string, io: CliIo, options: WireOptions = {}): Promise<{ config: LoadedConfig; automation: AutomationConfig; deps: CycleDeps; review?: ReviewSettings }> {
   // First: a bad LOG_FORMAT is reported before anything else is read.
   const log = await logger(io, options);
   const config = await loadConfig(configPath, io.env);
-  const remote = await gitRemote(config, io);
+  const automation = soleAutomation(config, options.automation);
+  const remote = await gitRemote(config, automation, io);
   // An unusable deploy key or URL is a configuration problem, reported as such (exit 2).
-  const signer = await commitSigner(config, remote, io);
+  const signer = await commitSigner(config, automation, remote, io);
   const onDamagedClone = (reason: string) => log.warn({ reason }, 'git: the local clone was damaged; dropped and cloned again');
-  const repo = guardConfig('git', () => GitRepo.forRemote(config.cacheDir, remote, { signer, onDamagedClone }));
+  const repo = guardConfig(gitField(automation), () => GitRepo.forRemote(config.cacheDir, remote, { signer, onDamagedClone }));
   const registry = await registryClient(config, io, log);
-  const message = guardConfig('git.message', () => messageTemplate(config.git.message));
-  const namedPolicies = readNamedPolicies(config);
-  const signatures = await signatureChecks(config, registry, io);
-  const { branch, pushBranch, paths, author, pushAttempts: maxAttempts, maxFileSize, maxCycleSize } = config.git;
+  const shared: SharedDeps = { namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, io), registry, ...(config.pullSecrets ? { pullSecrets: await pullSecretsOf(io, log) } : {}) };
+  const deps = cycleDeps(config, automation, shared, repo, log);
+  const review = await reviewOf(config, automation, io, log);
+  return { config, automation, review, deps: withProgress(deps, io) };
+}
+
+/** What every automation of a config shares: the registry client, named policies, signature checks. */
+export interface SharedDeps {
+  registry: RegistryClient;
+  namedPolicies: ReadonlyMap<string, NamedPolicy>;
+  signatures: SignatureDeps | undefined;
+  /** Each workload's own pull secrets (config pullSecrets), read through the Kubernetes API. */
+  pullSecrets?: NonNullable<CycleDeps['pullSecrets']>;
+}
+
+/** One automation's cycle deps, on a repository session built from its remote. */
+export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, shared: SharedDeps, repo: RepositorySession, log: Logger): CycleDeps {
+  const message = guardConfig(`${gitField(automation)}.message`, () => messageTemplate(automation.git.message));
+  const { branch, pushBranch, paths, author, pushAttempts: maxAttempts, maxFileSize, maxCycleSize } = automation.git;
   const limits = { ...(maxFileSize === undefined ? {} : { maxFileBytes: maxFileSize }), ...(maxCycleSize === undefined ? {} : { maxCycleBytes: maxCycleSize }) };
-  const deps: CycleDeps = { repo, tags: registry, branch, pushBranch, paths, author, namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures, ...limits };
-  if (config.pullSecrets) deps.pullSecrets = await pullSecretsOf(io, log);
-  const review = await reviewSettings(config, configReader(config, io), log);
-  return { config, review, deps: withProgress(deps, io) };
+  return { repo, tags: shared.registry, branch, pushBranch, paths, author, namedPolicies: shared.namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures: shared.signatures, ...limits, ...(shared.pullSecrets === undefined ? {} : { pullSecrets: shared.pullSecrets }) };
+}
+
+/** The automation's review flow, its secrets read; undefined without one. */
+export function reviewOf(config: LoadedConfig, automation: AutomationConfig, io: CliIo, log: Logger): Promise<ReviewSettings | undefined> {
+  return reviewSettings(automation, reviewField(automation), configReader(config, io), log);
+}
+
+/** Where an automation's git section is in the file: `git`, or `automations[2].git`. */
+export function gitField(automation: Pick<AutomationConfig, 'field'>): string {
+  return automation.field === 'git' ? 'git' : `${automation.field}.git`;
+}
+
+function reviewField(automation: Pick<AutomationConfig, 'field'>): string {
+  return automation.field === 'git' ? 'review' : `${automation.field}.review`;
 }
 
 /** The config's signature policies with their files read, and its rules; undefined without a signatures section. */
-async function signatureChecks(config: LoadedConfig, registry: RegistryClient, io: CliIo): Promise<SignatureDeps | undefined> {
+export async function signatureChecks(config: LoadedConfig, registry: RegistryClient, io: CliIo): Promise<SignatureDeps | undefined> {
   if (config.signatures === undefined) return undefined;
   const read = configReader(config, io);
   const policies: SignaturePolicy[] = [];
@@ -93,7 +126,7 @@ export function secretStoreOf(io: CliIo): Promise<SecretStore> {
 }
 
 /** Each workload's own pull secrets, through the Kubernetes API (a store of their own: they are re-read every cycle anyway). */
-async function pullSecretsOf(io: CliIo, log: CycleDeps['log']): Promise<NonNullable<CycleDeps['pullSecrets']>> {
+export async function pullSecretsOf(io: CliIo, log: CycleDeps['log']): Promise<NonNullable<CycleDeps['pullSecrets']>> {
   const { parseWorkloadId, PullSecrets, SecretStore } = await import('../kube/index.ts');
   const client = await kubeClientOf(io);
   const pull = new PullSecrets({ client, secrets: new SecretStore(client), log });
@@ -109,7 +142,7 @@ export function configSecret(config: ConfigFiles, io: CliIo, secret: Secret, wha
 }
 
 /** Reads secrets and files named in the config; relative paths are relative to the config file. */
-function configReader(config: ConfigFiles, io: CliIo) {
+export function configReader(config: ConfigFiles, io: CliIo) {
   const base = dirname(resolve(config.source));
   const kube: SecretSource = { read: async (ref, what) => (await secretStoreOf(io)).read(ref, what) };
   return {
@@ -126,36 +159,47 @@ function configReader(config: ConfigFiles, io: CliIo) {
   };
 }
 
-/** The remote with its secrets read. */
-export async function gitRemote(config: LoadedConfig, io: CliIo): Promise<GitRemote> {
-  const g = config.git;
+/** The remote with its secrets read (each call reads them again: a rotated secret is used from then on). */
+export async function gitRemote(config: ConfigFiles, automation: Pick<AutomationConfig, 'git' | 'field'>, io: CliIo): Promise<GitRemote> {
+  const g = automation.git;
+  const field = gitField(automation);
   const read = configReader(config, io);
   const remote: GitRemote = { url: g.url, branch: g.branch, pushBranch: g.pushBranch, timeouts: { connectMs: g.timeouts.connect, idleMs: g.timeouts.idle, operationMs: g.timeouts.operation }, limits: g.limits };
-  if (g.auth !== undefined) remote.auth = { username: g.auth.username, password: await read.secret(g.auth.password, 'git.auth.password') };
-  if (g.caFile !== undefined) remote.ca = await read.file(g.caFile, 'git.caFile');
+  if (g.auth !== undefined) remote.auth = { username: g.auth.username, password: await read.secret(g.auth.password, `${field}.auth.password`) };
+  if (g.caFile !== undefined) remote.ca = await read.file(g.caFile, `${field}.caFile`);
   if (g.ssh !== undefined) {
     remote.ssh = {
-      privateKey: await read.secret(g.ssh.privateKey, 'git.ssh.privateKey').then((key) => `${key}\n`),
-      passphrase: g.ssh.passphrase === undefined ? undefined : await read.secret(g.ssh.passphrase, 'git.ssh.passphrase'),
-      knownHosts: await read.secret(g.ssh.knownHosts, 'git.ssh.knownHosts'),
+      privateKey: await read.secret(g.ssh.privateKey, `${field}.ssh.privateKey`).then((key) => `${key}\n`),
+      passphrase: g.ssh.passphrase === undefined ? undefined : await read.secret(g.ssh.passphrase, `${field}.ssh.passphrase`),
+      knownHosts: await read.secret(g.ssh.knownHosts, `${field}.ssh.knownHosts`),
     };
   }
   return remote;
 }
 
-/** The commit signer `git.signing` asks for: a dedicated key, or the SSH deploy key. */
-export async function commitSigner(config: LoadedConfig, remote: GitRemote, io: CliIo): Promise<CommitSigner | undefined> {
-  const signing = config.git.signing;
+/** The signing material `git.signing` names, read now: what a signer is built from (and compared by, to see a rotation). */
+export async function signingKey(config: ConfigFiles, automation: Pick<AutomationConfig, 'git' | 'field'>, io: CliIo): Promise<{ key?: string; passphrase?: string } | undefined> {
+  const signing = automation.git.signing;
   if (signing === undefined) return undefined;
   const read = configReader(config, io);
-  const passphrase = signing.passphrase === undefined ? undefined : await read.secret(signing.passphrase, 'git.signing.passphrase');
-  const key = signing.key === undefined ? undefined : await read.secret(signing.key, 'git.signing.key');
+  const field = gitField(automation);
+  const passphrase = signing.passphrase === undefined ? undefined : await read.secret(signing.passphrase, `${field}.signing.passphrase`);
+  const key = signing.key === undefined ? undefined : await read.secret(signing.key, `${field}.signing.key`);
+  return { key, passphrase };
+}
+
+/** The commit signer `git.signing` asks for: a dedicated key, or the SSH deploy key. */
+export async function commitSigner(config: ConfigFiles, automation: Pick<AutomationConfig, 'git' | 'field'>, remote: GitRemote, io: CliIo): Promise<CommitSigner | undefined> {
+  const signing = automation.git.signing;
+  const material = await signingKey(config, automation, io);
+  if (signing === undefined || material === undefined) return undefined;
+  const { key, passphrase } = material;
   try {
     if (signing.format === 'openpgp') return await openPgpSigner(key!, passphrase);
     // The schema made sure there is a key: a dedicated one, or the deploy key.
     return key === undefined ? sshSigner(remote.ssh!.privateKey, remote.ssh!.passphrase) : sshSigner(`${key}\n`, passphrase);
   } catch (error) {
-    throw new ConfigError(`git.signing: ${(error as Error).message}`);
+    throw new ConfigError(`${gitField(automation)}.signing: ${(error as Error).message}`);
   }
 }
 
@@ -191,7 +235,7 @@ function parseDockerConfig(text: string): DockerConfig {
   return json as DockerConfig;
 }
 
-function guardConfig<T>(what: string, build: () => T): T {
+export function guardConfig<T>(what: string, build: () => T): T {
   try {
     return build();
   } catch (error) {

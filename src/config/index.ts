@@ -1,2 +1,2 @@
-export { ConfigError, kubeSecretRefs, loadConfig, parseConfig, readSecret, type LoadedConfig, type SecretSource } from './load.ts';
-export { configSchema, type Config, type KubeSecretRef, type Secret } from './schema.ts';
+export { ConfigError, defaultCycleTimeout, kubeSecretRefs, loadConfig, nameFromUrl, parseConfig, readSecret, soleAutomation, type AutomationConfig, type LoadedConfig, type SecretSource } from './load.ts';
+export { configSchema, GIT_RECEIVERS, REGISTRY_RECEIVERS, type Config, type GitSettings, type KubeSecretRef, type ReviewConfig, type Secret, type ServerConfig, type WebhookConfig } from './schema.ts';

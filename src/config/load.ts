@@ -4,7 +4,7 @@ import leven from 'leven';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { TagpilotError } from '../problems/index.ts';
-import { cacheDirProblem, configSchema, type Config, type KubeSecretRef, type Secret } from './schema.ts';
+import { cacheDirProblem, configSchema, type Config, type GitSettings, type KubeSecretRef, type ReviewConfig, type Secret } from './schema.ts';
 
 /** The configuration cannot be used as written: exit 2, with the file and field named. */
 export class ConfigError extends TagpilotError {
@@ -14,7 +14,22 @@ export class ConfigError extends TagpilotError {
   }
 }
 
-export interface LoadedConfig extends Config {
+/** One automation as the config gives it, defaults filled in from the top level. */
+export interface AutomationConfig {
+  name: string;
+  git: GitSettings;
+  review?: ReviewConfig;
+  /** Time between cycles, ms. */
+  interval: number;
+  /** A cycle running longer is cancelled, and the watchdog counts it as no finished cycle (ms). */
+  cycleTimeout: number;
+  /** Where the settings stand in the file, for messages: `git` or `automations[2]`. */
+  field: string;
+}
+
+export interface LoadedConfig extends Omit<Config, 'git' | 'review' | 'automations' | 'cycleTimeout'> {
+  /** Every automation: the `automations:` list, or the one a top-level `git:` makes. */
+  automations: AutomationConfig[];
   /** Absolute cache directory: from the config (relative to its file), $TAGPILOT_CACHE_DIR, or ./.cache/tagpilot. */
   cacheDir: string;
   /** The file the config came from, for messages. */
@@ -47,7 +62,58 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
   const cacheDir = result.data.cacheDir === undefined ? resolve(env.TAGPILOT_CACHE_DIR ?? '.cache/tagpilot') : resolve(base, result.data.cacheDir);
   const badCache = cacheDirProblem(cacheDir);
   if (badCache !== undefined) throw new ConfigError(`${source}: invalid config:\n  ${result.data.cacheDir === undefined ? '$TAGPILOT_CACHE_DIR' : 'cacheDir'}: ${badCache}`);
-  return { ...result.data, cacheDir, source };
+  const { git, review, automations, cycleTimeout, ...shared } = result.data;
+  return { ...shared, automations: normalised(result.data), cacheDir, source };
+}
+
+/** The automations with the top-level defaults filled in; a top-level `git:` is one, named after its repository. */
+function normalised(config: Config): AutomationConfig[] {
+  const timeout = (git: GitSettings) => config.cycleTimeout ?? defaultCycleTimeout(config.registryDeadline, git.timeouts.operation);
+  if (config.automations === undefined) {
+    // The schema made sure there is a git section when there is no list.
+    const git = config.git!;
+    return [{ name: nameFromUrl(git.url), git, ...(config.review === undefined ? {} : { review: config.review }), interval: config.interval, cycleTimeout: timeout(git), field: 'git' }];
+  }
+  return config.automations.map((a, i) => ({ name: a.name, git: a.git, ...(a.review === undefined ? {} : { review: a.review }), interval: a.interval ?? config.interval, cycleTimeout: a.cycleTimeout ?? timeout(a.git), field: `automations[${i}]` }));
+}
+
+/**
+ * A cycle's default bound: the registry phase plus three Git operations (fetch, push, read-back)
+ * at their own bounds; a healthy cycle takes seconds, so only a stuck one ever meets it.
+ */
+export function defaultCycleTimeout(registryDeadlineMs: number, gitOperationMs: number): number {
+  return registryDeadlineMs + 3 * gitOperationMs;
+}
+
+/** `https://git.example.com/platform/fleet.git` → `fleet`: the shorthand's automation name. */
+export function nameFromUrl(url: string): string {
+  const last =
+    url
+      .replace(/\.git\/?$/, '')
+      .split(/[/:]/)
+      .filter((part) => part !== '')
+      .at(-1) ?? '';
+  const name = last
+    .toLowerCase()
+    .replace(/[^a-z0-9._-]+/g, '-')
+    .replace(/^[^a-z0-9]+|[^a-z0-9]+$/g, '')
+    .slice(0, 63);
+  return name === '' ? 'default' : name;
+}
+
+/**
+ * The automation a single-automation command (run, plan, history) works on: the only one, or the
+ * one `name` names; a config with several needs the name.
+ */
+export function soleAutomation(config: Pick<LoadedConfig, 'automations' | 'source'>, name?: string): AutomationConfig {
+  const names = config.automations.map((a) => a.name);
+  if (name !== undefined) {
+    const found = config.automations.find((a) => a.name === name);
+    if (found === undefined) throw new ConfigError(`${config.source}: no automation named "${name}" (it has ${names.join(', ')})`);
+    return found;
+  }
+  if (config.automations.length === 1) return config.automations[0]!;
+  throw new ConfigError(`${config.source}: it has ${config.automations.length} automations (${names.join(', ')}): name one with --automation, or run them all with tagpilot controller`);
 }
 
 function issueLines(issue: z.core.$ZodIssue): string[] {

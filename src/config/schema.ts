@@ -364,10 +364,92 @@ const nudge = z
   })
   .strict();
 
-export const configSchema = z
+/** An automation's name: it names the automation in logs, metrics, Leases and the status page. */
+const AUTOMATION_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
+const automationName = z.string().regex(AUTOMATION_NAME, 'must be a name of lowercase letters, digits, . _ - (at most 63, starting and ending with a letter or digit)');
+
+/**
+ * One entry of `automations:` (docs/controller.md): a repository, branch and paths with their
+ * credentials, identity, message and push mode, on its own schedule. Later settings of one
+ * automation (freeze windows, …) are more fields here.
+ */
+const automation = z
   .object({
+    name: automationName,
     git,
     review: review.optional(),
+    /** Time between cycles; default: the top-level `interval`. */
+    interval: duration.optional(),
+    /** A cycle still running after this is cancelled (the watchdog); default: the top-level `cycleTimeout`. */
+    cycleTimeout: boundedDuration(1_000, 86_400_000).optional(),
+  })
+  .strict();
+
+const port = z.number().int().min(0).max(65_535);
+
+/**
+ * The controller's HTTP listeners (docs/controller.md#endpoints): probes and metrics on one port,
+ * webhook receivers on another, so a network policy can open the second to the outside and keep
+ * the first to the cluster.
+ */
+const server = z
+  .object({
+    address: z.string().min(1).default('0.0.0.0'),
+    port: port.default(8080),
+    /** Where the webhook receivers listen (only when `webhooks:` has any); default: `address`. */
+    webhookAddress: z.string().min(1).optional(),
+    webhookPort: port.default(8081),
+  })
+  .strict();
+
+/** Receivers of registry notifications and Git push events; each kind's payload and authentication in docs/controller.md#webhooks. */
+export const REGISTRY_RECEIVERS = ['distribution', 'gitlab-registry', 'harbor', 'dockerhub', 'quay', 'github-packages', 'generic'] as const;
+export const GIT_RECEIVERS = ['github', 'gitlab', 'gitea'] as const;
+/** Kinds that sign the body (HMAC-SHA256 with `secret`); the others send `token`, and `generic` takes either. */
+const HMAC_KINDS: ReadonlySet<string> = new Set(['github-packages', 'github', 'gitea']);
+const TOKEN_KINDS: ReadonlySet<string> = new Set(['distribution', 'gitlab-registry', 'harbor', 'dockerhub', 'quay', 'gitlab']);
+const MAX_WEBHOOK_BODY = 16 * MiB;
+
+const webhook = z
+  .object({
+    /** The receiver's path: /webhooks/<name>. */
+    name: automationName,
+    kind: z.enum([...REGISTRY_RECEIVERS, ...GIT_RECEIVERS]),
+    /** The HMAC key the sender signs the body with. */
+    secret: secret.optional(),
+    /** The token the sender presents (a header, or for Docker Hub and Quay the last path segment). */
+    token: secret.optional(),
+    /** Registry receivers: the registry host as image references write it (default: what the payload names). */
+    registry: z
+      .string()
+      .regex(/^[A-Za-z0-9.-]+(:\d{1,5})?$/, 'must be a host or host:port')
+      .optional(),
+    /** A larger body is refused with 413 before it is read whole. */
+    maxBodyBytes: z.number().int().min(1024).max(MAX_WEBHOOK_BODY).default(MiB),
+  })
+  .strict()
+  .superRefine((value, ctx) => {
+    const isGit = (GIT_RECEIVERS as readonly string[]).includes(value.kind);
+    if (isGit && value.registry !== undefined) ctx.addIssue({ code: 'custom', path: ['registry'], message: `a ${value.kind} receiver takes Git push events: registry does not apply` });
+    if (value.kind === 'generic') {
+      if ((value.secret === undefined) === (value.token === undefined)) ctx.addIssue({ code: 'custom', path: ['secret'], message: 'a generic receiver needs exactly one of secret (HMAC) and token: a receiver without a secret is refused' });
+      return;
+    }
+    const needs = HMAC_KINDS.has(value.kind) ? 'secret' : 'token';
+    const other = needs === 'secret' ? 'token' : 'secret';
+    if (value[needs] === undefined) ctx.addIssue({ code: 'custom', path: [needs], message: `a ${value.kind} receiver needs ${needs}${needs === 'secret' ? ' (the HMAC key it signs with)' : ''}: a receiver without a secret is refused` });
+    if (value[other] !== undefined) ctx.addIssue({ code: 'custom', path: [other], message: `a ${value.kind} receiver authenticates with ${needs}, not ${other}` });
+  });
+
+/** The settings two automations on one clone (URL and branch) must share: the clone and its connections are one. */
+const SHARED_CLONE_FIELDS = ['auth', 'caFile', 'ssh', 'timeouts', 'limits', 'signing'] as const;
+
+export const configSchema = z
+  .object({
+    /** One automation, the shorthand for `automations:` with one entry. */
+    git: git.optional(),
+    review: review.optional(),
+    automations: z.array(automation).min(1).max(1_000).optional(),
     registries: z.array(registry).default([]),
     policies: z.record(z.string().regex(/^[^:\s]+:[^:\s]+$/, 'must be namespace:name'), namedPolicy).default({}),
     /** A Docker config.json (a dockerconfigjson Secret): `auths`, `credHelpers`, `credsStore`. */
@@ -381,8 +463,47 @@ export const configSchema = z
     /** Registry credentials from each workload's imagePullSecrets (and its ServiceAccount's), read through the Kubernetes API (docs/kubernetes.md). */
     pullSecrets: z.boolean().default(false),
     leaderElection: leaderElection.default({ enabled: true, leaseDuration: 15_000 }),
+    /** The default cycle timeout of every automation; default: registryDeadline plus three Git operation timeouts. */
+    cycleTimeout: boundedDuration(1_000, 86_400_000).optional(),
+    /** `tagpilot controller`: on SIGTERM, cycles in progress get this long to finish before they are cancelled. */
+    shutdownTimeout: boundedDuration(1_000, 600_000).default(25_000),
+    server: server.default({ address: '0.0.0.0', port: 8080, webhookPort: 8081 }),
+    webhooks: z.array(webhook).max(100).default([]),
   })
-  .strict();
+  .strict()
+  .superRefine((value, ctx) => {
+    if ((value.git === undefined) === (value.automations === undefined)) ctx.addIssue({ code: 'custom', path: ['git'], message: 'give either git (one automation) or automations (a list), not both and not neither' });
+    if (value.automations !== undefined && value.review !== undefined) ctx.addIssue({ code: 'custom', path: ['review'], message: 'with automations, review goes inside each automation' });
+    duplicates(value.automations ?? [], (a) => a.name, ctx, 'automations', 'automation');
+    duplicates(value.webhooks, (w) => w.name, ctx, 'webhooks', 'receiver');
+    sharedClones(value.automations ?? [], ctx);
+    if (value.webhooks.length > 0 && value.server.webhookPort !== 0 && value.server.webhookPort === value.server.port && (value.server.webhookAddress ?? value.server.address) === value.server.address)
+      ctx.addIssue({ code: 'custom', path: ['server', 'webhookPort'], message: 'webhookPort must differ from port: webhook receivers listen on their own port' });
+  });
+
+function duplicates<T>(items: readonly T[], nameOf: (item: T) => string, ctx: z.RefinementCtx, field: string, what: string): void {
+  const seen = new Set<string>();
+  for (const [i, item] of items.entries()) {
+    const name = nameOf(item);
+    if (seen.has(name)) ctx.addIssue({ code: 'custom', path: [field, i, 'name'], message: `another ${what} is named "${name}"` });
+    seen.add(name);
+  }
+}
+
+/** Automations that share a clone must connect to it alike (docs/controller.md#shared-clones). */
+function sharedClones(automations: readonly z.output<typeof automation>[], ctx: z.RefinementCtx): void {
+  const first = new Map<string, z.output<typeof automation>>();
+  for (const [i, a] of automations.entries()) {
+    const key = `${a.git.url}\0${a.git.branch}`;
+    const earlier = first.get(key);
+    if (earlier === undefined) {
+      first.set(key, a);
+      continue;
+    }
+    const differ = SHARED_CLONE_FIELDS.filter((f) => JSON.stringify(a.git[f]) !== JSON.stringify(earlier.git[f]));
+    if (differ.length > 0) ctx.addIssue({ code: 'custom', path: ['automations', i, 'git'], message: `shares ${a.git.url} (${a.git.branch}) with automation "${earlier.name}", whose clone it uses, but sets ${differ.join(', ')} differently` });
+  }
+}
 
 export type Config = z.output<typeof configSchema>;
 
@@ -402,5 +523,9 @@ export function cacheDirProblem(dir: string): string | undefined {
   if (tree !== undefined) return `"${path}" is inside the system directory ${tree}; use a directory of its own, e.g. /var/cache/tagpilot`;
   return undefined;
 }
+export type GitSettings = z.output<typeof git>;
+export type ReviewConfig = z.output<typeof review>;
+export type WebhookConfig = z.output<typeof webhook>;
+export type ServerConfig = z.output<typeof server>;
 export type Secret = z.output<typeof secret>;
 export type KubeSecretRef = z.output<typeof kubeSecretRef>;

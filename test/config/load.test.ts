@@ -7,8 +7,8 @@ const minimal = 'git:\n  url: https://git.example.com/fleet.git\n';
 
 test('a minimal config gets the documented defaults', () => {
   const config = parseConfig(minimal, 'tagpilot.yaml', {});
-  assert.equal(config.git.branch, 'main');
-  assert.deepEqual(config.git.paths, ['.']);
+  assert.equal(config.automations[0]!.git.branch, 'main');
+  assert.deepEqual(config.automations[0]!.git.paths, ['.']);
   assert.equal(config.interval, 5 * 60_000);
   assert.deepEqual(config.registries, []);
   assert.match(config.cacheDir, /\.cache\/tagpilot$/);
@@ -20,7 +20,7 @@ test('the example config under config/ is valid', () => {
 });
 
 const invalid: [string, string, RegExp][] = [
-  ['a missing git section', 'interval: 5m\n', /git: .*(required|expected object)/i],
+  ['a missing git section', 'interval: 5m\n', /git: give either git \(one automation\) or automations/],
   ['a git URL that is not http(s)', 'git:\n  url: ftp://x/y\n', /git\.url: must be an http\(s\):\/\/, ssh:\/\/ or user@host:path URL$/],
   ['a duration that is not one', `${minimal}interval: soon\n`, /interval: "soon" is not a duration/],
   ['an unknown field', `${minimal}intervall: 5m\n`, /intervall/],
@@ -69,7 +69,7 @@ test('the example in docs/config.md is a valid config', () => {
   const doc = readFileSync('docs/config.md', 'utf8');
   const example = doc.match(/```yaml config-example\n([\s\S]*?)```/)?.[1];
   assert.ok(example, 'docs/config.md has a config-example block');
-  assert.equal(parseConfig(example, 'docs/config.md', {}).git.paths.length, 2);
+  assert.equal(parseConfig(example, 'docs/config.md', {}).automations[0]!.git.paths.length, 2);
 });
 
 /** A mistyped key is named with the key it most likely meant, at every depth of the config. */
@@ -121,12 +121,12 @@ test('no credential appears in the error for a git URL that holds one', () => {
 
 test('a token over plain http is accepted with git.insecure: true, for a trusted network', () => {
   const config = parseConfig('git:\n  url: http://git.internal/fleet.git\n  insecure: true\n  auth: { password: { env: T } }\n', 'my.yaml', {});
-  assert.equal(config.git.insecure, true);
+  assert.equal(config.automations[0]!.git.insecure, true);
 });
 
 test('a user name alone in an ssh URL is not a credential', () => {
   const config = parseConfig('git:\n  url: ssh://git@git.example.com/fleet.git\n  ssh: { privateKey: { file: k }, knownHosts: { file: kh } }\n', 'my.yaml', {});
-  assert.equal(config.git.url, 'ssh://git@git.example.com/fleet.git');
+  assert.equal(config.automations[0]!.git.url, 'ssh://git@git.example.com/fleet.git');
 });
 
 test('$TAGPILOT_CACHE_DIR pointing at a system directory is refused, naming the variable', () => {
@@ -141,14 +141,14 @@ test('a cache directory of its own under /var/cache, /tmp or home is accepted', 
 
 test('interval and timeouts at their bounds are accepted', () => {
   const config = parseConfig(`${minimal}  timeouts: { connect: 100ms, idle: 10m }\ninterval: 1s\n`, 'my.yaml', {});
-  assert.deepEqual([config.interval, config.git.timeouts], [1_000, { connect: 100, idle: 600_000, operation: 120_000 }]);
+  assert.deepEqual([config.interval, config.automations[0]!.git.timeouts], [1_000, { connect: 100, idle: 600_000, operation: 120_000 }]);
   assert.equal(parseConfig(`${minimal}interval: 1d\n`, 'my.yaml', {}).interval, 86_400_000);
 });
 
 test('git.maxFileSize and git.maxCycleSize take sizes in bytes or KiB/MiB/GiB, within bounds', () => {
   const config = parseConfig(`${minimal}  maxFileSize: 512KiB\n  maxCycleSize: 128MiB\n`, 'my.yaml', {});
-  assert.deepEqual([config.git.maxFileSize, config.git.maxCycleSize], [512 * 1024, 128 * 1024 * 1024]);
-  assert.equal(parseConfig(`${minimal}  maxFileSize: 300000\n`, 'my.yaml', {}).git.maxFileSize, 300_000);
+  assert.deepEqual([config.automations[0]!.git.maxFileSize, config.automations[0]!.git.maxCycleSize], [512 * 1024, 128 * 1024 * 1024]);
+  assert.equal(parseConfig(`${minimal}  maxFileSize: 300000\n`, 'my.yaml', {}).automations[0]!.git.maxFileSize, 300_000);
   assert.throws(() => parseConfig(`${minimal}  maxFileSize: 10\n`, 'my.yaml', {}), /git\.maxFileSize: 10 is outside the allowed range of 1KiB to 64MiB/);
   assert.throws(() => parseConfig(`${minimal}  maxCycleSize: 10GiB\n`, 'my.yaml', {}), /git\.maxCycleSize: "10GiB" is outside the allowed range of 1MiB to 4GiB/);
   assert.throws(() => parseConfig(`${minimal}  maxFileSize: lots\n`, 'my.yaml', {}), /git\.maxFileSize: "lots" is not a size/);

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
 import { wire } from '../../src/cli/wire.ts';
 
-const parse = (git: string) => parseConfig(`git:\n${git}`, 'tagpilot.yaml', {});
+const parse = (git: string) => parseConfig(`git:\n${git}`, 'tagpilot.yaml', {}).automations[0]!;
 
 test('an https remote takes a token and a CA file', () => {
   const config = parse('  url: https://git.example.com/fleet.git\n  auth: { password: { env: GIT_TOKEN } }\n  caFile: ca.pem\n');
@@ -50,7 +50,7 @@ test('the limits on what a Git server may send have defaults sized for manifest 
 test('the git limits example in docs/config.md is a valid config with those limits', () => {
   const example = readFileSync('docs/config.md', 'utf8').match(/```yaml git-limits-example\n([\s\S]*?)```/)?.[1];
   assert.ok(example, 'docs/config.md has a git-limits-example block');
-  assert.deepEqual(parseConfig(example, 'docs/config.md', {}).git.limits, { packBytes: 256 * 2 ** 20, objectBytes: 64 * 2 ** 20, unpackedBytes: 2 ** 30, advertisementBytes: 8 * 2 ** 20 });
+  assert.deepEqual(parseConfig(example, 'docs/config.md', {}).automations[0]!.git.limits, { packBytes: 256 * 2 ** 20, objectBytes: 64 * 2 ** 20, unpackedBytes: 2 ** 30, advertisementBytes: 8 * 2 ** 20 });
 });
 
 test('the message template defaults to an informative subject and change line', () => {

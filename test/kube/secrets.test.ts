@@ -31,7 +31,7 @@ test("secrets: a { secret } reference is read through the API by name, in tagpil
 
 test('secrets: the config schema takes { secret: { name, key, namespace? } } wherever a secret goes, and refuses a bad name', () => {
   const config = parseConfig('git:\n  url: ssh://git@git.example.com/fleet.git\n  ssh:\n    privateKey: { secret: { name: tagpilot-deploy-key, key: identity } }\n    knownHosts: { secret: { name: tagpilot-deploy-key, key: known_hosts, namespace: tagpilot } }\n', 'c.yaml', {});
-  assert.deepEqual(config.git.ssh?.privateKey, { secret: { name: 'tagpilot-deploy-key', key: 'identity' } });
+  assert.deepEqual(config.automations[0]!.git.ssh?.privateKey, { secret: { name: 'tagpilot-deploy-key', key: 'identity' } });
   assert.throws(() => parseConfig('git:\n  url: https://git.example.com/f.git\n  auth: { password: { secret: { name: Bad_Name, key: token } } }\n', 'c.yaml', {}), /git\.auth\.password.*|must be a Secret name/s);
 });
 

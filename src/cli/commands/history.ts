@@ -1,6 +1,6 @@
 import { join, resolve } from 'node:path';
 import { buildHistory, type HistoryEntry, type LoggedCommit } from '../../automation/index.ts';
-import { loadConfig } from '../../config/index.ts';
+import { loadConfig, soleAutomation } from '../../config/index.ts';
 import { findGitDir, readLog, GitRepo } from '../../git/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { table } from '../table.ts';
@@ -13,6 +13,8 @@ import { gitRemote } from '../wire.ts';
 export interface HistoryOptions {
   repo?: string;
   config?: string;
+  /** With --config: the automation whose branch to read, when the config has several. */
+  automation?: string;
   workload?: string;
   since?: string;
   json?: boolean;
@@ -21,7 +23,7 @@ export interface HistoryOptions {
 export async function history(values: HistoryOptions, io: CliIo): Promise<number> {
   if ((values.repo === undefined) === (values.config === undefined)) throw new UsageError('history needs one of --repo DIR or --config FILE');
   const since = values.since === undefined ? undefined : parseDate(values.since);
-  const commits = values.repo !== undefined ? await localLog(resolve(io.cwd, values.repo), since) : await remoteLog(resolve(io.cwd, values.config!), io, since);
+  const commits = values.repo !== undefined ? await localLog(resolve(io.cwd, values.repo), since) : await remoteLog(resolve(io.cwd, values.config!), values.automation, io, since);
   const entries = buildHistory(commits, { workload: values.workload, since });
   if (values.json) {
     io.out.write(JSON.stringify(entries, null, 2) + '\n');
@@ -47,10 +49,11 @@ async function localLog(dir: string, since: Date | undefined): Promise<LoggedCom
   return readLog(gitdir, 'HEAD', since);
 }
 
-async function remoteLog(configPath: string, io: CliIo, since: Date | undefined): Promise<LoggedCommit[]> {
+async function remoteLog(configPath: string, name: string | undefined, io: CliIo, since: Date | undefined): Promise<LoggedCommit[]> {
   const config = await loadConfig(configPath, io.env);
+  const automation = soleAutomation(config, name);
   // Its own clone: deepening the cycle's shallow clone would slow every later cycle.
-  const repo = GitRepo.forRemote(join(config.cacheDir, 'history'), await gitRemote(config, io));
+  const repo = GitRepo.forRemote(join(config.cacheDir, 'history'), await gitRemote(config, automation, io));
   try {
     return await repo.log(since);
   } finally {

@@ -3,9 +3,9 @@ import type { CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
 import { noticeLine } from '../present.ts';
 import { columns, table } from '../table.ts';
-import { wire, type LogFormatOption } from '../wire.ts';
+import { wire, type WireOptions } from '../wire.ts';
 
-export interface PlanOptions extends LogFormatOption {
+export interface PlanOptions extends WireOptions {
   config: string;
   json?: boolean;
   strict?: boolean;

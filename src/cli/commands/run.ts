@@ -6,9 +6,9 @@ import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, 
 import { clusterParts } from '../cluster.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
-import { wire, type LogFormatOption } from '../wire.ts';
+import { wire, type WireOptions } from '../wire.ts';
 
-export interface RunOptions extends LogFormatOption {
+export interface RunOptions extends WireOptions {
   config: string;
   once?: boolean;
   strict?: boolean;
@@ -20,11 +20,11 @@ export interface RunOptions extends LogFormatOption {
  */
 export async function run(options: RunOptions, io: CliIo): Promise<number> {
   let wired = await wire(options.config, io, options);
-  const { config, deps } = wired;
-  const cluster = await clusterParts(config, io, deps.log, { once: options.once === true });
+  const { config, automation: settings, deps } = wired;
+  const cluster = await clusterParts(config, settings, io, deps.log, { once: options.once === true });
   const automation: Automation = {
     name: `${deps.repo.description} (${deps.branch})`,
-    intervalMs: config.interval,
+    intervalMs: settings.interval,
     async cycle(signal) {
       // A rotated Secret (deploy key, token) is read again and used from this cycle on.
       if (await cluster.secretsChanged()) wired = await wire(options.config, io, options);
