@@ -407,7 +407,6 @@ export const REGISTRY_RECEIVERS = ['distribution', 'gitlab-registry', 'harbor', 
 export const GIT_RECEIVERS = ['github', 'gitlab', 'gitea'] as const;
 /** Kinds that sign the body (HMAC-SHA256 with `secret`); the others send `token`, and `generic` takes either. */
 const HMAC_KINDS: ReadonlySet<string> = new Set(['github-packages', 'github', 'gitea']);
-const TOKEN_KINDS: ReadonlySet<string> = new Set(['distribution', 'gitlab-registry', 'harbor', 'dockerhub', 'quay', 'gitlab']);
 const MAX_WEBHOOK_BODY = 16 * MiB;
 
 const webhook = z
