@@ -13,6 +13,8 @@ import { header, Http, type Reply } from './http.ts';
 import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, verifyDigest, type ImageMetadata } from './manifests.ts';
 import { fetchTags, type TagPaging } from './tags.ts';
 import { HUB_API, HubBudget, listHubTags } from './hub.ts';
+import { SingleFlight } from './single-flight.ts';
+import type { RegistryObserver } from './observer.ts';
 
 export interface RegistryClientOptions {
   registries?: readonly RegistrySettings[];
@@ -46,12 +48,18 @@ export interface RegistryClientOptions {
   /** Cloud token flows: the clock renewal is judged by, and (in tests) the providers. */
   cloud?: Omit<CloudCredentialsOptions, 'context'>;
   dispatcher?: Dispatcher;
+  /** Told of every request, wait and listing: metrics and the status page. */
+  observer?: RegistryObserver;
 }
 
 export interface ListOptions {
   /** Tags whose digest must be current (a `digest:` policy following a mutable tag): asked every time. */
   digestsFor?: readonly string[];
-  /** Ask the registry even when the cached list is fresh (it is revalidated with its ETag if it has one). */
+  /**
+   * Ask the registry even when the cached list is fresh (it is revalidated with its ETag if it has
+   * one), and do not join a listing already in flight: it may have started before what the caller
+   * knows of (a webhook's push).
+   */
   fresh?: boolean;
   /** Cancels the listing: requests in flight are aborted, queued ones dropped, and the signal's reason is thrown. */
   signal?: AbortSignal;
@@ -97,9 +105,13 @@ export class RegistryClient {
   private readonly memoryTagDigests = new Map<string, Map<string, string>>();
   private readonly ownDispatcher: Agent | undefined = undefined;
   private readonly hubBudget = new HubBudget();
+  /** Tag listings in progress by (repository, credential): asked at once, listed once. */
+  private readonly listings = new SingleFlight<CachedTagList>();
+  private readonly observer: RegistryObserver;
 
   constructor(options: RegistryClientOptions = {}) {
     this.registries = options.registries ?? [];
+    this.observer = options.observer ?? {};
     this.maxBodyBytes = options.maxBodyBytes ?? 16 * 1024 * 1024;
     const timeoutMs = options.timeoutMs ?? 15_000;
     // Our own agent only when none is given; the connect timeout and extra CAs live there.
@@ -118,6 +130,7 @@ export class RegistryClient {
         return { concurrency: settings?.concurrency ?? DEFAULTS.concurrency, requestsPerSecond: settings?.requestsPerSecond ?? DEFAULTS.requestsPerSecond };
       },
       allowsHttp: (host) => settingsFor(host, this.registries)?.insecure === true,
+      observer: this.observer,
     });
     const sources = new Map(this.registries.flatMap((r) => (r.credentials === undefined ? [] : [[endpointFor({ host: r.host, path: 'x' }, []).host, r.credentials] as const])));
     this.cloud = new CloudCredentials({ ...options.cloud, context: (host) => this.cloudContext(host) });
@@ -197,15 +210,30 @@ export class RegistryClient {
     await this.ownDispatcher?.close();
   }
 
+  /**
+   * The repository's list: from the cache within its TTL, else fetched, with every caller asking
+   * for it meanwhile sharing that one fetch (an image used by twenty automations is listed once).
+   */
   private async tagList(endpoint: Endpoint, repository: string, credentialId: string, options: ListOptions): Promise<{ entry: CachedTagList; cached: boolean }> {
     const cached = this.tagLists.get(repository, credentialId);
-    if (cached?.fresh === true && options.fresh !== true) return { entry: cached.entry, cached: true };
+    if (cached?.fresh === true && options.fresh !== true) {
+      this.observer.listed?.(endpoint.host, 'cache');
+      return { entry: cached.entry, cached: true };
+    }
+    const key = `${repository}\0${credentialId}`;
+    const { value, shared } = await this.listings.run(key, (signal) => this.fetchList(endpoint, repository, credentialId, signal), { signal: options.signal, fresh: options.fresh });
+    this.observer.listed?.(endpoint.host, shared ? 'shared' : 'network');
+    return { entry: value, cached: false };
+  }
+
+  private async fetchList(endpoint: Endpoint, repository: string, credentialId: string, signal: AbortSignal): Promise<CachedTagList> {
+    const cached = this.tagLists.get(repository, credentialId);
     const target = this.target(endpoint);
-    const fetched = await fetchTags(endpoint.base, endpoint.path, paging(endpoint.settings), (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }), cached?.entry.etag, options.signal);
+    const fetched = await fetchTags(endpoint.base, endpoint.path, paging(endpoint.settings), (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }), cached?.entry.etag, signal);
     const { tags, notModified: _, ...rest } = fetched;
     const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
     this.tagLists.set(repository, credentialId, entry);
-    return { entry, cached: false };
+    return entry;
   }
 
   private async enrich(endpoint: Endpoint, repository: string, tags: TagInfo[], wanted: Enrichment, warnings: string[]): Promise<TagInfo[]> {

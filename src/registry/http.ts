@@ -2,6 +2,7 @@ import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { TransportError } from './errors.ts';
 import { abortableSleep, backoffDelay, HostGate, parseRetryAfter, type HostLimits } from './limits.ts';
 import { REDIRECT_STATUS, redirected } from './redirect.ts';
+import type { RegistryObserver } from './observer.ts';
 
 export interface HttpSettings {
   dispatcher: Dispatcher;
@@ -18,6 +19,7 @@ export interface HttpSettings {
   limitsFor(host: string): HostLimits;
   /** Plain HTTP is allowed only to hosts the config marks insecure. */
   allowsHttp(host: string): boolean;
+  observer?: RegistryObserver;
 }
 
 export interface Exchange {
@@ -73,6 +75,7 @@ export class Http {
         if (retryAfter !== undefined) {
           if (retryAfter > maxRetryAfterMs) throw new TransportError(`${failure.message}; it asks to retry after ${Math.ceil(retryAfter / 1000)}s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)}s we wait`, false, reply.status);
           gate.pause(Date.now() + retryAfter); // holds every request to this host, not just this one
+          this.settings.observer?.rateLimited?.(exchange.url.host, Date.now() + retryAfter);
           if (attempt < retries) continue;
         }
       } catch (error) {
@@ -88,7 +91,7 @@ export class Http {
 
   private gate(host: string): HostGate {
     let gate = this.gates.get(host);
-    if (gate === undefined) this.gates.set(host, (gate = new HostGate(this.settings.limitsFor(host))));
+    if (gate === undefined) this.gates.set(host, (gate = new HostGate(this.settings.limitsFor(host), (ms, reason) => this.settings.observer?.waited?.(host, ms, reason))));
     return gate;
   }
 
@@ -113,6 +116,17 @@ export class Http {
 
   private async once(exchange: Exchange): Promise<Reply> {
     this.counts.set(exchange.kind, (this.counts.get(exchange.kind) ?? 0) + 1);
+    try {
+      const reply = await this.exchange(exchange);
+      this.settings.observer?.request?.(exchange.url.host, exchange.kind, reply.status);
+      return reply;
+    } catch (error) {
+      this.settings.observer?.request?.(exchange.url.host, exchange.kind, 'error');
+      throw error;
+    }
+  }
+
+  private async exchange(exchange: Exchange): Promise<Reply> {
     const response = await request(exchange.url, {
       method: exchange.method,
       headers: exchange.headers,

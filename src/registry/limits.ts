@@ -18,9 +18,13 @@ export class HostGate {
   private readonly waiting: (() => void)[] = [];
   /** Earliest time the next request may start: the rate limit and any Retry-After pause. */
   private nextStart = 0;
+  /** Until when the registry asked us to wait (Retry-After): tells its waits from our own budget's. */
+  private pausedUntil = 0;
+  private readonly onWait: ((ms: number, reason: 'retry-after' | 'budget') => void) | undefined;
 
-  constructor(limits: HostLimits) {
+  constructor(limits: HostLimits, onWait?: (ms: number, reason: 'retry-after' | 'budget') => void) {
     this.limits = { concurrency: Math.max(1, limits.concurrency), requestsPerSecond: Math.max(0, limits.requestsPerSecond) };
+    this.onWait = onWait;
   }
 
   /** Runs `work` when the host allows; a cancelled `signal` takes the request out of the queue. */
@@ -37,6 +41,7 @@ export class HostGate {
   /** Holds every request to this host until `until` (epoch ms): what a 429's Retry-After asks. */
   pause(until: number): void {
     this.nextStart = Math.max(this.nextStart, until);
+    this.pausedUntil = Math.max(this.pausedUntil, until);
   }
 
   private async waitForTurn(signal: AbortSignal | undefined): Promise<void> {
@@ -47,6 +52,7 @@ export class HostGate {
         this.nextStart = now + interval;
         return;
       }
+      this.onWait?.(this.nextStart - now, now < this.pausedUntil ? 'retry-after' : 'budget');
       await abortableSleep(timerDelay(this.nextStart - now), signal);
     }
   }

@@ -37,6 +37,16 @@ describe('HostGate', () => {
     assert.ok(Date.now() - started >= 55);
   });
 
+  test('each wait is told, as the registry asking (Retry-After) or our own budget', async () => {
+    const waits: string[] = [];
+    const paused = new HostGate({ concurrency: 10, requestsPerSecond: 0 }, (_ms, reason) => void waits.push(reason));
+    paused.pause(Date.now() + 20);
+    await paused.run(async () => {});
+    const budget = new HostGate({ concurrency: 10, requestsPerSecond: 200 }, (_ms, reason) => void waits.push(reason));
+    await Promise.all([budget.run(async () => {}), budget.run(async () => {})]);
+    assert.deepEqual(waits, ['retry-after', 'budget']);
+  });
+
   test('a failing request frees its slot', async () => {
     const gate = new HostGate({ concurrency: 1, requestsPerSecond: 0 });
     await assert.rejects(gate.run(async () => Promise.reject(new Error('boom'))));

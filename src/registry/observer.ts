@@ -1,0 +1,14 @@
+/**
+ * What the registry client tells as it works, for metrics and the status page. Hosts are the ones
+ * requests go to (`registry-1.docker.io` for Docker Hub); every method is optional.
+ */
+export interface RegistryObserver {
+  /** One HTTP exchange ended: its status, or `error` when no answer came (refused, reset, timed out). */
+  request?(host: string, kind: string, status: number | 'error'): void;
+  /** A request waited for its host: the registry's Retry-After, or the host's own requestsPerSecond budget. */
+  waited?(host: string, ms: number, reason: 'retry-after' | 'budget'): void;
+  /** The registry asked to wait (429 or 503 with Retry-After): every request to it holds until then (epoch ms). */
+  rateLimited?(host: string, until: number): void;
+  /** A tag list was asked for: fetched from the registry, served from the cache, or shared with a listing in flight. */
+  listed?(host: string, source: 'network' | 'cache' | 'shared'): void;
+}
