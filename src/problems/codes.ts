@@ -108,6 +108,7 @@ export const CODES = {
   'config-invalid': 'the configuration cannot be read or is invalid',
   usage: 'the command line is wrong',
   cancelled: 'the work was cancelled (shutdown, deadline)',
+  'cycle-timeout': "a cycle ran past its automation's cycleTimeout and was cancelled; the watchdog counts it as no finished cycle",
   internal: 'a bug: an error tagpilot did not raise on purpose',
 } as const;
 

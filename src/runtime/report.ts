@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { CycleReport } from '../automation/index.ts';
 import { errorCode } from '../problems/index.ts';
+import type { GitOperationOutcome } from './automation.ts';
 
 /** What a report of one cycle says, whatever the flow (straight to the branch, or a review): the part the runtime reads. */
 export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> &
@@ -10,20 +11,45 @@ export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'pr
   };
 
 /** How one cycle ended: its report, or the error that stopped it. */
-export type CycleOutcome = { automation: string; startedAt: Date; ms: number } & ({ report: CycleSummary } | { error: unknown });
+export type CycleOutcome = { automation: string; startedAt: Date; ms: number; reason?: string } & ({ report: CycleSummary } | { error: unknown });
 
-/** Where the runtime tells what happened: logs now; events, metrics and the status page later. */
+/**
+ * Where the runtime tells what happened: the log, metrics, Kubernetes Events, the status page.
+ * Only `cycleEnded` and `stopped` are required; a reporter takes the rest it cares for.
+ */
 export interface Reporter {
   cycleEnded(outcome: CycleOutcome): void;
   stopped(): void;
+  cycleStarted?(automation: string, reason: string): void;
+  gitOperation?(automation: string, operation: 'fetch' | 'push', outcome: GitOperationOutcome, ms: number): void;
 }
 
-/** Reports to the log: each problem and lock, one summary line per cycle, a failure as an error. */
+/** Tells every reporter; one that throws does not keep the others from hearing. */
+export function fanOut(...reporters: Reporter[]): Reporter {
+  const each = (call: (r: Reporter) => void) => {
+    for (const r of reporters) {
+      try {
+        call(r);
+      } catch {
+        // A reporter's own failure (an Events API down) is its to log; the cycle goes on.
+      }
+    }
+  };
+  return {
+    cycleEnded: (outcome) => each((r) => r.cycleEnded(outcome)),
+    stopped: () => each((r) => r.stopped()),
+    cycleStarted: (automation, reason) => each((r) => r.cycleStarted?.(automation, reason)),
+    gitOperation: (automation, operation, outcome, ms) => each((r) => r.gitOperation?.(automation, operation, outcome, ms)),
+  };
+}
+
+/** Reports to the log: one summary line per cycle, a failure as an error; the details at debug. */
 export function logReporter(log: Logger): Reporter {
   return {
     cycleEnded(outcome) {
-      if ('error' in outcome) log.error({ err: { message: (outcome.error as Error).message, code: errorCode(outcome.error) } }, 'cycle failed');
-      else logCycle(log, outcome.report, outcome.ms);
+      const of = log.child({ automation: outcome.automation, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
+      if ('error' in outcome) of.error({ err: { message: (outcome.error as Error).message, code: errorCode(outcome.error) }, ms: outcome.ms }, 'cycle failed');
+      else logCycle(of, outcome.report, outcome.ms);
     },
     stopped() {
       log.info('stopped');
@@ -31,23 +57,40 @@ export function logReporter(log: Logger): Reporter {
   };
 }
 
-/** Each problem and notice, then one summary line; the changes themselves at debug (they are in the commit). */
+/**
+ * One summary line (changes, problems by code with one example each, duration): at info when the
+ * cycle committed or had problems, at debug when there was nothing to do. Each problem, lock and
+ * change at debug (the changes are in the commit).
+ */
 export function logCycle(log: Logger, report: CycleSummary, ms: number): void {
   if (report.pullRequest !== undefined) log.info({ pullRequest: report.pullRequest }, `review: ${report.pullRequest.action} ${report.pullRequest.url}`);
-  for (const p of report.problems) log.warn({ subject: p.subject, code: p.code }, p.message);
+  for (const p of report.problems) log.debug({ subject: p.subject, code: p.code }, p.message);
   for (const n of report.notices ?? []) log[n.level]({ subject: n.subject, code: n.code }, n.message);
-  for (const w of report.locked) log.info({ workload: w }, 'locked; skipped');
+  for (const w of report.locked) log.debug({ workload: w }, 'locked; skipped');
   for (const change of report.changes) log.debug({ change }, 'change');
-  const summary = { head: report.head, commit: report.commit, changes: report.changes.length, problems: problemCounts(report.problems), locked: report.locked.length, ms };
-  log.info(summary, report.commit === undefined ? 'cycle: nothing to change' : 'cycle: committed');
+  const problems = problemCounts(report.problems);
+  const summary = { head: report.head, commit: report.commit, changes: report.changes.length, problems, ...(report.problems.length > 0 ? { examples: problemExamples(report.problems) } : {}), locked: report.locked.length, ms };
+  const quiet = report.commit === undefined && report.problems.length === 0;
+  log[quiet ? 'debug' : 'info'](summary, report.commit === undefined ? 'cycle: nothing to change' : 'cycle: committed');
 }
 
 /** How many problems of each code (`problem` for those without one), codes in name order. */
 export function problemCounts(problems: readonly object[]): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const p of problems) {
-    const code = 'code' in p && typeof p.code === 'string' ? p.code : 'problem';
+    const code = codeOf(p);
     counts[code] = (counts[code] ?? 0) + 1;
   }
   return Object.fromEntries(Object.entries(counts).sort(([a], [b]) => a.localeCompare(b)));
+}
+
+/** The first problem of each code, as `subject: message`: enough to act on without the debug lines. */
+function problemExamples(problems: readonly { subject: string; message: string }[]): Record<string, string> {
+  const examples: Record<string, string> = {};
+  for (const p of problems) examples[codeOf(p)] ??= `${p.subject}: ${p.message}`.slice(0, 300);
+  return examples;
+}
+
+function codeOf(p: object): string {
+  return 'code' in p && typeof p.code === 'string' ? p.code : 'problem';
 }

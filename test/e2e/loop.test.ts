@@ -16,10 +16,10 @@ before(async () => {
 
 after(() => stack.stop());
 
-test('run without --once cycles on the interval and exits 0 on SIGTERM', async () => {
+test('run without --once cycles on the interval and exits 0 on SIGTERM (the idle cycle logs at debug)', async () => {
   const bare = createBareRepo(stack.server.root, 'loop', fleetFiles(stack.registry.host));
   const config = stack.config('loop', 'interval: 1s\n');
-  const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'info' } });
+  const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', config], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, LOG_LEVEL: 'debug' } });
   let logs = '';
   child.stderr.on('data', (chunk: Buffer) => (logs += chunk.toString()));
   const exited = once(child, 'exit');

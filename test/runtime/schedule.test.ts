@@ -87,7 +87,7 @@ test('a cancelled cycle is an outcome of its own in the status', async () => {
   assert.equal(status.running, false);
 });
 
-test('the log reporter writes each problem, each lock and one line per cycle', async () => {
+function logLines(level: string): { reporter: ReturnType<typeof logReporter>; lines: Record<string, unknown>[] } {
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
   stream.on('data', (chunk: Buffer) =>
@@ -99,20 +99,36 @@ test('the log reporter writes each problem, each lock and one line per cycle', a
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     ),
   );
-  const reporter = logReporter(pino({ base: undefined }, stream));
+  return { reporter: logReporter(pino({ base: undefined, level }, stream)), lines };
+}
+
+test('at info the log reporter writes one summary line per cycle: changes, problems by code with an example, duration', async () => {
+  const { reporter, lines } = logLines('info');
   const withProblem: CycleSummary = { ...report('c1'), locked: ['shop:deployment/web'], problems: [{ code: 'rate-limited', subject: 'a.yaml:3', message: 'ghcr.io/x: 429' }] };
   reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: withProblem });
   reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, error: new Error('git down') });
   reporter.stopped();
   await new Promise((r) => setImmediate(r));
   assert.deepEqual(
-    lines.map((l) => [l.msg, l.code ?? (l.err as { code?: string } | undefined)?.code]),
+    lines.map((l) => [l.msg, l.automation, l.code ?? (l.err as { code?: string } | undefined)?.code]),
     [
-      ['ghcr.io/x: 429', 'rate-limited'],
-      ['locked; skipped', undefined],
-      ['cycle: committed', undefined],
-      ['cycle failed', 'internal'],
-      ['stopped', undefined],
+      ['cycle: committed', 'fleet', undefined],
+      ['cycle failed', 'fleet', 'internal'],
+      ['stopped', undefined, undefined],
     ],
+  );
+  assert.deepEqual([lines[0]!.problems, lines[0]!.examples, lines[0]!.changes, lines[0]!.ms], [{ 'rate-limited': 1 }, { 'rate-limited': 'a.yaml:3: ghcr.io/x: 429' }, 0, 5]);
+});
+
+test('a cycle with nothing to do and no problem logs nothing at info; at debug its line and each detail', async () => {
+  const info = logLines('info');
+  info.reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: report() });
+  const debug = logLines('debug');
+  debug.reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: { ...report(), locked: ['shop:deployment/web'], problems: [{ code: 'soaking', subject: 'a.yaml:3', message: 'too young' }] } });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(info.lines, []);
+  assert.deepEqual(
+    debug.lines.map((l) => l.msg),
+    ['too young', 'locked; skipped', 'cycle: nothing to change'],
   );
 });

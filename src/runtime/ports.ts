@@ -1,0 +1,32 @@
+/**
+ * Which automations this replica may run now (src/kube's Lease coordinator is one; without it,
+ * every automation). It changes over time: `onChange` tells the supervisor, which starts or stops
+ * the automation (a cycle in progress is cancelled when its lease is lost).
+ */
+export interface Leadership {
+  holds(automation: string): boolean;
+  onChange(listener: (automation: string, held: boolean) => void): () => void;
+  /** The automations there are, at start and after each config reload. */
+  setAutomations?(names: readonly string[]): void;
+}
+
+/** Every automation, always: one replica. */
+export const EVERY_AUTOMATION: Leadership = {
+  holds: () => true,
+  onChange: () => () => undefined,
+};
+
+/** A commit a cycle pushed: what a sync loop is nudged with (src/kube). */
+export interface Pushed {
+  automation: string;
+  /** The Git URL as configured. */
+  repository: string;
+  branch: string;
+  before: string;
+  after: string;
+  /** Files the commit changed. */
+  files: string[];
+}
+
+/** Called after a cycle pushed a commit, without waiting for it; it logs its own failures. */
+export type AfterPush = (pushed: Pushed) => unknown;
