@@ -6,6 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { UsageError, type CliIo } from './io.ts';
+import type { ControllerOptions } from './commands/controller.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { ImagesOptions } from './commands/images.ts';
 import type { PlanOptions } from './commands/plan.ts';
@@ -70,6 +71,10 @@ function addCycleVerbs(program: Command, verb: DeclareVerb): void {
     .option('--automation <name>', AUTOMATION)
     .option('--once', 'run one cycle and exit')
     .option('--strict', STRICT)
+    .addOption(logFormat());
+
+  verb<ControllerOptions>(program, 'controller', 'every automation of the config, each on its own schedule, with probes and metrics (docs/controller.md)', ['tagpilot controller --config config.yaml'], async () => (await import('./commands/controller.ts')).controller)
+    .addOption(required('--config <file>', `${CONFIG}; watched, and reloaded when it changes`))
     .addOption(logFormat());
 
   verb<PlanOptions>(program, 'plan', 'show what a cycle would change, without committing', ['tagpilot plan --config config.yaml', 'tagpilot plan --config config.yaml --json'], async () => (await import('./commands/plan.ts')).plan)

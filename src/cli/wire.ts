@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig, readSecret, soleAutomation, type AutomationConfig, type LoadedConfig, type Secret, type SecretSource } from '../config/index.ts';
 import type { KubeClient, SecretStore } from '../kube/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
-import { RegistryClient, SignatureChecker, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
+import { RegistryClient, SignatureChecker, type RegistryClientOptions, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
 import { messageTemplate, type SignatureDeps, type CycleDeps, type RepositorySession } from '../automation/index.ts';
 import type { NamedPolicy } from '../manifests/index.ts';
 import { createPublicKey } from 'node:crypto';
@@ -207,7 +207,7 @@ export async function commitSigner(config: ConfigFiles, automation: Pick<Automat
 const TAG_LIST_TTL_MS = 60_000;
 
 /** The registry client for a config: secrets read, CA files loaded, metadata cached under cacheDir. */
-export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'> & Partial<Pick<LoadedConfig, 'interval'>>, io: CliIo, log?: Logger): Promise<RegistryClient> {
+export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'> & Partial<Pick<LoadedConfig, 'interval'>>, io: CliIo, log?: Logger, extra: Pick<RegistryClientOptions, 'observer' | 'tagCacheTtlMs'> = {}): Promise<RegistryClient> {
   const read = configReader(config, io);
   const registries: RegistrySettings[] = [];
   const ca: string[] = [];
@@ -219,8 +219,8 @@ export async function registryClient(config: Pick<LoadedConfig, 'registries' | '
   }
   const dockerConfig = config.dockerConfig === undefined ? undefined : parseDockerConfig(await read.secret(config.dockerConfig, 'dockerConfig'));
   const onCacheDamaged = (file: string, reason: string) => log?.warn({ file, reason }, 'registry cache: a damaged file was dropped and is fetched again');
-  const tagCacheTtlMs = Math.min(TAG_LIST_TTL_MS, config.interval ?? TAG_LIST_TTL_MS);
-  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged, tagCacheTtlMs });
+  const tagCacheTtlMs = extra.tagCacheTtlMs ?? Math.min(TAG_LIST_TTL_MS, config.interval ?? TAG_LIST_TTL_MS);
+  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged, ...extra, tagCacheTtlMs });
 }
 
 /** The value is a secret: errors say what is wrong, never what it holds. */

@@ -12,3 +12,21 @@ export interface RegistryObserver {
   /** A tag list was asked for: fetched from the registry, served from the cache, or shared with a listing in flight. */
   listed?(host: string, source: 'network' | 'cache' | 'shared'): void;
 }
+
+/** Tells each observer in turn (the controller's state and its metrics). */
+export function allObservers(...observers: readonly RegistryObserver[]): RegistryObserver {
+  return {
+    request: (...args) => {
+      for (const o of observers) o.request?.(...args);
+    },
+    waited: (...args) => {
+      for (const o of observers) o.waited?.(...args);
+    },
+    rateLimited: (...args) => {
+      for (const o of observers) o.rateLimited?.(...args);
+    },
+    listed: (...args) => {
+      for (const o of observers) o.listed?.(...args);
+    },
+  };
+}

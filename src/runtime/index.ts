@@ -2,10 +2,11 @@ export { automationOf, type Automation, type CycleContext, type GitOperationOutc
 export { fanOut, logCycle, logReporter, problemCounts, type CycleOutcome, type CycleSummary, type Reporter } from './report.ts';
 export { CycleTimeoutError, newStatus, outcomeKind, runOnce, runOnSchedule, waitFor, type AutomationStatus, type OutcomeKind, type RunOptions, type ScheduleOptions } from './schedule.ts';
 export { shutdownSignals, type Shutdown, type SignalSource } from './signals.ts';
-export { EVERY_AUTOMATION, type AfterPush, type Leadership, type Pushed } from './ports.ts';
+export { EVERY_AUTOMATION, type AfterPush, type ControllerHints, type Leadership, type Pushed } from './ports.ts';
 export { Runner, type SupervisedAutomation } from './runner.ts';
 export { ControllerState, newAutomationState, stateReporter, type AutomationState, type ConfigState, type CycleRecord, type RegistryState } from './state.ts';
 export { graceMs, readiness, stalls, type Readiness, type Stall } from './watchdog.ts';
 export { Supervisor, type Applied, type SupervisorOptions } from './supervisor.ts';
 export { ClonePool, cloneKey } from './clones.ts';
 export { gitOutcome, instrument } from './instrument.ts';
+export { watchConfigFile, type WatchOptions } from './watch.ts';

@@ -30,3 +30,20 @@ export interface Pushed {
 
 /** Called after a cycle pushed a commit, without waiting for it; it logs its own failures. */
 export type AfterPush = (pushed: Pushed) => unknown;
+
+/**
+ * What a webhook receiver (src/server/webhooks) tells the controller. Every hint is only a hint:
+ * the registry or the Git server is asked again, nothing from a payload is written anywhere.
+ */
+export interface ControllerHints {
+  /**
+   * An image repository was pushed (`registry.example.com/team/web`): it is listed again now, past
+   * the cache, then the automations whose cycles use it cycle. Resolves with their names (empty
+   * when none does: the caller must not reveal that to the sender).
+   */
+  imagePushed(image: string, reason: string): Promise<string[]>;
+  /** A Git URL and branch were pushed: the automations that read it cycle now (a re-sync); their names. */
+  gitPushed(url: string, branch: string, reason: string): string[];
+  /** A cycle now for one automation; false when there is none of that name. */
+  resync(automation: string, reason: string): boolean;
+}

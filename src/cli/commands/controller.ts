@@ -1,0 +1,43 @@
+import type { Logger } from 'pino';
+import { shutdownSignals } from '../../runtime/index.ts';
+import { healthz, listen, metrics, readyz, type Listening } from '../../server/index.ts';
+import { Controller } from '../controller.ts';
+import { EXIT, type CliIo } from '../io.ts';
+import { logger, type LogFormatOption } from '../log.ts';
+
+export interface ControllerOptions extends LogFormatOption {
+  config: string;
+}
+
+/**
+ * `tagpilot controller --config FILE`: every automation of the config on its own schedule, the
+ * config watched and reloaded, probes and metrics served (docs/controller.md). SIGTERM lets the
+ * cycles in progress end within shutdownTimeout, then exits 0; a second signal cancels them.
+ */
+export async function controller(options: ControllerOptions, io: CliIo): Promise<number> {
+  const log = await logger(io, options);
+  const shutdown = shutdownSignals();
+  const servers: Listening[] = [];
+  const running = new Controller(options.config, io, log);
+  try {
+    await running.start();
+    servers.push(...(await serve(running, log)));
+    if (!shutdown.stop.aborted) await new Promise((resolve) => shutdown.stop.addEventListener('abort', resolve, { once: true }));
+    log.info({ deadlineMs: running.config.shutdownTimeout }, 'shutting down: cycles in progress finish first');
+    await running.shutdown(shutdown.cancel);
+  } finally {
+    shutdown.dispose();
+    await Promise.all(servers.map((s) => s.close()));
+  }
+  return EXIT.ok;
+}
+
+/** Probes and metrics on the server port; webhook receivers, when configured, on their own. */
+async function serve(running: Controller, log: Logger): Promise<Listening[]> {
+  const { server, webhooks } = running.config;
+  const routes = { '/healthz': healthz(running.state), '/readyz': readyz(running.state), '/metrics': metrics(running.metrics) };
+  const probes = await listen({ address: server.address, port: server.port, routes });
+  log.info({ url: probes.url, paths: Object.keys(routes) }, 'listening');
+  if (webhooks.length > 0) log.warn({ receivers: webhooks.map((w) => w.name) }, 'webhook receivers are configured, but this build has none: polling only');
+  return [probes];
+}

@@ -1,0 +1,169 @@
+import { createHash } from 'node:crypto';
+import { readFile } from 'node:fs/promises';
+import type { Logger } from 'pino';
+import { runCycle } from '../automation/index.ts';
+import { ConfigError, parseConfig, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
+import { GitRepo } from '../git/index.ts';
+import { runReviewCycle } from '../hosting/index.ts';
+import { canonicalRepository, parseImageRef } from '../image/index.ts';
+import { allObservers, NO_NEEDS, type RegistryClient, type RegistryObserver } from '../registry/index.ts';
+import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
+import { ControllerMetrics } from '../server/index.ts';
+import type { CliIo } from './io.ts';
+import { readNamedPolicies } from './named-policies.ts';
+import { commitSigner, cycleDeps, gitField, gitRemote, guardConfig, registryClient, reviewOf, signatureChecks, signingKey, type SharedDeps } from './wire.ts';
+
+/** What every automation shares, and what it was built from (a reload rebuilds it only when that changed). */
+interface Shared {
+  fingerprint: string;
+  deps: SharedDeps;
+  registry: RegistryClient;
+}
+
+/**
+ * The controller's wiring: a config turned into supervised automations on one registry client and
+ * one clone pool, applied again on each valid config change. Only this file knows how a config
+ * becomes cycles; the runtime runs them and the server reads the state.
+ */
+export class Controller implements ControllerHints {
+  readonly state: ControllerState;
+  readonly metrics: ControllerMetrics;
+  readonly supervisor: Supervisor;
+  private readonly pool = new ClonePool<GitRepo>();
+  private readonly io: CliIo;
+  private readonly log: Logger;
+  private readonly observer: RegistryObserver;
+  private shared: Shared | undefined;
+  private current: LoadedConfig | undefined;
+  private watcher: { close(): void } | undefined;
+
+  constructor(source: string, io: CliIo, log: Logger) {
+    this.io = io;
+    this.log = log;
+    this.state = new ControllerState(source);
+    this.metrics = new ControllerMetrics(this.state);
+    this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
+    this.supervisor = new Supervisor({ reporter: fanOut(logReporter(log), stateReporter(this.state), this.metrics), state: this.state });
+  }
+
+  /** The config running now (after start). */
+  get config(): LoadedConfig {
+    if (this.current === undefined) throw new Error('the controller has no config yet');
+    return this.current;
+  }
+
+  /** Reads and applies the config; a config error here is the process's (exit 2). */
+  async start(): Promise<void> {
+    const text = await readConfig(this.state.config.source);
+    await this.apply(parseConfig(text, this.state.config.source, this.io.env));
+    this.watcher = watchConfigFile(this.state.config.source, (next, error) => void this.reload(next, error), text);
+  }
+
+  /** A changed config file: applied when valid, else the running one stays, with the error logged and kept in the state. */
+  async reload(text: string | undefined, readError?: Error): Promise<boolean> {
+    const source = this.state.config.source;
+    try {
+      if (text === undefined) throw new ConfigError(`${source}: cannot read config: ${readError?.message ?? 'unknown error'}`);
+      await this.apply(parseConfig(text, source, this.io.env));
+      this.metrics.configReloaded('applied');
+      return true;
+    } catch (error) {
+      const message = (error as Error).message;
+      this.state.config.lastError = { message, at: new Date() };
+      this.metrics.configReloaded('invalid');
+      this.log.error({ err: { message, code: 'config-invalid' }, generation: this.state.config.generation }, 'config reload refused: the running config stays');
+      return false;
+    }
+  }
+
+  async imagePushed(image: string, reason: string): Promise<string[]> {
+    let repository: string;
+    try {
+      const ref = parseImageRef(image);
+      repository = canonicalRepository(ref);
+      // Past the cache: the cycles that follow read this fresh list.
+      await this.shared?.registry.listTags(ref, NO_NEEDS, { fresh: true }).catch((error: unknown) => this.log.debug({ image, err: { message: (error as Error).message } }, 'listing after a push failed; the cycles ask again'));
+    } catch {
+      return [];
+    }
+    return this.supervisor.imagePushed(repository, reason);
+  }
+
+  gitPushed(url: string, branch: string, reason: string): string[] {
+    return this.supervisor.gitPushed(url, branch, reason);
+  }
+
+  resync(automation: string, reason: string): boolean {
+    return this.supervisor.resync(automation, reason);
+  }
+
+  /** No new cycle; those in progress get the config's shutdownTimeout (or until `cancel`), then everything closes. */
+  async shutdown(cancel?: AbortSignal): Promise<void> {
+    this.watcher?.close();
+    await this.supervisor.shutdown(this.current?.shutdownTimeout ?? 25_000, cancel);
+    await this.shared?.registry.close();
+  }
+
+  private async apply(config: LoadedConfig): Promise<void> {
+    const previous = this.shared;
+    const shared = await this.sharedFor(config);
+    const automations = await Promise.all(config.automations.map((a) => this.supervised(config, a, shared)));
+    // Everything built: from here on nothing can fail, and the new config replaces the old at once.
+    this.shared = shared;
+    this.current = config;
+    const { applied, settled } = this.supervisor.apply(automations);
+    this.pool.retain(new Set(config.automations.map((a) => cloneKey(a.git.url, a.git.branch))));
+    Object.assign(this.state.config, { generation: this.state.config.generation + 1, loadedAt: new Date(), lastError: undefined });
+    this.log.info({ generation: this.state.config.generation, ...applied }, this.state.config.generation === 1 ? 'config loaded' : 'config reloaded');
+    if (previous !== undefined && previous !== shared) void settled.then(() => previous.registry.close()).catch(() => undefined);
+  }
+
+  /** The registry client and the rest the automations share; the running one while its settings stay the same. */
+  private async sharedFor(config: LoadedConfig): Promise<Shared> {
+    const tagCacheTtlMs = Math.min(...config.automations.map((a) => a.interval));
+    const fingerprint = digest({ registries: config.registries, dockerConfig: config.dockerConfig, policies: config.policies, signatures: config.signatures, cacheDir: config.cacheDir, registryDeadline: config.registryDeadline, tagCacheTtlMs });
+    if (this.shared?.fingerprint === fingerprint) return this.shared;
+    // One client for every automation: an image twenty repositories use is listed once per interval.
+    const registry = await registryClient(config, this.io, this.log, { observer: this.observer, tagCacheTtlMs });
+    const deps: SharedDeps = { registry, namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, this.io) };
+    return { fingerprint, deps, registry };
+  }
+
+  private async supervised(config: LoadedConfig, automation: AutomationConfig, shared: Shared): Promise<SupervisedAutomation> {
+    const remote = await gitRemote(config, automation, this.io);
+    const signing = await signingKey(config, automation, this.io);
+    const signer = await commitSigner(config, automation, remote, this.io);
+    const key = cloneKey(automation.git.url, automation.git.branch);
+    // The secrets go into the fingerprint as a digest only: a rotated one makes a new session.
+    const connection = digest({ remote, signing });
+    const log = this.log.child({ automation: automation.name });
+    const repo = this.pool.session(key, connection, () => guardConfig(gitField(automation), () => GitRepo.forRemote(config.cacheDir, remote, { signer, onDamagedClone: (reason) => log.warn({ reason }, 'git: the local clone was damaged; dropped and cloned again') })));
+    const deps = cycleDeps(config, automation, shared.deps, repo, log);
+    const review = await reviewOf(config, automation, this.io, log);
+    const pool = this.pool;
+    return {
+      name: automation.name,
+      intervalMs: automation.interval,
+      cycleTimeoutMs: automation.cycleTimeout,
+      fingerprint: digest({ automation, connection, shared: shared.fingerprint }),
+      repository: { url: automation.git.url, branches: [automation.git.branch] },
+      cycle(signal, context) {
+        const wired = { ...(context === undefined ? deps : instrument(deps, context)), signal };
+        // One writer per clone: automations on the same URL and branch take turns.
+        return pool.exclusive<CycleSummary>(key, () => (review === undefined ? runCycle(wired) : runReviewCycle(wired, review)), signal);
+      },
+    };
+  }
+}
+
+function digest(value: unknown): string {
+  return createHash('sha256').update(JSON.stringify(value)).digest('hex');
+}
+
+async function readConfig(path: string): Promise<string> {
+  try {
+    return await readFile(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`${path}: cannot read config: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`);
+  }
+}

@@ -1,0 +1,104 @@
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import type { RegistryObserver } from '../registry/index.ts';
+import { outcomeKind, problemCounts, stalls, type ControllerState, type CycleOutcome, type GitOperationOutcome, type Reporter } from '../runtime/index.ts';
+
+/**
+ * The controller's Prometheus metrics (docs/controller.md#metrics), on a registry of their own:
+ * fed as a Reporter (cycles) and a RegistryObserver (registry requests), the gauges read from the
+ * controller's state at each scrape.
+ */
+export class ControllerMetrics implements Reporter {
+  readonly registry = new Registry();
+  private readonly cycles = this.counter('tagpilot_cycles_total', 'Cycles that ended, by automation and outcome (committed, unchanged, failed, cancelled, timed-out).', ['automation', 'outcome']);
+  private readonly duration = new Histogram({
+    name: 'tagpilot_cycle_duration_seconds',
+    help: 'How long cycles took, by automation.',
+    labelNames: ['automation'],
+    buckets: [0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120, 300, 600],
+    registers: [this.registry],
+  });
+  private readonly committed = this.counter('tagpilot_updates_committed_total', 'Image updates (changes) the remote branch holds, by automation.', ['automation']);
+  private readonly blocked = this.counter('tagpilot_updates_blocked_total', 'Slots a cycle did not update, by automation and problem code (locked, frozen, soaking, registry-unreachable, ...).', ['automation', 'code']);
+  private readonly registryRequests = this.counter('tagpilot_registry_requests_total', 'HTTP exchanges with registries, by host and status (error: no answer).', ['host', 'status']);
+  private readonly rateLimitWaits = this.counter('tagpilot_registry_rate_limit_waits_total', "Requests that waited for their host, by host and reason (retry-after: the registry's, budget: requestsPerSecond).", ['host', 'reason']);
+  private readonly rateLimitSeconds = this.counter('tagpilot_registry_rate_limit_wait_seconds_total', 'Time requests spent waiting for their host, by host and reason.', ['host', 'reason']);
+  private readonly listings = this.counter('tagpilot_registry_tag_listings_total', 'Tag lists asked for, by host and where they came from (network, cache, shared with a listing in flight).', ['host', 'source']);
+  private readonly gitOperations = this.counter('tagpilot_git_operations_total', 'Git fetches and pushes, by automation, operation and outcome (ok, failed, lost-race, rejected, cancelled).', ['automation', 'operation', 'outcome']);
+  private readonly racesLost = this.counter('tagpilot_git_push_races_lost_total', 'Pushes refused because the branch moved meanwhile (the cycle recomputes), by automation.', ['automation']);
+  private readonly reloads = this.counter('tagpilot_config_reloads_total', 'Config reloads, by outcome (applied, invalid).', ['outcome']);
+
+  constructor(state: ControllerState) {
+    collectDefaultMetrics({ register: this.registry });
+    const now = () => new Date();
+    new Gauge({
+      name: 'tagpilot_last_successful_cycle_timestamp_seconds',
+      help: 'When the last cycle that ended without an error ended (Unix time), by automation.',
+      labelNames: ['automation'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const a of state.automations.values()) if (a.lastSuccessAt !== undefined) this.set({ automation: a.name }, a.lastSuccessAt.getTime() / 1000);
+      },
+    });
+    new Gauge({
+      name: 'tagpilot_automation_stuck',
+      help: 'The watchdog: 1 when an automation has not finished a cycle within its bound (docs/controller.md#the-watchdog), else 0.',
+      labelNames: ['automation'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        const stuck = new Set(stalls(state.automations.values(), now()).map((s) => s.automation));
+        for (const a of state.automations.values()) this.set({ automation: a.name }, stuck.has(a.name) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tagpilot_config_generation',
+      help: 'How many configs were applied since the start (1: the first one).',
+      registers: [this.registry],
+      collect() {
+        this.set(state.config.generation);
+      },
+    });
+  }
+
+  cycleEnded(outcome: CycleOutcome): void {
+    const automation = outcome.automation;
+    this.cycles.inc({ automation, outcome: outcomeKind(outcome) });
+    this.duration.observe({ automation }, outcome.ms / 1000);
+    if (!('report' in outcome)) return;
+    const { report } = outcome;
+    if (report.commit !== undefined) this.committed.inc({ automation }, report.changes.length);
+    for (const [code, n] of Object.entries(problemCounts([...report.problems, ...report.locked.map(() => ({ code: 'locked' }))]))) this.blocked.inc({ automation, code }, n);
+  }
+
+  stopped(): void {}
+
+  gitOperation(automation: string, operation: 'fetch' | 'push', outcome: GitOperationOutcome): void {
+    this.gitOperations.inc({ automation, operation, outcome });
+    if (outcome === 'lost-race') this.racesLost.inc({ automation });
+  }
+
+  configReloaded(outcome: 'applied' | 'invalid'): void {
+    this.reloads.inc({ outcome });
+  }
+
+  registryObserver(): RegistryObserver {
+    return {
+      request: (host, _kind, status) => this.registryRequests.inc({ host, status: String(status) }),
+      waited: (host, ms, reason) => {
+        this.rateLimitWaits.inc({ host, reason });
+        this.rateLimitSeconds.inc({ host, reason }, ms / 1000);
+      },
+      listed: (host, source) => this.listings.inc({ host, source }),
+    };
+  }
+
+  /** The text exposition format, and its content type. */
+  async expose(): Promise<{ body: string; contentType: string }> {
+    return { body: await this.registry.metrics(), contentType: this.registry.contentType };
+  }
+
+  private counter<L extends string>(name: string, help: string, labelNames: readonly L[]): Counter<L> {
+    return new Counter({ name, help, labelNames, registers: [this.registry] });
+  }
+}
