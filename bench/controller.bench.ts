@@ -17,6 +17,7 @@ import pino from 'pino';
 import { Controller } from '../src/cli/controller.ts';
 import { FaultProxy } from '../test/harness/fault-proxy.ts';
 import { createBareRepo } from '../test/harness/git-repos.ts';
+import { automated } from '../test/harness/manifests.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { seedTags, versionTags } from '../test/harness/images.ts';
 import { startRegistry } from '../test/harness/registry.ts';
@@ -35,7 +36,7 @@ try {
   const entries: string[] = [];
   for (let i = 0; i < count; i++) {
     const name = `fleet-${i}`;
-    createBareRepo(server.root, name, { 'apps/web.yaml': deployment(proxy.host) });
+    createBareRepo(server.root, name, { 'apps/web.yaml': automated('web', `${proxy.host}/team/web:1.0.0`, 'semver:^1') });
     entries.push(`  - name: ${name}\n    git: { url: ${server.repoUrl(name)}, paths: [apps], author: { name: bot, email: bot@example.com } }\n`);
   }
   const path = join(work, 'tagpilot.yaml');
@@ -55,22 +56,4 @@ try {
 } finally {
   await Promise.all([registry.stop(), server.stop(), proxy.stop()]);
   rmSync(work, { recursive: true, force: true });
-}
-
-function deployment(host: string): string {
-  return `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: ${host}/team/web:1.0.0
-`;
 }

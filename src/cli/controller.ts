@@ -36,6 +36,7 @@ export class Controller implements ControllerHints {
   private shared: Shared | undefined;
   private current: LoadedConfig | undefined;
   private watcher: { close(): void } | undefined;
+  private reloading: Promise<void> = Promise.resolve();
 
   constructor(source: string, io: CliIo, log: Logger) {
     this.io = io;
@@ -43,7 +44,7 @@ export class Controller implements ControllerHints {
     this.state = new ControllerState(source);
     this.metrics = new ControllerMetrics(this.state);
     this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
-    this.supervisor = new Supervisor({ reporter: fanOut(logReporter(log), stateReporter(this.state), this.metrics), state: this.state });
+    this.supervisor = new Supervisor({ reporter: fanOut(logReporter(log, 'debug'), stateReporter(this.state), this.metrics), state: this.state });
   }
 
   /** The config running now (after start). */
@@ -59,8 +60,17 @@ export class Controller implements ControllerHints {
     this.watcher = watchConfigFile(this.state.config.source, (next, error) => void this.reload(next, error), text);
   }
 
-  /** A changed config file: applied when valid, else the running one stays, with the error logged and kept in the state. */
-  async reload(text: string | undefined, readError?: Error): Promise<boolean> {
+  /**
+   * A changed config file: applied when valid, else the running one stays, with the error logged
+   * and kept in the state. Reloads run one after the other, in the order the changes were seen.
+   */
+  reload(text: string | undefined, readError?: Error): Promise<boolean> {
+    const next = this.reloading.then(() => this.reloadNow(text, readError));
+    this.reloading = next.then(() => undefined);
+    return next;
+  }
+
+  private async reloadNow(text: string | undefined, readError?: Error): Promise<boolean> {
     const source = this.state.config.source;
     try {
       if (text === undefined) throw new ConfigError(`${source}: cannot read config: ${readError?.message ?? 'unknown error'}`);
@@ -102,6 +112,7 @@ export class Controller implements ControllerHints {
     this.watcher?.close();
     await this.supervisor.shutdown(this.current?.shutdownTimeout ?? 25_000, cancel);
     await this.shared?.registry.close();
+    await Promise.all(this.pool.all().map((repo) => repo.close()));
   }
 
   private async apply(config: LoadedConfig): Promise<void> {

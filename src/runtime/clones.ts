@@ -19,6 +19,11 @@ export class ClonePool<S> {
     return session;
   }
 
+  /** Every session kept (to close them at the end). */
+  all(): S[] {
+    return [...this.sessions.values()].map((s) => s.session);
+  }
+
   /** Forgets the sessions of keys no automation uses any more. */
   retain(keys: ReadonlySet<string>): void {
     for (const key of this.sessions.keys()) if (!keys.has(key)) this.sessions.delete(key);

@@ -1,5 +1,5 @@
 export { automationOf, type Automation, type CycleContext, type GitOperationOutcome } from './automation.ts';
-export { fanOut, logCycle, logReporter, problemCounts, type CycleOutcome, type CycleSummary, type Reporter } from './report.ts';
+export { fanOut, logCycle, logReporter, problemCounts, type CycleOutcome, type CycleSummary, type ProblemDetail, type Reporter } from './report.ts';
 export { CycleTimeoutError, newStatus, outcomeKind, runOnce, runOnSchedule, waitFor, type AutomationStatus, type OutcomeKind, type RunOptions, type ScheduleOptions } from './schedule.ts';
 export { shutdownSignals, type Shutdown, type SignalSource } from './signals.ts';
 export { EVERY_AUTOMATION, type AfterPush, type ControllerHints, type Leadership, type Pushed } from './ports.ts';

@@ -43,13 +43,20 @@ export function fanOut(...reporters: Reporter[]): Reporter {
   };
 }
 
-/** Reports to the log: one summary line per cycle, a failure as an error; the details at debug. */
-export function logReporter(log: Logger): Reporter {
+/**
+ * Where each problem is logged besides the summary: `warn` for a person running one automation
+ * (`tagpilot run`), `debug` for the controller, whose fleet would repeat the same problems every
+ * cycle (its summary line counts them by code, with an example each).
+ */
+export type ProblemDetail = 'warn' | 'debug';
+
+/** Reports to the log: one summary line per cycle, a failure as an error. */
+export function logReporter(log: Logger, problemsAt: ProblemDetail = 'warn'): Reporter {
   return {
     cycleEnded(outcome) {
       const of = log.child({ automation: outcome.automation, ...(outcome.reason === undefined ? {} : { reason: outcome.reason }) });
       if ('error' in outcome) of.error({ err: { message: (outcome.error as Error).message, code: errorCode(outcome.error) }, ms: outcome.ms }, 'cycle failed');
-      else logCycle(of, outcome.report, outcome.ms);
+      else logCycle(of, outcome.report, outcome.ms, problemsAt);
     },
     stopped() {
       log.info('stopped');
@@ -59,14 +66,14 @@ export function logReporter(log: Logger): Reporter {
 
 /**
  * One summary line (changes, problems by code with one example each, duration): at info when the
- * cycle committed or had problems, at debug when there was nothing to do. Each problem, lock and
- * change at debug (the changes are in the commit).
+ * cycle committed or had problems, at debug when there was nothing to do. Each problem (and each
+ * lock, at info) where `problemsAt` says; each change at debug (the changes are in the commit).
  */
-export function logCycle(log: Logger, report: CycleSummary, ms: number): void {
+export function logCycle(log: Logger, report: CycleSummary, ms: number, problemsAt: ProblemDetail = 'warn'): void {
   if (report.pullRequest !== undefined) log.info({ pullRequest: report.pullRequest }, `review: ${report.pullRequest.action} ${report.pullRequest.url}`);
-  for (const p of report.problems) log.debug({ subject: p.subject, code: p.code }, p.message);
-  for (const n of report.notices ?? []) log[n.level]({ subject: n.subject, code: n.code }, n.message);
-  for (const w of report.locked) log.debug({ workload: w }, 'locked; skipped');
+  for (const p of report.problems) log[problemsAt]({ subject: p.subject, code: p.code }, p.message);
+  for (const n of report.notices ?? []) log[problemsAt === 'warn' ? n.level : 'debug']({ subject: n.subject, code: n.code }, n.message);
+  for (const w of report.locked) log[problemsAt === 'warn' ? 'info' : 'debug']({ workload: w }, 'locked; skipped');
   for (const change of report.changes) log.debug({ change }, 'change');
   const problems = problemCounts(report.problems);
   const summary = { head: report.head, commit: report.commit, changes: report.changes.length, problems, ...(report.problems.length > 0 ? { examples: problemExamples(report.problems) } : {}), locked: report.locked.length, ms };

@@ -77,8 +77,17 @@ test('a cycle is summed up in one line: counts of changes and of problems by cod
     .map((l) => JSON.parse(l) as Record<string, unknown>);
   const summary = lines.at(-1)!;
   assert.deepEqual({ msg: summary.msg, changes: summary.changes, problems: summary.problems, locked: summary.locked, commit: summary.commit, ms: summary.ms }, { msg: 'cycle: committed', changes: 3, problems: { problem: 1, 'registry-unreachable': 2 }, locked: 1, commit: 'b'.repeat(40), ms: 1234 });
-  assert.equal(lines.length, 1, 'details (changes, each problem) are at debug');
+  assert.ok(!lines.some((l) => 'change' in l), 'no change detail at info');
+  assert.equal(lines.filter((l) => l.level === 40).length, 3, 'each problem once, at warn (tagpilot run)');
   assert.deepEqual(summary.examples, { problem: 'z.yaml:1: bad', 'registry-unreachable': 'x.yaml:1: bad' });
+});
+
+test("the controller's cycle is one line at info: each problem and lock only at debug", async () => {
+  const { io: cli, err } = io({ LOG_LEVEL: 'info' });
+  logCycle(await logger(cli), report, 1234, 'debug');
+  const lines = err().trimEnd().split('\n');
+  assert.equal(lines.length, 1, lines.join('\n'));
+  assert.match(lines[0]!, /"msg":"cycle: committed"/);
 });
 
 test('the changes themselves are logged at debug, one line each', async () => {

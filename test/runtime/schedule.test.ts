@@ -87,7 +87,7 @@ test('a cancelled cycle is an outcome of its own in the status', async () => {
   assert.equal(status.running, false);
 });
 
-function logLines(level: string): { reporter: ReturnType<typeof logReporter>; lines: Record<string, unknown>[] } {
+function logLines(level: string, problemsAt: 'warn' | 'debug' = 'debug'): { reporter: ReturnType<typeof logReporter>; lines: Record<string, unknown>[] } {
   const stream = new PassThrough();
   const lines: Record<string, unknown>[] = [];
   stream.on('data', (chunk: Buffer) =>
@@ -99,10 +99,24 @@ function logLines(level: string): { reporter: ReturnType<typeof logReporter>; li
         .map((l) => JSON.parse(l) as Record<string, unknown>),
     ),
   );
-  return { reporter: logReporter(pino({ base: undefined, level }, stream)), lines };
+  return { reporter: logReporter(pino({ base: undefined, level }, stream), problemsAt), lines };
 }
 
-test('at info the log reporter writes one summary line per cycle: changes, problems by code with an example, duration', async () => {
+test('tagpilot run also writes each problem at warn and each lock at info', async () => {
+  const { reporter, lines } = logLines('info', 'warn');
+  reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: { ...report('c1'), locked: ['shop:deployment/web'], problems: [{ code: 'rate-limited', subject: 'a.yaml:3', message: 'ghcr.io/x: 429' }] } });
+  await new Promise((r) => setImmediate(r));
+  assert.deepEqual(
+    lines.map((l) => [l.msg, l.level]),
+    [
+      ['ghcr.io/x: 429', 40],
+      ['locked; skipped', 30],
+      ['cycle: committed', 30],
+    ],
+  );
+});
+
+test("at info the controller's log reporter writes one summary line per cycle: changes, problems by code with an example, duration", async () => {
   const { reporter, lines } = logLines('info');
   const withProblem: CycleSummary = { ...report('c1'), locked: ['shop:deployment/web'], problems: [{ code: 'rate-limited', subject: 'a.yaml:3', message: 'ghcr.io/x: 429' }] };
   reporter.cycleEnded({ automation: 'fleet', startedAt: new Date(), ms: 5, report: withProblem });
