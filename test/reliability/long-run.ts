@@ -92,7 +92,8 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
     const config = writeConfig(work, `interval: 1s\ngit:\n  url: ${server.repoUrl('fleet')}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: ${join(work, 'cache')}\n`);
 
     // As the container runs it (Dockerfile): a capped heap, so a leak ends in growing RSS or an out-of-memory exit, not in a lazily grown heap.
-    const env = { ...process.env, NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '2', LOG_LEVEL: 'info', LOG_FORMAT: 'json' };
+    // At debug, because a cycle with nothing to do logs its summary line only there, and every cycle is counted.
+    const env = { ...process.env, NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '2', LOG_LEVEL: 'debug', LOG_FORMAT: 'json' };
     const child = spawn(process.execPath, [MAIN, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env });
     let logs = '';
     child.stderr!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
