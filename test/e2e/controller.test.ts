@@ -12,6 +12,7 @@ import { startGitServer, type GitRequest, type GitServer } from '../harness/git-
 import { seedTags, versionTags } from '../harness/images.ts';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { until } from '../harness/wait.ts';
+import { closedPort } from '../harness/ports.ts';
 
 let registry: TestRegistry;
 let server: GitServer;
@@ -184,4 +185,36 @@ test('SIGTERM in the middle of a cycle lets it push, then the controller exits 0
   assert.equal(signalled, true);
   assert.equal(commits(bare), 2, 'the cycle in progress pushed its commit');
   assert.match(c.log(), /"msg":"cycle: committed"[\s\S]*"msg":"stopped"/);
+});
+
+test('a tag pushed to a registry that notifies the controller is committed at once, long before the next poll; a wrong token gets 401 and no listing', async () => {
+  const webhookPort = await closedPort();
+  const TOKEN = 'registry-notifications-token-0123456789';
+  const hooked = await startRegistry({
+    extraConfig: `notifications:\n  endpoints:\n    - name: tagpilot\n      url: http://127.0.0.1:${webhookPort}/webhooks/registry\n      headers:\n        Authorization: [Bearer ${TOKEN}]\n      timeout: 1s\n      threshold: 5\n      backoff: 1s\n      ignore:\n        actions: [pull]\n`,
+  });
+  try {
+    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(hooked.url, repository, versionTags(tags));
+    const bare = createBareRepo(server.root, 'hooked', fleetFiles(hooked.host));
+    const path = join(work, 'hooked.yaml');
+    const token = join(work, 'hooked-token');
+    writeFileSync(token, TOKEN);
+    writeFileSync(
+      path,
+      `automations:\n  - name: hooked\n    git:\n      url: ${server.repoUrl('hooked')}\n      paths: [apps]\n      author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${hooked.host}", insecure: true }\ncacheDir: ${join(work, `cache-${++caches}`)}\ninterval: 1h\nserver: { address: 127.0.0.1, port: 0, webhookPort: ${webhookPort} }\nwebhooks:\n  - { name: registry, kind: distribution, token: { file: ${token} } }\n`,
+    );
+    const c = await startController(path);
+    try {
+      await until(() => commits(bare) === 2, 30_000, 'the first cycle commits');
+      const wrong = await fetch(`http://127.0.0.1:${webhookPort}/webhooks/registry`, { method: 'POST', headers: { authorization: 'Bearer wrong', 'content-type': 'application/json' }, body: '{"events":[]}' });
+      assert.equal(wrong.status, 401);
+      await seedTags(hooked.url, 'team/queue', versionTags(['2.3.9']));
+      await until(() => commits(bare) === 3, 20_000, 'the pushed tag committed (the next poll is an hour away)');
+      assert.match(git(bare, 'show', 'main:apps/workers.yaml'), /team\/queue:2\.3\.9/);
+    } finally {
+      assert.equal(await c.stop(), 0, c.log());
+    }
+  } finally {
+    await hooked.stop();
+  }
 });

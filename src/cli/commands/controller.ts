@@ -1,7 +1,9 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { shutdownSignals } from '../../runtime/index.ts';
 import { healthz, listen, metrics, readyz, type Listening } from '../../server/index.ts';
 import { Controller } from '../controller.ts';
+import { webhookHandler } from '../webhooks.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { logger, type LogFormatOption } from '../log.ts';
 
@@ -21,7 +23,7 @@ export async function controller(options: ControllerOptions, io: CliIo): Promise
   const running = new Controller(options.config, io, log);
   try {
     await running.start();
-    servers.push(...(await serve(running, log)));
+    servers.push(...(await serve(running, io, log)));
     if (!shutdown.stop.aborted) await new Promise((resolve) => shutdown.stop.addEventListener('abort', resolve, { once: true }));
     log.info({ deadlineMs: running.config.shutdownTimeout }, 'shutting down: cycles in progress finish first');
     await running.shutdown(shutdown.cancel);
@@ -32,12 +34,26 @@ export async function controller(options: ControllerOptions, io: CliIo): Promise
   return EXIT.ok;
 }
 
-/** Probes and metrics on the server port; webhook receivers, when configured, on their own. */
-async function serve(running: Controller, log: Logger): Promise<Listening[]> {
+/**
+ * Probes and metrics on the server port; webhook receivers, when configured, on their own port
+ * (docs/controller.md#endpoints). Receivers are read once at start: a reload that changes them
+ * says so, and applies them at the next restart.
+ */
+async function serve(running: Controller, io: CliIo, log: Logger): Promise<Listening[]> {
   const { server, webhooks } = running.config;
   const routes = { '/healthz': healthz(running.state), '/readyz': readyz(running.state), '/metrics': metrics(running.metrics) };
   const probes = await listen({ address: server.address, port: server.port, routes });
   log.info({ url: probes.url, paths: Object.keys(routes) }, 'listening');
-  if (webhooks.length > 0) log.warn({ receivers: webhooks.map((w) => w.name) }, 'webhook receivers are configured, but this build has none: polling only');
-  return [probes];
+  if (webhooks.length === 0) return [probes];
+  const hooks = await webhookHandler(running, io, log);
+  const handler = (req: IncomingMessage, res: ServerResponse) => {
+    if (!hooks.handle(req, res)) res.writeHead(404).end();
+  };
+  const receivers = await listen({ address: server.webhookAddress ?? server.address, port: server.webhookPort, mounts: [{ prefix: '/webhooks/', handler: () => handler }] });
+  log.info({ url: receivers.url, receivers: webhooks.map((w) => `/webhooks/${w.name}`) }, 'webhook receivers listening');
+  const close = async () => {
+    hooks.close();
+    await receivers.close();
+  };
+  return [probes, { ...receivers, close }];
 }
