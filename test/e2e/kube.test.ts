@@ -65,9 +65,9 @@ function config(repo: string, extra = '', name = repo): string {
   return file;
 }
 
-/** tagpilot in a child process (the double answers from this one), as its Pod would run it. */
+/** tagpilot in a child process (the double answers from this one), as its Pod would run it; at debug, where idle cycles log their summary line (the tests count cycles). */
 function start(args: string[], pod: Partial<typeof POD> = {}) {
-  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, LOG_LEVEL: 'info', LOG_FORMAT: 'json', KUBECONFIG: k.kubeconfig, ...POD, ...pod } });
+  const child = spawn(process.execPath, ['src/cli/main.ts', ...args], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { PATH: process.env.PATH, LOG_LEVEL: 'debug', LOG_FORMAT: 'json', KUBECONFIG: k.kubeconfig, ...POD, ...pod } });
   let logs = '';
   child.stderr.on('data', (c: Buffer) => (logs += c));
   return { child, logs: () => logs, exited: once(child, 'exit') as Promise<[number | null]> };
