@@ -54,7 +54,10 @@ export function createBareRepo(root: string, name: string, files: Readonly<Recor
   return bare;
 }
 
-/** Commits `files` onto `branch` of a bare repo as a human would (clone, edit, push). */
+/**
+ * Commits `files` onto `branch` of a bare repo as a human would (clone, edit, push); a push
+ * refused because the bot pushed in between is pulled with a rebase and pushed again, as a person does.
+ */
 export function humanCommit(bare: string, files: Readonly<Record<string, string>>, message: string, branch = 'main'): string {
   const work = mkdtempSync(join(tmpdir(), 'tagpilot-human-'));
   try {
@@ -62,7 +65,15 @@ export function humanCommit(bare: string, files: Readonly<Record<string, string>
     writeFiles(work, files);
     git(work, 'add', '-A');
     git(work, 'commit', '-q', '-m', message);
-    git(work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+    for (let attempt = 1; ; attempt++) {
+      try {
+        git(work, 'push', '-q', 'origin', `HEAD:refs/heads/${branch}`);
+        break;
+      } catch (error) {
+        if (attempt === 5) throw error;
+        git(work, 'pull', '-q', '--rebase', 'origin', branch);
+      }
+    }
     return git(work, 'rev-parse', 'HEAD').trim();
   } finally {
     rmSync(work, { recursive: true, force: true });
