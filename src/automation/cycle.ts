@@ -15,6 +15,7 @@ import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags } from './rejections.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
+import { slotStates, type SlotState } from './slot-state.ts';
 
 export interface CycleDeps {
   repo: RepositorySession;
@@ -88,6 +89,8 @@ export interface Plan {
   notices: Notice[];
   /** Workloads skipped because they are locked. */
   locked: string[];
+  /** Every automated slot: what it holds, the candidate, and why it holds when it does. */
+  slots: SlotState[];
   /** Candidates a signature policy refused (unsigned, bad-signature); an older signed tag may have been taken. */
   signatureRejections?: SignatureRejection[];
   /** New contents of the changed files. */
@@ -141,7 +144,8 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     changes.map((c) => c.file),
   );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
-  return { head, heads, target, changes, problems, notices: found.notices, locked, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected: deps.rejected, now });
+  return { head, heads, target, changes, problems, notices: found.notices, locked, slots, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
 
 function explanation(slot: ImageSlot, selection: Selection): SlotExplanation {

@@ -9,3 +9,4 @@ export { RejectedTags, rejectionsFrom, slotKey, type RejectedTag } from './rejec
 export { tagLookup } from './cycle.ts';
 export { decideSigned, MAX_SIGNATURE_CHECKS, signaturePolicyFor, type SignatureDeps, type SignatureRule } from './signed.ts';
 export type { SignatureRejection } from './types.ts';
+export { slotStates, type HoldKind, type SlotHold, type SlotState } from './slot-state.ts';

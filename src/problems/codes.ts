@@ -52,6 +52,7 @@ export const CODES = {
   locked: 'the workload is locked',
   frozen: 'the workload is in a freeze window',
   soaking: 'a newer tag exists but is younger than its minimum age',
+  'tag-rejected': "the policy's pick is a tag a person turned down for this slot (a pull request closed unmerged): the slot holds",
   'current-tag-unranked': 'the current tag cannot be ranked (not in the list, or no build time): the slot is held, never replaced',
   // Git
   'git-failed': 'a Git operation failed in any other way',

@@ -6,6 +6,8 @@ import type { GitOperationOutcome } from './automation.ts';
 /** What a report of one cycle says, whatever the flow (straight to the branch, or a review): the part the runtime reads. */
 export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'problems' | 'locked'> &
   Partial<Pick<CycleReport, 'notices'>> & {
+    /** Every automated slot's state (the status page's rows); absent from summaries that do not know them. */
+    slots?: CycleReport['slots'];
     /** A review flow's pull request, and what this cycle did to it. */
     pullRequest?: { number: number; url: string; action: string };
   };
