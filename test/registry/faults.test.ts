@@ -42,6 +42,24 @@ describe('faults between us and the registry (fault proxy in front of real Distr
     assert.ok(Date.now() - started >= 950, 'waited for Retry-After');
   });
 
+  test('host stats count requests, failures and 429s per host, and the pause a Retry-After asks', async () => {
+    proxy.inject(TAG_LIST, { status: 429, headers: { 'retry-after': '1' } }, { status: 503 });
+    const client = testClient([], { registries: [{ host: proxy.host, insecure: true }] });
+    try {
+      const listed = client.listTags(ref(`${proxy.host}/team/app`));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const paused = client.hostStats();
+      assert.equal(paused.length, 1);
+      assert.ok((paused[0]?.pausedUntil ?? 0) > Date.now(), 'paused while the Retry-After holds');
+      await listed;
+      const [stats] = client.hostStats();
+      assert.deepEqual({ ...stats, requests: undefined }, { host: proxy.host, requests: undefined, errors: 2, rateLimited: 1 });
+      assert.ok(stats !== undefined && stats.requests >= 3, `the 429, the 503 and the answer: ${stats?.requests}`);
+    } finally {
+      await client.close();
+    }
+  });
+
   test('a Retry-After longer than we wait fails now, saying so', async () => {
     proxy.inject(TAG_LIST, { status: 429, headers: { 'retry-after': '3600' } });
     await assert.rejects(list(), /team\/app: .*429 \(rate limited\); it asks to retry after 3600s, longer than the 60s we wait/);
