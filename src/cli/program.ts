@@ -12,6 +12,7 @@ import type { ImagesOptions } from './commands/images.ts';
 import type { PlanOptions } from './commands/plan.ts';
 import type { PolicyTestOptions } from './commands/policy-test.ts';
 import type { ReleaseOptions } from './commands/release.ts';
+import type { StatusOptions } from './commands/status.ts';
 import type { RunOptions } from './commands/run.ts';
 import type { WorkloadsOptions } from './commands/workloads.ts';
 
@@ -92,6 +93,11 @@ function addCycleVerbs(program: Command, verb: DeclareVerb): void {
     .option('--workload <id>', 'only this workload (namespace:kind/name)')
     .option('--since <date>', 'only commits since this date (2026-01-31 or an ISO 8601 time)')
     .option('--json', 'print JSON instead of a table');
+
+  verb<StatusOptions>(program, 'status', "a running controller's status page, read from its JSON API", ['tagpilot status --server http://tagpilot.tagpilot-system:8080/status', 'TAGPILOT_STATUS_TOKEN=… tagpilot status --server https://tagpilot.example/status --json'], async () => (await import('./commands/status.ts')).status)
+    .addOption(required('--server <url>', 'where the status page is served (its prefix)'))
+    .option('--token-file <file>', 'the bearer token, read from this file (default: env TAGPILOT_STATUS_TOKEN)')
+    .option('--json', 'print the status document as it came');
 
   verb<ImagesOptions>(program, 'images', "a repository's tags, newest first by the policy, the selected one marked", ["tagpilot images ghcr.io/acme/web:1.4.2 --policy 'semver:^1'", 'tagpilot images registry.local:5000/team/api --insecure --all'], async () => (await import('./commands/images.ts')).images)
     .argument('<image-ref>', 'the image repository, with the current tag if any')

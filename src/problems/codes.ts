@@ -108,6 +108,7 @@ export const CODES = {
   // Everything else
   'config-invalid': 'the configuration cannot be read or is invalid',
   usage: 'the command line is wrong',
+  'status-api-failed': 'tagpilot status could not read the status API (unreachable, refused, or not the document it describes)',
   cancelled: 'the work was cancelled (shutdown, deadline)',
   'cycle-timeout': "a cycle ran past its automation's cycleTimeout and was cancelled; the watchdog counts it as no finished cycle",
   internal: 'a bug: an error tagpilot did not raise on purpose',

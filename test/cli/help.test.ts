@@ -11,6 +11,7 @@ const VERBS: [string[], string[]][] = [
   [['workloads'], ['--repo <dir>', '--path <path>', '--config <file>', '--json', '--strict']],
   [['release'], ['--repo <dir>', '--workload <id>', '--image <ref>', '--container <name>', '--no-commit', '--force', '--path <path>']],
   [['history'], ['--repo <dir>', '--config <file>', '--workload <id>', '--since <date>', '--json']],
+  [['status'], ['--server <url>', '--token-file <file>', '--json']],
   [['images'], ['<image-ref>', '--policy <policy>', '--all', '--config <file>', '--insecure', '--json']],
   [
     ['policy', 'test'],
@@ -39,7 +40,7 @@ test('tagpilot help VERB is the same as VERB --help', async () => {
 test('tagpilot alone prints the list of verbs on stdout and exits 0', async () => {
   const { code, out, err } = await runCli([]);
   assert.deepEqual([code, err], [0, '']);
-  for (const verb of ['run', 'plan', 'workloads', 'release', 'history', 'images', 'policy']) assert.match(out, new RegExp(`^ {2}${verb} `, 'm'));
+  for (const verb of ['run', 'plan', 'workloads', 'release', 'history', 'status', 'images', 'policy']) assert.match(out, new RegExp(`^ {2}${verb} `, 'm'));
   assert.match(out, /Exit codes: 0 done, 1 failed, 2 usage or configuration error/);
 });
 

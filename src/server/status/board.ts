@@ -1,0 +1,144 @@
+/**
+ * The status page's memory: per automation, the runtime's live AutomationStatus and the last
+ * cycle's outcome; tagpilot's changes as cycles commit them. Git stays the only state (invariant
+ * 1): after a restart the board starts empty, and `seedHistory` can fill it from `git log`.
+ */
+import type { HistoryEntry } from '../../automation/index.ts';
+import { errorCode } from '../../problems/index.ts';
+import type { HostStats } from '../../registry/index.ts';
+import type { AutomationStatus, CycleOutcome, Reporter } from '../../runtime/index.ts';
+import type { AutomationSnapshot, CycleRecord, CycleResult, StatusSnapshot, StatusSource } from './snapshot.ts';
+
+/** History entries kept per automation: the newest. */
+export const MAX_HISTORY = 100;
+
+/** What the controller knows of an automation beyond its runtime status. */
+export interface TrackedAutomation {
+  name: string;
+  intervalMs: number;
+  repository?: string;
+  branch?: string;
+  /** See AutomationSnapshot.commitUrl. */
+  commitUrl?: string;
+  /** The commit author's name, for history entries recorded from cycles. */
+  author?: string;
+  /** Who holds the lease, asked at each snapshot. */
+  leaseHolder?: () => string | undefined;
+}
+
+interface Entry {
+  tracked: TrackedAutomation;
+  status: AutomationStatus;
+  last?: CycleRecord;
+  slots: AutomationSnapshot['slots'];
+  slotsAt?: Date;
+  history: HistoryEntry[];
+}
+
+export interface BoardOptions {
+  /** The registry client's per-host stats (RegistryClient.hostStats). */
+  registries?: () => HostStats[];
+  now?: () => Date;
+}
+
+export class StatusBoard implements StatusSource {
+  private readonly entries = new Map<string, Entry>();
+  private readonly listeners = new Set<() => void>();
+  private readonly options: BoardOptions;
+
+  constructor(options: BoardOptions = {}) {
+    this.options = options;
+  }
+
+  /** Shows an automation; `status` is the object runOnce/runOnSchedule keep up to date. */
+  track(tracked: TrackedAutomation, status: AutomationStatus): void {
+    this.entries.set(tracked.name, { tracked, status, slots: [], history: [] });
+    this.changed();
+  }
+
+  untrack(name: string): void {
+    if (this.entries.delete(name)) this.changed();
+  }
+
+  /** A Reporter that records each outcome on the board, then tells `next` (the log reporter). */
+  reporter(next?: Reporter): Reporter {
+    return {
+      cycleEnded: (outcome) => {
+        this.record(outcome);
+        next?.cycleEnded(outcome);
+      },
+      stopped: () => next?.stopped(),
+    };
+  }
+
+  /** History read from Git (buildHistory over `git log`), newest first: replaces what the board holds. */
+  seedHistory(name: string, entries: readonly HistoryEntry[]): void {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return;
+    entry.history = entries.slice(0, MAX_HISTORY);
+    this.changed();
+  }
+
+  /** Tells subscribers to take a new snapshot (the registries' counts moved, a lease changed hands). */
+  changed(): void {
+    for (const listener of this.listeners) listener();
+  }
+
+  subscribe(onChange: () => void): () => void {
+    this.listeners.add(onChange);
+    return () => this.listeners.delete(onChange);
+  }
+
+  snapshot(): StatusSnapshot {
+    const at = (this.options.now ?? (() => new Date()))();
+    const automations = [...this.entries.values()].map((e) => automationSnapshot(e));
+    return { at, automations, registries: this.options.registries?.() ?? [] };
+  }
+
+  private record(outcome: CycleOutcome): void {
+    const entry = this.entries.get(outcome.automation);
+    if (entry === undefined) return;
+    entry.last = cycleRecord(outcome);
+    if ('report' in outcome && outcome.report.slots !== undefined) {
+      entry.slots = outcome.report.slots;
+      entry.slotsAt = outcome.startedAt;
+    }
+    if (entry.last.commit !== undefined) {
+      const { commit, changes } = entry.last;
+      const author = entry.tracked.author ?? 'tagpilot';
+      const when = outcome.startedAt.toISOString();
+      const fresh = changes.map((c): HistoryEntry => ({ when, commit, author, workload: c.workload ?? c.file, ...(c.container === undefined ? {} : { container: c.container }), image: c.repository, from: c.from, to: c.to, policy: c.policy }));
+      entry.history = [...fresh, ...entry.history].slice(0, MAX_HISTORY);
+    }
+    this.changed();
+  }
+}
+
+function automationSnapshot(e: Entry): AutomationSnapshot {
+  const { tracked, status } = e;
+  const snapshot: AutomationSnapshot = { name: tracked.name, intervalMs: tracked.intervalMs, running: status.running, cycles: status.cycles, slots: e.slots, history: e.history };
+  if (tracked.repository !== undefined) snapshot.repository = tracked.repository;
+  if (tracked.branch !== undefined) snapshot.branch = tracked.branch;
+  if (tracked.commitUrl !== undefined) snapshot.commitUrl = tracked.commitUrl;
+  const holder = tracked.leaseHolder?.();
+  if (holder !== undefined) snapshot.leaseHolder = holder;
+  if (status.nextAt !== undefined && !status.running) snapshot.nextAt = status.nextAt;
+  if (e.last !== undefined) snapshot.last = e.last;
+  if (e.slotsAt !== undefined) snapshot.slotsAt = e.slotsAt;
+  return snapshot;
+}
+
+function cycleRecord(outcome: CycleOutcome): CycleRecord {
+  const base = { startedAt: outcome.startedAt, ms: outcome.ms };
+  if ('error' in outcome) {
+    const code = errorCode(outcome.error);
+    const result: CycleResult = code === 'cancelled' ? 'cancelled' : 'failed';
+    const message = outcome.error instanceof Error ? outcome.error.message : String(outcome.error);
+    return { ...base, result, changes: [], problems: [], error: { code, message } };
+  }
+  const { head, commit, changes, problems, pullRequest } = outcome.report;
+  const record: CycleRecord = { ...base, result: commit === undefined ? 'unchanged' : 'committed', head, changes, problems };
+  if (commit !== undefined) record.commit = commit;
+  if (pullRequest !== undefined) record.pullRequest = pullRequest;
+  return record;
+}

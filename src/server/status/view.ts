@@ -1,0 +1,184 @@
+/**
+ * The status page's view model: a snapshot turned into what people read (states, labels, times
+ * relative to now, links), with nothing rendered yet. Pure: same snapshot and clock, same view.
+ */
+import type { HistoryEntry, HoldKind, SlotState } from '../../automation/index.ts';
+import type { AutomationSnapshot, CycleRecord, StatusSnapshot } from './snapshot.ts';
+
+/** Slot rows shown per automation; the rest are counted, and the JSON API has them all. */
+export const MAX_ROWS = 1_000;
+/** History rows shown per automation. */
+export const MAX_HISTORY_ROWS = 20;
+
+/** `updated`: committed by the last cycle; `pending`: will move once its hold ends (or the next push lands); `held`: waits for a person or a fix. */
+export type SlotStatus = 'up-to-date' | 'updated' | 'pending' | 'held';
+
+export interface SlotView {
+  workload: string;
+  container: string;
+  where: string;
+  repository: string;
+  current: string;
+  candidate?: string;
+  policy: string;
+  status: SlotStatus;
+  hold?: { kind: HoldKind; label: string; reason: string; by?: string; since?: string; until?: string };
+  /** Lower-case text the page's search matches. */
+  search: string;
+}
+
+export interface HistoryView {
+  when: string;
+  commit: string;
+  short: string;
+  url?: string;
+  workload: string;
+  change: string;
+  policy: string;
+  reverted?: string;
+}
+
+export interface AutomationView {
+  /** For anchors and ids: derived from the name, unique in the page. */
+  id: string;
+  name: string;
+  repository?: string;
+  branch?: string;
+  health: 'ok' | 'failing' | 'running' | 'new';
+  last?: { when: string; ago: string; result: string; ms: number; commit?: string; commitUrl?: string; error?: string; problems: number };
+  next?: { when: string; in: string };
+  leaseHolder?: string;
+  counts: Record<SlotStatus, number>;
+  slots: SlotView[];
+  /** Slots not shown (past MAX_ROWS). */
+  hidden: number;
+  history: HistoryView[];
+}
+
+export interface RegistryView {
+  host: string;
+  requests: number;
+  errors: number;
+  rateLimited: number;
+  /** `paused until 12:03:04 (Retry-After)`, or `ok`. */
+  state: string;
+}
+
+export interface StatusView {
+  at: string;
+  totals: Record<SlotStatus, number> & { automations: number; failing: number };
+  automations: AutomationView[];
+  registries: RegistryView[];
+}
+
+const HOLD_LABELS: Record<HoldKind, string> = {
+  locked: 'locked',
+  frozen: 'frozen',
+  soaking: 'soaking',
+  rejected: 'rejected',
+  'other-variant': 'other variant',
+  registry: 'registry problem',
+  problem: 'problem',
+};
+
+/** Holds that end by themselves: the slot's candidate is pending, not stuck. */
+const WAITING: ReadonlySet<HoldKind> = new Set<HoldKind>(['soaking', 'frozen']);
+
+export function statusView(snapshot: StatusSnapshot): StatusView {
+  const now = snapshot.at;
+  const ids = new Map<string, number>();
+  const automations = snapshot.automations.map((a) => automationView(a, now, uniqueId(a.name, ids)));
+  const totals = { automations: automations.length, failing: automations.filter((a) => a.health === 'failing').length, 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
+  for (const a of automations) for (const status of Object.keys(a.counts) as SlotStatus[]) totals[status] += a.counts[status];
+  const registries = snapshot.registries.map(
+    (r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now.getTime() ? 'ok' : `paused for ${duration(r.pausedUntil - now.getTime())} (Retry-After)` }),
+  );
+  return { at: now.toISOString(), totals, automations, registries };
+}
+
+function automationView(a: AutomationSnapshot, now: Date, id: string): AutomationView {
+  const all = a.slots.map((s) => slotView(s, a.last));
+  const counts = { 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
+  for (const s of all) counts[s.status]++;
+  const view: AutomationView = { id, name: a.name, health: health(a), counts, slots: all.slice(0, MAX_ROWS), hidden: Math.max(0, all.length - MAX_ROWS), history: a.history.slice(0, MAX_HISTORY_ROWS).map((h) => historyView(h, a.commitUrl)) };
+  if (a.repository !== undefined) view.repository = a.repository;
+  if (a.branch !== undefined) view.branch = a.branch;
+  if (a.leaseHolder !== undefined) view.leaseHolder = a.leaseHolder;
+  if (a.last !== undefined) view.last = lastView(a.last, now, a.commitUrl);
+  if (a.nextAt !== undefined) view.next = { when: a.nextAt.toISOString(), in: relative(a.nextAt.getTime() - now.getTime()) };
+  return view;
+}
+
+function health(a: AutomationSnapshot): AutomationView['health'] {
+  if (a.running) return 'running';
+  if (a.last === undefined) return 'new';
+  return a.last.result === 'failed' ? 'failing' : 'ok';
+}
+
+function lastView(last: CycleRecord, now: Date, commitUrl: string | undefined): NonNullable<AutomationView['last']> {
+  const view: NonNullable<AutomationView['last']> = { when: last.startedAt.toISOString(), ago: relative(last.startedAt.getTime() - now.getTime()), result: last.result, ms: last.ms, problems: last.problems.length };
+  if (last.commit !== undefined) {
+    view.commit = last.commit;
+    const url = commitLink(commitUrl, last.commit);
+    if (url !== undefined) view.commitUrl = url;
+  }
+  if (last.error !== undefined) view.error = `${last.error.code}: ${last.error.message}`;
+  return view;
+}
+
+function slotView(s: SlotState, last: CycleRecord | undefined): SlotView {
+  const status = slotStatus(s, last);
+  const view: SlotView = { workload: s.workload ?? s.file, container: s.container ?? '-', where: `${s.file}:${s.line}`, repository: s.repository, current: s.current, policy: s.policy, status, search: '' };
+  if (s.candidate !== undefined) view.candidate = s.candidate;
+  if (s.hold !== undefined) view.hold = { ...s.hold, label: HOLD_LABELS[s.hold.kind] };
+  view.search = [view.workload, view.container, view.where, view.repository, view.current, view.candidate, view.policy, status, view.hold?.label, view.hold?.reason, view.hold?.by].filter((t) => t !== undefined).join(' ').toLowerCase();
+  return view;
+}
+
+/** A slot's status: held or pending by its hold, updated when the last cycle committed its candidate. */
+export function slotStatus(s: SlotState, last: CycleRecord | undefined): SlotStatus {
+  if (s.hold !== undefined) return WAITING.has(s.hold.kind) && s.candidate !== undefined ? 'pending' : 'held';
+  if (s.candidate === undefined) return 'up-to-date';
+  const committed = last?.commit !== undefined && last.changes.some((c) => c.file === s.file && c.line === s.line && c.to === s.candidate);
+  return committed ? 'updated' : 'pending';
+}
+
+function historyView(h: HistoryEntry, commitUrl: string | undefined): HistoryView {
+  const view: HistoryView = { when: h.when, commit: h.commit, short: h.commit.slice(0, 12), workload: h.container === undefined ? h.workload : `${h.workload} ${h.container}`, change: `${h.image} ${h.from} → ${h.to}`, policy: h.policy ?? '-' };
+  const url = commitLink(commitUrl, h.commit);
+  if (url !== undefined) view.url = url;
+  if (h.revertedBy !== undefined) view.reverted = h.revertedBy.slice(0, 12);
+  return view;
+}
+
+/** A link only to an http(s) page and only for a commit id: nothing else from Git reaches an href. */
+export function commitLink(template: string | undefined, commit: string): string | undefined {
+  if (template === undefined || !/^[0-9a-f]{40}(?:[0-9a-f]{24})?$/.test(commit)) return undefined;
+  const url = template.replaceAll('{commit}', commit);
+  try {
+    return ['http:', 'https:'].includes(new URL(url).protocol) ? url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function uniqueId(name: string, seen: Map<string, number>): string {
+  const base = `a-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48) || 'automation'}`;
+  const n = (seen.get(base) ?? 0) + 1;
+  seen.set(base, n);
+  return n === 1 ? base : `${base}-${n}`;
+}
+
+/** `3 min ago`, `in 40 s`: from a signed difference in ms (negative: the past). */
+export function relative(ms: number): string {
+  const text = duration(Math.abs(ms));
+  return ms < 0 ? `${text} ago` : `in ${text}`;
+}
+
+function duration(ms: number): string {
+  const s = Math.round(ms / 1000);
+  if (s < 60) return `${s} s`;
+  if (s < 3600) return `${Math.round(s / 60)} min`;
+  if (s < 86_400) return `${Math.round(s / 3600)} h`;
+  return `${Math.round(s / 86_400)} d`;
+}
