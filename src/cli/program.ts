@@ -94,7 +94,13 @@ function addCycleVerbs(program: Command, verb: DeclareVerb): void {
     .option('--since <date>', 'only commits since this date (2026-01-31 or an ISO 8601 time)')
     .option('--json', 'print JSON instead of a table');
 
-  verb<StatusOptions>(program, 'status', "a running controller's status page, read from its JSON API", ['tagpilot status --server http://tagpilot.tagpilot-system:8080/status', 'TAGPILOT_STATUS_TOKEN=… tagpilot status --server https://tagpilot.example/status --json'], async () => (await import('./commands/status.ts')).status)
+  verb<StatusOptions>(
+    program,
+    'status',
+    "a running controller's status page, read from its JSON API",
+    ['tagpilot status --server http://tagpilot.tagpilot-system:8080/status', 'TAGPILOT_STATUS_TOKEN=… tagpilot status --server https://tagpilot.example/status --json'],
+    async () => (await import('./commands/status.ts')).status,
+  )
     .addOption(required('--server <url>', 'where the status page is served (its prefix)'))
     .option('--token-file <file>', 'the bearer token, read from this file (default: env TAGPILOT_STATUS_TOKEN)')
     .option('--json', 'print the status document as it came');

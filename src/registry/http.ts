@@ -108,9 +108,7 @@ export class Http {
   /** Per host, in host order. */
   hosts(): HostStats[] {
     const now = Date.now();
-    return [...this.hostStats.values()]
-      .map((s) => (s.pausedUntil !== undefined && s.pausedUntil <= now ? { host: s.host, requests: s.requests, errors: s.errors, rateLimited: s.rateLimited } : { ...s }))
-      .sort((a, b) => (a.host < b.host ? -1 : 1));
+    return [...this.hostStats.values()].map((s) => (s.pausedUntil !== undefined && s.pausedUntil <= now ? { host: s.host, requests: s.requests, errors: s.errors, rateLimited: s.rateLimited } : { ...s })).sort((a, b) => (a.host < b.host ? -1 : 1));
   }
 
   private stats(host: string): HostStats {

@@ -90,7 +90,13 @@ function render(d: StatusDocument): string {
     const rows = a.slots.map((s) => [s.workload ?? s.file, s.container ?? '-', s.repository, s.current, s.candidate ?? '-', s.hold === undefined ? s.status : `${s.status}: ${s.hold.kind}`, s.hold === undefined ? '' : holdText(s.hold)].map(safe));
     parts.push(table(['WORKLOAD', 'CONTAINER', 'IMAGE', 'CURRENT', 'CANDIDATE', 'STATE', 'WHY'], rows));
   }
-  if (d.registries.length > 0) parts.push(table(['REGISTRY', 'REQUESTS', 'ERRORS', '429S', 'PAUSED UNTIL'], d.registries.map((r) => [r.host, String(r.requests), String(r.errors), String(r.rateLimited), r.pausedUntil ?? '-'].map(safe))));
+  if (d.registries.length > 0)
+    parts.push(
+      table(
+        ['REGISTRY', 'REQUESTS', 'ERRORS', '429S', 'PAUSED UNTIL'],
+        d.registries.map((r) => [r.host, String(r.requests), String(r.errors), String(r.rateLimited), r.pausedUntil ?? '-'].map(safe)),
+      ),
+    );
   return parts.length === 0 ? 'No automations.\n' : parts.join('\n');
 }
 

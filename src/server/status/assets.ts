@@ -22,8 +22,8 @@ a{color:var(--link)}a:focus-visible,input:focus-visible,select:focus-visible{out
 dl{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:.25rem 0}dl div{display:flex;gap:.4rem}dd{margin:0}
 table{width:100%;border-collapse:collapse;margin:.25rem 0 1rem}
 caption{text-align:left;font-weight:600;padding:.25rem 0}
-th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
-th{font-size:.85rem;color:var(--muted);font-weight:600}
+th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
+th{font-size:.85rem;color:var(--muted);font-weight:600;white-space:nowrap}
 code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .badge{display:inline-block;border-radius:999px;padding:0 .55rem;font-size:.8rem;font-weight:600;white-space:nowrap}
 .s-up-to-date,.h-new{background:var(--none-bg);color:var(--none-fg)}.s-updated,.h-ok{background:var(--ok-bg);color:var(--ok-fg)}
@@ -36,7 +36,8 @@ code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 thead{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0)}
 table,tbody,tr,td{display:block;width:100%}
 tr{border:1px solid var(--line);border-radius:8px;margin:.5rem 0;padding:.25rem .5rem;background:var(--card)}
-td{border:0;padding:.2rem 0;display:grid;grid-template-columns:7rem 1fr;gap:.5rem}
+caption{display:block}
+td{border:0;padding:.2rem 0;display:grid;grid-template-columns:6.5rem minmax(0,1fr);gap:.5rem;overflow-wrap:anywhere}
 td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}
 .filters input{min-width:0;flex:1}
 }`;

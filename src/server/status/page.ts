@@ -77,20 +77,28 @@ function slotTable(a: AutomationView): Html {
 
 function slotRow(s: SlotView): Html {
   return html`<tr data-status="${s.status}" data-search="${s.search}">
-<td data-label="Workload">${s.workload}${s.container === '-' ? '' : html` <span class="muted">${s.container}</span>`}<br><code class="muted">${s.where}</code></td>
-<td data-label="Image"><code>${s.repository}</code></td>
-<td data-label="Current"><code>${s.current}</code></td>
-<td data-label="Candidate">${s.candidate === undefined ? html`<span class="muted">-</span>` : html`<code>${s.candidate}</code>`}</td>
-<td data-label="Policy"><code>${s.policy}</code></td>
-<td data-label="State"><span class="badge s-${s.status}">${s.hold === undefined ? s.status : html`${s.status}: ${s.hold.label}`}</span>${s.hold === undefined ? '' : hold(s.hold)}</td>
+<td data-label="Workload"><div>${s.workload}${s.container === '-' ? '' : html` <span class="muted">${s.container}</span>`}<br><code class="muted">${s.where}</code></div></td>
+<td data-label="Image"><div><code>${s.repository}</code></div></td>
+<td data-label="Current"><div><code>${s.current}</code></div></td>
+<td data-label="Candidate"><div>${s.candidate === undefined ? html`<span class="muted">-</span>` : html`<code>${s.candidate}</code>`}</div></td>
+<td data-label="Policy"><div><code>${s.policy}</code></div></td>
+<td data-label="State"><div><span class="badge s-${s.status}">${s.hold === undefined ? s.status : html`${s.status}: ${s.hold.label}`}</span>${s.hold === undefined ? '' : hold(s.hold)}</div></td>
 </tr>`;
 }
 
 function hold(h: NonNullable<SlotView['hold']>): Html {
   const by = h.by === undefined ? '' : html` by ${h.by}`;
-  const since = h.since === undefined ? '' : html` since <time datetime="${h.since}">${h.since}</time>`;
-  const until = h.until === undefined ? '' : html` until <time datetime="${h.until}">${h.until}</time>`;
+  const since = h.since === undefined ? '' : html` since ${moment(h.since)}`;
+  const until = h.until === undefined ? '' : html` until ${moment(h.until)}`;
   return html`<span class="reason">${h.reason}<span class="muted">${by}${since}${until}</span></span>`;
+}
+
+/** A time as people read it (`2026-12-01 12:31 UTC`), machine-readable in `datetime`; text that is no time stays as written. */
+function moment(text: string): Html {
+  const ms = Date.parse(text);
+  if (Number.isNaN(ms)) return html`${text}`;
+  const iso = new Date(ms).toISOString();
+  return html`<time datetime="${iso}">${iso.slice(0, 16).replace('T', ' ')} UTC</time>`;
 }
 
 function historyTable(a: AutomationView): Html | string {
@@ -104,11 +112,11 @@ function historyTable(a: AutomationView): Html | string {
 
 function historyRow(h: HistoryView): Html {
   return html`<tr>
-<td data-label="When"><time datetime="${h.when}">${h.when.slice(0, 16).replace('T', ' ')}</time></td>
-<td data-label="Commit">${commitRef(h.short, h.url)}${h.reverted === undefined ? '' : html` <span class="badge s-held">reverted by ${h.reverted}</span>`}</td>
-<td data-label="Workload">${h.workload}</td>
-<td data-label="Change"><code>${h.change}</code></td>
-<td data-label="Policy"><code>${h.policy}</code></td>
+<td data-label="When"><div><time datetime="${h.when}">${h.when.slice(0, 16).replace('T', ' ')}</time></div></td>
+<td data-label="Commit"><div>${commitRef(h.short, h.url)}${h.reverted === undefined ? '' : html` <span class="badge s-held">reverted by ${h.reverted}</span>`}</div></td>
+<td data-label="Workload"><div>${h.workload}</div></td>
+<td data-label="Change"><div><code>${h.change}</code></div></td>
+<td data-label="Policy"><div><code>${h.policy}</code></div></td>
 </tr>`;
 }
 
@@ -121,6 +129,6 @@ function registries(list: readonly RegistryView[]): Html | string {
   return html`<section aria-labelledby="registries"><h2 id="registries">Registries</h2>
 <table><caption class="sr-only">Requests per registry host</caption>
 <thead><tr><th scope="col">Host</th><th scope="col">Requests</th><th scope="col">Errors</th><th scope="col">429s</th><th scope="col">Rate limit</th></tr></thead>
-<tbody>${list.map((r) => html`<tr><td data-label="Host"><code>${r.host}</code></td><td data-label="Requests">${r.requests}</td><td data-label="Errors">${r.errors}</td><td data-label="429s">${r.rateLimited}</td><td data-label="Rate limit">${r.state}</td></tr>`)}</tbody>
+<tbody>${list.map((r) => html`<tr><td data-label="Host"><div><code>${r.host}</code></div></td><td data-label="Requests"><div>${r.requests}</div></td><td data-label="Errors"><div>${r.errors}</div></td><td data-label="429s"><div>${r.rateLimited}</div></td><td data-label="Rate limit"><div>${r.state}</div></td></tr>`)}</tbody>
 </table></section>`;
 }

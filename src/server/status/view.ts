@@ -90,9 +90,7 @@ export function statusView(snapshot: StatusSnapshot): StatusView {
   const automations = snapshot.automations.map((a) => automationView(a, now, uniqueId(a.name, ids)));
   const totals = { automations: automations.length, failing: automations.filter((a) => a.health === 'failing').length, 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
   for (const a of automations) for (const status of Object.keys(a.counts) as SlotStatus[]) totals[status] += a.counts[status];
-  const registries = snapshot.registries.map(
-    (r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now.getTime() ? 'ok' : `paused for ${duration(r.pausedUntil - now.getTime())} (Retry-After)` }),
-  );
+  const registries = snapshot.registries.map((r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now.getTime() ? 'ok' : `paused for ${duration(r.pausedUntil - now.getTime())} (Retry-After)` }));
   return { at: now.toISOString(), totals, automations, registries };
 }
 
@@ -131,7 +129,10 @@ function slotView(s: SlotState, last: CycleRecord | undefined): SlotView {
   const view: SlotView = { workload: s.workload ?? s.file, container: s.container ?? '-', where: `${s.file}:${s.line}`, repository: s.repository, current: s.current, policy: s.policy, status, search: '' };
   if (s.candidate !== undefined) view.candidate = s.candidate;
   if (s.hold !== undefined) view.hold = { ...s.hold, label: HOLD_LABELS[s.hold.kind] };
-  view.search = [view.workload, view.container, view.where, view.repository, view.current, view.candidate, view.policy, status, view.hold?.label, view.hold?.reason, view.hold?.by].filter((t) => t !== undefined).join(' ').toLowerCase();
+  view.search = [view.workload, view.container, view.where, view.repository, view.current, view.candidate, view.policy, status, view.hold?.label, view.hold?.reason, view.hold?.by]
+    .filter((t) => t !== undefined)
+    .join(' ')
+    .toLowerCase();
   return view;
 }
 
@@ -163,7 +164,13 @@ export function commitLink(template: string | undefined, commit: string): string
 }
 
 function uniqueId(name: string, seen: Map<string, number>): string {
-  const base = `a-${name.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 48) || 'automation'}`;
+  const base = `a-${
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 48) || 'automation'
+  }`;
   const n = (seen.get(base) ?? 0) + 1;
   seen.set(base, n);
   return n === 1 ? base : `${base}-${n}`;
