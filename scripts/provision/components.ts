@@ -42,6 +42,6 @@ export const COMPONENTS: readonly Component[] = [
   { id: 'openssl', name: 'OpenSSL', package: 'openssl', probes: [{ command: 'openssl' }], neededBy: ['test'] },
   // Signed commits: the tests make keys and check signatures with GnuPG (its agent does the work).
   { id: 'gnupg', name: 'GnuPG', package: 'gnupg', probes: [{ command: 'gpg' }, { command: 'gpgconf' }, { command: 'gpg-agent' }], neededBy: ['test'] },
-  // Not needed yet: the browser tests add 'test' here when they land.
-  { id: 'chromium', name: 'Chromium', package: 'chromium', probes: [{ file: '/usr/bin/chromium' }], neededBy: [] },
+  // The status page's browser tests drive it through playwright-core (test/e2e/status-page.test.ts).
+  { id: 'chromium', name: 'Chromium', package: 'chromium', probes: [{ file: '/usr/bin/chromium' }], neededBy: ['test'] },
 ];

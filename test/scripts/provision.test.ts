@@ -103,7 +103,8 @@ const PURPOSE_CASES: { args: string[]; missing: string[]; installs: string | und
   { args: ['test'], missing: ['/usr/sbin/sshd', 'ssh-keygen', 'openssl'], installs: 'openssh-server openssh-client openssl' },
   { args: ['test'], missing: ['gpg-agent'], installs: 'gnupg' },
   { args: [], missing: ['/usr/sbin/sshd'], installs: 'openssh-server' },
-  { args: ['test'], missing: ['/usr/bin/chromium'], installs: undefined },
+  { args: ['test'], missing: ['/usr/bin/chromium'], installs: 'chromium' },
+  { args: ['demo'], missing: ['/usr/bin/chromium'], installs: undefined },
   { args: ['chromium'], missing: ['/usr/bin/chromium', 'gpg'], installs: 'chromium' },
   { args: ['demo', 'gnupg'], missing: ['gpg', '/usr/sbin/sshd'], installs: 'gnupg' },
 ];
