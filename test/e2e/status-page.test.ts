@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { createServer, type Server } from 'node:http';
 import { join } from 'node:path';
 import pino from 'pino';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Locator, Page } from 'playwright-core';
 import { GitRepo } from '../../src/git/index.ts';
 import { RegistryClient } from '../../src/registry/index.ts';
 import { automationOf, newStatus, runOnce, type Automation, type AutomationStatus } from '../../src/runtime/index.ts';
@@ -92,30 +92,30 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
 
   test('the page shows the automation, its last cycle and the registry it asked', async () => {
     assert.equal(await page.title(), 'tagpilot status');
-    assert.match(await page.locator('h2#a-fleet').innerText(), /fleet\s+ok/);
-    assert.match(await page.locator('main').innerText(), /Last cycle\s+\d+ s ago: committed in \d+ ms, commit [0-9a-f]{12}/);
-    assert.equal(await page.locator('#registries ~ table td[data-label="Host"]').innerText(), stack.registry.host);
+    assert.match(await text(page.locator('h2#a-fleet')), /fleet\s+ok/);
+    assert.match(await text(page.locator('main')), /Last cycle\s*\d+ s ago: committed in \d+ ms, commit [0-9a-f]{12}/);
+    assert.equal(await text(page.locator('#registries ~ table td[data-label="Host"]')), stack.registry.host);
     await page.screenshot({ path: join(artifacts, 'desktop.png'), fullPage: true });
   });
 
   test('a tag younger than its minimum age shows as a pending update, soaking until it is old enough', async () => {
     assert.equal(await row('deployment/api').getAttribute('data-status'), 'pending');
-    assert.equal(await cell('deployment/api', 'Current').innerText(), '1.0.0');
-    assert.equal(await cell('deployment/api', 'Candidate').innerText(), '1.1.0');
-    assert.match(await cell('deployment/api', 'State').innerText(), /pending: soaking\s+1\.1\.0 is younger than the minimum age \(1h\) until 20\d\d-\d\d-\d\d \d\d:\d\d UTC/);
+    assert.equal(await text(cell('deployment/api', 'Current')), '1.0.0');
+    assert.equal(await text(cell('deployment/api', 'Candidate')), '1.1.0');
+    assert.match(await text(cell('deployment/api', 'State')), /pending: soaking\s*1\.1\.0 is younger than the minimum age \(1h\) until 20\d\d-\d\d-\d\d \d\d:\d\d UTC/);
   });
 
   test('the update the cycle committed shows as updated, and in the history with a link to the Git host', async () => {
     assert.equal(await row('deployment/web').getAttribute('data-status'), 'updated');
-    assert.equal(await cell('deployment/web', 'Candidate').innerText(), '1.1.0');
+    assert.equal(await text(cell('deployment/web', 'Candidate')), '1.1.0');
     const link = page.locator('td[data-label="Commit"] a').first();
     assert.match((await link.getAttribute('href')) ?? '', /^https:\/\/git\.example\/fleet\/commit\/[0-9a-f]{40}$/);
   });
 
   test('the locked workload shows who locked it, why and since when, the reason as text that never runs', async () => {
     assert.equal(await row('deployment/db').getAttribute('data-status'), 'held');
-    const state = await cell('deployment/db', 'State').innerText();
-    assert.ok(state.includes(`held: locked\n${HOSTILE} by ana since 2026-11-30 08:00 UTC`), state);
+    const state = await text(cell('deployment/db', 'State'));
+    assert.ok(state.includes(`held: locked${HOSTILE} by ana since 2026-11-30 08:00 UTC`), state);
     assert.equal(await page.evaluate('window.__pwned'), undefined);
     assert.equal(await page.locator('main img, main script').count(), 0, 'no element made from the reason');
     assert.equal(await page.locator('main table').count(), 3, 'the reason closed no table');
@@ -136,9 +136,9 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
     const second = await cycle();
     assert.ok('report' in second && second.report.commit !== undefined, 'the second cycle commits web 1.2.0');
     await row('deployment/web').locator('td[data-label="Candidate"]', { hasText: '1.2.0' }).waitFor({ timeout: 15_000 });
-    assert.equal(await cell('deployment/web', 'Current').innerText(), '1.1.0');
+    assert.equal(await text(cell('deployment/web', 'Current')), '1.1.0');
     assert.equal(await page.evaluate('window.__same'), true, 'the same page, not a reload');
-    assert.match(await page.locator('#live').innerText(), /^Updated /);
+    assert.match(await text(page.locator('#live')), /^Updated /);
     await page.screenshot({ path: join(artifacts, 'after-live-update.png'), fullPage: true });
   });
 
@@ -173,6 +173,11 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
     }
   });
 });
+
+/** An element's text as the DOM holds it (what the page wrote, after the browser parsed it). */
+async function text(locator: Locator): Promise<string> {
+  return (await locator.textContent()) ?? '';
+}
 
 async function visibleWorkloads(page: Page): Promise<string[]> {
   return page.locator('tr[data-status]:visible td[data-label="Workload"]').evaluateAll((cells) => cells.map((c) => c.querySelector('div')?.firstChild?.textContent?.trim() ?? ''));
