@@ -121,13 +121,18 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
     assert.equal(await page.locator('main table').count(), 3, 'the reason closed no table');
   });
 
-  test('search and the state filter hide the other rows', async () => {
+  test('search and the state filter narrow the rows, asked of the server as you type', async () => {
     await page.fill('#q', 'ana');
-    assert.deepEqual(await visibleWorkloads(page), ['default:deployment/db']);
+    await row('deployment/api').waitFor({ state: 'detached' });
+    assert.deepEqual(await workloads(page), ['default:deployment/db']);
+    assert.match(page.url(), /\?q=ana&show=$/, 'the filter is in the address, so it can be shared');
     await page.fill('#q', '');
     await page.selectOption('#show', 'pending');
-    assert.deepEqual(await visibleWorkloads(page), ['default:deployment/api']);
+    await row('deployment/db').waitFor({ state: 'detached' });
+    assert.deepEqual(await workloads(page), ['default:deployment/api']);
     await page.selectOption('#show', '');
+    await row('deployment/db').waitFor();
+    assert.equal((await workloads(page)).length, 3);
   });
 
   test('a new tag pushed to the registry shows up without a reload once the next cycle ends', async () => {
@@ -179,6 +184,6 @@ async function text(locator: Locator): Promise<string> {
   return (await locator.textContent()) ?? '';
 }
 
-async function visibleWorkloads(page: Page): Promise<string[]> {
-  return page.locator('tr[data-status]:visible td[data-label="Workload"]').evaluateAll((cells) => cells.map((c) => c.querySelector('div')?.firstChild?.textContent?.trim() ?? ''));
+async function workloads(page: Page): Promise<string[]> {
+  return page.locator('tr[data-status] td[data-label="Workload"]').evaluateAll((cells) => cells.map((c) => c.querySelector('div')?.firstChild?.textContent?.trim() ?? ''));
 }

@@ -1,5 +1,6 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { SlotState } from '../../src/automation/index.ts';
 import { newStatus } from '../../src/runtime/index.ts';
@@ -103,12 +104,13 @@ describe('the status handler, mounted on /status', () => {
     assert.notEqual(/'nonce-([^']+)'/.exec(String((await get(base, { headers: auth })).headers['content-security-policy']))?.[1], nonce, 'a new nonce per response');
   });
 
-  test('text from Git is escaped in content and attributes alike', async () => {
+  test('text from Git and from the query is escaped, in content and in attributes', async () => {
     const { body } = await get(base, { headers: auth });
     assert.ok(!body.includes(HOSTILE), 'never as written');
     assert.ok(!body.includes('<script>alert'), 'no script from the data');
     assert.ok(body.includes('&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;x&#39;'), 'escaped in the reason');
-    assert.match(body, /data-search="[^"]*&lt;script&gt;alert\(1\)&lt;\/script&gt;&quot; onmouseover=&quot;x&#39;[^"]*"/, 'escaped inside the attribute');
+    const searched = (await get(`${base}?q=${encodeURIComponent(HOSTILE)}`, { headers: auth })).body;
+    assert.ok(searched.includes('value="&lt;script&gt;alert(1)&lt;/script&gt;&quot; onmouseover=&quot;x&#39;"'), 'the search text, escaped inside its attribute');
   });
 
   test("the fragment is the page's <main> alone", async () => {
@@ -116,6 +118,17 @@ describe('the status handler, mounted on /status', () => {
     assert.equal(status, 200);
     assert.match(body, /^<main id="status" data-at="2026-12-01T12:00:00.000Z">/);
     assert.match(body, /<\/main>$/);
+  });
+
+  test('without script the filter is a GET: the page lists only the slots that match', async () => {
+    const all = await get(base, { headers: auth });
+    assert.equal(all.body.match(/<tr data-status=/g)?.length, 2);
+    const held = await get(`${base}?q=&show=held`, { headers: auth });
+    assert.equal(held.body.match(/<tr data-status=/g)?.length, 1);
+    assert.match(held.body, /<option value="held" selected>/);
+    const search = await get(`${base}fragment?q=WEB`, { headers: auth });
+    assert.deepEqual(search.body.match(/<tr data-status="[^"]+"/g), ['<tr data-status="updated"']);
+    assert.match(search.body, /1 slots do not match the filter/);
   });
 
   test('the JSON API is the snapshot as its schema describes it, each slot with its status', async () => {
@@ -204,4 +217,15 @@ test('without a token everyone may read', async () => {
     handler.close();
     await closeServer(server);
   }
+});
+
+test('the JSON API example in docs/status-page.md is a document the schema reads', () => {
+  const doc = readFileSync(new URL('../../docs/status-page.md', import.meta.url), 'utf8');
+  const example = /## JSON API[\s\S]*?```json\n([\s\S]*?)```/.exec(doc)?.[1];
+  assert.ok(example !== undefined, 'a json block under "## JSON API"');
+  const parsed = STATUS_DOCUMENT.parse(JSON.parse(example));
+  assert.deepEqual(
+    parsed.automations[0]?.slots.map((s) => s.status),
+    ['updated', 'pending', 'held'],
+  );
 });

@@ -17,7 +17,7 @@ h1{font-size:1.4rem;margin:0}h2{font-size:1.15rem;margin:1.5rem 0 .25rem}h3{font
 a{color:var(--link)}a:focus-visible,input:focus-visible,select:focus-visible{outline:3px solid var(--link);outline-offset:2px}
 .muted,dt{color:var(--muted)}
 .filters{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:center;margin-top:.75rem}
-.filters input,.filters select{font:inherit;color:inherit;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.35rem .5rem}
+.filters input,.filters select,.filters button{font:inherit;color:inherit;background:var(--card);border:1px solid var(--line);border-radius:6px;padding:.35rem .5rem}
 .filters input{min-width:16rem}
 dl{display:flex;flex-wrap:wrap;gap:.25rem 1.5rem;margin:.25rem 0}dl div{display:flex;gap:.4rem}dd{margin:0}
 table{width:100%;border-collapse:collapse;margin:.25rem 0 1rem}
@@ -44,46 +44,49 @@ td::before{content:attr(data-label);color:var(--muted);font-size:.85rem}
 
 /**
  * Live updates: the server says "changed" over server-sent events, the page fetches the new
- * server-rendered <main> and swaps it in (the filters stay). EventSource reconnects by itself;
- * without it, the page polls.
+ * server-rendered <main> for its filter and swaps it in; typing in the filter does the same.
+ * EventSource reconnects by itself; without it, the page polls. Without script, the filter form
+ * is a plain GET.
  */
 export const SCRIPT = `
 (() => {
   const base = document.body.dataset.base;
-  const q = document.getElementById('q');
-  const show = document.getElementById('show');
+  const form = document.querySelector('form.filters');
   const live = document.getElementById('live');
-  const filter = () => {
-    const text = q.value.trim().toLowerCase();
-    const status = show.value;
-    for (const row of document.querySelectorAll('tr[data-search]')) {
-      row.hidden = (text !== '' && !row.dataset.search.includes(text)) || (status !== '' && row.dataset.status !== status);
-    }
-  };
-  const params = new URLSearchParams(location.search);
-  q.value = params.get('q') ?? '';
-  show.value = params.get('show') ?? '';
-  q.addEventListener('input', filter);
-  show.addEventListener('change', filter);
-  filter();
+  const query = () => new URLSearchParams(new FormData(form)).toString();
   let busy = false;
+  let again = false;
   const refresh = async () => {
-    if (busy) return;
+    if (busy) return void (again = true);
     busy = true;
     try {
-      const reply = await fetch(base + 'fragment', { headers: { accept: 'text/html' }, credentials: 'same-origin' });
+      const reply = await fetch(base + 'fragment?' + query(), { headers: { accept: 'text/html' } });
       if (!reply.ok) return;
       const next = document.createElement('template');
       next.innerHTML = await reply.text();
       const main = next.content.getElementById('status');
       if (main === null) return;
       document.getElementById('status').replaceWith(main);
-      filter();
       live.textContent = 'Updated ' + new Date().toLocaleTimeString();
     } finally {
       busy = false;
+      if (again) {
+        again = false;
+        refresh();
+      }
     }
   };
+  let typing;
+  const filter = () => {
+    history.replaceState(null, '', '?' + query());
+    clearTimeout(typing);
+    typing = setTimeout(refresh, 150);
+  };
+  form.addEventListener('input', filter);
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    filter();
+  });
   if ('EventSource' in window) new EventSource(base + 'events').addEventListener('change', refresh);
   else setInterval(refresh, 10000);
 })();`;

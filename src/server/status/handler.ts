@@ -8,7 +8,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statusDocument } from './api.ts';
 import { renderMain, renderPage } from './page.ts';
 import type { StatusSource } from './snapshot.ts';
-import { statusView } from './view.ts';
+import { filterFrom, statusView, type StatusView } from './view.ts';
 
 export interface StatusHandlerOptions {
   source: StatusSource;
@@ -47,7 +47,7 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url ?? '/';
     if (url.length > MAX_URL) return plain(response, 414, 'URI too long');
-    const path = new URL(url, 'http://status.invalid').pathname;
+    const { pathname: path, searchParams } = new URL(url, 'http://status.invalid');
     if (path === base.slice(0, -1) && base !== '/') return redirect(response, base);
     if (!path.startsWith(base)) return plain(response, 404, 'not found');
     if (request.method !== 'GET' && request.method !== 'HEAD') {
@@ -58,18 +58,19 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
       response.setHeader('www-authenticate', 'Bearer realm="tagpilot"');
       return plain(response, 401, 'a bearer token is required');
     }
-    route(path.slice(base.length), request, response);
+    route(path.slice(base.length), searchParams, request, response);
   };
-  const route = (rest: string, request: IncomingMessage, response: ServerResponse): void => {
+  const route = (rest: string, params: URLSearchParams, request: IncomingMessage, response: ServerResponse): void => {
+    const head = request.method === 'HEAD';
     switch (rest) {
       case '':
-        return page(response, base, options.source, request.method === 'HEAD');
+        return page(response, base, statusView(options.source.snapshot(), filterFrom(params)), head);
       case 'fragment':
-        return send(response, 200, 'text/html; charset=utf-8', renderMain(statusView(options.source.snapshot())).text, request.method === 'HEAD');
+        return send(response, 200, 'text/html; charset=utf-8', renderMain(statusView(options.source.snapshot(), filterFrom(params))).text, head);
       case 'events':
         return streams.open(request, response);
       case 'api/v1/status':
-        return send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify(statusDocument(options.source.snapshot()))}\n`, request.method === 'HEAD');
+        return send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify(statusDocument(options.source.snapshot()))}\n`, head);
       default:
         return plain(response, 404, 'not found');
     }
@@ -77,10 +78,10 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
   return Object.assign(handle, { base, close: () => streams.close() });
 }
 
-function page(response: ServerResponse, base: string, source: StatusSource, head: boolean): void {
+function page(response: ServerResponse, base: string, view: StatusView, head: boolean): void {
   const nonce = randomBytes(16).toString('base64');
   response.setHeader('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
-  send(response, 200, 'text/html; charset=utf-8', renderPage(statusView(source.snapshot()), { base, nonce }), head);
+  send(response, 200, 'text/html; charset=utf-8', renderPage(view, { base, nonce }), head);
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string, head = false): void {

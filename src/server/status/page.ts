@@ -14,6 +14,14 @@ export interface PageOptions {
   nonce: string;
 }
 
+const SHOW: readonly [string, string][] = [
+  ['', 'all slots'],
+  ['pending', 'pending'],
+  ['held', 'held'],
+  ['updated', 'updated'],
+  ['up-to-date', 'up to date'],
+];
+
 export function renderPage(view: StatusView, options: PageOptions): string {
   const t = view.totals;
   return html`<!doctype html>
@@ -21,9 +29,10 @@ export function renderPage(view: StatusView, options: PageOptions): string {
 <title>tagpilot status</title><style nonce="${options.nonce}">${trusted(STYLE)}</style></head>
 <body data-base="${options.base}">
 <header><h1>tagpilot</h1><p class="muted">${t.automations} automation${t.automations === 1 ? '' : 's'}</p></header>
-<form class="filters" role="search" aria-label="Filter slots">
-<label for="q">Search</label><input id="q" name="q" type="search" placeholder="workload, image, tag, reason" autocomplete="off">
-<label for="show">Show</label><select id="show" name="show"><option value="">all slots</option><option value="pending">pending</option><option value="held">held</option><option value="updated">updated</option><option value="up-to-date">up to date</option></select>
+<form class="filters" role="search" aria-label="Filter slots" method="get" action="${options.base}">
+<label for="q">Search</label><input id="q" name="q" type="search" placeholder="workload, image, tag, reason" autocomplete="off" maxlength="200" value="${view.filter.q ?? ''}">
+<label for="show">Show</label><select id="show" name="show">${SHOW.map(([value, label]) => html`<option value="${value}"${view.filter.show === value || (value === '' && view.filter.show === undefined) ? trusted(' selected') : ''}>${label}</option>`)}</select>
+<button type="submit">Filter</button>
 <p id="live" class="muted" role="status" aria-live="polite"></p>
 </form>
 ${renderMain(view)}
@@ -66,17 +75,17 @@ function lastCycle(a: AutomationView): Html | string {
 }
 
 function slotTable(a: AutomationView): Html {
-  if (a.slots.length === 0) return html`<p class="muted">No automated slots seen yet.</p>`;
+  if (a.slots.length === 0) return html`<p class="muted">${a.filtered > 0 ? `None of its ${a.filtered} slots match the filter.` : 'No automated slots seen yet.'}</p>`;
   const c = a.counts;
   return html`<table>
 <caption>Workloads and slots: ${c.pending} pending, ${c.held} held, ${c.updated} updated, ${c['up-to-date']} up to date</caption>
 <thead><tr><th scope="col">Workload</th><th scope="col">Image</th><th scope="col">Current</th><th scope="col">Candidate</th><th scope="col">Policy</th><th scope="col">State</th></tr></thead>
 <tbody>${a.slots.map(slotRow)}</tbody>
-</table>${a.hidden > 0 ? html`<p class="muted">${a.hidden} more slots are not shown; the JSON API lists them all.</p>` : ''}`;
+</table>${a.filtered > 0 ? html`<p class="muted">${a.filtered} slots do not match the filter.</p>` : ''}${a.hidden > 0 ? html`<p class="muted">${a.hidden} more slots match but are not shown: search narrows the list; the JSON API lists them all.</p>` : ''}`;
 }
 
 function slotRow(s: SlotView): Html {
-  return html`<tr data-status="${s.status}" data-search="${s.search}">
+  return html`<tr data-status="${s.status}">
 <td data-label="Workload"><div>${s.workload}${s.container === '-' ? '' : html` <span class="muted">${s.container}</span>`}<br><code class="muted">${s.where}</code></div></td>
 <td data-label="Image"><div><code>${s.repository}</code></div></td>
 <td data-label="Current"><div><code>${s.current}</code></div></td>

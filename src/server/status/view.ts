@@ -5,8 +5,28 @@
 import type { HistoryEntry, HoldKind, SlotState } from '../../automation/index.ts';
 import type { AutomationSnapshot, CycleRecord, StatusSnapshot } from './snapshot.ts';
 
-/** Slot rows shown per automation; the rest are counted, and the JSON API has them all. */
-export const MAX_ROWS = 1_000;
+/** Slot rows shown per automation (after the filter); the rest are counted, and the JSON API has them all. */
+export const MAX_ROWS = 200;
+/** The longest search text read from a query. */
+export const MAX_QUERY = 200;
+
+/** What the page's search and state filter ask for: slots whose text holds `q`, in state `show`. */
+export interface SlotFilter {
+  q?: string;
+  show?: SlotStatus;
+}
+
+export const SLOT_STATUSES: readonly SlotStatus[] = ['up-to-date', 'updated', 'pending', 'held'];
+
+/** The filter a query string asks for; anything unreadable is no filter. */
+export function filterFrom(params: URLSearchParams): SlotFilter {
+  const filter: SlotFilter = {};
+  const q = params.get('q')?.trim().toLowerCase().slice(0, MAX_QUERY);
+  if (q !== undefined && q !== '') filter.q = q;
+  const show = params.get('show');
+  if (show !== null && (SLOT_STATUSES as readonly string[]).includes(show)) filter.show = show as SlotStatus;
+  return filter;
+}
 /** History rows shown per automation. */
 export const MAX_HISTORY_ROWS = 20;
 
@@ -23,7 +43,7 @@ export interface SlotView {
   policy: string;
   status: SlotStatus;
   hold?: { kind: HoldKind; label: string; reason: string; by?: string; since?: string; until?: string };
-  /** Lower-case text the page's search matches. */
+  /** Lower-case text the search matches. */
   search: string;
 }
 
@@ -50,7 +70,8 @@ export interface AutomationView {
   leaseHolder?: string;
   counts: Record<SlotStatus, number>;
   slots: SlotView[];
-  /** Slots not shown (past MAX_ROWS). */
+  /** Slots the filter left out, and those past MAX_ROWS. */
+  filtered: number;
   hidden: number;
   history: HistoryView[];
 }
@@ -66,6 +87,7 @@ export interface RegistryView {
 
 export interface StatusView {
   at: string;
+  filter: SlotFilter;
   totals: Record<SlotStatus, number> & { automations: number; failing: number };
   automations: AutomationView[];
   registries: RegistryView[];
@@ -84,21 +106,23 @@ const HOLD_LABELS: Record<HoldKind, string> = {
 /** Holds that end by themselves: the slot's candidate is pending, not stuck. */
 const WAITING: ReadonlySet<HoldKind> = new Set<HoldKind>(['soaking', 'frozen']);
 
-export function statusView(snapshot: StatusSnapshot): StatusView {
+export function statusView(snapshot: StatusSnapshot, filter: SlotFilter = {}): StatusView {
   const now = snapshot.at;
   const ids = new Map<string, number>();
-  const automations = snapshot.automations.map((a) => automationView(a, now, uniqueId(a.name, ids)));
+  const automations = snapshot.automations.map((a) => automationView(a, now, uniqueId(a.name, ids), filter));
   const totals = { automations: automations.length, failing: automations.filter((a) => a.health === 'failing').length, 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
   for (const a of automations) for (const status of Object.keys(a.counts) as SlotStatus[]) totals[status] += a.counts[status];
   const registries = snapshot.registries.map((r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now.getTime() ? 'ok' : `paused for ${duration(r.pausedUntil - now.getTime())} (Retry-After)` }));
-  return { at: now.toISOString(), totals, automations, registries };
+  return { at: now.toISOString(), filter, totals, automations, registries };
 }
 
-function automationView(a: AutomationSnapshot, now: Date, id: string): AutomationView {
+function automationView(a: AutomationSnapshot, now: Date, id: string, filter: SlotFilter): AutomationView {
   const all = a.slots.map((s) => slotView(s, a.last));
   const counts = { 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
   for (const s of all) counts[s.status]++;
-  const view: AutomationView = { id, name: a.name, health: health(a), counts, slots: all.slice(0, MAX_ROWS), hidden: Math.max(0, all.length - MAX_ROWS), history: a.history.slice(0, MAX_HISTORY_ROWS).map((h) => historyView(h, a.commitUrl)) };
+  const chosen = all.filter((s) => (filter.show === undefined || s.status === filter.show) && (filter.q === undefined || s.search.includes(filter.q)));
+  const shown = chosen.slice(0, MAX_ROWS);
+  const view: AutomationView = { id, name: a.name, health: health(a), counts, slots: shown, filtered: all.length - chosen.length, hidden: chosen.length - shown.length, history: a.history.slice(0, MAX_HISTORY_ROWS).map((h) => historyView(h, a.commitUrl)) };
   if (a.repository !== undefined) view.repository = a.repository;
   if (a.branch !== undefined) view.branch = a.branch;
   if (a.leaseHolder !== undefined) view.leaseHolder = a.leaseHolder;
