@@ -1,6 +1,6 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { TagpilotError } from '../problems/index.ts';
-import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, rejectionsFrom, parseUpdateTrailers, type CycleDeps, type RejectedTag, type Change, type Notice, type Problem } from '../automation/index.ts';
+import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, rejectionsFrom, parseUpdateTrailers, type CycleDeps, type RejectedTag, type Change, type Notice, type Problem, type SlotState } from '../automation/index.ts';
 import { PushRejected } from '../git/index.ts';
 import { HostingError } from './errors.ts';
 import type { MergeMethod, PullRequest, PullRequestContent, ReviewHost } from './types.ts';
@@ -32,6 +32,8 @@ export interface ReviewReport {
   /** Worth telling, not failures (see the cycle's Plan). */
   notices: Notice[];
   locked: string[];
+  /** Every automated slot's state on the target branch (the status page's rows). */
+  slots: SlotState[];
   /** The review branch's commit, when one is pending. */
   commit?: string;
   /** Whether this cycle pushed (false when the branch already held the same change). */
@@ -71,7 +73,7 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
   const tags = tagLookup(deps);
   for (let attempt = 1; ; attempt++) {
     const { files, ...planned } = await plan(planDeps, tags);
-    const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, notices: planned.notices, locked: planned.locked, rejected: rejected.list(), attempts: attempt, pushed: false };
+    const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, notices: planned.notices, locked: planned.locked, slots: planned.slots, rejected: rejected.list(), attempts: attempt, pushed: false };
     const branchHead = review.agit === undefined ? planned.heads[branch] : undefined;
     const mine = branchHead === undefined ? undefined : await deps.repo.readCommitInfo(branchHead);
     if (branchHead !== undefined && mine !== undefined && !isTagpilotCommit(mine, deps.author.email)) {

@@ -77,3 +77,13 @@ for (const [template, commit, link] of LINKS) {
     assert.equal(commitLink(template, commit), link);
   });
 }
+
+test('in a review flow the committed candidate is pending until its pull request is merged', () => {
+  const board = tracked();
+  const outcome = committed('c'.repeat(40));
+  if ('report' in outcome) outcome.report.pullRequest = { number: 7, url: 'https://git.example/pr/7', action: 'opened' };
+  board.reporter().cycleEnded(outcome);
+  assert.equal(statusView(board.snapshot()).automations[0]?.slots[0]?.status, 'pending');
+  board.reporter().cycleEnded(committed('c'.repeat(40)));
+  assert.equal(statusView(board.snapshot()).automations[0]?.slots[0]?.status, 'updated');
+});

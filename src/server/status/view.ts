@@ -30,7 +30,7 @@ export function filterFrom(params: URLSearchParams): SlotFilter {
 /** History rows shown per automation. */
 export const MAX_HISTORY_ROWS = 20;
 
-/** `updated`: committed by the last cycle; `pending`: will move once its hold ends (or the next push lands); `held`: waits for a person or a fix. */
+/** `updated`: committed by the last cycle; `pending`: will move once its hold ends, its pull request is merged or the next push lands; `held`: waits for a person or a fix. */
 export type SlotStatus = 'up-to-date' | 'updated' | 'pending' | 'held';
 
 export interface SlotView {
@@ -165,7 +165,8 @@ export function slotStatus(s: SlotState, last: CycleRecord | undefined): SlotSta
   if (s.hold !== undefined) return WAITING.has(s.hold.kind) && s.candidate !== undefined ? 'pending' : 'held';
   if (s.candidate === undefined) return 'up-to-date';
   const committed = last?.commit !== undefined && last.changes.some((c) => c.file === s.file && c.line === s.line && c.to === s.candidate);
-  return committed ? 'updated' : 'pending';
+  // A review flow's commit is on its own branch: the update waits for the pull request's merge.
+  return committed && last?.pullRequest === undefined ? 'updated' : 'pending';
 }
 
 function historyView(h: HistoryEntry, commitUrl: string | undefined): HistoryView {
