@@ -34,5 +34,9 @@ function render(value: Part): string {
   if (value instanceof Html) return value.text;
   if (Array.isArray(value)) return value.map(render).join('');
   if (value === undefined || value === null || value === false || value === true) return '';
-  return htmlEscape(String(value));
+  const text = String(value);
+  // Most values (tags, names, counts) hold nothing to escape: skip the five replacements.
+  return UNSAFE.test(text) ? htmlEscape(text) : text;
 }
+
+const UNSAFE = /[&<>"']/;
