@@ -65,7 +65,8 @@ const REGISTRY_CODES: ReadonlySet<Code> = new Set<Code>([
 ]);
 
 export interface SlotStateInputs {
-  tagsFor: KnownTags;
+  /** The tags each slot's policy chooses from (a slot's pull secrets may pick its own listing). */
+  tagsFor: (slot: ImageSlot) => KnownTags;
   rejected?: RejectedTags | undefined;
   now: Date;
 }
@@ -124,7 +125,7 @@ function soakingHold(slot: ImageSlot, inputs: SlotStateInputs): { candidate: str
   let current: { tag?: string; digest?: string };
   try {
     const ref = parseImageRef(slot.image);
-    tags = inputs.tagsFor(ref);
+    tags = inputs.tagsFor(slot)(ref);
     current = { tag: ref.tag, digest: ref.digest };
   } catch {
     return undefined;

@@ -28,7 +28,7 @@ const TAGS: TagInfo[] = [
 /** The state of one slot as the cycle decides it (decideSlot), with the given tags. */
 function stateOf(s: ImageSlot, tags: TagInfo[] | Error = TAGS, rejected?: RejectedTags): SlotState {
   const tagsFor = () => tags;
-  return slotStates([s], [decideSlot(s, tagsFor, NOW)], { tagsFor, rejected, now: NOW })[0]!;
+  return slotStates([s], [decideSlot(s, tagsFor, NOW)], { tagsFor: () => tagsFor, rejected, now: NOW })[0]!;
 }
 
 test('a slot the policy moves has the new tag as its candidate and no hold', () => {
@@ -88,7 +88,7 @@ test('a pinned slot shows tag@digest as its current value', () => {
 
 test('the states follow the slots one to one, problems included', () => {
   const problem: Problem = { code: 'current-tag-unranked', subject: 'x', message: 'held' };
-  const states = slotStates([slot(), slot({ line: 30 })], [undefined, problem], { tagsFor: () => TAGS, now: NOW });
+  const states = slotStates([slot(), slot({ line: 30 })], [undefined, problem], { tagsFor: () => () => TAGS, now: NOW });
   assert.deepEqual(
     states.map((s) => [s.line, s.hold?.kind]),
     [
