@@ -8,7 +8,7 @@ import { runReviewCycle } from '../hosting/index.ts';
 import { canonicalRepository, parseImageRef } from '../image/index.ts';
 import { allObservers, NO_NEEDS, type RegistryClient, type RegistryObserver } from '../registry/index.ts';
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
-import { ControllerMetrics } from '../server/index.ts';
+import { ControllerMetrics, StatusBoard } from '../server/index.ts';
 import type { CliIo } from './io.ts';
 import { readNamedPolicies } from './named-policies.ts';
 import { commitSigner, cycleDeps, gitField, gitRemote, guardConfig, registryClient, reviewOf, signatureChecks, signingKey, type SharedDeps } from './wire.ts';
@@ -29,6 +29,8 @@ export class Controller implements ControllerHints {
   readonly state: ControllerState;
   readonly metrics: ControllerMetrics;
   readonly supervisor: Supervisor;
+  /** What the status page shows (docs/status-page.md). */
+  readonly board: StatusBoard;
   private readonly pool = new ClonePool<GitRepo>();
   private readonly io: CliIo;
   private readonly log: Logger;
@@ -44,7 +46,8 @@ export class Controller implements ControllerHints {
     this.state = new ControllerState(source);
     this.metrics = new ControllerMetrics(this.state);
     this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
-    this.supervisor = new Supervisor({ reporter: fanOut(logReporter(log, 'debug'), stateReporter(this.state), this.metrics), state: this.state });
+    this.board = new StatusBoard({ registries: () => this.shared?.registry.hostStats() ?? [] });
+    this.supervisor = new Supervisor({ reporter: this.board.reporter(fanOut(logReporter(log, 'debug'), stateReporter(this.state), this.metrics)), state: this.state });
   }
 
   /** The config running now (after start). */
@@ -124,9 +127,20 @@ export class Controller implements ControllerHints {
     this.current = config;
     const { applied, settled } = this.supervisor.apply(automations);
     this.pool.retain(new Set(config.automations.map((a) => cloneKey(a.git.url, a.git.branch))));
+    this.showOnBoard(config);
     Object.assign(this.state.config, { generation: this.state.config.generation + 1, loadedAt: new Date(), lastError: undefined });
     this.log.info({ generation: this.state.config.generation, ...applied }, this.state.config.generation === 1 ? 'config loaded' : 'config reloaded');
     if (previous !== undefined && previous !== shared) void settled.then(() => previous.registry.close()).catch(() => undefined);
+  }
+
+  /** The board shows the automations of the config in force, each with the status its runner keeps. */
+  private showOnBoard(config: LoadedConfig): void {
+    const names = new Set(config.automations.map((a) => a.name));
+    for (const name of this.board.names()) if (!names.has(name)) this.board.untrack(name);
+    for (const a of config.automations) {
+      const status = this.state.automations.get(a.name);
+      if (status !== undefined) this.board.track({ name: a.name, intervalMs: a.interval, repository: a.git.url, branch: a.git.pushBranch ?? a.git.branch, author: a.git.author.name }, status);
+    }
   }
 
   /** The registry client and the rest the automations share; the running one while its settings stay the same. */

@@ -399,6 +399,11 @@ const server = z
     /** Where the webhook receivers listen (only when `webhooks:` has any); default: `address`. */
     webhookAddress: z.string().min(1).optional(),
     webhookPort: port.default(8081),
+    /** The status page (docs/status-page.md) at /status/ on `port`: off unless enabled; read-only; with `token`, every request must carry it as a bearer token. */
+    status: z
+      .object({ enabled: z.boolean().default(false), token: secret.optional() })
+      .strict()
+      .default({ enabled: false }),
   })
   .strict();
 
@@ -466,7 +471,7 @@ export const configSchema = z
     cycleTimeout: boundedDuration(1_000, 86_400_000).optional(),
     /** `tagpilot controller`: on SIGTERM, cycles in progress get this long to finish before they are cancelled. */
     shutdownTimeout: boundedDuration(1_000, 600_000).default(25_000),
-    server: server.default({ address: '0.0.0.0', port: 8080, webhookPort: 8081 }),
+    server: server.default({ address: '0.0.0.0', port: 8080, webhookPort: 8081, status: { enabled: false } }),
     webhooks: z.array(webhook).max(100).default([]),
   })
   .strict()

@@ -218,3 +218,37 @@ test('a tag pushed to a registry that notifies the controller is committed at on
     await hooked.stop();
   }
 });
+
+test('the status page, when enabled, shows each automation of the running controller behind its token; it is off by default', async () => {
+  const bare = repo('paged');
+  const token = join(work, 'status-token');
+  writeFileSync(token, 'status-page-token-0123456789');
+  const path = join(work, 'paged.yaml');
+  writeFileSync(path, config(['paged']).replace('server: { address: 127.0.0.1, port: 0 }', `server: { address: 127.0.0.1, port: 0, status: { enabled: true, token: { file: ${token} } } }`));
+  const c = await startController(path);
+  try {
+    await until(() => commits(bare) === 2, 30_000, 'the first cycle commits');
+    assert.equal((await c.get('/status/')).status, 401, 'no token, no page');
+    const headers = { authorization: 'Bearer status-page-token-0123456789' };
+    await eventually(async () => {
+      const res = await fetch(`${c.url}/status/api/v1/status`, { headers });
+      const body = (await res.json()) as { automations: { name: string; cycles: number }[] };
+      return res.status === 200 && body.automations.some((a) => a.name === 'paged' && a.cycles >= 1);
+    }, 'the JSON API lists the automation after its first cycle');
+    const page = await fetch(`${c.url}/status/`, { headers });
+    assert.equal(page.status, 200);
+    assert.match(page.headers.get('content-type') ?? '', /text\/html/);
+    assert.match(await page.text(), /paged/);
+  } finally {
+    assert.equal(await c.stop(), 0, c.log());
+  }
+  const off = join(work, 'unpaged.yaml');
+  repo('unpaged');
+  writeFileSync(off, config(['unpaged']));
+  const d = await startController(off);
+  try {
+    assert.equal((await d.get('/status/')).status, 404);
+  } finally {
+    assert.equal(await d.stop(), 0, d.log());
+  }
+});

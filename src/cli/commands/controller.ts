@@ -1,9 +1,10 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { shutdownSignals } from '../../runtime/index.ts';
-import { healthz, listen, metrics, readyz, type Listening } from '../../server/index.ts';
+import { healthz, listen, metrics, readyz, statusHandler, type Listening, type Mount } from '../../server/index.ts';
 import { Controller } from '../controller.ts';
 import { webhookHandler } from '../webhooks.ts';
+import { configSecret } from '../wire.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { logger, type LogFormatOption } from '../log.ts';
 
@@ -42,9 +43,16 @@ export async function controller(options: ControllerOptions, io: CliIo): Promise
 async function serve(running: Controller, io: CliIo, log: Logger): Promise<Listening[]> {
   const { server, webhooks } = running.config;
   const routes = { '/healthz': healthz(running.state), '/readyz': readyz(running.state), '/metrics': metrics(running.metrics) };
-  const probes = await listen({ address: server.address, port: server.port, routes });
-  log.info({ url: probes.url, paths: Object.keys(routes) }, 'listening');
-  if (webhooks.length === 0) return [probes];
+  const page = server.status.enabled ? statusHandler({ source: running.board, prefix: '/status', token: server.status.token === undefined ? undefined : await configSecret(running.config, io, server.status.token, 'server.status.token') }) : undefined;
+  const mounts: Mount[] = page === undefined ? [] : [{ prefix: page.base, handler: () => page }];
+  const probes = await listen({ address: server.address, port: server.port, routes, mounts });
+  log.info({ url: probes.url, paths: [...Object.keys(routes), ...mounts.map((m) => m.prefix)] }, 'listening');
+  const closeProbes = async () => {
+    page?.close();
+    await probes.close();
+  };
+  const served: Listening = { ...probes, close: closeProbes };
+  if (webhooks.length === 0) return [served];
   const hooks = await webhookHandler(running, io, log);
   const handler = (req: IncomingMessage, res: ServerResponse) => {
     if (!hooks.handle(req, res)) res.writeHead(404).end();
@@ -55,5 +63,5 @@ async function serve(running: Controller, io: CliIo, log: Logger): Promise<Liste
     hooks.close();
     await receivers.close();
   };
-  return [probes, { ...receivers, close }];
+  return [served, { ...receivers, close }];
 }

@@ -52,8 +52,15 @@ export class StatusBoard implements StatusSource {
 
   /** Shows an automation; `status` is the object runOnce/runOnSchedule keep up to date. */
   track(tracked: TrackedAutomation, status: AutomationStatus): void {
-    this.entries.set(tracked.name, { tracked, status, slots: [], history: [] });
+    // Tracked again (a config reload replaced it): what the board learnt of it stays.
+    const known = this.entries.get(tracked.name);
+    this.entries.set(tracked.name, known === undefined ? { tracked, status, slots: [], history: [] } : { ...known, tracked, status });
     this.changed();
+  }
+
+  /** The automations shown, by name. */
+  names(): string[] {
+    return [...this.entries.keys()];
   }
 
   untrack(name: string): void {
