@@ -83,6 +83,6 @@ test('a single-automation command takes the only automation, or the one named', 
   assert.equal(soleAutomation(parseConfig('git: { url: https://h/a.git }\n', 'c.yaml', {})).name, 'a');
 });
 
-test('the server listens on 8080 for probes and metrics and 8081 for webhooks by default', () => {
-  assert.deepEqual(parseConfig('git: { url: https://h/a.git }\n', 'c.yaml', {}).server, { address: '0.0.0.0', port: 8080, webhookPort: 8081 });
+test('the server listens on 8080 for probes and metrics and 8081 for webhooks by default, the status page off', () => {
+  assert.deepEqual(parseConfig('git: { url: https://h/a.git }\n', 'c.yaml', {}).server, { address: '0.0.0.0', port: 8080, webhookPort: 8081, status: { enabled: false } });
 });
