@@ -47,7 +47,7 @@ export class Controller implements ControllerHints {
     this.metrics = new ControllerMetrics(this.state);
     this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
     this.board = new StatusBoard({ registries: () => this.shared?.registry.hostStats() ?? [] });
-    this.supervisor = new Supervisor({ reporter: this.board.reporter(fanOut(logReporter(log, 'debug'), stateReporter(this.state), this.metrics)), state: this.state });
+    this.supervisor = new Supervisor({ reporter: fanOut(logReporter(log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter()), state: this.state });
   }
 
   /** The config running now (after start). */
