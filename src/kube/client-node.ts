@@ -4,6 +4,8 @@ import * as k8s from '@kubernetes/client-node';
 import type { ConnectOptions, KubeClient, KubeEvent, Lease, SecretData, Workload } from './client.ts';
 import { WORKLOAD_KINDS } from './client.ts';
 import { KubeError, kubeError } from './errors.ts';
+import { livePod, liveWorkload } from './live.ts';
+import { VERIFIABLE_KINDS } from './rollout.ts';
 
 /** Where the kubelet mounts the ServiceAccount's token, CA and namespace. */
 export const SERVICE_ACCOUNT_DIR = '/var/run/secrets/kubernetes.io/serviceaccount';
@@ -46,6 +48,12 @@ export async function clientNodeAdapter(options: ConnectOptions): Promise<KubeCl
         return (sa.imagePullSecrets ?? []).flatMap((s) => (s.name === undefined ? [] : [s.name]));
       }),
     getWorkload: (kind, namespace, name) => call(`get ${kind.toLowerCase()} ${namespace}/${name}`, (o) => readWorkload({ apps, batch, core, custom }, kind, namespace, name, o)),
+    getRolloutState: (kind, namespace, name) =>
+      call(`get ${kind.toLowerCase()} ${namespace}/${name}`, async (o) => {
+        if (!VERIFIABLE_KINDS.has(kind)) throw new KubeError('kube-not-found', `${kind} has no rollout status tagpilot reads`, undefined);
+        return liveWorkload(kind, await readRaw({ apps, batch, core, custom }, kind, namespace, name, o));
+      }),
+    listPods: (namespace, labelSelector, limit) => call(`list pods in ${namespace}`, async (o) => (await core.listNamespacedPod({ namespace, labelSelector, limit }, o)).items.slice(0, limit).map(livePod)),
   };
 }
 
@@ -168,6 +176,21 @@ type PodSpecHolder = { metadata?: k8s.V1ObjectMeta; spec?: { template?: { spec?:
 async function readWorkload(apis: Apis, kind: string, namespace: string, name: string, options: k8s.ConfigurationOptions): Promise<Workload> {
   const apiVersion = WORKLOAD_KINDS[kind];
   if (apiVersion === undefined) throw new KubeError('kube-not-found', `${kind} is not a workload kind tagpilot reads`, undefined);
+  const o = (await readRaw(apis, kind, namespace, name, options)) as PodSpecHolder;
+  const pod = kind === 'Pod' ? (o.spec as k8s.V1PodSpec | undefined) : kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
+  return {
+    apiVersion,
+    kind,
+    namespace,
+    name,
+    uid: o.metadata?.uid,
+    imagePullSecrets: (pod?.imagePullSecrets ?? []).flatMap((s) => (s.name === undefined ? [] : [s.name])),
+    serviceAccountName: pod?.serviceAccountName,
+  };
+}
+
+/** One GET of a workload kind, by name: client-node's model (or the custom object's JSON). */
+async function readRaw(apis: Apis, kind: string, namespace: string, name: string, options: k8s.ConfigurationOptions): Promise<unknown> {
   const q = { namespace, name };
   const read: Record<string, () => Promise<unknown>> = {
     Deployment: () => apis.apps.readNamespacedDeployment(q, options),
@@ -179,15 +202,7 @@ async function readWorkload(apis: Apis, kind: string, namespace: string, name: s
     Pod: () => apis.core.readNamespacedPod(q, options),
     Rollout: () => apis.custom.getNamespacedCustomObject({ group: 'argoproj.io', version: 'v1alpha1', plural: 'rollouts', namespace, name }, options),
   };
-  const o = (await read[kind]!()) as PodSpecHolder;
-  const pod = kind === 'Pod' ? (o.spec as k8s.V1PodSpec | undefined) : kind === 'CronJob' ? o.spec?.jobTemplate?.spec?.template?.spec : o.spec?.template?.spec;
-  return {
-    apiVersion,
-    kind,
-    namespace,
-    name,
-    uid: o.metadata?.uid,
-    imagePullSecrets: (pod?.imagePullSecrets ?? []).flatMap((s) => (s.name === undefined ? [] : [s.name])),
-    serviceAccountName: pod?.serviceAccountName,
-  };
+  const reader = read[kind];
+  if (reader === undefined) throw new KubeError('kube-not-found', `${kind} is not a workload kind tagpilot reads`, undefined);
+  return reader();
 }

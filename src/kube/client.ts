@@ -1,4 +1,5 @@
 import { kubeError } from './errors.ts';
+import type { LivePod, LiveWorkload } from './rollout.ts';
 
 /** The parts of a Lease tagpilot reads and writes; times are epoch milliseconds (MicroTime on the wire). */
 export interface Lease {
@@ -77,6 +78,10 @@ export interface KubeClient {
   getSecret(namespace: string, name: string): Promise<SecretData>;
   getServiceAccountPullSecrets(namespace: string, name: string): Promise<string[]>;
   getWorkload(kind: string, namespace: string, name: string): Promise<Workload>;
+  /** A Deployment, StatefulSet, DaemonSet or Rollout as its rollout is judged: spec images, generation, status (docs/verification.md). */
+  getRolloutState(kind: string, namespace: string, name: string): Promise<LiveWorkload>;
+  /** The Pods a workload's selector matches (`a=b,c=d`), at most `limit`. */
+  listPods(namespace: string, labelSelector: string, limit: number): Promise<LivePod[]>;
 }
 
 export interface ConnectOptions {

@@ -10,6 +10,12 @@ export const REASONS = {
   Blocked: 'Normal',
   /** A registry, Git or push problem, by its code; or the whole cycle failed. */
   Failed: 'Warning',
+  /** A rollout tagpilot committed runs in the cluster (docs/verification.md). */
+  Verified: 'Normal',
+  /** A rollout tagpilot committed failed: a Pod's reason (ImagePullBackOff, CrashLoopBackOff, …) or the workload's (ProgressDeadlineExceeded). */
+  RolloutFailed: 'Warning',
+  /** The sync loop did not apply tagpilot's commit to the workload within the verification deadline. */
+  NotApplied: 'Warning',
 } as const;
 
 export type Reason = keyof typeof REASONS;
@@ -26,7 +32,7 @@ export interface EventSpec {
   workload?: WorkloadId;
   reason: Reason;
   /** What tagpilot did or would do (events.k8s.io `action`). */
-  action: 'Update' | 'Hold' | 'Sync';
+  action: 'Update' | 'Hold' | 'Sync' | 'Verify';
   note: string;
 }
 

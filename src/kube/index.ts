@@ -7,4 +7,6 @@ export { cycleEvents, parseWorkloadId, REASONS, type EventSpec, type OutcomeLike
 export { EventRecorder, type EventRecorderOptions } from './events.ts';
 export { PullSecrets, type PullAuths, type PullSecretOptions } from './pull-secrets.ts';
 export { githubPush, nudge, repositoryUrls, type NudgeOptions, type NudgeTarget, type Push } from './nudge.ts';
-export { eventReporter, nudgeReporter } from './reporters.ts';
+export { eventReporter, nudgeReporter, verifyReporter } from './reporters.ts';
+export { judgeRollout, POD_FAILURES, VERIFIABLE_KINDS, type ExpectedImage, type LivePod, type LiveWorkload, type Verdict } from './rollout.ts';
+export { RolloutVerifier, VERIFY_ANNOTATION, VERIFY_DEADLINE_BOUNDS, verifyDeadline, verifyTargets, type Outcome, type VerificationResult, type VerifierOptions, type VerifyTarget } from './verifier.ts';

@@ -3,6 +3,7 @@ import type { CycleOutcome, Reporter } from '../runtime/index.ts';
 import { cycleEvents } from './cycle-events.ts';
 import type { EventRecorder } from './events.ts';
 import { nudge, type NudgeOptions, type NudgeTarget } from './nudge.ts';
+import { verifyTargets, type RolloutVerifier } from './verifier.ts';
 
 /** A runtime Reporter that writes each cycle's Events (best effort: `record` never throws or waits). */
 export function eventReporter(recorder: EventRecorder): Reporter {
@@ -29,6 +30,17 @@ export function nudgeReporter(targets: readonly NudgeTarget[], git: { repository
     async settled() {
       await Promise.all([...pending]);
     },
+  };
+}
+
+/** A runtime Reporter that starts a rollout verification for each workload a pushed commit moved (the cycle does not wait for it). */
+export function verifyReporter(verifier: RolloutVerifier, options: { deadlineMs?: number } = {}): Reporter {
+  return {
+    cycleEnded(outcome) {
+      if (!('report' in outcome)) return;
+      for (const target of verifyTargets(outcome.automation, outcome.report, options.deadlineMs)) verifier.verify(target);
+    },
+    stopped() {},
   };
 }
 

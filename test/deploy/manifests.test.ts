@@ -30,6 +30,7 @@ test('config/ has a base, the optional components and an example for each sync l
     'config/components/network-policy',
     'config/components/workload-events',
     'config/components/pull-secrets',
+    'config/components/verify',
     'config/examples/argocd/bootstrap',
     'config/examples/argocd/tagpilot',
     'config/examples/flux/bootstrap',
@@ -104,7 +105,7 @@ test('the ConfigMap holds a valid config, and the Role grants get on exactly the
 });
 
 test('every RBAC rule in config/ says why: a comment right above it', () => {
-  const files = ['config/base/rbac.yaml', 'config/components/workload-events/rbac.yaml', 'config/components/pull-secrets/rbac.yaml'];
+  const files = ['config/base/rbac.yaml', 'config/components/workload-events/rbac.yaml', 'config/components/pull-secrets/rbac.yaml', 'config/components/verify/rbac.yaml'];
   for (const file of files) {
     const lines = readFileSync(file, 'utf8').split('\n');
     lines.forEach((line, i) => {
