@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { kubeSecretRefs, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
-import type { NudgeTarget } from '../kube/index.ts';
+import type { NudgeTarget, VerificationResult } from '../kube/index.ts';
 import type { Reporter } from '../runtime/index.ts';
 import type { CliIo } from './io.ts';
 import { configSecret, kubeClientOf, secretStoreOf } from './wire.ts';
@@ -23,6 +23,8 @@ export interface ClusterParts {
 export interface ClusterOptions {
   /** One cycle (`run --once`): no leader election. */
   once?: boolean;
+  /** Each rollout verification's outcome (notifications). */
+  onVerified?: (result: VerificationResult) => void;
 }
 
 /**
@@ -30,6 +32,7 @@ export interface ClusterOptions {
  * - Secrets: re-read before each cycle when the config names any (`{ secret: … }`).
  * - Events: when running in a Pod (POD_NAME and POD_NAMESPACE from the downward API).
  * - Nudges: when the config has `nudge`.
+ * - Rollout verification: in a Pod, or when the config has `verify`.
  * Nothing here loads the Kubernetes client unless one of them needs it.
  */
 export async function clusterParts(config: LoadedConfig, automation: Pick<AutomationConfig, 'git'>, io: CliIo, log: Logger, options: ClusterOptions = {}): Promise<ClusterParts> {
@@ -48,12 +51,20 @@ export async function clusterParts(config: LoadedConfig, automation: Pick<Automa
     // First on shutdown: released at once, another replica takes over on its next round.
     closers.push(() => leases.stop());
   }
+  let recorder: InstanceType<typeof kube.EventRecorder> | undefined;
   if (name && namespace) {
-    const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
+    recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
     recorder.start();
     reporters.push(kube.eventReporter(recorder));
-    closers.push(() => recorder.stop());
   }
+  // In a Pod (a workload's tagpilot.io/verify annotation may opt it in), or anywhere the config asks for it.
+  if ((name && namespace) || config.verify !== undefined) {
+    const v = config.verify;
+    const verifier = new kube.RolloutVerifier({ client: await kubeClientOf(io), log, events: recorder, counters, intervalMs: v?.interval, maxConcurrent: v?.maxConcurrent, onOutcome: options.onVerified });
+    reporters.push(kube.verifyReporter(verifier, { deadlineMs: v?.deadline }));
+    closers.push(() => verifier.stop());
+  }
+  if (recorder !== undefined) closers.push(() => recorder.stop());
   const targets = await nudgeTargets(config, io);
   if (targets.length > 0) {
     const nudges = kube.nudgeReporter(targets, { repository: automation.git.url, branch: automation.git.pushBranch ?? automation.git.branch }, { log, counters });

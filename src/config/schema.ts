@@ -445,6 +445,19 @@ const webhook = z
     if (value[other] !== undefined) ctx.addIssue({ code: 'custom', path: [other], message: `a ${value.kind} receiver authenticates with ${needs}, not ${other}` });
   });
 
+/**
+ * Rollout verification (docs/verification.md): `deadline` opts every workload the automations
+ * move in (a workload's tagpilot.io/verify annotation overrides it, `off` opts out).
+ */
+export const VERIFY_DEADLINE_RANGE = { min: 10_000, max: 86_400_000 } as const;
+const verify = z
+  .object({
+    deadline: boundedDuration(VERIFY_DEADLINE_RANGE.min, VERIFY_DEADLINE_RANGE.max, '10s and 24h').optional(),
+    interval: boundedDuration(1_000, 300_000, '1s and 5m').default(10_000),
+    maxConcurrent: z.number().int().min(1).max(500).default(20),
+  })
+  .strict();
+
 /** The settings two automations on one clone (URL and branch) must share: the clone and its connections are one. */
 const SHARED_CLONE_FIELDS = ['auth', 'caFile', 'ssh', 'timeouts', 'limits', 'signing'] as const;
 
@@ -464,6 +477,7 @@ export const configSchema = z
     cacheDir: z.string().min(1).optional(),
     signatures: signatures.optional(),
     nudge: nudge.optional(),
+    verify: verify.optional(),
     /** Registry credentials from each workload's imagePullSecrets (and its ServiceAccount's), read through the Kubernetes API (docs/kubernetes.md). */
     pullSecrets: z.boolean().default(false),
     leaderElection: leaderElection.default({ enabled: true, leaseDuration: 15_000 }),

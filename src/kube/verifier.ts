@@ -1,3 +1,4 @@
+import { VERIFY_DEADLINE_RANGE } from '../config/index.ts';
 import { readDuration } from '../policy/index.ts';
 import type { KubeClient } from './client.ts';
 import type { Counters, Log } from './counters.ts';
@@ -49,8 +50,8 @@ export interface VerifierOptions {
 
 /** The annotation that opts a workload in, with its deadline. */
 export const VERIFY_ANNOTATION = 'tagpilot.io/verify';
-/** A verification deadline: 10 s to 24 h. */
-export const VERIFY_DEADLINE_BOUNDS = { min: 10_000, max: 86_400_000 } as const;
+/** A verification deadline: 10 s to 24 h, in the annotation as in the config. */
+export const VERIFY_DEADLINE_BOUNDS = VERIFY_DEADLINE_RANGE;
 
 /** The annotation's deadline: a duration within bounds, `false`/`off` (not verified), or a problem. */
 export function verifyDeadline(value: string | undefined): { ms?: number; off?: true; problem?: string } {
@@ -186,7 +187,10 @@ export class RolloutVerifier {
     } catch (error) {
       const e = kubeError(error, `verify ${run.key}`);
       this.o.counters.inc('tagpilot_verify_errors_total', { code: e.code });
-      this.o.log.warn({ workload: run.key, code: e.code }, e.message);
+      // Before the opt-in is known (no config deadline), a workload that cannot be read is most likely not opted in: quietly.
+      const optedIn = run.deadline !== undefined || run.target.deadlineMs !== undefined;
+      if (optedIn) this.o.log.warn({ workload: run.key, code: e.code }, e.message);
+      else this.o.log.debug({ workload: run.key, code: e.code }, e.message);
       if (run.deadline === undefined && run.target.deadlineMs !== undefined) run.deadline = run.startedAt + run.target.deadlineMs;
       if (run.deadline === undefined || this.o.now() >= run.deadline) return this.finishUnreadable(run, e.message);
     }
