@@ -60,7 +60,7 @@ export async function clusterParts(config: LoadedConfig, automation: Pick<Automa
   // In a Pod (a workload's tagpilot.io/verify annotation may opt it in), or anywhere the config asks for it.
   if ((name && namespace) || config.verify !== undefined) {
     const v = config.verify;
-    const verifier = new kube.RolloutVerifier({ client: await kubeClientOf(io), log, events: recorder, counters, intervalMs: v?.interval, maxConcurrent: v?.maxConcurrent, onOutcome: options.onVerified });
+    const verifier = new kube.RolloutVerifier({ client: await kubeClientOf(io), log, events: recorder, counters, onOutcome: options.onVerified, ...(v === undefined ? {} : { intervalMs: v.interval, maxConcurrent: v.maxConcurrent }) });
     reporters.push(kube.verifyReporter(verifier, { deadlineMs: v?.deadline }));
     closers.push(() => verifier.stop());
   }

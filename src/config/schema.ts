@@ -458,6 +458,31 @@ const verify = z
   })
   .strict();
 
+/**
+ * Notification routes (docs/notifications.md): Slack incoming webhooks, Teams workflows, a signed
+ * JSON webhook. A Slack or Teams URL is itself a credential: give it as a secret source.
+ */
+const notifyRoute = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+    type: z.enum(['slack', 'teams', 'webhook']),
+    url: z.union([httpUrl, secret]),
+    /** The webhook's HMAC-SHA256 key. */
+    secret: secret.optional(),
+    events: z
+      .array(z.enum(['updated', 'verified', 'failed', 'held-back']))
+      .min(1)
+      .default(['updated', 'verified', 'failed']),
+    template: z.string().min(1).max(2000).optional(),
+    perMinute: z.number().int().min(1).max(600).default(20),
+  })
+  .strict()
+  .refine((r) => r.type !== 'webhook' || r.secret !== undefined, { message: 'a webhook route needs secret (the HMAC-SHA256 key its receiver checks)', path: ['secret'] });
+const notify = z
+  .array(notifyRoute)
+  .max(20)
+  .refine((routes) => new Set(routes.map((r) => r.name)).size === routes.length, 'route names must be unique');
+
 /** The settings two automations on one clone (URL and branch) must share: the clone and its connections are one. */
 const SHARED_CLONE_FIELDS = ['auth', 'caFile', 'ssh', 'timeouts', 'limits', 'signing'] as const;
 
@@ -478,6 +503,7 @@ export const configSchema = z
     signatures: signatures.optional(),
     nudge: nudge.optional(),
     verify: verify.optional(),
+    notify: notify.optional(),
     /** Registry credentials from each workload's imagePullSecrets (and its ServiceAccount's), read through the Kubernetes API (docs/kubernetes.md). */
     pullSecrets: z.boolean().default(false),
     leaderElection: leaderElection.default({ enabled: true, leaseDuration: 15_000 }),

@@ -1,3 +1,5 @@
+import { HOLD_CODES } from '../problems/index.ts';
+
 /**
  * What Events a cycle's outcome makes, decided without I/O. The reasons are stable and listed in
  * docs/kubernetes.md#events: people filter on them (`kubectl get events --field-selector
@@ -48,9 +50,6 @@ export interface OutcomeLike {
   error?: { code?: string; message: string };
 }
 
-/** Problem codes that mean "held on purpose or by policy", not "something broke". */
-const HOLDS = new Set(['locked', 'frozen', 'soaking', 'out-of-range', 'current-tag-unranked', 'no-downgrade', 'review-branch-human-commit']);
-
 const KINDS: Readonly<Record<string, string>> = { deployment: 'Deployment', statefulset: 'StatefulSet', daemonset: 'DaemonSet', replicaset: 'ReplicaSet', job: 'Job', cronjob: 'CronJob', pod: 'Pod', rollout: 'Rollout' };
 
 /** `shop:deployment/web` → its namespace, API kind and name; undefined for anything else (a kind tagpilot does not read in the cluster). */
@@ -85,7 +84,7 @@ export function cycleEvents(outcome: OutcomeLike): EventSpec[] {
   for (const id of report.locked) events.push({ workload: parseWorkloadId(id), reason: 'Blocked', action: 'Hold', note: `${parseWorkloadId(id) === undefined ? `${id}: ` : ''}locked in Git (tagpilot.io/locked); tagpilot leaves it alone` });
   for (const p of report.problems) {
     const workload = workloadOf(p.subject);
-    const hold = p.code !== undefined && HOLDS.has(p.code);
+    const hold = p.code !== undefined && HOLD_CODES.has(p.code);
     events.push({ workload, reason: hold ? 'Blocked' : 'Failed', action: hold ? 'Hold' : 'Sync', note: `${workload === undefined ? `${p.subject}: ` : ''}${p.code ?? 'problem'}: ${p.message}` });
   }
   return events;

@@ -105,6 +105,9 @@ export const CODES = {
   'webhook-body-timeout': 'a webhook body did not arrive within its time bound (408)',
   'webhook-payload-invalid': 'an authenticated webhook body is not the JSON its kind of sender sends (400)',
   'webhook-backlog-full': 'too many pushed repositories and branches wait already; the hint is dropped and polling finds the change',
+  // After the commit
+  'verify-deadline-invalid': "a workload's tagpilot.io/verify annotation is not a duration between 10s and 24h (or off); the config's deadline applies",
+  'notify-delivery-failed': 'a notification could not be delivered after its retries (unreachable, refused, 4xx or 5xx); counted, the cycle goes on',
   // Everything else
   'config-invalid': 'the configuration cannot be read or is invalid',
   usage: 'the command line is wrong',
@@ -119,3 +122,6 @@ export type Code = keyof typeof CODES;
 export function isCode(text: string): text is Code {
   return Object.hasOwn(CODES, text);
 }
+
+/** Problem codes that mean "held on purpose or by policy" (a newer tag held back), not "something broke": Events say Blocked, notifications held-back. */
+export const HOLD_CODES: ReadonlySet<string> = new Set(['locked', 'frozen', 'soaking', 'out-of-range', 'current-tag-unranked', 'no-downgrade', 'review-branch-human-commit']);

@@ -22,6 +22,7 @@ export const LAYERS: Readonly<Record<string, number>> = {
   server: 9,
   kube: 9,
   hosting: 9,
+  notify: 9,
   cli: 10,
 };
 

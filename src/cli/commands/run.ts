@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { timerDelay } from '../../policy/index.ts';
 import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type Reporter, type ScheduleOptions } from '../../runtime/index.ts';
 import { clusterParts } from '../cluster.ts';
+import { notifyParts } from '../notify-parts.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
 import { wire, type WireOptions } from '../wire.ts';
@@ -21,7 +22,8 @@ export interface RunOptions extends WireOptions {
 export async function run(options: RunOptions, io: CliIo): Promise<number> {
   let wired = await wire(options.config, io, options);
   const { config, automation: settings, deps } = wired;
-  const cluster = await clusterParts(config, settings, io, deps.log, { once: options.once === true });
+  const notify = await notifyParts(config, io, deps.log);
+  const cluster = await clusterParts(config, settings, io, deps.log, { once: options.once === true, onVerified: notify?.onVerified });
   const automation: Automation = {
     name: `${deps.repo.description} (${deps.branch})`,
     intervalMs: settings.interval,
@@ -33,7 +35,7 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
       return review === undefined ? runCycle({ ...current, signal }) : runReviewCycle({ ...current, signal }, review);
     },
   };
-  const reporter = fanOut([logReporter(deps.log), ...cluster.reporters]);
+  const reporter = fanOut([logReporter(deps.log), ...cluster.reporters, ...(notify === undefined ? [] : [notify.reporter])]);
   try {
     if (options.once) {
       const outcome = await runOnce(automation, { reporter });
@@ -48,6 +50,7 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
     return EXIT.ok;
   } finally {
     await cluster.close();
+    await notify?.close();
   }
 }
 

@@ -1,0 +1,44 @@
+import { HOLD_CODES } from '../problems/index.ts';
+import type { CycleOutcome, Reporter } from '../runtime/index.ts';
+import type { NotifyEvent } from './message.ts';
+import type { Notifier } from './notifier.ts';
+
+/** The parts of a rollout verification's result a notification is made of (kube's VerificationResult fits). */
+export interface VerificationLike {
+  target: { automation: string; workload: { namespace: string; kind: string; name: string }; commit: string; expected: readonly { repository: string; to: string }[] };
+  outcome: 'Verified' | 'Failed' | 'NotApplied';
+  reason?: string;
+  detail: string;
+}
+
+/** A cycle's notifications: `updated` per changed slot of a pushed commit, `held-back` per hold. */
+export function notifyEvents(automation: string, report: { commit?: string; changes: readonly { workload?: string; file: string; repository: string; from: string; to: string }[]; problems: readonly { code?: string; subject: string; message: string }[] }): NotifyEvent[] {
+  const events: NotifyEvent[] = [];
+  if (report.commit !== undefined) {
+    for (const c of report.changes) events.push({ kind: 'updated', automation, workload: c.workload ?? c.file, repository: c.repository, tag: c.to, from: c.from, commit: report.commit, detail: `${c.from} → ${c.to}` });
+  }
+  for (const p of report.problems) {
+    if (p.code === undefined || !HOLD_CODES.has(p.code)) continue;
+    events.push({ kind: 'held-back', automation, workload: p.subject.split(' ').at(-1) ?? p.subject, repository: '', tag: '', reason: p.code, detail: p.message });
+  }
+  return events;
+}
+
+/** A verification's notifications, one per image: `verified`, or `failed` (NotApplied is a failure with that reason). */
+export function verificationEvent(result: VerificationLike): NotifyEvent[] {
+  const { target } = result;
+  const workload = `${target.workload.namespace}:${target.workload.kind.toLowerCase()}/${target.workload.name}`;
+  const failed = result.outcome !== 'Verified';
+  return target.expected.map((e) => ({ kind: failed ? 'failed' : 'verified', automation: target.automation, workload, repository: e.repository, tag: e.to, commit: target.commit, reason: failed ? (result.reason ?? result.outcome) : undefined, detail: result.detail }));
+}
+
+/** A runtime Reporter that notifies each cycle's updates and holds (never waits: `notify` returns at once). */
+export function notifyReporter(notifier: Notifier): Reporter {
+  return {
+    cycleEnded(outcome: CycleOutcome) {
+      if (!('report' in outcome)) return;
+      for (const event of notifyEvents(outcome.automation, outcome.report)) notifier.notify(event);
+    },
+    stopped() {},
+  };
+}
