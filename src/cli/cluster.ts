@@ -58,7 +58,8 @@ export async function clusterParts(config: LoadedConfig, automation: Pick<Automa
     reporters.push(kube.eventReporter(recorder));
   }
   // In a Pod (a workload's tagpilot.io/verify annotation may opt it in), or anywhere the config asks for it.
-  if ((name && namespace) || config.verify !== undefined) {
+  // Not for a review flow: its commit is on tagpilot's branch, which the sync loop does not apply.
+  if (((name && namespace) || config.verify !== undefined) && automation.git.pushBranch === undefined) {
     const v = config.verify;
     const verifier = new kube.RolloutVerifier({ client: await kubeClientOf(io), log, events: recorder, counters, onOutcome: options.onVerified, ...(v === undefined ? {} : { intervalMs: v.interval, maxConcurrent: v.maxConcurrent }) });
     reporters.push(kube.verifyReporter(verifier, { deadlineMs: v?.deadline }));
