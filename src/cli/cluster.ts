@@ -1,7 +1,7 @@
 import type { Logger } from 'pino';
 import { kubeSecretRefs, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
 import type { NudgeTarget, VerificationResult } from '../kube/index.ts';
-import type { Reporter } from '../runtime/index.ts';
+import type { AfterPush, Leadership, Reporter } from '../runtime/index.ts';
 import type { CliIo } from './io.ts';
 import { configSecret, kubeClientOf, secretStoreOf } from './wire.ts';
 
@@ -76,20 +76,79 @@ export async function clusterParts(config: LoadedConfig, automation: Pick<Automa
   return {
     reporters,
     turn,
-    async secretsChanged() {
-      if (!reads) return false;
-      try {
-        return await (await secretStoreOf(io)).refresh();
-      } catch (error) {
-        // The last values stay in use; the next cycle tries again.
-        log.warn({ code: (error as { code?: string }).code }, `secrets: ${(error as Error).message}`);
-        return false;
-      }
-    },
+    secretsChanged: () => (reads ? refreshSecrets(io, log) : Promise.resolve(false)),
     async close() {
       for (const close of closers) await close();
     },
   };
+}
+
+/** What `tagpilot controller` takes from the cluster: read once at start (a reload that changes them applies at the next restart). */
+export interface ControllerClusterParts {
+  /** The automations' Leases, keyed by automation name; undefined: this replica runs every automation. */
+  leadership?: Leadership;
+  /** Events, after the log. */
+  reporters: Reporter[];
+  /** Nudges the sync loops after a push. */
+  afterPush?: AfterPush;
+  /** Whether a Secret the config reads changed; the controller re-wires its automations then. */
+  secretsChanged(): Promise<boolean>;
+  /** After the cycles ended: the Leases released, the last Events written, the nudges in flight settled. */
+  close(): Promise<void>;
+}
+
+/**
+ * The controller's share of the cluster: one LeaseCoordinator and one EventRecorder per process
+ * (in a Pod), one set of nudge targets (when configured). Nothing loads the Kubernetes client
+ * unless one of them needs it.
+ */
+export async function controllerClusterParts(config: LoadedConfig, io: CliIo, log: Logger): Promise<ControllerClusterParts> {
+  const { POD_NAME: name, POD_NAMESPACE: namespace, POD_UID: uid } = io.env;
+  const inPod = Boolean(name && namespace);
+  const targets = await nudgeTargets(config, io);
+  const reads = kubeSecretRefs(config).length > 0;
+  const parts: ControllerClusterParts = { reporters: [], secretsChanged: async () => false, close: async () => undefined };
+  if (!inPod && targets.length === 0 && !reads) return parts;
+  const kube = await import('../kube/index.ts');
+  const counters = new kube.MemoryCounters();
+  const closers: (() => Promise<void>)[] = [];
+  if (name && namespace && config.leaderElection.enabled) {
+    const leases = new kube.LeaseCoordinator({ client: await kubeClientOf(io), namespace, identity: name, durationMs: config.leaderElection.leaseDuration, log, counters });
+    leases.start();
+    parts.leadership = leases;
+    // First on close: released at once, another replica takes over on its next round.
+    closers.push(() => leases.stop());
+  }
+  if (name && namespace) {
+    const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
+    recorder.start();
+    parts.reporters.push(kube.eventReporter(recorder));
+    closers.push(() => recorder.stop());
+  }
+  if (targets.length > 0) {
+    const pending = new Set<Promise<void>>();
+    parts.afterPush = (pushed) => {
+      const p = kube.nudge(targets, pushed, { log, counters });
+      pending.add(p);
+      return p.finally(() => pending.delete(p));
+    };
+    closers.push(async () => void (await Promise.all([...pending])));
+  }
+  if (reads) parts.secretsChanged = () => refreshSecrets(io, log);
+  parts.close = async () => {
+    for (const close of closers) await close();
+  };
+  return parts;
+}
+
+async function refreshSecrets(io: CliIo, log: Logger): Promise<boolean> {
+  try {
+    return await (await secretStoreOf(io)).refresh();
+  } catch (error) {
+    // The last values stay in use; the next cycle tries again.
+    log.warn({ code: (error as { code?: string }).code }, `secrets: ${(error as Error).message}`);
+    return false;
+  }
 }
 
 /**

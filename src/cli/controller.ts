@@ -9,6 +9,7 @@ import { canonicalRepository, parseImageRef } from '../image/index.ts';
 import { allObservers, NO_NEEDS, type RegistryClient, type RegistryObserver } from '../registry/index.ts';
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
 import { ControllerMetrics, StatusBoard } from '../server/index.ts';
+import { controllerClusterParts, type ControllerClusterParts } from './cluster.ts';
 import type { CliIo } from './io.ts';
 import { readNamedPolicies } from './named-policies.ts';
 import { commitSigner, cycleDeps, gitField, gitRemote, guardConfig, registryClient, reviewOf, signatureChecks, signingKey, type SharedDeps } from './wire.ts';
@@ -28,9 +29,10 @@ interface Shared {
 export class Controller implements ControllerHints {
   readonly state: ControllerState;
   readonly metrics: ControllerMetrics;
-  readonly supervisor: Supervisor;
   /** What the status page shows (docs/status-page.md). */
   readonly board: StatusBoard;
+  private running: Supervisor | undefined;
+  private cluster: ControllerClusterParts | undefined;
   private readonly pool = new ClonePool<GitRepo>();
   private readonly io: CliIo;
   private readonly log: Logger;
@@ -47,7 +49,12 @@ export class Controller implements ControllerHints {
     this.metrics = new ControllerMetrics(this.state);
     this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
     this.board = new StatusBoard({ registries: () => this.shared?.registry.hostStats() ?? [] });
-    this.supervisor = new Supervisor({ reporter: fanOut(logReporter(log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter()), state: this.state });
+  }
+
+  /** The automations' loops (after start). */
+  get supervisor(): Supervisor {
+    if (this.running === undefined) throw new Error('the controller has not started');
+    return this.running;
   }
 
   /** The config running now (after start). */
@@ -59,7 +66,13 @@ export class Controller implements ControllerHints {
   /** Reads and applies the config; a config error here is the process's (exit 2). */
   async start(): Promise<void> {
     const text = await readConfig(this.state.config.source);
-    await this.apply(parseConfig(text, this.state.config.source, this.io.env));
+    const config = parseConfig(text, this.state.config.source, this.io.env);
+    // Leases, Events and nudges are the first config's: a reload that changes them applies at the next restart.
+    const cluster = await controllerClusterParts(config, this.io, this.log);
+    this.cluster = cluster;
+    const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters);
+    this.running = new Supervisor({ reporter, state: this.state, leadership: cluster.leadership, afterPush: cluster.afterPush });
+    await this.apply(config);
     this.watcher = watchConfigFile(this.state.config.source, (next, error) => void this.reload(next, error), text);
   }
 
@@ -99,23 +112,33 @@ export class Controller implements ControllerHints {
     } catch {
       return [];
     }
-    return this.supervisor.imagePushed(repository, reason);
+    return this.running?.imagePushed(repository, reason) ?? [];
   }
 
   gitPushed(url: string, branch: string, reason: string): string[] {
-    return this.supervisor.gitPushed(url, branch, reason);
+    return this.running?.gitPushed(url, branch, reason) ?? [];
   }
 
   resync(automation: string, reason: string): boolean {
-    return this.supervisor.resync(automation, reason);
+    return this.running?.resync(automation, reason) ?? false;
   }
 
   /** No new cycle; those in progress get the config's shutdownTimeout (or until `cancel`), then everything closes. */
   async shutdown(cancel?: AbortSignal): Promise<void> {
     this.watcher?.close();
-    await this.supervisor.shutdown(this.current?.shutdownTimeout ?? 25_000, cancel);
+    await this.running?.shutdown(this.current?.shutdownTimeout ?? 25_000, cancel);
+    // After the cycles: the Leases released only once nothing of ours runs any more.
+    await this.cluster?.close();
     await this.shared?.registry.close();
     await Promise.all(this.pool.all().map((repo) => repo.close()));
+  }
+
+  /** Re-applies the running config when a Secret it reads changed (queued after any reload). */
+  private async rewiredOnRotation(): Promise<void> {
+    if (this.cluster === undefined || !(await this.cluster.secretsChanged())) return;
+    const config = this.current;
+    if (config === undefined) return;
+    this.reloading = this.reloading.then(() => this.apply(config)).catch((error: unknown) => this.log.warn({ err: { message: (error as Error).message } }, 'secrets: re-wiring after a rotation failed; the running automations stay'));
   }
 
   private async apply(config: LoadedConfig): Promise<void> {
@@ -166,13 +189,16 @@ export class Controller implements ControllerHints {
     const deps = cycleDeps(config, automation, shared.deps, repo, log);
     const review = await reviewOf(config, automation, this.io, log);
     const pool = this.pool;
+    const rewired = () => this.rewiredOnRotation();
     return {
       name: automation.name,
       intervalMs: automation.interval,
       cycleTimeoutMs: automation.cycleTimeout,
       fingerprint: digest({ automation, connection, shared: shared.fingerprint }),
       repository: { url: automation.git.url, branches: [automation.git.branch] },
-      cycle(signal, context) {
+      async cycle(signal, context) {
+        // A rotated Secret: the automations are wired again, and replaced from their next cycle on.
+        await rewired();
         const wired = { ...(context === undefined ? deps : instrument(deps, context)), signal };
         // One writer per clone: automations on the same URL and branch take turns.
         return pool.exclusive<CycleSummary>(key, () => (review === undefined ? runCycle(wired) : runReviewCycle(wired, review)), signal);
