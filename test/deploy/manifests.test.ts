@@ -79,7 +79,20 @@ test('the Deployment: 2 replicas, probes on /healthz and /readyz, memory sized f
   // 127 MiB measured peak (docs/registries.md#memory) + 42 MiB for the Kubernetes client (bench/kube-import.bench.ts): requests above it, limit with headroom.
   assert.equal(c.resources.requests.memory, '192Mi');
   assert.equal(c.resources.limits.memory, '320Mi');
-  assert.deepEqual(c.args, ['run', '--config', '/etc/tagpilot/tagpilot.yaml']);
+  assert.deepEqual(c.args, ['controller', '--config', '/etc/tagpilot/tagpilot.yaml']);
+});
+
+test('the probes and the Service reach the ports the controller serves: http is server.port, webhooks is server.webhookPort', () => {
+  const [c] = find('Deployment')!.spec.template.spec.containers;
+  const config = parseConfig(find('ConfigMap', 'tagpilot-config')!.data['tagpilot.yaml'], 'config/base/configmap.yaml', {});
+  const port = (name: string) => c.ports.find((p: { name: string }) => p.name === name)?.containerPort;
+  assert.equal(port('http'), config.server.port);
+  assert.equal(port('webhooks'), config.server.webhookPort);
+  for (const probe of [c.startupProbe, c.livenessProbe, c.readinessProbe]) assert.equal(probe.httpGet.port, 'http');
+  const targets = find('Service')!
+    .spec.ports.map((p: { targetPort: string }) => p.targetPort)
+    .sort();
+  assert.deepEqual(targets, ['http', 'webhooks']);
 });
 
 test('the Deployment runs locked down: non-root, read-only root, seccomp RuntimeDefault, no capabilities, no privilege escalation, an emptyDir cache', () => {
