@@ -72,7 +72,13 @@ export class Controller implements ControllerHints {
     this.cluster = cluster;
     const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters);
     this.running = new Supervisor({ reporter, state: this.state, leadership: cluster.leadership, afterPush: cluster.afterPush });
-    await this.apply(config);
+    try {
+      await this.apply(config);
+    } catch (error) {
+      // The Lease rounds would keep a process that cannot start alive.
+      await cluster.close();
+      throw error;
+    }
     this.watcher = watchConfigFile(this.state.config.source, (next, error) => void this.reload(next, error), text);
   }
 
