@@ -3,11 +3,11 @@
  * why it does not move when it does not. Pure: the status page, metrics and the CLI read it.
  */
 import { parseImageRef, repositoryName } from '../image/index.ts';
-import type { ImageSlot, SlotKind } from '../manifests/index.ts';
+import type { ImageSlot } from '../manifests/index.ts';
 import { selectTag, withFilters, type TagInfo } from '../policy/index.ts';
 import type { Code } from '../problems/index.ts';
 import type { RejectedTags } from './rejections.ts';
-import type { Problem } from './types.ts';
+import type { Problem, SlotPlace } from './types.ts';
 import { isProblem, type KnownTags, type SlotUpdate } from './update.ts';
 
 /**
@@ -29,14 +29,7 @@ export interface SlotHold {
   until?: string;
 }
 
-export interface SlotState {
-  file: string;
-  line: number;
-  kind: SlotKind;
-  workload?: string;
-  container?: string;
-  /** The repository as written in the file, without tag or digest. */
-  repository: string;
+export interface SlotState extends SlotPlace {
   /** What the slot holds now: `tag`, or `tag@digest` when pinned. */
   current: string;
   /** The tag the policy picks when it differs from `current` (committed this cycle, or held back). */

@@ -1,14 +1,18 @@
 import type { SlotKind } from '../manifests/index.ts';
 
-/** One slot, old value → new value, and the policy that decided it. */
-export interface Change {
+/** Where a slot is and what it names: shared by a change and a slot's state. */
+export interface SlotPlace {
   file: string;
   line: number;
   kind: SlotKind;
   workload?: string;
   container?: string;
-  /** The repository as written in the file, without tag. */
+  /** The repository as written in the file, without tag or digest. */
   repository: string;
+}
+
+/** One slot, old value → new value, and the policy that decided it. */
+export interface Change extends SlotPlace {
   from: string;
   to: string;
   policy: string;
