@@ -17,3 +17,4 @@ export { hasImageUpdater, readImageUpdater, IMAGE_UPDATER, type UpdaterImage } f
 export { summariseRejections, type ReasonSummary } from './explain.ts';
 /** The one duration grammar (`30s`, `1h30m`): undefined when the text is not a duration. */
 export { parseDuration as readDuration } from './duration.ts';
+export { activeFreeze, FreezeError, MAX_WINDOWS, parseFreezeList, parseFreezeWindow, windowEnd, type ActiveFreeze, type FreezeWindow } from './freeze.ts';
