@@ -22,6 +22,9 @@ export interface UpdaterApplication {
   workload?: string;
   images: UpdaterImage[];
   lock: ObjectContext['lock'];
+  /** Its annotations and freeze windows hold for the override file's slots too. */
+  annotations: ObjectContext['annotations'];
+  freeze: ObjectContext['freeze'];
 }
 
 const OVERRIDE_FILE = /^\.argocd-source-(.+)\.ya?ml$/;

@@ -1,6 +1,6 @@
 import type { Document, LineCounter, Scalar } from 'yaml';
 import { isValidDigest, parseImageRef } from '../image/index.ts';
-import type { AnnotationProblem, Lock, Policy } from '../policy/index.ts';
+import { readSlotSettings, type AnnotationProblem, type FreezeWindow, type Lock, type Policy } from '../policy/index.ts';
 import type { FieldPart, ImageSlot, Notice, Problem, SlotField, SlotKind } from './types.ts';
 import { lineOf, scalarText, span } from './yaml.ts';
 import { fileNotice, fileProblem } from '../problems/index.ts';
@@ -18,6 +18,8 @@ export interface ObjectContext {
   /** The line of each annotation key, so a problem with one points at it. */
   annotationLines: ReadonlyMap<string, number>;
   lock: Lock;
+  /** The object's `tagpilot.io/freeze` windows. */
+  freeze: FreezeWindow[];
   problems: Problem[];
   /** What is worth telling but is no failure (see Notice). */
   notices: Notice[];
@@ -86,7 +88,11 @@ export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | unde
     ctx.problems.push(fileProblem('image-invalid', ctx.path, `${where}${(error as Error).message}`, line));
     return undefined;
   }
-  const slot: ImageSlot = { file: ctx.path, line, kind: draft.kind, image, lock: ctx.lock, fields };
+  const settings = readSlotSettings(ctx.annotations, draft.container, ctx.lock);
+  // The slot's own keys (`locked.<name>`, `on-revert.<name>`) are reported here; the workload's once, with the object.
+  const own = draft.container === undefined ? [] : settings.problems.filter((p) => p.key.endsWith(`.${draft.container}`));
+  reportAnnotations(ctx, own);
+  const slot: ImageSlot = { file: ctx.path, line, kind: draft.kind, image, lock: settings.lock, fields };
   if (ctx.workload !== undefined) slot.workload = ctx.workload;
   if (draft.container !== undefined) slot.container = draft.container;
   if (draft.policy !== undefined) slot.policy = draft.policy;
@@ -94,6 +100,8 @@ export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | unde
   if (badDigest && draft.policy !== undefined) {
     ctx.notices.push(fileNotice('warn', 'digest-invalid', ctx.path, `${where}"${digest.value}" is not a digest (sha256:<64 hex digits>); the policy's digest replaces it`, lineOf(ctx.lines, digest.start)));
   }
+  if (settings.onRevert !== undefined) slot.onRevert = settings.onRevert;
+  if (ctx.freeze.length > 0) slot.freeze = ctx.freeze;
   return slot;
 }
 

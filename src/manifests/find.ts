@@ -1,7 +1,7 @@
 import { posix } from 'node:path';
 import { isMap, isSeq, type Document } from 'yaml';
-import { readAnnotations, UNLOCKED, hasImageUpdater, IMAGE_UPDATER } from '../policy/index.ts';
-import type { ObjectContext } from './context.ts';
+import { readAnnotations, readFreezeAnnotation, readSlotSettings, UNLOCKED, hasImageUpdater, IMAGE_UPDATER } from '../policy/index.ts';
+import { reportAnnotations, type ObjectContext } from './context.ts';
 import { applicationSlots, isArgoApplication, overrideFileApplication, overrideSlots, updaterImages, type UpdaterApplication } from './argocd.ts';
 import { helmSlots, isHelmRelease } from './helm.ts';
 import { isKustomization, isKustomizationFile, kustomizationNamespace, kustomizeSlots } from './kustomize.ts';
@@ -142,7 +142,7 @@ function outsideUpdatePaths(path: string, slots: ImageSlot[], named: ReadonlyMap
 
 /** An override file's slots belong to its Application: its workload id and its lock. */
 function asApplication(ctx: ObjectContext, app: UpdaterApplication): ObjectContext {
-  const owned: ObjectContext = { ...ctx, lock: app.lock };
+  const owned: ObjectContext = { ...ctx, lock: app.lock, annotations: app.annotations, freeze: app.freeze };
   if (app.workload !== undefined) owned.workload = app.workload;
   return owned;
 }
@@ -183,7 +183,7 @@ function readRepoSettings(p: Parsed, { namespaces, flux, applications }: RepoSet
     }
     if (kind !== undefined && name !== undefined && isArgoApplication(kind, apiVersion) && hasImageUpdater(ctx.annotations)) {
       // Problems are reported once, when the Application itself is read in the second pass.
-      const app: UpdaterApplication = { images: updaterImages({ ...ctx, problems: [] }), lock: ctx.lock };
+      const app: UpdaterApplication = { images: updaterImages({ ...ctx, problems: [] }), lock: ctx.lock, annotations: ctx.annotations, freeze: ctx.freeze };
       if (ctx.workload !== undefined) app.workload = ctx.workload;
       if (!applications.has(name)) applications.set(name, app);
     }
@@ -236,13 +236,18 @@ function objectContext(p: Parsed, doc: Document.Parsed, object: unknown, namespa
   const annotationsNode = get(doc, meta, 'annotations');
   const annotations = stringMap(doc, annotationsNode);
   const annotationLines = keyLines(doc, annotationsNode, p.lines);
-  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, annotationLines, lock: UNLOCKED, problems, notices };
+  const ctx: ObjectContext = { path: p.file.path, source: p.file.text, doc, lines: p.lines, annotations, annotationLines, lock: UNLOCKED, freeze: [], problems, notices };
   if (kind !== undefined && name !== undefined) {
     const namespace = getString(doc, meta, 'namespace') ?? enclosingNamespace(namespaces, p.file.path) ?? 'default';
     ctx.workload = `${namespace}:${kind.toLowerCase()}/${name}`;
   }
   // The lock is read for every object, so a lock on a HelmRelease or a marked ConfigMap holds too.
-  if (Object.keys(annotations).length > 0) ctx.lock = readAnnotations(annotations, []).lock;
+  if (Object.keys(annotations).length === 0) return ctx;
+  ctx.lock = readAnnotations(annotations, []).lock;
+  const freeze = readFreezeAnnotation(annotations);
+  ctx.freeze = freeze.windows;
+  const settings = readSlotSettings(annotations, undefined, ctx.lock);
+  reportAnnotations(ctx, [...(freeze.problem === undefined ? [] : [freeze.problem]), ...settings.problems]);
   return ctx;
 }
 

@@ -38,7 +38,8 @@ function entrySlot(ctx: ObjectContext, entry: unknown): ImageSlot | undefined {
     const found = isScalar(node) ? field(part, node) : undefined;
     if (found !== undefined) fields.push(found);
   }
-  return makeSlot(ctx, { kind: 'kustomize', fields, fallbackName: name });
+  // The entry's `name` (what kustomize matches) names the slot: `<file>#<name>`.
+  return makeSlot(ctx, { kind: 'kustomize', container: name, fields, fallbackName: name });
 }
 
 /** Directory → namespace set by the kustomization there: the default for the objects below it. */

@@ -1,10 +1,10 @@
-import { isMap, isPair, visit, type Scalar } from 'yaml';
+import { isMap, isPair, isSeq, visit, type Scalar } from 'yaml';
 import { parsePolicy, type Policy } from '../policy/index.ts';
 import { field, makeSlot, type ObjectContext, type SlotDraft } from './context.ts';
 import { markerAfter, type Marker } from './markers.ts';
 import type { NamedPolicies } from './named.ts';
 import type { FieldPart, ImageSlot } from './types.ts';
-import { lineOf } from './yaml.ts';
+import { keyName, lineOf } from './yaml.ts';
 import { fileNotice, fileProblem } from '../problems/index.ts';
 
 interface MarkerGroup extends SlotDraft {
@@ -43,13 +43,17 @@ export function markerSlots(ctx: ObjectContext, object: unknown, named: NamedPol
       const parent = path[path.length - 1];
       const map = read.marker.part !== 'ref' && isPair(parent) ? path[path.length - 2] : node;
       const groupKey = read.marker.syntax === 'flux' ? read.marker.policyName : 'tagpilot';
-      addToGroup(ctx, groups, map, groupKey, read.marker, node, resolved, line);
+      // The slot's name: where it sits in its object (`spec.values.image`), stable as lines move.
+      const at = keyPath(path, node);
+      addToGroup(ctx, groups, map, groupKey, read.marker, node, resolved, line, read.marker.part === 'ref' ? at : at.slice(0, -1));
     },
   });
   const slots: ImageSlot[] = [];
   for (const byKey of groups.values()) {
-    for (const group of byKey.values()) {
-      const slot = makeSlot(ctx, withFollows(group));
+    for (const [key, group] of byKey) {
+      const draft = withFollows(group);
+      // Two Flux policies in one mapping: the policy tells them apart.
+      const slot = makeSlot(ctx, byKey.size > 1 ? { ...draft, container: `${group.container}:${key}` } : draft);
       if (slot !== undefined) slots.push(slot);
     }
   }
@@ -77,12 +81,12 @@ function withFollows(group: MarkerGroup): SlotDraft {
   return draft;
 }
 
-function addToGroup(ctx: ObjectContext, groups: Map<unknown, Map<string, MarkerGroup>>, map: unknown, key: string, marker: Marker, node: Scalar, { policy, repository }: Resolved, line: number): void {
+function addToGroup(ctx: ObjectContext, groups: Map<unknown, Map<string, MarkerGroup>>, map: unknown, key: string, marker: Marker, node: Scalar, { policy, repository }: Resolved, line: number, at: readonly string[]): void {
   const f = field(marker.part, node);
   if (f === undefined) return;
   let byKey = groups.get(map);
   if (byKey === undefined) groups.set(map, (byKey = new Map()));
-  const group = byKey.get(key) ?? { kind: 'marker', syntax: marker.syntax, fields: [] };
+  const group = byKey.get(key) ?? { kind: 'marker', syntax: marker.syntax, fields: [], container: pathName(at) };
   byKey.set(key, group);
   if (group.fields.some((g) => g.part === f.part)) {
     ctx.problems.push(fileProblem('marker-invalid', ctx.path, `a second "${f.part}" marker in the same mapping is ignored`, line));
@@ -116,4 +120,19 @@ function resolvePolicy(ctx: ObjectContext, marker: Marker, named: NamedPolicies,
 function notOurs(policyName: string): string {
   const namespace = policyName.slice(0, policyName.indexOf(':'));
   return `marker names policy "${policyName}": tagpilot has no policy in namespace "${namespace}" (neither in the config nor in the repo), so the marker is not ours and is left alone, as Flux leaves it (reported once)`;
+}
+
+/** The keys (and list positions) from the object down to `node`: `["spec", "values", "image"]`. */
+function keyPath(path: readonly unknown[], node: unknown): string[] {
+  const out: string[] = [];
+  for (const [i, at] of path.entries()) {
+    if (isPair(at)) out.push(keyName(at.key) ?? '?');
+    else if (isSeq(at)) out.push(`[${at.items.indexOf(path[i + 1] ?? node)}]`);
+  }
+  return out;
+}
+
+/** `spec.values.image`, `images[0]`; `.` for the object itself. */
+function pathName(keys: readonly string[]): string {
+  return keys.join('.').replaceAll('.[', '[') || '.';
 }

@@ -1,4 +1,4 @@
-import type { Policy, Lock } from '../policy/index.ts';
+import type { FreezeWindow, Lock, OnRevert, Policy } from '../policy/index.ts';
 
 /** A repository file as read from Git (path relative to the repo root, POSIX separators). */
 export interface SourceFile {
@@ -44,7 +44,12 @@ export interface ImageSlot {
    * written with that repository, as Flux writes it; otherwise only tag and digest follow it.
    */
   follows?: { repository: string; name: boolean };
+  /** The workload's lock, else the slot's own (`tagpilot.io/locked.<container>`). */
   lock: Lock;
+  /** `tagpilot.io/on-revert[.<container>]`; undefined: the config's default (reject). */
+  onRevert?: OnRevert;
+  /** The workload's `tagpilot.io/freeze` windows. */
+  freeze?: FreezeWindow[];
   fields: SlotField[];
 }
 

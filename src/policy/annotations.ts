@@ -6,6 +6,7 @@
  */
 import { FilterError, NO_FILTERS, parseFilter, type FilterTexts, type TagFilters } from './filters.ts';
 import { UNLOCKED, type Lock } from './lock.ts';
+import { parseFreezeList, type FreezeWindow } from './freeze.ts';
 import { parsePolicy, withDowngrade, withFilters, type Policy } from './policy.ts';
 
 /** What a workload's annotations say about automation, per container. */
@@ -42,8 +43,55 @@ const FILTER_KEYS: Record<keyof FilterTexts, string> = { ignore: 'ignore', minAg
 /** `tagpilot.io/verify-signature` without a container applies to every container that has a policy. */
 const WORKLOAD_SIGNATURE = 'verify-signature';
 const DOWNGRADE = 'allow-downgrade';
-const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS)];
-const WORKLOAD_KEYS = ['automated', 'locked', 'locked-by', 'locked-reason', 'locked-at', WORKLOAD_SIGNATURE];
+const LOCK_KEYS = ['locked', 'locked-by', 'locked-reason', 'locked-at'] as const;
+const ON_REVERT = 'on-revert';
+const FREEZE = 'freeze';
+const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS), ...LOCK_KEYS, ON_REVERT];
+const WORKLOAD_KEYS = ['automated', ...LOCK_KEYS, WORKLOAD_SIGNATURE, ON_REVERT, FREEZE];
+
+/** The annotation keys of a lock: the workload's (`tagpilot.io/locked`, …), or one slot's (`tagpilot.io/locked.<name>`, …). */
+export function lockKeys(slot?: string): { locked: string; by: string; reason: string; at: string } {
+  const key = (name: string) => `${TP}${name}${slot === undefined ? '' : `.${slot}`}`;
+  return { locked: key('locked'), by: key('locked-by'), reason: key('locked-reason'), at: key('locked-at') };
+}
+
+/** `tagpilot.io/automated`, `tagpilot.io/tag.<container>`, `tagpilot.io/on-revert[.<name>]`, `tagpilot.io/freeze`: what the workload verbs write. */
+export const ANNOTATION_KEYS = {
+  automated: `${TP}automated`,
+  tag: (container: string) => `${TP}tag.${container}`,
+  onRevert: (slot?: string) => `${TP}${ON_REVERT}${slot === undefined ? '' : `.${slot}`}`,
+  freeze: `${TP}${FREEZE}`,
+} as const;
+
+/** What a slot does when a person moves it away from what tagpilot wrote: reject that tag (newer ones flow), or hold the slot. */
+export type OnRevert = 'reject' | 'lock';
+
+/** Per slot: its lock (the workload's wins) and what a revert does, read from the object's annotations. */
+export interface SlotSettings {
+  lock: Lock;
+  onRevert?: OnRevert;
+  problems: AnnotationProblem[];
+}
+
+/**
+ * The lock and revert setting of one slot (`name`: a container, a kustomize image, a marker's
+ * path): the workload's lock holds every slot; otherwise the slot's own `locked.<name>`. An
+ * unreadable value counts as locked, and an unreadable `on-revert` as `lock`: in doubt, hold.
+ */
+export function readSlotSettings(annotations: Annotations, name: string | undefined, workloadLock: Lock = readLock(annotations, [])): SlotSettings {
+  const problems: AnnotationProblem[] = [];
+  const lock = workloadLock.locked || name === undefined ? workloadLock : readLockAt(annotations, lockKeys(name), problems);
+  const onRevert = readOnRevert(annotations, name === undefined ? undefined : ANNOTATION_KEYS.onRevert(name), problems) ?? readOnRevert(annotations, ANNOTATION_KEYS.onRevert(), problems);
+  return { lock, ...(onRevert === undefined ? {} : { onRevert }), problems };
+}
+
+function readOnRevert(annotations: Annotations, key: string | undefined, problems: AnnotationProblem[]): OnRevert | undefined {
+  const value = key === undefined ? undefined : annotations[key];
+  if (value === undefined || key === undefined) return undefined;
+  if (value === 'reject' || value === 'lock') return value;
+  problems.push(problem(key, `expected "reject" or "lock", got "${value}"; read as lock`));
+  return 'lock';
+}
 
 export function readAnnotations(annotations: Annotations, containers: readonly string[]): WorkloadPolicies {
   const problems: AnnotationProblem[] = [];
@@ -187,22 +235,26 @@ function readBoolean(key: string, value: string, fallback: boolean, problems: An
   return fallback;
 }
 
-function readLock(annotations: Annotations, problems: AnnotationProblem[]): Lock {
-  const own = annotations[`${TP}locked`];
-  if (own !== undefined) {
-    // An unreadable lock value counts as locked: when in doubt, the bot keeps its hands off.
-    if (!readBoolean(`${TP}locked`, own, true, problems)) return UNLOCKED;
-    return lock(annotations[`${TP}locked-by`], annotations[`${TP}locked-reason`], readLockedAt(annotations, problems));
-  }
+export function readLock(annotations: Annotations, problems: AnnotationProblem[]): Lock {
+  const own = readLockAt(annotations, lockKeys(), problems);
+  if (own.locked || annotations[`${TP}locked`] !== undefined) return own;
   for (const prefix of FLUX_PREFIXES) {
     if (annotations[`${prefix}locked`] === 'true') return lock(annotations[`${prefix}locked_user`], annotations[`${prefix}locked_msg`], undefined);
   }
   return UNLOCKED;
 }
 
-function readLockedAt(annotations: Annotations, problems: AnnotationProblem[]): string | undefined {
-  const at = annotations[`${TP}locked-at`];
-  if (at !== undefined && Number.isNaN(Date.parse(at))) problems.push(problem(`${TP}locked-at`, `"${at}" is not a date (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)`));
+function readLockAt(annotations: Annotations, keys: ReturnType<typeof lockKeys>, problems: AnnotationProblem[]): Lock {
+  const own = annotations[keys.locked];
+  if (own === undefined) return UNLOCKED;
+  // An unreadable lock value counts as locked: when in doubt, the bot keeps its hands off.
+  if (!readBoolean(keys.locked, own, true, problems)) return UNLOCKED;
+  return lock(annotations[keys.by], annotations[keys.reason], readLockedAt(annotations, keys.at, problems));
+}
+
+function readLockedAt(annotations: Annotations, key: string, problems: AnnotationProblem[]): string | undefined {
+  const at = annotations[key];
+  if (at !== undefined && Number.isNaN(Date.parse(at))) problems.push(problem(key, `"${at}" is not a date (expected RFC 3339, e.g. 2026-01-31T12:00:00Z)`));
   return at;
 }
 
@@ -225,4 +277,27 @@ function checkKeys(annotations: Annotations, containers: readonly string[], prob
       problems.push(problem(key, `no container named "${name.slice(dot + 1)}"`));
     }
   }
+}
+
+/** The latest instant a Date holds: an unreadable freeze holds until it is fixed. */
+const FOREVER_MS = 8.64e15;
+
+/**
+ * A workload's `tagpilot.io/freeze` windows (`;`-separated). An unreadable value is a problem and
+ * freezes the workload until it is fixed: in doubt, the bot keeps its hands off.
+ */
+export function readFreezeAnnotation(annotations: Annotations): { windows: FreezeWindow[]; problem?: AnnotationProblem } {
+  const key = ANNOTATION_KEYS.freeze;
+  const value = annotations[key];
+  if (value === undefined) return { windows: [] };
+  try {
+    return { windows: parseFreezeList(value) };
+  } catch (error) {
+    return { windows: [unreadableFreeze(`${key} (unreadable)`)], problem: problem(key, `${(error as Error).message}; frozen until this is fixed`) };
+  }
+}
+
+/** A window that always holds: what an unreadable freeze setting is read as. */
+export function unreadableFreeze(text: string): FreezeWindow {
+  return { text, rule: { kind: 'range', startMs: -FOREVER_MS, endMs: FOREVER_MS } };
 }
