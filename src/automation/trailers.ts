@@ -44,13 +44,14 @@ export function oneLine(text: string): string {
   return text.replace(/[\u0000-\u001f\u007f]/g, ' ');
 }
 
-function encodeField(text: string): string {
+/** A trailer field without whitespace: a space, `%` or control character percent-encoded; empty is `%00`. */
+export function encodeField(text: string): string {
   // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this strips
   const encoded = text.replace(/[%\s\u0000-\u001f\u007f]/g, (c) => `%${c.charCodeAt(0).toString(16).padStart(2, '0').toUpperCase()}`);
   return encoded === '' ? '%00' : encoded;
 }
 
-function decodeField(text: string): string {
+export function decodeField(text: string): string {
   if (text === '%00') return '';
   try {
     return decodeURIComponent(text);
