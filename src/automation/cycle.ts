@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { pushTarget, PushRejected, type GitAuthor, type PushTarget } from '../git/index.ts';
 import { canonicalRepository, repositoryName, type ImageRef } from '../image/index.ts';
 import { editFiles, commitSubject, type ImageSlot, type NamedPolicy } from '../manifests/index.ts';
-import { ordersByBuildTime, policyNeeds, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
+import { ordersByBuildTime, policyNeeds, type FreezeWindow, type OnRevert, summariseRejections, timerDelay, type PolicyNeeds, type Selection, type ReasonSummary } from '../policy/index.ts';
 import { fileProblem, throwIfCancelled } from '../problems/index.ts';
 import { backoffDelay, TagLookup, type DockerConfig, type TagQuery } from '../registry/index.ts';
 import { findAt } from './found.ts';
@@ -13,7 +13,10 @@ import type { FileSource, ListedFile, RepositorySession, TagSource } from './por
 import { DEFAULT_READ_LIMITS, readText } from './read.ts';
 import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
-import type { RejectedTags } from './rejections.ts';
+import type { RejectedTags, RejectedTag } from './rejections.ts';
+import { holdFor, lockHold, type FreezeSource, type Hold } from './holds.ts';
+import { DEFAULT_HISTORY_COMMITS, revertRejections } from './revert-history.ts';
+import { readRepoSettings } from './repo-settings.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
 import { slotStates, type SlotState } from './slot-state.ts';
 
@@ -36,8 +39,14 @@ export interface CycleDeps {
   message?: MessageFormat;
   /** Waits between attempts (tests pass a recorder). */
   sleep?: (ms: number) => Promise<unknown>;
-  /** Tags people turned down per slot (a pull request closed unmerged): never selected. */
+  /** Tags people turned down per slot (a pull request closed unmerged): never selected. The branch's history adds its own (reverts, hand edits, releases, rollbacks). */
   rejected?: RejectedTags;
+  /** Commits of history the revert rule reads (default 1,000). */
+  historyCommits?: number;
+  /** What a revert does where a slot does not say (`tagpilot.io/on-revert`): reject the tag (default), or hold the slot. */
+  onRevert?: OnRevert;
+  /** The automation's own freeze windows (the controller config's). */
+  freeze?: readonly FreezeWindow[];
   /** The registry phase of each plan ends by then (default 60 s): what has not answered is its own slots' problem. */
   registryDeadlineMs?: number;
   /** Signature checks and the config's rules, when the config has signature policies. */
@@ -91,6 +100,10 @@ export interface Plan {
   locked: string[];
   /** Every automated slot: what it holds, the candidate, and why it holds when it does. */
   slots: SlotState[];
+  /** Slots that do not move, and why: locked, frozen, or a tag a person rejected (docs/operations.md). */
+  holds: Hold[];
+  /** The rejections in force (from history and closed pull requests), for `plan` and the status page. */
+  rejections: RejectedTag[];
   /** Candidates a signature policy refused (unsigned, bad-signature); an older signed tag may have been taken. */
   signatureRejections?: SignatureRejection[];
   /** New contents of the changed files. */
@@ -121,6 +134,11 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const automated = found.slots.filter((s) => s.policy !== undefined);
   const locked = [...new Set(automated.filter((s) => s.lock.locked).map((s) => s.workload ?? s.file))];
   const unlocked = automated.filter((s) => !s.lock.locked);
+  const holds: Hold[] = automated.filter((s) => s.lock.locked).map(lockHold);
+  const heldBy = new Map<ImageSlot, Hold>();
+  const rejected = await rejectionsAt(deps, head, found.slots);
+  const repoFreezes = await readRepoSettings(deps.repo, head, deps.paths, problems);
+  const context = { rejected, now, onRevert: deps.onRevert ?? 'reject', freezes: [...repoFreezes, ...configFreeze(deps)] };
   const credentials = await slotCredentials(unlocked, deps.pullSecrets);
   const known = await tags.fetch(tagQueries(unlocked, credentials), signal);
   throwIfCancelled(signal, 'cycle');
@@ -132,10 +150,16 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const explained = new Map<ImageSlot, SlotExplanation>();
   const explainer = (slot: ImageSlot) => (deps.explain === true ? (selection: Selection) => void explained.set(slot, explanation(slot, selection)) : undefined);
   const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource(slot), deps.signatures, signatureRejections, now, explainer(slot))));
-  for (const decided of decisions) {
+  for (const [i, decided] of decisions.entries()) {
     if (isProblem(decided)) problems.push(decided);
-    // A tag a person turned down for this slot is not proposed again: the slot holds.
-    else if (decided !== undefined && deps.rejected?.blocking(decided.change) === undefined) updates.push(decided);
+    if (decided === undefined || isProblem(decided)) continue;
+    // Frozen, or a tag a person turned down for this slot: the slot holds, and says why.
+    const hold = holdFor(automated[i]!, decided.change, context);
+    if (hold === undefined) updates.push(decided);
+    else {
+      holds.push(hold);
+      heldBy.set(automated[i]!, hold);
+    }
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const { files, changes } = await edit(deps.repo, found.files, limits.maxFileBytes, updates, problems);
@@ -144,8 +168,19 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     changes.map((c) => c.file),
   );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
-  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected: deps.rejected, now });
-  return { head, heads, target, changes, problems, notices: found.notices, locked, slots, signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected, holds: heldBy, now });
+  return { head, heads, target, changes, problems, notices: found.notices, locked, slots, holds, rejections: rejected.list(), signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+}
+
+/** The rejections the branch's history gives at `head`, with those passed in (closed pull requests) added. */
+async function rejectionsAt(deps: CycleDeps, head: string, slots: readonly ImageSlot[]): Promise<RejectedTags> {
+  const derived = await revertRejections(deps.repo, head, slots, deps.historyCommits ?? DEFAULT_HISTORY_COMMITS, deps.signal);
+  for (const r of deps.rejected?.list() ?? []) derived.add(r);
+  return derived;
+}
+
+function configFreeze(deps: CycleDeps): FreezeSource[] {
+  return deps.freeze === undefined || deps.freeze.length === 0 ? [] : [{ source: "the automation's config", windows: deps.freeze }];
 }
 
 function explanation(slot: ImageSlot, selection: Selection): SlotExplanation {

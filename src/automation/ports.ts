@@ -1,4 +1,4 @@
-import type { GitAuthor, PushTarget } from '../git/index.ts';
+import type { GitAuthor, LoggedCommit, PushTarget } from '../git/index.ts';
 import type { TagpilotError } from '../problems/index.ts';
 import type { TagLister } from '../registry/index.ts';
 
@@ -50,4 +50,9 @@ export interface RepositorySession extends FileSource {
   push(commit: string, target: PushTarget, signal?: AbortSignal): Promise<{ confirmedBy: 'report' | 'read-back' }>;
   /** A fetched commit read back: its parents, committer e-mail and message (who made a branch's head). */
   readCommitInfo(oid: string): Promise<{ parents: string[]; committerEmail: string; message: string }>;
+  /**
+   * The first-parent history of a fetched head, newest first, at most `max` commits (fewer when
+   * the branch has fewer): what the revert rule reads. Git is the only state (invariant 1).
+   */
+  firstParents(head: string, max: number, signal?: AbortSignal): Promise<LoggedCommit[]>;
 }

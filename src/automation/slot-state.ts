@@ -7,6 +7,7 @@ import type { ImageSlot } from '../manifests/index.ts';
 import { selectTag, withFilters, type TagInfo } from '../policy/index.ts';
 import type { Code } from '../problems/index.ts';
 import type { RejectedTags } from './rejections.ts';
+import type { Hold } from './holds.ts';
 import type { Problem, SlotPlace } from './types.ts';
 import { isProblem, type KnownTags, type SlotUpdate } from './update.ts';
 
@@ -61,6 +62,8 @@ export interface SlotStateInputs {
   /** The tags each slot's policy chooses from (a slot's pull secrets may pick its own listing). */
   tagsFor: (slot: ImageSlot) => KnownTags;
   rejected?: RejectedTags | undefined;
+  /** The plan's holds on decided changes (frozen, a rejected tag, on-revert lock), by slot. */
+  holds?: ReadonlyMap<ImageSlot, Hold>;
   now: Date;
 }
 
@@ -73,6 +76,8 @@ function slotState(slot: ImageSlot, decided: SlotUpdate | Problem | undefined, i
   const state = baseState(slot);
   if (slot.lock.locked) return { ...state, hold: lockHold(slot) };
   if (isProblem(decided)) return { ...state, hold: { kind: REGISTRY_CODES.has(decided.code) ? 'registry' : 'problem', code: decided.code, reason: decided.message } };
+  const held = decided === undefined ? undefined : inputs.holds?.get(slot);
+  if (decided !== undefined && held !== undefined) return { ...state, candidate: decided.change.to, hold: fromHold(held) };
   if (decided !== undefined) {
     const rejection = inputs.rejected?.blocking(decided.change);
     if (rejection === undefined) return { ...state, candidate: decided.change.to };
@@ -80,6 +85,13 @@ function slotState(slot: ImageSlot, decided: SlotUpdate | Problem | undefined, i
   }
   const soaking = soakingHold(slot, inputs);
   return soaking === undefined ? state : { ...state, ...soaking };
+}
+
+/** A hold the plan made (docs/operations.md), as the status page shows it. */
+function fromHold(held: Hold): SlotHold {
+  const hold: SlotHold = { kind: held.code === 'frozen' ? 'frozen' : held.code === 'locked' ? 'locked' : 'rejected', code: held.code, reason: held.message };
+  if (held.until !== undefined) hold.until = held.until;
+  return hold;
 }
 
 function baseState(slot: ImageSlot): SlotState {

@@ -32,3 +32,26 @@ export async function readLog(gitdir: string, ref: string, since?: Date): Promis
   const commits = await git.log({ fs, gitdir, ref, ...(since === undefined ? {} : { since }), cache: {} });
   return commits.map((c) => ({ oid: c.oid, message: c.commit.message, author: `${c.commit.author.name} <${c.commit.author.email}>`, time: c.commit.committer.timestamp }));
 }
+
+/** A first-parent history read from a clone: the commits, newest first, and whether a shallow boundary cut it short. */
+export interface FirstParents {
+  commits: LoggedCommit[];
+  /** The walk stopped at a shallow commit (its parents are not in the clone) before `max`. */
+  cut: boolean;
+}
+
+/**
+ * The first-parent chain from `head`, newest first, at most `max` commits: what a branch's own
+ * history is (a merged branch's commits are reached through the merge, not walked).
+ */
+export async function readFirstParents(gitdir: string, head: string, max: number, cache: object = {}): Promise<FirstParents> {
+  const shallow = new Set((await fs.promises.readFile(join(gitdir, 'shallow'), 'utf8').catch(() => '')).split('\n').filter((line) => line !== ''));
+  const commits: LoggedCommit[] = [];
+  for (let oid: string | undefined = head; oid !== undefined && commits.length < max; ) {
+    const { commit } = await git.readCommit({ fs, gitdir, oid, cache });
+    commits.push({ oid, message: commit.message, author: `${commit.author.name} <${commit.author.email}>`, time: commit.committer.timestamp });
+    if (shallow.has(oid) && commit.parent.length > 0) return { commits, cut: commits.length < max };
+    oid = commit.parent[0];
+  }
+  return { commits, cut: false };
+}

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import git from 'isomorphic-git';
 import { fetchBranch } from './clone.ts';
 import { fetchPack } from './fetch-pack.ts';
-import { readLog, type LoggedCommit } from './log.ts';
+import { readFirstParents, readLog, type LoggedCommit } from './log.ts';
 import { createTransport } from './connect.ts';
 import { commitBody, hashObject, writeLooseObjects, type NewObject } from './objects.ts';
 import { receivePack, ZERO_OID } from './push.ts';
@@ -335,6 +335,25 @@ export class GitRepo {
     await this.sync();
     await this.session('fetch history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), limits: this.limits, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }));
     return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
+  }
+
+  /**
+   * The first-parent history of a fetched `head`, newest first, at most `max` commits: what the
+   * revert rule reads. A shallow clone cut short is deepened to `max` once (one fetch, then later
+   * fetches are incremental), so a deleted cache gives the same history after one deepening.
+   */
+  async firstParents(head: string, max: number, signal?: AbortSignal): Promise<LoggedCommit[]> {
+    const read = () => this.named('read history', () => readFirstParents(this.store.gitdir, head, max, this.store.cache), signal);
+    const first = await read();
+    if (!first.cut) return first.commits;
+    // Deepen the branch whose head this is (the read branch, or a review branch built on it).
+    const heads = await Promise.all([...new Set([this.remote.branch, this.target])].map(async (b) => ({ b, oid: await git.resolveRef({ fs, gitdir: this.store.gitdir, ref: `refs/remotes/origin/${b}` }).catch(() => undefined) })));
+    const ref = (heads.find((h) => h.oid === head) ?? heads.find((h) => h.oid !== undefined))?.b;
+    if (ref === undefined) return first.commits;
+    await this.session('deepen history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${ref}`, haves: [], description: this.describe(), limits: this.limits, depth: max }), signal);
+    await this.reader.close();
+    this.forgetPacks();
+    return (await read()).commits;
   }
 
   /** A branch's head on the remote, read fresh: how a caller checks what a push left. */

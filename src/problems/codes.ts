@@ -52,7 +52,8 @@ export const CODES = {
   locked: 'the workload is locked',
   frozen: 'the workload is in a freeze window',
   soaking: 'a newer tag exists but is younger than its minimum age',
-  'tag-rejected': "the policy's pick is a tag a person turned down for this slot (a pull request closed unmerged): the slot holds",
+  'tag-rejected': "a person turned this tag down for the slot (a pull request closed unmerged, a revert, a hand edit, a release or rollback): it is never re-applied there, and the slot holds",
+  'repo-settings-invalid': "the repository's .tagpilot.yaml cannot be read; its freeze holds every slot under it until it is fixed",
   'current-tag-unranked': 'the current tag cannot be ranked (not in the list, or no build time): the slot is held, never replaced',
   // Git
   'git-failed': 'a Git operation failed in any other way',
@@ -109,6 +110,7 @@ export const CODES = {
   'verify-deadline-invalid': "a workload's tagpilot.io/verify annotation is not a duration between 10s and 24h (or off); the config's deadline applies",
   'notify-delivery-failed': 'a notification could not be delivered after its retries (unreachable, refused, 4xx or 5xx); counted, the cycle goes on',
   // Everything else
+  'operation-refused': 'a workload operation (lock, unlock, freeze, release, rollback, …) cannot be made: no such slot, or the edit was refused',
   'config-invalid': 'the configuration cannot be read or is invalid',
   usage: 'the command line is wrong',
   'status-api-failed': 'tagpilot status could not read the status API (unreachable, refused, or not the document it describes)',

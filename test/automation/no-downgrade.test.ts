@@ -107,6 +107,8 @@ function writer(world: World, s: fc.Scheduler, name: string): { deps: CycleDeps;
     // The file's blob id is the commit's here: each commit holds one version of the one file.
     listFiles: async (commit) => ({ files: [{ path: FILE, oid: commit, size: Buffer.byteLength(world.commits.get(commit)!.text) }], unmatched: [] }),
     readBlob: async (file) => new TextEncoder().encode(world.commits.get(file.oid)!.text),
+    // The revert rule's history is not what this test is about: none.
+    firstParents: async () => [],
     async commit(parent, changes) {
       const id = `${name}-${pending.size + 1}`;
       pending.set(id, { id, parent, text: new TextDecoder().decode(changes.get(FILE)), by: name });

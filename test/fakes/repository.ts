@@ -91,6 +91,15 @@ export class InMemoryRepository implements RepositorySession {
     return { parents: commit.parent === undefined ? [] : [commit.parent], committerEmail: /<([^>]*)>/.exec(commit.author)?.[1] ?? '', message: commit.message };
   }
 
+  async firstParents(head: string, max: number): Promise<{ oid: string; message: string; author: string; time: number }[]> {
+    const out = [];
+    for (let id: string | undefined = head; id !== undefined && out.length < max; id = this.get(id).parent) {
+      const commit = this.get(id);
+      out.push({ oid: id, message: commit.message, author: commit.author, time: Math.floor(commit.when.getTime() / 1000) });
+    }
+    return out;
+  }
+
   /** A person's commit straight on the remote branch. */
   humanCommit(files: Readonly<Record<string, string>>, message = 'Human change\n', branch = 'main'): string {
     const parent = this.head(branch);
