@@ -26,7 +26,10 @@ export async function plan(options: PlanOptions, io: CliIo): Promise<number> {
     io.out.write(table(['WORKLOAD', 'CONTAINER', 'IMAGE', 'CHANGE', 'POLICY', 'FILE'], rows));
   }
   for (const e of result.explanations ?? []) io.out.write(explainText(e));
-  for (const w of result.locked) io.out.write(`locked: ${w} (skipped)\n`);
+  if (result.holds.length > 0) {
+    const rows = result.holds.map((h) => [h.code, h.subject, h.candidate ?? '-', h.message]);
+    io.out.write(`Held: ${result.holds.length} slot(s)\n${table(['HOLD', 'SLOT', 'WAITS', 'WHY'], rows)}`);
+  }
   for (const r of result.signatureRejections ?? []) io.out.write(`rejected: ${r.subject}: ${r.repository}:${r.tag}: ${r.reason} (${r.detail ?? ''})\n`);
   for (const p of result.problems) io.out.write(`problem: ${p.subject}: ${p.message}\n`);
   for (const n of result.notices) io.out.write(noticeLine(n));
