@@ -1,4 +1,5 @@
 import type { LoggedCommit } from '../git/index.ts';
+import { parseOperationTrailers, type OperationTrailer, type OperationVerb } from './operation-trailer.ts';
 import { parseUpdateTrailers, type UpdateTrailer } from './trailers.ts';
 
 export type { LoggedCommit };
@@ -45,6 +46,30 @@ export function buildHistory(commits: readonly LoggedCommit[], filter: HistoryFi
       if (filter.workload !== undefined && trailer.workload !== filter.workload) continue;
       const reverted = revertedBy.get(commit.oid);
       entries.push({ when: new Date(commit.time * 1000).toISOString(), commit: commit.oid, author: commit.author, ...trailer, ...(reverted === undefined ? {} : { revertedBy: reverted }) });
+    }
+  }
+  return entries;
+}
+
+/** One operation a person made through tagpilot (`lock`, `release`, …), as `tagpilot history` shows it. */
+export interface OperationEntry extends Omit<OperationTrailer, 'verb' | 'target' | 'slot'> {
+  when: string;
+  commit: string;
+  author: string;
+  operation: OperationVerb;
+  /** The workload or file, as in update entries. */
+  workload: string;
+  container?: string;
+}
+
+/** Every `Tagpilot-Operation` trailer of `commits` (newest first), one entry each. */
+export function buildOperations(commits: readonly LoggedCommit[], filter: HistoryFilter = {}): OperationEntry[] {
+  const entries: OperationEntry[] = [];
+  for (const commit of commits) {
+    if (filter.since !== undefined && commit.time * 1000 < filter.since.getTime()) continue;
+    for (const { verb, target, slot, ...rest } of parseOperationTrailers(commit.message)) {
+      if (filter.workload !== undefined && target !== filter.workload) continue;
+      entries.push({ when: new Date(commit.time * 1000).toISOString(), commit: commit.oid, author: commit.author, operation: verb, workload: target, ...(slot === undefined ? {} : { container: slot }), ...rest });
     }
   }
   return entries;

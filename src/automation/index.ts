@@ -1,6 +1,6 @@
 export { plan, runCycle, retryDelay, type CycleDeps, type CycleReport, type Plan, type PullAuths, type SlotExplanation } from './cycle.ts';
 export { commitMessage, messageTemplate, DEFAULT_TEMPLATE, type MessageFormat, type MessageTemplate } from './message.ts';
-export { buildHistory, type HistoryEntry, type HistoryFilter, type LoggedCommit } from './history.ts';
+export { buildHistory, buildOperations, type OperationEntry, type HistoryEntry, type HistoryFilter, type LoggedCommit } from './history.ts';
 export { formatUpdateTrailer, parseUpdateTrailers, UPDATE_TRAILER, type UpdateTrailer } from './trailers.ts';
 export { decideSlot, type KnownTags, type SlotUpdate } from './update.ts';
 export type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
@@ -10,3 +10,9 @@ export { tagLookup } from './cycle.ts';
 export { decideSigned, MAX_SIGNATURE_CHECKS, signaturePolicyFor, type SignatureDeps, type SignatureRule } from './signed.ts';
 export type { SignatureRejection } from './types.ts';
 export { slotStates, type HoldKind, type SlotHold, type SlotState } from './slot-state.ts';
+export { formatOperationTrailer, parseOperationTrailers, OPERATION_TRAILER, OPERATION_VERBS, type OperationTrailer, type OperationVerb } from './operation-trailer.ts';
+export { planOperation, type OperationPlan, type OperationRequest } from './operations.ts';
+export { runOperation, type Decide, type OperationDeps, type OperationOutcome } from './operation-run.ts';
+export { describeRejection } from './rejections.ts';
+export type { Hold, FreezeSource } from './holds.ts';
+export { previousValue, type HistoryCommit } from './reverts.ts';

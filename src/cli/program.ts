@@ -9,6 +9,7 @@ import { UsageError, type CliIo } from './io.ts';
 import type { ControllerOptions } from './commands/controller.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { ImagesOptions } from './commands/images.ts';
+import type { OperateOptions } from './commands/operate.ts';
 import type { PlanOptions } from './commands/plan.ts';
 import type { PolicyTestOptions } from './commands/policy-test.ts';
 import type { ReleaseOptions } from './commands/release.ts';
@@ -44,6 +45,7 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
   addCycleVerbs(program, verb);
   addCheckoutVerbs(program, verb);
   addPolicyVerbs(program, verb);
+  addOperationVerbs(program, verb);
   return program;
 }
 
@@ -133,6 +135,52 @@ function addCheckoutVerbs(program: Command, verb: DeclareVerb): void {
     .option('--path <path>', 'read only below this path (repeatable)', collect);
 }
 
+/** Options every workload operation takes: where it commits, who and why. */
+function operationOptions(command: Command, reason: string): Command {
+  return command
+    .option('--config <file>', 'commit to the configured remote (fetch, edit, commit, push, retry; signed when git.signing is set)')
+    .option('--repo <dir>', 'commit in this local checkout instead')
+    .option('--path <path>', 'with --repo: read only below this path (repeatable)', collect)
+    .option('--user <who>', 'who does it, "Name <email>" (default: GIT_AUTHOR_NAME/EMAIL, the checkout\'s user.name/email, or the login)')
+    .option('--reason <text>', reason);
+}
+
+/** lock, unlock, automate, deautomate, rollback, policy set: each one commit with a Tagpilot-Operation trailer (docs/operations.md). */
+function addOperationVerbs(program: Command, verb: DeclareVerb): void {
+  const load = (name: 'lock' | 'unlock' | 'automate' | 'deautomate' | 'policy-set' | 'rollback') => async () => (await import('./commands/operate.ts')).operate(name);
+  const workload = (c: Command) => c.argument('<workload>', 'the workload (namespace:kind/name) or file, as tagpilot workloads prints it');
+  operationOptions(
+    workload(
+      verb<OperateOptions>(
+        program,
+        'lock',
+        'lock a workload (or one slot) so the bot leaves it alone: a commit saying who, why and when',
+        ["tagpilot lock shop:deployment/web --reason 'incident 4711' --config config.yaml", 'tagpilot lock shop:deployment/web --container web --reason "pinned for the audit" --repo ./fleet'],
+        load('lock'),
+      ),
+    ),
+    'why (required): the next person reads it',
+  ).option('--container <name>', 'lock only this slot (a container, a kustomize image name, a marker path)');
+  operationOptions(workload(verb<OperateOptions>(program, 'unlock', "unlock a workload (or one slot); clears the revert rule's rejections for it", ['tagpilot unlock shop:deployment/web --config config.yaml'], load('unlock'))), 'why').option('--container <name>', 'unlock only this slot');
+  operationOptions(workload(verb<OperateOptions>(program, 'automate', 'turn automation on for a workload (tagpilot.io/automated: "true")', ['tagpilot automate shop:deployment/web --config config.yaml'], load('automate'))), 'why');
+  operationOptions(workload(verb<OperateOptions>(program, 'deautomate', 'turn automation off for a workload (removes tagpilot.io/automated)', ['tagpilot deautomate shop:deployment/web --reason "moving to Helm" --config config.yaml'], load('deautomate'))), 'why');
+  operationOptions(
+    workload(
+      verb<OperateOptions>(
+        program,
+        'rollback',
+        "set a slot back to its previous tag from the branch's history (locks it, unless --no-lock)",
+        ['tagpilot rollback shop:deployment/web --container web --reason "1.4 breaks checkout" --config config.yaml', 'tagpilot rollback shop:deployment/web --to 1.3.2 --repo ./fleet'],
+        load('rollback'),
+      ),
+    ),
+    'why',
+  )
+    .option('--container <name>', 'roll back only this slot (default: every slot of the workload)')
+    .option('--to <tag>', 'this tag instead of the previous one')
+    .option('--no-lock', 'do not lock the slot: the next cycle may move it on (never back to the rolled-back tag)');
+}
+
 function addPolicyVerbs(program: Command, verb: DeclareVerb): void {
   const policy = program.command('policy').description('work with tag policies').usage('<command> [options]');
   policy.addHelpText('after', `\nExample:\n  $ tagpilot policy test 'semver:~1.2' --current 1.2.0 --tags-from tags.txt\n`);
@@ -154,6 +202,13 @@ function addPolicyVerbs(program: Command, verb: DeclareVerb): void {
     .option('--allow-downgrade', 'follow the policy even below the current tag')
     .option('--verify-signature <policy>', 'require a valid signature: JSON tags carry "signature": "valid", "unsigned" or "bad-signature" (none: unsigned)')
     .option('--json', 'print one JSON object instead of a table');
+  operationOptions(
+    verb<OperateOptions>(policy, 'set', "set a slot's tag policy (tagpilot.io/tag.<container>) as a commit; clears the slot's rejections", ["tagpilot policy set shop:deployment/web web 'semver:~1.4' --config config.yaml"], async () => (await import('./commands/operate.ts')).operate('policy-set'))
+      .argument('<workload>', 'the workload (namespace:kind/name)')
+      .argument('<container>', 'the slot (a container name)')
+      .argument('<policy>', 'the policy (docs/policies.md)'),
+    'why',
+  );
 }
 
 /** From package.json, one folder above src/ and dist/ alike (the image ships it). */

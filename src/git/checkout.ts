@@ -24,3 +24,16 @@ async function checkoutAuthor(root: string, env: NodeJS.ProcessEnv): Promise<Git
   const email = env.GIT_AUTHOR_EMAIL ?? ((await git.getConfig({ fs, dir: root, path: 'user.email' })) as string | undefined);
   return { name: name ?? 'tagpilot', email: email ?? 'tagpilot@localhost' };
 }
+
+/** The `user.name <user.email>` of the repository holding `dir`, if it has one. */
+export async function checkoutIdentity(dir: string): Promise<string | undefined> {
+  try {
+    const root = await git.findRoot({ fs, filepath: dir });
+    const name = (await git.getConfig({ fs, dir: root, path: 'user.name' })) as string | undefined;
+    const email = (await git.getConfig({ fs, dir: root, path: 'user.email' })) as string | undefined;
+    if (name === undefined) return undefined;
+    return email === undefined ? name : `${name} <${email}>`;
+  } catch {
+    return undefined;
+  }
+}

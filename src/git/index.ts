@@ -1,10 +1,10 @@
 export { GitRepo, type RepoOptions } from './repo.ts';
 export { GitCacheError, GitError, PushRejected, type GitAuth, type GitAuthor, type GitRemote, type SshAuth } from './remote.ts';
 export { HostKeyError } from './ssh-transport.ts';
-export { findGitDir, readLog, type LoggedCommit } from './log.ts';
+export { findGitDir, readCheckoutHistory, readFirstParents, readLog, type LoggedCommit } from './log.ts';
 export { ZERO_OID } from './push.ts';
 export type { Timeouts } from './transport.ts';
-export { commitInCheckout } from './checkout.ts';
+export { checkoutIdentity, commitInCheckout } from './checkout.ts';
 export { openPgpSigner, sshPublicKeyLine, sshSigner, withSignatureHeader, type CommitSigner } from './sign/index.ts';
 export { DEFAULT_GIT_LIMITS, type GitLimits } from './limits.ts';
-export { pushTarget, type PushTarget } from './target.ts';
+export { branchRef, pushTarget, type PushTarget } from './target.ts';

@@ -55,3 +55,11 @@ export async function readFirstParents(gitdir: string, head: string, max: number
   }
   return { commits, cut: false };
 }
+
+/** The first-parent history of a checkout's HEAD on disk, newest first; empty when DIR is no repository. */
+export async function readCheckoutHistory(dir: string, max: number): Promise<LoggedCommit[]> {
+  const gitdir = findGitDir(dir);
+  if (gitdir === undefined) return [];
+  const head = await git.resolveRef({ fs, gitdir, ref: 'HEAD' });
+  return (await readFirstParents(gitdir, head, max)).commits;
+}

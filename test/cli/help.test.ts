@@ -60,7 +60,7 @@ test('tagpilot policy alone prints its subcommands and exits 0', async () => {
 const TYPOS: [string[], RegExp][] = [
   [['paln'], /unknown command 'paln'\n\(Did you mean plan\?\)/],
   [['workload'], /unknown command 'workload'\n\(Did you mean workloads\?\)/],
-  [['policy', 'tset'], /unknown command 'tset'\n\(Did you mean test\?\)/],
+  [['policy', 'tesst'], /unknown command 'tesst'\n\(Did you mean test\?\)/],
   [['plan', '--jsn'], /unknown option '--jsn'\n\(Did you mean --json\?\)/],
   [['run', '--onse', '--config', 'x.yaml'], /unknown option '--onse'\n\(Did you mean --once\?\)/],
   [['history', '--reop', '.'], /unknown option '--reop'\n\(Did you mean --repo\?\)/],

@@ -4,7 +4,7 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { kustomization, locked, repoWith, run, web } from './helpers.ts';
 
-test('workloads lists each slot with workload, file:line, container, image, policy and lock', async (t) => {
+test('workloads lists each slot with its id (workload, or file), file:line, name, image, policy, lock and freeze', async (t) => {
   const repo = repoWith({ 'apps/web.yaml': web, 'apps/frozen.yaml': locked, 'apps/kustomization.yaml': kustomization });
   t.after(repo.cleanup);
   const { code, out, err } = await run(['workloads', '--repo', repo.dir], '/');
@@ -14,13 +14,13 @@ test('workloads lists each slot with workload, file:line, container, image, poli
     .trimEnd()
     .split('\n')
     .map((l) => l.split(/\s{2,}/));
-  assert.deepEqual(lines[0], ['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK']);
+  assert.deepEqual(lines[0], ['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK', 'FREEZE']);
   assert.deepEqual(lines.slice(1), [
-    ['shop:deployment/frozen', 'apps/frozen.yaml:17', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', 'locked by ana: incident 42'],
-    ['shop:deployment/frozen', 'apps/frozen.yaml:19', 'proxy', 'envoyproxy/envoy:v1.29.1', '-', 'locked by ana: incident 42'],
-    ['(kustomize)', 'apps/kustomization.yaml:3', '-', 'api:2.0', '-', '-'],
-    ['shop:deployment/web', 'apps/web.yaml:14', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', '-'],
-    ['shop:deployment/web', 'apps/web.yaml:16', 'proxy', 'envoyproxy/envoy:v1.29.1', '-', '-'],
+    ['shop:deployment/frozen', 'apps/frozen.yaml:17', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', 'locked by ana: incident 42', '-'],
+    ['shop:deployment/frozen', 'apps/frozen.yaml:19', 'proxy', 'envoyproxy/envoy:v1.29.1', '-', 'locked by ana: incident 42', '-'],
+    ['apps/kustomization.yaml', 'apps/kustomization.yaml:3', 'api', 'api:2.0', '-', '-', '-'],
+    ['shop:deployment/web', 'apps/web.yaml:14', 'web', 'ghcr.io/acme/web:1.0.0', 'semver:^1', '-', '-'],
+    ['shop:deployment/web', 'apps/web.yaml:16', 'proxy', 'envoyproxy/envoy:v1.29.1', '-', '-', '-'],
   ]);
 });
 

@@ -1,5 +1,5 @@
 import { join, resolve } from 'node:path';
-import { buildHistory, type HistoryEntry, type LoggedCommit } from '../../automation/index.ts';
+import { buildHistory, buildOperations, type HistoryEntry, type LoggedCommit, type OperationEntry } from '../../automation/index.ts';
 import { loadConfig, soleAutomation } from '../../config/index.ts';
 import { findGitDir, readLog, GitRepo } from '../../git/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
@@ -24,7 +24,10 @@ export async function history(values: HistoryOptions, io: CliIo): Promise<number
   if ((values.repo === undefined) === (values.config === undefined)) throw new UsageError('history needs one of --repo DIR or --config FILE');
   const since = values.since === undefined ? undefined : parseDate(values.since);
   const commits = values.repo !== undefined ? await localLog(resolve(io.cwd, values.repo), since) : await remoteLog(resolve(io.cwd, values.config!), values.automation, io, since);
-  const entries = buildHistory(commits, { workload: values.workload, since });
+  const filter = { workload: values.workload, since };
+  // Updates and operations in the log's order (newest first), whichever commit holds them.
+  const order = new Map(commits.map((c, i) => [c.oid, i]));
+  const entries = [...buildHistory(commits, filter), ...buildOperations(commits, filter)].sort((a, b) => order.get(a.commit)! - order.get(b.commit)!);
   if (values.json) {
     io.out.write(JSON.stringify(entries, null, 2) + '\n');
     return EXIT.ok;
@@ -33,8 +36,20 @@ export async function history(values: HistoryOptions, io: CliIo): Promise<number
     io.out.write('No tagpilot commits found.\n');
     return EXIT.ok;
   }
-  io.out.write(table(['WHEN', 'COMMIT', 'WORKLOAD', 'CONTAINER', 'CHANGE', 'POLICY', 'STATUS'], entries.map(row)));
+  io.out.write(
+    table(
+      ['WHEN', 'COMMIT', 'WORKLOAD', 'CONTAINER', 'CHANGE', 'POLICY', 'STATUS'],
+      entries.map((e) => ('operation' in e ? operationRow(e) : row(e))),
+    ),
+  );
   return EXIT.ok;
+}
+
+/** An operation: the verb, what moved, who and why. */
+function operationRow(e: OperationEntry): string[] {
+  const when = `${e.when.slice(0, 10)} ${e.when.slice(11, 16)}`;
+  const moved = e.to === undefined ? '' : ` ${e.image ?? ''} ${e.from ?? '?'} → ${e.to}`;
+  return [when, e.commit.slice(0, 12), e.workload, e.container ?? '-', `${e.operation}${moved} by ${e.by}${e.reason === undefined ? '' : `: ${e.reason}`}`, e.policy ?? '-', ''];
 }
 
 function row(e: HistoryEntry): string[] {

@@ -24,7 +24,7 @@ export interface WorkloadRow {
   file: string;
   line: number;
   lock: Lock;
-  containers: { container: string | null; kind: ImageSlot['kind']; image: string; policy: string | null; file: string; line: number }[];
+  containers: { container: string | null; kind: ImageSlot['kind']; image: string; policy: string | null; file: string; line: number; lock: Lock; freeze: string[] }[];
 }
 
 /** `tagpilot workloads`: every workload and image slot in a local checkout, no registry needed. */
@@ -62,16 +62,17 @@ export function groupByWorkload(slots: readonly ImageSlot[]): WorkloadRow[] {
       row = { workload: slot.workload ?? null, file: slot.file, line: slot.line, lock: slot.lock, containers: [] };
       rows.set(key, row);
     }
-    row.containers.push({ container: slot.container ?? null, kind: slot.kind, image: slot.image, policy: policyText(slot.policy), file: slot.file, line: slot.line });
+    row.containers.push({ container: slot.container ?? null, kind: slot.kind, image: slot.image, policy: policyText(slot.policy), file: slot.file, line: slot.line, lock: slot.lock, freeze: (slot.freeze ?? []).map((w) => w.text) });
   }
   return [...rows.values()];
 }
 
 function writeTable(io: CliIo, rows: readonly WorkloadRow[]): void {
-  const table = [['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK']];
+  // The first column is the id the workload verbs take: the workload, or the file of slots outside one.
+  const table = [['WORKLOAD', 'FILE:LINE', 'CONTAINER', 'IMAGE', 'POLICY', 'LOCK', 'FREEZE']];
   for (const row of rows) {
     for (const c of row.containers) {
-      table.push([row.workload ?? `(${c.kind})`, `${c.file}:${c.line}`, c.container ?? '-', c.image, c.policy ?? '-', lockText(row.lock)]);
+      table.push([row.workload ?? c.file, `${c.file}:${c.line}`, c.container ?? '-', c.image, c.policy ?? '-', lockText(c.lock), c.freeze.join('; ') || '-']);
     }
   }
   io.out.write(columns(table));

@@ -1,0 +1,107 @@
+/**
+ * The workload verbs (`lock`, `unlock`, `automate`, `deautomate`, `policy set`, `rollback`) as
+ * commits: against the configured remote (`--config`: the cycle's fetch, edit, commit, push and
+ * retry; signed when signing is configured), or in a local checkout (`--repo DIR`, committed there).
+ */
+import { writeFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { planOperation, runOperation, type Decide, type OperationPlan, type OperationRequest } from '../../automation/index.ts';
+import { commitInCheckout, readCheckoutHistory, type GitAuthor } from '../../git/index.ts';
+import { editFiles, findSlots, readRepoFiles } from '../../manifests/index.ts';
+import { TagpilotError } from '../../problems/index.ts';
+import { checkoutDir } from '../checkout.ts';
+import { EXIT, UsageError, type CliIo } from '../io.ts';
+import { wire } from '../wire.ts';
+import { whoAmI } from '../identity.ts';
+
+export interface OperateOptions {
+  workload: string;
+  container?: string;
+  reason?: string;
+  user?: string;
+  config?: string;
+  repo?: string;
+  path?: string[];
+  policy?: string;
+  to?: string;
+  /** False with --no-lock. */
+  lock?: boolean;
+}
+
+type Verb = OperationRequest['verb'];
+
+/** One verb's command: builds its request from the options, then commits it where asked. */
+export function operate(verb: Verb) {
+  return async (options: OperateOptions, io: CliIo): Promise<number> => {
+    if ((options.config === undefined) === (options.repo === undefined)) throw new UsageError('say where: --config FILE (the configured remote) or --repo DIR (a local checkout)');
+    if (verb === 'lock' && (options.reason === undefined || options.reason.trim() === '')) throw new UsageError('a lock needs --reason TEXT: the next person reads why');
+    const by = await whoAmI(options.user, io, options.repo);
+    const request = requestFor(verb, options, by, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
+    try {
+      const outcome = options.config !== undefined ? await remote(options.config, request, by, io) : await local(options.repo!, options.path, request, io);
+      report(io, outcome.plan, outcome.commit);
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof TagpilotError) || error.code !== 'operation-refused') throw error;
+      io.err.write(`tagpilot ${verb}: ${error.message}\n`);
+      return EXIT.failed;
+    }
+  };
+}
+
+function requestFor(verb: Verb, o: OperateOptions, by: string, at: string): OperationRequest {
+  const common = { target: o.workload, by, at, ...(o.reason === undefined ? {} : { reason: o.reason }) };
+  switch (verb) {
+    case 'lock':
+    case 'unlock':
+      return { ...common, verb, ...(o.container === undefined ? {} : { slot: o.container }) };
+    case 'automate':
+    case 'deautomate':
+      return { ...common, verb };
+    case 'policy-set':
+      return { ...common, verb, slot: o.container!, policy: o.policy! };
+    case 'rollback':
+      return { ...common, verb, lock: o.lock !== false, ...(o.container === undefined ? {} : { slot: o.container }), ...(o.to === undefined ? {} : { to: o.to }) };
+    case 'release':
+      throw new UsageError('release has its own command');
+  }
+}
+
+const decideFor =
+  (request: OperationRequest): Decide =>
+  async (slots, history) =>
+    planOperation(request, slots, request.verb === 'rollback' ? await history() : []);
+
+async function remote(config: string, request: OperationRequest, by: string, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
+  const { deps } = await wire(config, io);
+  const author = personOr(by, deps.author);
+  return runOperation({ repo: deps.repo, branch: deps.branch, paths: deps.paths, author, log: deps.log, namedPolicies: deps.namedPolicies, maxAttempts: deps.maxAttempts }, decideFor(request));
+}
+
+async function local(repo: string, paths: string[] | undefined, request: OperationRequest, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
+  const dir = await checkoutDir(io.cwd, repo);
+  const read = await readRepoFiles(dir, paths ?? ['.']);
+  const found = findSlots(read.files);
+  const plan = await decideFor(request)(found.slots, () => readCheckoutHistory(dir, 1_000));
+  const edited = editFiles(read.files, plan.edits);
+  if (edited.refused.length > 0) throw new TagpilotError('operation-refused', edited.refused.map((p) => `${p.subject}: ${p.message}`).join('; '));
+  if (edited.files.size === 0) return { plan };
+  for (const [path, text] of edited.files) await writeFile(join(dir, path), text);
+  return { plan, commit: await commitInCheckout(dir, [...edited.files.keys()], plan.message, io.env) };
+}
+
+/** The commit is the person's when they gave an address; otherwise tagpilot's, with the person in the trailer. */
+function personOr(by: string, fallback: GitAuthor): GitAuthor {
+  const match = /^(.+?)\s*<([^<>\s]+@[^<>\s]+)>$/.exec(by);
+  return match === null ? fallback : { name: match[1]!, email: match[2]! };
+}
+
+function report(io: CliIo, plan: OperationPlan, commit: string | undefined): void {
+  const first = plan.trailers[0];
+  if (commit === undefined) {
+    io.out.write(`${first?.target ?? 'nothing'}: already so; nothing to commit\n`);
+    return;
+  }
+  for (const line of plan.lines) io.out.write(`${line}\n`);
+  io.out.write(`${plan.message.split('\n')[0]}\ncommitted ${commit.slice(0, 12)}\n`);
+}
