@@ -16,3 +16,5 @@ export { runOperation, type Decide, type OperationDeps, type OperationOutcome } 
 export { describeRejection } from './rejections.ts';
 export type { Hold, FreezeSource } from './holds.ts';
 export { previousValue, type HistoryCommit } from './reverts.ts';
+export { planFreeze, type FreezeRequest } from './freeze-operation.ts';
+export { parseRepoSettings, settingsPath, SETTINGS_FILE, type RepoSettings } from './repo-settings.ts';

@@ -15,6 +15,7 @@ import { refused, type OperationPlan } from './operations.ts';
 import { DEFAULT_HISTORY_COMMITS } from './revert-history.ts';
 import type { HistoryCommit } from './reverts.ts';
 import type { Problem } from './types.ts';
+import { MAX_SETTINGS_BYTES } from './repo-settings.ts';
 
 export interface OperationDeps {
   repo: RepositorySession;
@@ -31,7 +32,7 @@ export interface OperationDeps {
 }
 
 /** What the operation decides at a head: from the slots there and the branch's history (read only when asked). */
-export type Decide = (slots: readonly ImageSlot[], history: () => Promise<HistoryCommit[]>) => OperationPlan | Promise<OperationPlan>;
+export type Decide = (slots: readonly ImageSlot[], history: () => Promise<HistoryCommit[]>, read: (path: string) => Promise<string | undefined>) => OperationPlan | Promise<OperationPlan>;
 
 export interface OperationOutcome {
   /** Our commit, once the branch holds it; undefined when there was nothing to change. */
@@ -47,10 +48,15 @@ export async function runOperation(deps: OperationDeps, decide: Decide): Promise
     const head = (await deps.repo.fetch([deps.branch], deps.signal)).get(deps.branch);
     if (head === undefined) throw refused(`${deps.repo.description} has no branch ${deps.branch}`);
     const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies });
-    const plan = await decide(found.slots, () => deps.repo.firstParents(head, DEFAULT_HISTORY_COMMITS, deps.signal));
+    const plan = await decide(
+      found.slots,
+      () => deps.repo.firstParents(head, DEFAULT_HISTORY_COMMITS, deps.signal),
+      (path) => readSettingsText(deps.repo, head, path),
+    );
     const files = await editedFiles(deps.repo, found.files, plan);
     if (files.size === 0) return { plan, attempts: attempt };
-    const commit = await deps.repo.commit(head, files, plan.message, deps.author, (deps.now ?? (() => new Date()))());
+    const create = (plan.writes ?? []).filter((w) => w.create).map((w) => w.path);
+    const commit = await deps.repo.commit(head, files, plan.message, deps.author, (deps.now ?? (() => new Date()))(), { create });
     try {
       await deps.repo.push(commit, { ref: branchRef(deps.branch), expected: head }, deps.signal);
       deps.log.info({ commit, attempt }, 'operation pushed');
@@ -78,5 +84,15 @@ async function editedFiles(repo: RepositorySession, listed: ReadonlyMap<string, 
   const edited = editFiles(texts, plan.edits);
   if (edited.refused.length > 0) throw refused(edited.refused.map((p) => `${p.subject}: ${p.message}`).join('; '));
   const encoder = new TextEncoder();
-  return new Map([...edited.files].map(([path, text]) => [path, encoder.encode(text)]));
+  const files = new Map([...edited.files].map(([path, text]) => [path, encoder.encode(text)]));
+  for (const w of plan.writes ?? []) files.set(w.path, encoder.encode(w.text));
+  return files;
+}
+
+/** A small repository file's text at `head` (a `.tagpilot.yaml`), or undefined when there is none. */
+async function readSettingsText(repo: RepositorySession, head: string, path: string): Promise<string | undefined> {
+  const slash = path.lastIndexOf('/');
+  const listed = (await repo.listFiles(head, [slash < 0 ? '.' : path.slice(0, slash)], (p) => p === path)).files.find((f) => f.path === path);
+  if (listed === undefined) return undefined;
+  return new TextDecoder('utf-8', { fatal: true }).decode(await repo.readBlob(listed, MAX_SETTINGS_BYTES));
 }

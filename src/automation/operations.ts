@@ -28,6 +28,8 @@ export type OperationRequest = Common & ({ verb: 'lock' | 'unlock'; slot?: strin
 
 export interface OperationPlan {
   edits: Edit[];
+  /** Whole files written (a repository's `.tagpilot.yaml`), created when `create`. */
+  writes?: { path: string; text: string; create: boolean }[];
   trailers: OperationTrailer[];
   /** One line per slot moved (release, rollback): `file:line slot: old -> new`. */
   lines: string[];
@@ -162,7 +164,7 @@ const DONE: Record<OperationVerb, string> = {
 };
 
 /** The message: a subject naming verb, target and why; who and when; the slots moved; the trailers. */
-function finish(verb: OperationVerb, edits: Edit[], trailers: OperationTrailer[], lines: string[]): OperationPlan {
+export function finish(verb: OperationVerb, edits: Edit[], trailers: OperationTrailer[], lines: string[]): OperationPlan {
   const first = trailers[0];
   if (first === undefined) return { edits: [], trailers, lines, message: '' };
   const what = `${first.target}${trailers.length === 1 && first.slot !== undefined ? ` ${first.slot}` : ''}`;

@@ -40,8 +40,8 @@ export interface RepositorySession extends FileSource {
   readonly description: string;
   /** Brings the branches up to date; the heads of those the remote has (a missing one is absent). */
   fetch(branches: readonly string[], signal?: AbortSignal): Promise<ReadonlyMap<string, string>>;
-  /** A commit on `parent` with the changed files, held locally until `push`; same inputs, same commit. */
-  commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date): Promise<string>;
+  /** A commit on `parent` with the changed files (only existing ones, but for those in `create`), held locally until `push`; same inputs, same commit. */
+  commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date, options?: { create?: readonly string[] }): Promise<string>;
   /**
    * Moves `target.ref` from `target.expected` (undefined: creates it) to `commit`, never forcing.
    * Resolves only once the branch, read back, holds the commit (invariant 8), saying how that is

@@ -9,7 +9,7 @@ import { UsageError, type CliIo } from './io.ts';
 import type { ControllerOptions } from './commands/controller.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { ImagesOptions } from './commands/images.ts';
-import type { OperateOptions } from './commands/operate.ts';
+import type { FreezeOptions, OperateOptions } from './commands/operate.ts';
 import type { PlanOptions } from './commands/plan.ts';
 import type { PolicyTestOptions } from './commands/policy-test.ts';
 import type { ReleaseOptions } from './commands/release.ts';
@@ -46,6 +46,7 @@ export function buildProgram(io: CliIo, outcome: Outcome): Command {
   addCheckoutVerbs(program, verb);
   addPolicyVerbs(program, verb);
   addOperationVerbs(program, verb);
+  addFreezeVerbs(program, verb);
   return program;
 }
 
@@ -179,6 +180,24 @@ function addOperationVerbs(program: Command, verb: DeclareVerb): void {
     .option('--container <name>', 'roll back only this slot (default: every slot of the workload)')
     .option('--to <tag>', 'this tag instead of the previous one')
     .option('--no-lock', 'do not lock the slot: the next cycle may move it on (never back to the rolled-back tag)');
+}
+
+/** freeze, unfreeze: the repository's .tagpilot.yaml, as a commit. */
+function addFreezeVerbs(program: Command, verb: DeclareVerb): void {
+  const load = (name: 'freeze' | 'unfreeze') => async () => (await import('./commands/operate.ts')).freeze(name);
+  operationOptions(
+    verb<FreezeOptions>(
+      program,
+      'freeze',
+      "freeze the repository: nothing is committed for its slots until then (.tagpilot.yaml at each path's root, as a commit)",
+      ["tagpilot freeze --until 2027-01-04T08:00:00+01:00 --reason 'holiday freeze' --config config.yaml", "tagpilot freeze --window 'Fri 16:00-Mon 08:00 Europe/Berlin' --reason 'no weekend deploys' --repo ./fleet"],
+      load('freeze'),
+    ),
+    'why',
+  )
+    .option('--until <time>', 'from now until then (RFC 3339, or a date)')
+    .option('--window <text>', 'a window as written in .tagpilot.yaml instead (recurring, or an absolute range: docs/operations.md)');
+  operationOptions(verb<FreezeOptions>(program, 'unfreeze', 'end the freezes in force that freeze --until wrote (recurring windows stay: edit the file)', ['tagpilot unfreeze --reason "fix is out" --config config.yaml'], load('unfreeze')), 'why');
 }
 
 function addPolicyVerbs(program: Command, verb: DeclareVerb): void {

@@ -8,6 +8,7 @@ import { RegistryClient, SignatureChecker, type RegistryClientOptions, type Clou
 import { messageTemplate, type SignatureDeps, type CycleDeps, type RepositorySession } from '../automation/index.ts';
 import type { NamedPolicy } from '../manifests/index.ts';
 import { createPublicKey } from 'node:crypto';
+import { parseFreezeWindow } from '../policy/index.ts';
 import type { CliIo } from './io.ts';
 import { logger, type LogFormatOption } from './log.ts';
 import { readNamedPolicies } from './named-policies.ts';
@@ -54,7 +55,9 @@ export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, sh
   const message = guardConfig(`${gitField(automation)}.message`, () => messageTemplate(automation.git.message));
   const { branch, pushBranch, paths, author, pushAttempts: maxAttempts, maxFileSize, maxCycleSize } = automation.git;
   const limits = { ...(maxFileSize === undefined ? {} : { maxFileBytes: maxFileSize }), ...(maxCycleSize === undefined ? {} : { maxCycleBytes: maxCycleSize }) };
-  return { repo, tags: shared.registry, branch, pushBranch, paths, author, namedPolicies: shared.namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures: shared.signatures, ...limits, ...(shared.pullSecrets === undefined ? {} : { pullSecrets: shared.pullSecrets }) };
+  // The config's freeze windows and on-revert default hold for each of its automations.
+  const freeze = config.freeze.map((text, i) => guardConfig(`freeze[${i}]`, () => parseFreezeWindow(text)));
+  return { repo, tags: shared.registry, branch, pushBranch, paths, author, namedPolicies: shared.namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures: shared.signatures, freeze, onRevert: config.onRevert, ...limits, ...(shared.pullSecrets === undefined ? {} : { pullSecrets: shared.pullSecrets }) };
 }
 
 /** The automation's review flow, its secrets read; undefined without one. */

@@ -513,6 +513,10 @@ export const configSchema = z
     shutdownTimeout: boundedDuration(1_000, 600_000).default(25_000),
     server: server.default({ address: '0.0.0.0', port: 8080, webhookPort: 8081, status: { enabled: false } }),
     webhooks: z.array(webhook).max(100).default([]),
+    /** Freeze windows of every automation of this config (docs/operations.md#freeze-windows): nothing is committed while one holds. */
+    freeze: z.array(z.string().min(1).max(200)).max(20).default([]),
+    /** What a person moving a slot away from tagpilot's tag does where the slot does not say: reject that tag (newer ones flow), or hold the slot. */
+    onRevert: z.enum(['reject', 'lock']).default('reject'),
   })
   .strict()
   .superRefine((value, ctx) => {

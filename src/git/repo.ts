@@ -221,11 +221,11 @@ export class GitRepo {
    * Writes a commit on top of `parent` with the changed files; no working tree is touched. The
    * new objects are kept for `push`, which sends exactly them.
    */
-  async commit(parent: string, changes: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, now = new Date()): Promise<string> {
+  async commit(parent: string, changes: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, now = new Date(), options: { create?: readonly string[] } = {}): Promise<string> {
     // isomorphic-git reads whole packs and checks their trailers, which the object reader does not: a pack cut at its end is found here.
     const { tree, objects } = await this.healing(`build on ${parent.slice(0, 12)}`, async () => {
       const { commit: parentCommit } = await git.readCommit({ fs, ...this.store, oid: parent });
-      return writeChangedTree(this.store, parentCommit.tree, changes);
+      return writeChangedTree(this.store, parentCommit.tree, changes, new Set(options.create));
     });
     const who = { name: author.name, email: author.email, timestamp: Math.floor(now.getTime() / 1000) };
     const body = commitBody(tree, [parent], who, who, message);

@@ -15,7 +15,7 @@ export interface ObjectStore {
  * folder, a symlink or a submodule, or does not exist is refused, so a bad edit fails the commit
  * instead of writing somewhere unexpected. Same inputs, same oid.
  */
-export async function writeChangedTree(store: ObjectStore, rootTree: string, changes: ReadonlyMap<string, Uint8Array>): Promise<{ tree: string; objects: NewObject[] }> {
+export async function writeChangedTree(store: ObjectStore, rootTree: string, changes: ReadonlyMap<string, Uint8Array>, create: ReadonlySet<string> = new Set()): Promise<{ tree: string; objects: NewObject[] }> {
   const objects: NewObject[] = [];
   const rewrite = async (treeOid: string, changed: Map<string, Uint8Array>, prefix: string): Promise<string> => {
     const { entries: tree, unsafe } = await readTreeEntries(store, treeOid);
@@ -39,12 +39,17 @@ export async function writeChangedTree(store: ObjectStore, rootTree: string, cha
         return { ...entry, oid };
       }),
     );
-    // Edits only touch existing files, so every change must have found its entry.
-    const missing = [...byChild.keys()][0];
-    if (missing !== undefined) throw refused(`cannot update "${prefix}${missing}": not in the tree`);
+    // Edits only touch existing files, so every change must have found its entry; a file the
+    // caller asked to create (a repository's own settings file) is added, in an existing folder only.
+    const added: TreeLine[] = [];
+    for (const [child, sub] of byChild) {
+      const blob = sub.get('');
+      if (blob === undefined || sub.size > 1 || !create.has(`${prefix}${child}`)) throw refused(`cannot update "${prefix}${child}": not in the tree`);
+      added.push({ mode: '100644', path: child, oid: add(hashObject('blob', Buffer.from(blob))) });
+    }
     // An unsafe entry beside an edited file stays exactly as the remote has it: never edited,
     // never dropped (that would delete someone's file), never created by us.
-    return add(hashObject('tree', treeBody([...entries, ...unsafe.map((u) => u.line)])));
+    return add(hashObject('tree', treeBody([...entries, ...added, ...unsafe.map((u) => u.line)])));
   };
   const add = (object: NewObject) => {
     objects.push(object);

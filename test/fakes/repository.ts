@@ -60,10 +60,10 @@ export class InMemoryRepository implements RepositorySession {
     return bytes;
   }
 
-  async commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date): Promise<string> {
+  async commit(parent: string, files: ReadonlyMap<string, Uint8Array>, message: string, author: GitAuthor, when: Date, options: { create?: readonly string[] } = {}): Promise<string> {
     const tree = new Map(this.get(parent).files);
     for (const [path, bytes] of files) {
-      if (!tree.has(path)) throw new Error(`cannot update "${path}": not in the tree`);
+      if (!tree.has(path) && !options.create?.includes(path)) throw new Error(`cannot update "${path}": not in the tree`);
       tree.set(path, bytes);
     }
     const id = this.store(parent, tree, message, `${author.name} <${author.email}>`, when);

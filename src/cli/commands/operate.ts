@@ -3,9 +3,9 @@
  * commits: against the configured remote (`--config`: the cycle's fetch, edit, commit, push and
  * retry; signed when signing is configured), or in a local checkout (`--repo DIR`, committed there).
  */
-import { writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { planOperation, runOperation, type Decide, type OperationPlan, type OperationRequest } from '../../automation/index.ts';
+import { planFreeze, planOperation, runOperation, settingsPath, type Decide, type FreezeRequest, type OperationPlan, type OperationRequest } from '../../automation/index.ts';
 import { commitInCheckout, readCheckoutHistory, type GitAuthor } from '../../git/index.ts';
 import { editFiles, findSlots, readRepoFiles } from '../../manifests/index.ts';
 import { TagpilotError } from '../../problems/index.ts';
@@ -72,19 +72,66 @@ const decideFor =
   async (slots, history) =>
     planOperation(request, slots, request.verb === 'rollback' ? await history() : []);
 
-async function remote(config: string, request: OperationRequest, by: string, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
-  const { deps } = await wire(config, io);
-  const author = personOr(by, deps.author);
-  return runOperation({ repo: deps.repo, branch: deps.branch, paths: deps.paths, author, log: deps.log, namedPolicies: deps.namedPolicies, maxAttempts: deps.maxAttempts }, decideFor(request));
+export interface FreezeOptions {
+  until?: string;
+  window?: string;
+  reason?: string;
+  user?: string;
+  config?: string;
+  repo?: string;
+  path?: string[];
 }
 
-async function local(repo: string, paths: string[] | undefined, request: OperationRequest, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
+/** `tagpilot freeze` / `unfreeze`: the `.tagpilot.yaml` of each of the automation's paths, as one commit. */
+export function freeze(verb: 'freeze' | 'unfreeze') {
+  return async (options: FreezeOptions, io: CliIo): Promise<number> => {
+    if ((options.config === undefined) === (options.repo === undefined)) throw new UsageError('say where: --config FILE (the configured remote) or --repo DIR (a local checkout)');
+    const by = await whoAmI(options.user, io, options.repo);
+    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const request = (roots: readonly string[]): FreezeRequest => ({ verb, roots, by, at, ...pick(options) });
+    const decide: (roots: readonly string[]) => Decide = (roots) => async (_slots, _history, read) => planFreeze(request(roots), new Map(await Promise.all(roots.map(async (r) => [settingsPath(r), await read(settingsPath(r))] as const))));
+    try {
+      const outcome = options.config !== undefined ? await remoteWith(options.config, by, io, (paths) => decide(paths)) : await localWith(options.repo!, options.path, io, decide(options.path ?? ['.']));
+      report(io, outcome.plan, outcome.commit);
+      return EXIT.ok;
+    } catch (error) {
+      if (!(error instanceof TagpilotError) || error.code !== 'operation-refused') throw error;
+      io.err.write(`tagpilot ${verb}: ${error.message}\n`);
+      return EXIT.failed;
+    }
+  };
+}
+
+function pick(o: FreezeOptions): Pick<FreezeRequest, 'reason' | 'until' | 'window'> {
+  return { ...(o.reason === undefined ? {} : { reason: o.reason }), ...(o.until === undefined ? {} : { until: o.until }), ...(o.window === undefined ? {} : { window: o.window }) };
+}
+
+function remote(config: string, request: OperationRequest, by: string, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
+  return remoteWith(config, by, io, () => decideFor(request));
+}
+
+async function remoteWith(config: string, by: string, io: CliIo, decide: (paths: readonly string[]) => Decide): Promise<{ plan: OperationPlan; commit?: string }> {
+  const { deps } = await wire(config, io);
+  const author = personOr(by, deps.author);
+  return runOperation({ repo: deps.repo, branch: deps.branch, paths: deps.paths, author, log: deps.log, namedPolicies: deps.namedPolicies, maxAttempts: deps.maxAttempts }, decide(deps.paths));
+}
+
+function local(repo: string, paths: string[] | undefined, request: OperationRequest, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
+  return localWith(repo, paths, io, decideFor(request));
+}
+
+async function localWith(repo: string, paths: string[] | undefined, io: CliIo, decide: Decide): Promise<{ plan: OperationPlan; commit?: string }> {
   const dir = await checkoutDir(io.cwd, repo);
   const read = await readRepoFiles(dir, paths ?? ['.']);
   const found = findSlots(read.files);
-  const plan = await decideFor(request)(found.slots, () => readCheckoutHistory(dir, 1_000));
+  const plan = await decide(
+    found.slots,
+    () => readCheckoutHistory(dir, 1_000),
+    (path) => readFile(join(dir, path), 'utf8').catch(() => undefined),
+  );
   const edited = editFiles(read.files, plan.edits);
   if (edited.refused.length > 0) throw new TagpilotError('operation-refused', edited.refused.map((p) => `${p.subject}: ${p.message}`).join('; '));
+  for (const w of plan.writes ?? []) edited.files.set(w.path, w.text);
   if (edited.files.size === 0) return { plan };
   for (const [path, text] of edited.files) await writeFile(join(dir, path), text);
   return { plan, commit: await commitInCheckout(dir, [...edited.files.keys()], plan.message, io.env) };
