@@ -24,7 +24,8 @@ interface Common {
   reason?: string;
 }
 
-export type OperationRequest = Common & ({ verb: 'lock' | 'unlock'; slot?: string } | { verb: 'automate' | 'deautomate' } | { verb: 'policy-set'; slot: string; policy: string } | { verb: 'release'; slot?: string; image: string; lock: boolean } | { verb: 'rollback'; slot?: string; to?: string; lock: boolean });
+export type OperationRequest = Common &
+  ({ verb: 'lock' | 'unlock'; slot?: string } | { verb: 'automate' | 'deautomate' } | { verb: 'policy-set'; slot: string; policy: string } | { verb: 'release'; slot?: string; image: string; lock: boolean; force?: boolean } | { verb: 'rollback'; slot?: string; to?: string; lock: boolean });
 
 export interface OperationPlan {
   edits: Edit[];
@@ -81,6 +82,7 @@ function moveSlots(request: Extract<OperationRequest, { verb: 'release' | 'rollb
   const trailers: OperationTrailer[] = [];
   const lines: string[] = [];
   for (const slot of slots) {
+    if (request.verb === 'release' && slot.lock.locked && request.force !== true) throw refused(`${request.target} is locked${slot.lock.by === undefined ? '' : ` by ${slot.lock.by}`}${slot.lock.reason === undefined ? '' : `: ${slot.lock.reason}`}; not releasing (unlock it, or use --force)`);
     const image = imageFor(slot);
     const from = slotValue(slot);
     const to = valueOfRef(image);

@@ -126,8 +126,18 @@ function addCheckoutVerbs(program: Command, verb: DeclareVerb): void {
     .option('--json', 'print one JSON object instead of a table')
     .option('--strict', STRICT);
 
-  verb<ReleaseOptions>(program, 'release', 'set an image by hand in a local checkout (and commit it)', ['tagpilot release --repo ./fleet --workload shop:deployment/web --image ghcr.io/acme/web:1.4.3'], async () => (await import('./commands/release.ts')).release)
-    .option('--repo <dir>', 'the checkout to edit', '.')
+  verb<ReleaseOptions>(
+    program,
+    'release',
+    'set an image by hand (and lock the slot, unless --no-lock) as a commit with its trailer',
+    ['tagpilot release --repo ./fleet --workload shop:deployment/web --image ghcr.io/acme/web:1.4.3', 'tagpilot release --config config.yaml --workload shop:deployment/web --image ghcr.io/acme/web:1.4.3 --reason "hotfix"'],
+    async () => (await import('./commands/release.ts')).release,
+  )
+    .option('--repo <dir>', 'the checkout to edit (default: .)')
+    .option('--config <file>', 'commit to the configured remote instead (fetch, edit, commit, push, retry)')
+    .option('--no-lock', 'do not lock the slot: the next cycle may move it on (never back to the tag released away from)')
+    .option('--reason <text>', 'why (in the commit and the lock)')
+    .option('--user <who>', 'who does it, "Name <email>"')
     .addOption(required('--workload <id>', 'the workload to set (namespace:kind/name, see tagpilot workloads)'))
     .addOption(required('--image <ref>', 'the image reference to set'))
     .option('--container <name>', "the container to set (default: those running the image's repository)")

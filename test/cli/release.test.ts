@@ -7,7 +7,7 @@ import { locked, repoWith, run, web } from './helpers.ts';
 test("release sets the container running the image's repository and commits only that change", async (t) => {
   const repo = repoWith({ 'apps/web.yaml': web });
   t.after(repo.cleanup);
-  const { code, out, err } = await run(['release', '--repo', repo.dir, '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.2.0'], '/');
+  const { code, out, err } = await run(['release', '--repo', repo.dir, '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.2.0', '--no-lock'], '/');
   assert.equal(err, '');
   assert.equal(code, 0);
   assert.match(out, /apps\/web\.yaml:14 shop:deployment\/web web: ghcr\.io\/acme\/web:1\.0\.0 -> ghcr\.io\/acme\/web:1\.2\.0/);
@@ -17,10 +17,20 @@ test("release sets the container running the image's repository and commits only
   assert.equal(repo.git('diff', '--stat', 'HEAD~1').trim().split('\n').length, 2);
 });
 
+test('release locks the slot it sets by default, and its commit carries a Tagpilot-Operation trailer', async (t) => {
+  const repo = repoWith({ 'web.yaml': web });
+  t.after(repo.cleanup);
+  const { code, err } = await run(['release', '--workload', 'shop:deployment/web', '--image', 'ghcr.io/acme/web:1.2.0', '--reason', 'hotfix', '--user', 'Ana <ana@example.com>'], repo.dir);
+  assert.equal(code, 0, err);
+  const text = readFileSync(join(repo.dir, 'web.yaml'), 'utf8');
+  assert.match(text, /tagpilot\.io\/locked\.web: "true"\n {4}tagpilot\.io\/locked-by\.web: "Ana <ana@example\.com>"\n {4}tagpilot\.io\/locked-reason\.web: hotfix\n/);
+  assert.match(repo.git('log', '-1', '--format=%B'), /\nTagpilot-Operation: release shop:deployment\/web web by=Ana%20<ana@example\.com> at=\S+ image=ghcr\.io\/acme\/web from=1\.0\.0 to=1\.2\.0 reason=hotfix\n/);
+});
+
 test('release --container picks the container by name, even for another repository', async (t) => {
   const repo = repoWith({ 'web.yaml': web });
   t.after(repo.cleanup);
-  const { code } = await run(['release', '--workload', 'shop:deployment/web', '--container', 'proxy', '--image', 'mirror.local:5000/envoy:v1.30.0', '--no-commit'], repo.dir);
+  const { code } = await run(['release', '--workload', 'shop:deployment/web', '--container', 'proxy', '--image', 'mirror.local:5000/envoy:v1.30.0', '--no-commit', '--no-lock'], repo.dir);
   assert.equal(code, 0);
   assert.equal(readFileSync(join(repo.dir, 'web.yaml'), 'utf8'), web.replace('envoyproxy/envoy:v1.29.1', 'mirror.local:5000/envoy:v1.30.0'));
 });
@@ -82,7 +92,7 @@ test('release addresses a Flux v1 FluxHelmRelease without annotations, by contai
   const helm = `apiVersion: helm.integrations.flux.weave.works/v1alpha2\nkind: FluxHelmRelease\nmetadata:\n  name: shop\n  namespace: apps\nspec:\n  releaseName: shop\n  values:\n    ${values}`;
   const repo = repoWith({ 'releases/shop.yaml': helm });
   t.after(repo.cleanup);
-  const { code, out } = await run(['release', '--workload', 'apps:fluxhelmrelease/shop', '--container', 'worker', '--image', 'registry.local:5000/org/worker:1.2.0'], repo.dir);
+  const { code, out } = await run(['release', '--workload', 'apps:fluxhelmrelease/shop', '--container', 'worker', '--image', 'registry.local:5000/org/worker:1.2.0', '--no-lock'], repo.dir);
   assert.equal(code, 0, out);
   assert.equal(readFileSync(join(repo.dir, 'releases/shop.yaml'), 'utf8'), helm.replace('tag: 1.0.0', 'tag: 1.2.0'));
 });

@@ -129,4 +129,15 @@ describe('workload operations as commits, against a real registry and git server
     await cli('run', '--once', '--config', config);
     assert.match(show(bare, 'apps/web.yaml'), /team\/web:1\.2\.5'/, 'a newer tag than the rejected one flows');
   });
+
+  test('release --config sets the image, locks the slot and commits its trailer; the cycle leaves it there', async () => {
+    const { bare, config } = fleet();
+    await cli('release', '--workload', 'shop:deployment/web', '--image', `${registry.host}/team/web:1.1.0`, '--reason', 'canary', '--user', ANA, '--config', config);
+    const web = show(bare, 'apps/web.yaml');
+    assert.match(web, /team\/web:1\.1\.0'/);
+    assert.match(web, /tagpilot\.io\/locked\.web: "true"/);
+    assert.match(git(bare, 'log', '-1', '--format=%B', 'main'), /Tagpilot-Operation: release shop:deployment\/web web by=\S+ at=\S+ image=\S+\/team\/web from=1\.0\.0 to=1\.1\.0 reason=canary/);
+    await cli('run', '--once', '--config', config);
+    assert.match(show(bare, 'apps/web.yaml'), /team\/web:1\.1\.0'/);
+  });
 });

@@ -26,6 +26,8 @@ export interface OperateOptions {
   to?: string;
   /** False with --no-lock. */
   lock?: boolean;
+  image?: string;
+  force?: boolean;
 }
 
 type Verb = OperationRequest['verb'];
@@ -63,7 +65,7 @@ function requestFor(verb: Verb, o: OperateOptions, by: string, at: string): Oper
     case 'rollback':
       return { ...common, verb, lock: o.lock !== false, ...(o.container === undefined ? {} : { slot: o.container }), ...(o.to === undefined ? {} : { to: o.to }) };
     case 'release':
-      throw new UsageError('release has its own command');
+      return { ...common, verb, image: o.image!, lock: o.lock !== false, ...(o.force === true ? { force: true } : {}), ...(o.container === undefined ? {} : { slot: o.container }) };
   }
 }
 

@@ -6,10 +6,19 @@ import { commitInCheckout } from '../../git/index.ts';
 import { checkoutDir } from '../checkout.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { lockText, writeProblems } from '../present.ts';
+import { formatOperationTrailer, planOperation } from '../../automation/index.ts';
+import { whoAmI } from '../identity.ts';
+import { operate } from './operate.ts';
 
 export interface ReleaseOptions {
-  repo: string;
+  repo?: string;
+  /** Commit to the configured remote instead of a checkout. */
+  config?: string;
   workload: string;
+  /** False with --no-lock: a manual release pins the slot by default. */
+  lock?: boolean;
+  reason?: string;
+  user?: string;
   image: string;
   container?: string;
   /** False with --no-commit. */
@@ -24,7 +33,8 @@ export interface ReleaseOptions {
  */
 export async function release(options: ReleaseOptions, io: CliIo): Promise<number> {
   checkImage(options.image);
-  const dir = await checkoutDir(io.cwd, options.repo);
+  if (options.config !== undefined) return releaseRemote(options, io);
+  const dir = await checkoutDir(io.cwd, options.repo ?? '.');
   const read = await readRepoFiles(dir, options.path ?? ['.']);
   const found = findSlots(read.files);
   const chosen = chooseSlots(io, found.slots, options);
@@ -34,12 +44,10 @@ export async function release(options: ReleaseOptions, io: CliIo): Promise<numbe
     io.err.write(`${options.workload} is ${lockText(locked.lock)}; not releasing (use --force to override)\n`);
     return EXIT.failed;
   }
-  const changed = await writeEdits(
-    io,
-    dir,
-    read.files,
-    chosen.map((slot) => ({ slot, image: options.image })),
-  );
+  const by = await whoAmI(options.user, io, dir);
+  const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const plan = planOperation({ verb: 'release', target: options.workload, image: options.image, lock: options.lock !== false, force: true, by, at, ...(options.container === undefined ? {} : { slot: options.container }), ...(options.reason === undefined ? {} : { reason: options.reason }) }, chosen);
+  const changed = await writeEdits(io, dir, read.files, plan.edits);
   if (changed === undefined) return EXIT.failed;
   if (changed.length === 0) {
     io.out.write(`${options.workload} already runs ${options.image}; nothing to do\n`);
@@ -47,7 +55,8 @@ export async function release(options: ReleaseOptions, io: CliIo): Promise<numbe
   }
   for (const slot of chosen) io.out.write(`${slot.file}:${slot.line} ${options.workload} ${slot.container ?? slot.kind}: ${slot.image} -> ${options.image}\n`);
   if (!options.commit) return EXIT.ok;
-  const oid = await commitInCheckout(dir, changed, releaseMessage(options.workload, options.image, chosen), io.env);
+  const trailers = plan.trailers.map(formatOperationTrailer).join('\n');
+  const oid = await commitInCheckout(dir, changed, `${releaseMessage(options.workload, options.image, chosen)}\n${trailers}\n`, io.env);
   io.out.write(`committed ${oid.slice(0, 12)}\n`);
   return EXIT.ok;
 }
@@ -102,4 +111,21 @@ async function writeEdits(io: CliIo, dir: string, files: readonly SourceFile[], 
 export function releaseMessage(workload: string, image: string, slots: readonly ImageSlot[]): string {
   const lines = slots.map((s) => `- ${s.file}:${s.line} ${s.container ?? s.kind}: ${s.image} -> ${image}`);
   return `Release ${image} to ${workload}\n\n${lines.join('\n')}\n\nSet by hand with tagpilot release.\n`;
+}
+
+/** `release --config`: the operation through the remote's fetch, edit, commit, push and retry. */
+function releaseRemote(options: ReleaseOptions, io: CliIo): Promise<number> {
+  return operate('release')(
+    {
+      workload: options.workload,
+      image: options.image,
+      config: options.config,
+      lock: options.lock,
+      force: options.force,
+      ...(options.container === undefined ? {} : { container: options.container }),
+      ...(options.reason === undefined ? {} : { reason: options.reason }),
+      ...(options.user === undefined ? {} : { user: options.user }),
+    },
+    io,
+  );
 }
