@@ -1,0 +1,37 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { parseOperationTrailers, parseRepoSettings } from '../../src/automation/index.ts';
+import { activeFreeze, parseFreezeWindow } from '../../src/policy/index.ts';
+
+const doc = readFileSync(join(import.meta.dirname, '../../docs/operations.md'), 'utf8');
+const blocks = (lang: string) => [...doc.matchAll(new RegExp(`^\`\`\`${lang}\\n([\\s\\S]*?)^\`\`\`$`, 'gm'))].map((m) => m[1]!);
+
+test('docs/operations.md: every freeze window in its table holds (or not) at the time it says', () => {
+  const rows = [...doc.matchAll(/^\| `([^`]+)` \| (\d{4}-[\dT:-]+Z) \| ([^|]+) \|$/gm)];
+  assert.ok(rows.length >= 7);
+  for (const [, window, at, until] of rows) {
+    const active = activeFreeze([parseFreezeWindow(window!)], new Date(at!));
+    assert.equal(active?.until.toISOString() ?? '-', until!.trim(), `${window} at ${at}`);
+  }
+});
+
+test('docs/operations.md: its .tagpilot.yaml example reads as repository settings', () => {
+  const [settings] = blocks('yaml').filter((b) => b.startsWith('# .tagpilot.yaml'));
+  assert.deepEqual(
+    parseRepoSettings(settings!).freeze.map((f) => f.window),
+    ['2026-12-20 .. 2027-01-04T08:00 Europe/Berlin', 'Fri 16:00-Mon 08:00 Europe/Berlin', 'cron(0 22 * * *) for 8h UTC'],
+  );
+});
+
+test('docs/operations.md: each commit shown carries one operation trailer whose verb its subject names', () => {
+  const messages = blocks('text');
+  assert.equal(messages.length, 2);
+  for (const message of messages) {
+    const [op] = parseOperationTrailers(message);
+    assert.ok(op !== undefined, message);
+    assert.match(message, new RegExp(`^tagpilot ${op.verb} ${op.target}`));
+    assert.equal(op.by, 'Ana <ana@example.com>');
+  }
+});
