@@ -67,6 +67,27 @@ ${registries()}`,
     assert.equal(verified.status, 0, verified.output);
   });
 
+  test('a workload operation (lock) is signed the same way: the deploy key signs its commit', async () => {
+    const bare = createBareRepo(work, `fleet-${++counter}`, fleetFiles(registry.host));
+    const config = writeConfig(
+      mkdtempSync(join(work, 'cfg-')),
+      `git:
+  url: ${sshd.url(bare)}
+  paths: [apps]
+  author: { name: tagpilot-bot, email: ${BOT} }
+  ssh:
+    privateKey: { file: ${join(work, 'deploy_key')} }
+    knownHosts: { file: ${join(work, 'known_hosts')} }
+  signing: { format: ssh }
+${registries()}`,
+    );
+    const result = await runCli(['lock', 'shop:deployment/web', '--reason', 'audit', '--user', 'Ana', '--config', config]);
+    assert.equal(result.code, 0, result.err);
+    const signers = allowedSigners(mkdtempSync(join(work, 'signers-')), BOT, deployKey.publicKey);
+    const verified = verify(bare, ['gpg.format=ssh', `gpg.ssh.allowedSignersFile=${signers}`]);
+    assert.equal(verified.status, 0, verified.output);
+  });
+
   test('with format openpgp, an armored key from the environment signs the commit; gpg verifies it', async () => {
     const name = `fleet-${++counter}`;
     const bare = createBareRepo(server.root, name, fleetFiles(registry.host));
