@@ -48,7 +48,12 @@ export function planOperation(request: OperationRequest, slots: readonly ImageSl
   const base = { target: request.target, by: request.by, at: request.at, ...(request.reason === undefined ? {} : { reason: request.reason }) };
   const object = selector(mine[0]!);
   const file = mine[0]!.file;
-  const annotate = (key: string, value: string | null): Edit => ({ kind: 'annotation', file, object, key, value });
+  // A values file or a plain YAML file has no object metadata to hold an annotation: never invent one there.
+  const annotatable = mine[0]!.workload !== undefined || mine[0]!.kind === 'kustomize';
+  const annotate = (key: string, value: string | null): Edit => {
+    if (!annotatable) throw refused(`${request.target} is not a Kubernetes object, so it has no annotations to write ${key} to: set it on the object that uses it${request.verb === 'release' || request.verb === 'rollback' ? ', or use --no-lock' : ''}`);
+    return { kind: 'annotation', file, object, key, value };
+  };
   switch (request.verb) {
     case 'lock':
     case 'unlock': {

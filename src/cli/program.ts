@@ -9,7 +9,7 @@ import { UsageError, type CliIo } from './io.ts';
 import type { ControllerOptions } from './commands/controller.ts';
 import type { HistoryOptions } from './commands/history.ts';
 import type { ImagesOptions } from './commands/images.ts';
-import type { FreezeOptions, OperateOptions } from './commands/operate.ts';
+import type { FreezeOptions, OperateOptions } from './operations.ts';
 import type { PlanOptions } from './commands/plan.ts';
 import type { PolicyTestOptions } from './commands/policy-test.ts';
 import type { ReleaseOptions } from './commands/release.ts';
@@ -158,7 +158,7 @@ function operationOptions(command: Command, reason: string): Command {
 
 /** lock, unlock, automate, deautomate, rollback, policy set: each one commit with a Tagpilot-Operation trailer (docs/operations.md). */
 function addOperationVerbs(program: Command, verb: DeclareVerb): void {
-  const load = (name: 'lock' | 'unlock' | 'automate' | 'deautomate' | 'policy-set' | 'rollback') => async () => (await import('./commands/operate.ts')).operate(name);
+  const load = (name: 'lock' | 'unlock' | 'automate' | 'deautomate' | 'policy-set' | 'rollback') => async () => (await import('./operations.ts')).operate(name);
   const workload = (c: Command) => c.argument('<workload>', 'the workload (namespace:kind/name) or file, as tagpilot workloads prints it');
   operationOptions(
     workload(
@@ -194,7 +194,7 @@ function addOperationVerbs(program: Command, verb: DeclareVerb): void {
 
 /** freeze, unfreeze: the repository's .tagpilot.yaml, as a commit. */
 function addFreezeVerbs(program: Command, verb: DeclareVerb): void {
-  const load = (name: 'freeze' | 'unfreeze') => async () => (await import('./commands/operate.ts')).freeze(name);
+  const load = (name: 'freeze' | 'unfreeze') => async () => (await import('./operations.ts')).freeze(name);
   operationOptions(
     verb<FreezeOptions>(
       program,
@@ -232,7 +232,7 @@ function addPolicyVerbs(program: Command, verb: DeclareVerb): void {
     .option('--verify-signature <policy>', 'require a valid signature: JSON tags carry "signature": "valid", "unsigned" or "bad-signature" (none: unsigned)')
     .option('--json', 'print one JSON object instead of a table');
   operationOptions(
-    verb<OperateOptions>(policy, 'set', "set a slot's tag policy (tagpilot.io/tag.<container>) as a commit; clears the slot's rejections", ["tagpilot policy set shop:deployment/web web 'semver:~1.4' --config config.yaml"], async () => (await import('./commands/operate.ts')).operate('policy-set'))
+    verb<OperateOptions>(policy, 'set', "set a slot's tag policy (tagpilot.io/tag.<container>) as a commit; clears the slot's rejections", ["tagpilot policy set shop:deployment/web web 'semver:~1.4' --config config.yaml"], async () => (await import('./operations.ts')).operate('policy-set'))
       .argument('<workload>', 'the workload (namespace:kind/name)')
       .argument('<container>', 'the slot (a container name)')
       .argument('<policy>', 'the policy (docs/policies.md)'),

@@ -8,7 +8,7 @@ import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { lockText, writeProblems } from '../present.ts';
 import { formatOperationTrailer, planOperation } from '../../automation/index.ts';
 import { whoAmI } from '../identity.ts';
-import { operate } from './operate.ts';
+import { operate } from '../operations.ts';
 
 export interface ReleaseOptions {
   repo?: string;

@@ -5,14 +5,14 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { planFreeze, planOperation, runOperation, settingsPath, type Decide, type FreezeRequest, type OperationPlan, type OperationRequest } from '../../automation/index.ts';
-import { commitInCheckout, readCheckoutHistory, type GitAuthor } from '../../git/index.ts';
-import { editFiles, findSlots, readRepoFiles } from '../../manifests/index.ts';
-import { TagpilotError } from '../../problems/index.ts';
-import { checkoutDir } from '../checkout.ts';
-import { EXIT, UsageError, type CliIo } from '../io.ts';
-import { wire } from '../wire.ts';
-import { whoAmI } from '../identity.ts';
+import { planFreeze, planOperation, runOperation, settingsPath, type Decide, type FreezeRequest, type OperationPlan, type OperationRequest } from '../automation/index.ts';
+import { commitInCheckout, readCheckoutHistory, type GitAuthor } from '../git/index.ts';
+import { editFiles, findSlots, readRepoFiles } from '../manifests/index.ts';
+import { TagpilotError } from '../problems/index.ts';
+import { checkoutDir } from './checkout.ts';
+import { EXIT, UsageError, type CliIo } from './io.ts';
+import { wire } from './wire.ts';
+import { whoAmI } from './identity.ts';
 
 export interface OperateOptions {
   workload: string;
