@@ -11,7 +11,7 @@ import { TagpilotError } from '../problems/index.ts';
 import { formatOperationTrailer, type OperationTrailer, type OperationVerb } from './operation-trailer.ts';
 import { oneLine } from './trailers.ts';
 import { slotKey } from './rejections.ts';
-import { previousValue, tagOf, type HistoryCommit } from './reverts.ts';
+import { previousValue, type HistoryCommit } from './reverts.ts';
 import { slotValue } from './revert-history.ts';
 
 interface Common {
