@@ -40,7 +40,13 @@ export const CLEARING_VERBS: ReadonlySet<OperationVerb> = new Set<OperationVerb>
 export function formatOperationTrailer(op: OperationTrailer): string {
   const fields = FIELDS.flatMap((key) => (op[key] === undefined ? [] : [`${key}=${encode(op[key])}`]));
   const reason = op.reason === undefined ? '' : ` reason=${oneLine(op.reason)}`;
-  return `${OPERATION_TRAILER}: ${op.verb} ${encode(op.target)} ${encode(op.slot ?? '-')} ${fields.join(' ')}${reason}`;
+  return `${OPERATION_TRAILER}: ${op.verb} ${encode(op.target)} ${slotField(op.slot)} ${fields.join(' ')}${reason}`;
+}
+
+/** `-` stands for no slot, so a slot named `-` is written encoded (`%2D`). */
+function slotField(slot: string | undefined): string {
+  if (slot === undefined) return '-';
+  return slot === '-' ? '%2D' : encode(slot);
 }
 
 /** Every well-formed `Tagpilot-Operation` trailer of a commit message, in order. */

@@ -9,6 +9,11 @@ test('an operation trailer says verb, target, slot, who, when and why on one lin
   assert.equal(line, 'Tagpilot-Operation: lock shop:deployment/web web by=Ana%20<ana@example.com> at=2026-12-01T12:00:00Z reason=incident 42: hold');
 });
 
+test('a slot named "-" reads back as that slot, not as the whole target', () => {
+  const op: OperationTrailer = { verb: 'lock', target: 'apps/kustomization.yaml', slot: '-', by: 'ana', at: '2026-12-01T12:00:00Z' };
+  assert.deepEqual(parseOperationTrailers(formatOperationTrailer(op)), [op]);
+});
+
 test('operation trailers read back as written, whatever the fields hold', () => {
   const text = fc.string({ minLength: 1, maxLength: 30 });
   const op = fc.record(
