@@ -57,7 +57,24 @@ export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, sh
   const limits = { ...(maxFileSize === undefined ? {} : { maxFileBytes: maxFileSize }), ...(maxCycleSize === undefined ? {} : { maxCycleBytes: maxCycleSize }) };
   // The config's freeze windows and on-revert default hold for each of its automations.
   const freeze = config.freeze.map((text, i) => guardConfig(`freeze[${i}]`, () => parseFreezeWindow(text)));
-  return { repo, tags: shared.registry, branch, pushBranch, paths, author, namedPolicies: shared.namedPolicies, log, message, maxAttempts, registryDeadlineMs: config.registryDeadline, signatures: shared.signatures, freeze, onRevert: config.onRevert, ...limits, ...(shared.pullSecrets === undefined ? {} : { pullSecrets: shared.pullSecrets }) };
+  return {
+    repo,
+    tags: shared.registry,
+    branch,
+    pushBranch,
+    paths,
+    author,
+    namedPolicies: shared.namedPolicies,
+    log,
+    message,
+    maxAttempts,
+    registryDeadlineMs: config.registryDeadline,
+    signatures: shared.signatures,
+    freeze,
+    onRevert: config.onRevert,
+    ...limits,
+    ...(shared.pullSecrets === undefined ? {} : { pullSecrets: shared.pullSecrets }),
+  };
 }
 
 /** The automation's review flow, its secrets read; undefined without one. */
