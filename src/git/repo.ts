@@ -343,7 +343,8 @@ export class GitRepo {
    * fetches are incremental), so a deleted cache gives the same history after one deepening.
    */
   async firstParents(head: string, max: number, signal?: AbortSignal): Promise<LoggedCommit[]> {
-    const read = () => this.named('read history', () => readFirstParents(this.store.gitdir, head, max, this.store.cache), signal);
+    // A pack torn by a killed process is met here too: the clone is dropped and cloned again, as for every read.
+    const read = () => this.named('read history', () => this.healing('read history', () => readFirstParents(this.store.gitdir, head, max, this.store.cache)), signal);
     const first = await read();
     if (!first.cut) return first.commits;
     // Deepen the branch whose head this is (the read branch, or a review branch built on it).
