@@ -52,7 +52,7 @@ export const CODES = {
   locked: 'the workload is locked',
   frozen: 'the workload is in a freeze window',
   soaking: 'a newer tag exists but is younger than its minimum age',
-  'tag-rejected': "a person turned this tag down for the slot (a pull request closed unmerged, a revert, a hand edit, a release or rollback): it is never re-applied there, and the slot holds",
+  'tag-rejected': 'a person turned this tag down for the slot (a pull request closed unmerged, a revert, a hand edit, a release or rollback): it is never re-applied there, and the slot holds',
   'repo-settings-invalid': "the repository's .tagpilot.yaml cannot be read; its freeze holds every slot under it until it is fixed",
   'current-tag-unranked': 'the current tag cannot be ranked (not in the list, or no build time): the slot is held, never replaced',
   // Git
