@@ -8,18 +8,6 @@ import { hashObject, treeBody, writeLooseObjects, type TreeLine } from '../../sr
 import { writeChangedTree, type ObjectStore } from '../../src/git/tree.ts';
 import { listFiles } from '../../src/git/list-files.ts';
 import { ObjectReader } from '../../src/git/object-reader.ts';
-
-/** The files and unsafe-entry problems of a commit, as the cycle lists them. */
-async function readFilesAt(store: ObjectStore, commit: string, roots: string[], accept: (path: string) => boolean, report: (p: TagpilotError) => void) {
-  const reader = new ObjectReader(store.gitdir);
-  try {
-    const listing = await listFiles(reader, commit, roots, accept);
-    for (const problem of listing.unsafe) report(problem);
-    return listing.files;
-  } finally {
-    await reader.close();
-  }
-}
 import { parseTree, unsafeName } from '../../src/git/tree-entries.ts';
 import type { TagpilotError } from '../../src/problems/index.ts';
 
@@ -38,6 +26,17 @@ async function rawTree(lines: TreeLine[]): Promise<string> {
 async function commitOf(tree: string): Promise<string> {
   const who = { name: 'Mallory', email: 'mallory@example.com', timestamp: 0, timezoneOffset: 0 };
   return git.writeCommit({ fs, gitdir: store.gitdir, commit: { tree, parent: [], author: who, committer: who, message: 'crafted\n' } });
+}
+
+/** The paths and unsafe-entry problems of a commit's watched `apps` folder, as the cycle lists them. */
+async function listApps(commit: string): Promise<{ paths: string[]; problems: TagpilotError[] }> {
+  const reader = new ObjectReader(store.gitdir);
+  try {
+    const listing = await listFiles(reader, commit, ['apps'], () => true);
+    return { paths: listing.files.map((f) => f.path), problems: listing.unsafe };
+  } finally {
+    await reader.close();
+  }
 }
 
 before(async () => {
@@ -68,18 +67,8 @@ for (const [name, reason] of UNSAFE) {
       { mode: '40000', path: 'apps', oid: apps },
     ]);
     const commit = await commitOf(root);
-    const problems: TagpilotError[] = [];
-    const files = await readFilesAt(
-      store,
-      commit,
-      ['apps'],
-      () => true,
-      (p) => problems.push(p),
-    );
-    assert.deepEqual(
-      files.map((f) => f.path),
-      ['apps/web.yaml'],
-    );
+    const { paths, problems } = await listApps(commit);
+    assert.deepEqual(paths, ['apps/web.yaml']);
     assert.equal(problems.length, 1);
     assert.equal(problems[0]!.code, 'unsafe-tree-entry');
     assert.deepEqual({ path: problems[0]!.data.path, commit: problems[0]!.data.commit }, { path: name, commit });
@@ -94,18 +83,8 @@ test('an unsafe file inside a watched folder is skipped with its full path', asy
     { mode: '100644', path: '.GIT', oid: web },
   ]);
   const commit = await commitOf(await rawTree([{ mode: '40000', path: 'apps', oid: folder }]));
-  const problems: TagpilotError[] = [];
-  const files = await readFilesAt(
-    store,
-    commit,
-    ['apps'],
-    () => true,
-    (p) => problems.push(p),
-  );
-  assert.deepEqual(
-    files.map((f) => f.path),
-    ['apps/web.yaml'],
-  );
+  const { paths, problems } = await listApps(commit);
+  assert.deepEqual(paths, ['apps/web.yaml']);
   assert.deepEqual(
     problems.map((p) => p.data.path),
     ['apps/.GIT'],
