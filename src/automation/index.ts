@@ -18,3 +18,4 @@ export type { Hold, FreezeSource } from './holds.ts';
 export { previousValue, type HistoryCommit } from './reverts.ts';
 export { planFreeze, type FreezeRequest } from './freeze-operation.ts';
 export { parseRepoSettings, settingsPath, SETTINGS_FILE, type RepoSettings } from './repo-settings.ts';
+export { autoRevert, failedSlots, planAutoRevert, type AutoRevertDecision, type AutoRevertOutcome, type FailedRollout, type RevertHeld } from './auto-revert.ts';

@@ -2,7 +2,7 @@ import { decodeField as decode, encodeField as encode, oneLine } from './trailer
 
 export const OPERATION_TRAILER = 'Tagpilot-Operation';
 
-export const OPERATION_VERBS = ['lock', 'unlock', 'automate', 'deautomate', 'policy-set', 'release', 'rollback', 'freeze', 'unfreeze'] as const;
+export const OPERATION_VERBS = ['lock', 'unlock', 'automate', 'deautomate', 'policy-set', 'release', 'rollback', 'auto-revert', 'freeze', 'unfreeze'] as const;
 export type OperationVerb = (typeof OPERATION_VERBS)[number];
 
 /** One thing a person did through tagpilot, as written in and read from an operation commit. */
@@ -16,7 +16,7 @@ export interface OperationTrailer {
   /** RFC 3339. */
   at: string;
   reason?: string;
-  /** release, rollback: the repository and the values before and after. */
+  /** release, rollback, auto-revert: the repository and the values before and after. */
   image?: string;
   from?: string;
   to?: string;

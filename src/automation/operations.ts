@@ -25,7 +25,7 @@ interface Common {
 }
 
 export type OperationRequest = Common &
-  ({ verb: 'lock' | 'unlock'; slot?: string } | { verb: 'automate' | 'deautomate' } | { verb: 'policy-set'; slot: string; policy: string } | { verb: 'release'; slot?: string; image: string; lock: boolean; force?: boolean } | { verb: 'rollback'; slot?: string; to?: string; lock: boolean });
+  ({ verb: 'lock' | 'unlock'; slot?: string } | { verb: 'automate' | 'deautomate' } | { verb: 'policy-set'; slot: string; policy: string } | { verb: 'release'; slot?: string; image: string; lock: boolean; force?: boolean } | { verb: 'rollback' | 'auto-revert'; slot?: string; to?: string; lock: boolean });
 
 export interface OperationPlan {
   edits: Edit[];
@@ -77,12 +77,13 @@ export function planOperation(request: OperationRequest, slots: readonly ImageSl
     case 'release':
       return moveSlots(request, base, choose(mine, request.slot, request.target, request.image), () => request.image, annotate);
     case 'rollback':
+    case 'auto-revert':
       return moveSlots(request, base, request.slot === undefined ? mine : [named(mine, request.slot, request.target)], (slot) => rollbackImage(slot, request.to, history), annotate);
   }
 }
 
 /** Release and rollback: each slot's image set, a trailer with from and to, and a lock on the slot unless asked not to. */
-function moveSlots(request: Extract<OperationRequest, { verb: 'release' | 'rollback' }>, base: Omit<OperationTrailer, 'verb'>, slots: readonly ImageSlot[], imageFor: (slot: ImageSlot) => string, annotate: (key: string, value: string | null) => Edit): OperationPlan {
+function moveSlots(request: Extract<OperationRequest, { verb: 'release' | 'rollback' | 'auto-revert' }>, base: Omit<OperationTrailer, 'verb'>, slots: readonly ImageSlot[], imageFor: (slot: ImageSlot) => string, annotate: (key: string, value: string | null) => Edit): OperationPlan {
   const edits: Edit[] = [];
   const trailers: OperationTrailer[] = [];
   const lines: string[] = [];
@@ -166,6 +167,7 @@ const DONE: Record<OperationVerb, string> = {
   'policy-set': 'Policy set',
   release: 'Released',
   rollback: 'Rolled back',
+  'auto-revert': 'Reverted automatically',
   freeze: 'Frozen',
   unfreeze: 'Unfrozen',
 };

@@ -30,7 +30,8 @@ export interface OperateOptions {
   force?: boolean;
 }
 
-type Verb = OperationRequest['verb'];
+// auto-revert is the verifier's, never a person's verb.
+type Verb = Exclude<OperationRequest['verb'], 'auto-revert'>;
 
 /** One verb's command: builds its request from the options, then commits it where asked. */
 export function operate(verb: Verb) {

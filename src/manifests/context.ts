@@ -101,6 +101,7 @@ export function makeSlot(ctx: ObjectContext, draft: SlotDraft): ImageSlot | unde
     ctx.notices.push(fileNotice('warn', 'digest-invalid', ctx.path, `${where}"${digest.value}" is not a digest (sha256:<64 hex digits>); the policy's digest replaces it`, lineOf(ctx.lines, digest.start)));
   }
   if (settings.onRevert !== undefined) slot.onRevert = settings.onRevert;
+  if (settings.onFailure !== undefined) slot.onFailure = settings.onFailure;
   if (ctx.freeze.length > 0) slot.freeze = ctx.freeze;
   return slot;
 }

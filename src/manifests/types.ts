@@ -1,4 +1,4 @@
-import type { FreezeWindow, Lock, OnRevert, Policy } from '../policy/index.ts';
+import type { FreezeWindow, Lock, OnFailure, OnRevert, Policy } from '../policy/index.ts';
 
 /** A repository file as read from Git (path relative to the repo root, POSIX separators). */
 export interface SourceFile {
@@ -48,6 +48,8 @@ export interface ImageSlot {
   lock: Lock;
   /** `tagpilot.io/on-revert[.<container>]`; undefined: the config's default (reject). */
   onRevert?: OnRevert;
+  /** The workload's `tagpilot.io/on-failure`; undefined: the automation's default. */
+  onFailure?: OnFailure;
   /** The workload's `tagpilot.io/freeze` windows. */
   freeze?: FreezeWindow[];
   fields: SlotField[];

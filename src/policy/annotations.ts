@@ -46,8 +46,11 @@ const DOWNGRADE = 'allow-downgrade';
 const LOCK_KEYS = ['locked', 'locked-by', 'locked-reason', 'locked-at'] as const;
 const ON_REVERT = 'on-revert';
 const FREEZE = 'freeze';
+/** Rollout verification (src/kube reads it from the live object) and what a failed rollout does. */
+const VERIFY = 'verify';
+const ON_FAILURE = 'on-failure';
 const CONTAINER_KEYS = ['tag', DOWNGRADE, ...Object.values(FILTER_KEYS), ...LOCK_KEYS, ON_REVERT];
-const WORKLOAD_KEYS = ['automated', ...LOCK_KEYS, WORKLOAD_SIGNATURE, ON_REVERT, FREEZE];
+const WORKLOAD_KEYS = ['automated', ...LOCK_KEYS, WORKLOAD_SIGNATURE, ON_REVERT, FREEZE, VERIFY, ON_FAILURE];
 
 /** The annotation keys of a lock: the workload's (`tagpilot.io/locked`, …), or one slot's (`tagpilot.io/locked.<name>`, …). */
 export function lockKeys(slot?: string): { locked: string; by: string; reason: string; at: string } {
@@ -61,15 +64,20 @@ export const ANNOTATION_KEYS = {
   tag: (container: string) => `${TP}tag.${container}`,
   onRevert: (slot?: string) => `${TP}${ON_REVERT}${slot === undefined ? '' : `.${slot}`}`,
   freeze: `${TP}${FREEZE}`,
+  onFailure: `${TP}${ON_FAILURE}`,
 } as const;
 
 /** What a slot does when a person moves it away from what tagpilot wrote: reject that tag (newer ones flow), or hold the slot. */
 export type OnRevert = 'reject' | 'lock';
 
+/** What a failed rollout verification does (docs/verification.md#auto-revert): nothing but tell (none), or a revert commit. */
+export type OnFailure = 'revert' | 'none';
+
 /** Per slot: its lock (the workload's wins) and what a revert does, read from the object's annotations. */
 export interface SlotSettings {
   lock: Lock;
   onRevert?: OnRevert;
+  onFailure?: OnFailure;
   problems: AnnotationProblem[];
 }
 
@@ -82,7 +90,18 @@ export function readSlotSettings(annotations: Annotations, name: string | undefi
   const problems: AnnotationProblem[] = [];
   const lock = workloadLock.locked || name === undefined ? workloadLock : readLockAt(annotations, lockKeys(name), problems);
   const onRevert = readOnRevert(annotations, name === undefined ? undefined : ANNOTATION_KEYS.onRevert(name), problems) ?? readOnRevert(annotations, ANNOTATION_KEYS.onRevert(), problems);
-  return { lock, ...(onRevert === undefined ? {} : { onRevert }), problems };
+  const onFailure = readOnFailure(annotations, problems);
+  return { lock, ...(onRevert === undefined ? {} : { onRevert }), ...(onFailure === undefined ? {} : { onFailure }), problems };
+}
+
+/** `tagpilot.io/on-failure`: an unreadable value reverts nothing (in doubt, the bot keeps its hands off). */
+function readOnFailure(annotations: Annotations, problems: AnnotationProblem[]): OnFailure | undefined {
+  const key = ANNOTATION_KEYS.onFailure;
+  const value = annotations[key];
+  if (value === undefined) return undefined;
+  if (value === 'revert' || value === 'none') return value;
+  problems.push(problem(key, `expected "revert" or "none", got "${value.slice(0, 40)}"; read as none`));
+  return 'none';
 }
 
 function readOnRevert(annotations: Annotations, key: string | undefined, problems: AnnotationProblem[]): OnRevert | undefined {
