@@ -35,7 +35,7 @@ export interface ClusterOptions {
  * - Rollout verification: in a Pod, or when the config has `verify`.
  * Nothing here loads the Kubernetes client unless one of them needs it.
  */
-export async function clusterParts(config: LoadedConfig, automation: Pick<AutomationConfig, 'git'>, io: CliIo, log: Logger, options: ClusterOptions = {}): Promise<ClusterParts> {
+export async function clusterParts(config: LoadedConfig, automation: Pick<AutomationConfig, 'git' | 'verify'>, io: CliIo, log: Logger, options: ClusterOptions = {}): Promise<ClusterParts> {
   const kube = await import('../kube/index.ts');
   const counters = new kube.MemoryCounters();
   const reporters: Reporter[] = [];
@@ -59,10 +59,10 @@ export async function clusterParts(config: LoadedConfig, automation: Pick<Automa
   }
   // In a Pod (a workload's tagpilot.io/verify annotation may opt it in), or anywhere the config asks for it.
   // Not for a review flow: its commit is on tagpilot's branch, which the sync loop does not apply.
-  if (((name && namespace) || config.verify !== undefined) && automation.git.pushBranch === undefined) {
+  if (((name && namespace) || config.verify !== undefined || automation.verify.deadline !== undefined) && automation.verify.enabled && automation.git.pushBranch === undefined) {
     const v = config.verify;
     const verifier = new kube.RolloutVerifier({ client: await kubeClientOf(io), log, events: recorder, counters, onOutcome: options.onVerified, ...(v === undefined ? {} : { intervalMs: v.interval, maxConcurrent: v.maxConcurrent }) });
-    reporters.push(kube.verifyReporter(verifier, { deadlineMs: v?.deadline }));
+    reporters.push(kube.verifyReporter(verifier, { deadlineMs: automation.verify.deadline }));
     closers.push(() => verifier.stop());
   }
   if (recorder !== undefined) closers.push(() => recorder.stop());

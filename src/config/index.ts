@@ -1,2 +1,2 @@
 export { ConfigError, defaultCycleTimeout, kubeSecretRefs, loadConfig, nameFromUrl, parseConfig, readSecret, soleAutomation, type AutomationConfig, type LoadedConfig, type SecretSource } from './load.ts';
-export { configSchema, GIT_RECEIVERS, VERIFY_DEADLINE_RANGE, REGISTRY_RECEIVERS, type Config, type GitSettings, type KubeSecretRef, type ReviewConfig, type Secret, type ServerConfig, type WebhookConfig } from './schema.ts';
+export { configSchema, GIT_RECEIVERS, VERIFY_DEADLINE_RANGE, REGISTRY_RECEIVERS, type Config, type GitSettings, type KubeSecretRef, type NotifyRouteConfig, type ReviewConfig, type Secret, type ServerConfig, type WebhookConfig } from './schema.ts';

@@ -4,7 +4,7 @@ import leven from 'leven';
 import { parse } from 'yaml';
 import type { z } from 'zod';
 import { TagpilotError } from '../problems/index.ts';
-import { cacheDirProblem, configSchema, type Config, type GitSettings, type KubeSecretRef, type ReviewConfig, type Secret } from './schema.ts';
+import { cacheDirProblem, configSchema, type Config, type GitSettings, type KubeSecretRef, type NotifyRouteConfig, type ReviewConfig, type Secret } from './schema.ts';
 
 /** The configuration cannot be used as written: exit 2, with the file and field named. */
 export class ConfigError extends TagpilotError {
@@ -25,6 +25,13 @@ export interface AutomationConfig {
   cycleTimeout: number;
   /** Where the settings stand in the file, for messages: `git` or `automations[2]`. */
   field: string;
+  /** Rollout verification: whether its pushed workloads are watched, and the deadline (the automation's `verify`, else the top-level one). */
+  verify: { enabled: boolean; deadline?: number };
+  /** Its notification routes (its own `notify`, else the top-level), and where they stand in the file. */
+  notify: NotifyRouteConfig[];
+  notifyField: string;
+  /** What a failed rollout does where the workload does not say. */
+  onFailure: 'revert' | 'none';
 }
 
 export interface LoadedConfig extends Omit<Config, 'git' | 'review' | 'automations' | 'cycleTimeout'> {
@@ -69,12 +76,24 @@ export function parseConfig(text: string, source: string, env: NodeJS.ProcessEnv
 /** The automations with the top-level defaults filled in; a top-level `git:` is one, named after its repository. */
 function normalised(config: Config): AutomationConfig[] {
   const timeout = (git: GitSettings) => config.cycleTimeout ?? defaultCycleTimeout(config.registryDeadline, git.timeouts.operation);
+  const top = { verify: { enabled: true, ...(config.verify?.deadline === undefined ? {} : { deadline: config.verify.deadline }) }, notify: config.notify ?? [], notifyField: 'notify', onFailure: config.onFailure };
   if (config.automations === undefined) {
     // The schema made sure there is a git section when there is no list.
     const git = config.git!;
-    return [{ name: nameFromUrl(git.url), git, ...(config.review === undefined ? {} : { review: config.review }), interval: config.interval, cycleTimeout: timeout(git), field: 'git' }];
+    return [{ name: nameFromUrl(git.url), git, ...(config.review === undefined ? {} : { review: config.review }), interval: config.interval, cycleTimeout: timeout(git), field: 'git', ...top }];
   }
-  return config.automations.map((a, i) => ({ name: a.name, git: a.git, ...(a.review === undefined ? {} : { review: a.review }), interval: a.interval ?? config.interval, cycleTimeout: a.cycleTimeout ?? timeout(a.git), field: `automations[${i}]` }));
+  return config.automations.map((a, i) => ({
+    name: a.name,
+    git: a.git,
+    ...(a.review === undefined ? {} : { review: a.review }),
+    interval: a.interval ?? config.interval,
+    cycleTimeout: a.cycleTimeout ?? timeout(a.git),
+    field: `automations[${i}]`,
+    verify: a.verify === false ? { enabled: false } : a.verify?.deadline === undefined ? top.verify : { enabled: true, deadline: a.verify.deadline },
+    notify: a.notify ?? top.notify,
+    notifyField: a.notify === undefined ? 'notify' : `automations[${i}].notify`,
+    onFailure: a.onFailure ?? config.onFailure,
+  }));
 }
 
 /**

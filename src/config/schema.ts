@@ -373,6 +373,47 @@ const automationName = z.string().regex(AUTOMATION_NAME, 'must be a name of lowe
  * credentials, identity, message and push mode, on its own schedule. Later settings of one
  * automation (freeze windows, …) are more fields here.
  */
+/**
+ * Rollout verification (docs/verification.md): `deadline` opts every workload the automations
+ * move in (a workload's tagpilot.io/verify annotation overrides it, `off` opts out).
+ */
+export const VERIFY_DEADLINE_RANGE = { min: 10_000, max: 86_400_000 } as const;
+const verify = z
+  .object({
+    deadline: boundedDuration(VERIFY_DEADLINE_RANGE.min, VERIFY_DEADLINE_RANGE.max, '10s and 24h').optional(),
+    interval: boundedDuration(1_000, 300_000, '1s and 5m').default(10_000),
+    maxConcurrent: z.number().int().min(1).max(500).default(20),
+  })
+  .strict();
+
+/**
+ * Notification routes (docs/notifications.md): Slack incoming webhooks, Teams workflows, a signed
+ * JSON webhook. A Slack or Teams URL is itself a credential: give it as a secret source.
+ */
+const notifyRoute = z
+  .object({
+    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
+    type: z.enum(['slack', 'teams', 'webhook']),
+    url: z.union([httpUrl, secret]),
+    /** The webhook's HMAC-SHA256 key. */
+    secret: secret.optional(),
+    events: z
+      .array(z.enum(['updated', 'verified', 'failed', 'reverted', 'held-back']))
+      .min(1)
+      .default(['updated', 'verified', 'failed', 'reverted']),
+    template: z.string().min(1).max(2000).optional(),
+    perMinute: z.number().int().min(1).max(600).default(20),
+  })
+  .strict()
+  .refine((r) => r.type !== 'webhook' || r.secret !== undefined, { message: 'a webhook route needs secret (the HMAC-SHA256 key its receiver checks)', path: ['secret'] });
+const notify = z
+  .array(notifyRoute)
+  .max(20)
+  .refine((routes) => new Set(routes.map((r) => r.name)).size === routes.length, 'route names must be unique');
+
+/** What a failed rollout verification does where the workload does not say (`tagpilot.io/on-failure`). */
+const onFailure = z.enum(['revert', 'none']);
+
 const automation = z
   .object({
     name: automationName,
@@ -382,6 +423,12 @@ const automation = z
     interval: duration.optional(),
     /** A cycle still running after this is cancelled (the watchdog); default: the top-level `cycleTimeout`. */
     cycleTimeout: boundedDuration(1_000, 86_400_000).optional(),
+    /** This automation's verification deadline (`false`: none of its workloads is verified); default: the top-level `verify`. */
+    verify: z.union([z.literal(false), z.object({ deadline: verify.shape.deadline }).strict()]).optional(),
+    /** This automation's notification routes, instead of the top-level `notify`. */
+    notify: notify.optional(),
+    /** default: the top-level `onFailure`. */
+    onFailure: onFailure.optional(),
   })
   .strict();
 
@@ -445,44 +492,6 @@ const webhook = z
     if (value[other] !== undefined) ctx.addIssue({ code: 'custom', path: [other], message: `a ${value.kind} receiver authenticates with ${needs}, not ${other}` });
   });
 
-/**
- * Rollout verification (docs/verification.md): `deadline` opts every workload the automations
- * move in (a workload's tagpilot.io/verify annotation overrides it, `off` opts out).
- */
-export const VERIFY_DEADLINE_RANGE = { min: 10_000, max: 86_400_000 } as const;
-const verify = z
-  .object({
-    deadline: boundedDuration(VERIFY_DEADLINE_RANGE.min, VERIFY_DEADLINE_RANGE.max, '10s and 24h').optional(),
-    interval: boundedDuration(1_000, 300_000, '1s and 5m').default(10_000),
-    maxConcurrent: z.number().int().min(1).max(500).default(20),
-  })
-  .strict();
-
-/**
- * Notification routes (docs/notifications.md): Slack incoming webhooks, Teams workflows, a signed
- * JSON webhook. A Slack or Teams URL is itself a credential: give it as a secret source.
- */
-const notifyRoute = z
-  .object({
-    name: z.string().regex(/^[a-z0-9][a-z0-9-]{0,62}$/, 'must be lower-case letters, digits and dashes'),
-    type: z.enum(['slack', 'teams', 'webhook']),
-    url: z.union([httpUrl, secret]),
-    /** The webhook's HMAC-SHA256 key. */
-    secret: secret.optional(),
-    events: z
-      .array(z.enum(['updated', 'verified', 'failed', 'held-back']))
-      .min(1)
-      .default(['updated', 'verified', 'failed']),
-    template: z.string().min(1).max(2000).optional(),
-    perMinute: z.number().int().min(1).max(600).default(20),
-  })
-  .strict()
-  .refine((r) => r.type !== 'webhook' || r.secret !== undefined, { message: 'a webhook route needs secret (the HMAC-SHA256 key its receiver checks)', path: ['secret'] });
-const notify = z
-  .array(notifyRoute)
-  .max(20)
-  .refine((routes) => new Set(routes.map((r) => r.name)).size === routes.length, 'route names must be unique');
-
 /** The settings two automations on one clone (URL and branch) must share: the clone and its connections are one. */
 const SHARED_CLONE_FIELDS = ['auth', 'caFile', 'ssh', 'timeouts', 'limits', 'signing'] as const;
 
@@ -517,6 +526,8 @@ export const configSchema = z
     freeze: z.array(z.string().min(1).max(200)).max(20).default([]),
     /** What a person moving a slot away from tagpilot's tag does where the slot does not say: reject that tag (newer ones flow), or hold the slot. */
     onRevert: z.enum(['reject', 'lock']).default('reject'),
+    /** A failed rollout of a workload that does not say (`tagpilot.io/on-failure`): revert it by a commit, or only tell (docs/verification.md#auto-revert). */
+    onFailure: onFailure.default('none'),
   })
   .strict()
   .superRefine((value, ctx) => {
@@ -576,4 +587,5 @@ export type ReviewConfig = z.output<typeof review>;
 export type WebhookConfig = z.output<typeof webhook>;
 export type ServerConfig = z.output<typeof server>;
 export type Secret = z.output<typeof secret>;
+export type NotifyRouteConfig = z.output<typeof notifyRoute>;
 export type KubeSecretRef = z.output<typeof kubeSecretRef>;

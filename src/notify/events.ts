@@ -32,6 +32,25 @@ export function verificationEvent(result: VerificationLike): NotifyEvent[] {
   return target.expected.map((e) => ({ kind: failed ? 'failed' : 'verified', automation: target.automation, workload, repository: e.repository, tag: e.to, commit: target.commit, reason: failed ? (result.reason ?? result.outcome) : undefined, detail: result.detail }));
 }
 
+/** What an automatic revert did (automation's AutoRevertOutcome fits): the slots put back, and those held instead. */
+export interface RevertLike {
+  commit?: string;
+  reverted: readonly { slot: string; repository: string; from: string; to: string }[];
+  held: readonly { slot: string; tag: string; message: string }[];
+}
+
+/** An automatic revert's notifications: `reverted` per slot put back, `held-back` (reason `auto-revert-held`) per slot not reverted again. */
+export function revertEvents(failure: VerificationLike, revert: RevertLike): NotifyEvent[] {
+  const { target } = failure;
+  const workload = `${target.workload.namespace}:${target.workload.kind.toLowerCase()}/${target.workload.name}`;
+  const repository = (tag: string) => target.expected.find((e) => e.to.split('@')[0] === tag)?.repository ?? '';
+  const reason = failure.reason ?? failure.outcome;
+  return [
+    ...(revert.commit === undefined ? [] : revert.reverted.map((r): NotifyEvent => ({ kind: 'reverted', automation: target.automation, workload, repository: r.repository, tag: r.to, from: r.from, commit: revert.commit, reason, detail: failure.detail }))),
+    ...revert.held.map((h): NotifyEvent => ({ kind: 'held-back', automation: target.automation, workload, repository: repository(h.tag), tag: h.tag, commit: target.commit, reason: 'auto-revert-held', detail: h.message })),
+  ];
+}
+
 /** A runtime Reporter that notifies each cycle's updates and holds (never waits: `notify` returns at once). */
 export function notifyReporter(notifier: Notifier): Reporter {
   return {

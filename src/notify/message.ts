@@ -1,20 +1,20 @@
 import { createHmac } from 'node:crypto';
 
 /** What a notification is about (docs/notifications.md). */
-export type NotifyKind = 'updated' | 'verified' | 'failed' | 'held-back';
-export const NOTIFY_KINDS: readonly NotifyKind[] = ['updated', 'verified', 'failed', 'held-back'];
+export type NotifyKind = 'updated' | 'verified' | 'failed' | 'reverted' | 'held-back';
+export const NOTIFY_KINDS: readonly NotifyKind[] = ['updated', 'verified', 'failed', 'reverted', 'held-back'];
 
 export interface NotifyEvent {
   kind: NotifyKind;
   automation: string;
   /** `namespace:kind/name`, or the file when the slot has no workload. */
   workload: string;
-  /** The image's repository and the tag this is about (the new tag; for held-back, the one held). */
+  /** The image's repository and the tag this is about (the new tag; for held-back, the one held; for reverted, the one restored, `from` the one that failed). */
   repository: string;
   tag: string;
   from?: string;
   commit?: string;
-  /** failed: the Pod's or workload's reason (ImagePullBackOff, …); held-back: the problem code. */
+  /** failed, reverted: the Pod's or workload's reason (ImagePullBackOff, …); held-back: the problem code. */
   reason?: string;
   detail: string;
 }
@@ -25,6 +25,7 @@ export const DEFAULT_TEMPLATES: Readonly<Record<NotifyKind, string>> = {
   updated: '{{workload}}: {{repository}} {{from}} → {{tag}} in commit {{commit}} ({{automation}})',
   verified: '{{workload}}: {{repository}}:{{tag}} is running (commit {{commit}}, {{automation}})',
   failed: '{{workload}}: {{repository}}:{{tag}} failed: {{reason}}: {{detail}} (commit {{commit}}, {{automation}})',
+  reverted: '{{workload}}: {{repository}}:{{from}} failed ({{reason}}); reverted to {{tag}} in commit {{commit}} ({{automation}})',
   'held-back': '{{workload}}: held back: {{reason}}: {{detail}} ({{automation}})',
 };
 

@@ -52,7 +52,7 @@ export const CODES = {
   locked: 'the workload is locked',
   frozen: 'the workload is in a freeze window',
   soaking: 'a newer tag exists but is younger than its minimum age',
-  'tag-rejected': 'a person turned this tag down for the slot (a pull request closed unmerged, a revert, a hand edit, a release or rollback): it is never re-applied there, and the slot holds',
+  'tag-rejected': 'a person turned this tag down for the slot (a pull request closed unmerged, a revert, a hand edit, a release or rollback), or an automatic revert did: it is never re-applied there, and the slot holds',
   'repo-settings-invalid': "the repository's .tagpilot.yaml cannot be read; its freeze holds every slot under it until it is fixed",
   'current-tag-unranked': 'the current tag cannot be ranked (not in the list, or no build time): the slot is held, never replaced',
   // Git
@@ -108,6 +108,8 @@ export const CODES = {
   'webhook-backlog-full': 'too many pushed repositories and branches wait already; the hint is dropped and polling finds the change',
   // After the commit
   'verify-deadline-invalid': "a workload's tagpilot.io/verify annotation is not a duration between 10s and 24h (or off); the config's deadline applies",
+  'auto-revert-held': 'a tag whose rollout failed was already reverted automatically once in this slot: it is not reverted again, the slot holds for a person to decide (notified)',
+  'auto-revert-failed': 'the automatic revert of a failed rollout could not be committed (refused, or lost every push race); logged, the next failure tries again',
   'notify-delivery-failed': 'a notification could not be delivered after its retries (unreachable, refused, 4xx or 5xx); counted, the cycle goes on',
   // Everything else
   'operation-refused': 'a workload operation (lock, unlock, freeze, release, rollback, …) cannot be made: no such slot, or the edit was refused',

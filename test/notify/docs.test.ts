@@ -20,7 +20,7 @@ test('docs/notifications.md: the notify example is valid config, with the defaul
   const config = parseConfig(`${minimal}${block('docs/notifications.md', 'yaml config-notify')}`, 'docs/notifications.md', {});
   assert.deepEqual(
     config.notify?.map((r) => `${r.name} ${r.type} ${r.events.join(',')} ${r.perMinute}`),
-    ['team slack updated,verified,failed 20', 'oncall teams failed 20', 'audit webhook updated,verified,failed,held-back 60'],
+    ['team slack updated,verified,failed,reverted 20', 'oncall teams failed 20', 'audit webhook updated,verified,failed,held-back 60'],
   );
 });
 

@@ -2,8 +2,9 @@ import { runCycle } from '../../automation/index.ts';
 import { runReviewCycle } from '../../hosting/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timerDelay } from '../../policy/index.ts';
-import { logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type Reporter, type ScheduleOptions } from '../../runtime/index.ts';
+import { ClonePool, logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type CycleSummary, type Reporter, type ScheduleOptions } from '../../runtime/index.ts';
 import { clusterParts } from '../cluster.ts';
+import { Followup, reverter } from '../followup.ts';
 import { notifyParts } from '../notify-parts.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { exitForProblems } from '../outcome.ts';
@@ -23,16 +24,22 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
   let wired = await wire(options.config, io, options);
   const { config, automation: settings, deps } = wired;
   const notify = await notifyParts(config, io, deps.log);
-  const cluster = await clusterParts(config, settings, io, deps.log, { once: options.once === true, onVerified: notify?.onVerified });
+  const name = `${deps.repo.description} (${deps.branch})`;
+  // A cycle and an automatic revert take turns on the clone.
+  const clone = new ClonePool<never>();
+  const turn = <T>(work: () => Promise<T>, signal?: AbortSignal) => clone.exclusive('clone', work, signal);
+  const followup = new Followup({ log: deps.log });
+  followup.set(new Map([[name, { verify: settings.verify, notifier: notify?.notifier, revert: reverter(() => wired.deps, settings.onFailure, turn) }]]));
+  const cluster = await clusterParts(config, settings, io, deps.log, { once: options.once === true, onVerified: (result) => followup.outcome(result) });
   const automation: Automation = {
-    name: `${deps.repo.description} (${deps.branch})`,
+    name,
     intervalMs: settings.interval,
     async cycle(signal) {
       // A rotated Secret (deploy key, token) is read again and used from this cycle on.
       if (await cluster.secretsChanged()) wired = await wire(options.config, io, options);
       const { deps: current, review } = wired;
       // A review flow commits to tagpilot's own branch and keeps one pull request per target.
-      return review === undefined ? runCycle({ ...current, signal }) : runReviewCycle({ ...current, signal }, review);
+      return turn<CycleSummary>(() => (review === undefined ? runCycle({ ...current, signal }) : runReviewCycle({ ...current, signal }, review)), signal);
     },
   };
   const reporter = fanOut([logReporter(deps.log), ...cluster.reporters, ...(notify === undefined ? [] : [notify.reporter])]);
@@ -50,6 +57,7 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
     return EXIT.ok;
   } finally {
     await cluster.close();
+    await followup.close();
     await notify?.close();
   }
 }
