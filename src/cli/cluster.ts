@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import { kubeSecretRefs, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
-import type { NudgeTarget, VerificationResult } from '../kube/index.ts';
+import type { EventSpec, NudgeTarget, VerificationResult } from '../kube/index.ts';
 import type { AfterPush, Leadership, Reporter } from '../runtime/index.ts';
 import type { CliIo } from './io.ts';
 import { configSecret, kubeClientOf, secretStoreOf } from './wire.ts';
@@ -91,6 +91,8 @@ export interface ControllerClusterParts {
   reporters: Reporter[];
   /** Nudges the sync loops after a push. */
   afterPush?: AfterPush;
+  /** Where rollout verifications write their Events (in a Pod). */
+  events?: { record(spec: EventSpec): void };
   /** Whether a Secret the config reads changed; the controller re-wires its automations then. */
   secretsChanged(): Promise<boolean>;
   /** After the cycles ended: the Leases released, the last Events written, the nudges in flight settled. */
@@ -123,6 +125,7 @@ export async function controllerClusterParts(config: LoadedConfig, io: CliIo, lo
     const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
     recorder.start();
     parts.reporters.push(kube.eventReporter(recorder));
+    parts.events = recorder;
     closers.push(() => recorder.stop());
   }
   if (targets.length > 0) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { runCycle } from '../automation/index.ts';
+import { runCycle, type CycleDeps } from '../automation/index.ts';
 import { ConfigError, parseConfig, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
 import { GitRepo } from '../git/index.ts';
 import { runReviewCycle } from '../hosting/index.ts';
@@ -10,6 +10,8 @@ import { allObservers, NO_NEEDS, type RegistryClient, type RegistryObserver } fr
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
 import { ControllerMetrics, StatusBoard } from '../server/index.ts';
 import { controllerClusterParts, type ControllerClusterParts } from './cluster.ts';
+import { controllerFollowup, Notifiers } from './controller-followup.ts';
+import { reverter, type AutomationFollowup, type Followup } from './followup.ts';
 import type { CliIo } from './io.ts';
 import { readNamedPolicies } from './named-policies.ts';
 import { commitSigner, cycleDeps, gitField, gitRemote, guardConfig, registryClient, reviewOf, signatureChecks, signingKey, type SharedDeps } from './wire.ts';
@@ -33,6 +35,9 @@ export class Controller implements ControllerHints {
   readonly board: StatusBoard;
   private running: Supervisor | undefined;
   private cluster: ControllerClusterParts | undefined;
+  /** Verification, notifications and auto-revert after the pushes (docs/verification.md). */
+  private followup: Followup | undefined;
+  private readonly notifiers = new Notifiers();
   private readonly pool = new ClonePool<GitRepo>();
   private readonly io: CliIo;
   private readonly log: Logger;
@@ -70,12 +75,15 @@ export class Controller implements ControllerHints {
     // Leases, Events and nudges are the first config's: a reload that changes them applies at the next restart.
     const cluster = await controllerClusterParts(config, this.io, this.log);
     this.cluster = cluster;
-    const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters);
+    const followup = await controllerFollowup(config, this.io, this.log, cluster.events);
+    this.followup = followup;
+    const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters, followup.reporter);
     this.running = new Supervisor({ reporter, state: this.state, leadership: cluster.leadership, afterPush: cluster.afterPush });
     try {
       await this.apply(config);
     } catch (error) {
       // The Lease rounds would keep a process that cannot start alive.
+      await followup.close();
       await cluster.close();
       throw error;
     }
@@ -133,6 +141,9 @@ export class Controller implements ControllerHints {
   async shutdown(cancel?: AbortSignal): Promise<void> {
     this.watcher?.close();
     await this.running?.shutdown(this.current?.shutdownTimeout ?? 25_000, cancel);
+    // Verifications end without an outcome; reverts in progress and the last messages finish.
+    await this.followup?.close();
+    await this.notifiers.settled();
     // After the cycles: the Leases released only once nothing of ours runs any more.
     await this.cluster?.close();
     await this.shared?.registry.close();
@@ -150,11 +161,14 @@ export class Controller implements ControllerHints {
   private async apply(config: LoadedConfig): Promise<void> {
     const previous = this.shared;
     const shared = await this.sharedFor(config);
-    const automations = await Promise.all(config.automations.map((a) => this.supervised(config, a, shared)));
+    const notifiers = await this.notifiers.forAutomations(config, config.automations, this.io, this.log);
+    const followups = new Map<string, AutomationFollowup>();
+    const automations = await Promise.all(config.automations.map((a) => this.supervised(config, a, shared, (deps) => followups.set(a.name, followupOf(a, deps, notifiers.get(a.name), (work) => this.pool.exclusive(cloneKey(a.git.url, a.git.branch), work))))));
     // Everything built: from here on nothing can fail, and the new config replaces the old at once.
     this.shared = shared;
     this.current = config;
     const { applied, settled } = this.supervisor.apply(automations);
+    this.followup?.set(followups);
     this.pool.retain(new Set(config.automations.map((a) => cloneKey(a.git.url, a.git.branch))));
     this.showOnBoard(config);
     Object.assign(this.state.config, { generation: this.state.config.generation + 1, loadedAt: new Date(), lastError: undefined });
@@ -183,7 +197,7 @@ export class Controller implements ControllerHints {
     return { fingerprint, deps, registry };
   }
 
-  private async supervised(config: LoadedConfig, automation: AutomationConfig, shared: Shared): Promise<SupervisedAutomation> {
+  private async supervised(config: LoadedConfig, automation: AutomationConfig, shared: Shared, wired: (deps: CycleDeps) => void): Promise<SupervisedAutomation> {
     const remote = await gitRemote(config, automation, this.io);
     const signing = await signingKey(config, automation, this.io);
     const signer = await commitSigner(config, automation, remote, this.io);
@@ -193,6 +207,7 @@ export class Controller implements ControllerHints {
     const log = this.log.child({ automation: automation.name });
     const repo = this.pool.session(key, connection, () => guardConfig(gitField(automation), () => GitRepo.forRemote(config.cacheDir, remote, { signer, onDamagedClone: (reason) => log.warn({ reason }, 'git: the local clone was damaged; dropped and cloned again') })));
     const deps = cycleDeps(config, automation, shared.deps, repo, log);
+    wired(deps);
     const review = await reviewOf(config, automation, this.io, log);
     const pool = this.pool;
     const rewired = () => this.rewiredOnRotation();
@@ -211,6 +226,12 @@ export class Controller implements ControllerHints {
       },
     };
   }
+}
+
+/** An automation's follow-up: a review flow's commit is on tagpilot's branch, which no sync loop applies: neither verified nor reverted. */
+function followupOf(automation: AutomationConfig, deps: CycleDeps, notifier: AutomationFollowup['notifier'], turn: <T>(work: () => Promise<T>) => Promise<T>): AutomationFollowup {
+  const direct = automation.git.pushBranch === undefined && automation.review === undefined;
+  return { verify: direct ? automation.verify : { enabled: false }, notifier, ...(direct ? { revert: reverter(() => deps, automation.onFailure, turn) } : {}) };
 }
 
 function digest(value: unknown): string {

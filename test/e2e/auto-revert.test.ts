@@ -1,0 +1,162 @@
+import { after, before, test } from 'node:test';
+import assert from 'node:assert/strict';
+import { createHmac } from 'node:crypto';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { startRegistry, type TestRegistry } from '../harness/registry.ts';
+import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { seedTags, versionTags } from '../harness/images.ts';
+import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
+import { startController, type ControllerChild } from '../harness/controller.ts';
+import type { Fields } from '../harness/kube/index.ts';
+import { cluster, type Cluster } from '../kube/double.ts';
+import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
+import { receiver } from '../notify/receiver.ts';
+import { formatOperationTrailer, parseOperationTrailers } from '../../src/automation/index.ts';
+
+/**
+ * `tagpilot controller` in a "Pod" with verification, notifications and auto-revert, against the
+ * API double (config/ with the verify component), the real registry and the real Git server;
+ * this test plays the sync loop, applying each commit to the double.
+ */
+const HMAC_KEY = 'notify-key-0123';
+let registry: TestRegistry;
+let server: GitServer;
+let k: Cluster;
+let hooks: Awaited<ReturnType<typeof receiver>>;
+let work: string;
+
+before(async () => {
+  [registry, server, k, hooks] = await Promise.all([startRegistry(), startGitServer(), cluster(['workload-events', 'verify']), receiver()]);
+  await seedTags(registry.url, 'team/web', versionTags(['1.0.0', '1.1.0']));
+  work = mkdtempSync(join(tmpdir(), 'tagpilot-auto-revert-'));
+});
+after(async () => {
+  await Promise.all([registry.stop(), server.stop(), k.stop(), hooks.stop()]);
+  rmSync(work, { recursive: true, force: true });
+});
+
+const manifest = (host: string, tag: string) => `apiVersion: apps/v1
+kind: Deployment
+metadata:
+  name: web
+  namespace: shop
+  annotations:
+    tagpilot.io/automated: "true"
+    tagpilot.io/tag.web: semver:^1.0.0
+    tagpilot.io/on-failure: revert
+spec:
+  replicas: 2
+  template:
+    spec:
+      containers:
+        - name: web
+          image: ${host}/team/web:${tag}
+`;
+
+interface Hook {
+  kind: string;
+  tag: string;
+  from?: string;
+  reason?: string;
+  commit?: string;
+}
+
+test('controller: a failed rollout is reverted by exactly one commit, the failed tag is never re-applied by itself, a second failure of it holds, a newer tag lands and is verified', async () => {
+  const bare = createBareRepo(server.root, 'fleet', { 'apps/web.yaml': manifest(registry.host, '1.0.0') });
+  const image = (tag: string) => `${registry.host}/team/web:${tag}`;
+  // The sync loop's view: the workload at a tag, its Pods pulling (or not) that image.
+  let generation = 2;
+  const live = (tag: string, failing: boolean) => {
+    generation += 1;
+    k.api.apply(workload('Deployment', image(tag), failing ? { generation, observed: generation, updated: 1, ready: 0, available: 0 } : { generation, observed: generation, ...complete('Deployment') }));
+    for (const p of k.api.list('v1', 'Pod', 'shop') as Fields[]) k.api.remove('v1', 'Pod', 'shop', p.metadata.name);
+    k.api.apply(pod(`web-${tag.replaceAll('.', '-')}`, image(tag), failing ? { waiting: 'ImagePullBackOff' } : {}));
+  };
+  live('1.0.0', false);
+  const file = join(work, 'tagpilot.yaml');
+  writeFileSync(
+    file,
+    `automations:\n  - name: fleet\n    git:\n      url: ${server.repoUrl('fleet')}\n      paths: [apps]\n      author: { name: tagpilot-bot, email: bot@example.com }\n    verify: { deadline: 60s }\n    notify:\n      - { name: audit, type: webhook, url: "${hooks.url()}", secret: { env: HMAC_KEY }, events: [updated, verified, failed, reverted, held-back] }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ninterval: 1s\nverify: { interval: 1s }\nleaderElection: { enabled: false }\nserver: { address: 127.0.0.1, port: 0 }\ncacheDir: ${join(work, 'cache')}\n`,
+  );
+  const c = await startController(file, { KUBECONFIG: k.kubeconfig, POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', HMAC_KEY, LOG_LEVEL: 'debug' });
+  const hooksOf = () => hooks.received.map((r) => JSON.parse(r.body) as Hook);
+  const until = async (what: string, done: () => boolean, ms = 60_000) => {
+    const deadline = Date.now() + ms;
+    while (!done()) {
+      if (Date.now() > deadline) assert.fail(`${what} not within ${ms} ms:\n${c.log()}`);
+      await sleep(50);
+    }
+  };
+  const head = () => git(bare, 'rev-parse', 'main').trim();
+  const messages = () => git(bare, 'log', '--format=%B%x00', 'main').split('\0\n').filter((m) => m.trim() !== '');
+  const autoReverts = () => messages().flatMap((m) => parseOperationTrailers(m).filter((op) => op.verb === 'auto-revert'));
+  const fileAt = () => git(bare, 'show', 'main:apps/web.yaml');
+  const idleCycles = () => c.lines.filter((l) => l.automation === 'fleet' && l.msg === 'cycle: nothing to change').length;
+  try {
+    // 1. tagpilot commits 1.1.0; the sync loop applies it and the new Pods cannot pull it.
+    await until('the commit of 1.1.0', () => fileAt().includes('team/web:1.1.0'));
+    const broken = head();
+    live('1.1.0', true);
+    await until('the automatic revert', () => autoReverts().length === 1 && fileAt().includes('team/web:1.0.0'));
+    const [op] = autoReverts();
+    assert.deepEqual({ target: op?.target, slot: op?.slot, from: op?.from, to: op?.to, by: op?.by }, { target: 'shop:deployment/web', slot: 'web', from: '1.1.0', to: '1.0.0', by: 'tagpilot-bot <bot@example.com>' });
+    assert.match(op?.reason ?? '', /^ImagePullBackOff: pod web-1-1-0 container web: ImagePullBackOff/);
+    assert.equal(fileAt(), manifest(registry.host, '1.0.0'));
+    const reverted = head();
+    assert.equal(git(bare, 'rev-parse', `${reverted}^`).trim(), broken, 'the revert is the one commit after the broken one');
+    await until('the failed and reverted notifications', () => ['failed', 'reverted'].every((kind) => hooksOf().some((h) => h.kind === kind)));
+    assert.deepEqual(
+      hooksOf()
+        .filter((h) => h.kind === 'failed' || h.kind === 'reverted')
+        .map((h) => [h.kind, h.tag, h.from, h.reason, h.commit]),
+      [
+        ['failed', '1.1.0', undefined, 'ImagePullBackOff', broken],
+        ['reverted', '1.0.0', '1.1.0', 'ImagePullBackOff', reverted],
+      ],
+    );
+    const signed = hooks.received.find((r) => JSON.parse(r.body).kind === 'reverted')!;
+    assert.equal(signed.headers['x-tagpilot-signature'], `sha256=${createHmac('sha256', HMAC_KEY).update(signed.body).digest('hex')}`);
+    const failedEvent = (k.api.list('events.k8s.io/v1', 'Event', 'shop') as Fields[]).find((e) => e.reason === 'RolloutFailed');
+    assert.match(failedEvent?.note ?? '', new RegExp(`^Failed \\(ImagePullBackOff\\).*commit ${broken.slice(0, 12)}`));
+
+    // 2. The sync loop applies the revert; the next cycles hold 1.1.0 (rejected), they do not re-apply it.
+    live('1.0.0', false);
+    const idle = idleCycles();
+    await until('three idle cycles after the revert', () => idleCycles() >= idle + 3);
+    assert.equal(head(), reverted);
+
+    // 3. A person clears the rejection (an unlock): tagpilot applies 1.1.0 again, it fails again, and is not reverted twice.
+    const unlock = formatOperationTrailer({ verb: 'unlock', target: 'shop:deployment/web', by: 'Ana <ana@example.com>', at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
+    humanCommit(bare, { 'apps/notes.txt': 'give 1.1.0 another go\n' }, `tagpilot unlock shop:deployment/web\n\n${unlock}\n`);
+    await until('1.1.0 committed again', () => fileAt().includes('team/web:1.1.0'));
+    const again = head();
+    live('1.1.0', true);
+    await until('the held-back notification', () => hooksOf().some((h) => h.kind === 'held-back' && h.reason === 'auto-revert-held'));
+    const held = hooksOf().find((h) => h.kind === 'held-back' && h.reason === 'auto-revert-held')!;
+    assert.deepEqual([held.tag, held.commit], ['1.1.0', again]);
+    await c.waitFor((l) => l.code === 'auto-revert-held', 10_000, 'the auto-revert-held log line');
+    const idleAgain = idleCycles();
+    await until('two idle cycles after the hold', () => idleCycles() >= idleAgain + 2);
+    assert.equal(autoReverts().length, 1, 'one automatic revert per tag and slot');
+    assert.equal(head(), again);
+
+    // 4. A newer tag lands, and its healthy rollout is Verified.
+    await seedTags(registry.url, 'team/web', versionTags(['1.2.0'], new Date('2024-06-01T00:00:00Z')));
+    await until('the commit of 1.2.0', () => fileAt().includes('team/web:1.2.0'));
+    const fixed = head();
+    live('1.2.0', false);
+    await until('the verified notification of 1.2.0', () => hooksOf().some((h) => h.kind === 'verified' && h.tag === '1.2.0'));
+    assert.equal(hooksOf().find((h) => h.kind === 'verified' && h.tag === '1.2.0')?.commit, fixed);
+    assert.equal(autoReverts().length, 1);
+    assert.deepEqual(
+      k.api.calls.filter((call) => call.status === 403),
+      [],
+      'config/ with the verify component grants everything the controller verifies with',
+    );
+  } finally {
+    assert.equal(await c.stop(), 0, c.log());
+  }
+});
