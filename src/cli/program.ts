@@ -95,6 +95,7 @@ function addCycleVerbs(program: Command, verb: DeclareVerb): void {
     .option('--automation <name>', AUTOMATION)
     .option('--workload <id>', 'only this workload (namespace:kind/name)')
     .option('--since <date>', 'only commits since this date (2026-01-31 or an ISO 8601 time)')
+    .option('--verified', "each update's rollout verification outcome, read from the Events in the cluster (in-cluster, or $KUBECONFIG)")
     .option('--json', 'print JSON instead of a table');
 
   verb<StatusOptions>(

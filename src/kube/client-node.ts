@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as k8s from '@kubernetes/client-node';
-import type { ConnectOptions, KubeClient, KubeEvent, Lease, SecretData, Workload } from './client.ts';
+import type { ConnectOptions, KubeClient, KubeEvent, Lease, ListedEvent, SecretData, Workload } from './client.ts';
 import { WORKLOAD_KINDS } from './client.ts';
 import { KubeError, kubeError } from './errors.ts';
 import { livePod, liveWorkload } from './live.ts';
@@ -54,6 +54,7 @@ export async function clientNodeAdapter(options: ConnectOptions): Promise<KubeCl
         return liveWorkload(kind, await readRaw({ apps, batch, core, custom }, kind, namespace, name, o));
       }),
     listPods: (namespace, labelSelector, limit) => call(`list pods in ${namespace}`, async (o) => (await core.listNamespacedPod({ namespace, labelSelector, limit }, o)).items.slice(0, limit).map(livePod)),
+    listEvents: (namespace, limit) => call(`list events in ${namespace}`, async (o) => (await events.listNamespacedEvent({ namespace, limit }, o)).items.slice(0, limit).map(fromEvent)),
   };
 }
 
@@ -140,6 +141,11 @@ function fromLease(o: k8s.V1Lease): Lease {
     renewTime: epoch(s.renewTime),
     transitions: s.leaseTransitions,
   };
+}
+
+function fromEvent(e: k8s.EventsV1Event): ListedEvent {
+  const at = e.series?.lastObservedTime ?? e.eventTime ?? e.deprecatedLastTimestamp;
+  return { reason: e.reason, note: e.note, reportingController: e.reportingController, regarding: { kind: e.regarding?.kind, name: e.regarding?.name }, at: at === undefined ? undefined : new Date(at as unknown as string).toISOString() };
 }
 
 function toEvent(e: KubeEvent): k8s.EventsV1Event {

@@ -82,6 +82,18 @@ export interface KubeClient {
   getRolloutState(kind: string, namespace: string, name: string): Promise<LiveWorkload>;
   /** The Pods a workload's selector matches (`a=b,c=d`), at most `limit`. */
   listPods(namespace: string, labelSelector: string, limit: number): Promise<LivePod[]>;
+  /** Events of a namespace (events.k8s.io), at most `limit`: what `history --verified` reads the outcomes from. */
+  listEvents(namespace: string, limit: number): Promise<ListedEvent[]>;
+}
+
+/** An Event as listed: what the verification outcome is read from. */
+export interface ListedEvent {
+  reason?: string;
+  note?: string;
+  reportingController?: string;
+  regarding?: { kind?: string; name?: string };
+  /** RFC 3339 (the series' last time when there is one). */
+  at?: string;
 }
 
 export interface ConnectOptions {

@@ -10,3 +10,5 @@ export { githubPush, nudge, repositoryUrls, type NudgeOptions, type NudgeTarget,
 export { eventReporter, nudgeReporter, verifyReporter } from './reporters.ts';
 export { judgeRollout, POD_FAILURES, VERIFIABLE_KINDS, type ExpectedImage, type LivePod, type LiveWorkload, type Verdict } from './rollout.ts';
 export { RolloutVerifier, VERIFY_ANNOTATION, VERIFY_DEADLINE_BOUNDS, verifyDeadline, verifyTargets, type Outcome, type VerificationResult, type VerifierOptions, type VerifyTarget } from './verifier.ts';
+export { readVerifications, verificationsOf, type Verified } from './verified.ts';
+export type { ListedEvent } from './client.ts';

@@ -86,3 +86,44 @@ test('a single-automation command takes the only automation, or the one named', 
 test('the server listens on 8080 for probes and metrics and 8081 for webhooks by default, the status page off', () => {
   assert.deepEqual(parseConfig('git: { url: https://h/a.git }\n', 'c.yaml', {}).server, { address: '0.0.0.0', port: 8080, webhookPort: 8081, status: { enabled: false } });
 });
+
+test('verify, notify and onFailure per automation: its own, else the top level', () => {
+  const config = parseConfig(
+    `automations:
+  - name: shop
+    git: { url: https://git.example.com/shop/fleet.git }
+    verify: { deadline: 5m }
+    onFailure: revert
+    notify:
+      - { name: shop-team, type: slack, url: "https://hooks.example.com/shop" }
+  - name: platform
+    git: { url: https://git.example.com/platform/fleet.git }
+    verify: false
+  - name: docs
+    git: { url: https://git.example.com/docs/fleet.git }
+verify: { deadline: 10m }
+notify:
+  - { name: all, type: slack, url: "https://hooks.example.com/all", events: [failed] }
+`,
+    'c.yaml',
+    {},
+  );
+  assert.deepEqual(
+    config.automations.map((a) => [a.name, a.verify, a.onFailure, a.notify.map((r) => r.name), a.notifyField]),
+    [
+      ['shop', { enabled: true, deadline: 300_000 }, 'revert', ['shop-team'], 'automations[0].notify'],
+      ['platform', { enabled: false }, 'none', ['all'], 'notify'],
+      ['docs', { enabled: true, deadline: 600_000 }, 'none', ['all'], 'notify'],
+    ],
+  );
+  assert.deepEqual(config.automations[0]!.notify[0]!.events, ['updated', 'verified', 'failed', 'reverted']);
+});
+
+test('per-automation verify, notify and onFailure are validated like the top-level ones', () => {
+  const base = 'automations:\n  - name: shop\n    git: { url: https://git.example.com/shop/fleet.git }\n';
+  assert.throws(() => parseConfig(`${base}    verify: { deadline: 1s }\n`, 'c.yaml', {}), /automations\.0\.verify.*between 10s and 24h|between 10s and 24h/);
+  assert.throws(() => parseConfig(`${base}    verify: { interval: 5s }\n`, 'c.yaml', {}), /interval/);
+  assert.throws(() => parseConfig(`${base}    onFailure: rollback\n`, 'c.yaml', {}), /onFailure/);
+  assert.throws(() => parseConfig(`${base}    notify:\n      - { name: a, type: webhook, url: "https://x.example.com/h" }\n`, 'c.yaml', {}), /secret/);
+  assert.throws(() => parseConfig(`${base}onFailure: sometimes\n`, 'c.yaml', {}), /onFailure/);
+});

@@ -14,6 +14,7 @@ import type { Fields } from '../harness/kube/index.ts';
 import { cluster, type Cluster } from '../kube/double.ts';
 import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
 import { receiver } from '../notify/receiver.ts';
+import { runCli } from '../harness/cli.ts';
 import { formatOperationTrailer, parseOperationTrailers } from '../../src/automation/index.ts';
 
 /**
@@ -151,6 +152,31 @@ test('controller: a failed rollout is reverted by exactly one commit, the failed
     await until('the verified notification of 1.2.0', () => hooksOf().some((h) => h.kind === 'verified' && h.tag === '1.2.0'));
     assert.equal(hooksOf().find((h) => h.kind === 'verified' && h.tag === '1.2.0')?.commit, fixed);
     assert.equal(autoReverts().length, 1);
+
+    // 5. history --verified shows each update's outcome next to its commit, read from the Events.
+    await until('the Verified Event of 1.2.0', () => (k.api.list('events.k8s.io/v1', 'Event', 'shop') as Fields[]).some((e) => e.reason === 'Verified' && String(e.note).includes(fixed.slice(0, 12))));
+    const env = { KUBECONFIG: k.kubeconfig, HMAC_KEY };
+    const json = await runCli(['history', '--config', file, '--verified', '--json'], { env });
+    assert.equal(json.code, 0, json.err);
+    const entries = JSON.parse(json.out) as { commit: string; to?: string; operation?: string; verified?: { outcome: string; reason?: string } }[];
+    assert.deepEqual(
+      entries.filter((e) => e.operation === undefined).map((e) => [e.commit, e.to, e.verified?.outcome, e.verified?.reason]),
+      [
+        [fixed, '1.2.0', 'Verified', undefined],
+        [again, '1.1.0', 'Failed', 'ImagePullBackOff'],
+        [broken, '1.1.0', 'Failed', 'ImagePullBackOff'],
+      ],
+    );
+    assert.deepEqual(
+      entries.filter((e) => e.operation !== undefined).map((e) => [e.operation, e.commit === reverted]),
+      [
+        ['unlock', false],
+        ['auto-revert', true],
+      ],
+    );
+    const table = await runCli(['history', '--config', file, '--verified'], { env });
+    assert.match(table.out, new RegExp(`${broken.slice(0, 12)} .*Tagpilot-Verified: Failed \\(ImagePullBackOff\\) at \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z`));
+    assert.match(table.out, new RegExp(`${fixed.slice(0, 12)} .*Tagpilot-Verified: Verified at `));
     assert.deepEqual(
       k.api.calls.filter((call) => call.status === 403),
       [],

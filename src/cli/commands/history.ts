@@ -4,7 +4,8 @@ import { loadConfig, soleAutomation } from '../../config/index.ts';
 import { findGitDir, readLog, GitRepo } from '../../git/index.ts';
 import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { table } from '../table.ts';
-import { gitRemote } from '../wire.ts';
+import { gitRemote, kubeClientOf } from '../wire.ts';
+import { formatVerified, type Verified } from '../present.ts';
 
 /**
  * `tagpilot history [--repo DIR | --config FILE] [--workload ID] [--since DATE] [--json]`: the
@@ -17,8 +18,12 @@ export interface HistoryOptions {
   automation?: string;
   workload?: string;
   since?: string;
+  /** Each update's verification outcome, from the cluster's Events. */
+  verified?: boolean;
   json?: boolean;
 }
+
+type Shown = (HistoryEntry & { verified?: Verified }) | OperationEntry;
 
 export async function history(values: HistoryOptions, io: CliIo): Promise<number> {
   if ((values.repo === undefined) === (values.config === undefined)) throw new UsageError('history needs one of --repo DIR or --config FILE');
@@ -27,7 +32,8 @@ export async function history(values: HistoryOptions, io: CliIo): Promise<number
   const filter = { workload: values.workload, since };
   // Updates and operations in the log's order (newest first), whichever commit holds them.
   const order = new Map(commits.map((c, i) => [c.oid, i]));
-  const entries = [...buildHistory(commits, filter), ...buildOperations(commits, filter)].sort((a, b) => order.get(a.commit)! - order.get(b.commit)!);
+  const updates = values.verified === true ? await withVerified(buildHistory(commits, filter), io) : buildHistory(commits, filter);
+  const entries: Shown[] = [...updates, ...buildOperations(commits, filter)].sort((a, b) => order.get(a.commit)! - order.get(b.commit)!);
   if (values.json) {
     io.out.write(JSON.stringify(entries, null, 2) + '\n');
     return EXIT.ok;
@@ -52,10 +58,22 @@ function operationRow(e: OperationEntry): string[] {
   return [when, e.commit.slice(0, 12), e.workload, e.container ?? '-', `${e.operation}${moved} by ${e.by}${e.reason === undefined ? '' : `: ${e.reason}`}`, e.policy ?? '-', ''];
 }
 
-function row(e: HistoryEntry): string[] {
+function row(e: HistoryEntry & { verified?: Verified }): string[] {
   const when = `${e.when.slice(0, 10)} ${e.when.slice(11, 16)}`;
-  const status = e.revertedBy === undefined ? '' : `reverted by ${e.revertedBy.slice(0, 12)}`;
+  const status = [e.revertedBy === undefined ? '' : `reverted by ${e.revertedBy.slice(0, 12)}`, e.verified === undefined ? '' : formatVerified(e.verified)].filter((s) => s !== '').join('; ');
   return [when, e.commit.slice(0, 12), e.workload, e.container ?? '-', `${e.image} ${e.from} → ${e.to}`, e.policy ?? '-', status];
+}
+
+/** Each update with its workload's verification outcome for its commit, when the cluster's Events still hold one. */
+async function withVerified(entries: HistoryEntry[], io: CliIo): Promise<(HistoryEntry & { verified?: Verified })[]> {
+  const workloads = [...new Set(entries.map((e) => e.workload).filter((w) => w.includes(':')))];
+  if (workloads.length === 0) return entries;
+  const { readVerifications } = await import('../../kube/index.ts');
+  const found = await readVerifications(await kubeClientOf(io), workloads, (ns, error) => io.err.write(`tagpilot history: the Events of namespace ${ns} cannot be read: ${error.message}\n`));
+  return entries.map((e) => {
+    const verified = found.get(e.workload)?.get(e.commit.slice(0, 12));
+    return verified === undefined ? e : { ...e, verified };
+  });
 }
 
 async function localLog(dir: string, since: Date | undefined): Promise<LoggedCommit[]> {
