@@ -13,6 +13,7 @@ import { parseOperationTrailers, type OperationTrailer } from './operation-trail
 import { runOperation, type OperationDeps } from './operation-run.ts';
 import { finish, planOperation, type OperationPlan } from './operations.ts';
 import { slotKey } from './rejections.ts';
+import { oneLine } from './trailers.ts';
 import { slotValue } from './revert-history.ts';
 import { previousValue, tagOf, type HistoryCommit } from './reverts.ts';
 
@@ -76,7 +77,11 @@ export function planAutoRevert(failure: FailedRollout, slots: readonly ImageSlot
     plans.push(plan);
     for (const t of plan.trailers) decision.reverted.push({ slot: key, repository: t.image ?? image.repository, from: t.from ?? current, to: t.to ?? previous.value });
   }
-  decision.plan = finish('auto-revert', plans.flatMap((p) => p.edits), plans.flatMap((p) => p.trailers), plans.flatMap((p) => p.lines));
+  const plan = finish('auto-revert', plans.flatMap((p) => p.edits), plans.flatMap((p) => p.trailers), plans.flatMap((p) => p.lines));
+  // The subject stays short (the Pod's message is in the body and the trailer): what failed, and why.
+  const what = plan.trailers.length === 1 && plan.trailers[0]!.slot !== undefined ? `${failure.workload} ${plan.trailers[0]!.slot}` : failure.workload;
+  const failed = [...new Set(plan.trailers.map((t) => tagOf(t.from ?? '')))].join(', ');
+  decision.plan = plan.trailers.length === 0 ? plan : { ...plan, message: plan.message.replace(/^.*\n/, `${oneLine(`tagpilot auto-revert ${what}: ${failed} failed (${failure.reason})`)}\n`) };
   return decision;
 }
 

@@ -1,5 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import pino from 'pino';
 import { autoRevert, parseOperationTrailers, runCycle, type CycleDeps, type FailedRollout } from '../../src/automation/index.ts';
 import { FakeTagSource } from '../fakes/tag-source.ts';
@@ -43,7 +45,7 @@ test('auto-revert: a failed rollout is answered by one commit back to the previo
   assert.ok(outcome.commit);
   assert.equal(repo.files()['web.yaml'], MANIFEST('1.0.0'));
   const message = repo.log()[0]!.message;
-  assert.match(message, /^tagpilot auto-revert shop:deployment\/web web: ImagePullBackOff: pod web-1 container web: ImagePullBackOff\n/);
+  assert.match(message, /^tagpilot auto-revert shop:deployment\/web web: 1\.1\.0 failed \(ImagePullBackOff\)\n\nReverted automatically by tagpilot <bot@example\.com> at 2026-12-01T12:05:00Z: ImagePullBackOff: pod web-1 container web: ImagePullBackOff\n/);
   const [op] = parseOperationTrailers(message);
   assert.deepEqual({ verb: op?.verb, target: op?.target, slot: op?.slot, from: op?.from, to: op?.to, by: op?.by, reason: op?.reason }, { verb: 'auto-revert', target: 'shop:deployment/web', slot: 'web', from: '1.1.0', to: '1.0.0', by: 'tagpilot <bot@example.com>', reason: 'ImagePullBackOff: pod web-1 container web: ImagePullBackOff' });
   assert.deepEqual(outcome.reverted, [{ slot: 'shop:deployment/web web', repository: 'reg.local/shop/web', from: '1.1.0', to: '1.0.0' }]);
@@ -137,4 +139,17 @@ test('auto-revert: a push that loses the race to another pusher is recomputed on
   assert.ok(raced);
   assert.equal(repo.files()['web.yaml'], MANIFEST('1.0.0'));
   assert.equal(repo.files()['other.yaml'], 'a: 2\n');
+});
+
+test("docs/verification.md: its auto-revert commit message is the one tagpilot writes for that failure", async () => {
+  const doc = readFileSync(join(import.meta.dirname, '../../docs/verification.md'), 'utf8');
+  const shown = /^```text auto-revert\n([\s\S]*?)^```$/m.exec(doc)?.[1];
+  assert.ok(shown);
+  const manifest = (tag: string) => MANIFEST(tag).replaceAll('reg.local/shop/web', 'ghcr.io/acme/web');
+  const repo = new InMemoryRepository({ 'apps/web.yaml': manifest('1.4.2') });
+  const bot = { name: 'tagpilot', email: 'tagpilot@users.noreply.local' };
+  const pushed = await runCycle({ repo, tags: new FakeTagSource({ 'ghcr.io/acme/web': ['1.4.2', '1.5.0'] }), branch: 'main', paths: ['apps'], author: bot, log, sleep: async () => {} });
+  const detail = 'pod web-7d9c-x2 container web: ImagePullBackOff: Back-off pulling image "ghcr.io/acme/web:1.5.0"';
+  await autoRevert({ repo, branch: 'main', paths: ['apps'], author: bot, log, onFailure: 'none', now: () => new Date('2026-12-01T12:07:00Z') }, { workload: 'shop:deployment/web', commit: pushed.commit!, images: [{ container: 'web', repository: 'ghcr.io/acme/web', to: '1.5.0' }], reason: 'ImagePullBackOff', detail });
+  assert.equal(repo.log()[0]!.message, shown);
 });

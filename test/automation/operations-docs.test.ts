@@ -35,3 +35,9 @@ test('docs/operations.md: each commit shown carries one operation trailer whose 
     assert.equal(op.by, 'Ana <ana@example.com>');
   }
 });
+
+test('docs/operations.md: the auto-revert trailer shown reads as an auto-revert from the failed tag to the restored one', () => {
+  const [trailer] = blocks('text trailer');
+  const [op] = parseOperationTrailers(trailer!);
+  assert.deepEqual([op?.verb, op?.target, op?.slot, op?.from, op?.to, op?.by], ['auto-revert', 'shop:deployment/web', 'web', '1.5.0', '1.4.2', 'tagpilot <tagpilot@users.noreply.local>']);
+});

@@ -41,3 +41,14 @@ test('docs/notifications.md lists the default templates as they are', () => {
   const doc = readFileSync('docs/notifications.md', 'utf8');
   for (const [kind, template] of Object.entries(DEFAULT_TEMPLATES)) assert.ok(doc.includes(`| \`${kind}\` | \`${template}\` |`), kind);
 });
+
+test('docs/verification.md: the per-automation example is valid config, each automation with its own settings', () => {
+  const config = parseConfig(block('docs/verification.md', 'yaml config-verify-automations'), 'docs/verification.md', {});
+  assert.deepEqual(
+    config.automations.map((a) => [a.name, a.verify, a.onFailure, a.notify.map((r) => r.name)]),
+    [
+      ['shop', { enabled: true, deadline: 300_000 }, 'revert', ['shop-team']],
+      ['platform', { enabled: true, deadline: 600_000 }, 'none', []],
+    ],
+  );
+});
