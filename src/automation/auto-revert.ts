@@ -6,7 +6,7 @@
  * tags still flow. Never a loop: a slot is reverted automatically at most once per tag, which is
  * read from the same history; a second failure of that tag holds (no commit) and is told.
  */
-import { type GitAuthor } from '../git/index.ts';
+import type { GitAuthor } from '../git/index.ts';
 import type { ImageSlot } from '../manifests/index.ts';
 import type { OnFailure } from '../policy/index.ts';
 import { parseOperationTrailers, type OperationTrailer } from './operation-trailer.ts';
@@ -77,7 +77,12 @@ export function planAutoRevert(failure: FailedRollout, slots: readonly ImageSlot
     plans.push(plan);
     for (const t of plan.trailers) decision.reverted.push({ slot: key, repository: t.image ?? image.repository, from: t.from ?? current, to: t.to ?? previous.value });
   }
-  const plan = finish('auto-revert', plans.flatMap((p) => p.edits), plans.flatMap((p) => p.trailers), plans.flatMap((p) => p.lines));
+  const plan = finish(
+    'auto-revert',
+    plans.flatMap((p) => p.edits),
+    plans.flatMap((p) => p.trailers),
+    plans.flatMap((p) => p.lines),
+  );
   // The subject stays short (the Pod's message is in the body and the trailer): what failed, and why.
   const what = plan.trailers.length === 1 && plan.trailers[0]!.slot !== undefined ? `${failure.workload} ${plan.trailers[0]!.slot}` : failure.workload;
   const failed = [...new Set(plan.trailers.map((t) => tagOf(t.from ?? '')))].join(', ');
@@ -118,7 +123,9 @@ export async function autoRevert(deps: OperationDeps & { author: GitAuthor; onFa
   const outcome = await runOperation(deps, async (slots, history) => {
     // Most failures are of workloads that did not opt in: their history is not read.
     if (failedSlots(failure, slots, deps.onFailure).length === 0) return (decision = nothing()).plan;
-    const at = (deps.now ?? (() => new Date()))().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = (deps.now ?? (() => new Date()))()
+      .toISOString()
+      .replace(/\.\d{3}Z$/, 'Z');
     decision = planAutoRevert(failure, slots, await history(), { by, at, onFailure: deps.onFailure });
     return decision.plan;
   });

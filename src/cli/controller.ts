@@ -163,7 +163,16 @@ export class Controller implements ControllerHints {
     const shared = await this.sharedFor(config);
     const notifiers = await this.notifiers.forAutomations(config, config.automations, this.io, this.log);
     const followups = new Map<string, AutomationFollowup>();
-    const automations = await Promise.all(config.automations.map((a) => this.supervised(config, a, shared, (deps) => followups.set(a.name, followupOf(a, deps, notifiers.get(a.name), (work) => this.pool.exclusive(cloneKey(a.git.url, a.git.branch), work))))));
+    const automations = await Promise.all(
+      config.automations.map((a) =>
+        this.supervised(config, a, shared, (deps) =>
+          followups.set(
+            a.name,
+            followupOf(a, deps, notifiers.get(a.name), (work) => this.pool.exclusive(cloneKey(a.git.url, a.git.branch), work)),
+          ),
+        ),
+      ),
+    );
     // Everything built: from here on nothing can fail, and the new config replaces the old at once.
     this.shared = shared;
     this.current = config;

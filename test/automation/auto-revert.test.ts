@@ -47,7 +47,10 @@ test('auto-revert: a failed rollout is answered by one commit back to the previo
   const message = repo.log()[0]!.message;
   assert.match(message, /^tagpilot auto-revert shop:deployment\/web web: 1\.1\.0 failed \(ImagePullBackOff\)\n\nReverted automatically by tagpilot <bot@example\.com> at 2026-12-01T12:05:00Z: ImagePullBackOff: pod web-1 container web: ImagePullBackOff\n/);
   const [op] = parseOperationTrailers(message);
-  assert.deepEqual({ verb: op?.verb, target: op?.target, slot: op?.slot, from: op?.from, to: op?.to, by: op?.by, reason: op?.reason }, { verb: 'auto-revert', target: 'shop:deployment/web', slot: 'web', from: '1.1.0', to: '1.0.0', by: 'tagpilot <bot@example.com>', reason: 'ImagePullBackOff: pod web-1 container web: ImagePullBackOff' });
+  assert.deepEqual(
+    { verb: op?.verb, target: op?.target, slot: op?.slot, from: op?.from, to: op?.to, by: op?.by, reason: op?.reason },
+    { verb: 'auto-revert', target: 'shop:deployment/web', slot: 'web', from: '1.1.0', to: '1.0.0', by: 'tagpilot <bot@example.com>', reason: 'ImagePullBackOff: pod web-1 container web: ImagePullBackOff' },
+  );
   assert.deepEqual(outcome.reverted, [{ slot: 'shop:deployment/web web', repository: 'reg.local/shop/web', from: '1.1.0', to: '1.0.0' }]);
 });
 
@@ -141,7 +144,7 @@ test('auto-revert: a push that loses the race to another pusher is recomputed on
   assert.equal(repo.files()['other.yaml'], 'a: 2\n');
 });
 
-test("docs/verification.md: its auto-revert commit message is the one tagpilot writes for that failure", async () => {
+test('docs/verification.md: its auto-revert commit message is the one tagpilot writes for that failure', async () => {
   const doc = readFileSync(join(import.meta.dirname, '../../docs/verification.md'), 'utf8');
   const shown = /^```text auto-revert\n([\s\S]*?)^```$/m.exec(doc)?.[1];
   assert.ok(shown);

@@ -9,7 +9,7 @@ import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
-import { startController, type ControllerChild } from '../harness/controller.ts';
+import { startController } from '../harness/controller.ts';
 import type { Fields } from '../harness/kube/index.ts';
 import { cluster, type Cluster } from '../kube/double.ts';
 import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
@@ -65,16 +65,16 @@ interface Hook {
   commit?: string;
 }
 
-test('controller: a failed rollout is reverted by exactly one commit, the failed tag is never re-applied by itself, a second failure of it holds, a newer tag lands and is verified', async () => {
+test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one commit, the failed tag is not re-applied, a second failure of it (CrashLoopBackOff) holds and is told, a newer tag lands and is verified, history shows each outcome', async () => {
   const bare = createBareRepo(server.root, 'fleet', { 'apps/web.yaml': manifest(registry.host, '1.0.0') });
   const image = (tag: string) => `${registry.host}/team/web:${tag}`;
   // The sync loop's view: the workload at a tag, its Pods pulling (or not) that image.
   let generation = 2;
-  const live = (tag: string, failing: boolean) => {
+  const live = (tag: string, failing: false | 'ImagePullBackOff' | 'CrashLoopBackOff') => {
     generation += 1;
-    k.api.apply(workload('Deployment', image(tag), failing ? { generation, observed: generation, updated: 1, ready: 0, available: 0 } : { generation, observed: generation, ...complete('Deployment') }));
+    k.api.apply(workload('Deployment', image(tag), failing !== false ? { generation, observed: generation, updated: 1, ready: 0, available: 0 } : { generation, observed: generation, ...complete('Deployment') }));
     for (const p of k.api.list('v1', 'Pod', 'shop') as Fields[]) k.api.remove('v1', 'Pod', 'shop', p.metadata.name);
-    k.api.apply(pod(`web-${tag.replaceAll('.', '-')}`, image(tag), failing ? { waiting: 'ImagePullBackOff' } : {}));
+    k.api.apply(pod(`web-${tag.replaceAll('.', '-')}`, image(tag), failing !== false ? { waiting: failing } : {}));
   };
   live('1.0.0', false);
   const file = join(work, 'tagpilot.yaml');
@@ -92,7 +92,10 @@ test('controller: a failed rollout is reverted by exactly one commit, the failed
     }
   };
   const head = () => git(bare, 'rev-parse', 'main').trim();
-  const messages = () => git(bare, 'log', '--format=%B%x00', 'main').split('\0\n').filter((m) => m.trim() !== '');
+  const messages = () =>
+    git(bare, 'log', '--format=%B%x00', 'main')
+      .split('\0\n')
+      .filter((m) => m.trim() !== '');
   const autoReverts = () => messages().flatMap((m) => parseOperationTrailers(m).filter((op) => op.verb === 'auto-revert'));
   const fileAt = () => git(bare, 'show', 'main:apps/web.yaml');
   const idleCycles = () => c.lines.filter((l) => l.automation === 'fleet' && l.msg === 'cycle: nothing to change').length;
@@ -100,7 +103,7 @@ test('controller: a failed rollout is reverted by exactly one commit, the failed
     // 1. tagpilot commits 1.1.0; the sync loop applies it and the new Pods cannot pull it.
     await until('the commit of 1.1.0', () => fileAt().includes('team/web:1.1.0'));
     const broken = head();
-    live('1.1.0', true);
+    live('1.1.0', 'ImagePullBackOff');
     await until('the automatic revert', () => autoReverts().length === 1 && fileAt().includes('team/web:1.0.0'));
     const [op] = autoReverts();
     assert.deepEqual({ target: op?.target, slot: op?.slot, from: op?.from, to: op?.to, by: op?.by }, { target: 'shop:deployment/web', slot: 'web', from: '1.1.0', to: '1.0.0', by: 'tagpilot-bot <bot@example.com>' });
@@ -129,13 +132,14 @@ test('controller: a failed rollout is reverted by exactly one commit, the failed
     await until('three idle cycles after the revert', () => idleCycles() >= idle + 3);
     assert.equal(head(), reverted);
 
-    // 3. A person clears the rejection (an unlock): tagpilot applies 1.1.0 again, it fails again, and is not reverted twice.
+    // 3. A person clears the rejection (an unlock): tagpilot applies 1.1.0 again, it crash-loops, and is not reverted twice.
     const unlock = formatOperationTrailer({ verb: 'unlock', target: 'shop:deployment/web', by: 'Ana <ana@example.com>', at: new Date().toISOString().replace(/\.\d{3}Z$/, 'Z') });
     humanCommit(bare, { 'apps/notes.txt': 'give 1.1.0 another go\n' }, `tagpilot unlock shop:deployment/web\n\n${unlock}\n`);
     await until('1.1.0 committed again', () => fileAt().includes('team/web:1.1.0'));
     const again = head();
-    live('1.1.0', true);
+    live('1.1.0', 'CrashLoopBackOff');
     await until('the held-back notification', () => hooksOf().some((h) => h.kind === 'held-back' && h.reason === 'auto-revert-held'));
+    assert.ok(hooksOf().some((h) => h.kind === 'failed' && h.reason === 'CrashLoopBackOff' && h.commit === again));
     const held = hooksOf().find((h) => h.kind === 'held-back' && h.reason === 'auto-revert-held')!;
     assert.deepEqual([held.tag, held.commit], ['1.1.0', again]);
     await c.waitFor((l) => l.code === 'auto-revert-held', 10_000, 'the auto-revert-held log line');
@@ -163,7 +167,7 @@ test('controller: a failed rollout is reverted by exactly one commit, the failed
       entries.filter((e) => e.operation === undefined).map((e) => [e.commit, e.to, e.verified?.outcome, e.verified?.reason]),
       [
         [fixed, '1.2.0', 'Verified', undefined],
-        [again, '1.1.0', 'Failed', 'ImagePullBackOff'],
+        [again, '1.1.0', 'Failed', 'CrashLoopBackOff'],
         [broken, '1.1.0', 'Failed', 'ImagePullBackOff'],
       ],
     );
