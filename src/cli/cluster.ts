@@ -1,7 +1,8 @@
+import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import { kubeSecretRefs, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
-import type { EventSpec, NudgeTarget, VerificationResult } from '../kube/index.ts';
-import type { AfterPush, Leadership, Reporter } from '../runtime/index.ts';
+import type { Counters, EventSpec, LeaseCoordinator, NudgeTarget, VerificationResult } from '../kube/index.ts';
+import { EVERY_AUTOMATION, type AfterPush, type Leadership, type Reporter } from '../runtime/index.ts';
 import type { CliIo } from './io.ts';
 import { configSecret, kubeClientOf, secretStoreOf } from './wire.ts';
 
@@ -83,65 +84,112 @@ export async function clusterParts(config: LoadedConfig, automation: Pick<Automa
   };
 }
 
-/** What `tagpilot controller` takes from the cluster: read once at start (a reload that changes them applies at the next restart). */
-export interface ControllerClusterParts {
-  /** The automations' Leases, keyed by automation name; undefined: this replica runs every automation. */
-  leadership?: Leadership;
-  /** Events, after the log. */
-  reporters: Reporter[];
-  /** Nudges the sync loops after a push. */
-  afterPush?: AfterPush;
-  /** Where rollout verifications write their Events (in a Pod). */
-  events?: { record(spec: EventSpec): void };
-  /** Whether a Secret the config reads changed; the controller re-wires its automations then. */
-  secretsChanged(): Promise<boolean>;
-  /** After the cycles ended: the Leases released, the last Events written, the nudges in flight settled. */
-  close(): Promise<void>;
+/** What a config's nudges are, for each of its automations: undefined without a `nudge` section. */
+export interface Nudges {
+  /** A digest of the targets, secrets included: automations are fingerprinted with it, so a changed target replaces them. */
+  fingerprint: string;
+  afterPush: AfterPush;
 }
 
 /**
- * The controller's share of the cluster: one LeaseCoordinator and one EventRecorder per process
- * (in a Pod), one set of nudge targets (when configured). Nothing loads the Kubernetes client
- * unless one of them needs it.
+ * The controller's share of the cluster, kept in step with each config it applies (the same
+ * reload as the automations): one EventRecorder per process in a Pod; one LeaseCoordinator while
+ * `leaderElection.enabled` (its lease duration changed in place, started or stopped when the
+ * setting flips); nudge targets per config, read with the automations. Nothing loads the
+ * Kubernetes client unless one of them needs it.
  */
-export async function controllerClusterParts(config: LoadedConfig, io: CliIo, log: Logger): Promise<ControllerClusterParts> {
-  const { POD_NAME: name, POD_NAMESPACE: namespace, POD_UID: uid } = io.env;
-  const inPod = Boolean(name && namespace);
-  const targets = await nudgeTargets(config, io);
-  const reads = kubeSecretRefs(config).length > 0;
-  const parts: ControllerClusterParts = { reporters: [], secretsChanged: async () => false, close: async () => undefined };
-  if (!inPod && targets.length === 0 && !reads) return parts;
-  const kube = await import('../kube/index.ts');
-  const counters = new kube.MemoryCounters();
-  const closers: (() => Promise<void>)[] = [];
-  if (name && namespace && config.leaderElection.enabled) {
-    const leases = new kube.LeaseCoordinator({ client: await kubeClientOf(io), namespace, identity: name, durationMs: config.leaderElection.leaseDuration, log, counters });
-    leases.start();
-    parts.leadership = leases;
-    // First on close: released at once, another replica takes over on its next round.
-    closers.push(() => leases.stop());
+export class ControllerCluster {
+  /** Events, after the log: the same for every config. */
+  readonly reporters: Reporter[] = [];
+  /** Where rollout verifications write their Events (in a Pod). */
+  events?: { record(spec: EventSpec): void };
+  private readonly io: CliIo;
+  private readonly log: Logger;
+  private readonly pod: { name: string; namespace: string; uid?: string } | undefined;
+  private readonly pending = new Set<Promise<void>>();
+  private readonly closers: (() => Promise<void>)[] = [];
+  private leases: LeaseCoordinator | undefined;
+  private reads = false;
+  private counters: Counters | undefined;
+
+  private constructor(io: CliIo, log: Logger, counters: Counters | undefined) {
+    this.io = io;
+    this.log = log;
+    this.counters = counters;
+    const { POD_NAME: name, POD_NAMESPACE: namespace, POD_UID: uid } = io.env;
+    this.pod = name && namespace ? { name, namespace, uid: uid || undefined } : undefined;
   }
-  if (name && namespace) {
-    const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: { name, namespace, uid: uid || undefined }, log, counters });
+
+  /** In a Pod: the Event recorder, for the life of the process. Leases, Events and nudges count into `counters` (the metrics). */
+  static async start(io: CliIo, log: Logger, counters?: Counters): Promise<ControllerCluster> {
+    const cluster = new ControllerCluster(io, log, counters);
+    if (cluster.pod === undefined) return cluster;
+    const kube = await cluster.kube();
+    const recorder = new kube.EventRecorder({ client: await kubeClientOf(io), pod: cluster.pod, log, counters: cluster.counters });
     recorder.start();
-    parts.reporters.push(kube.eventReporter(recorder));
-    parts.events = recorder;
-    closers.push(() => recorder.stop());
+    cluster.reporters.push(kube.eventReporter(recorder));
+    cluster.events = recorder;
+    cluster.closers.push(() => recorder.stop());
+    return cluster;
   }
-  if (targets.length > 0) {
-    const pending = new Set<Promise<void>>();
-    parts.afterPush = (pushed) => {
-      const p = kube.nudge(targets, pushed, { log, counters });
-      pending.add(p);
-      return p.finally(() => pending.delete(p));
+
+  /** The nudges of `config`, their secrets read; nothing changes until an automation built with them runs. */
+  async nudges(config: LoadedConfig): Promise<Nudges | undefined> {
+    const targets = await nudgeTargets(config, this.io);
+    if (targets.length === 0) return undefined;
+    const kube = await this.kube();
+    const fingerprint = createHash('sha256').update(JSON.stringify(targets)).digest('hex');
+    const afterPush: AfterPush = (pushed) => {
+      const p = kube.nudge(targets, pushed, { log: this.log, counters: this.counters });
+      this.pending.add(p);
+      return p.finally(() => this.pending.delete(p));
     };
-    closers.push(async () => void (await Promise.all([...pending])));
+    return { fingerprint, afterPush };
   }
-  if (reads) parts.secretsChanged = () => refreshSecrets(io, log);
-  parts.close = async () => {
-    for (const close of closers) await close();
-  };
-  return parts;
+
+  /**
+   * Puts `config` in force: which Secrets are re-read before a cycle, and its leader election,
+   * told to the supervisor (every automation, outside a Pod or with `leaderElection.enabled:
+   * false`). A changed lease duration applies at the next round; turned off, the Leases are released.
+   */
+  async apply(config: LoadedConfig, supervisor: { setLeadership(l: Leadership): void }): Promise<void> {
+    this.reads = kubeSecretRefs(config).length > 0;
+    const wanted = this.pod !== undefined && config.leaderElection.enabled;
+    const durationMs = config.leaderElection.leaseDuration;
+    if (wanted && this.leases !== undefined) return this.leases.setDuration(durationMs);
+    if (wanted) {
+      const kube = await this.kube();
+      this.leases = new kube.LeaseCoordinator({ client: await kubeClientOf(this.io), namespace: this.pod!.namespace, identity: this.pod!.name, durationMs, log: this.log, counters: this.counters });
+      supervisor.setLeadership(this.leases);
+      this.leases.start();
+      return;
+    }
+    const leases = this.leases;
+    this.leases = undefined;
+    if (leases === undefined) return;
+    // Every automation runs here from now on; then the Leases go, for the other replicas to see.
+    supervisor.setLeadership(EVERY_AUTOMATION);
+    await leases.stop();
+  }
+
+  /** Whether a Secret the config reads changed; the controller re-wires its automations then. */
+  secretsChanged(): Promise<boolean> {
+    return this.reads ? refreshSecrets(this.io, this.log) : Promise.resolve(false);
+  }
+
+  /** After the cycles ended: the Leases released first (another replica takes over on its next round), the last Events written, the nudges in flight settled. */
+  async close(): Promise<void> {
+    await this.leases?.stop();
+    this.leases = undefined;
+    for (const close of this.closers) await close();
+    await Promise.all([...this.pending]);
+  }
+
+  private async kube() {
+    const kube = await import('../kube/index.ts');
+    this.counters ??= new kube.MemoryCounters();
+    return kube;
+  }
 }
 
 async function refreshSecrets(io: CliIo, log: Logger): Promise<boolean> {

@@ -6,15 +6,16 @@ import { ConfigError, parseConfig, type AutomationConfig, type LoadedConfig } fr
 import { GitRepo } from '../git/index.ts';
 import { runReviewCycle } from '../hosting/index.ts';
 import { canonicalRepository, parseImageRef } from '../image/index.ts';
-import { allObservers, NO_NEEDS, type RegistryClient, type RegistryObserver } from '../registry/index.ts';
+import { allObservers, NO_NEEDS, RegistryClient, type RegistryObserver } from '../registry/index.ts';
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
 import { ControllerMetrics, StatusBoard } from '../server/index.ts';
-import { controllerClusterParts, type ControllerClusterParts } from './cluster.ts';
+import { ControllerCluster, type Nudges } from './cluster.ts';
 import { controllerFollowup, Notifiers } from './controller-followup.ts';
 import { reverter, type AutomationFollowup, type Followup } from './followup.ts';
 import type { CliIo } from './io.ts';
 import { readNamedPolicies } from './named-policies.ts';
-import { commitSigner, cycleDeps, gitField, gitRemote, guardConfig, registryClient, reviewOf, signatureChecks, signingKey, type SharedDeps } from './wire.ts';
+import { WebhookReceivers } from './webhooks.ts';
+import { commitSigner, cycleDeps, gitField, gitRemote, guardConfig, pullSecretsOf, registryOptions, reviewOf, signatureChecks, signingKey, type SharedDeps } from './wire.ts';
 
 /** What every automation shares, and what it was built from (a reload rebuilds it only when that changed). */
 interface Shared {
@@ -34,7 +35,8 @@ export class Controller implements ControllerHints {
   /** What the status page shows (docs/status-page.md). */
   readonly board: StatusBoard;
   private running: Supervisor | undefined;
-  private cluster: ControllerClusterParts | undefined;
+  private cluster: ControllerCluster | undefined;
+  private readonly receivers: WebhookReceivers;
   /** Verification, notifications and auto-revert after the pushes (docs/verification.md). */
   private followup: Followup | undefined;
   private readonly notifiers = new Notifiers();
@@ -54,6 +56,7 @@ export class Controller implements ControllerHints {
     this.metrics = new ControllerMetrics(this.state);
     this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
     this.board = new StatusBoard({ registries: () => this.shared?.registry.hostStats() ?? [] });
+    this.receivers = new WebhookReceivers(this, io, log);
   }
 
   /** The automations' loops (after start). */
@@ -72,19 +75,18 @@ export class Controller implements ControllerHints {
   async start(): Promise<void> {
     const text = await readConfig(this.state.config.source);
     const config = parseConfig(text, this.state.config.source, this.io.env);
-    // Leases, Events and nudges are the first config's: a reload that changes them applies at the next restart.
-    const cluster = await controllerClusterParts(config, this.io, this.log);
+    const cluster = await ControllerCluster.start(this.io, this.log, this.metrics.clusterCounters());
     this.cluster = cluster;
     const followup = await controllerFollowup(config, this.io, this.log, cluster.events);
     this.followup = followup;
     const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters, followup.reporter);
-    this.running = new Supervisor({ reporter, state: this.state, leadership: cluster.leadership, afterPush: cluster.afterPush });
+    this.running = new Supervisor({ reporter, state: this.state, beforeCycle: () => this.rewiredOnRotation() });
     try {
       await this.apply(config);
     } catch (error) {
-      // The Lease rounds would keep a process that cannot start alive.
+      // The Lease rounds and the receivers would keep a process that cannot start alive.
       await followup.close();
-      await cluster.close();
+      await Promise.all([cluster.close(), this.receivers.close()]);
       throw error;
     }
     this.watcher = watchConfigFile(this.state.config.source, (next, error) => void this.reload(next, error), text);
@@ -145,27 +147,32 @@ export class Controller implements ControllerHints {
     await this.followup?.close();
     await this.notifiers.settled();
     // After the cycles: the Leases released only once nothing of ours runs any more.
-    await this.cluster?.close();
+    await Promise.all([this.cluster?.close(), this.receivers.close()]);
     await this.shared?.registry.close();
     await Promise.all(this.pool.all().map((repo) => repo.close()));
   }
 
-  /** Re-applies the running config when a Secret it reads changed (queued after any reload). */
+  /**
+   * Before each cycle: when a Secret the config reads changed, the config in force (after any
+   * reload queued) is applied again, and resolves once it is: the automations whose credentials
+   * changed are replaced, and the replacement runs the cycle, with the new values.
+   */
   private async rewiredOnRotation(): Promise<void> {
     if (this.cluster === undefined || !(await this.cluster.secretsChanged())) return;
-    const config = this.current;
-    if (config === undefined) return;
-    this.reloading = this.reloading.then(() => this.apply(config)).catch((error: unknown) => this.log.warn({ err: { message: (error as Error).message } }, 'secrets: re-wiring after a rotation failed; the running automations stay'));
+    const rewired = this.reloading.then(() => (this.current === undefined ? undefined : this.apply(this.current))).catch((error: unknown) => this.log.warn({ err: { message: (error as Error).message } }, 'secrets: re-wiring after a rotation failed; the running automations stay'));
+    this.reloading = rewired;
+    await rewired;
   }
 
   private async apply(config: LoadedConfig): Promise<void> {
     const previous = this.shared;
     const shared = await this.sharedFor(config);
+    const nudges = await this.cluster!.nudges(config);
     const notifiers = await this.notifiers.forAutomations(config, config.automations, this.io, this.log);
     const followups = new Map<string, AutomationFollowup>();
     const automations = await Promise.all(
       config.automations.map((a) =>
-        this.supervised(config, a, shared, (deps) =>
+        this.supervised(config, a, shared, nudges, (deps) =>
           followups.set(
             a.name,
             followupOf(a, deps, notifiers.get(a.name), (work) => this.pool.exclusive(cloneKey(a.git.url, a.git.branch), work)),
@@ -173,9 +180,12 @@ export class Controller implements ControllerHints {
         ),
       ),
     );
-    // Everything built: from here on nothing can fail, and the new config replaces the old at once.
+    const receivers = await this.receivers.prepare(config);
+    // Everything built: the new config replaces the old at once, leader election first (which automations run here).
+    await this.cluster!.apply(config, this.supervisor);
     this.shared = shared;
     this.current = config;
+    await receivers();
     const { applied, settled } = this.supervisor.apply(automations);
     this.followup?.set(followups);
     this.pool.retain(new Set(config.automations.map((a) => cloneKey(a.git.url, a.git.branch))));
@@ -198,15 +208,17 @@ export class Controller implements ControllerHints {
   /** The registry client and the rest the automations share; the running one while its settings stay the same. */
   private async sharedFor(config: LoadedConfig): Promise<Shared> {
     const tagCacheTtlMs = Math.min(...config.automations.map((a) => a.interval));
-    const fingerprint = digest({ registries: config.registries, dockerConfig: config.dockerConfig, policies: config.policies, signatures: config.signatures, cacheDir: config.cacheDir, registryDeadline: config.registryDeadline, tagCacheTtlMs });
+    // With the credentials as read now (a digest only): a rotated registry password makes a new client.
+    const options = { ...(await registryOptions(config, this.io, this.log)), observer: this.observer, tagCacheTtlMs };
+    const fingerprint = digest({ options, policies: config.policies, signatures: config.signatures, registryDeadline: config.registryDeadline, pullSecrets: config.pullSecrets });
     if (this.shared?.fingerprint === fingerprint) return this.shared;
     // One client for every automation: an image twenty repositories use is listed once per interval.
-    const registry = await registryClient(config, this.io, this.log, { observer: this.observer, tagCacheTtlMs });
-    const deps: SharedDeps = { registry, namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, this.io) };
+    const registry = new RegistryClient(options);
+    const deps: SharedDeps = { registry, namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, this.io, this.observer), ...(config.pullSecrets ? { pullSecrets: await pullSecretsOf(this.io, this.log) } : {}) };
     return { fingerprint, deps, registry };
   }
 
-  private async supervised(config: LoadedConfig, automation: AutomationConfig, shared: Shared, wired: (deps: CycleDeps) => void): Promise<SupervisedAutomation> {
+  private async supervised(config: LoadedConfig, automation: AutomationConfig, shared: Shared, nudges: Nudges | undefined, wired: (deps: CycleDeps) => void): Promise<SupervisedAutomation> {
     const remote = await gitRemote(config, automation, this.io);
     const signing = await signingKey(config, automation, this.io);
     const signer = await commitSigner(config, automation, remote, this.io);
@@ -219,16 +231,14 @@ export class Controller implements ControllerHints {
     wired(deps);
     const review = await reviewOf(config, automation, this.io, log);
     const pool = this.pool;
-    const rewired = () => this.rewiredOnRotation();
     return {
       name: automation.name,
       intervalMs: automation.interval,
       cycleTimeoutMs: automation.cycleTimeout,
-      fingerprint: digest({ automation, connection, shared: shared.fingerprint }),
-      repository: { url: automation.git.url, branches: [automation.git.branch] },
+      fingerprint: digest({ automation, connection, shared: shared.fingerprint, nudges: nudges?.fingerprint }),
+      repository: { url: automation.git.url, branches: [automation.git.branch], pushBranch: automation.git.pushBranch },
+      afterPush: nudges?.afterPush,
       async cycle(signal, context) {
-        // A rotated Secret: the automations are wired again, and replaced from their next cycle on.
-        await rewired();
         const wired = { ...(context === undefined ? deps : instrument(deps, context)), signal };
         // One writer per clone: automations on the same URL and branch take turns.
         return pool.exclusive<CycleSummary>(key, () => (review === undefined ? runCycle(wired) : runReviewCycle(wired, review)), signal);

@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import { ConfigError, loadConfig, readSecret, soleAutomation, type AutomationConfig, type LoadedConfig, type Secret, type SecretSource } from '../config/index.ts';
 import type { KubeClient, SecretStore } from '../kube/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
-import { RegistryClient, SignatureChecker, type RegistryClientOptions, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
+import { RegistryClient, SignatureChecker, type RegistryClientOptions, type RegistryObserver, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
 import { messageTemplate, type SignatureDeps, type CycleDeps, type RepositorySession } from '../automation/index.ts';
 import type { NamedPolicy } from '../manifests/index.ts';
 import { createPublicKey } from 'node:crypto';
@@ -92,7 +92,7 @@ function reviewField(automation: Pick<AutomationConfig, 'field'>): string {
 }
 
 /** The config's signature policies with their files read, and its rules; undefined without a signatures section. */
-export async function signatureChecks(config: LoadedConfig, registry: RegistryClient, io: CliIo): Promise<SignatureDeps | undefined> {
+export async function signatureChecks(config: LoadedConfig, registry: RegistryClient, io: CliIo, observer?: RegistryObserver): Promise<SignatureDeps | undefined> {
   if (config.signatures === undefined) return undefined;
   const read = configReader(config, io);
   const policies: SignaturePolicy[] = [];
@@ -110,7 +110,7 @@ export async function signatureChecks(config: LoadedConfig, registry: RegistryCl
     if (identity.identityRegexp !== undefined) guardConfig(`${field}.keyless.identityRegexp`, () => new RegExp(identity.identityRegexp ?? ''));
     policies.push({ name, kind: 'keyless', ...identity, trustedRoot });
   }
-  const checker = new SignatureChecker({ registry, policies, cacheDir: config.cacheDir });
+  const checker = new SignatureChecker({ registry, policies, cacheDir: config.cacheDir, observer });
   return { check: (ref, tag, policy) => checker.check(ref, tag, policy), rules: config.signatures.rules };
 }
 
@@ -226,8 +226,16 @@ export async function commitSigner(config: ConfigFiles, automation: Pick<Automat
 /** Tag lists are reused for a minute at most, and never across cycles: a short interval sees a new tag on its next cycle. */
 const TAG_LIST_TTL_MS = 60_000;
 
+type RegistryConfig = Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'> & Partial<Pick<LoadedConfig, 'interval'>>;
+
 /** The registry client for a config: secrets read, CA files loaded, metadata cached under cacheDir. */
-export async function registryClient(config: Pick<LoadedConfig, 'registries' | 'dockerConfig' | 'cacheDir' | 'source'> & Partial<Pick<LoadedConfig, 'interval'>>, io: CliIo, log?: Logger, extra: Pick<RegistryClientOptions, 'observer' | 'tagCacheTtlMs'> = {}): Promise<RegistryClient> {
+export async function registryClient(config: RegistryConfig, io: CliIo, log?: Logger, extra: Pick<RegistryClientOptions, 'observer' | 'tagCacheTtlMs'> = {}): Promise<RegistryClient> {
+  const tagCacheTtlMs = extra.tagCacheTtlMs ?? Math.min(TAG_LIST_TTL_MS, config.interval ?? TAG_LIST_TTL_MS);
+  return new RegistryClient({ ...(await registryOptions(config, io, log)), ...extra, tagCacheTtlMs });
+}
+
+/** What a registry client is built from, its secrets read now (the controller compares them to see a rotation). */
+export async function registryOptions(config: RegistryConfig, io: CliIo, log?: Logger): Promise<RegistryClientOptions> {
   const read = configReader(config, io);
   const registries: RegistrySettings[] = [];
   const ca: string[] = [];
@@ -239,8 +247,7 @@ export async function registryClient(config: Pick<LoadedConfig, 'registries' | '
   }
   const dockerConfig = config.dockerConfig === undefined ? undefined : parseDockerConfig(await read.secret(config.dockerConfig, 'dockerConfig'));
   const onCacheDamaged = (file: string, reason: string) => log?.warn({ file, reason }, 'registry cache: a damaged file was dropped and is fetched again');
-  const tagCacheTtlMs = extra.tagCacheTtlMs ?? Math.min(TAG_LIST_TTL_MS, config.interval ?? TAG_LIST_TTL_MS);
-  return new RegistryClient({ registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged, ...extra, tagCacheTtlMs });
+  return { registries, ca, dockerConfig, cacheDir: config.cacheDir, env: io.env, onCacheDamaged };
 }
 
 /** The value is a secret: errors say what is wrong, never what it holds. */

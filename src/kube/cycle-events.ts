@@ -46,6 +46,8 @@ export interface OutcomeLike {
     changes: readonly { workload?: string; container?: string; repository: string; from: string; to: string; file: string }[];
     problems: readonly { code?: string; subject: string; message: string }[];
     locked: readonly string[];
+    /** Each slot's state, when the cycle knows them: who locked a workload, and why. */
+    slots?: readonly { workload?: string; hold?: { kind: string; by?: string; reason: string } }[];
   };
   error?: { code?: string; message: string };
 }
@@ -81,11 +83,18 @@ export function cycleEvents(outcome: OutcomeLike): EventSpec[] {
     const workload = parseWorkloadId(key);
     events.push({ workload, reason: 'Updated', action: 'Update', note: `${workload === undefined ? `${key}: ` : ''}${lines.join(', ')}${commit} (automation ${outcome.automation})` });
   }
-  for (const id of report.locked) events.push({ workload: parseWorkloadId(id), reason: 'Blocked', action: 'Hold', note: `${parseWorkloadId(id) === undefined ? `${id}: ` : ''}locked in Git (tagpilot.io/locked); tagpilot leaves it alone` });
+  for (const id of report.locked) events.push({ workload: parseWorkloadId(id), reason: 'Blocked', action: 'Hold', note: `${parseWorkloadId(id) === undefined ? `${id}: ` : ''}locked in Git (tagpilot.io/locked)${lockedBy(id, report.slots)}; tagpilot leaves it alone` });
   for (const p of report.problems) {
     const workload = workloadOf(p.subject);
     const hold = p.code !== undefined && HOLD_CODES.has(p.code);
     events.push({ workload, reason: hold ? 'Blocked' : 'Failed', action: hold ? 'Hold' : 'Sync', note: `${workload === undefined ? `${p.subject}: ` : ''}${p.code ?? 'problem'}: ${p.message}` });
   }
   return events;
+}
+
+/** ` by alice: incident 4711`, from the workload's lock as its slots read it; empty when nothing is known. */
+function lockedBy(id: string, slots: NonNullable<OutcomeLike['report']>['slots']): string {
+  const hold = slots?.find((s) => s.workload === id && s.hold?.kind === 'locked')?.hold;
+  if (hold === undefined) return '';
+  return `${hold.by === undefined ? '' : ` by ${hold.by}`}: ${hold.reason}`;
 }

@@ -58,6 +58,20 @@ export class LeaseCoordinator {
     this.automations = [...new Set(ids)].sort();
   }
 
+  /**
+   * A config reload's lease duration: the next round writes it into our Leases (the other replicas
+   * judge expiry by what a Lease says), and renewals and our own trust in a hold follow it.
+   */
+  setDuration(durationMs: number): void {
+    const sooner = durationMs < this.o.durationMs;
+    this.o.durationMs = durationMs;
+    // Waiting for a round timed by the longer duration: it comes now, before our holds lapse.
+    if (sooner && this.timer !== undefined && !this.stopped) {
+      clearTimeout(this.timer);
+      this.timer = setTimeout(this.loop, 0);
+    }
+  }
+
   /** The automations this replica holds right now (trusted until two thirds of the duration after the last renewal). */
   held(): string[] {
     const now = this.o.now();
@@ -98,13 +112,15 @@ export class LeaseCoordinator {
 
   /** Ticks until `stop()`: a third of the lease duration apart, with jitter. */
   start(): void {
-    const loop = async () => {
-      this.running = this.tick();
-      await this.running;
-      if (!this.stopped) this.timer = setTimeout(loop, renewDelay(this.o.durationMs, this.o.random()));
-    };
-    void loop();
+    void this.loop();
   }
+
+  private readonly loop = async (): Promise<void> => {
+    this.timer = undefined;
+    this.running = this.tick();
+    await this.running;
+    if (!this.stopped) this.timer = setTimeout(this.loop, renewDelay(this.o.durationMs, this.o.random()));
+  };
 
   /** On SIGTERM: no more ticks, and every Lease we hold released, so another replica takes over at once. */
   async stop(): Promise<void> {

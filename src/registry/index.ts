@@ -8,4 +8,4 @@ export { DEFAULT_REGISTRY_DEADLINE_MS, TagLookup, type LookupOptions, type TagLi
 export { REGISTRY_CODES } from './errors.ts';
 export { CloudAuthError, CloudCredentials, cloudForHost, type CloudAuth, type CloudCredentialsOptions, type CloudKind } from './cloud/index.ts';
 export { SignatureChecker, SignatureCheckError, type SignaturePolicy, type SignatureVerdict } from './signatures/index.ts';
-export { allObservers, type RegistryObserver } from './observer.ts';
+export { allObservers, type RegistryObserver, type SignatureResult } from './observer.ts';

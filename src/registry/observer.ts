@@ -11,7 +11,12 @@ export interface RegistryObserver {
   rateLimited?(host: string, until: number): void;
   /** A tag list was asked for: fetched from the registry, served from the cache, or shared with a listing in flight. */
   listed?(host: string, source: 'network' | 'cache' | 'shared'): void;
+  /** A candidate's signatures were checked under a policy (docs/signatures.md): its verdict, or `error` when no verdict could be made. */
+  signatureChecked?(policy: string, result: SignatureResult): void;
 }
+
+/** A signature check's outcome: a verdict, or `error` (the registry down, a malformed signature manifest, an unknown policy). */
+export type SignatureResult = 'valid' | 'unsigned' | 'bad-signature' | 'error';
 
 /** Tells each observer in turn (the controller's state and its metrics). */
 export function allObservers(...observers: readonly RegistryObserver[]): RegistryObserver {
@@ -27,6 +32,9 @@ export function allObservers(...observers: readonly RegistryObserver[]): Registr
     },
     listed: (...args) => {
       for (const o of observers) o.listed?.(...args);
+    },
+    signatureChecked: (...args) => {
+      for (const o of observers) o.signatureChecked?.(...args);
     },
   };
 }

@@ -9,15 +9,21 @@ export interface SupervisedAutomation extends Automation {
   readonly cycleTimeoutMs: number;
   /** Same fingerprint after a config reload: the running automation is left as it is. */
   readonly fingerprint: string;
-  /** Where its commits go: Git push webhooks and the post-push hook use it. */
-  readonly repository?: { url: string; branches: readonly string[] };
+  /**
+   * The repository it reads (Git push webhooks route by `url` and `branches`) and, when it pushes
+   * elsewhere (`git.pushBranch`), the branch its commits go to: what `afterPush` is told.
+   */
+  readonly repository?: { url: string; branches: readonly string[]; pushBranch?: string };
+  /** After each cycle that pushed a commit (a nudge to the sync loop), not awaited. */
+  readonly afterPush?: AfterPush;
 }
 
 export interface RunnerOptions {
   reporter: Reporter;
   state: AutomationState;
   holds: () => boolean;
-  afterPush?: AfterPush;
+  /** Before each cycle; when what it did replaced this automation (a rotated Secret re-wired it), the replacement runs the cycle instead. */
+  beforeCycle?: () => Promise<unknown>;
   now: () => Date;
   wait?: (ms: number, signal: AbortSignal) => Promise<unknown>;
 }
@@ -83,6 +89,10 @@ export class Runner {
         await this.sleep(undefined);
         continue;
       }
+      // Its own failures are its to log: the cycle runs on the wiring in place.
+      await this.o.beforeCycle?.().catch(() => undefined);
+      if (this.stopping) break;
+      if (!this.o.holds()) continue;
       // Triggers from here on ask for the cycle after this one; earlier ones are this one.
       this.wake = new AbortController();
       const reason = state.pending ?? 'schedule';
@@ -107,11 +117,10 @@ export class Runner {
   }
 
   private pushed(report: { head: string; commit?: string; changes: readonly { file: string }[] }): void {
-    const { afterPush } = this.o;
-    const repository = this.automation.repository;
+    const { afterPush, repository } = this.automation;
     if (afterPush === undefined || repository === undefined || report.commit === undefined) return;
     const files = [...new Set(report.changes.map((c) => c.file))].sort();
-    const pushed = { automation: this.automation.name, repository: repository.url, branch: repository.branches[0] ?? 'main', before: report.head, after: report.commit, files };
+    const pushed = { automation: this.automation.name, repository: repository.url, branch: repository.pushBranch ?? repository.branches[0] ?? 'main', before: report.head, after: report.commit, files };
     // Not awaited: a slow nudge never holds the next cycle back.
     void Promise.resolve()
       .then(() => afterPush(pushed))

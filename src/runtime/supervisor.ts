@@ -1,4 +1,4 @@
-import { EVERY_AUTOMATION, type AfterPush, type Leadership } from './ports.ts';
+import { EVERY_AUTOMATION, type Leadership } from './ports.ts';
 import type { Reporter } from './report.ts';
 import { Runner, type SupervisedAutomation } from './runner.ts';
 import { newAutomationState, type ControllerState } from './state.ts';
@@ -7,7 +7,11 @@ export interface SupervisorOptions {
   reporter: Reporter;
   state: ControllerState;
   leadership?: Leadership;
-  afterPush?: AfterPush;
+  /**
+   * Before each cycle of every automation (the controller re-reads its Secrets here): when it
+   * replaced the automation (a rotation re-wired it), the replacement runs that cycle instead.
+   */
+  beforeCycle?: (automation: string) => Promise<unknown>;
   now?: () => Date;
   wait?: (ms: number, signal: AbortSignal) => Promise<unknown>;
 }
@@ -33,14 +37,30 @@ export class Supervisor {
   /** What each replacement starts: the latest settings asked for. */
   private readonly next = new Map<string, SupervisedAutomation>();
   private readonly o: SupervisorOptions;
-  private readonly leadership: Leadership;
-  private readonly unsubscribe: () => void;
+  private leadership!: Leadership;
+  private unsubscribe: () => void = () => undefined;
   private stopping = false;
 
   constructor(options: SupervisorOptions) {
     this.o = options;
-    this.leadership = options.leadership ?? EVERY_AUTOMATION;
-    this.unsubscribe = this.leadership.onChange((name, held) => this.runners.get(name)?.leadershipChanged(held));
+    this.setLeadership(options.leadership ?? EVERY_AUTOMATION);
+  }
+
+  /**
+   * Who decides which automations this replica runs, from now on (a reload that turns leader
+   * election on or off): each runner looks again, and one this replica no longer holds has its
+   * cycle in progress cancelled.
+   */
+  setLeadership(leadership: Leadership): void {
+    if (leadership === this.leadership) return;
+    this.unsubscribe();
+    this.leadership = leadership;
+    this.unsubscribe = leadership.onChange((name, held) => this.runners.get(name)?.leadershipChanged(held));
+    leadership.setAutomations?.([...this.runners.keys()]);
+    for (const [name, runner] of this.runners) {
+      const held = leadership.holds(name);
+      if (held !== runner.state.held) runner.leadershipChanged(held);
+    }
   }
 
   /** The automations running (or about to) by name. */
@@ -124,7 +144,7 @@ export class Supervisor {
     const now = this.o.now ?? (() => new Date());
     const state = newAutomationState(automation.name, automation.intervalMs, automation.cycleTimeoutMs, now());
     this.o.state.automations.set(automation.name, state);
-    const runner = new Runner(automation, { reporter: this.o.reporter, state, holds: () => this.leadership.holds(automation.name), afterPush: this.o.afterPush, now, wait: this.o.wait });
+    const runner = new Runner(automation, { reporter: this.o.reporter, state, holds: () => this.leadership.holds(automation.name), beforeCycle: this.o.beforeCycle && (() => this.o.beforeCycle!(automation.name)), now, wait: this.o.wait });
     this.runners.set(automation.name, runner);
     runner.start();
   }

@@ -26,6 +26,21 @@ export class ControllerMetrics implements Reporter {
   private readonly gitOperations = this.counter('tagpilot_git_operations_total', 'Git fetches and pushes, by automation, operation and outcome (ok, failed, lost-race, rejected, cancelled).', ['automation', 'operation', 'outcome']);
   private readonly racesLost = this.counter('tagpilot_git_push_races_lost_total', 'Pushes refused because the branch moved meanwhile (the cycle recomputes), by automation.', ['automation']);
   private readonly reloads = this.counter('tagpilot_config_reloads_total', 'Config reloads, by outcome (applied, invalid).', ['outcome']);
+  /** The Kubernetes parts' counts (src/kube's `Counters`), by name: only these reach /metrics. */
+  private readonly cluster = new Map<string, Counter<string>>(
+    (
+      [
+        ['tagpilot_lease_transitions_total', 'Leases this replica created, took or released, by action.', ['action']],
+        ['tagpilot_lease_errors_total', 'Lease API calls that failed, by action and code (kube-conflict: a lost race, read again next round).', ['action', 'code']],
+        ['tagpilot_events_total', 'Kubernetes Events, by reason and how written (created, folded into a series).', ['reason', 'written']],
+        ['tagpilot_events_dropped_total', 'Events dropped past the write budget, by reason (series: a series count update).', ['reason']],
+        ['tagpilot_event_errors_total', 'Event API calls that failed, by action and code.', ['action', 'code']],
+        ['tagpilot_pull_secret_errors_total', "Workloads' pull secrets that could not be read, by what and code.", ['what', 'code']],
+        ['tagpilot_nudges_total', 'Nudges to sync loops after a push, by target (argocd, flux) and outcome (ok, failed).', ['target', 'outcome']],
+      ] as const
+    ).map(([name, help, labels]) => [name, this.counter(name, help, labels)]),
+  );
+  private readonly signatures = this.counter('tagpilot_signature_verifications_total', "Candidates' cosign signature checks, by the config's policy and result (valid, unsigned, bad-signature, error).", ['policy', 'result']);
 
   constructor(state: ControllerState) {
     collectDefaultMetrics({ register: this.registry });
@@ -49,6 +64,16 @@ export class ControllerMetrics implements Reporter {
         this.reset();
         const stuck = new Set(stalls(state.automations.values(), now()).map((s) => s.automation));
         for (const a of state.automations.values()) this.set({ automation: a.name }, stuck.has(a.name) ? 1 : 0);
+      },
+    });
+    new Gauge({
+      name: 'tagpilot_automation_held',
+      help: 'Leader election: 1 while this replica holds the automation (runs its cycles), 0 while another replica does.',
+      labelNames: ['automation'],
+      registers: [this.registry],
+      collect() {
+        this.reset();
+        for (const a of state.automations.values()) this.set({ automation: a.name }, a.held ? 1 : 0);
       },
     });
     new Gauge({
@@ -82,6 +107,19 @@ export class ControllerMetrics implements Reporter {
     this.reloads.inc({ outcome });
   }
 
+  /** Where the Kubernetes parts count (src/kube's `Counters`); a name not registered here is not exported. */
+  clusterCounters(): { inc(name: string, labels?: Readonly<Record<string, string>>): void } {
+    return {
+      inc: (name, labels = {}) => {
+        try {
+          this.cluster.get(name)?.inc(labels);
+        } catch {
+          // A label set the counter was not made with: a bug to fix, never a reason to fail a cycle.
+        }
+      },
+    };
+  }
+
   registryObserver(): RegistryObserver {
     return {
       request: (host, _kind, status) => this.registryRequests.inc({ host, status: String(status) }),
@@ -90,6 +128,7 @@ export class ControllerMetrics implements Reporter {
         this.rateLimitSeconds.inc({ host, reason }, ms / 1000);
       },
       listed: (host, source) => this.listings.inc({ host, source }),
+      signatureChecked: (policy, result) => this.signatures.inc({ policy, result }),
     };
   }
 

@@ -1,11 +1,13 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
+import parsePrometheus from 'parse-prometheus-text-format';
 import { join } from 'node:path';
 import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { runCli } from '../harness/cli.ts';
+import { startController } from '../harness/controller.ts';
 import { deployment as withAnnotations } from '../harness/manifests.ts';
 import { cosignKey, keySignature, pushSignatures, TestSigstore } from '../harness/cosign.ts';
 
@@ -17,6 +19,7 @@ describe('signature policies through the cycle (real registry, cosign signatures
   let stack: Stack;
   let bare: string;
   let config: string;
+  let files: Record<string, string>;
   const ci = cosignKey();
   const stranger = cosignKey();
   const sigstore = new TestSigstore();
@@ -36,11 +39,12 @@ describe('signature policies through the cycle (real registry, cosign signatures
     void none;
     writeFileSync(join(stack.work, 'cosign.pub'), ci.publicPem);
     writeFileSync(join(stack.work, 'trusted_root.json'), sigstore.trustedRoot());
-    bare = createBareRepo(server.root, 'signed', {
+    files = {
       'apps/api.yaml': deployment('api', `${r}/team/api:1.0.0`, { 'tagpilot.io/automated': 'true', 'tagpilot.io/tag.app': 'semver:^1', 'tagpilot.io/verify-signature.app': 'ci' }),
       'apps/web.yaml': deployment('web', `${r}/acme/web:2.0.0`, { 'tagpilot.io/automated': 'true', 'tagpilot.io/tag.app': 'semver:^2' }),
       'apps/none.yaml': deployment('none', `${r}/team/none:5.0.0`, { 'tagpilot.io/automated': 'true', 'tagpilot.io/tag.app': 'semver:^5', 'tagpilot.io/verify-signature': 'ci' }),
-    });
+    };
+    bare = createBareRepo(server.root, 'signed', files);
     config = stack.config(
       'signed',
       `signatures:
@@ -79,5 +83,34 @@ describe('signature policies through the cycle (real registry, cosign signatures
     assert.equal(image('apps/api.yaml'), 'team/api:1.1.0');
     assert.equal(image('apps/web.yaml'), 'acme/web:2.1.0');
     assert.equal(image('apps/none.yaml'), 'team/none:5.0.0', 'no signed candidate: the slot is left as it is');
+  });
+
+  test('the controller counts every signature check in /metrics, by policy and result', async () => {
+    const { server } = stack;
+    createBareRepo(server.root, 'signed-controller', files);
+    // The same settings on a repository of its own, with a cache of its own and the probes on a free port.
+    const text = readFileSync(config, 'utf8')
+      .replace(server.repoUrl('signed'), server.repoUrl('signed-controller'))
+      .replace(/^cacheDir: .*$/m, 'cacheDir: cache-controller');
+    const file = join(stack.work, 'controller.yaml');
+    writeFileSync(file, `${text}interval: 1s\nserver: { address: 127.0.0.1, port: 0 }\n`);
+    const c = await startController(file, { LOG_LEVEL: 'debug' });
+    try {
+      // Two cycles: the first commits the signed tags, the second checks the candidates still refused again.
+      await c.waitFor(() => c.lines.filter((l) => /^cycle: (committed|nothing to change)$/.test(String(l.msg))).length >= 2, 30_000, 'two cycles');
+      const family = parsePrometheus((await c.get('/metrics')).body).find((f) => f.name === 'tagpilot_signature_verifications_total');
+      assert.ok(family !== undefined, 'the counter is registered');
+      const counts = Object.fromEntries(family.metrics.map((m) => [`${m.labels?.policy} ${m.labels?.result}`, Number(m.value)]));
+      const at = (key: string) => counts[key] ?? 0;
+      assert.ok(at('ci valid') >= 1 && at('ci bad-signature') >= 1 && at('release valid') >= 1, JSON.stringify(counts));
+      assert.ok(at('ci unsigned') >= 4, `team/api:1.3.0 and team/none:5.1.0, on each cycle: ${JSON.stringify(counts)}`);
+      assert.deepEqual(
+        Object.keys(counts).filter((k) => !/^(ci|release) (valid|unsigned|bad-signature)$/.test(k)),
+        [],
+        'policies of the config, verdicts only: no check failed',
+      );
+    } finally {
+      assert.equal(await c.stop(), 0, c.log());
+    }
   });
 });

@@ -19,6 +19,11 @@ const cases: [string, OutcomeLike, EventSpec[]][] = [
     [{ workload: undefined, reason: 'Updated', action: 'Update', note: 'apps/kustomization.yaml: registry.example.com/shop/web 1 → 2 in commit abc (automation fleet)' }],
   ],
   ['a locked workload: Blocked', report({ locked: ['shop:statefulset/db'] }), [{ workload: { namespace: 'shop', kind: 'StatefulSet', name: 'db' }, reason: 'Blocked', action: 'Hold', note: 'locked in Git (tagpilot.io/locked); tagpilot leaves it alone' }]],
+  [
+    'a locked workload whose slots say who and why: Blocked with both',
+    report({ locked: ['shop:statefulset/db'], slots: [{ workload: 'shop:statefulset/db', hold: { kind: 'locked', by: 'alice@example.com', reason: 'incident 4711' } }] }),
+    [{ workload: { namespace: 'shop', kind: 'StatefulSet', name: 'db' }, reason: 'Blocked', action: 'Hold', note: 'locked in Git (tagpilot.io/locked) by alice@example.com: incident 4711; tagpilot leaves it alone' }],
+  ],
   ['a soaking candidate: Blocked with the code and the words of the problem', report({ problems: [{ code: 'soaking', subject: 'apps/web.yaml:14 shop:deployment/web', message: '1.6.0 is 2h old; min-age is 1d' }] }), [{ workload: web, reason: 'Blocked', action: 'Hold', note: 'soaking: 1.6.0 is 2h old; min-age is 1d' }]],
   [
     'a registry problem: Failed, Warning, by code',

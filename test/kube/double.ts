@@ -1,11 +1,15 @@
+import assert from 'node:assert/strict';
+import { createServer, type IncomingMessage } from 'node:http';
 import { mkdtempSync, rmSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pino from 'pino';
 import { connect, type KubeClient } from '../../src/kube/index.ts';
 import { readFileSync } from 'node:fs';
 import { parseAllDocuments } from 'yaml';
-import { KubeApi, rbacObjects, renderedObjects, serviceAccountIdentity, type KubeObject } from '../harness/kube/index.ts';
+import { KubeApi, rbacObjects, renderedObjects, serviceAccountIdentity, type Fields, type KubeObject } from '../harness/kube/index.ts';
+import { closeServer, listenLocal } from '../harness/ports.ts';
 
 export const TOKEN = 'tagpilot-sa-token';
 export const silent = pino({ level: 'silent' });
@@ -49,4 +53,44 @@ export async function cluster(components: readonly string[] = [], files: readonl
 export function manualClock(start = Date.parse('2026-12-01T10:00:00Z')) {
   let now = start;
   return { now: () => now, advance: (ms: number) => (now += ms) };
+}
+
+/** Puts (creates or replaces) a Secret in the double: what `kubectl create secret generic --dry-run -o yaml | kubectl apply` does. */
+export function putSecret(api: KubeApi, name: string, data: Readonly<Record<string, string>>, namespace = 'tagpilot'): void {
+  api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name, namespace }, data: Object.fromEntries(Object.entries(data).map(([k, v]) => [k, Buffer.from(v).toString('base64')])) });
+}
+
+/** The events.k8s.io/v1 Events of a namespace in the double. */
+export function eventsIn(api: KubeApi, namespace: string): Fields[] {
+  return api.list('events.k8s.io/v1', 'Event', namespace) as Fields[];
+}
+
+/** A sync loop's webhook (Argo CD, a Flux Receiver): every request it got, answered 204. */
+export interface HookReceiver {
+  url: string;
+  received: { url: string; headers: IncomingMessage['headers']; body: string }[];
+  stop(): Promise<void>;
+}
+
+export async function hookReceiver(): Promise<HookReceiver> {
+  const received: HookReceiver['received'] = [];
+  const server = createServer((req, res) => {
+    let body = '';
+    req.on('data', (c: Buffer) => (body += c));
+    req.on('end', () => {
+      received.push({ url: req.url ?? '/', headers: req.headers, body });
+      res.writeHead(204).end();
+    });
+  });
+  const port = await listenLocal(server);
+  return { url: `http://127.0.0.1:${port}`, received, stop: () => closeServer(server) };
+}
+
+/** Polls `done` until it holds; past `ms` the test fails with the processes' logs. */
+export async function waitUntil(what: string, done: () => boolean, logs: () => string, ms = 40_000): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!done()) {
+    if (Date.now() > deadline) assert.fail(`${what} not within ${ms} ms:\n${logs()}`);
+    await sleep(50);
+  }
 }

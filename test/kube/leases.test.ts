@@ -184,3 +184,21 @@ test('leases: whenHeld resolves false when its signal fires first (a SIGTERM on 
   await a.stop();
   await b.stop();
 });
+
+test('leases: a reload that changes the lease duration writes it at the next round; the holder keeps every Lease and trusts its hold for the new duration', async () => {
+  const clock = manualClock(Date.parse('2026-12-03T10:00:00Z'));
+  const a = replica('tagpilot-7e2-a', clock);
+  await a.tick();
+  const durations = () => new Set(k.api.list('coordination.k8s.io/v1', 'Lease', 'tagpilot').map((l) => (l.spec as { leaseDurationSeconds?: number }).leaseDurationSeconds));
+  assert.deepEqual(durations(), new Set([D / 1000]));
+  a.setDuration(3000);
+  clock.advance(1000);
+  await a.tick();
+  assert.deepEqual(durations(), new Set([3]), 'every Lease (the member one too) says the new duration');
+  assert.deepEqual(a.held(), AUTOMATIONS, 'no Lease changed hands');
+  assert.equal(a.counters.get('tagpilot_lease_transitions_total', { action: 'release' }), 0);
+  clock.advance(2500);
+  assert.deepEqual(a.held(), [], 'past two thirds of the new duration without a renewal, the hold lapses');
+  assertClean();
+  await a.stop();
+});

@@ -196,3 +196,52 @@ test('the clone pool runs one writer at a time per key, and a waiter that gives 
     'three',
   );
 });
+
+test('after a push, the automation is told the branch its commits went to: git.pushBranch when set, else the branch it reads', async () => {
+  const pushed: string[] = [];
+  const afterPush = (p: { automation: string; branch: string }) => void pushed.push(`${p.automation} ${p.branch}`);
+  const s = supervisor();
+  const straight = fake('straight', async () => report('c1'), { intervalMs: 60_000, afterPush, repository: { url: 'https://git.example/a.git', branches: ['main'] } });
+  const staged = fake('staged', async () => report('c2'), { intervalMs: 60_000, afterPush, repository: { url: 'https://git.example/b.git', branches: ['main'], pushBranch: 'deploy' } });
+  s.apply([straight, staged]);
+  await until(() => pushed.length === 2);
+  assert.deepEqual(pushed.sort(), ['staged deploy', 'straight main']);
+  await s.shutdown(10);
+});
+
+test('a replacement made before a cycle (a rotated Secret re-wired the automation) runs that cycle; the replaced one does not', async () => {
+  const state = new ControllerState('test.yaml');
+  const v2 = fake('a', undefined, { fingerprint: 'v2', intervalMs: 60_000 });
+  let s!: Supervisor;
+  let rotated = false;
+  const beforeCycle = async () => {
+    if (rotated) return;
+    rotated = true;
+    // The Secrets' re-read takes a while; then the config is applied again.
+    await sleep(20);
+    s.apply([v2]);
+  };
+  s = new Supervisor({ reporter: stateReporter(state), state, beforeCycle });
+  const v1 = fake('a', undefined, { intervalMs: 60_000 });
+  s.apply([v1]);
+  await until(() => v2.calls === 1);
+  assert.equal(v1.calls, 0, 'the old wiring never cycled');
+  await s.shutdown(10);
+});
+
+test('a new leadership (leader election turned on or off by a reload) starts and stops the automations at once', async () => {
+  const state = new ControllerState('test.yaml');
+  const s = supervisor(state);
+  const a = fake('a');
+  s.apply([a]);
+  await until(() => a.calls >= 2);
+  const none = { holds: () => false, onChange: () => () => undefined };
+  s.setLeadership(none);
+  await until(() => state.automations.get('a')?.held === false);
+  const stopped = a.calls;
+  await sleep(60);
+  assert.equal(a.calls, stopped, 'held elsewhere: no cycle');
+  s.setLeadership({ holds: () => true, onChange: () => () => undefined });
+  await until(() => a.calls > stopped);
+  await s.shutdown(10);
+});

@@ -1,9 +1,7 @@
-import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import { shutdownSignals } from '../../runtime/index.ts';
 import { healthz, listen, metrics, readyz, statusHandler, type Listening, type Mount } from '../../server/index.ts';
 import { Controller } from '../controller.ts';
-import { webhookHandler } from '../webhooks.ts';
 import { configSecret } from '../wire.ts';
 import { EXIT, type CliIo } from '../io.ts';
 import { logger, type LogFormatOption } from '../log.ts';
@@ -36,32 +34,19 @@ export async function controller(options: ControllerOptions, io: CliIo): Promise
 }
 
 /**
- * Probes and metrics on the server port; webhook receivers, when configured, on their own port
- * (docs/controller.md#endpoints). Receivers are read once at start: a reload that changes them
- * says so, and applies them at the next restart.
+ * Probes and metrics on the server port (docs/controller.md#endpoints); the webhook receivers are
+ * the controller's own, on their port, kept in step with each config it applies.
  */
 async function serve(running: Controller, io: CliIo, log: Logger): Promise<Listening[]> {
-  const { server, webhooks } = running.config;
+  const { server } = running.config;
   const routes = { '/healthz': healthz(running.state), '/readyz': readyz(running.state), '/metrics': metrics(running.metrics) };
   const page = server.status.enabled ? statusHandler({ source: running.board, prefix: '/status', token: server.status.token === undefined ? undefined : await configSecret(running.config, io, server.status.token, 'server.status.token') }) : undefined;
   const mounts: Mount[] = page === undefined ? [] : [{ prefix: page.base, handler: () => page }];
   const probes = await listen({ address: server.address, port: server.port, routes, mounts });
   log.info({ url: probes.url, paths: [...Object.keys(routes), ...mounts.map((m) => m.prefix)] }, 'listening');
-  const closeProbes = async () => {
+  const close = async () => {
     page?.close();
     await probes.close();
   };
-  const served: Listening = { ...probes, close: closeProbes };
-  if (webhooks.length === 0) return [served];
-  const hooks = await webhookHandler(running, io, log);
-  const handler = (req: IncomingMessage, res: ServerResponse) => {
-    if (!hooks.handle(req, res)) res.writeHead(404).end();
-  };
-  const receivers = await listen({ address: server.webhookAddress ?? server.address, port: server.webhookPort, mounts: [{ prefix: '/webhooks/', handler: () => handler }] });
-  log.info({ url: receivers.url, receivers: webhooks.map((w) => `/webhooks/${w.name}`) }, 'webhook receivers listening');
-  const close = async () => {
-    hooks.close();
-    await receivers.close();
-  };
-  return [served, { ...receivers, close }];
+  return [{ ...probes, close }];
 }

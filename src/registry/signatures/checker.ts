@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { repositoryName, type ImageRef } from '../../image/index.ts';
 import { TagpilotError } from '../../problems/index.ts';
 import { DiskCache } from '../cache.ts';
+import type { RegistryObserver } from '../observer.ts';
 import type { SignaturePolicy, SignatureSource, SignatureVerdict } from './types.ts';
 
 /** What the checker asks of the registry client. */
@@ -20,6 +21,8 @@ export interface SignatureCheckerOptions {
   /** A failed or missing signature is asked about again after this long (CI often signs just after pushing). */
   negativeTtlMs?: number;
   now?: () => number;
+  /** Told every check's outcome (the controller's metrics). */
+  observer?: Pick<RegistryObserver, 'signatureChecked'>;
 }
 
 /** A check that could not be made (unknown policy, registry down): a problem for the slot, not a verdict. */
@@ -50,6 +53,20 @@ export class SignatureChecker {
   }
 
   async check(ref: ImageRef, tag: string, policyName: string): Promise<SignatureVerdict> {
+    const observer = this.options.observer;
+    // Only the config's policy names: a name an annotation made up is not a label of its own.
+    const policy = this.policies.has(policyName) ? policyName : 'unknown';
+    try {
+      const verdict = await this.verdict(ref, tag, policyName);
+      observer?.signatureChecked?.(policy, verdict.status);
+      return verdict;
+    } catch (error) {
+      observer?.signatureChecked?.(policy, 'error');
+      throw error;
+    }
+  }
+
+  private async verdict(ref: ImageRef, tag: string, policyName: string): Promise<SignatureVerdict> {
     const entry = this.policies.get(policyName);
     if (entry === undefined) throw new SignatureCheckError('signature-policy-unknown', `signature policy "${policyName}" is not in the config (signatures.policies)`, { data: { policy: policyName } });
     const digest = await this.options.registry.resolveDigest(ref, tag);
