@@ -77,7 +77,7 @@ export class Controller implements ControllerHints {
     const config = parseConfig(text, this.state.config.source, this.io.env);
     const cluster = await ControllerCluster.start(this.io, this.log, this.metrics.clusterCounters());
     this.cluster = cluster;
-    const followup = await controllerFollowup(config, this.io, this.log, cluster.events);
+    const followup = await controllerFollowup(config, this.io, this.log, { events: cluster.events, counters: this.metrics.clusterCounters() });
     this.followup = followup;
     const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters, followup.reporter);
     this.running = new Supervisor({ reporter, state: this.state, beforeCycle: () => this.rewiredOnRotation() });

@@ -37,6 +37,10 @@ export class ControllerMetrics implements Reporter {
         ['tagpilot_event_errors_total', 'Event API calls that failed, by action and code.', ['action', 'code']],
         ['tagpilot_pull_secret_errors_total', "Workloads' pull secrets that could not be read, by what and code.", ['what', 'code']],
         ['tagpilot_nudges_total', 'Nudges to sync loops after a push, by target (argocd, flux) and outcome (ok, failed).', ['target', 'outcome']],
+        ['tagpilot_verifications_total', 'Rollout verifications that ended, by outcome (Verified, Failed, NotApplied) and reason (ImagePullBackOff, ...; empty for Verified).', ['outcome', 'reason']],
+        ['tagpilot_verify_errors_total', 'Kubernetes API reads of a verification that failed (the next look tries again), by code.', ['code']],
+        ['tagpilot_verifications_dropped_total', 'Verifications not started because maxQueued already waited for a turn.', []],
+        ['tagpilot_verifications_superseded_total', 'Verifications whose place a newer commit on the same workload took over (one outcome, for the newer commit).', []],
       ] as const
     ).map(([name, help, labels]) => [name, this.counter(name, help, labels)]),
   );

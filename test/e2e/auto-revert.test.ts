@@ -156,6 +156,16 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     await until('the verified notification of 1.2.0', () => hooksOf().some((h) => h.kind === 'verified' && h.tag === '1.2.0'));
     assert.equal(hooksOf().find((h) => h.kind === 'verified' && h.tag === '1.2.0')?.commit, fixed);
     assert.equal(autoReverts().length, 1);
+    const metrics = (await c.get('/metrics')).body;
+    for (const line of ['tagpilot_verifications_total{outcome="Failed",reason="ImagePullBackOff"} 1', 'tagpilot_verifications_total{outcome="Failed",reason="CrashLoopBackOff"} 1', 'tagpilot_verifications_total{outcome="Verified",reason=""} 1']) {
+      assert.ok(
+        metrics.split('\n').includes(line),
+        `/metrics has ${line}:\n${metrics
+          .split('\n')
+          .filter((l) => l.startsWith('tagpilot_verif'))
+          .join('\n')}`,
+      );
+    }
 
     // 5. history --verified shows each update's outcome next to its commit, read from the Events.
     await until('the Verified Event of 1.2.0', () => (k.api.list('events.k8s.io/v1', 'Event', 'shop') as Fields[]).some((e) => e.reason === 'Verified' && String(e.note).includes(fixed.slice(0, 12))));
