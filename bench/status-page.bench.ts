@@ -33,7 +33,7 @@ function slot(a: number, i: number): SlotState {
 }
 
 function board(automations: number, slots: number): StatusBoard {
-  const b = new StatusBoard({ registries: () => [{ host: 'registry.example', requests: 1234, errors: 2, rateLimited: 1 }] });
+  const b = new StatusBoard({ registries: () => [{ host: 'registry.example', requests: 1234, errors: 3, byStatus: { '200': 1231, '429': 1, '503': 2 }, rateLimitWaits: 1, rateLimitWaitMs: 1000, listings: { network: 40, cache: 400, shared: 3 } }] });
   for (let a = 0; a < automations; a++) {
     const name = `fleet-${a}`;
     b.track({ name, intervalMs: 60_000, repository: `https://git.example/fleet-${a}.git`, branch: 'main', commitUrl: 'https://git.example/commit/{commit}' }, newStatus());

@@ -55,7 +55,7 @@ export class Controller implements ControllerHints {
     this.state = new ControllerState(source);
     this.metrics = new ControllerMetrics(this.state);
     this.observer = allObservers(this.state.registryObserver(), this.metrics.registryObserver());
-    this.board = new StatusBoard({ registries: () => this.shared?.registry.hostStats() ?? [] });
+    this.board = new StatusBoard({ registries: () => this.state.registries.values() });
     this.receivers = new WebhookReceivers(this, io, log);
   }
 

@@ -9,7 +9,7 @@ import { DiskCache, TagListCache, unpackTags, type CachedTagList } from './cache
 import { CredentialError, Credentials, type DockerConfig } from './credentials.ts';
 import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from './endpoint.ts';
 import { RegistryError, TransportError } from './errors.ts';
-import { header, Http, type HostStats, type Reply } from './http.ts';
+import { header, Http, type Reply } from './http.ts';
 import { fetchMetadata, MANIFEST_ACCEPT, sha256Digest, verifyDigest, type ImageMetadata } from './manifests.ts';
 import { fetchTags, type TagPaging } from './tags.ts';
 import { HUB_API, HubBudget, listHubTags } from './hub.ts';
@@ -203,11 +203,6 @@ export class RegistryClient {
   stats(): { requests: number; byKind: Record<string, number> } {
     const byKind = Object.fromEntries(this.http.counts);
     return { requests: Object.values(byKind).reduce((a, b) => a + b, 0), byKind };
-  }
-
-  /** Requests, failures and rate limits per registry host, since the client was made. */
-  hostStats(): HostStats[] {
-    return this.http.hosts();
   }
 
   async close(): Promise<void> {

@@ -50,18 +50,6 @@ export interface Reply {
 
 const RETRY_STATUS = new Set([429, 502, 503, 504]);
 
-/** What one registry host has answered so far: the status page's and the metrics' view of it. */
-export interface HostStats {
-  host: string;
-  /** HTTP requests sent, redirects and retries included. */
-  requests: number;
-  /** Answers that were failures (4xx other than a 401 challenge, 5xx) and requests that got no answer. */
-  errors: number;
-  /** 429 answers. */
-  rateLimited: number;
-  /** While a Retry-After holds every request to the host: until when (epoch ms). */
-  pausedUntil?: number;
-}
 const MAX_REDIRECTS = 5;
 
 /** HTTP for the registry client: per-host gates, retries with backoff, redirects that never take credentials off-origin. */
@@ -69,7 +57,6 @@ export class Http {
   private readonly settings: HttpSettings;
   private readonly gates = new Map<string, HostGate>();
   readonly counts = new Map<string, number>();
-  private readonly hostStats = new Map<string, HostStats>();
 
   constructor(settings: HttpSettings) {
     this.settings = settings;
@@ -90,12 +77,10 @@ export class Http {
           if (retryAfter > maxRetryAfterMs) throw new TransportError(`${failure.message}; it asks to retry after ${Math.ceil(retryAfter / 1000)}s, longer than the ${Math.ceil(maxRetryAfterMs / 1000)}s we wait`, false, reply.status);
           gate.pause(Date.now() + retryAfter); // holds every request to this host, not just this one
           this.settings.observer?.rateLimited?.(exchange.url.host, Date.now() + retryAfter);
-          this.stats(exchange.url.host).pausedUntil = Date.now() + retryAfter;
           if (attempt < retries) continue;
         }
       } catch (error) {
         signal?.throwIfAborted(); // cancelled: the caller's reason, never a retry
-        if (!(error instanceof TransportError && error.status !== undefined)) this.stats(exchange.url.host).errors++;
         if (error instanceof TransportError && !error.retryable) throw error;
         failure = error instanceof TransportError ? error : transportFailure(exchange.url, error);
         if (!failure.retryable) throw failure;
@@ -103,18 +88,6 @@ export class Http {
       if (attempt >= retries) throw new TransportError(`${failure.message} (after ${attempt + 1} attempts)`, true, failure.status, { code: failure.code });
       await abortableSleep(backoffDelay(attempt, backoffMs, maxBackoffMs), signal);
     }
-  }
-
-  /** Per host, in host order. */
-  hosts(): HostStats[] {
-    const now = Date.now();
-    return [...this.hostStats.values()].map((s) => (s.pausedUntil !== undefined && s.pausedUntil <= now ? { host: s.host, requests: s.requests, errors: s.errors, rateLimited: s.rateLimited } : { ...s })).sort((a, b) => (a.host < b.host ? -1 : 1));
-  }
-
-  private stats(host: string): HostStats {
-    let stats = this.hostStats.get(host);
-    if (stats === undefined) this.hostStats.set(host, (stats = { host, requests: 0, errors: 0, rateLimited: 0 }));
-    return stats;
   }
 
   private gate(host: string): HostGate {
@@ -144,7 +117,6 @@ export class Http {
 
   private async once(exchange: Exchange): Promise<Reply> {
     this.counts.set(exchange.kind, (this.counts.get(exchange.kind) ?? 0) + 1);
-    this.stats(exchange.url.host).requests++;
     try {
       const reply = await this.exchange(exchange);
       this.settings.observer?.request?.(exchange.url.host, exchange.kind, reply.status);
@@ -165,9 +137,6 @@ export class Http {
       bodyTimeout: this.settings.timeoutMs,
       signal: exchange.signal === undefined ? AbortSignal.timeout(this.settings.totalTimeoutMs) : AbortSignal.any([exchange.signal, AbortSignal.timeout(this.settings.totalTimeoutMs)]),
     });
-    const stats = this.stats(exchange.url.host);
-    if (response.statusCode === 429) stats.rateLimited++;
-    if (response.statusCode >= 400 && response.statusCode !== 401) stats.errors++;
     const body = await readBounded(exchange, response);
     return { status: response.statusCode, headers: response.headers, body, url: exchange.url };
   }

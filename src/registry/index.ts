@@ -1,5 +1,4 @@
 export { RegistryClient, NO_NEEDS, type RegistryClientOptions, type ListOptions, type TagList } from './client.ts';
-export type { HostStats } from './http.ts';
 export { RegistryError, TransportError } from './errors.ts';
 export { CredentialError, type DockerConfig, type CredentialSource } from './credentials.ts';
 export type { RegistrySettings } from './endpoint.ts';

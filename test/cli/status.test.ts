@@ -20,7 +20,7 @@ describe('tagpilot status --server reads the status API', () => {
   let lyingUrl: string;
 
   before(async () => {
-    const board = new StatusBoard({ now: () => NOW, registries: () => [{ host: 'reg', requests: 3, errors: 0, rateLimited: 0 }] });
+    const board = new StatusBoard({ now: () => NOW, registries: () => [{ host: 'reg', requests: 3, errors: 0, byStatus: { '200': 3 }, rateLimitWaits: 0, rateLimitWaitMs: 0, listings: { network: 1, cache: 0, shared: 0 } }] });
     board.track({ name: 'fleet', intervalMs: 60_000 }, newStatus());
     board.reporter().cycleEnded({
       automation: 'fleet',

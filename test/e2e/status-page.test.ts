@@ -11,7 +11,7 @@ import pino from 'pino';
 import type { Browser, Locator, Page } from 'playwright-core';
 import { GitRepo } from '../../src/git/index.ts';
 import { RegistryClient } from '../../src/registry/index.ts';
-import { automationOf, newStatus, runOnce, type Automation, type AutomationStatus } from '../../src/runtime/index.ts';
+import { automationOf, ControllerState, newStatus, runOnce, type Automation, type AutomationStatus } from '../../src/runtime/index.ts';
 import { StatusBoard, statusHandler, type StatusHandler } from '../../src/server/index.ts';
 import { artifactDir, chromiumMissing, launchChromium } from '../harness/browser.ts';
 import { createBareRepo } from '../harness/git-repos.ts';
@@ -58,11 +58,12 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
       }),
     });
     // No tag-list cache: the live-update test pushes a tag and expects the next cycle to see it.
-    client = new RegistryClient({ registries: [{ host, insecure: true }], cacheDir: join(stack.work, 'cache'), tagCacheTtlMs: 0 });
+    const state = new ControllerState('tagpilot.yaml');
+    client = new RegistryClient({ registries: [{ host, insecure: true }], cacheDir: join(stack.work, 'cache'), tagCacheTtlMs: 0, observer: state.registryObserver() });
     repo = GitRepo.forRemote(join(stack.work, 'cache'), { url: stack.server.repoUrl('fleet'), branch: 'main' });
     const author = { name: 'tagpilot-bot', email: 'bot@example.com' };
     automation = automationOf('fleet', { repo, tags: client, branch: 'main', paths: ['apps'], author, log: pino({ level: 'silent' }) }, 60_000);
-    board = new StatusBoard({ registries: () => client.hostStats() });
+    board = new StatusBoard({ registries: () => state.registries.values() });
     status = newStatus();
     board.track({ name: 'fleet', intervalMs: 60_000, repository: repo.description, branch: 'main', author: author.name, commitUrl: 'https://git.example/fleet/commit/{commit}' }, status);
     const first = await cycle();

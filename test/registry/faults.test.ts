@@ -7,6 +7,7 @@ import { FaultProxy } from '../harness/fault-proxy.ts';
 import { listenLocal } from '../harness/ports.ts';
 import type { RegistryClientOptions } from '../../src/registry/client.ts';
 import type { RegistrySettings } from '../../src/registry/endpoint.ts';
+import { ControllerState } from '../../src/runtime/index.ts';
 import { ref, testClient } from './helpers.ts';
 
 const TAG_LIST = /GET \/v2\/team\/app\/tags\/list/;
@@ -42,18 +43,17 @@ describe('faults between us and the registry (fault proxy in front of real Distr
     assert.ok(Date.now() - started >= 950, 'waited for Retry-After');
   });
 
-  test('host stats count requests, failures and 429s per host, and the pause a Retry-After asks', async () => {
+  test('the observer counts requests, failures and 429s per host, and the pause a Retry-After asks', async () => {
     proxy.inject(TAG_LIST, { status: 429, headers: { 'retry-after': '1' } }, { status: 503 });
-    const client = testClient([], { registries: [{ host: proxy.host, insecure: true }] });
+    const state = new ControllerState('tagpilot.yaml');
+    const client = testClient([], { registries: [{ host: proxy.host, insecure: true }], observer: state.registryObserver() });
     try {
       const listed = client.listTags(ref(`${proxy.host}/team/app`));
       await new Promise((resolve) => setTimeout(resolve, 300));
-      const paused = client.hostStats();
-      assert.equal(paused.length, 1);
-      assert.ok((paused[0]?.pausedUntil ?? 0) > Date.now(), 'paused while the Retry-After holds');
+      assert.ok((state.registries.get(proxy.host)?.rateLimitedUntil?.getTime() ?? 0) > Date.now(), 'paused while the Retry-After holds');
       await listed;
-      const [stats] = client.hostStats();
-      assert.deepEqual({ ...stats, requests: undefined }, { host: proxy.host, requests: undefined, errors: 2, rateLimited: 1 });
+      const stats = state.registries.get(proxy.host);
+      assert.deepEqual({ errors: stats?.errors, '429': stats?.byStatus['429'], '503': stats?.byStatus['503'] }, { errors: 2, '429': 1, '503': 1 });
       assert.ok(stats !== undefined && stats.requests >= 3, `the 429, the 503 and the answer: ${stats?.requests}`);
     } finally {
       await client.close();

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Change, SlotState } from '../../src/automation/index.ts';
 import { TagpilotError } from '../../src/problems/index.ts';
-import { newStatus, type CycleOutcome } from '../../src/runtime/index.ts';
+import { ControllerState, newStatus, type CycleOutcome } from '../../src/runtime/index.ts';
 import { commitLink, MAX_HISTORY, StatusBoard, statusView } from '../../src/server/index.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
@@ -86,4 +86,18 @@ test('in a review flow the committed candidate is pending until its pull request
   assert.equal(statusView(board.snapshot()).automations[0]?.slots[0]?.status, 'pending');
   board.reporter().cycleEnded(committed('c'.repeat(40)));
   assert.equal(statusView(board.snapshot()).automations[0]?.slots[0]?.status, 'updated');
+});
+
+test('registries: counts by host from the observer, a 401 challenge no error, a lapsed Retry-After no pause', () => {
+  const state = new ControllerState('tagpilot.yaml');
+  const observer = state.registryObserver();
+  for (const [host, status] of [['b.example', 200], ['a.example', 401], ['a.example', 200], ['a.example', 503], ['a.example', 'error'], ['b.example', 429]] as const) observer.request?.(host, 'tags', status);
+  observer.rateLimited?.('b.example', NOW.getTime() - 1);
+  const board = new StatusBoard({ now: () => NOW, registries: () => state.registries.values() });
+  assert.deepEqual(board.snapshot().registries, [
+    { host: 'a.example', requests: 4, errors: 2, rateLimited: 0 },
+    { host: 'b.example', requests: 2, errors: 1, rateLimited: 1 },
+  ]);
+  observer.rateLimited?.('b.example', NOW.getTime() + 5_000);
+  assert.deepEqual(board.snapshot().registries[1]?.pausedUntil, new Date(NOW.getTime() + 5_000));
 });

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { createServer, request, type Server } from 'node:http';
 import type { SlotState } from '../../src/automation/index.ts';
-import { newStatus } from '../../src/runtime/index.ts';
+import { ControllerState, newStatus } from '../../src/runtime/index.ts';
 import { STATUS_DOCUMENT, StatusBoard, statusHandler, type StatusHandler } from '../../src/server/index.ts';
 import { closeServer, listenLocal } from '../harness/ports.ts';
 
@@ -16,7 +16,12 @@ const SLOTS: SlotState[] = [
 
 /** A board with one automation whose last cycle read SLOTS and committed web 1.1.0. */
 function board(): StatusBoard {
-  const b = new StatusBoard({ now: () => NOW, registries: () => [{ host: 'reg', requests: 4, errors: 1, rateLimited: 1, pausedUntil: NOW.getTime() + 30_000 }] });
+  // The registry's counts come in through the observer the controller gives the registry client.
+  const state = new ControllerState('tagpilot.yaml');
+  const observer = state.registryObserver();
+  for (const status of [401, 200, 429, 200] as const) observer.request?.('reg', 'tags', status);
+  observer.rateLimited?.('reg', NOW.getTime() + 30_000);
+  const b = new StatusBoard({ now: () => NOW, registries: () => state.registries.values() });
   const status = newStatus();
   b.track({ name: 'fleet', intervalMs: 60_000, repository: 'https://git.example/fleet.git', branch: 'main', commitUrl: 'https://git.example/fleet/commit/{commit}' }, status);
   const commit = 'a'.repeat(40);

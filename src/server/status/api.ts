@@ -77,7 +77,7 @@ export type StatusDocument = z.infer<typeof STATUS_DOCUMENT>;
 
 export function statusDocument(snapshot: StatusSnapshot): StatusDocument {
   // JSON.stringify writes Dates as RFC 3339; the round trip makes the document plain data.
-  const plain = JSON.parse(JSON.stringify({ apiVersion: 1, at: snapshot.at, automations: snapshot.automations.map(withStatus), registries: snapshot.registries.map(({ pausedUntil, ...r }) => (pausedUntil === undefined ? r : { ...r, pausedUntil: new Date(pausedUntil) })) })) as StatusDocument;
+  const plain = JSON.parse(JSON.stringify({ apiVersion: 1, at: snapshot.at, automations: snapshot.automations.map(withStatus), registries: snapshot.registries })) as StatusDocument;
   return plain;
 }
 

@@ -5,9 +5,8 @@
  */
 import type { HistoryEntry } from '../../automation/index.ts';
 import { errorCode } from '../../problems/index.ts';
-import type { HostStats } from '../../registry/index.ts';
-import type { AutomationStatus, CycleOutcome, Reporter } from '../../runtime/index.ts';
-import type { AutomationSnapshot, CycleRecord, CycleResult, StatusSnapshot, StatusSource } from './snapshot.ts';
+import type { AutomationStatus, CycleOutcome, RegistryState, Reporter } from '../../runtime/index.ts';
+import type { AutomationSnapshot, CycleRecord, CycleResult, RegistrySnapshot, StatusSnapshot, StatusSource } from './snapshot.ts';
 
 /** History entries kept per automation: the newest. */
 export const MAX_HISTORY = 100;
@@ -36,8 +35,8 @@ interface Entry {
 }
 
 export interface BoardOptions {
-  /** The registry client's per-host stats (RegistryClient.hostStats). */
-  registries?: () => HostStats[];
+  /** The registry hosts as the client's observer counted them (the controller's ControllerState.registries). */
+  registries?: () => Iterable<RegistryState>;
   now?: () => Date;
 }
 
@@ -99,7 +98,8 @@ export class StatusBoard implements StatusSource {
   snapshot(): StatusSnapshot {
     const at = (this.options.now ?? (() => new Date()))();
     const automations = [...this.entries.values()].map((e) => automationSnapshot(e));
-    return { at, automations, registries: this.options.registries?.() ?? [] };
+    const registries = [...(this.options.registries?.() ?? [])].map((r) => registrySnapshot(r, at)).sort((a, b) => (a.host < b.host ? -1 : 1));
+    return { at, automations, registries };
   }
 
   private record(outcome: CycleOutcome): void {
@@ -148,4 +148,13 @@ function cycleRecord(outcome: CycleOutcome): CycleRecord {
   if (commit !== undefined) record.commit = commit;
   if (pullRequest !== undefined) record.pullRequest = pullRequest;
   return record;
+}
+
+/** A host's counts by status, as the page reads them: a 401 is the token challenge, not a failure. */
+export function registrySnapshot(r: RegistryState, now: Date): RegistrySnapshot {
+  let errors = 0;
+  for (const [status, n] of Object.entries(r.byStatus)) if (status === 'error' || (Number(status) >= 400 && status !== '401')) errors += n;
+  const snapshot: RegistrySnapshot = { host: r.host, requests: r.requests, errors, rateLimited: r.byStatus['429'] ?? 0 };
+  if (r.rateLimitedUntil !== undefined && r.rateLimitedUntil > now) snapshot.pausedUntil = r.rateLimitedUntil;
+  return snapshot;
 }

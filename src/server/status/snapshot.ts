@@ -6,14 +6,26 @@
  */
 import type { Change, HistoryEntry, Problem, SlotState } from '../../automation/index.ts';
 import type { Code } from '../../problems/index.ts';
-import type { HostStats } from '../../registry/index.ts';
 
 export interface StatusSnapshot {
   /** When it was taken. */
   at: Date;
   automations: AutomationSnapshot[];
-  /** One per registry host asked so far. */
-  registries: HostStats[];
+  /** One per registry host asked so far, in host order. */
+  registries: RegistrySnapshot[];
+}
+
+/** What one registry host has answered so far. */
+export interface RegistrySnapshot {
+  host: string;
+  /** HTTP exchanges, redirects and retries included. */
+  requests: number;
+  /** Failed answers (4xx other than a 401 challenge, 5xx) and requests that got no answer. */
+  errors: number;
+  /** 429 answers. */
+  rateLimited: number;
+  /** While a Retry-After holds every request to the host: until when. */
+  pausedUntil?: Date;
 }
 
 /** How a cycle ended: the runtime's AutomationStatus['lastOutcome']. */

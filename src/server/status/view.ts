@@ -112,7 +112,7 @@ export function statusView(snapshot: StatusSnapshot, filter: SlotFilter = {}): S
   const automations = snapshot.automations.map((a) => automationView(a, now, uniqueId(a.name, ids), filter));
   const totals = { automations: automations.length, failing: automations.filter((a) => a.health === 'failing').length, 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
   for (const a of automations) for (const status of Object.keys(a.counts) as SlotStatus[]) totals[status] += a.counts[status];
-  const registries = snapshot.registries.map((r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now.getTime() ? 'ok' : `paused for ${duration(r.pausedUntil - now.getTime())} (Retry-After)` }));
+  const registries = snapshot.registries.map((r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now ? 'ok' : `paused for ${duration(r.pausedUntil.getTime() - now.getTime())} (Retry-After)` }));
   return { at: now.toISOString(), filter, totals, automations, registries };
 }
 
