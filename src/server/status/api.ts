@@ -14,7 +14,8 @@ const code = z.string().refine(isCode, 'not a tagpilot problem code') as unknown
 const count = z.number().int().nonnegative();
 
 const hold = z.object({
-  kind: z.enum(['locked', 'frozen', 'soaking', 'rejected', 'other-variant', 'registry', 'problem']),
+  // Any kebab-case word: a newer server may know hold kinds this reader does not (docs/status-page.md).
+  kind: z.string().regex(/^[a-z][a-z-]{0,39}$/),
   code,
   reason: text,
   by: text.optional(),

@@ -93,18 +93,34 @@ export interface StatusView {
   registries: RegistryView[];
 }
 
-const HOLD_LABELS: Record<HoldKind, string> = {
-  locked: 'locked',
-  frozen: 'frozen',
-  soaking: 'soaking',
-  rejected: 'rejected',
-  'other-variant': 'other variant',
-  registry: 'registry problem',
-  problem: 'problem',
-};
+/**
+ * How the page names a hold, and whether it ends by itself (the candidate is then pending, not
+ * stuck). Exhaustive: a hold kind added to SlotState fails the typecheck here until it is named.
+ */
+export function holdKind(kind: HoldKind): { label: string; waits: boolean } {
+  switch (kind) {
+    case 'locked':
+      return { label: 'locked', waits: false };
+    case 'frozen':
+      return { label: 'frozen', waits: true };
+    case 'soaking':
+      return { label: 'soaking', waits: true };
+    case 'rejected':
+      return { label: 'rejected', waits: false };
+    case 'other-variant':
+      return { label: 'other variant', waits: false };
+    case 'registry':
+      return { label: 'registry problem', waits: false };
+    case 'problem':
+      return { label: 'problem', waits: false };
+    default:
+      return unnamed(kind);
+  }
+}
 
-/** Holds that end by themselves: the slot's candidate is pending, not stuck. */
-const WAITING: ReadonlySet<HoldKind> = new Set<HoldKind>(['soaking', 'frozen']);
+function unnamed(kind: never): never {
+  throw new Error(`hold kind ${String(kind)} has no name on the status page`);
+}
 
 export function statusView(snapshot: StatusSnapshot, filter: SlotFilter = {}): StatusView {
   const now = snapshot.at;
@@ -152,7 +168,7 @@ function slotView(s: SlotState, last: CycleRecord | undefined): SlotView {
   const status = slotStatus(s, last);
   const view: SlotView = { workload: s.workload ?? s.file, container: s.container ?? '-', where: `${s.file}:${s.line}`, repository: s.repository, current: s.current, policy: s.policy, status, search: '' };
   if (s.candidate !== undefined) view.candidate = s.candidate;
-  if (s.hold !== undefined) view.hold = { ...s.hold, label: HOLD_LABELS[s.hold.kind] };
+  if (s.hold !== undefined) view.hold = { ...s.hold, label: holdKind(s.hold.kind).label };
   view.search = [view.workload, view.container, view.where, view.repository, view.current, view.candidate, view.policy, status, view.hold?.label, view.hold?.reason, view.hold?.by]
     .filter((t) => t !== undefined)
     .join(' ')
@@ -162,7 +178,7 @@ function slotView(s: SlotState, last: CycleRecord | undefined): SlotView {
 
 /** A slot's status: held or pending by its hold, updated when the last cycle committed its candidate. */
 export function slotStatus(s: SlotState, last: CycleRecord | undefined): SlotStatus {
-  if (s.hold !== undefined) return WAITING.has(s.hold.kind) && s.candidate !== undefined ? 'pending' : 'held';
+  if (s.hold !== undefined) return holdKind(s.hold.kind).waits && s.candidate !== undefined ? 'pending' : 'held';
   if (s.candidate === undefined) return 'up-to-date';
   const committed = last?.commit !== undefined && last.changes.some((c) => c.file === s.file && c.line === s.line && c.to === s.candidate);
   // A review flow's commit is on its own branch: the update waits for the pull request's merge.
