@@ -3,12 +3,12 @@ import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
 import { runCycle, type CycleDeps } from '../automation/index.ts';
 import { ConfigError, parseConfig, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
-import { GitRepo } from '../git/index.ts';
+import { GitRepo, type LoggedCommit } from '../git/index.ts';
 import { runReviewCycle } from '../hosting/index.ts';
 import { canonicalRepository, parseImageRef } from '../image/index.ts';
 import { allObservers, NO_NEEDS, RegistryClient, type RegistryObserver } from '../registry/index.ts';
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
-import { ControllerMetrics, StatusBoard } from '../server/index.ts';
+import { commitUrlOf, ControllerMetrics, StatusBoard } from '../server/index.ts';
 import { ControllerCluster, type Nudges } from './cluster.ts';
 import { controllerFollowup, Notifiers } from './controller-followup.ts';
 import { reverter, type AutomationFollowup, type Followup } from './followup.ts';
@@ -44,6 +44,8 @@ export class Controller implements ControllerHints {
   private readonly io: CliIo;
   private readonly log: Logger;
   private readonly observer: RegistryObserver;
+  /** Each automation's first-parent history read, for the status page (one clone writer at a time). */
+  private readonly histories = new Map<string, (head: string, max: number) => Promise<LoggedCommit[]>>();
   private shared: Shared | undefined;
   private current: LoadedConfig | undefined;
   private watcher: { close(): void } | undefined;
@@ -199,9 +201,13 @@ export class Controller implements ControllerHints {
   private showOnBoard(config: LoadedConfig): void {
     const names = new Set(config.automations.map((a) => a.name));
     for (const name of this.board.names()) if (!names.has(name)) this.board.untrack(name);
+    for (const name of this.histories.keys()) if (!names.has(name)) this.histories.delete(name);
     for (const a of config.automations) {
       const status = this.state.automations.get(a.name);
-      if (status !== undefined) this.board.track({ name: a.name, intervalMs: a.interval, repository: a.git.url, branch: a.git.pushBranch ?? a.git.branch, author: a.git.author.name }, status);
+      if (status === undefined) continue;
+      const commitUrl = commitUrlOf(config.server.status.commitUrl, a.git.url);
+      const readHistory = this.histories.get(a.name);
+      this.board.track({ name: a.name, intervalMs: a.interval, repository: a.git.url, branch: a.git.pushBranch ?? a.git.branch, author: a.git.author.name, ...(commitUrl === undefined ? {} : { commitUrl }), ...(readHistory === undefined ? {} : { readHistory }) }, status);
     }
   }
 
@@ -231,6 +237,7 @@ export class Controller implements ControllerHints {
     wired(deps);
     const review = await reviewOf(config, automation, this.io, log);
     const pool = this.pool;
+    this.histories.set(automation.name, (head, max) => pool.exclusive(key, () => repo.firstParents(head, max)));
     return {
       name: automation.name,
       intervalMs: automation.interval,

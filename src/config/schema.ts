@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_GIT_LIMITS } from '../git/index.ts';
@@ -439,6 +440,14 @@ const port = z.number().int().min(0).max(65_535);
  * webhook receivers on another, so a network policy can open the second to the outside and keep
  * the first to the cluster.
  */
+/** `10.0.0.0/8`, `fd00::/8`, `127.0.0.1`: what node:net's BlockList takes. */
+function isAddressOrCidr(text: string): boolean {
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  return prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128));
+}
+
 const server = z
   .object({
     address: z.string().min(1).default('0.0.0.0'),
@@ -448,7 +457,24 @@ const server = z
     webhookPort: port.default(8081),
     /** The status page (docs/status-page.md) at /status/ on `port`: off unless enabled; read-only; with `token`, every request must carry it as a bearer token. */
     status: z
-      .object({ enabled: z.boolean().default(false), token: secret.optional() })
+      .object({
+        enabled: z.boolean().default(false),
+        token: secret.optional(),
+        /** An authenticating proxy's identity header, trusted only from `trustedProxies` (docs/status-page.md#authentication). */
+        proxyAuth: z
+          .object({
+            header: z
+              .string()
+              .regex(/^[A-Za-z0-9-]{1,64}$/, 'a header name')
+              .default('X-Forwarded-User')
+              .transform((h) => h.toLowerCase()),
+            trustedProxies: z.array(z.string().refine(isAddressOrCidr, 'an address or CIDR (10.0.0.0/8, fd00::/8)')).min(1).max(64),
+          })
+          .strict()
+          .optional(),
+        /** The Git host's web address of a commit: `{commit}` its id, `{path}` the repository's path (`https://github.com/{path}/commit/{commit}`). */
+        commitUrl: z.string().max(512).includes('{commit}', { message: 'holds {commit}' }).optional(),
+      })
       .strict()
       .default({ enabled: false }),
   })

@@ -10,6 +10,8 @@ export type CycleSummary = Pick<CycleReport, 'head' | 'commit' | 'changes' | 'pr
     slots?: CycleReport['slots'];
     /** A review flow's pull request, and what this cycle did to it. */
     pullRequest?: { number: number; url: string; action: string };
+    /** The tags people turned down that are in force (reverts, hand edits, closed pull requests): the status page's history. */
+    rejections?: CycleReport['rejections'];
   };
 
 /** How one cycle ended: its report, or the error that stopped it. */

@@ -127,3 +127,18 @@ test('per-automation verify, notify and onFailure are validated like the top-lev
   assert.throws(() => parseConfig(`${base}    notify:\n      - { name: a, type: webhook, url: "https://x.example.com/h" }\n`, 'c.yaml', {}), /secret/);
   assert.throws(() => parseConfig(`${base}onFailure: sometimes\n`, 'c.yaml', {}), /onFailure/);
 });
+
+test('the status page may trust an authenticating proxy: its header (default X-Forwarded-User) only from the addresses given', () => {
+  const parsed = parseConfig('git: { url: https://h/a.git }\nserver: { status: { enabled: true, proxyAuth: { trustedProxies: [10.0.0.0/8, "fd00::/8", 192.0.2.7] } } }\n', 'c.yaml', {});
+  assert.deepEqual(parsed.server.status.proxyAuth, { header: 'x-forwarded-user', trustedProxies: ['10.0.0.0/8', 'fd00::/8', '192.0.2.7'] });
+  for (const bad of ['10.0.0.0/33', 'fd00::/129', 'proxy.example', '10.0.0.0/8/1', '']) {
+    assert.throws(() => parseConfig(`git: { url: https://h/a.git }\nserver: { status: { proxyAuth: { trustedProxies: ["${bad}"] } } }\n`, 'c.yaml', {}), /an address or CIDR/, bad);
+  }
+  assert.throws(() => parseConfig('git: { url: https://h/a.git }\nserver: { status: { proxyAuth: { trustedProxies: [] } } }\n', 'c.yaml', {}), /trustedProxies/);
+});
+
+test('the status page links commits through a template: {commit}, and {path} for each repository', () => {
+  const parsed = parseConfig('git: { url: https://h/a.git }\nserver: { status: { commitUrl: "https://github.com/{path}/commit/{commit}" } }\n', 'c.yaml', {});
+  assert.equal(parsed.server.status.commitUrl, 'https://github.com/{path}/commit/{commit}');
+  assert.throws(() => parseConfig('git: { url: https://h/a.git }\nserver: { status: { commitUrl: "https://github.com/org/fleet" } }\n', 'c.yaml', {}), /holds \{commit\}/);
+});

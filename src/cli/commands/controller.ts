@@ -40,7 +40,8 @@ export async function controller(options: ControllerOptions, io: CliIo): Promise
 async function serve(running: Controller, io: CliIo, log: Logger): Promise<Listening[]> {
   const { server } = running.config;
   const routes = { '/healthz': healthz(running.state), '/readyz': readyz(running.state), '/metrics': metrics(running.metrics) };
-  const page = server.status.enabled ? statusHandler({ source: running.board, prefix: '/status', token: server.status.token === undefined ? undefined : await configSecret(running.config, io, server.status.token, 'server.status.token') }) : undefined;
+  const { token, proxyAuth } = server.status;
+  const page = server.status.enabled ? statusHandler({ source: running.board, prefix: '/status', token: token === undefined ? undefined : await configSecret(running.config, io, token, 'server.status.token'), ...(proxyAuth === undefined ? {} : { proxyAuth }) }) : undefined;
   const mounts: Mount[] = page === undefined ? [] : [{ prefix: page.base, handler: () => page }];
   const probes = await listen({ address: server.address, port: server.port, routes, mounts });
   log.info({ url: probes.url, paths: [...Object.keys(routes), ...mounts.map((m) => m.prefix)] }, 'listening');

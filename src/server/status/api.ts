@@ -54,6 +54,25 @@ const cycle = z.object({
 
 const historyEntry = z.object({ when, commit: text, author: text, workload: text, container: text.optional(), image: text, from: text, to: text, policy: text.optional(), revertedBy: text.optional() });
 
+const operation = z.object({
+  when,
+  commit: text,
+  author: text,
+  operation: text,
+  workload: text,
+  container: text.optional(),
+  by: text,
+  at: text,
+  reason: text.optional(),
+  image: text.optional(),
+  from: text.optional(),
+  to: text.optional(),
+  policy: text.optional(),
+  until: text.optional(),
+});
+const rejection = z.object({ slot: text, tag: text, source: text, by: text.optional(), commit: text.optional(), at: text.optional() });
+const verification = z.object({ at: when, commit: text, workload: text, outcome: z.enum(['Verified', 'Failed', 'NotApplied']), reason: text.optional(), detail: text });
+
 const automation = z.object({
   name: text,
   repository: text.optional(),
@@ -67,6 +86,10 @@ const automation = z.object({
   slots: z.array(slot),
   slotsAt: when.optional(),
   history: z.array(historyEntry),
+  // Added after the first servers: a document without them has none.
+  operations: z.array(operation).default([]),
+  rejections: z.array(rejection).default([]),
+  verifications: z.array(verification).default([]),
   commitUrl: text.optional(),
 });
 

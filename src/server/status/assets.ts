@@ -26,8 +26,8 @@ th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid var(--line);v
 th{font-size:.85rem;color:var(--muted);font-weight:600;white-space:nowrap}
 code{font:13px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace}
 .badge{display:inline-block;border-radius:999px;padding:0 .55rem;font-size:.8rem;font-weight:600;white-space:nowrap}
-.s-up-to-date,.h-new{background:var(--none-bg);color:var(--none-fg)}.s-updated,.h-ok{background:var(--ok-bg);color:var(--ok-fg)}
-.s-pending,.h-running{background:var(--pend-bg);color:var(--pend-fg)}.s-held,.h-failing{background:var(--held-bg);color:var(--held-fg)}
+.s-up-to-date,.h-new,.t-none{background:var(--none-bg);color:var(--none-fg)}.s-updated,.h-ok,.t-ok{background:var(--ok-bg);color:var(--ok-fg)}
+.s-pending,.h-running,.t-pending{background:var(--pend-bg);color:var(--pend-fg)}.s-held,.h-failing,.t-held{background:var(--held-bg);color:var(--held-fg)}
 .reason{display:block;margin-top:.15rem}
 .error{background:var(--held-bg);color:var(--held-fg);padding:.4rem .6rem;border-radius:6px}
 .sr-only{position:absolute;width:1px;height:1px;overflow:hidden;clip:rect(0 0 0 0);white-space:nowrap}

@@ -3,13 +3,15 @@
  * cycle's outcome; tagpilot's changes as cycles commit them. Git stays the only state (invariant
  * 1): after a restart the board starts empty, and `seedHistory` can fill it from `git log`.
  */
-import type { HistoryEntry } from '../../automation/index.ts';
+import { buildHistory, buildOperations, type HistoryEntry, type LoggedCommit, type OperationEntry, type RejectedTag } from '../../automation/index.ts';
 import { errorCode } from '../../problems/index.ts';
 import type { AutomationStatus, CycleOutcome, RegistryState, Reporter } from '../../runtime/index.ts';
-import type { AutomationSnapshot, CycleRecord, CycleResult, RegistrySnapshot, StatusSnapshot, StatusSource } from './snapshot.ts';
+import type { AutomationSnapshot, CycleRecord, CycleResult, RegistrySnapshot, StatusSnapshot, StatusSource, VerificationRecord } from './snapshot.ts';
 
-/** History entries kept per automation: the newest. */
+/** History entries kept per automation, of each sort (changes, operations, verifications): the newest. */
 export const MAX_HISTORY = 100;
+/** First-parent commits read for the history after each new head. */
+export const HISTORY_COMMITS = 200;
 
 /** What the controller knows of an automation beyond its runtime status. */
 export interface TrackedAutomation {
@@ -23,6 +25,12 @@ export interface TrackedAutomation {
   author?: string;
   /** Who holds the lease, asked at each snapshot. */
   leaseHolder?: () => string | undefined;
+  /**
+   * The branch's first-parent history from `head`, newest first (RepositorySession.firstParents):
+   * read after each cycle that saw a new head, it replaces the history the board made of cycles
+   * (operations are found only there, and it survives a restart). A failed read keeps what is shown.
+   */
+  readHistory?: (head: string, max: number) => Promise<LoggedCommit[]>;
 }
 
 interface Entry {
@@ -32,6 +40,11 @@ interface Entry {
   slots: AutomationSnapshot['slots'];
   slotsAt?: Date;
   history: HistoryEntry[];
+  operations: OperationEntry[];
+  rejections: RejectedTag[];
+  verifications: VerificationRecord[];
+  /** The head the history was read at, the one to read next, and whether a read runs. */
+  read: { at?: string; wanted?: string; running: boolean };
 }
 
 export interface BoardOptions {
@@ -53,7 +66,7 @@ export class StatusBoard implements StatusSource {
   track(tracked: TrackedAutomation, status: AutomationStatus): void {
     // Tracked again (a config reload replaced it): what the board learnt of it stays.
     const known = this.entries.get(tracked.name);
-    this.entries.set(tracked.name, known === undefined ? { tracked, status, slots: [], history: [] } : { ...known, tracked, status });
+    this.entries.set(tracked.name, known === undefined ? { tracked, status, slots: [], history: [], operations: [], rejections: [], verifications: [], read: { running: false } } : { ...known, tracked, status });
     this.changed();
   }
 
@@ -85,6 +98,14 @@ export class StatusBoard implements StatusSource {
     this.changed();
   }
 
+  /** A rollout verification's outcome for one of the automation's commits (the verifier's onOutcome). */
+  verified(name: string, record: VerificationRecord): void {
+    const entry = this.entries.get(name);
+    if (entry === undefined) return;
+    entry.verifications = [record, ...entry.verifications].slice(0, MAX_HISTORY);
+    this.changed();
+  }
+
   /** Tells subscribers to take a new snapshot (the registries' counts moved, a lease changed hands). */
   changed(): void {
     for (const listener of this.listeners) listener();
@@ -110,6 +131,10 @@ export class StatusBoard implements StatusSource {
       entry.slots = outcome.report.slots;
       entry.slotsAt = outcome.startedAt;
     }
+    if ('report' in outcome) {
+      entry.rejections = (outcome.report.rejections ?? []).slice(0, MAX_HISTORY);
+      this.readHistory(entry, outcome.report.commit ?? outcome.report.head);
+    }
     if (entry.last.commit !== undefined) {
       const { commit, changes } = entry.last;
       const author = entry.tracked.author ?? 'tagpilot';
@@ -119,11 +144,34 @@ export class StatusBoard implements StatusSource {
     }
     this.changed();
   }
+
+  /** One read at a time per automation; a head seen meanwhile is read after it, the newest only. */
+  private readHistory(entry: Entry, head: string): void {
+    const reader = entry.tracked.readHistory;
+    if (reader === undefined || head === entry.read.at) return;
+    entry.read.wanted = head;
+    if (entry.read.running) return;
+    entry.read.running = true;
+    entry.read.wanted = undefined;
+    void reader(head, HISTORY_COMMITS)
+      .then((commits) => {
+        entry.history = buildHistory(commits).slice(0, MAX_HISTORY);
+        entry.operations = buildOperations(commits).slice(0, MAX_HISTORY);
+        entry.read.at = head;
+        this.changed();
+      })
+      .catch(() => undefined)
+      .finally(() => {
+        entry.read.running = false;
+        const next = entry.read.wanted;
+        if (next !== undefined) this.readHistory(entry, next);
+      });
+  }
 }
 
 function automationSnapshot(e: Entry): AutomationSnapshot {
   const { tracked, status } = e;
-  const snapshot: AutomationSnapshot = { name: tracked.name, intervalMs: tracked.intervalMs, running: status.running, cycles: status.cycles, slots: e.slots, history: e.history };
+  const snapshot: AutomationSnapshot = { name: tracked.name, intervalMs: tracked.intervalMs, running: status.running, cycles: status.cycles, slots: e.slots, history: e.history, operations: e.operations, rejections: e.rejections, verifications: e.verifications };
   if (tracked.repository !== undefined) snapshot.repository = tracked.repository;
   if (tracked.branch !== undefined) snapshot.branch = tracked.branch;
   if (tracked.commitUrl !== undefined) snapshot.commitUrl = tracked.commitUrl;

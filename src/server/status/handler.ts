@@ -3,9 +3,10 @@
  * <main> fragment, a server-sent event stream that says when to fetch it again, and the JSON API.
  * Read-only (GET and HEAD only), optional bearer token, no request ever leaves the page (CSP).
  */
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statusDocument } from './api.ts';
+import { authCheck, type ProxyAuth } from './auth.ts';
 import { renderMain, renderPage } from './page.ts';
 import type { StatusSource } from './snapshot.ts';
 import { filterFrom, statusView, type StatusView } from './view.ts';
@@ -14,8 +15,10 @@ export interface StatusHandlerOptions {
   source: StatusSource;
   /** The path it is mounted on (default `/`): `/status` serves `/status/`, `/status/api/v1/status`, … */
   prefix?: string;
-  /** When set, every request must carry `Authorization: Bearer <token>`. */
+  /** When set, every request must carry `Authorization: Bearer <token>` (or come from the proxy below). */
   token?: string;
+  /** When set, a request from one of these proxies is its identity header's; from elsewhere, the header is refused. */
+  proxyAuth?: ProxyAuth;
   /** Event streams open at once (default 64); one more gets 503. */
   maxStreams?: number;
   /** A comment on idle streams this often, so proxies keep them open (default 25 s). */
@@ -43,7 +46,7 @@ const SECURITY_HEADERS = {
 export function statusHandler(options: StatusHandlerOptions): StatusHandler {
   const base = `${(options.prefix ?? '/').replace(/\/+$/, '')}/`;
   const streams = new EventStreams(options);
-  const authorized = bearerCheck(options.token);
+  const authorized = authCheck(options);
   const handle = (request: IncomingMessage, response: ServerResponse): void => {
     const url = request.url ?? '/';
     if (url.length > MAX_URL) return plain(response, 414, 'URI too long');
@@ -54,17 +57,18 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
       response.setHeader('allow', 'GET, HEAD');
       return plain(response, 405, 'read-only: GET and HEAD only');
     }
-    if (!authorized(request.headers.authorization)) {
-      response.setHeader('www-authenticate', 'Bearer realm="tagpilot"');
-      return plain(response, 401, 'a bearer token is required');
+    const auth = authorized(request);
+    if (!auth.ok) {
+      if (auth.status === 401 && options.token !== undefined) response.setHeader('www-authenticate', 'Bearer realm="tagpilot"');
+      return plain(response, auth.status, auth.message);
     }
-    route(path.slice(base.length), searchParams, request, response);
+    route(path.slice(base.length), searchParams, request, response, auth.who);
   };
-  const route = (rest: string, params: URLSearchParams, request: IncomingMessage, response: ServerResponse): void => {
+  const route = (rest: string, params: URLSearchParams, request: IncomingMessage, response: ServerResponse, who: string | undefined): void => {
     const head = request.method === 'HEAD';
     switch (rest) {
       case '':
-        return page(response, base, statusView(options.source.snapshot(), filterFrom(params)), head);
+        return page(response, { base, ...(who === undefined ? {} : { who }) }, statusView(options.source.snapshot(), filterFrom(params)), head);
       case 'fragment':
         return send(response, 200, 'text/html; charset=utf-8', renderMain(statusView(options.source.snapshot(), filterFrom(params))).text, head);
       case 'events':
@@ -78,10 +82,10 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
   return Object.assign(handle, { base, close: () => streams.close() });
 }
 
-function page(response: ServerResponse, base: string, view: StatusView, head: boolean): void {
+function page(response: ServerResponse, options: { base: string; who?: string }, view: StatusView, head: boolean): void {
   const nonce = randomBytes(16).toString('base64');
   response.setHeader('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
-  send(response, 200, 'text/html; charset=utf-8', renderPage(view, { base, nonce }), head);
+  send(response, 200, 'text/html; charset=utf-8', renderPage(view, { ...options, nonce }), head);
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string, head = false): void {
@@ -97,16 +101,6 @@ function plain(response: ServerResponse, status: number, text: string): void {
 function redirect(response: ServerResponse, location: string): void {
   response.writeHead(308, { ...SECURITY_HEADERS, location, 'content-length': 0 });
   response.end();
-}
-
-/** No token: everyone may read. A token: compared as digests in constant time. */
-function bearerCheck(token: string | undefined): (header: string | undefined) => boolean {
-  if (token === undefined) return () => true;
-  const want = createHash('sha256').update(token).digest();
-  return (header) => {
-    const given = /^Bearer +(\S+)$/i.exec(header ?? '')?.[1];
-    return given !== undefined && timingSafeEqual(createHash('sha256').update(given).digest(), want);
-  };
 }
 
 /** The open server-sent event streams: each hears `change` once per burst of changes. */

@@ -12,6 +12,8 @@ export interface PageOptions {
   base: string;
   /** The CSP nonce of this response. */
   nonce: string;
+  /** Who the authenticating proxy says is reading. */
+  who?: string;
 }
 
 const SHOW: readonly [string, string][] = [
@@ -28,7 +30,7 @@ export function renderPage(view: StatusView, options: PageOptions): string {
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">
 <title>tagpilot status</title><style nonce="${options.nonce}">${trusted(STYLE)}</style></head>
 <body data-base="${options.base}">
-<header><h1>tagpilot</h1><p class="muted">${t.automations} automation${t.automations === 1 ? '' : 's'}</p></header>
+<header><h1>tagpilot</h1><p class="muted">${t.automations} automation${t.automations === 1 ? '' : 's'}</p>${options.who === undefined ? '' : html`<p class="muted">Signed in as ${options.who}</p>`}</header>
 <form class="filters" role="search" aria-label="Filter slots" method="get" action="${options.base}">
 <label for="q">Search</label><input id="q" name="q" type="search" placeholder="workload, image, tag, reason" autocomplete="off" maxlength="200" value="${view.filter.q ?? ''}">
 <label for="show">Show</label><select id="show" name="show">${SHOW.map(([value, label]) => html`<option value="${value}"${view.filter.show === value || (value === '' && view.filter.show === undefined) ? trusted(' selected') : ''}>${label}</option>`)}</select>
@@ -113,19 +115,23 @@ function moment(text: string): Html {
 function historyTable(a: AutomationView): Html | string {
   if (a.history.length === 0) return '';
   return html`<table>
-<caption>tagpilot's recent changes</caption>
-<thead><tr><th scope="col">When</th><th scope="col">Commit</th><th scope="col">Workload</th><th scope="col">Change</th><th scope="col">Policy</th></tr></thead>
+<caption>History: tagpilot's changes, operations, rejected tags and verifications</caption>
+<thead><tr><th scope="col">When</th><th scope="col">Commit</th><th scope="col">Event</th><th scope="col">Workload</th><th scope="col">What</th><th scope="col">Who, why</th></tr></thead>
 <tbody>${a.history.map(historyRow)}</tbody>
 </table>`;
 }
 
 function historyRow(h: HistoryView): Html {
-  return html`<tr>
-<td data-label="When"><div><time datetime="${h.when}">${h.when.slice(0, 16).replace('T', ' ')}</time></div></td>
-<td data-label="Commit"><div>${commitRef(h.short, h.url)}${h.reverted === undefined ? '' : html` <span class="badge s-held">reverted by ${h.reverted}</span>`}</div></td>
+  const when = h.when === '' ? html`<span class="muted">-</span>` : html`<time datetime="${h.when}">${h.when.slice(0, 16).replace('T', ' ')}</time>`;
+  const commit = h.short === undefined ? html`<span class="muted">-</span>` : commitRef(h.short, h.url);
+  const why = h.why === undefined ? '' : html`<span class="reason">${h.why}</span>`;
+  return html`<tr data-kind="${h.kind}">
+<td data-label="When"><div>${when}</div></td>
+<td data-label="Commit"><div>${commit}${h.reverted === undefined ? '' : html` <span class="badge s-held">reverted by ${h.reverted}</span>`}</div></td>
+<td data-label="Event"><div><span class="badge t-${h.tone}">${h.label}</span></div></td>
 <td data-label="Workload"><div>${h.workload}</div></td>
-<td data-label="Change"><div><code>${h.change}</code></div></td>
-<td data-label="Policy"><div><code>${h.policy}</code></div></td>
+<td data-label="What"><div><code>${h.what}</code></div></td>
+<td data-label="Who, why"><div>${h.who ?? ''}${why}</div></td>
 </tr>`;
 }
 

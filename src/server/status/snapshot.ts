@@ -4,7 +4,7 @@
  * page, the JSON API and `tagpilot status` only read it. Everything in it that came from Git or
  * a registry (names, tags, reasons, messages) is untrusted text, escaped wherever it is shown.
  */
-import type { Change, HistoryEntry, Problem, SlotState } from '../../automation/index.ts';
+import type { Change, HistoryEntry, OperationEntry, Problem, RejectedTag, SlotState } from '../../automation/index.ts';
 import type { Code } from '../../problems/index.ts';
 
 export interface StatusSnapshot {
@@ -66,11 +66,29 @@ export interface AutomationSnapshot {
   slotsAt?: Date;
   /** tagpilot's changes, newest first (bounded). */
   history: HistoryEntry[];
+  /** What people did through tagpilot (lock, release, freeze, …: `Tagpilot-Operation` trailers), newest first (bounded). */
+  operations: OperationEntry[];
+  /** The tags people turned down that are in force, as the last cycle read them (a `git revert`, a hand edit, a closed pull request). */
+  rejections: RejectedTag[];
+  /** Rollout verification outcomes of tagpilot's commits, newest first (bounded). */
+  verifications: VerificationRecord[];
   /**
    * The Git host's web address of a commit, `{commit}` standing for its id
    * (`https://github.com/org/fleet/commit/{commit}`): history and cycles link to it.
    */
   commitUrl?: string;
+}
+
+/** How the cluster took one of tagpilot's commits for one workload (docs/verification.md). */
+export interface VerificationRecord {
+  /** When the outcome was known. */
+  at: Date;
+  commit: string;
+  workload: string;
+  outcome: 'Verified' | 'Failed' | 'NotApplied';
+  /** Failed only: ImagePullBackOff, ProgressDeadlineExceeded, … */
+  reason?: string;
+  detail: string;
 }
 
 /** Where the page and the API get snapshots, and hear that a new one is worth taking. */

@@ -2,8 +2,8 @@
  * The status page's view model: a snapshot turned into what people read (states, labels, times
  * relative to now, links), with nothing rendered yet. Pure: same snapshot and clock, same view.
  */
-import type { HistoryEntry, HoldKind, SlotState } from '../../automation/index.ts';
-import type { AutomationSnapshot, CycleRecord, StatusSnapshot } from './snapshot.ts';
+import type { HistoryEntry, HoldKind, OperationEntry, OperationVerb, RejectedTag, SlotState } from '../../automation/index.ts';
+import type { AutomationSnapshot, CycleRecord, StatusSnapshot, VerificationRecord } from './snapshot.ts';
 
 /** Slot rows shown per automation (after the filter); the rest are counted, and the JSON API has them all. */
 export const MAX_ROWS = 200;
@@ -27,8 +27,8 @@ export function filterFrom(params: URLSearchParams): SlotFilter {
   if (show !== null && (SLOT_STATUSES as readonly string[]).includes(show)) filter.show = show as SlotStatus;
   return filter;
 }
-/** History rows shown per automation. */
-export const MAX_HISTORY_ROWS = 20;
+/** History rows shown per automation (changes, operations, rejections and verifications, newest first). */
+export const MAX_HISTORY_ROWS = 30;
 
 /** `updated`: committed by the last cycle; `pending`: will move once its hold ends, its pull request is merged or the next push lands; `held`: waits for a person or a fix. */
 export type SlotStatus = 'up-to-date' | 'updated' | 'pending' | 'held';
@@ -47,14 +47,22 @@ export interface SlotView {
   search: string;
 }
 
+/** One row of an automation's history: a change tagpilot made, an operation, a rejected tag, a verification. */
 export interface HistoryView {
+  /** RFC 3339; empty when not known (a pull request closed at an unknown time). */
   when: string;
-  commit: string;
-  short: string;
+  kind: 'update' | 'operation' | 'rejection' | 'verification';
+  /** The badge: `update`, `lock`, `policy set`, `rejected`, `verified`, … and its colour. */
+  label: string;
+  tone: 'ok' | 'pending' | 'held' | 'none';
+  commit?: string;
+  short?: string;
   url?: string;
   workload: string;
-  change: string;
-  policy: string;
+  what: string;
+  who?: string;
+  why?: string;
+  /** The short id of the revert that undid an update, while it stands. */
   reverted?: string;
 }
 
@@ -138,7 +146,7 @@ function automationView(a: AutomationSnapshot, now: Date, id: string, filter: Sl
   for (const s of all) counts[s.status]++;
   const chosen = all.filter((s) => (filter.show === undefined || s.status === filter.show) && (filter.q === undefined || s.search.includes(filter.q)));
   const shown = chosen.slice(0, MAX_ROWS);
-  const view: AutomationView = { id, name: a.name, health: health(a), counts, slots: shown, filtered: all.length - chosen.length, hidden: chosen.length - shown.length, history: a.history.slice(0, MAX_HISTORY_ROWS).map((h) => historyView(h, a.commitUrl)) };
+  const view: AutomationView = { id, name: a.name, health: health(a), counts, slots: shown, filtered: all.length - chosen.length, hidden: chosen.length - shown.length, history: historyViews(a) };
   if (a.repository !== undefined) view.repository = a.repository;
   if (a.branch !== undefined) view.branch = a.branch;
   if (a.leaseHolder !== undefined) view.leaseHolder = a.leaseHolder;
@@ -185,12 +193,83 @@ export function slotStatus(s: SlotState, last: CycleRecord | undefined): SlotSta
   return committed && last?.pullRequest === undefined ? 'updated' : 'pending';
 }
 
-function historyView(h: HistoryEntry, commitUrl: string | undefined): HistoryView {
-  const view: HistoryView = { when: h.when, commit: h.commit, short: h.commit.slice(0, 12), workload: h.container === undefined ? h.workload : `${h.workload} ${h.container}`, change: `${h.image} ${h.from} → ${h.to}`, policy: h.policy ?? '-' };
-  const url = commitLink(commitUrl, h.commit);
-  if (url !== undefined) view.url = url;
-  if (h.revertedBy !== undefined) view.reverted = h.revertedBy.slice(0, 12);
+/** Every sort of history entry in one list, newest first; entries of unknown time last. */
+function historyViews(a: AutomationSnapshot): HistoryView[] {
+  const rows = [...a.history.map(updateView), ...a.operations.map(operationView), ...a.rejections.map(rejectionView), ...a.verifications.map(verificationView)];
+  for (const row of rows) {
+    if (row.commit === undefined) continue;
+    row.short = row.commit.slice(0, 12);
+    const url = commitLink(a.commitUrl, row.commit);
+    if (url !== undefined) row.url = url;
+  }
+  return rows.sort((x, y) => (x.when === y.when ? 0 : x.when < y.when ? 1 : -1)).slice(0, MAX_HISTORY_ROWS);
+}
+
+function updateView(h: HistoryEntry): HistoryView {
+  const view: HistoryView = { when: h.when, kind: 'update', label: 'update', tone: 'ok', commit: h.commit, workload: slotName(h.workload, h.container), what: `${h.image} ${h.from} → ${h.to}`, who: h.author };
+  if (h.policy !== undefined) view.why = `policy ${h.policy}`;
+  if (h.revertedBy !== undefined) Object.assign(view, { reverted: h.revertedBy.slice(0, 12), tone: 'held' });
   return view;
+}
+
+function operationView(o: OperationEntry): HistoryView {
+  const { label, tone } = operationVerb(o.operation);
+  const parts = [o.image, o.from === undefined && o.to === undefined ? undefined : `${o.from ?? '?'} → ${o.to ?? '?'}`, o.policy === undefined ? undefined : `policy ${o.policy}`, o.until === undefined ? undefined : `until ${o.until}`];
+  const what = parts.filter((p) => p !== undefined).join(' ');
+  const view: HistoryView = { when: validTime(o.at) ?? o.when, kind: 'operation', label, tone, commit: o.commit, workload: slotName(o.workload, o.container), what: what === '' ? label : what, who: o.by };
+  if (o.reason !== undefined) view.why = o.reason;
+  return view;
+}
+
+/** How the page names an operation. Exhaustive: a new verb fails the typecheck here until it is named. */
+export function operationVerb(verb: OperationVerb): { label: string; tone: HistoryView['tone'] } {
+  switch (verb) {
+    case 'lock':
+    case 'freeze':
+    case 'deautomate':
+      return { label: verb, tone: 'held' };
+    case 'unlock':
+    case 'unfreeze':
+    case 'automate':
+      return { label: verb, tone: 'ok' };
+    case 'release':
+    case 'rollback':
+      return { label: verb, tone: 'pending' };
+    case 'policy-set':
+      return { label: 'policy set', tone: 'pending' };
+    default:
+      return unnamed(verb);
+  }
+}
+
+function rejectionView(r: RejectedTag): HistoryView {
+  const view: HistoryView = { when: validTime(r.at) ?? '', kind: 'rejection', label: 'rejected', tone: 'held', workload: r.slot.endsWith(' -') ? r.slot.slice(0, -2) : r.slot, what: `${r.tag} turned down` };
+  if (r.commit !== undefined) view.commit = r.commit;
+  if (r.by !== undefined) view.who = r.by;
+  view.why = r.commit === undefined ? `closed unmerged: ${r.source}` : 'reverted or edited by hand';
+  return view;
+}
+
+const VERIFICATION: Record<VerificationRecord['outcome'], { label: string; tone: HistoryView['tone'] }> = {
+  Verified: { label: 'verified', tone: 'ok' },
+  Failed: { label: 'verify failed', tone: 'held' },
+  NotApplied: { label: 'not applied', tone: 'pending' },
+};
+
+function verificationView(v: VerificationRecord): HistoryView {
+  const view: HistoryView = { when: v.at.toISOString(), kind: 'verification', ...VERIFICATION[v.outcome], commit: v.commit, workload: v.workload, what: v.detail };
+  if (v.reason !== undefined) view.why = v.reason;
+  return view;
+}
+
+function slotName(workload: string, container: string | undefined): string {
+  return container === undefined ? workload : `${workload} ${container}`;
+}
+
+/** A time as RFC 3339 in UTC, or undefined for text that is none (trailers are written by people's tools). */
+function validTime(text: string | undefined): string | undefined {
+  const ms = text === undefined ? Number.NaN : Date.parse(text);
+  return Number.isNaN(ms) ? undefined : new Date(ms).toISOString();
 }
 
 /** A link only to an http(s) page and only for a commit id: nothing else from Git reaches an href. */
@@ -202,6 +281,31 @@ export function commitLink(template: string | undefined, commit: string): string
   } catch {
     return undefined;
   }
+}
+
+/**
+ * An automation's commit URL from the configured template: `{path}` stands for its Git URL's
+ * path without `.git` (`org/fleet`), so one template serves every repository of a Git host
+ * (`https://github.com/{path}/commit/{commit}`). A path with anything but plain name characters
+ * gives no link.
+ */
+export function commitUrlOf(template: string | undefined, gitUrl: string): string | undefined {
+  if (template === undefined || !template.includes('{path}')) return template;
+  const path = repositoryPath(gitUrl);
+  return path === undefined ? undefined : template.replaceAll('{path}', path);
+}
+
+function repositoryPath(gitUrl: string): string | undefined {
+  let path = /^[^@/:]+@[^:/]+:(?!\/)(.+)$/.exec(gitUrl)?.[1];
+  if (path === undefined) {
+    try {
+      path = new URL(gitUrl).pathname;
+    } catch {
+      return undefined;
+    }
+  }
+  path = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  return /^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(path) && !path.split('/').includes('..') ? path : undefined;
 }
 
 function uniqueId(name: string, seen: Map<string, number>): string {
