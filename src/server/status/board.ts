@@ -57,6 +57,7 @@ export class StatusBoard implements StatusSource {
   private readonly entries = new Map<string, Entry>();
   private readonly listeners = new Set<() => void>();
   private readonly options: BoardOptions;
+  private changes = 0;
 
   constructor(options: BoardOptions = {}) {
     this.options = options;
@@ -108,7 +109,12 @@ export class StatusBoard implements StatusSource {
 
   /** Tells subscribers to take a new snapshot (the registries' counts moved, a lease changed hands). */
   changed(): void {
+    this.changes++;
     for (const listener of this.listeners) listener();
+  }
+
+  version(): number {
+    return this.changes;
   }
 
   subscribe(onChange: () => void): () => void {

@@ -7,6 +7,7 @@ import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { statusDocument } from './api.ts';
 import { authCheck, type ProxyAuth } from './auth.ts';
+import type { Html } from './html.ts';
 import { renderMain, renderPage } from './page.ts';
 import type { StatusSource } from './snapshot.ts';
 import { filterFrom, statusView, type StatusView } from './view.ts';
@@ -64,17 +65,25 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
     }
     route(path.slice(base.length), searchParams, request, response, auth.who);
   };
+  const renders = new Renders(options.source);
+  const rendered = (params: URLSearchParams) => {
+    const filter = filterFrom(params);
+    return renders.get(`main ${filter.show ?? ''} ${filter.q ?? ''}`, () => {
+      const view = statusView(options.source.snapshot(), filter);
+      return { view, main: renderMain(view) };
+    });
+  };
   const route = (rest: string, params: URLSearchParams, request: IncomingMessage, response: ServerResponse, who: string | undefined): void => {
     const head = request.method === 'HEAD';
     switch (rest) {
       case '':
-        return page(response, { base, ...(who === undefined ? {} : { who }) }, statusView(options.source.snapshot(), filterFrom(params)), head);
+        return page(response, { base, ...(who === undefined ? {} : { who }) }, rendered(params), head);
       case 'fragment':
-        return send(response, 200, 'text/html; charset=utf-8', renderMain(statusView(options.source.snapshot(), filterFrom(params))).text, head);
+        return send(response, 200, 'text/html; charset=utf-8', rendered(params).main.text, head);
       case 'events':
         return streams.open(request, response);
       case 'api/v1/status':
-        return send(response, 200, 'application/json; charset=utf-8', `${JSON.stringify(statusDocument(options.source.snapshot()))}\n`, head);
+        return send(response, 200, 'application/json; charset=utf-8', renders.get('api', () => `${JSON.stringify(statusDocument(options.source.snapshot()))}\n`), head);
       default:
         return plain(response, 404, 'not found');
     }
@@ -82,10 +91,10 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
   return Object.assign(handle, { base, close: () => streams.close() });
 }
 
-function page(response: ServerResponse, options: { base: string; who?: string }, view: StatusView, head: boolean): void {
+function page(response: ServerResponse, options: { base: string; who?: string }, { view, main }: { view: StatusView; main: Html }, head: boolean): void {
   const nonce = randomBytes(16).toString('base64');
   response.setHeader('content-security-policy', `default-src 'none'; style-src 'nonce-${nonce}'; script-src 'nonce-${nonce}'; connect-src 'self'; img-src 'self' data:; base-uri 'none'; form-action 'self'; frame-ancestors 'none'`);
-  send(response, 200, 'text/html; charset=utf-8', renderPage(view, { ...options, nonce }), head);
+  send(response, 200, 'text/html; charset=utf-8', renderPage(view, { ...options, nonce }, main), head);
 }
 
 function send(response: ServerResponse, status: number, type: string, body: string, head = false): void {
@@ -102,6 +111,40 @@ function redirect(response: ServerResponse, location: string): void {
   response.writeHead(308, { ...SECURITY_HEADERS, location, 'content-length': 0 });
   response.end();
 }
+
+/**
+ * Renders reused while the source's version and the second stay the same: a burst of page loads,
+ * or every open page fetching its fragment after one change, costs one snapshot and one render
+ * per query. Within the second, relative times ("3 s ago") stay as rendered. A source without a
+ * version is rendered for every request.
+ */
+class Renders {
+  private stamp = '';
+  private readonly made = new Map<string, unknown>();
+  private readonly source: StatusSource;
+
+  constructor(source: StatusSource) {
+    this.source = source;
+  }
+
+  get<T>(key: string, make: () => T): T {
+    const version = this.source.version?.();
+    if (version === undefined) return make();
+    const stamp = `${version} ${Math.floor(Date.now() / 1000)}`;
+    if (stamp !== this.stamp) {
+      this.stamp = stamp;
+      this.made.clear();
+    }
+    if (this.made.has(key)) return this.made.get(key) as T;
+    // Bounded: searches typed by many readers within one second do not pile up.
+    if (this.made.size >= MAX_RENDERS) this.made.clear();
+    const value = make();
+    this.made.set(key, value);
+    return value;
+  }
+}
+
+const MAX_RENDERS = 32;
 
 /** The open server-sent event streams: each hears `change` once per burst of changes. */
 class EventStreams {

@@ -24,7 +24,8 @@ const SHOW: readonly [string, string][] = [
   ['up-to-date', 'up to date'],
 ];
 
-export function renderPage(view: StatusView, options: PageOptions): string {
+/** `main`: the view's renderMain, when the caller has it already (a cached render). */
+export function renderPage(view: StatusView, options: PageOptions, main: Html = renderMain(view)): string {
   const t = view.totals;
   return html`<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><meta name="color-scheme" content="light dark">
@@ -37,7 +38,7 @@ export function renderPage(view: StatusView, options: PageOptions): string {
 <button type="submit">Filter</button>
 <p id="live" class="muted" role="status" aria-live="polite"></p>
 </form>
-${renderMain(view)}
+${main}
 <script nonce="${options.nonce}">${trusted(SCRIPT)}</script>
 </body></html>
 `.text;

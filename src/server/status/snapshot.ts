@@ -96,4 +96,6 @@ export interface StatusSource {
   snapshot(): StatusSnapshot;
   /** Calls `onChange` after something the snapshot shows changed; returns the unsubscribe. */
   subscribe(onChange: () => void): () => void;
+  /** Grows with every change subscribers are told of: renders are reused while it stays (and within a second). Without it, nothing is reused. */
+  version?(): number;
 }
