@@ -224,7 +224,7 @@ test('the status page, when enabled, shows each automation of the running contro
   const token = join(work, 'status-token');
   writeFileSync(token, 'status-page-token-0123456789');
   const path = join(work, 'paged.yaml');
-  writeFileSync(path, config(['paged']).replace('server: { address: 127.0.0.1, port: 0 }', `server: { address: 127.0.0.1, port: 0, status: { enabled: true, token: { file: ${token} } } }`));
+  writeFileSync(path, config(['paged']).replace('server: { address: 127.0.0.1, port: 0 }', `server: { address: 127.0.0.1, port: 0, status: { enabled: true, token: { file: ${token} }, commitUrl: "https://git.example/{path}/commit/{commit}" } }`));
   const c = await startController(path);
   try {
     await until(() => commits(bare) === 2, 30_000, 'the first cycle commits');
@@ -232,13 +232,15 @@ test('the status page, when enabled, shows each automation of the running contro
     const headers = { authorization: 'Bearer status-page-token-0123456789' };
     await eventually(async () => {
       const res = await fetch(`${c.url}/status/api/v1/status`, { headers });
-      const body = (await res.json()) as { automations: { name: string; cycles: number }[] };
-      return res.status === 200 && body.automations.some((a) => a.name === 'paged' && a.cycles >= 1);
-    }, 'the JSON API lists the automation after its first cycle');
+      const body = (await res.json()) as { automations: { name: string; cycles: number; history: unknown[] }[]; registries: { host: string; requests: number }[] };
+      return res.status === 200 && body.automations.some((a) => a.name === 'paged' && a.cycles >= 1 && a.history.length >= 1) && body.registries.some((r) => r.requests > 0);
+    }, 'the JSON API lists the automation, its history and the registry it asked after its first cycle');
     const page = await fetch(`${c.url}/status/`, { headers });
     assert.equal(page.status, 200);
     assert.match(page.headers.get('content-type') ?? '', /text\/html/);
-    assert.match(await page.text(), /paged/);
+    const html = await page.text();
+    assert.match(html, /paged/);
+    assert.match(html, /<a href="https:\/\/git\.example\/paged\/commit\/[0-9a-f]{40}" rel="noreferrer">/, 'commits link to the Git host through server.status.commitUrl');
   } finally {
     assert.equal(await c.stop(), 0, c.log());
   }

@@ -62,7 +62,10 @@ test('over HTTP: the proxy on 127.0.0.1 is believed and its identity shown escap
   const board = new StatusBoard();
   board.track({ name: 'fleet', intervalMs: 60_000 }, newStatus());
   const who = '<b>ana</b>@example.com';
-  for (const [trustedProxies, status] of [[['127.0.0.0/8'], 200], [['10.0.0.0/8'], 403]] as const) {
+  for (const [trustedProxies, status] of [
+    [['127.0.0.0/8'], 200],
+    [['10.0.0.0/8'], 403],
+  ] as const) {
     const handler = statusHandler({ source: board, proxyAuth: { header: 'X-Forwarded-User', trustedProxies } });
     const server = createServer(handler);
     try {

@@ -91,7 +91,15 @@ test('in a review flow the committed candidate is pending until its pull request
 test('registries: counts by host from the observer, a 401 challenge no error, a lapsed Retry-After no pause', () => {
   const state = new ControllerState('tagpilot.yaml');
   const observer = state.registryObserver();
-  for (const [host, status] of [['b.example', 200], ['a.example', 401], ['a.example', 200], ['a.example', 503], ['a.example', 'error'], ['b.example', 429]] as const) observer.request?.(host, 'tags', status);
+  for (const [host, status] of [
+    ['b.example', 200],
+    ['a.example', 401],
+    ['a.example', 200],
+    ['a.example', 503],
+    ['a.example', 'error'],
+    ['b.example', 429],
+  ] as const)
+    observer.request?.(host, 'tags', status);
   observer.rateLimited?.('b.example', NOW.getTime() - 1);
   const board = new StatusBoard({ now: () => NOW, registries: () => state.registries.values() });
   assert.deepEqual(board.snapshot().registries, [

@@ -83,7 +83,13 @@ export function statusHandler(options: StatusHandlerOptions): StatusHandler {
       case 'events':
         return streams.open(request, response);
       case 'api/v1/status':
-        return send(response, 200, 'application/json; charset=utf-8', renders.get('api', () => `${JSON.stringify(statusDocument(options.source.snapshot()))}\n`), head);
+        return send(
+          response,
+          200,
+          'application/json; charset=utf-8',
+          renders.get('api', () => `${JSON.stringify(statusDocument(options.source.snapshot()))}\n`),
+          head,
+        );
       default:
         return plain(response, 404, 'not found');
     }

@@ -304,7 +304,10 @@ function repositoryPath(gitUrl: string): string | undefined {
       return undefined;
     }
   }
-  path = path.replace(/^\/+/, '').replace(/\/+$/, '').replace(/\.git$/, '');
+  path = path
+    .replace(/^\/+/, '')
+    .replace(/\/+$/, '')
+    .replace(/\.git$/, '');
   return /^[A-Za-z0-9._~-]+(?:\/[A-Za-z0-9._~-]+)*$/.test(path) && !path.split('/').includes('..') ? path : undefined;
 }
 
