@@ -14,6 +14,7 @@ import { RegistryClient } from '../../src/registry/index.ts';
 import { automationOf, ControllerState, newStatus, runOnce, type Automation, type AutomationStatus } from '../../src/runtime/index.ts';
 import { StatusBoard, statusHandler, type StatusHandler } from '../../src/server/index.ts';
 import { artifactDir, chromiumMissing, launchChromium } from '../harness/browser.ts';
+import { runCli } from '../harness/cli.ts';
 import { createBareRepo } from '../harness/git-repos.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { automated, deployment } from '../harness/manifests.ts';
@@ -65,7 +66,7 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
     automation = automationOf('fleet', { repo, tags: client, branch: 'main', paths: ['apps'], author, log: pino({ level: 'silent' }) }, 60_000);
     board = new StatusBoard({ registries: () => state.registries.values() });
     status = newStatus();
-    board.track({ name: 'fleet', intervalMs: 60_000, repository: repo.description, branch: 'main', author: author.name, commitUrl: 'https://git.example/fleet/commit/{commit}' }, status);
+    board.track({ name: 'fleet', intervalMs: 60_000, repository: repo.description, branch: 'main', author: author.name, commitUrl: 'https://git.example/fleet/commit/{commit}', readHistory: (head, max) => repo.firstParents(head, max) }, status);
     const first = await cycle();
     assert.ok('report' in first && first.report.commit !== undefined, 'the first cycle commits web 1.1.0');
 
@@ -177,6 +178,20 @@ describe('the status page in Chromium, on real cycles', { skip: chromiumMissing(
     } finally {
       await fresh.close();
     }
+  });
+
+  test('an operation made with the CLI (a lock, with who and why) joins the history from Git, its reason as text', async () => {
+    const locked = await runCli(['lock', 'default:deployment/api', '--reason', `soak ${HOSTILE}`, '--user', 'Bo <bo@example.com>', '--config', stack.config('fleet')]);
+    assert.equal(locked.code, 0, locked.err);
+    await cycle();
+    const operation = page.locator('tr[data-kind="operation"]', { hasText: 'deployment/api' });
+    await operation.waitFor({ timeout: 15_000 });
+    assert.equal(await text(operation.locator('td[data-label="Event"]')), 'lock');
+    assert.ok((await text(operation.locator('td[data-label="Who, why"]'))).includes(`soak ${HOSTILE}`));
+    assert.match((await operation.locator('td[data-label="Commit"] a').getAttribute('href')) ?? '', /^https:\/\/git\.example\/fleet\/commit\/[0-9a-f]{40}$/);
+    assert.equal(await page.evaluate('window.__pwned'), undefined);
+    assert.equal(await page.locator('main img, main script').count(), 0, 'no element made from the reason');
+    await page.screenshot({ path: join(artifacts, 'history.png'), fullPage: true });
   });
 });
 

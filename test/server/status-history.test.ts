@@ -51,7 +51,7 @@ test('after a cycle the history is read from Git at its head: the update, revert
   assert.deepEqual(
     rows.map((r) => [r.kind, r.label, r.short, r.workload, r.what, r.who, r.why, r.reverted]),
     [
-      ['operation', 'lock', 'cccccccccccc', 'shop:deployment/web web', 'lock', 'ana', `incident 42 ${MARKUP}`, undefined],
+      ['operation', 'lock', 'cccccccccccc', 'shop:deployment/web web', '', 'ana', `incident 42 ${MARKUP}`, undefined],
       ['update', 'update', 'aaaaaaaaaaaa', 'shop:deployment/web web', 'reg/shop/web 1.0.0 → 1.1.0', 'tagpilot-bot', 'policy semver:^1', 'bbbbbbbbbbbb'],
     ],
   );

@@ -131,7 +131,7 @@ function historyRow(h: HistoryView): Html {
 <td data-label="Commit"><div>${commit}${h.reverted === undefined ? '' : html` <span class="badge s-held">reverted by ${h.reverted}</span>`}</div></td>
 <td data-label="Event"><div><span class="badge t-${h.tone}">${h.label}</span></div></td>
 <td data-label="Workload"><div>${h.workload}</div></td>
-<td data-label="What"><div><code>${h.what}</code></div></td>
+<td data-label="What"><div>${h.what === '' ? html`<span class="muted">-</span>` : html`<code>${h.what}</code>`}</div></td>
 <td data-label="Who, why"><div>${h.who ?? ''}${why}</div></td>
 </tr>`;
 }

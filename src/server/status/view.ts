@@ -59,6 +59,7 @@ export interface HistoryView {
   short?: string;
   url?: string;
   workload: string;
+  /** The change, the tags or policy an operation set; empty when the event says it all (a lock). */
   what: string;
   who?: string;
   why?: string;
@@ -216,7 +217,7 @@ function operationView(o: OperationEntry): HistoryView {
   const { label, tone } = operationVerb(o.operation);
   const parts = [o.image, o.from === undefined && o.to === undefined ? undefined : `${o.from ?? '?'} → ${o.to ?? '?'}`, o.policy === undefined ? undefined : `policy ${o.policy}`, o.until === undefined ? undefined : `until ${o.until}`];
   const what = parts.filter((p) => p !== undefined).join(' ');
-  const view: HistoryView = { when: validTime(o.at) ?? o.when, kind: 'operation', label, tone, commit: o.commit, workload: slotName(o.workload, o.container), what: what === '' ? label : what, who: o.by };
+  const view: HistoryView = { when: validTime(o.at) ?? o.when, kind: 'operation', label, tone, commit: o.commit, workload: slotName(o.workload, o.container), what, who: o.by };
   if (o.reason !== undefined) view.why = o.reason;
   return view;
 }
