@@ -1,7 +1,9 @@
 /**
  * The status page's memory: per automation, the runtime's live AutomationStatus and the last
- * cycle's outcome; tagpilot's changes as cycles commit them. Git stays the only state (invariant
- * 1): after a restart the board starts empty, and `seedHistory` can fill it from `git log`.
+ * cycle's outcome; tagpilot's changes as cycles commit them, then the history read from Git at
+ * each new head (changes and operations), the rejections in force, verification outcomes. Git
+ * stays the only state (invariant 1): after a restart the board starts empty, and its history
+ * comes back with the first cycle's read.
  */
 import { buildHistory, buildOperations, type HistoryEntry, type LoggedCommit, type OperationEntry, type RejectedTag } from '../../automation/index.ts';
 import { errorCode } from '../../problems/index.ts';

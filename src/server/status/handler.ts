@@ -1,7 +1,8 @@
 /**
  * The status page as one node:http request handler, mountable on a path prefix: the page, its
  * <main> fragment, a server-sent event stream that says when to fetch it again, and the JSON API.
- * Read-only (GET and HEAD only), optional bearer token, no request ever leaves the page (CSP).
+ * Read-only (GET and HEAD only), an optional bearer token and/or a trusted proxy's identity header
+ * (auth.ts), no request ever leaves the page (CSP).
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
