@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { AutomationConfig, LoadedConfig } from '../config/index.ts';
-import type { Counters, EventSpec } from '../kube/index.ts';
+import type { Counters, EventSpec, VerificationResult } from '../kube/index.ts';
 import { Notifier } from '../notify/index.ts';
 import { Followup } from './followup.ts';
 import type { CliIo } from './io.ts';
@@ -14,14 +14,24 @@ import { kubeClientOf } from './wire.ts';
  * automation asks for verification; without either, notifications only. Its counts go to `counters`
  * (the controller's /metrics).
  */
-export async function controllerFollowup(config: LoadedConfig, io: CliIo, log: Logger, parts: { events?: { record(spec: EventSpec): void } | undefined; counters: Counters }): Promise<Followup> {
+export async function controllerFollowup(config: LoadedConfig, io: CliIo, log: Logger, parts: { events?: { record(spec: EventSpec): void } | undefined; counters: Counters; onVerified?: (result: VerificationResult) => void }): Promise<Followup> {
   const inPod = Boolean(io.env.POD_NAME && io.env.POD_NAMESPACE);
   const asked = config.verify !== undefined || config.automations.some((a) => a.verify.deadline !== undefined);
   if (!inPod && !asked) return new Followup({ log });
   const kube = await import('../kube/index.ts');
   const v = config.verify;
   let followup: Followup | undefined;
-  const verifier = new kube.RolloutVerifier({ client: await kubeClientOf(io), log, events: parts.events, counters: parts.counters, onOutcome: (result) => followup?.outcome(result), ...(v === undefined ? {} : { intervalMs: v.interval, maxConcurrent: v.maxConcurrent }) });
+  const verifier = new kube.RolloutVerifier({
+    client: await kubeClientOf(io),
+    log,
+    events: parts.events,
+    counters: parts.counters,
+    onOutcome: (result) => {
+      parts.onVerified?.(result);
+      followup?.outcome(result);
+    },
+    ...(v === undefined ? {} : { intervalMs: v.interval, maxConcurrent: v.maxConcurrent }),
+  });
   followup = new Followup({ log, verification: { verifier, targets: kube.verifyTargets } });
   return followup;
 }

@@ -10,6 +10,7 @@ import { allObservers, NO_NEEDS, RegistryClient, type RegistryObserver } from '.
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
 import { commitUrlOf, ControllerMetrics, StatusBoard } from '../server/index.ts';
 import { ControllerCluster, type Nudges } from './cluster.ts';
+import type { VerificationResult } from '../kube/index.ts';
 import { controllerFollowup, Notifiers } from './controller-followup.ts';
 import { reverter, type AutomationFollowup, type Followup } from './followup.ts';
 import type { CliIo } from './io.ts';
@@ -79,7 +80,7 @@ export class Controller implements ControllerHints {
     const config = parseConfig(text, this.state.config.source, this.io.env);
     const cluster = await ControllerCluster.start(this.io, this.log, this.metrics.clusterCounters());
     this.cluster = cluster;
-    const followup = await controllerFollowup(config, this.io, this.log, { events: cluster.events, counters: this.metrics.clusterCounters() });
+    const followup = await controllerFollowup(config, this.io, this.log, { events: cluster.events, counters: this.metrics.clusterCounters(), onVerified: (result) => this.showVerified(result) });
     this.followup = followup;
     const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters, followup.reporter);
     this.running = new Supervisor({ reporter, state: this.state, beforeCycle: () => this.rewiredOnRotation() });
@@ -195,6 +196,12 @@ export class Controller implements ControllerHints {
     Object.assign(this.state.config, { generation: this.state.config.generation + 1, loadedAt: new Date(), lastError: undefined });
     this.log.info({ generation: this.state.config.generation, ...applied }, this.state.config.generation === 1 ? 'config loaded' : 'config reloaded');
     if (previous !== undefined && previous !== shared) void settled.then(() => previous.registry.close()).catch(() => undefined);
+  }
+
+  /** A rollout verification's outcome, in the status page's history. */
+  private showVerified({ target, outcome, reason, detail }: VerificationResult): void {
+    const { namespace, kind, name } = target.workload;
+    this.board.verified(target.automation, { at: new Date(), commit: target.commit, workload: `${namespace}:${kind.toLowerCase()}/${name}`, outcome, detail, ...(reason === undefined ? {} : { reason }) });
   }
 
   /** The board shows the automations of the config in force, each with the status its runner keeps. */

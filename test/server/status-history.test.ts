@@ -101,7 +101,7 @@ test('a failed history read keeps what the board shows, and the next head is rea
   assert.equal(b.snapshot().automations[0]?.operations[0]?.operation, 'lock');
 });
 
-const VERBS: Record<OperationVerb, string> = { lock: 'lock', unlock: 'unlock', automate: 'automate', deautomate: 'deautomate', 'policy-set': 'policy set', release: 'release', rollback: 'rollback', freeze: 'freeze', unfreeze: 'unfreeze' };
+const VERBS: Record<OperationVerb, string> = { lock: 'lock', unlock: 'unlock', automate: 'automate', deautomate: 'deautomate', 'policy-set': 'policy set', release: 'release', rollback: 'rollback', freeze: 'freeze', unfreeze: 'unfreeze', 'auto-revert': 'auto-revert' };
 for (const [verb, label] of Object.entries(VERBS) as [OperationVerb, string][]) {
   test(`operation ${verb} is shown as "${label}"`, () => {
     assert.equal(operationVerb(verb).label, label);

@@ -236,6 +236,8 @@ export function operationVerb(verb: OperationVerb): { label: string; tone: Histo
     case 'release':
     case 'rollback':
       return { label: verb, tone: 'pending' };
+    case 'auto-revert':
+      return { label: 'auto-revert', tone: 'held' };
     case 'policy-set':
       return { label: 'policy set', tone: 'pending' };
     default:
