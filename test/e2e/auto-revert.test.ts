@@ -80,7 +80,7 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
   const file = join(work, 'tagpilot.yaml');
   writeFileSync(
     file,
-    `automations:\n  - name: fleet\n    git:\n      url: ${server.repoUrl('fleet')}\n      paths: [apps]\n      author: { name: tagpilot-bot, email: bot@example.com }\n    verify: { deadline: 60s }\n    notify:\n      - { name: audit, type: webhook, url: "${hooks.url()}", secret: { env: HMAC_KEY }, events: [updated, verified, failed, reverted, held-back] }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ninterval: 1s\nverify: { interval: 1s }\nleaderElection: { enabled: false }\nserver: { address: 127.0.0.1, port: 0 }\ncacheDir: ${join(work, 'cache')}\n`,
+    `automations:\n  - name: fleet\n    git:\n      url: ${server.repoUrl('fleet')}\n      paths: [apps]\n      author: { name: tagpilot-bot, email: bot@example.com }\n    verify: { deadline: 60s }\n    notify:\n      - { name: audit, type: webhook, url: "${hooks.url()}", secret: { env: HMAC_KEY }, events: [updated, verified, failed, reverted, held-back] }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ninterval: 1s\nverify: { interval: 1s }\nleaderElection: { enabled: false }\nserver: { address: 127.0.0.1, port: 0, status: { enabled: true } }\ncacheDir: ${join(work, 'cache')}\n`,
   );
   const c = await startController(file, { KUBECONFIG: k.kubeconfig, POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', HMAC_KEY, LOG_LEVEL: 'debug' });
   const hooksOf = () => hooks.received.map((r) => JSON.parse(r.body) as Hook);
@@ -191,6 +191,22 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     const table = await runCli(['history', '--config', file, '--verified'], { env });
     assert.match(table.out, new RegExp(`${broken.slice(0, 12)} .*Tagpilot-Verified: Failed \\(ImagePullBackOff\\) at \\d{4}-\\d{2}-\\d{2}T\\d{2}:\\d{2}:\\d{2}Z`));
     assert.match(table.out, new RegExp(`${fixed.slice(0, 12)} .*Tagpilot-Verified: Verified at `));
+
+    // 6. The status page's history has the same outcomes (the verifier's, as they came) and the auto-revert.
+    const status = JSON.parse((await c.get('/status/api/v1/status')).body) as { automations: { verifications: { commit: string; workload: string; outcome: string; reason?: string }[]; operations: { operation: string; commit: string }[] }[] };
+    const [fleet] = status.automations;
+    assert.deepEqual(
+      fleet?.verifications.map((v) => [v.commit, v.workload, v.outcome, v.reason]),
+      [
+        [fixed, 'shop:deployment/web', 'Verified', undefined],
+        [again, 'shop:deployment/web', 'Failed', 'CrashLoopBackOff'],
+        [broken, 'shop:deployment/web', 'Failed', 'ImagePullBackOff'],
+      ],
+    );
+    assert.ok(
+      fleet?.operations.some((o) => o.operation === 'auto-revert' && o.commit === reverted),
+      JSON.stringify(fleet?.operations),
+    );
     assert.deepEqual(
       k.api.calls.filter((call) => call.status === 403),
       [],
