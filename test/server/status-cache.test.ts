@@ -41,15 +41,15 @@ for (const versioned of [true, false]) {
     const server = createServer(handler);
     try {
       const base = `http://127.0.0.1:${await listenLocal(server)}/`;
-      // Taken within one second (the reuse window); a slow machine may cross it, so retry once.
-      for (let attempt = 0; ; attempt++) {
+      // Counted only for a burst that stayed within one second (the reuse window): a loaded machine may cross it.
+      let taken: number | undefined;
+      for (let attempt = 0; taken === undefined && attempt < 20; attempt++) {
         source.taken = 0;
         const started = Date.now();
         await Promise.all([get(base), get(base), get(`${base}fragment`), get(`${base}fragment?q=web`)]);
-        if (Math.floor(started / 1000) !== Math.floor(Date.now() / 1000) && attempt === 0) continue;
-        assert.equal(source.taken, versioned ? 2 : 4, 'the page and its fragment share one render; another query is its own');
-        break;
+        if (Math.floor(started / 1000) === Math.floor(Date.now() / 1000)) taken = source.taken;
       }
+      assert.equal(taken, versioned ? 2 : 4, 'the page and its fragment share one render; another query is its own');
       source.taken = 0;
       board.untrack('fleet');
       const after = await get(base);
