@@ -202,6 +202,29 @@ const git = z
     }
   });
 
+const globs = z.array(z.string().min(1).max(200)).min(1).max(100).optional();
+
+/**
+ * A group of workloads on one review branch, like Renovate's groupName on a packageRule: each
+ * given matcher is a list of globs, one of which must match; a group needs at least one.
+ */
+const reviewGroup = z
+  .object({
+    /** The branch's {group}: letters, digits, `.`, `_` and `-`, as a ref name allows. */
+    name: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'must be 1 to 63 letters, digits, ".", "_" or "-", starting with a letter or digit')
+      .refine((n) => !n.includes('..') && !n.endsWith('.lock') && !n.endsWith('.'), 'must not hold "..", nor end in "." or ".lock" (not a valid ref name)'),
+    /** Workload ids, `namespace:kind/name` (e.g. `shop:deployment/*`). */
+    workloads: globs,
+    /** Repositories as written in the files, without tag (e.g. `ghcr.io/acme/*`). */
+    images: globs,
+    /** Repo-relative file paths (e.g. `apps/shop/**`). */
+    files: globs,
+  })
+  .strict()
+  .refine((g) => g.workloads !== undefined || g.images !== undefined || g.files !== undefined, 'a group needs workloads, images or files');
+
 /**
  * Pull-request mode (docs/review-flows.md): changes go to tagpilot's own branch and one open pull
  * request per target, on GitHub, GitLab or Gitea/Forgejo, or as an AGit push (`refs/for/<branch>`).
@@ -225,12 +248,22 @@ const review = z
       .object({ id: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), installationId: z.union([z.number().int().positive(), z.string().regex(/^\d+$/)]), privateKey: secret })
       .strict()
       .optional(),
-    /** tagpilot's branch per target; {branch} is the target branch. */
+    /**
+     * tagpilot's branch; {branch} is the target branch, {group} the workload or group (required
+     * unless branchPer is target). Default tagpilot/{branch}, or tagpilot/{branch}/{group}.
+     */
     branch: z
       .string()
       .min(1)
-      .refine((b) => b.includes('{branch}') || !b.includes('{'), 'only {branch} may be templated')
-      .default('tagpilot/{branch}'),
+      .max(200)
+      .refine((b) => b.replaceAll('{branch}', '').replaceAll('{group}', '').match(/[{}]/) === null, 'only {branch} and {group} may be templated')
+      .optional(),
+    /** One review branch and pull request per target (default), per workload, or per group of workloads. */
+    branchPer: z.enum(['target', 'workload', 'group']).default('target'),
+    /** With branchPer group: a change joins the first group whose given matchers all match; the rest get a branch per workload. */
+    groups: z.array(reviewGroup).max(50).default([]),
+    /** Review branches (and pull requests) one automation keeps at most; the rest wait, each a problem. */
+    maxBranches: z.number().int().min(1).max(100).default(20),
     labels: z.array(z.string().min(1)).max(20).default([]),
     reviewers: z.array(z.string().min(1)).max(20).default([]),
     autoMerge: z.enum(['merge', 'squash', 'rebase']).optional(),
@@ -240,12 +273,28 @@ const review = z
   })
   .strict()
   .superRefine((value, ctx) => {
+    reviewBranchesCheck(value, ctx);
     if (value.host === 'agit') return;
     if (value.repository === undefined) ctx.addIssue({ code: 'custom', path: ['repository'], message: `${value.host} needs repository` });
     if (value.host !== 'github' && value.url === undefined) ctx.addIssue({ code: 'custom', path: ['url'], message: `${value.host} needs url (the instance, e.g. https://gitlab.example.com)` });
     if (value.app !== undefined && value.host !== 'github') ctx.addIssue({ code: 'custom', path: ['app'], message: 'app applies to GitHub only' });
     if (value.host === 'github' ? (value.token === undefined) === (value.app === undefined) : value.token === undefined) ctx.addIssue({ code: 'custom', path: ['token'], message: value.host === 'github' ? 'github needs token or app (one of them)' : `${value.host} needs token` });
-  });
+  })
+  .transform((value) => ({ ...value, branch: value.branch ?? (value.branchPer === 'target' ? 'tagpilot/{branch}' : 'tagpilot/{branch}/{group}') }));
+
+/** What branchPer asks of the template and the groups. */
+function reviewBranchesCheck(value: { host: string; branch?: string; branchPer: string; groups: readonly { name: string }[] }, ctx: z.RefinementCtx): void {
+  const perTarget = value.branchPer === 'target';
+  if (value.branch !== undefined && value.branch.includes('{group}') === perTarget) ctx.addIssue({ code: 'custom', path: ['branch'], message: perTarget ? '{group} needs branchPer workload or group' : `branchPer ${value.branchPer} needs {group} in the branch template, or every group would share one branch` });
+  if (!perTarget && value.host === 'agit') ctx.addIssue({ code: 'custom', path: ['branchPer'], message: 'agit has no API to find or close reviews: one branch per target only' });
+  if (value.branchPer === 'group' && value.groups.length === 0) ctx.addIssue({ code: 'custom', path: ['groups'], message: 'branchPer group needs groups' });
+  if (value.branchPer !== 'group' && value.groups.length > 0) ctx.addIssue({ code: 'custom', path: ['groups'], message: 'groups apply with branchPer group only' });
+  const seen = new Set<string>();
+  for (const [i, group] of value.groups.entries()) {
+    if (seen.has(group.name)) ctx.addIssue({ code: 'custom', path: ['groups', i, 'name'], message: `${group.name}: a second group of that name` });
+    seen.add(group.name);
+  }
+}
 
 /** A cloud's own token flow with the pod's workload identity (docs/registries.md, one section per cloud). */
 const cloudAuth = z.discriminatedUnion('cloud', [

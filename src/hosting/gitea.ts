@@ -59,8 +59,16 @@ export class GiteaHost implements ReviewHost {
   }
 
   private async list(head: string, base: string, state: 'open' | 'closed'): Promise<PullRequest[]> {
+    return this.listWhere((ref) => ref === head, base, state);
+  }
+
+  async listUnder(prefix: string, base: string, state: 'open' | 'closed'): Promise<PullRequest[]> {
+    return (await this.listWhere((ref) => ref.startsWith(prefix), base, state)).filter((pr) => pr.state === state);
+  }
+
+  private async listWhere(head: (ref: string) => boolean, base: string, state: 'open' | 'closed'): Promise<PullRequest[]> {
     const all = await this.api.pages({ method: 'GET', path: `${this.repoPath}/pulls`, query: { state, sort: 'recentupdate', limit: PAGE_SIZE }, schema: z.array(pull).max(PAGE_SIZE) }, MAX_PAGES);
-    return all.filter((p) => p.head.ref === head && p.base.ref === base).map(toPullRequest);
+    return all.filter((p) => head(p.head.ref) && p.base.ref === base).map(toPullRequest);
   }
 
   async open(head: string, base: string, content: PullRequestContent): Promise<PullRequest> {

@@ -2,7 +2,7 @@ import { Agent, fetch as undiciFetch, type Dispatcher } from 'undici';
 import { z } from 'zod';
 import type { Octokit } from '@octokit/rest';
 import { HostingError, hostWords, refusalCode } from './errors.ts';
-import { CLOSED_READ_BACK, type AutoMergeResult, type MergeMethod, type PullRequest, type PullRequestContent, type ReviewHost } from './types.ts';
+import { CLOSED_READ_BACK, LIST_PAGES, type AutoMergeResult, type MergeMethod, type PullRequest, type PullRequestContent, type ReviewHost } from './types.ts';
 
 const pull = z.object({
   number: z.number().int().positive(),
@@ -73,9 +73,23 @@ class GitHubHost implements ReviewHost {
 
   private async list(head: string, base: string, state: 'open' | 'closed'): Promise<PullRequest[]> {
     const answer = await this.call(() => this.octokit.rest.pulls.list({ ...this.where, state, head: `${this.owner}:${head}`, base, sort: 'updated', direction: 'desc', per_page: CLOSED_READ_BACK }));
-    const pulls = this.check(z.array(pull).max(100), answer.data);
-    // Only this repository's branch: a fork's branch of the same name is someone else's.
-    return pulls.filter((p) => p.head.ref === head && p.base.ref === base && p.head.repo?.full_name.toLowerCase() === `${this.owner}/${this.repo}`.toLowerCase()).map(toPullRequest);
+    return this.ours(answer.data, (ref) => ref === head, base);
+  }
+
+  async listUnder(prefix: string, base: string, state: 'open' | 'closed'): Promise<PullRequest[]> {
+    const found: PullRequest[] = [];
+    for (let page = 1; page <= LIST_PAGES; page++) {
+      const answer = await this.call(() => this.octokit.rest.pulls.list({ ...this.where, state, base, sort: 'updated', direction: 'desc', per_page: 100, page }));
+      found.push(...this.ours(answer.data, (ref) => ref.startsWith(prefix), base));
+      if (answer.data.length < 100) break;
+    }
+    return found.filter((pr) => pr.state === state);
+  }
+
+  /** Only this repository's branches: a fork's branch of the same name is someone else's. */
+  private ours(data: unknown, head: (ref: string) => boolean, base: string): PullRequest[] {
+    const pulls = this.check(z.array(pull).max(100), data);
+    return pulls.filter((p) => head(p.head.ref) && p.base.ref === base && p.head.repo?.full_name.toLowerCase() === `${this.owner}/${this.repo}`.toLowerCase()).map(toPullRequest);
   }
 
   async open(head: string, base: string, content: PullRequestContent): Promise<PullRequest> {

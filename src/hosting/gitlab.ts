@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { HostingError } from './errors.ts';
 import { JsonApi, type JsonApiSettings } from './json-api.ts';
-import { CLOSED_READ_BACK, type AutoMergeResult, type MergeMethod, type PullRequest, type PullRequestContent, type ReviewHost } from './types.ts';
+import { CLOSED_READ_BACK, LIST_PAGES, type AutoMergeResult, type MergeMethod, type PullRequest, type PullRequestContent, type ReviewHost } from './types.ts';
 
 const mergeRequest = z.object({
   iid: z.number().int().positive(),
@@ -63,6 +63,20 @@ export class GitLabHost implements ReviewHost {
       schema: z.array(mergeRequest).max(100),
     });
     return value.filter((mr) => mr.source_branch === head && mr.target_branch === base).map(toPullRequest);
+  }
+
+  async listUnder(prefix: string, base: string, state: 'open' | 'closed'): Promise<PullRequest[]> {
+    const all = await this.api.pages(
+      {
+        method: 'GET',
+        path: `${this.projectPath}/merge_requests`,
+        // GitLab's `closed` leaves the merged ones out (those are `merged`).
+        query: { state: state === 'open' ? 'opened' : 'closed', target_branch: base, order_by: 'updated_at', sort: 'desc', per_page: 100 },
+        schema: z.array(mergeRequest).max(100),
+      },
+      LIST_PAGES,
+    );
+    return all.filter((mr) => mr.source_branch.startsWith(prefix) && mr.target_branch === base).map(toPullRequest);
   }
 
   async open(head: string, base: string, content: PullRequestContent): Promise<PullRequest> {

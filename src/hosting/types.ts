@@ -40,6 +40,12 @@ export interface ReviewHost {
   findOpen(head: string, base: string): Promise<PullRequest | undefined>;
   /** Pull requests from `head` into `base` that were closed without a merge, newest first (a bounded number). */
   closedUnmerged(head: string, base: string): Promise<PullRequest[]>;
+  /**
+   * This repository's pull requests into `base` from branches whose name starts with `prefix`,
+   * newest update first: the open ones, or those closed without a merge. Bounded: the newest
+   * LIST_PAGES pages of the host's list into `base` are read.
+   */
+  listUnder(prefix: string, base: string, state: 'open' | 'closed'): Promise<PullRequest[]>;
   open(head: string, base: string, content: PullRequestContent): Promise<PullRequest>;
   /** Sets title, body and labels (reviewers are asked for once, at open). */
   update(pr: PullRequest, content: PullRequestContent): Promise<PullRequest>;
@@ -50,3 +56,6 @@ export interface ReviewHost {
 
 /** How many closed pull requests of a branch are read back for rejected tags. */
 export const CLOSED_READ_BACK = 20;
+
+/** Pages of 100 (Gitea: 50) read when listing a target's pull requests under a prefix. */
+export const LIST_PAGES = 5;
