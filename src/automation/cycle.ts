@@ -53,6 +53,12 @@ export interface CycleDeps {
   signatures?: SignatureDeps;
   /** More branches fetched with the read branch, in the same fetch (a review branch); their heads are in the plan. */
   fetchAlso?: readonly string[];
+  /**
+   * A review branch per workload or group: the decided changes split into parts (disjoint, by
+   * key), each edited on its own from the same head into `Plan.parts`. A change left out of every
+   * part is not edited this cycle (the caller says why).
+   */
+  partition?: (changes: readonly Change[]) => ReadonlyMap<string, readonly Change[]>;
   /** The clock: minimum ages are measured and commits dated by it (default: the system's). */
   now?: () => Date;
   /** Stops the cycle at its next step, registry and Git requests in flight included. */
@@ -106,15 +112,24 @@ export interface Plan {
   rejections: RejectedTag[];
   /** Candidates a signature policy refused (unsigned, bad-signature); an older signed tag may have been taken. */
   signatureRejections?: SignatureRejection[];
-  /** New contents of the changed files. */
+  /** New contents of the changed files (empty with `partition`: each part has its own). */
   files: Map<string, Uint8Array>;
+  /** With `partition`: each part's changes, edited files and commit subject, by key. */
+  parts?: Map<string, PlanPart>;
   /** A commit subject the repository asks for (a Flux ImageUpdateAutomation's messageTemplate). */
   subject?: string;
   /** With `explain`: one entry per automated, unlocked slot. */
   explanations?: SlotExplanation[];
 }
 
-export interface CycleReport extends Omit<Plan, 'files'> {
+/** One part of a partitioned plan: its own changes on the plan's head. */
+export interface PlanPart {
+  changes: Change[];
+  files: Map<string, Uint8Array>;
+  subject?: string;
+}
+
+export interface CycleReport extends Omit<Plan, 'files' | 'parts'> {
   /** Our commit, present only once the remote branch holds it. */
   commit?: string;
   attempts: number;
@@ -162,14 +177,15 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     }
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
-  const { files, changes } = await edit(deps.repo, found.files, limits.maxFileBytes, updates, problems);
+  const parts = deps.partition === undefined ? undefined : await editParts(deps.repo, found, limits.maxFileBytes, updates, problems, deps.partition);
+  const { files, changes } = parts === undefined ? await edit(deps.repo, found.files, limits.maxFileBytes, updates, problems) : { files: new Map<string, Uint8Array>(), changes: sortChanges([...parts.values()].flatMap((p) => p.changes)) };
   const subject = commitSubject(
     found.fluxAutomations,
     changes.map((c) => c.file),
   );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
   const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected, holds: heldBy, now });
-  return { head, heads, target, changes, problems, notices: found.notices, locked, slots, holds, rejections: rejected.list(), signatureRejections, files, ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
+  return { head, heads, target, changes, problems, notices: found.notices, locked, slots, holds, rejections: rejected.list(), signatureRejections, files, ...(parts === undefined ? {} : { parts }), ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
 
 /** The rejections the branch's history gives at `head`, with those passed in (closed pull requests) added. */
@@ -320,16 +336,15 @@ export const MAX_EDITED_BYTES = 16 * 1024 * 1024;
  * and goes through the one edit path (manifests' editFiles); only the new bytes are kept. A
  * refused edit's change is dropped with it; the file's other edits stand.
  */
-async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[]): Promise<{ files: Map<string, Uint8Array>; changes: Change[] }> {
+async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[], budget = { held: 0 }): Promise<{ files: Map<string, Uint8Array>; changes: Change[] }> {
   const encoder = new TextEncoder();
   const files = new Map<string, Uint8Array>();
   const changes: Change[] = [];
-  let held = 0;
   for (const [path, fileUpdates] of [...Map.groupBy(updates, (u) => u.change.file)].sort(([a], [b]) => (a < b ? -1 : 1))) {
     const file = listed.get(path);
     if (file === undefined) continue;
-    if (held + file.size > MAX_EDITED_BYTES) {
-      problems.push(fileProblem('edit-bytes-limit', path, `edit left for the next cycle: this cycle already edits ${held} bytes of files (at most ${MAX_EDITED_BYTES})`));
+    if (budget.held + file.size > MAX_EDITED_BYTES) {
+      problems.push(fileProblem('edit-bytes-limit', path, `edit left for the next cycle: this cycle already edits ${budget.held} bytes of files (at most ${MAX_EDITED_BYTES})`));
       continue;
     }
     const text = await readText(source, file, maxFileBytes, problems);
@@ -342,11 +357,35 @@ async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>,
     const next = edited.files.get(path);
     if (next !== undefined) {
       const bytes = encoder.encode(next);
-      held += bytes.length;
+      budget.held += bytes.length;
       files.set(path, bytes);
     }
     changes.push(...fileUpdates.filter((u) => edited.applied.has(u.edit)).map((u) => u.change));
   }
-  changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
-  return { files, changes };
+  return { files, changes: sortChanges(changes) };
+}
+
+function sortChanges(changes: Change[]): Change[] {
+  return changes.sort((a, b) => (a.file === b.file ? a.line - b.line : a.file < b.file ? -1 : 1));
+}
+
+/**
+ * Each part's updates edited on their own (a file two parts touch is edited once for each), all
+ * parts sharing one bound of edited bytes; the parts are disjoint, so no problem is told twice.
+ */
+async function editParts(source: FileSource, found: { files: ReadonlyMap<string, ListedFile>; fluxAutomations: Parameters<typeof commitSubject>[0] }, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[], partition: NonNullable<CycleDeps['partition']>): Promise<Map<string, PlanPart>> {
+  const byChange = new Map(updates.map((u) => [u.change, u]));
+  const budget = { held: 0 };
+  const parts = new Map<string, PlanPart>();
+  for (const [key, changes] of partition(updates.map((u) => u.change))) {
+    const own = changes.flatMap((c) => byChange.get(c) ?? []);
+    const { files, changes: applied } = await edit(source, found.files, maxFileBytes, own, problems, budget);
+    if (applied.length === 0) continue;
+    const subject = commitSubject(
+      found.fluxAutomations,
+      applied.map((c) => c.file),
+    );
+    parts.set(key, { changes: applied, files, ...(subject === undefined ? {} : { subject }) });
+  }
+  return parts;
 }

@@ -1,4 +1,4 @@
-export { plan, runCycle, retryDelay, type CycleDeps, type CycleReport, type Plan, type PullAuths, type SlotExplanation } from './cycle.ts';
+export { plan, runCycle, retryDelay, type CycleDeps, type CycleReport, type Plan, type PlanPart, type PullAuths, type SlotExplanation } from './cycle.ts';
 export { commitMessage, messageTemplate, DEFAULT_TEMPLATE, type MessageFormat, type MessageTemplate } from './message.ts';
 export { buildHistory, buildOperations, type OperationEntry, type HistoryEntry, type HistoryFilter, type LoggedCommit } from './history.ts';
 export { formatUpdateTrailer, parseUpdateTrailers, UPDATE_TRAILER, type UpdateTrailer } from './trailers.ts';

@@ -11,7 +11,7 @@ interface Reader {
 export async function reviewSettings(automation: Pick<AutomationConfig, 'git' | 'review'>, field: string, read: Reader, log: Logger): Promise<ReviewSettings | undefined> {
   const r = automation.review;
   if (r === undefined) return undefined;
-  const settings: ReviewSettings = { branch: r.branch, labels: r.labels, reviewers: r.reviewers, autoMerge: r.autoMerge };
+  const settings: ReviewSettings = { branch: r.branch, branchPer: r.branchPer, groups: r.groups, maxBranches: r.maxBranches, labels: r.labels, reviewers: r.reviewers, autoMerge: r.autoMerge };
   if (r.host === 'agit') return { ...settings, agit: { topic: r.topic ?? reviewBranch(r.branch, automation.git.branch) } };
   const ca = r.caFile === undefined ? undefined : await read.file(r.caFile, `${field}.caFile`);
   const token = r.token === undefined ? undefined : await read.secret(r.token, `${field}.token`);

@@ -1,31 +1,45 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { TagpilotError } from '../problems/index.ts';
-import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, rejectionsFrom, parseUpdateTrailers, type CycleDeps, type RejectedTag, type Change, type Notice, type Problem, type SlotState } from '../automation/index.ts';
+import { plan, retryDelay, tagLookup, commitMessage, RejectedTags, type CycleDeps, type RejectedTag, type Change, type Notice, type Problem, type SlotState } from '../automation/index.ts';
 import { PushRejected } from '../git/index.ts';
-import { HostingError } from './errors.ts';
-import type { MergeMethod, PullRequest, PullRequestContent, ReviewHost } from './types.ts';
-
-/** Written into the body of a pull request tagpilot closed itself: such a close rejects nothing. */
-export const CLOSED_MARK = '<!-- tagpilot:closed -->';
-export const CLOSE_COMMENT = 'tagpilot: nothing is pending for this branch any more; closing.';
+import type { BranchPer, ReviewGroup } from './branch-groups.ts';
+import { addRejections, closePullRequest, ensurePullRequest, holdsAlready, humanCommit, pullRequestContent, type PullRequestOutcome } from './review-branch.ts';
+import { runGroupReview } from './review-groups.ts';
+import type { MergeMethod, PullRequestContent, ReviewHost } from './types.ts';
 
 export interface ReviewSettings {
   /** The hosting API; undefined with `agit`, where the push itself opens the review. */
   host?: ReviewHost;
   /** AGit flow: push to `refs/for/<branch>` with this topic (and the title and description). */
   agit?: { topic: string };
-  /** The review branch's name; `{branch}` is the target branch. Default `tagpilot/{branch}`. */
+  /** The review branch's name; `{branch}` is the target branch, `{group}` the group. Default `tagpilot/{branch}` (per group: `tagpilot/{branch}/{group}`). */
   branch?: string;
+  /** One branch and pull request per target (default), per workload, or per group of workloads. */
+  branchPer?: BranchPer;
+  /** With branchPer group: the groups, in order (a change joins the first that matches). */
+  groups?: readonly ReviewGroup[];
+  /** Review branches kept at most per automation (default 20). */
+  maxBranches?: number;
   labels?: readonly string[];
   reviewers?: readonly string[];
   autoMerge?: MergeMethod;
 }
 
-export type ReviewAction = 'opened' | 'updated' | 'unchanged' | 'closed' | 'none';
+/** One review branch of a cycle: its group, its changes, its commit and its pull request. */
+export interface BranchReport {
+  /** The workload or group (`{group}`), undefined per target. */
+  group?: string;
+  branch: string;
+  changes: Change[];
+  /** The branch's commit, when one is pending. */
+  commit?: string;
+  pushed: boolean;
+  pullRequest?: PullRequestOutcome;
+}
 
 export interface ReviewReport {
   /** The target branch's head the changes were computed on. */
   head: string;
+  /** The review branch (per group: the prefix of their names). */
   branch: string;
   changes: Change[];
   problems: Problem[];
@@ -34,19 +48,17 @@ export interface ReviewReport {
   locked: string[];
   /** Every automated slot's state on the target branch (the status page's rows). */
   slots: SlotState[];
-  /** The review branch's commit, when one is pending. */
+  /** The review branch's commit, when one is pending (per group: the first branch's). */
   commit?: string;
   /** Whether this cycle pushed (false when the branch already held the same change). */
   pushed: boolean;
-  pullRequest?: { number: number; url: string; action: ReviewAction };
+  /** Per target: the pull request (per group, each branch has its own). */
+  pullRequest?: PullRequestOutcome;
+  /** Per workload or group: each review branch this cycle touched. */
+  branches?: BranchReport[];
   /** Tags turned down by people (pull requests closed unmerged), kept out of the selection. */
   rejected: RejectedTag[];
   attempts: number;
-}
-
-/** A human commit on the review branch: tagpilot stops rewriting it until it is tagpilot's again. */
-export class ReviewBranchTaken extends TagpilotError {
-  override name = 'ReviewBranchTaken';
 }
 
 /** The review branch for a target branch, from the template. */
@@ -59,15 +71,18 @@ export function reviewBranch(template: string, target: string): string {
  * to tagpilot's own branch (never the target), as a compare-and-swap on the commit tagpilot
  * pushed there last, which Git itself says: the branch's head, if tagpilot made it. One open pull
  * request per branch is opened or brought up to date, and closed when nothing is pending. Pull
- * requests a person closed unmerged reject their tags, so they are not proposed again.
+ * requests a person closed unmerged reject their tags, so they are not proposed again. Per
+ * workload or group, each branch goes this way on its own (review-groups.ts).
  */
 export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): Promise<ReviewReport> {
+  if (review.branchPer !== undefined && review.branchPer !== 'target' && review.host !== undefined) return runGroupReview(deps, { ...review, branchPer: review.branchPer, host: review.host });
   const target = deps.branch;
   const branch = reviewBranch(review.branch ?? 'tagpilot/{branch}', target);
   const format = deps.message ?? commitMessage;
   const maxAttempts = deps.maxAttempts ?? 5;
   const wait = deps.sleep ?? sleep;
-  const rejected = await closedRejections(review.host, branch, target, deps.rejected);
+  const known = new RejectedTags(deps.rejected?.list() ?? []);
+  const rejected = review.host === undefined ? known : addRejections(known, await review.host.closedUnmerged(branch, target));
   const planDeps = { ...deps, rejected, fetchAlso: review.agit === undefined ? [branch] : [] };
   const now = deps.now ?? (() => new Date());
   const tags = tagLookup(deps);
@@ -75,17 +90,14 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
     const { files, ...planned } = await plan(planDeps, tags);
     const base = { head: planned.head, branch, changes: planned.changes, problems: planned.problems, notices: planned.notices, locked: planned.locked, slots: planned.slots, rejected: rejected.list(), attempts: attempt, pushed: false };
     const branchHead = review.agit === undefined ? planned.heads[branch] : undefined;
-    const mine = branchHead === undefined ? undefined : await deps.repo.readCommitInfo(branchHead);
-    if (branchHead !== undefined && mine !== undefined && !isTagpilotCommit(mine, deps.author.email)) {
-      const problem = new ReviewBranchTaken('review-branch-human-commit', `${branch}: its head ${branchHead.slice(0, 12)} was committed by ${mine.committerEmail}, not tagpilot; tagpilot leaves the branch as it is (reset it to a tagpilot commit or delete it to resume)`, { data: { branch, commit: branchHead } });
-      return { ...base, problems: [...base.problems, { subject: branch, message: problem.message, code: problem.code }] };
-    }
+    const taken = await humanCommit(deps, branch, branchHead);
+    if (taken !== undefined) return { ...base, problems: [...base.problems, taken] };
     if (planned.changes.length === 0) return { ...base, pullRequest: await closeIfOpen(review.host, branch, target) };
     const message = format(planned.changes, planned.subject);
     const content = pullRequestContent(message, review);
     // Same target head and same changes: the branch already holds this exact change.
-    if (branchHead !== undefined && mine?.parents[0] === planned.head && mine.message === message) {
-      return { ...base, commit: branchHead, pullRequest: await ensurePullRequest(review, branch, target, content, false) };
+    if (await holdsAlready(deps, branchHead, planned.head, message)) {
+      return { ...base, commit: branchHead, pullRequest: review.host === undefined ? undefined : await ensurePullRequest(review.host, review, branch, target, content, false) };
     }
     const commit = await deps.repo.commit(planned.head, files, message, deps.author, now());
     try {
@@ -99,69 +111,14 @@ export async function runReviewCycle(deps: CycleDeps, review: ReviewSettings): P
       continue;
     }
     deps.log.info({ commit, branch, changes: planned.changes.length, attempt }, 'pushed review branch');
-    const pullRequest = review.agit === undefined ? await ensurePullRequest(review, branch, target, content, true) : undefined;
+    const pullRequest = review.host === undefined ? undefined : await ensurePullRequest(review.host, review, branch, target, content, true);
     return { ...base, commit, pushed: true, pullRequest };
   }
 }
 
-function isTagpilotCommit(commit: { committerEmail: string; message: string }, email: string): boolean {
-  return commit.committerEmail === email && parseUpdateTrailers(commit.message).length > 0;
-}
-
-/** Pull requests people closed unmerged (not closed by tagpilot) reject the tags they carried. */
-async function closedRejections(host: ReviewHost | undefined, branch: string, target: string, known: RejectedTags | undefined): Promise<RejectedTags> {
-  const rejected = new RejectedTags(known?.list() ?? []);
-  if (host === undefined) return rejected;
-  for (const pr of await host.closedUnmerged(branch, target)) {
-    if (pr.body.includes(CLOSED_MARK)) continue;
-    for (const r of rejectionsFrom(pr.body, pr.url)) rejected.add(r);
-  }
-  return rejected;
-}
-
-/** Title: the message's subject. Body: the rest (the change list, each with its policy, and the trailers). */
-export function pullRequestContent(message: string, review: ReviewSettings): PullRequestContent {
-  const cut = message.indexOf('\n\n');
-  const title = cut < 0 ? message.trim() : message.slice(0, cut).trim();
-  const body = cut < 0 ? '' : message.slice(cut + 2).trimEnd();
-  return { title, body: `${body}\n`, labels: review.labels ?? [], reviewers: review.reviewers ?? [] };
-}
-
-async function ensurePullRequest(review: ReviewSettings, branch: string, target: string, content: PullRequestContent, pushed: boolean): Promise<ReviewReport['pullRequest']> {
-  const host = review.host;
-  if (host === undefined) return undefined;
-  let pr = await host.findOpen(branch, target);
-  let action: ReviewAction;
-  if (pr === undefined) {
-    try {
-      pr = await host.open(branch, target, content);
-      action = 'opened';
-    } catch (error) {
-      // Another replica opened it a moment ago: the host refuses a second one for the branch.
-      if (!(error instanceof HostingError) || !['hosting-conflict', 'hosting-refused'].includes(error.code)) throw error;
-      pr = await host.findOpen(branch, target);
-      if (pr === undefined) throw error;
-      action = 'unchanged';
-    }
-  } else action = 'unchanged';
-  if (action !== 'opened' && differs(pr, content)) {
-    pr = await host.update(pr, content);
-    action = 'updated';
-  }
-  if (review.autoMerge !== undefined && (pushed || action === 'opened')) await host.enableAutoMerge(pr, review.autoMerge);
-  return { number: pr.number, url: pr.url, action };
-}
-
-function differs(pr: PullRequest, content: PullRequestContent): boolean {
-  const labels = (l: readonly string[]) => [...l].sort().join('\n');
-  return pr.title !== content.title || pr.body.trimEnd() !== content.body.trimEnd() || labels(pr.labels) !== labels(content.labels);
-}
-
-async function closeIfOpen(host: ReviewHost | undefined, branch: string, target: string): Promise<ReviewReport['pullRequest']> {
+async function closeIfOpen(host: ReviewHost | undefined, branch: string, target: string): Promise<PullRequestOutcome | undefined> {
   const pr = host === undefined ? undefined : await host.findOpen(branch, target);
-  if (host === undefined || pr === undefined) return undefined;
-  await host.close(pr, CLOSE_COMMENT, `${pr.body.trimEnd()}\n\n${CLOSED_MARK}\n`);
-  return { number: pr.number, url: pr.url, action: 'closed' };
+  return host === undefined || pr === undefined ? undefined : closePullRequest(host, pr);
 }
 
 /**

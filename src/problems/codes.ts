@@ -84,6 +84,7 @@ export const CODES = {
   'signing-key-unusable': 'the commit signing key cannot be read or used',
   // Review flows (pull requests) and their hosting APIs
   'review-branch-human-commit': "a person committed on tagpilot's review branch; tagpilot leaves it alone until it is tagpilot's again",
+  'review-branch-limit': 'more workloads or groups have changes than the automation keeps review branches for (review.maxBranches); the rest wait',
   'hosting-unauthorized': 'the hosting API refused the token or app (401, or 403 that is no rate limit)',
   'hosting-rate-limited': 'the hosting API is rate limiting (429, or 403 with no requests left)',
   'hosting-not-found': 'the hosting API has no such repository or pull request (404)',
