@@ -52,16 +52,15 @@ export function sanitise(name: string): string {
   const cleaned = name
     .replace(/[^A-Za-z0-9._-]+/g, '-')
     .replace(/\.{2,}/g, '.')
-    .replace(/-{2,}/g, '-')
     .replace(/^[.-]+/, '')
-    .replace(/(\.lock)+$/i, '')
-    .replace(/[.-]+$/, '');
+    .replace(/(?:\.lock|[.-])+$/i, '');
   return cleaned === '' ? 'x' : cleaned;
 }
 
 function hashed(base: string, key: string, salt = ''): string {
   const hash = createHash('sha256').update(`${key}${salt}`).digest('hex').slice(0, HASH_LENGTH);
-  return `${base.slice(0, MAX_GROUP_LENGTH - HASH_LENGTH - 1).replace(/[.-]+$/, '')}-${hash}`;
+  const kept = base.slice(0, MAX_GROUP_LENGTH - HASH_LENGTH - 1).replace(/[.-]+$/, '');
+  return kept === '' ? hash : `${kept}-${hash}`;
 }
 
 /**

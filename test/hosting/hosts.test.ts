@@ -128,6 +128,27 @@ for (const host of HOSTS) {
       assert.equal((await client.findOpen(head, 'main'))?.number, pr.number);
     });
 
+    test('listUnder: the open pull requests of branches under a prefix into the target, and apart the closed unmerged ones', async () => {
+      const prefix = `tagpilot/list${branch}/`;
+      const web = await client.open(`${prefix}web`, 'main', { ...content, title: 'web' });
+      const api = await client.open(`${prefix}api`, 'main', { ...content, title: 'api' });
+      const gone = await client.open(`${prefix}gone`, 'main', { ...content, title: 'gone' });
+      double.store.closeByHuman(gone.number);
+      const merged = await client.open(`${prefix}merged`, 'main', { ...content, title: 'merged' });
+      double.store.mergeByHuman(merged.number);
+      await client.open(`${prefix}other-base`, 'release', content);
+      await client.open(`tagpilot/elsewhere`, 'main', content);
+      const open = await client.listUnder(prefix, 'main', 'open');
+      assert.deepEqual(
+        open.map((p) => p.number),
+        [api.number, web.number],
+      );
+      assert.deepEqual(
+        (await client.listUnder(prefix, 'main', 'closed')).map((p) => p.title),
+        ['gone'],
+      );
+    });
+
     test('a wrong token is hosting-unauthorized, and no error holds a token', async () => {
       const bad = await host.client(double.url, 'wrong-token-271828');
       await assert.rejects(bad.findOpen('x', 'main'), (error: unknown) => error instanceof HostingError && error.code === 'hosting-unauthorized' && !error.message.includes('271828') && !error.message.includes(TOKEN));
