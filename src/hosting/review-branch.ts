@@ -1,5 +1,5 @@
 import { TagpilotError } from '../problems/index.ts';
-import { parseUpdateTrailers, RejectedTags, rejectionsFrom, type CycleDeps, type Problem } from '../automation/index.ts';
+import { parseUpdateTrailers, rejectionsFrom, type CycleDeps, type Problem, type RejectedTags } from '../automation/index.ts';
 import { HostingError } from './errors.ts';
 import type { MergeMethod, PullRequest, PullRequestContent, ReviewHost } from './types.ts';
 

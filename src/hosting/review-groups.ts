@@ -43,7 +43,10 @@ export async function runGroupReview(deps: CycleDeps, review: GroupReviewSetting
   const [listed, closed] = await Promise.all([host.listUnder(shape.prefix, target, 'open'), host.listUnder(shape.prefix, target, 'closed')]);
   // Only pull requests tagpilot opened: from a branch of its template, carrying its trailers.
   const open = firstPerHead(listed.filter((pr) => fits(shape, pr.head) && /^Tagpilot-Update: /m.test(pr.body)));
-  const rejected = addRejections(new RejectedTags(deps.rejected?.list() ?? []), closed.filter((pr) => fits(shape, pr.head)));
+  const rejected = addRejections(
+    new RejectedTags(deps.rejected?.list() ?? []),
+    closed.filter((pr) => fits(shape, pr.head)),
+  );
   const fetched = new Set(open.map((pr) => pr.head));
   const maxAttempts = deps.maxAttempts ?? 5;
   const tags = tagLookup(deps);
@@ -81,6 +84,7 @@ export async function runGroupReview(deps: CycleDeps, review: GroupReviewSetting
       const done = await perBranch(problems, pr.head, () => closeGone(deps, host, pr, planned.heads[pr.head]));
       if (done !== undefined) branches.push(done);
     }
+    for (const b of branches) if (b.pullRequest !== undefined && b.pullRequest.action !== 'unchanged') deps.log.info({ branch: b.branch, pullRequest: b.pullRequest }, `review: ${b.pullRequest.action} ${b.pullRequest.url}`);
     const commit = branches.find((b) => b.commit !== undefined)?.commit;
     return { ...base, problems, branches, pushed: branches.some((b) => b.pushed), ...(commit === undefined ? {} : { commit }) };
   }
@@ -110,7 +114,8 @@ function partitioner(review: GroupReviewSettings): { partition: NonNullable<Cycl
 function overflowProblems(overflow: ReadonlyMap<string, number>, branchOf: (key: string) => string, max: number): Problem[] {
   return [...overflow].map(([key, count]) => {
     const branch = branchOf(key);
-    return { subject: branch, code: 'review-branch-limit', message: `${branch}: ${count} change${count === 1 ? '' : 's'} of ${keyName(key)} wait for a later cycle: this automation keeps at most ${max} review branches (review.maxBranches)` };
+    const changes = count === 1 ? '1 change' : `${count} changes`;
+    return { subject: branch, code: 'review-branch-limit', message: `${branch}: ${changes} of ${keyName(key)} ${count === 1 ? 'waits' : 'wait'} for a later cycle: this automation keeps at most ${max} review branch${max === 1 ? '' : 'es'} (review.maxBranches)` };
   });
 }
 
