@@ -1,6 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { ConfigError, parseConfig } from '../../src/config/load.ts';
+import { groupKey } from '../../src/hosting/index.ts';
 
 const git = 'git: { url: https://git.example.com/acme/fleet.git }\n';
 const review = (extra: string) => `${git}review:\n  host: github\n  repository: acme/fleet\n  token: { env: T }\n${extra}`;
@@ -45,4 +47,21 @@ test('refused: agit with a branch per workload (it has no API to find or close r
     () => parseConfig(`${git}review: { host: agit, branchPer: workload }\n`, 'c.yaml', {}),
     (error: unknown) => error instanceof ConfigError && /review\.branchPer: agit has no API/.test(error.message),
   );
+});
+
+test('docs/review-flows.md: the example of groups is valid config, with its groups in order', () => {
+  const text = readFileSync('docs/review-flows.md', 'utf8').match(/```yaml config-review-groups\n([\s\S]*?)\n```/)?.[1];
+  assert.ok(text, 'docs/review-flows.md has a config-review-groups block');
+  const r = parseConfig(text, 'docs/review-flows.md', {}).automations[0]!.review!;
+  assert.deepEqual({ branchPer: r.branchPer, branch: r.branch, maxBranches: r.maxBranches }, { branchPer: 'group', branch: 'tagpilot/{branch}/{group}', maxBranches: 20 });
+  assert.deepEqual(
+    r.groups.map((g) => g.name),
+    ['frontend', 'databases', 'platform'],
+  );
+  // The groups' globs say what the docs say they match.
+  const groups = r.groups;
+  assert.equal(groupKey({ file: 'apps/shop/web.yaml', workload: 'shop:deployment/web-eu', repository: 'ghcr.io/acme/web' }, 'group', groups), 'group:frontend');
+  assert.equal(groupKey({ file: 'apps/db.yaml', workload: 'data:statefulset/pg', repository: 'docker.io/library/postgres' }, 'group', groups), 'group:databases');
+  assert.equal(groupKey({ file: 'platform/ingress/nginx.yaml', workload: 'ingress:deployment/nginx', repository: 'registry.k8s.io/ingress-nginx/controller' }, 'group', groups), 'group:platform');
+  assert.equal(groupKey({ file: 'apps/other.yaml', workload: 'shop:deployment/search', repository: 'ghcr.io/acme/search' }, 'group', groups), 'workload:shop:deployment/search');
 });

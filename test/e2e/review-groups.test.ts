@@ -173,6 +173,16 @@ for (const host of HOSTS) {
       );
     });
 
+    test('a per-target branch left from before (tagpilot/main) refuses the group branches under it: a problem per branch, naming the ref, and no crash', async () => {
+      const old = createBareRepo(stack.server.root, 'switched', { 'apps/web.yaml': automated('web', image('web', '1.0.0'), 'semver:^1') });
+      protectOnly(old, 'main');
+      git(old, 'branch', 'tagpilot/main', 'main');
+      const result = await run(stack.config('switched', reviewYaml()), '--strict');
+      assert.equal(result.code, 1, result.err);
+      assert.match(result.err, /tagpilot\/main\/default-deployment-web: .*'refs\/heads\/tagpilot\/main' exists/);
+      assert.equal(git(old, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/tagpilot/').trim(), 'tagpilot/main');
+    });
+
     test('a workload whose name collides with a group after sanitising gets a branch of its own; past maxBranches the rest wait, each a problem naming its branch', async () => {
       collide = createBareRepo(stack.server.root, 'collide', {
         'apps/web.yaml': automated('web', image('web', '1.0.0'), 'semver:^1'),
