@@ -47,7 +47,8 @@ for (const host of HOSTS) {
     let double: Double;
     let bare: string;
     let config: string;
-    let collide = '';
+    /** Every repository of this suite: the double asks them whether a pull request's branch exists. */
+    const gitRepos: string[] = [];
     const env = { LOG_LEVEL: 'warn', REVIEW_TOKEN: TOKEN };
     const run = (cfg = config, ...flags: string[]) => runCli(['run', '--once', '--config', cfg, ...flags], { env });
     const repos: Record<string, { repository: string; tags: string[] }> = {};
@@ -70,7 +71,8 @@ for (const host of HOSTS) {
       }
       bare = createBareRepo(stack.server.root, 'fleet', { 'apps/web.yaml': automated('web', image('web', '1.0.0'), 'semver:^1'), 'apps/api.yaml': automated('api', image('api', '1.0.0'), 'semver:^1') });
       protectOnly(bare, 'main');
-      double.store.branchExists = (b) => [bare, collide].some((repo) => repo !== '' && git(repo, 'branch', '--list', b).trim() !== '');
+      gitRepos.push(bare);
+      double.store.branchExists = (b) => gitRepos.some((repo) => git(repo, 'branch', '--list', b).trim() !== '');
       config = stack.config('fleet', reviewYaml());
     });
     after(async () => {
@@ -173,6 +175,23 @@ for (const host of HOSTS) {
       );
     });
 
+    test('a group takes the changes of every workload it matches onto one branch and one pull request', async () => {
+      const grouped = createBareRepo(stack.server.root, 'grouped', { 'apps/web.yaml': automated('web', image('web', '1.0.0'), 'semver:^1'), 'apps/api.yaml': automated('api', image('api', '1.0.0'), 'semver:^1') });
+      protectOnly(grouped, 'main');
+      gitRepos.push(grouped);
+      const before = double.store.pulls.length;
+      const groups = '  branchPer: group\n  groups:\n    - { name: apps, workloads: ["default:deployment/*"] }\n';
+      assert.equal((await run(stack.config('grouped', reviewYaml(groups).replace('  branchPer: workload\n', '')))).code, 0);
+      assert.equal(git(grouped, 'for-each-ref', '--format=%(refname:short)', 'refs/heads/tagpilot/').trim(), 'tagpilot/main/apps');
+      const opened = double.store.pulls.slice(before);
+      assert.deepEqual(
+        opened.map((p) => p.head),
+        ['tagpilot/main/apps'],
+      );
+      assert.match(opened[0]!.title, /update 2 images in 2 workloads/);
+      for (const name of ['web', 'api']) assert.doesNotMatch(git(grouped, 'show', `tagpilot/main/apps:apps/${name}.yaml`), /:1\.0\.0/);
+    });
+
     test('a per-target branch left from before (tagpilot/main) refuses the group branches under it: a problem per branch, naming the ref, and no crash', async () => {
       const old = createBareRepo(stack.server.root, 'switched', { 'apps/web.yaml': automated('web', image('web', '1.0.0'), 'semver:^1') });
       protectOnly(old, 'main');
@@ -184,11 +203,12 @@ for (const host of HOSTS) {
     });
 
     test('a workload whose name collides with a group after sanitising gets a branch of its own; past maxBranches the rest wait, each a problem naming its branch', async () => {
-      collide = createBareRepo(stack.server.root, 'collide', {
+      const collide = createBareRepo(stack.server.root, 'collide', {
         'apps/web.yaml': automated('web', image('web', '1.0.0'), 'semver:^1'),
         'apps/extra.yaml': automated('extra', image('extra', '1.0.0'), 'semver:^1'),
       });
       protectOnly(collide, 'main');
+      gitRepos.push(collide);
       await addTag('extra', '1.1.0');
       const groups = '  branchPer: group\n  groups:\n    - { name: default-deployment-web, files: ["apps/extra.yaml"] }\n';
       const cfg = stack.config('collide', reviewYaml(groups).replace('  branchPer: workload\n', ''));
