@@ -72,10 +72,11 @@ export function pullRequestContent(message: string, review: PullRequestExtras): 
 /**
  * Exactly one open pull request from `branch`: opened when there is none (a second replica's
  * open, refused by the host, is taken as it is), brought up to date when it differs, and
- * auto-merged after a push where asked.
+ * auto-merged after a push where asked. `listed`: what a listing this cycle found open for the
+ * branch, so it is not asked for again.
  */
-export async function ensurePullRequest(host: ReviewHost, review: PullRequestExtras, branch: string, target: string, content: PullRequestContent, pushed: boolean): Promise<PullRequestOutcome> {
-  let pr = await host.findOpen(branch, target);
+export async function ensurePullRequest(host: ReviewHost, review: PullRequestExtras, branch: string, target: string, content: PullRequestContent, pushed: boolean, listed?: { open: PullRequest | undefined }): Promise<PullRequestOutcome> {
+  let pr = listed === undefined ? await host.findOpen(branch, target) : listed.open;
   let action: ReviewAction;
   if (pr === undefined) {
     try {

@@ -41,8 +41,9 @@ export async function runGroupReview(deps: CycleDeps, review: GroupReviewSetting
   const shape = shapeOf(review.branch ?? 'tagpilot/{branch}/{group}', target);
   const host = review.host;
   const [listed, closed] = await Promise.all([host.listUnder(shape.prefix, target, 'open'), host.listUnder(shape.prefix, target, 'closed')]);
-  // Only pull requests tagpilot opened: from a branch of its template, carrying its trailers.
-  const open = firstPerHead(listed.filter((pr) => fits(shape, pr.head) && /^Tagpilot-Update: /m.test(pr.body)));
+  const openByHead = new Map(firstPerHead(listed.filter((pr) => fits(shape, pr.head))).map((pr) => [pr.head, pr]));
+  // Closed when nothing is pending: only pull requests tagpilot opened, carrying its trailers.
+  const open = [...openByHead.values()].filter((pr) => /^Tagpilot-Update: /m.test(pr.body));
   const rejected = addRejections(
     new RejectedTags(deps.rejected?.list() ?? []),
     closed.filter((pr) => fits(shape, pr.head)),
@@ -68,7 +69,8 @@ export async function runGroupReview(deps: CycleDeps, review: GroupReviewSetting
     const branches: BranchReport[] = [];
     try {
       for (const [key, part] of [...parts].sort(([a], [b]) => (a < b ? -1 : 1))) {
-        const done = await perBranch(problems, branchOf(key), () => syncPart(deps, review, { group: keyName(key), branch: branchOf(key), head: planned.head, branchHead: planned.heads[branchOf(key)], part }));
+        const branch = branchOf(key);
+        const done = await perBranch(problems, branch, () => syncPart(deps, review, { group: keyName(key), branch, head: planned.head, branchHead: planned.heads[branch], part, listed: { open: openByHead.get(branch) } }));
         if (done !== undefined) branches.push(done);
       }
     } catch (error) {
@@ -144,23 +146,25 @@ interface PartBranch {
   /** The review branch's head now, undefined when it does not exist. */
   branchHead: string | undefined;
   part: PlanPart;
+  /** The branch's open pull request, as this cycle's listing found it. */
+  listed: { open: PullRequest | undefined };
 }
 
 /** One group's branch: left alone when a person committed there, else brought to the part's commit; then its one pull request. */
 async function syncPart(deps: CycleDeps, review: GroupReviewSettings, at: PartBranch): Promise<BranchReport | Problem> {
-  const { group, branch, head, branchHead, part } = at;
+  const { group, branch, head, branchHead, part, listed } = at;
   const taken = await humanCommit(deps, branch, branchHead);
   if (taken !== undefined) return taken;
   const message = (deps.message ?? commitMessage)(part.changes, part.subject);
   const content = pullRequestContent(message, review);
   const report = { group, branch, changes: part.changes };
   if (await holdsAlready(deps, branchHead, head, message)) {
-    return { ...report, commit: branchHead, pushed: false, pullRequest: await ensurePullRequest(review.host, review, branch, deps.branch, content, false) };
+    return { ...report, commit: branchHead, pushed: false, pullRequest: await ensurePullRequest(review.host, review, branch, deps.branch, content, false, listed) };
   }
   const commit = await deps.repo.commit(head, part.files, message, deps.author, (deps.now ?? (() => new Date()))());
   await deps.repo.push(commit, { ref: `refs/heads/${branch}`, expected: branchHead }, deps.signal);
   deps.log.info({ commit, branch, changes: part.changes.length }, 'pushed review branch');
-  return { ...report, commit, pushed: true, pullRequest: await ensurePullRequest(review.host, review, branch, deps.branch, content, true) };
+  return { ...report, commit, pushed: true, pullRequest: await ensurePullRequest(review.host, review, branch, deps.branch, content, true, listed) };
 }
 
 /** A branch whose group has nothing pending any more: its pull request is closed, unless a person took the branch. */
