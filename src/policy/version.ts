@@ -30,9 +30,8 @@ const GLUED = /^[0-9A-Za-z_]+(?:\.[0-9A-Za-z_]+)*$/;
  * `devel` is not). Single letters (PEP 440's `a1`, `b2`, `c1`; Redis's `M02`) need a digit.
  */
 const PRERELEASE_WORD = /^(?:alpha|beta|rc|pre|preview|dev|snapshot|nightly|canary|milestone|eap|ea|cr|[abcm](?=\d))(?![a-z])/i;
-/** `ls133` (linuxserver.io), `r1` (Alpine package revision). */
-const COUNTER = /^(?:ls|r)\d{1,15}$/;
-const DIGITS = /^\d{1,15}$/;
+/** The letters a prerelease word can begin with (lowercased): most variants fail this test alone. */
+const PRERELEASE_INITIAL = new Set('abcdemnprs');
 const HASH = /^[0-9a-f]{7,40}$/;
 const HEX_LETTER = /[a-f]/;
 
@@ -49,19 +48,35 @@ export function isCommitHash(text: string): boolean {
 export function parseVersion(tag: string): Version | null {
   const first = tag.charCodeAt(0);
   let i = first === 118 || first === 86 ? 1 : 0; // v, V
-  const release: number[] = [];
+  // The parts go into an array of exactly their number: growing one by push costs a spare store.
+  const parts = [0, 0, 0, 0];
+  let count = 0;
   for (;;) {
     const start = i;
     let value = 0;
-    for (let c = tag.charCodeAt(i); c >= 48 && c <= 57; c = tag.charCodeAt(++i)) value = value * 10 + (c - 48);
+    for (; i < tag.length; i++) {
+      const c = tag.charCodeAt(i);
+      if (c < 48 || c > 57) break;
+      value = value * 10 + (c - 48);
+    }
     if (i === start || i - start > MAX_DIGITS) return null;
-    release.push(value);
-    if (i === tag.length) return { release, prerelease: NO_PRERELEASE, variant: '', build: '' };
+    parts[count++] = value;
+    if (i === tag.length) return version(releaseOf(parts, count), NO_PRERELEASE, '', '');
     const separator = tag.charCodeAt(i);
-    if (separator === 45) return withSuffix(release, '', tag.slice(i + 1)); // -
-    if (separator !== 46 || release.length === 4) return attached(tag, release, i); // .
+    if (separator === 45) return withSuffix(releaseOf(parts, count), '', tag.slice(i + 1)); // -
+    if (separator !== 46 || count === 4) return attached(tag, releaseOf(parts, count), i); // .
     i++;
   }
+}
+
+function releaseOf(parts: readonly number[], count: number): number[] {
+  const [a = 0, b = 0, c = 0, d = 0] = parts;
+  return count === 3 ? [a, b, c] : count === 2 ? [a, b] : count === 1 ? [a] : [a, b, c, d];
+}
+
+/** Every Version is built here, so all have one shape (the engine reads millions of them). */
+function version(release: number[], prerelease: Identifier[], variant: string, build: string): Version {
+  return { release, prerelease, variant, build };
 }
 
 /** `3.13.0rc1`, `3.13.0b2-slim`: a prerelease glued to the core. Anything else is not a version. */
@@ -69,102 +84,159 @@ function attached(tag: string, release: number[], at: number): Version | null {
   if (isCommitHash(tag)) return null;
   const dash = tag.indexOf('-', at);
   const glued = dash < 0 ? tag.slice(at) : tag.slice(at, dash);
-  if (!PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return null;
+  if (!PRERELEASE_INITIAL.has(glued.charAt(0).toLowerCase()) || !PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return null;
   return withSuffix(release, glued, dash < 0 ? '' : tag.slice(dash + 1));
 }
 
-/** Splits the suffix into prerelease, variant and counter; null when it is not one. */
+/**
+ * Splits the suffix into prerelease, variant and counter; null when it is not one. It works on
+ * positions in the suffix, not an array of its segments: this runs for most tags of every list.
+ */
 function withSuffix(release: number[], gluedPrerelease: string, suffix: string): Version | null {
   if (gluedPrerelease === '' && suffix.indexOf('-') < 0) return oneSegment(release, suffix);
-  const segments = splitSegments(suffix);
-  if (segments === null || (gluedPrerelease === '' && segments.length === 0)) return null; // "1.2.3-"
+  if (!validSuffix(suffix)) return null;
   let pre = gluedPrerelease;
-  let from = 0;
-  const head = segments[0];
-  if (pre === '' && head !== undefined && PRERELEASE_WORD.test(head) && !isCommitHash(head)) {
-    pre = head;
-    from = 1;
+  let at = 0; // the start of the first segment after the prerelease
+  if (pre === '') {
+    const end = segmentEnd(suffix, 0);
+    if (startsPrereleaseAt(suffix, 0, end)) {
+      pre = suffix.slice(0, end);
+      at = end + 1;
+    }
   }
   // `rc-2`: a number right after the prerelease word still belongs to it.
-  while (pre !== '' && from < segments.length && DIGITS.test(segments[from] ?? '')) pre += `-${segments[from++]}`;
-  const prerelease = pre === '' ? NO_PRERELEASE : pre.split('.').map(toIdentifier);
-  if (from === segments.length) return { release, prerelease, variant: '', build: '' };
-  const rest = from === 0 ? segments : segments.slice(from);
-  const build = counter(rest, pre === '');
-  return { release, prerelease, variant: variantOf(rest), build };
+  if (pre !== '') {
+    const from = at;
+    for (let end = segmentEnd(suffix, at); at < suffix.length && isDigitsAt(suffix, at, end); end = segmentEnd(suffix, at)) at = end + 1;
+    if (at > from) pre = gluedPrerelease === '' ? suffix.slice(0, at - 1) : `${pre}-${suffix.slice(0, at - 1)}`;
+  }
+  const prerelease = pre === '' ? NO_PRERELEASE : identifiers(pre);
+  if (at >= suffix.length) return version(release, prerelease, '', '');
+  const counters = countersFrom(suffix, at);
+  return version(release, prerelease, variantBetween(suffix, at, counters - 1), counters > suffix.length ? '' : suffix.slice(counters));
 }
 
 /** The common case, `-alpine`, `-rc.1`, `-ls133`: a suffix of one segment. */
 function oneSegment(release: number[], suffix: string): Version | null {
-  if (!validSegment(suffix)) return null;
-  if (PRERELEASE_WORD.test(suffix) && !isCommitHash(suffix)) return { release, prerelease: suffix.split('.').map(toIdentifier), variant: '', build: '' };
-  if (isCounter(suffix) || DIGITS.test(suffix)) return { release, prerelease: NO_PRERELEASE, variant: '', build: suffix };
-  return { release, prerelease: NO_PRERELEASE, variant: isCommitHash(suffix) ? '' : suffix, build: '' };
+  if (!validSuffix(suffix) || suffix === '') return null;
+  const end = suffix.length;
+  if (startsPrereleaseAt(suffix, 0, end)) return version(release, identifiers(suffix), '', '');
+  if (isCounterAt(suffix, 0, end) || isDigitsAt(suffix, 0, end)) return version(release, NO_PRERELEASE, '', suffix);
+  return version(release, NO_PRERELEASE, isCommitHashAt(suffix, 0, end) ? '' : suffix, '');
 }
 
 /** Shared by every version without a prerelease: never written to. */
 const NO_PRERELEASE = Object.freeze([]) as unknown as Identifier[];
 
-/** One segment: letters, digits, `_` and `.`, with no `.` at either end or twice in a row. */
-function validSegment(text: string): boolean {
-  if (text === '' || text.charCodeAt(0) === 46 || text.charCodeAt(text.length - 1) === 46) return false;
-  let previous = 0;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c === 46 ? previous === 46 : !((c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95)) return false;
+/**
+ * `-`-separated segments of letters, digits, `_` and `.`, none empty, none with `.` at either end
+ * or twice in a row. The empty suffix (a glued prerelease alone) has no segment and is valid.
+ */
+function validSuffix(suffix: string): boolean {
+  let start = 0;
+  let previous = 45;
+  for (let i = 0; i < suffix.length; i++) {
+    const c = suffix.charCodeAt(i);
+    if (c === 45) {
+      if (i === start || previous === 46) return false;
+      start = i + 1;
+    } else if (c === 46) {
+      if (previous === 46 || previous === 45) return false;
+    } else if (!isWordCode(c)) {
+      return false;
+    }
     previous = c;
+  }
+  return suffix === '' || (start < suffix.length && previous !== 46);
+}
+
+function isWordCode(c: number): boolean {
+  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
+}
+
+/** Where the segment starting at `from` ends: the next `-`, or the end. */
+function segmentEnd(suffix: string, from: number): number {
+  const dash = suffix.indexOf('-', from);
+  return dash < 0 ? suffix.length : dash;
+}
+
+/** `text[from, to)` is 1 to 15 digits (`^\d{1,15}$` without a substring or a regular expression). */
+function isDigitsAt(text: string, from: number, to: number): boolean {
+  if (to - from < 1 || to - from > MAX_DIGITS) return false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c < 48 || c > 57) return false;
   }
   return true;
 }
 
-function isCounter(segment: string): boolean {
-  const c = segment.charCodeAt(0);
-  return (c === 108 || c === 114) && COUNTER.test(segment); // l, r
+/** `ls133` (linuxserver.io), `r1` (Alpine package revision). */
+function isCounterAt(text: string, from: number, to: number): boolean {
+  const c = text.charCodeAt(from);
+  if (c === 114) return isDigitsAt(text, from + 1, to); // r
+  return c === 108 && text.charCodeAt(from + 1) === 115 && isDigitsAt(text, from + 2, to); // l, s
 }
 
-/**
- * The `-`-separated segments of a suffix, or null when one is empty or holds a character a
- * version suffix cannot (`_` and `.` may appear inside a segment, never `..` or at its ends).
- */
-function splitSegments(suffix: string): string[] | null {
-  const segments: string[] = [];
-  if (suffix === '') return segments;
-  let start = 0;
-  let previous = 45;
-  for (let i = 0; i <= suffix.length; i++) {
-    const c = i === suffix.length ? 45 : suffix.charCodeAt(i);
-    if (c === 45) {
-      if (i === start || previous === 46) return null;
-      segments.push(start === 0 && i === suffix.length ? suffix : suffix.slice(start, i));
-      start = i + 1;
-    } else if (c === 46) {
-      if (previous === 46 || previous === 45) return null;
-    } else if (!(c >= 48 && c <= 57) && !(c >= 65 && c <= 90) && !(c >= 97 && c <= 122) && c !== 95) {
-      return null;
-    }
-    previous = c;
+/** `text[from, to)` is a commit hash (isCommitHash in place). */
+function isCommitHashAt(text: string, from: number, to: number): boolean {
+  if (to - from < 7 || to - from > 40) return false;
+  let letter = false;
+  for (let i = from; i < to; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 97 && c <= 102) letter = true;
+    else if (c < 48 || c > 57) return false;
   }
-  return segments;
+  return letter;
 }
 
-/** The variant: the segments left, without commit hashes (they name a build, not a flavour). */
-function variantOf(rest: readonly string[]): string {
-  if (rest.length === 1) return isCommitHash(rest[0] ?? '') ? '' : (rest[0] ?? '');
-  let variant = '';
-  for (const segment of rest) {
-    if (isCommitHash(segment)) continue;
-    variant = variant === '' ? segment : `${variant}-${segment}`;
+/** Matches a prerelease word at `lastIndex`: the `y` flag anchors it there, so no substring is cut. */
+const PRERELEASE_WORD_AT = new RegExp(PRERELEASE_WORD.source.slice(1), 'iy');
+
+/** The segment `text[from, to)` starts a prerelease (`rc.1`, `beta2`), and is not a hash that happens to (`abc1234`). */
+function startsPrereleaseAt(text: string, from: number, to: number): boolean {
+  if (!PRERELEASE_INITIAL.has(text.charAt(from).toLowerCase())) return false;
+  PRERELEASE_WORD_AT.lastIndex = from;
+  // After the word comes the segment's end, a `-` or the text's end: none is a letter or a digit.
+  return PRERELEASE_WORD_AT.test(text) && !isCommitHashAt(text, from, to);
+}
+
+/** The counter segments that end `suffix[from…]`: where they begin, or past the end when none does. */
+function countersFrom(suffix: string, from: number): number {
+  let start = suffix.length + 1;
+  while (start - 1 > from) {
+    const begin = suffix.lastIndexOf('-', start - 2) + 1;
+    if (!isCounterAt(suffix, begin, start - 1)) break;
+    start = begin;
   }
-  return variant;
+  return start;
 }
 
-/** Removes the trailing counter segments from `rest` and returns them as written. */
-function counter(rest: string[], plain: boolean): string {
-  // A bare number is a counter only as the whole suffix (`2.4.57-1`): `debian-12` is a variant.
-  if (plain && rest.length === 1 && DIGITS.test(rest[0] ?? '')) return rest.pop() ?? '';
-  let at = rest.length;
-  while (at > 0 && isCounter(rest[at - 1] ?? '')) at--;
-  return at === rest.length ? '' : rest.splice(at).join('-');
+/** The variant: the segments of `suffix[from, to)`, without commit hashes (they name a build, not a flavour). */
+function variantBetween(suffix: string, from: number, to: number): string {
+  if (from >= to) return '';
+  let hash = false;
+  for (let at = from; at < to && !hash; at = segmentEnd(suffix, at) + 1) hash = isCommitHashAt(suffix, at, Math.min(segmentEnd(suffix, at), to));
+  // Without a hash, the variant is the text as written: one substring, no join.
+  if (!hash) return suffix.slice(from, to);
+  const kept: string[] = [];
+  for (let at = from; at < to; ) {
+    const end = Math.min(segmentEnd(suffix, at), to);
+    if (!isCommitHashAt(suffix, at, end)) kept.push(suffix.slice(at, end));
+    at = end + 1;
+  }
+  return kept.join('-');
+}
+
+/** `rc.1` → `['rc', 1]`: the `.`-separated identifiers, numbers where they are 1 to 15 digits. */
+function identifiers(text: string): Identifier[] {
+  const out: Identifier[] = [];
+  for (let start = 0; start <= text.length; ) {
+    const dot = text.indexOf('.', start);
+    const end = dot < 0 ? text.length : dot;
+    out.push(isDigitsAt(text, start, end) ? Number(text.slice(start, end)) : text.slice(start, end));
+    start = end + 1;
+  }
+  return out;
 }
 
 export function toIdentifier(text: string | number): Identifier {
