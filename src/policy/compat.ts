@@ -69,7 +69,22 @@ function readVariant(value: string): VariantRule {
     if (error instanceof PatternError && error.message.includes('empty string')) throw new Error(`variant=${value} also matches the plain variant; say variant=any to take every variant`);
     throw error;
   }
-  return { kind: 'match', source: value, test: (variant) => regex.test(variant) };
+  return { kind: 'match', source: value, test: remembered((variant) => regex.test(variant)) };
+}
+
+/** A list holds few distinct variants (tens) among thousands of tags: each is matched once. */
+const REMEMBERED_VARIANTS = 256;
+
+function remembered(test: (variant: string) => boolean): (variant: string) => boolean {
+  const seen = new Map<string, boolean>();
+  return (variant) => {
+    const known = seen.get(variant);
+    if (known !== undefined) return known;
+    const result = test(variant);
+    // Bounded: a hostile list of distinct variants falls back to matching each, never grows this.
+    if (seen.size < REMEMBERED_VARIANTS) seen.set(variant, result);
+    return result;
+  };
 }
 
 function readPrecision(value: string): PrecisionRule {

@@ -43,11 +43,52 @@ export function compileGlob(pattern: string): Matcher {
   if (pattern.includes('/')) throw new PatternError(`glob "${pattern}" contains "/", which no tag can`);
   const source = globToRegex(pattern, (message) => new PatternError(`glob "${pattern}": ${message}`));
   const engine = compileChecked(source, `glob "${pattern}"`);
-  // The common shapes need no engine at all: `*`, and a literal prefix before one `*`.
-  if (source === '.*') return { source: pattern, test: () => true };
-  const prefix = /^(?:[A-Za-z0-9]|\\[._-])*\.\*$/.test(source) ? source.slice(0, -2).replaceAll('\\', '') : undefined;
-  if (prefix !== undefined) return { source: pattern, test: (tag) => tag.startsWith(prefix) };
+  // The common shapes need no engine at all: literal text around `*`s (`*`, `main-*`, `*-rc*`).
+  const pieces = starPieces(pattern);
+  if (pieces !== undefined) return { source: pattern, test: (tag) => matchesPieces(pieces, tag) };
   return { source: pattern, test: (tag) => engineFor(engine).testExact(tag) };
+}
+
+/**
+ * A glob of literal text and `*` only, as its literal pieces (`*-rc*` → `['', '-rc', '']`);
+ * undefined for any other glob (`?`, brackets, braces), which RE2 runs.
+ */
+function starPieces(glob: string): string[] | undefined {
+  const pieces: string[] = [];
+  let piece = '';
+  for (let i = 0; i < glob.length; i++) {
+    const c = glob[i] as string;
+    if (c === '?' || c === '[' || c === '{' || c === '}') return undefined;
+    if (c === '\\') piece += glob[++i] ?? '';
+    else if (c !== '*') piece += c;
+    else if (glob[i + 1] !== '*') {
+      pieces.push(piece);
+      piece = '';
+    }
+  }
+  pieces.push(piece);
+  return pieces;
+}
+
+/**
+ * The whole tag matches literal pieces joined by `*`: the first at the start, the last at the end,
+ * each between them at its leftmost place after the one before (leftmost is always safe when the
+ * only wildcard is `*`). No backtracking: at most one search per piece.
+ */
+function matchesPieces(pieces: readonly string[], tag: string): boolean {
+  const first = pieces[0] ?? '';
+  if (pieces.length === 1) return tag === first;
+  const last = pieces[pieces.length - 1] ?? '';
+  if (tag.length < first.length + last.length || !tag.startsWith(first) || !tag.endsWith(last)) return false;
+  let at = first.length;
+  const end = tag.length - last.length;
+  for (let i = 1; i < pieces.length - 1; i++) {
+    const piece = pieces[i] ?? '';
+    const found = tag.indexOf(piece, at);
+    if (found < 0 || found + piece.length > end) return false;
+    at = found + piece.length;
+  }
+  return true;
 }
 
 /** An RE2 regular expression, unanchored unless it anchors itself; never one matching "". */
