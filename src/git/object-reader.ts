@@ -4,7 +4,7 @@
  * refuse an object before inflating it, and inflating never produces more than the size the
  * header declared. Packs are read at offsets through their `.idx` (version 2).
  */
-import { closeSync, fstatSync, openSync, readSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
 import { readdir, readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
@@ -121,8 +121,12 @@ export class ObjectReader {
   /** @internal A loose object's file contents, or undefined. */
   async looseFile(oid: string): Promise<Buffer | undefined> {
     checkOid(oid);
+    const path = join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
+    // Most objects of a clone are packed: asking first costs one access(2), where a failed open
+    // costs an error with its stack on every read. A file removed in between is still ENOENT below.
+    if (!existsSync(path)) return undefined;
     try {
-      return await readFile(join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2)));
+      return await readFile(path);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
       throw error;
