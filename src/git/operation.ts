@@ -30,8 +30,9 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
     }, bounds.deadlineMs);
   });
   const parent = bounds.signal;
+  let abort = () => {};
   const cancelled = new Promise<never>((_, reject) => {
-    const abort = () => {
+    abort = () => {
       controller.abort(parent?.reason);
       reject(parent?.reason);
     };
@@ -46,6 +47,8 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
     return await Promise.race([work, deadline, cancelled]);
   } finally {
     clearTimeout(timer);
+    // The caller's signal may outlive many operations: a listener left on it keeps this one's state.
+    parent?.removeEventListener('abort', abort);
     await session.close();
   }
 }

@@ -63,7 +63,11 @@ export class TagLookup {
   async fetch(queries: ReadonlyMap<string, TagQuery>, signal?: AbortSignal): Promise<Map<string, TagInfo[] | Error>> {
     const round = ++this.round;
     const limit = deadline(this.deadlineMs, () => phaseDeadline(this.deadlineMs), signal);
-    const expired = new Promise<void>((resolve) => limit.signal.addEventListener('abort', () => resolve(), { once: true }));
+    let onExpired = () => {};
+    const expired = new Promise<void>((resolve) => {
+      onExpired = () => resolve();
+      limit.signal.addEventListener('abort', onExpired, { once: true });
+    });
     try {
       const entries = await Promise.all(
         [...queries].map(async ([key, query]) => {
@@ -76,6 +80,10 @@ export class TagLookup {
       return new Map(entries);
     } finally {
       limit.clear();
+      // The deadline's signal follows the caller's, which outlives the cycle: Node keeps a signal
+      // made by AbortSignal.any() alive while it has an abort listener, so one left here would
+      // keep this lookup, and every tag list it holds, for as long as the caller's signal lives.
+      limit.signal.removeEventListener('abort', onExpired);
     }
   }
 
