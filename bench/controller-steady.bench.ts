@@ -21,7 +21,7 @@
  * CPU per cycle, registry requests and the load average.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -32,6 +32,7 @@ import { seedManyTags } from '../test/harness/bulk.ts';
 import { FaultProxy } from '../test/harness/fault-proxy.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { startRegistry } from '../test/harness/registry.ts';
+import { processCpuMs, statusKiB } from './proc.ts';
 
 const { values } = parseArgs({
   options: {
@@ -92,24 +93,8 @@ async function freePort(): Promise<number> {
   return address.port;
 }
 
-/** User + system time of every thread of the process so far, in ms (schedstat: nanoseconds on a CPU). */
-function processCpuMs(pid: number): number {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return ns / 1e6;
-}
-
 function statusMiB(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${field}:`));
-  return Number(line?.split(/\s+/)[1] ?? Number.NaN) / 1024;
+  return statusKiB(pid, field) / 1024;
 }
 
 /** `tagpilot_cycles_total` from /metrics: cycles per automation, and per outcome over all of them. */

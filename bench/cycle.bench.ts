@@ -35,13 +35,14 @@
  * checkout.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createBigRepo } from '../test/harness/big-repo.ts';
 import { seedManyTags } from '../test/harness/bulk.ts';
 import { FaultProxy } from '../test/harness/fault-proxy.ts';
+import { processCpuMs, statusKiB } from './proc.ts';
 import { startGitServer, type GitServer } from '../test/harness/git-server.ts';
 import { seedTags } from '../test/harness/images.ts';
 import { startRegistry, type TestRegistry } from '../test/harness/registry.ts';
@@ -456,26 +457,6 @@ function poolControllers(runs: readonly Record<string, unknown>[]): Record<strin
     gitResponseBytesPerWarmCycle: warm[0]?.gitResponseBytes,
     loadavg: all.map((r) => r.loadavg),
   };
-}
-
-/** User + system time of every thread of the process so far, in ms (schedstat: nanoseconds on a CPU). */
-function processCpuMs(pid: number): number {
-  let ns = 0;
-  for (const task of readdirSync(`/proc/${pid}/task`)) {
-    try {
-      ns += Number(readFileSync(`/proc/${pid}/task/${task}/schedstat`, 'utf8').split(' ')[0]);
-    } catch {
-      // the thread ended between the listing and the read
-    }
-  }
-  return ns / 1e6;
-}
-
-function statusKiB(pid: number, field: string): number {
-  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
-    .split('\n')
-    .find((l) => l.startsWith(`${field}:`));
-  return Number(line?.split(/\s+/)[1] ?? Number.NaN);
 }
 
 function counts(env: Env): { registry: number; git: number } {
