@@ -1,6 +1,7 @@
 /**
  * The controller's steady state (issue 19): A automations of W workloads each (default 10 × 100 =
- * 1,000) in one `tagpilot controller` process, the compiled CLI with the shipped container's flags,
+ * 1,000) in one `tagpilot controller` process (`bin/tagpilot.js`, which in a checkout runs the
+ * sources) with the shipped container's flags,
  * against the real registry (behind a counting proxy) and `git http-backend`. The automations run
  * the same I images (the fleet's services, one repository per cluster); B of them hold T tags each
  * (default 10 × 9,000: old releases, other majors, prereleases, CI build tags), the others 10.
@@ -13,14 +14,14 @@
  * every thread) are read from /proc every second; cycles from `/metrics`.
  *
  *   node bench/controller-steady.bench.ts [--automations 10] [--workloads 100] [--images 100]
- *     [--big-images 10] [--big-tags 9000] [--cycles 60] [--flags shipped|default] [--max-minutes 20] [--no-build]
+ *     [--big-images 10] [--big-tags 9000] [--cycles 60] [--flags shipped|default] [--max-minutes 20]
  *     [--node-options='--heapsnapshot-signal=SIGUSR2']
  *
  * Prints one JSON object: the shape, RSS after the first cycles and at the end, its slope over the
  * second half of the run (MiB per 100 cycles of every automation), the high-water mark (VmHWM),
  * CPU per cycle, registry requests and the load average.
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -44,7 +45,6 @@ const { values } = parseArgs({
     cycles: { type: 'string', default: '60' },
     flags: { type: 'string', default: 'shipped' },
     'max-minutes': { type: 'string', default: '20' },
-    'no-build': { type: 'boolean', default: false },
     /** Added to the flag set's NODE_OPTIONS (e.g. `--heapsnapshot-signal=SIGUSR2` to look inside). */
     'node-options': { type: 'string' },
   },
@@ -64,7 +64,6 @@ const flags = FLAGS[values.flags];
 if (flags === undefined) throw new Error(`--flags: shipped or default, not ${values.flags}`);
 
 const root = join(import.meta.dirname, '..');
-if (!values['no-build']) execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 
 /** Each image's tags: `1.0.0` is the newest a workload (semver ^1.0.0) may take; the rest it may not. */
 function tagsOf(image: number): string[] {
