@@ -1,5 +1,7 @@
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { FaultProxy } from '../harness/fault-proxy.ts';
@@ -29,6 +31,24 @@ describe("a cycle's registry lookups (real Distribution behind fault proxies)", 
 
   const query = (host: string, expected: string[] = []): TagQuery => ({ ref: ref(`${host}/team/app`), needs: NO_NEEDS, digestsFor: [], expected });
   const client = (ttlMs = 60_000) => testClient([healthy.host, stuck.host], { tagCacheTtlMs: ttlMs, timeoutMs: 30_000 });
+
+  test("a finished lookup is not kept alive through the cycle's signal, which outlives it (nor are the tag lists it holds)", async () => {
+    setFlagsFromString('--expose-gc');
+    const collectGarbage = runInNewContext('gc') as () => void;
+    const automation = new AbortController(); // lives as long as the automation, across its cycles
+    let lookup: TagLookup | undefined = new TagLookup(client());
+    const released = new WeakRef(lookup);
+    await lookup.fetch(new Map([['healthy', query(healthy.host)]]), automation.signal);
+    lookup = undefined;
+    await until(
+      () => {
+        collectGarbage();
+        return released.deref() === undefined;
+      },
+      5_000,
+      'the lookup to be collected',
+    );
+  });
 
   test('a stuck registry is its own problem at the deadline (registry-deadline), its request cancelled; the healthy one answers', async () => {
     stuck.inject(TAG_LIST, { delayMs: 10_000 });
