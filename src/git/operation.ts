@@ -30,9 +30,8 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
     }, bounds.deadlineMs);
   });
   const parent = bounds.signal;
-  let abort = () => {};
   const cancelled = new Promise<never>((_, reject) => {
-    abort = () => {
+    const abort = () => {
       controller.abort(parent?.reason);
       reject(parent?.reason);
     };
@@ -47,8 +46,6 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
     return await Promise.race([work, deadline, cancelled]);
   } finally {
     clearTimeout(timer);
-    // The caller's signal may outlive many operations: a listener left on it keeps this one's state.
-    parent?.removeEventListener('abort', abort);
     await session.close();
   }
 }
