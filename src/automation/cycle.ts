@@ -14,7 +14,8 @@ import { DEFAULT_READ_LIMITS, readText } from './read.ts';
 import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags, RejectedTag } from './rejections.ts';
-import { holdFor, lockHold, type FreezeSource, type Hold } from './holds.ts';
+import { holdOf, lockHold, type FreezeSource, type Hold } from './holds.ts';
+import { waitingForSlot } from './waiting.ts';
 import { DEFAULT_HISTORY_COMMITS, revertRejections } from './revert-history.ts';
 import { readRepoSettings } from './repo-settings.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
@@ -161,20 +162,26 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const updates: SlotUpdate[] = [];
   const signatureRejections: SignatureRejection[] = [];
   const tagSource = (slot: ImageSlot) => (ref: ImageRef) => known.get(queryKey(ref, credentials.get(slot))) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
-  // The last selection per slot (a signature policy may select again): what --explain shows.
+  // The last selection per slot (a signature policy may select again): what waits behind it, and what --explain shows.
+  const selections = new Map<ImageSlot, Selection>();
   const explained = new Map<ImageSlot, SlotExplanation>();
-  const explainer = (slot: ImageSlot) => (deps.explain === true ? (selection: Selection) => void explained.set(slot, explanation(slot, selection)) : undefined);
+  const explainer = (slot: ImageSlot) => (selection: Selection) => {
+    selections.set(slot, selection);
+    if (deps.explain === true) explained.set(slot, explanation(slot, selection));
+  };
   const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource(slot), deps.signatures, signatureRejections, now, explainer(slot))));
   for (const [i, decided] of decisions.entries()) {
+    const slot = automated[i]!;
     if (isProblem(decided)) problems.push(decided);
-    if (decided === undefined || isProblem(decided)) continue;
-    // Frozen, or a tag a person turned down for this slot: the slot holds, and says why.
-    const hold = holdFor(automated[i]!, decided.change, context);
-    if (hold === undefined) updates.push(decided);
-    else {
-      holds.push(hold);
-      heldBy.set(automated[i]!, hold);
+    if (isProblem(decided) || slot.lock.locked) continue;
+    // Frozen, or a tag a person turned down for this slot: the slot holds, and says why; one that stays says what waits.
+    const hold = holdOf(slot, decided?.change, waitingForSlot(slot, selections.get(slot), tagSource(slot), now), context);
+    if (hold === undefined) {
+      if (decided !== undefined) updates.push(decided);
+      continue;
     }
+    holds.push(hold);
+    heldBy.set(slot, hold);
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const parts = deps.partition === undefined ? undefined : await editParts(deps.repo, found, limits.maxFileBytes, updates, problems, deps.partition);
@@ -184,7 +191,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     changes.map((c) => c.file),
   );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
-  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected, holds: heldBy, now });
+  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected, holds: heldBy, selections, now });
   return { head, heads, target, changes, problems, notices: found.notices, locked, slots, holds, rejections: rejected.list(), signatureRejections, files, ...(parts === undefined ? {} : { parts }), ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
 

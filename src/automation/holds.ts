@@ -1,18 +1,25 @@
 /**
- * Why a slot whose policy picked a new tag does not move: pure, given the slot, its change, the
- * rejections and the clock. Precedence: a lock (the slot is never even asked about), then a freeze
- * window, then a rejected tag (or, with `on-revert: lock`, any rejection of the slot). Minimum
- * age is part of the selection itself (`soaking`, shown by `plan --explain`).
+ * Why a slot does not move: pure, given the slot, its change (if the policy decided one), what
+ * waits behind the policy's pick (waiting.ts), the rejections and the clock. One hold per slot,
+ * the strongest that applies (HOLD_PRECEDENCE): a lock (the slot is never even asked about), a
+ * freeze window over a candidate, a rejected tag (or, with `on-revert: lock`, any rejection of the
+ * slot), a tag still soaking, a newer version outside the range, one only in another variant.
  */
 import type { ImageSlot } from '../manifests/index.ts';
 import { activeFreeze, type FreezeWindow, type OnRevert } from '../policy/index.ts';
 import type { Code } from '../problems/index.ts';
 import { describeRejection, slotKey, type RejectedTags } from './rejections.ts';
+import { slotValue } from './revert-history.ts';
 import type { Change } from './types.ts';
+import type { Waiting } from './waiting.ts';
+
+/** The hold codes, strongest first: a slot reports the first that applies (docs/operations.md#precedence-why-a-slot-is-held). */
+export const HOLD_PRECEDENCE = ['locked', 'frozen', 'tag-rejected', 'soaking', 'out-of-range', 'other-variant'] as const satisfies readonly Code[];
+export type HoldCode = (typeof HOLD_PRECEDENCE)[number];
 
 /** One held slot: the reason (a problem code), and what waits. */
 export interface Hold {
-  code: Extract<Code, 'locked' | 'frozen' | 'tag-rejected'>;
+  code: HoldCode;
   /** `file:line workload container`. */
   subject: string;
   file: string;
@@ -23,7 +30,7 @@ export interface Hold {
   /** The tag that waits; undefined for a locked slot (its registry is not asked). */
   candidate?: string;
   message: string;
-  /** frozen: when the freeze ends (RFC 3339). */
+  /** frozen: when the freeze ends; soaking: when the tag is old enough (RFC 3339). */
   until?: string;
 }
 
@@ -39,7 +46,7 @@ export interface HoldContext {
   rejected: RejectedTags;
   now: Date;
   freezes: readonly FreezeSource[];
-  /** What a revert does where the slot does not say (the config's default): reject the tag, or hold the slot. */
+  /** What a revert does where the slot does not say (the automation's default): reject the tag, or hold the slot. */
   onRevert: OnRevert;
 }
 
@@ -51,19 +58,38 @@ export function subjectOf(slot: ImageSlot): string {
 export function lockHold(slot: ImageSlot): Hold {
   const { by, reason, at } = slot.lock;
   const message = `locked${by === undefined ? '' : ` by ${by}`}${reason === undefined ? '' : `: ${reason}`}${at === undefined ? '' : ` (since ${at})`}`;
-  return { code: 'locked', subject: subjectOf(slot), file: slot.file, line: slot.line, slot: slotKey(slot), current: slot.image, message };
+  return { code: 'locked', subject: subjectOf(slot), file: slot.file, line: slot.line, slot: slotKey(slot), current: slotValue(slot) ?? slot.image, message };
 }
 
-/** The hold on a change the policy decided, if any. */
-export function holdFor(slot: ImageSlot, change: Change, ctx: HoldContext): Hold | undefined {
-  const base = { subject: subjectOf(slot), file: slot.file, line: slot.line, slot: slotKey(slot), current: change.from, candidate: change.to };
-  const frozen = freezeOf(slot, ctx);
-  if (frozen !== undefined) return { ...base, code: 'frozen', until: frozen.until.toISOString(), message: `${change.to} waits: frozen until ${frozen.until.toISOString()} (${frozen.window.text}, ${frozen.source})` };
+/**
+ * The one hold on a slot, if any. A slot whose change no lock, freeze or rejection stops moves,
+ * and is not held, whatever else waits behind its new tag.
+ */
+export function holdOf(slot: ImageSlot, change: Change | undefined, waiting: Waiting, ctx: HoldContext): Hold | undefined {
+  if (slot.lock.locked) return lockHold(slot);
+  const current = change?.from ?? slotValue(slot) ?? slot.image;
+  const base = { subject: subjectOf(slot), file: slot.file, line: slot.line, slot: slotKey(slot), current };
+  const candidate = change?.to ?? waiting.soaking?.tag;
+  const frozen = candidate === undefined ? undefined : freezeOf(slot, ctx);
+  if (candidate !== undefined && frozen !== undefined) return { ...base, code: 'frozen', candidate, until: frozen.until.toISOString(), message: `${candidate} waits: frozen until ${frozen.until.toISOString()} (${frozen.window.text}, ${frozen.source})` };
+  if (change !== undefined) return rejectionHold(slot, change, ctx, base);
+  if (waiting.soaking !== undefined) {
+    const { tag, minAge, until } = waiting.soaking;
+    return { ...base, code: 'soaking', candidate: tag, ...(until === undefined ? {} : { until }), message: `${tag} is younger than the minimum age (${minAge})${until === undefined ? '' : `: soaking until ${until}`}` };
+  }
+  if (waiting.outOfRange !== undefined) return { ...base, code: 'out-of-range', candidate: waiting.outOfRange.tag, message: `${waiting.outOfRange.tag} is out of range of ${waiting.outOfRange.policy}: widen the policy to take it` };
+  if (waiting.otherVariant !== undefined) return { ...base, code: 'other-variant', candidate: waiting.otherVariant.tag, message: `${waiting.otherVariant.tag} is another variant (${waiting.otherVariant.detail}): the slot keeps to its own` };
+  return undefined;
+}
+
+/** A change a person's rejection stops: the tag itself, or any rejection of a slot that holds on revert. */
+function rejectionHold(slot: ImageSlot, change: Change, ctx: HoldContext, base: Omit<Hold, 'code' | 'message'>): Hold | undefined {
+  const held = { ...base, code: 'tag-rejected' as const, candidate: change.to };
   const blocking = ctx.rejected.blocking(change);
-  if (blocking !== undefined) return { ...base, code: 'tag-rejected', message: `held at ${change.from}: ${describeRejection(blocking)}` };
+  if (blocking !== undefined) return { ...held, message: `held at ${change.from}: ${describeRejection(blocking)}` };
   const onRevert = slot.onRevert ?? ctx.onRevert;
   const any = ctx.rejected.forSlot(slotKey(slot))[0];
-  if (onRevert === 'lock' && any !== undefined) return { ...base, code: 'tag-rejected', message: `held at ${change.from} (on-revert: lock): ${describeRejection(any)}; unlock the slot to let ${change.to} through` };
+  if (onRevert === 'lock' && any !== undefined) return { ...held, message: `held at ${change.from} (on-revert: lock): ${describeRejection(any)}; unlock the slot to let ${change.to} through` };
   return undefined;
 }
 

@@ -4,18 +4,20 @@
  */
 import { parseImageRef, repositoryName } from '../image/index.ts';
 import type { ImageSlot } from '../manifests/index.ts';
-import { selectTag, withFilters, type TagInfo } from '../policy/index.ts';
+import { selectTag, type OnRevert, type Selection } from '../policy/index.ts';
 import type { Code } from '../problems/index.ts';
-import type { RejectedTags } from './rejections.ts';
-import type { Hold } from './holds.ts';
+import { RejectedTags } from './rejections.ts';
+import { holdOf, type FreezeSource, type Hold, type HoldCode } from './holds.ts';
 import type { Problem, SlotPlace } from './types.ts';
-import { isProblem, type KnownTags, type SlotUpdate } from './update.ts';
+import { isProblem, tagSourceRef, type KnownTags, type SlotUpdate } from './update.ts';
+import { waitingForSlot } from './waiting.ts';
 
 /**
  * Why a slot that could move does not: a person locked it, it waits out a window or a minimum
- * age, a person turned the candidate down, or something (often a registry) failed for it.
+ * age, a person turned the candidate down, the newer tag is out of the policy's range or only in
+ * another variant, or something (often a registry) failed for it.
  */
-export type HoldKind = 'locked' | 'frozen' | 'soaking' | 'rejected' | 'other-variant' | 'registry' | 'problem';
+export type HoldKind = 'locked' | 'frozen' | 'soaking' | 'rejected' | 'out-of-range' | 'other-variant' | 'registry' | 'problem';
 
 export interface SlotHold {
   kind: HoldKind;
@@ -62,8 +64,15 @@ export interface SlotStateInputs {
   /** The tags each slot's policy chooses from (a slot's pull secrets may pick its own listing). */
   tagsFor: (slot: ImageSlot) => KnownTags;
   rejected?: RejectedTags | undefined;
-  /** The plan's holds on decided changes (frozen, a rejected tag, on-revert lock), by slot. */
+  /**
+   * The plan's one hold per held slot (holds.ts): when given, it is the whole answer (a slot
+   * without an entry is not held); without it, each slot's hold is worked out here.
+   */
   holds?: ReadonlyMap<ImageSlot, Hold>;
+  /** The selection the cycle made per slot; without one, the slot's policy selects again. */
+  selections?: ReadonlyMap<ImageSlot, Selection>;
+  freezes?: readonly FreezeSource[];
+  onRevert?: OnRevert;
   now: Date;
 }
 
@@ -76,20 +85,35 @@ function slotState(slot: ImageSlot, decided: SlotUpdate | Problem | undefined, i
   const state = baseState(slot);
   if (slot.lock.locked) return { ...state, hold: lockHold(slot) };
   if (isProblem(decided)) return { ...state, hold: { kind: REGISTRY_CODES.has(decided.code) ? 'registry' : 'problem', code: decided.code, reason: decided.message } };
-  const held = decided === undefined ? undefined : inputs.holds?.get(slot);
-  if (decided !== undefined && held !== undefined) return { ...state, candidate: decided.change.to, hold: fromHold(held) };
-  if (decided !== undefined) {
-    const rejection = inputs.rejected?.blocking(decided.change);
-    if (rejection === undefined) return { ...state, candidate: decided.change.to };
-    return { ...state, candidate: decided.change.to, hold: { kind: 'rejected', code: 'tag-rejected', reason: `${decided.tag} was turned down for this slot (${rejection.source})` } };
-  }
-  const soaking = soakingHold(slot, inputs);
-  return soaking === undefined ? state : { ...state, ...soaking };
+  const held = inputs.holds === undefined ? holdHere(slot, decided, inputs) : inputs.holds.get(slot);
+  const candidate = held?.candidate ?? decided?.change.to;
+  const withCandidate = candidate === undefined ? state : { ...state, candidate };
+  return held === undefined ? withCandidate : { ...withCandidate, hold: fromHold(held) };
 }
+
+/** The slot's hold worked out from its own selection, for callers that have no plan. */
+function holdHere(slot: ImageSlot, decided: SlotUpdate | undefined, inputs: SlotStateInputs): Hold | undefined {
+  const ctx = { rejected: inputs.rejected ?? new RejectedTags(), now: inputs.now, freezes: inputs.freezes ?? [], onRevert: inputs.onRevert ?? 'reject' };
+  const tagsFor = inputs.tagsFor(slot);
+  return holdOf(slot, decided?.change, waitingForSlot(slot, inputs.selections?.get(slot) ?? selectionOf(slot, tagsFor, inputs.now), tagsFor, inputs.now), ctx);
+}
+
+function selectionOf(slot: ImageSlot, tagsFor: KnownTags, now: Date): Selection | undefined {
+  if (slot.policy === undefined) return undefined;
+  try {
+    const ref = tagSourceRef(slot);
+    const tags = tagsFor(ref);
+    return tags instanceof Error ? undefined : selectTag(slot.policy, tags, { tag: ref.tag, digest: ref.digest }, { now });
+  } catch {
+    return undefined;
+  }
+}
+
+const KINDS: Record<HoldCode, HoldKind> = { locked: 'locked', frozen: 'frozen', 'tag-rejected': 'rejected', soaking: 'soaking', 'out-of-range': 'out-of-range', 'other-variant': 'other-variant' };
 
 /** A hold the plan made (docs/operations.md), as the status page shows it. */
 function fromHold(held: Hold): SlotHold {
-  const hold: SlotHold = { kind: held.code === 'frozen' ? 'frozen' : held.code === 'locked' ? 'locked' : 'rejected', code: held.code, reason: held.message };
+  const hold: SlotHold = { kind: KINDS[held.code], code: held.code, reason: held.message };
   if (held.until !== undefined) hold.until = held.until;
   return hold;
 }
@@ -118,29 +142,3 @@ function lockHold(slot: ImageSlot): SlotHold {
   return hold;
 }
 
-/**
- * A slot that stays only because a newer tag is younger than the policy's minimum age: the tag
- * the policy would pick without that filter, and when it will be old enough.
- */
-function soakingHold(slot: ImageSlot, inputs: SlotStateInputs): { candidate: string; hold: SlotHold } | undefined {
-  const policy = slot.policy;
-  const minAgeMs = policy?.filters.minAgeMs;
-  if (policy === undefined || minAgeMs === undefined) return undefined;
-  let tags: TagInfo[] | Error;
-  let current: { tag?: string; digest?: string };
-  try {
-    const ref = parseImageRef(slot.image);
-    tags = inputs.tagsFor(slot)(ref);
-    current = { tag: ref.tag, digest: ref.digest };
-  } catch {
-    return undefined;
-  }
-  if (tags instanceof Error) return undefined;
-  const { minAgeMs: _, minAge: __, ...rest } = policy.filters;
-  const unsoaked = selectTag(withFilters(policy, rest), tags, current, { now: inputs.now });
-  if (!unsoaked.changed || unsoaked.selected === null) return undefined;
-  const created = tags.find((t) => t.tag === unsoaked.selected)?.created;
-  const hold: SlotHold = { kind: 'soaking', code: 'soaking', reason: `${unsoaked.selected} is younger than the minimum age (${policy.filters.minAge ?? `${minAgeMs} ms`})` };
-  if (created !== undefined) hold.until = new Date(created.getTime() + minAgeMs).toISOString();
-  return { candidate: unsoaked.selected, hold };
-}

@@ -53,6 +53,8 @@ export const CODES = {
   frozen: 'the workload is in a freeze window',
   soaking: 'a newer tag exists but is younger than its minimum age',
   'tag-rejected': 'a person turned this tag down for the slot (a pull request closed unmerged, a revert, a hand edit, a release or rollback), or an automatic revert did: it is never re-applied there, and the slot holds',
+  'out-of-range': "a newer version exists, but outside the policy's range (a new major under semver:^1): the slot stays until the policy is widened",
+  'other-variant': 'a newer version exists only in another variant than the slot runs (1.3.0-alpine for a plain 1.2.0): the slot stays on its own variant',
   'repo-settings-invalid': "the repository's .tagpilot.yaml cannot be read; its freeze holds every slot under it until it is fixed",
   'current-tag-unranked': 'the current tag cannot be ranked (not in the list, or no build time): the slot is held, never replaced',
   // Git
@@ -129,4 +131,4 @@ export function isCode(text: string): text is Code {
 }
 
 /** Problem codes that mean "held on purpose or by policy" (a newer tag held back), not "something broke": Events say Blocked, notifications held-back. */
-export const HOLD_CODES: ReadonlySet<string> = new Set(['locked', 'frozen', 'soaking', 'out-of-range', 'current-tag-unranked', 'no-downgrade', 'review-branch-human-commit']);
+export const HOLD_CODES: ReadonlySet<string> = new Set(['locked', 'frozen', 'soaking', 'out-of-range', 'other-variant', 'current-tag-unranked', 'no-downgrade', 'review-branch-human-commit']);

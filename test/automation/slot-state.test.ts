@@ -52,7 +52,7 @@ test('a tag younger than the minimum age is the candidate, soaking until it is o
   const policy = withFilters(parsePolicy('semver:^1'), parseFilters({ minAge: '2h' }));
   const state = stateOf(slot({ policy }));
   assert.equal(state.candidate, '1.1.0');
-  assert.deepEqual(state.hold, { kind: 'soaking', code: 'soaking', reason: '1.1.0 is younger than the minimum age (2h)', until: new Date(hoursAgo(1).getTime() + 2 * 3_600_000).toISOString() });
+  assert.deepEqual(state.hold, { kind: 'soaking', code: 'soaking', reason: `1.1.0 is younger than the minimum age (2h): soaking until ${new Date(hoursAgo(1).getTime() + 2 * 3_600_000).toISOString()}`, until: new Date(hoursAgo(1).getTime() + 2 * 3_600_000).toISOString() });
 });
 
 test('a minimum age that every newer tag passes holds nothing', () => {
@@ -78,7 +78,7 @@ test('a candidate a person turned down is held as rejected, naming where', () =>
   const rejected = new RejectedTags([{ slot: 'shop:deployment/web web', tag: '1.1.0', source: 'https://git.example/pr/7' }]);
   const state = stateOf(slot(), TAGS, rejected);
   assert.equal(state.candidate, '1.1.0');
-  assert.deepEqual(state.hold, { kind: 'rejected', code: 'tag-rejected', reason: '1.1.0 was turned down for this slot (https://git.example/pr/7)' });
+  assert.deepEqual(state.hold, { kind: 'rejected', code: 'tag-rejected', reason: 'held at 1.0.0: 1.1.0 rejected in https://git.example/pr/7' });
 });
 
 test('a pinned slot shows tag@digest as its current value', () => {

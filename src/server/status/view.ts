@@ -116,6 +116,8 @@ export function holdKind(kind: HoldKind): { label: string; waits: boolean } {
       return { label: 'soaking', waits: true };
     case 'rejected':
       return { label: 'rejected', waits: false };
+    case 'out-of-range':
+      return { label: 'out of range', waits: false };
     case 'other-variant':
       return { label: 'other variant', waits: false };
     case 'registry':
