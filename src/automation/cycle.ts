@@ -153,8 +153,8 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const holds: Hold[] = automated.filter((s) => s.lock.locked).map(lockHold);
   const heldBy = new Map<ImageSlot, Hold>();
   const rejected = await rejectionsAt(deps, head, found.slots);
-  const repoFreezes = await readRepoSettings(deps.repo, head, deps.paths, problems);
-  const context = { rejected, now, onRevert: deps.onRevert ?? 'reject', freezes: [...repoFreezes, ...configFreeze(deps)] };
+  const repo = await readRepoSettings(deps.repo, head, deps.paths, problems);
+  const context = { rejected, now, onRevert: deps.onRevert ?? 'reject', repoOnRevert: repo.onRevert, freezes: [...repo.freezes, ...configFreeze(deps)] };
   const credentials = await slotCredentials(unlocked, deps.pullSecrets);
   const known = await tags.fetch(tagQueries(unlocked, credentials), signal);
   throwIfCancelled(signal, 'cycle');

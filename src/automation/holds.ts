@@ -46,8 +46,10 @@ export interface HoldContext {
   rejected: RejectedTags;
   now: Date;
   freezes: readonly FreezeSource[];
-  /** What a revert does where the slot does not say (the automation's default): reject the tag, or hold the slot. */
+  /** What a revert does where neither the slot nor its repository says (the automation's default): reject the tag, or hold the slot. */
   onRevert: OnRevert;
+  /** The repository's say (`onRevert` in a `.tagpilot.yaml`), for the slots under each file's folder. */
+  repoOnRevert?: readonly { under: string; onRevert: OnRevert }[];
 }
 
 export function subjectOf(slot: ImageSlot): string {
@@ -87,10 +89,17 @@ function rejectionHold(slot: ImageSlot, change: Change, ctx: HoldContext, base: 
   const held = { ...base, code: 'tag-rejected' as const, candidate: change.to };
   const blocking = ctx.rejected.blocking(change);
   if (blocking !== undefined) return { ...held, message: `held at ${change.from}: ${describeRejection(blocking)}` };
-  const onRevert = slot.onRevert ?? ctx.onRevert;
+  const onRevert = onRevertOf(slot, ctx);
   const any = ctx.rejected.forSlot(slotKey(slot))[0];
   if (onRevert === 'lock' && any !== undefined) return { ...held, message: `held at ${change.from} (on-revert: lock): ${describeRejection(any)}; unlock the slot to let ${change.to} through` };
   return undefined;
+}
+
+/** Who says what a revert does for a slot: its annotation, else its repository's `.tagpilot.yaml` (the nearest), else the automation (docs/operations.md). */
+export function onRevertOf(slot: ImageSlot, ctx: Pick<HoldContext, 'onRevert' | 'repoOnRevert'>): OnRevert {
+  if (slot.onRevert !== undefined) return slot.onRevert;
+  const nearest = (ctx.repoOnRevert ?? []).filter((r) => within(slot.file, r.under)).sort((a, b) => b.under.length - a.under.length)[0];
+  return nearest?.onRevert ?? ctx.onRevert;
 }
 
 /** The freeze in force for a slot now, with its place; the one that ends last when several hold. */

@@ -1,7 +1,9 @@
 /**
  * A repository's own settings: `.tagpilot.yaml` at the root of each of the automation's paths,
- * so a freeze is itself a reviewed commit. Today it holds freeze windows:
+ * so a freeze is itself a reviewed commit. It holds freeze windows and the on-revert default of
+ * the slots below it:
  *
+ *     onRevert: lock
  *     freeze:
  *       - window: 2026-12-20 .. 2027-01-04T08:00 Europe/Berlin
  *         reason: holiday freeze
@@ -14,7 +16,7 @@
  */
 import { parse } from 'yaml';
 import { z } from 'zod';
-import { parseFreezeWindow, unreadableFreeze, type FreezeWindow } from '../policy/index.ts';
+import { parseFreezeWindow, unreadableFreeze, type FreezeWindow, type OnRevert } from '../policy/index.ts';
 import { fileProblem } from '../problems/index.ts';
 import type { FreezeSource } from './holds.ts';
 import type { FileSource } from './ports.ts';
@@ -25,7 +27,7 @@ export const SETTINGS_FILE = '.tagpilot.yaml';
 export const MAX_SETTINGS_BYTES = 64 * 1024;
 
 const entry = z.union([z.string().min(1), z.object({ window: z.string().min(1), reason: z.string().optional(), by: z.string().optional(), at: z.string().optional() }).strict()]);
-const schema = z.object({ freeze: z.array(entry).max(20).default([]) }).strict();
+const schema = z.object({ freeze: z.array(entry).max(20).default([]), onRevert: z.enum(['reject', 'lock']).optional() }).strict();
 
 /** One freeze as the file writes it. */
 export interface FreezeEntry {
@@ -37,6 +39,15 @@ export interface FreezeEntry {
 
 export interface RepoSettings {
   freeze: FreezeEntry[];
+  /** What a revert does for the slots below the file that do not say themselves. */
+  onRevert?: OnRevert;
+}
+
+/** The settings of the files at the automation's paths, as the holds read them. */
+export interface RepoScopes {
+  freezes: FreezeSource[];
+  /** Each file's on-revert default, for the slots under its folder. */
+  onRevert: { under: string; onRevert: OnRevert }[];
 }
 
 /** The settings a file's text gives; throws with a readable message when it is not one. */
@@ -46,7 +57,7 @@ export function parseRepoSettings(text: string): RepoSettings {
   if (!parsed.success) throw new Error(parsed.error.issues.map((i) => `${i.path.join('.') || 'file'}: ${i.message}`).join('; '));
   const freeze = parsed.data.freeze.map((e) => (typeof e === 'string' ? { window: e } : e));
   for (const e of freeze) parseFreezeWindow(e.window);
-  return { freeze };
+  return parsed.data.onRevert === undefined ? { freeze } : { freeze, onRevert: parsed.data.onRevert };
 }
 
 /** The path of the settings file for an automation path (`.` → `.tagpilot.yaml`, `apps` → `apps/.tagpilot.yaml`). */
@@ -55,9 +66,10 @@ export function settingsPath(root: string): string {
   return r === '' ? SETTINGS_FILE : `${r}/${SETTINGS_FILE}`;
 }
 
-/** The freeze windows of every path's settings file at `head`. */
-export async function readRepoSettings(source: FileSource, head: string, roots: readonly string[], problems: Problem[]): Promise<FreezeSource[]> {
+/** The freeze windows and on-revert defaults of every path's settings file at `head`. */
+export async function readRepoSettings(source: FileSource, head: string, roots: readonly string[], problems: Problem[]): Promise<RepoScopes> {
   const found: FreezeSource[] = [];
+  const onRevert: RepoScopes['onRevert'] = [];
   for (const root of roots) {
     const path = settingsPath(root);
     const listed = (await source.listFiles(head, [root], (p) => p === path)).files.find((f) => f.path === path);
@@ -65,12 +77,14 @@ export async function readRepoSettings(source: FileSource, head: string, roots: 
     try {
       if (listed.size > MAX_SETTINGS_BYTES) throw new Error(`${listed.size} bytes, over the ${MAX_SETTINGS_BYTES} byte limit`);
       const text = new TextDecoder('utf-8', { fatal: true }).decode(await source.readBlob(listed, MAX_SETTINGS_BYTES));
-      const windows: FreezeWindow[] = parseRepoSettings(text).freeze.map((e) => parseFreezeWindow(e.window));
+      const settings = parseRepoSettings(text);
+      const windows: FreezeWindow[] = settings.freeze.map((e) => parseFreezeWindow(e.window));
       found.push({ source: path, windows, under: root });
+      if (settings.onRevert !== undefined) onRevert.push({ under: root, onRevert: settings.onRevert });
     } catch (error) {
       problems.push(fileProblem('repo-settings-invalid', path, `${(error as Error).message}; every slot under ${root} is frozen until this is fixed`));
       found.push({ source: path, windows: [unreadableFreeze(`${path} (unreadable)`)], under: root });
     }
   }
-  return found;
+  return { freezes: found, onRevert };
 }

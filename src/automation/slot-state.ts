@@ -141,4 +141,3 @@ function lockHold(slot: ImageSlot): SlotHold {
   if (at !== undefined) hold.since = at;
   return hold;
 }
-

@@ -55,8 +55,8 @@ export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, sh
   const message = guardConfig(`${gitField(automation)}.message`, () => messageTemplate(automation.git.message));
   const { branch, pushBranch, paths, author, pushAttempts: maxAttempts, maxFileSize, maxCycleSize } = automation.git;
   const limits = { ...(maxFileSize === undefined ? {} : { maxFileBytes: maxFileSize }), ...(maxCycleSize === undefined ? {} : { maxCycleBytes: maxCycleSize }) };
-  // The config's freeze windows and on-revert default hold for each of its automations.
-  const freeze = config.freeze.map((text, i) => guardConfig(`freeze[${i}]`, () => parseFreezeWindow(text)));
+  // The automation's own freeze windows and on-revert default, else the top-level ones (the schema read each window).
+  const freeze = automation.freeze.map((text) => parseFreezeWindow(text));
   return {
     repo,
     tags: shared.registry,
@@ -71,7 +71,7 @@ export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, sh
     registryDeadlineMs: config.registryDeadline,
     signatures: shared.signatures,
     freeze,
-    onRevert: config.onRevert,
+    onRevert: automation.onRevert,
     ...limits,
     ...(shared.pullSecrets === undefined ? {} : { pullSecrets: shared.pullSecrets }),
   };

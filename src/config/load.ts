@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import leven from 'leven';
 import { parse } from 'yaml';
 import type { z } from 'zod';
+import type { OnRevert } from '../policy/index.ts';
 import { TagpilotError } from '../problems/index.ts';
 import { cacheDirProblem, configSchema, type Config, type GitSettings, type KubeSecretRef, type NotifyRouteConfig, type ReviewConfig, type Secret } from './schema.ts';
 
@@ -32,6 +33,10 @@ export interface AutomationConfig {
   notifyField: string;
   /** What a failed rollout does where the workload does not say. */
   onFailure: 'revert' | 'none';
+  /** The automation's freeze windows: its own `freeze`, else the top-level one. */
+  freeze: string[];
+  /** The automation's on-revert default: its own `onRevert`, else the top-level one. */
+  onRevert: OnRevert;
 }
 
 export interface LoadedConfig extends Omit<Config, 'git' | 'review' | 'automations' | 'cycleTimeout'> {
@@ -80,7 +85,7 @@ function normalised(config: Config): AutomationConfig[] {
   if (config.automations === undefined) {
     // The schema made sure there is a git section when there is no list.
     const git = config.git!;
-    return [{ name: nameFromUrl(git.url), git, ...(config.review === undefined ? {} : { review: config.review }), interval: config.interval, cycleTimeout: timeout(git), field: 'git', ...top }];
+    return [{ name: nameFromUrl(git.url), git, ...(config.review === undefined ? {} : { review: config.review }), interval: config.interval, cycleTimeout: timeout(git), field: 'git', ...top, freeze: config.freeze, onRevert: config.onRevert }];
   }
   return config.automations.map((a, i) => ({
     name: a.name,
@@ -93,6 +98,8 @@ function normalised(config: Config): AutomationConfig[] {
     notify: a.notify ?? top.notify,
     notifyField: a.notify === undefined ? 'notify' : `automations[${i}].notify`,
     onFailure: a.onFailure ?? config.onFailure,
+    freeze: a.freeze ?? config.freeze,
+    onRevert: a.onRevert ?? config.onRevert,
   }));
 }
 

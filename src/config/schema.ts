@@ -2,7 +2,7 @@ import { isIP } from 'node:net';
 import { isAbsolute, posix, resolve, sep } from 'node:path';
 import { z } from 'zod';
 import { DEFAULT_GIT_LIMITS } from '../git/index.ts';
-import { readDuration } from '../policy/index.ts';
+import { parseFreezeWindow, readDuration } from '../policy/index.ts';
 
 const duration = z.string().transform((text, ctx) => {
   const ms = readDuration(text);
@@ -414,6 +414,25 @@ const nudge = z
   })
   .strict();
 
+/** Freeze windows (docs/operations.md#freeze-windows), each read here so a bad one is named with its field. */
+const freezeList = z
+  .array(
+    z
+      .string()
+      .min(1)
+      .max(200)
+      .superRefine((text, ctx) => {
+        try {
+          parseFreezeWindow(text);
+        } catch (error) {
+          ctx.addIssue({ code: 'custom', message: (error as Error).message });
+        }
+      }),
+  )
+  .max(20);
+/** What a person moving a slot away from tagpilot's tag does where the slot (and its repository) does not say: reject that tag (newer ones flow), or hold the slot. */
+const onRevert = z.enum(['reject', 'lock']);
+
 /** An automation's name: it names the automation in logs, metrics, Leases and the status page. */
 const AUTOMATION_NAME = /^[a-z0-9]([a-z0-9._-]{0,61}[a-z0-9])?$/;
 const automationName = z.string().regex(AUTOMATION_NAME, 'must be a name of lowercase letters, digits, . _ - (at most 63, starting and ending with a letter or digit)');
@@ -479,6 +498,10 @@ const automation = z
     notify: notify.optional(),
     /** default: the top-level `onFailure`. */
     onFailure: onFailure.optional(),
+    /** This automation's freeze windows, instead of the top-level ones (`[]`: none). */
+    freeze: freezeList.optional(),
+    /** This automation's on-revert default, instead of the top-level one. */
+    onRevert: onRevert.optional(),
   })
   .strict();
 
@@ -597,10 +620,10 @@ export const configSchema = z
     shutdownTimeout: boundedDuration(1_000, 600_000).default(25_000),
     server: server.default({ address: '0.0.0.0', port: 8080, webhookPort: 8081, status: { enabled: false } }),
     webhooks: z.array(webhook).max(100).default([]),
-    /** Freeze windows of every automation of this config (docs/operations.md#freeze-windows): nothing is committed while one holds. */
-    freeze: z.array(z.string().min(1).max(200)).max(20).default([]),
-    /** What a person moving a slot away from tagpilot's tag does where the slot does not say: reject that tag (newer ones flow), or hold the slot. */
-    onRevert: z.enum(['reject', 'lock']).default('reject'),
+    /** Freeze windows of every automation that does not give its own (docs/operations.md#freeze-windows): nothing is committed while one holds. */
+    freeze: freezeList.default([]),
+    /** The on-revert default of every automation that does not give its own. */
+    onRevert: onRevert.default('reject'),
     /** A failed rollout of a workload that does not say (`tagpilot.io/on-failure`): revert it by a commit, or only tell (docs/verification.md#auto-revert). */
     onFailure: onFailure.default('none'),
   })

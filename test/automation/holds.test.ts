@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import pino from 'pino';
 import { plan, RejectedTags, type CycleDeps } from '../../src/automation/index.ts';
 import { HOLD_PRECEDENCE, type HoldCode } from '../../src/automation/holds.ts';
-import { parseFreezeWindow } from '../../src/policy/index.ts';
+import { parseFreezeWindow, type OnRevert } from '../../src/policy/index.ts';
 import { FakeTagSource, type TagEntry } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
 
@@ -39,10 +39,14 @@ interface Setup {
   annotations?: string[];
   frozen?: boolean;
   rejected?: string[];
+  /** The repository's `.tagpilot.yaml`. */
+  settings?: string;
+  /** The automation's on-revert default. */
+  onRevert?: OnRevert;
 }
 
 async function planned(s: Setup) {
-  const repo = new InMemoryRepository({ 'web.yaml': manifest(s.current ?? '1.0.0', s.policy ?? 'semver:^1', s.annotations ?? []) });
+  const repo = new InMemoryRepository({ 'web.yaml': manifest(s.current ?? '1.0.0', s.policy ?? 'semver:^1', s.annotations ?? []), ...(s.settings === undefined ? {} : { '.tagpilot.yaml': s.settings }) });
   const deps: CycleDeps = {
     repo,
     tags: new FakeTagSource({ 'reg.local/shop/web': s.tags }),
@@ -52,6 +56,7 @@ async function planned(s: Setup) {
     log: pino({ level: 'silent' }),
     now: () => NOW,
     ...(s.frozen === true ? { freeze: [FROZEN] } : {}),
+    ...(s.onRevert === undefined ? {} : { onRevert: s.onRevert }),
     ...(s.rejected === undefined ? {} : { rejected: new RejectedTags(s.rejected.map((tag) => ({ slot: SLOT, tag, source: 'https://git.example/pr/7' }))) }),
   };
   return plan(deps);
@@ -61,13 +66,36 @@ const LOCKED = ['tagpilot.io/locked: "true"', 'tagpilot.io/locked-by: Ana', 'tag
 
 const cases: { name: string; setup: Setup; code: HoldCode; kind: string; candidate: string | undefined; message: RegExp; until?: string }[] = [
   { name: 'a locked slot: who, why and since', setup: { tags: [old('1.0.0'), old('1.1.0')], annotations: LOCKED }, code: 'locked', kind: 'locked', candidate: undefined, message: /^locked by Ana: incident 4711 \(since 2026-11-30T08:00:00Z\)$/ },
-  { name: 'a candidate in a freeze window: frozen until its end, with the window', setup: { tags: [old('1.0.0'), old('1.1.0')], frozen: true }, code: 'frozen', kind: 'frozen', candidate: '1.1.0', message: /^1\.1\.0 waits: frozen until 2026-12-03T00:00:00\.000Z \(2026-11-30 \.\. 2026-12-03 UTC, the automation's config\)$/, until: '2026-12-03T00:00:00.000Z' },
+  {
+    name: 'a candidate in a freeze window: frozen until its end, with the window',
+    setup: { tags: [old('1.0.0'), old('1.1.0')], frozen: true },
+    code: 'frozen',
+    kind: 'frozen',
+    candidate: '1.1.0',
+    message: /^1\.1\.0 waits: frozen until 2026-12-03T00:00:00\.000Z \(2026-11-30 \.\. 2026-12-03 UTC, the automation's config\)$/,
+    until: '2026-12-03T00:00:00.000Z',
+  },
   { name: 'a soaking tag in a freeze window: frozen, the soaking tag waits', setup: { tags: [old('1.0.0'), young('1.1.0')], frozen: true }, code: 'frozen', kind: 'frozen', candidate: '1.1.0', message: /^1\.1\.0 waits: frozen until/, until: '2026-12-03T00:00:00.000Z' },
   { name: 'a candidate a person turned down: rejected, naming where', setup: { tags: [old('1.0.0'), old('1.1.0')], rejected: ['1.1.0'] }, code: 'tag-rejected', kind: 'rejected', candidate: '1.1.0', message: /^held at 1\.0\.0: 1\.1\.0 rejected in https:\/\/git\.example\/pr\/7$/ },
-  { name: 'a tag younger than the minimum age: soaking until it is old enough', setup: { tags: [old('1.0.0'), young('1.1.0')] }, code: 'soaking', kind: 'soaking', candidate: '1.1.0', message: /^1\.1\.0 is younger than the minimum age \(2h\): soaking until 2026-12-01T13:00:00\.000Z$/, until: '2026-12-01T13:00:00.000Z' },
+  {
+    name: 'a tag younger than the minimum age: soaking until it is old enough',
+    setup: { tags: [old('1.0.0'), young('1.1.0')] },
+    code: 'soaking',
+    kind: 'soaking',
+    candidate: '1.1.0',
+    message: /^1\.1\.0 is younger than the minimum age \(2h\): soaking until 2026-12-01T13:00:00\.000Z$/,
+    until: '2026-12-01T13:00:00.000Z',
+  },
   { name: 'a new major under semver:^1: out of range', setup: { tags: [old('1.0.0'), old('2.0.0'), old('3.0.0'), old('0.9.0')] }, code: 'out-of-range', kind: 'out-of-range', candidate: '3.0.0', message: /^3\.0\.0 is out of range of semver:\^1: widen the policy to take it$/ },
   { name: 'a new minor under the patch policy: out of range', setup: { tags: [old('1.0.0'), old('1.1.0')], policy: 'patch' }, code: 'out-of-range', kind: 'out-of-range', candidate: '1.1.0', message: /out of range of patch/ },
-  { name: 'a newer version only in another variant: other variant', setup: { tags: [old('1.0.0'), old('1.3.0-alpine'), old('1.2.0-alpine')] }, code: 'other-variant', kind: 'other-variant', candidate: '1.3.0-alpine', message: /^1\.3\.0-alpine is another variant \(current 1\.0\.0 is the plain variant\): the slot keeps to its own$/ },
+  {
+    name: 'a newer version only in another variant: other variant',
+    setup: { tags: [old('1.0.0'), old('1.3.0-alpine'), old('1.2.0-alpine')] },
+    code: 'other-variant',
+    kind: 'other-variant',
+    candidate: '1.3.0-alpine',
+    message: /^1\.3\.0-alpine is another variant \(current 1\.0\.0 is the plain variant\): the slot keeps to its own$/,
+  },
 ];
 
 for (const c of cases) {
@@ -168,3 +196,23 @@ test('property: a slot reports exactly one hold, the strongest that applies (loc
 test('the precedence lists every hold code once, in the documented order', () => {
   assert.deepEqual([...HOLD_PRECEDENCE], ['locked', 'frozen', 'tag-rejected', 'soaking', 'out-of-range', 'other-variant']);
 });
+
+// A person moved the slot away from 1.0.5 earlier; 1.1.0 is new. Who says whether 1.1.0 may land.
+const onRevertCases: { name: string; setup: Omit<Setup, 'tags' | 'rejected'>; held: boolean }[] = [
+  { name: 'nobody: the default rejects only the tag, so the newer one lands', setup: {}, held: false },
+  { name: 'the automation (onRevert: lock)', setup: { onRevert: 'lock' }, held: true },
+  { name: "the repository's .tagpilot.yaml over the automation", setup: { onRevert: 'lock', settings: 'onRevert: reject\n' }, held: false },
+  { name: "the repository's .tagpilot.yaml alone", setup: { settings: 'onRevert: lock\n' }, held: true },
+  { name: "the workload's annotation over the repository", setup: { settings: 'onRevert: lock\n', annotations: ['tagpilot.io/on-revert: reject'] }, held: false },
+  { name: "the slot's annotation over the automation", setup: { annotations: ['tagpilot.io/on-revert.web: lock'] }, held: true },
+];
+for (const c of onRevertCases) {
+  test(`on-revert precedence (annotation > .tagpilot.yaml > automation > top level): ${c.name}`, async () => {
+    const result = await planned({ ...c.setup, tags: [old('1.0.0'), old('1.1.0')], rejected: ['1.0.5'] });
+    assert.deepEqual(
+      result.holds.map((h) => h.code),
+      c.held ? ['tag-rejected'] : [],
+    );
+    assert.equal(result.changes.length, c.held ? 0 : 1);
+  });
+}

@@ -142,3 +142,51 @@ test('the status page links commits through a template: {commit}, and {path} for
   assert.equal(parsed.server.status.commitUrl, 'https://github.com/{path}/commit/{commit}');
   assert.throws(() => parseConfig('git: { url: https://h/a.git }\nserver: { status: { commitUrl: "https://github.com/org/fleet" } }\n', 'c.yaml', {}), /holds \{commit\}/);
 });
+
+const withFreezes = `automations:
+  - name: shop
+    git: { url: https://git.example.com/shop/fleet.git }
+    freeze: ['Fri 16:00-Mon 08:00 Europe/Berlin']
+    onRevert: lock
+  - name: platform
+    git: { url: https://git.example.com/platform/fleet.git }
+  - name: quiet
+    git: { url: https://git.example.com/quiet/fleet.git }
+    freeze: []
+freeze: ['cron(0 22 * * *) for 8h UTC']
+onRevert: reject
+`;
+
+test("an automation's own freeze and onRevert replace the top-level ones; without them it takes the top level's", () => {
+  const config = parseConfig(withFreezes, 'c.yaml', {});
+  assert.deepEqual(
+    config.automations.map((a) => [a.name, a.freeze, a.onRevert]),
+    [
+      ['shop', ['Fri 16:00-Mon 08:00 Europe/Berlin'], 'lock'],
+      ['platform', ['cron(0 22 * * *) for 8h UTC'], 'reject'],
+      ['quiet', [], 'reject'],
+    ],
+  );
+});
+
+test('the shorthand git section takes the top-level freeze and onRevert', () => {
+  const config = parseConfig("git: { url: https://git.example.com/shop/fleet.git }\nfreeze: ['2026-12-20 .. 2027-01-04 UTC']\nonRevert: lock\n", 'c.yaml', {});
+  assert.deepEqual(
+    config.automations.map((a) => [a.freeze, a.onRevert]),
+    [[['2026-12-20 .. 2027-01-04 UTC'], 'lock']],
+  );
+});
+
+const badFreezes: { name: string; text: string; message: RegExp }[] = [
+  { name: "an automation's unreadable freeze window", text: "automations:\n  - name: shop\n    git: { url: https://git.example.com/shop/fleet.git }\n    freeze: ['Fri 16:00-Mon']\n", message: /automations\.0\.freeze\.0: / },
+  { name: 'a top-level unreadable freeze window', text: "git: { url: https://git.example.com/shop/fleet.git }\nfreeze: ['someday']\n", message: /\bfreeze\.0: / },
+  { name: "an automation's unknown onRevert", text: 'automations:\n  - name: shop\n    git: { url: https://git.example.com/shop/fleet.git }\n    onRevert: revert\n', message: /automations\.0\.onRevert: / },
+];
+for (const c of badFreezes) {
+  test(`config: ${c.name} is refused, naming its field`, () => {
+    assert.throws(
+      () => parseConfig(c.text, 'c.yaml', {}),
+      (error) => error instanceof ConfigError && c.message.test(error.message),
+    );
+  });
+}

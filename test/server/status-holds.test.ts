@@ -28,6 +28,7 @@ const CASES: Record<HoldKind, Case> = {
   frozen: { hold: { code: 'frozen', reason: `release freeze ${MARKUP}`, until: '2026-12-24T00:00:00Z' }, candidate: '1.1.0', status: 'pending', badge: 'pending: frozen', detail: ' until <time datetime="2026-12-24T00:00:00.000Z">2026-12-24 00:00 UTC</time>' },
   soaking: { hold: { code: 'soaking', reason: `1.1.0 is younger than the minimum age (1d) ${MARKUP}`, until: '2026-12-02T08:00:00Z' }, candidate: '1.1.0', status: 'pending', badge: 'pending: soaking', detail: ' until <time datetime="2026-12-02T08:00:00.000Z">2026-12-02 08:00 UTC</time>' },
   rejected: { hold: { code: 'tag-rejected', reason: `1.1.0 was turned down for this slot (commit ${'a'.repeat(40)}) ${MARKUP}` }, candidate: '1.1.0', status: 'held', badge: 'held: rejected', detail: '' },
+  'out-of-range': { hold: { code: 'out-of-range', reason: `2.0.0 is out of range of semver:^1 ${MARKUP}` }, candidate: '2.0.0', status: 'held', badge: 'held: out of range', detail: '' },
   'other-variant': { hold: { code: 'current-tag-unranked', reason: `only -alpine tags are newer ${MARKUP}` }, status: 'held', badge: 'held: other variant', detail: '' },
   registry: { hold: { code: 'registry-unreachable', reason: `reg.example: connection refused ${MARKUP}` }, status: 'held', badge: 'held: registry problem', detail: '' },
   problem: { hold: { code: 'policy-invalid', reason: `semver range ${MARKUP} does not parse` }, status: 'held', badge: 'held: problem', detail: '' },
