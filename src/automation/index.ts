@@ -12,7 +12,7 @@ export type { SignatureRejection } from './types.ts';
 export { slotStates, type HoldKind, type SlotHold, type SlotState } from './slot-state.ts';
 export { formatOperationTrailer, parseOperationTrailers, OPERATION_TRAILER, OPERATION_VERBS, type OperationTrailer, type OperationVerb } from './operation-trailer.ts';
 export { planOperation, type OperationPlan, type OperationRequest } from './operations.ts';
-export { runOperation, type Decide, type OperationDeps, type OperationOutcome } from './operation-run.ts';
+export { holdsTarget, runOperation, type Decide, type OperationDeps, type OperationOutcome } from './operation-run.ts';
 export { describeRejection } from './rejections.ts';
 export type { Hold, FreezeSource } from './holds.ts';
 export { previousValue, type HistoryCommit } from './reverts.ts';

@@ -70,6 +70,14 @@ export async function runOperation(deps: OperationDeps, decide: Decide): Promise
   }
 }
 
+/** Whether the slots at the branch's head hold `target` (a workload id, or the file of slots outside one): which automation an operation is for. */
+export async function holdsTarget(deps: Pick<OperationDeps, 'repo' | 'branch' | 'paths' | 'namedPolicies' | 'signal'>, target: string): Promise<boolean> {
+  const head = (await deps.repo.fetch([deps.branch], deps.signal)).get(deps.branch);
+  if (head === undefined) return false;
+  const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies });
+  return found.slots.some((s) => (s.workload ?? s.file) === target);
+}
+
 /** The operation's edits applied through the one edit path; a refused file refuses the operation (all or nothing). */
 async function editedFiles(repo: RepositorySession, listed: ReadonlyMap<string, { path: string; oid: string; size: number }>, plan: OperationPlan): Promise<Map<string, Uint8Array>> {
   const problems: Problem[] = [];

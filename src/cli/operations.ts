@@ -5,7 +5,8 @@
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { planFreeze, planOperation, runOperation, settingsPath, type Decide, type FreezeRequest, type OperationPlan, type OperationRequest } from '../automation/index.ts';
+import { holdsTarget, planFreeze, planOperation, runOperation, settingsPath, type Decide, type FreezeRequest, type OperationPlan, type OperationRequest } from '../automation/index.ts';
+import { loadConfig, soleAutomation } from '../config/index.ts';
 import { commitInCheckout, readCheckoutHistory, type GitAuthor } from '../git/index.ts';
 import { editFiles, findSlots, readRepoFiles } from '../manifests/index.ts';
 import { TagpilotError } from '../problems/index.ts';
@@ -28,6 +29,8 @@ export interface OperateOptions {
   lock?: boolean;
   image?: string;
   force?: boolean;
+  /** With --config: the automation to commit to, when the config has several. */
+  automation?: string;
 }
 
 // auto-revert is the verifier's, never a person's verb.
@@ -36,12 +39,12 @@ type Verb = Exclude<OperationRequest['verb'], 'auto-revert'>;
 /** One verb's command: builds its request from the options, then commits it where asked. */
 export function operate(verb: Verb) {
   return async (options: OperateOptions, io: CliIo): Promise<number> => {
-    if ((options.config === undefined) === (options.repo === undefined)) throw new UsageError('say where: --config FILE (the configured remote) or --repo DIR (a local checkout)');
+    where(options);
     if (verb === 'lock' && (options.reason === undefined || options.reason.trim() === '')) throw new UsageError('a lock needs --reason TEXT: the next person reads why');
     const by = await whoAmI(options.user, io, options.repo);
     const request = requestFor(verb, options, by, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
     try {
-      const outcome = options.config !== undefined ? await remote(options.config, request, by, io) : await local(options.repo!, options.path, request, io);
+      const outcome = options.config !== undefined ? await remote(options.config, options.automation, request, by, io) : await local(options.repo!, options.path, request, io);
       report(io, outcome.plan, outcome.commit);
       return EXIT.ok;
     } catch (error) {
@@ -83,18 +86,25 @@ export interface FreezeOptions {
   config?: string;
   repo?: string;
   path?: string[];
+  automation?: string;
+}
+
+/** Where an operation commits: exactly one of --config and --repo; --automation only with --config. */
+function where(options: { config?: string; repo?: string; automation?: string }): void {
+  if ((options.config === undefined) === (options.repo === undefined)) throw new UsageError('say where: --config FILE (the configured remote) or --repo DIR (a local checkout)');
+  if (options.automation !== undefined && options.config === undefined) throw new UsageError('--automation names an automation of --config FILE; a --repo checkout has none');
 }
 
 /** `tagpilot freeze` / `unfreeze`: the `.tagpilot.yaml` of each of the automation's paths, as one commit. */
 export function freeze(verb: 'freeze' | 'unfreeze') {
   return async (options: FreezeOptions, io: CliIo): Promise<number> => {
-    if ((options.config === undefined) === (options.repo === undefined)) throw new UsageError('say where: --config FILE (the configured remote) or --repo DIR (a local checkout)');
+    where(options);
     const by = await whoAmI(options.user, io, options.repo);
     const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
     const request = (roots: readonly string[]): FreezeRequest => ({ verb, roots, by, at, ...pick(options) });
     const decide: (roots: readonly string[]) => Decide = (roots) => async (_slots, _history, read) => planFreeze(request(roots), new Map(await Promise.all(roots.map(async (r) => [settingsPath(r), await read(settingsPath(r))] as const))));
     try {
-      const outcome = options.config !== undefined ? await remoteWith(options.config, by, io, (paths) => decide(paths)) : await localWith(options.repo!, options.path, io, decide(options.path ?? ['.']));
+      const outcome = options.config !== undefined ? await remoteWith(options.config, options.automation, undefined, by, io, (paths) => decide(paths)) : await localWith(options.repo!, options.path, io, decide(options.path ?? ['.']));
       report(io, outcome.plan, outcome.commit);
       return EXIT.ok;
     } catch (error) {
@@ -109,14 +119,38 @@ function pick(o: FreezeOptions): Pick<FreezeRequest, 'reason' | 'until' | 'windo
   return { ...(o.reason === undefined ? {} : { reason: o.reason }), ...(o.until === undefined ? {} : { until: o.until }), ...(o.window === undefined ? {} : { window: o.window }) };
 }
 
-function remote(config: string, request: OperationRequest, by: string, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
-  return remoteWith(config, by, io, () => decideFor(request));
+function remote(config: string, automation: string | undefined, request: OperationRequest, by: string, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {
+  return remoteWith(config, automation, request.target, by, io, () => decideFor(request));
 }
 
-async function remoteWith(config: string, by: string, io: CliIo, decide: (paths: readonly string[]) => Decide): Promise<{ plan: OperationPlan; commit?: string }> {
-  const { deps } = await wire(config, io);
+async function remoteWith(config: string, named: string | undefined, target: string | undefined, by: string, io: CliIo, decide: (paths: readonly string[]) => Decide): Promise<{ plan: OperationPlan; commit?: string }> {
+  const automation = await automationFor(config, named, target, io);
+  const { deps } = await wire(config, io, automation === undefined ? {} : { automation });
   const author = personOr(by, deps.author);
   return runOperation({ repo: deps.repo, branch: deps.branch, paths: deps.paths, author, log: deps.log, namedPolicies: deps.namedPolicies, maxAttempts: deps.maxAttempts }, decide(deps.paths));
+}
+
+/**
+ * The automation an operation commits to: the one named (checked), the only one, or, for a
+ * workload, the only one whose paths hold it at its branch's head (said on stderr). Anything else
+ * is for the person to say, with the names listed.
+ */
+async function automationFor(path: string, named: string | undefined, target: string | undefined, io: CliIo): Promise<string | undefined> {
+  const config = await loadConfig(path, io.env);
+  if (named !== undefined || config.automations.length === 1) return soleAutomation(config, named).name;
+  const names = config.automations.map((a) => a.name).join(', ');
+  if (target === undefined) throw new UsageError(`${config.source} has ${config.automations.length} automations (${names}): name the one to work on with --automation NAME`);
+  const holding: string[] = [];
+  for (const a of config.automations) {
+    const { deps } = await wire(path, io, { automation: a.name });
+    if (await holdsTarget(deps, target)) holding.push(a.name);
+  }
+  if (holding.length === 1) {
+    io.err.write(`tagpilot: ${target} is in automation ${holding[0]} (the only one of ${names} whose paths hold it)\n`);
+    return holding[0];
+  }
+  if (holding.length === 0) throw new TagpilotError('operation-refused', `no automation of ${config.source} (${names}) holds ${target} in its paths (ids look like shop:deployment/web; see tagpilot workloads)`);
+  throw new UsageError(`${target} is in the paths of several automations (${holding.join(', ')}): name one with --automation NAME`);
 }
 
 function local(repo: string, paths: string[] | undefined, request: OperationRequest, io: CliIo): Promise<{ plan: OperationPlan; commit?: string }> {

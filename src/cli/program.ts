@@ -30,6 +30,7 @@ export interface Outcome {
 const STRICT = 'exit 1 when a file, workload or image had a problem (default: report it, exit 0)';
 const CONFIG = 'the configuration file (docs/config.md)';
 const AUTOMATION = 'the automation to work on, by name, when the config has several (docs/controller.md)';
+const OPERATION_AUTOMATION = "with --config: the automation to commit to, when the config has several (default: the only one whose paths hold the workload; freeze and unfreeze need it)";
 
 export function buildProgram(io: CliIo, outcome: Outcome): Command {
   const program = new Command('tagpilot')
@@ -136,6 +137,7 @@ function addCheckoutVerbs(program: Command, verb: DeclareVerb): void {
   )
     .option('--repo <dir>', 'the checkout to edit (default: .)')
     .option('--config <file>', 'commit to the configured remote instead (fetch, edit, commit, push, retry)')
+    .option('--automation <name>', OPERATION_AUTOMATION)
     .option('--no-lock', 'do not lock the slot: the next cycle may move it on (never back to the tag released away from)')
     .option('--reason <text>', 'why (in the commit and the lock)')
     .option('--user <who>', 'who does it, "Name <email>"')
@@ -151,6 +153,7 @@ function addCheckoutVerbs(program: Command, verb: DeclareVerb): void {
 function operationOptions(command: Command, reason: string): Command {
   return command
     .option('--config <file>', 'commit to the configured remote (fetch, edit, commit, push, retry; signed when git.signing is set)')
+    .option('--automation <name>', OPERATION_AUTOMATION)
     .option('--repo <dir>', 'commit in this local checkout instead')
     .option('--path <path>', 'with --repo: read only below this path (repeatable)', collect)
     .option('--user <who>', 'who does it, "Name <email>" (default: GIT_AUTHOR_NAME/EMAIL, the checkout\'s user.name/email, or the login)')

@@ -121,7 +121,10 @@ function daySet(text: string): string {
     .map((part) => {
       const [from, to, ...rest] = part.split('-');
       if (rest.length > 0 || from === undefined) throw new FreezeError(`"${text}" is not a set of days`);
-      return to === undefined ? String(day(from, text)) : `${day(from, text)}-${day(to, text)}`;
+      if (to === undefined) return String(day(from, text));
+      const [first, last] = [day(from, text), day(to, text)];
+      // A range that passes Sunday (`Fri-Mon`, `Mon-Sun`) wraps around the week: cron counts Sunday as 0.
+      return first <= last ? `${first}-${last}` : `${first}-6,0-${last}`;
     })
     .join(',');
 }

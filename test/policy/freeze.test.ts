@@ -27,6 +27,10 @@ const cases: [string, string, string | null][] = [
   ['daily 22:00-06:00 UTC', '2026-01-14T02:00:00Z', '2026-01-14T06:00:00Z'],
   ['Monday,Wed-Fri 09:00-17:00', '2026-01-14T10:00:00Z', '2026-01-14T17:00:00Z'],
   ['Monday,Wed-Fri 09:00-17:00', '2026-01-13T10:00:00Z', null],
+  // A range of days that passes Sunday wraps around the week.
+  ['Fri-Mon 18:00-08:00 UTC', '2026-01-18T19:00:00Z', '2026-01-19T08:00:00Z'],
+  ['Fri-Mon 18:00-08:00 UTC', '2026-01-14T19:00:00Z', null],
+  ['Mon-Sun 00:00-23:59 UTC', '2026-01-18T12:00:00Z', '2026-01-18T23:59:00Z'],
   // Cron, with a duration or an end expression.
   ['cron(0 22 * * *) for 8h', '2026-01-14T05:59:00Z', '2026-01-14T06:00:00Z'],
   ['cron(0 22 * * *) for 8h', '2026-01-14T06:00:00Z', null],

@@ -25,6 +25,8 @@ export interface ReleaseOptions {
   commit: boolean;
   force?: boolean;
   path?: string[];
+  /** With --config: the automation to commit to, when the config has several. */
+  automation?: string;
 }
 
 /**
@@ -34,6 +36,7 @@ export interface ReleaseOptions {
 export async function release(options: ReleaseOptions, io: CliIo): Promise<number> {
   checkImage(options.image);
   if (options.config !== undefined) return releaseRemote(options, io);
+  if (options.automation !== undefined) throw new UsageError('--automation names an automation of --config FILE; a --repo checkout has none');
   const dir = await checkoutDir(io.cwd, options.repo ?? '.');
   const read = await readRepoFiles(dir, options.path ?? ['.']);
   const found = findSlots(read.files);
@@ -125,6 +128,7 @@ function releaseRemote(options: ReleaseOptions, io: CliIo): Promise<number> {
       ...(options.container === undefined ? {} : { container: options.container }),
       ...(options.reason === undefined ? {} : { reason: options.reason }),
       ...(options.user === undefined ? {} : { user: options.user }),
+      ...(options.automation === undefined ? {} : { automation: options.automation }),
     },
     io,
   );
