@@ -30,6 +30,8 @@ export interface Hold {
   /** The tag that waits; undefined for a locked slot (its registry is not asked). */
   candidate?: string;
   message: string;
+  /** The message without its time, where a place shows `until` apart (the status page); undefined: the message. */
+  reason?: string;
   /** frozen: when the freeze ends; soaking: when the tag is old enough (RFC 3339). */
   until?: string;
 }
@@ -77,7 +79,8 @@ export function holdOf(slot: ImageSlot, change: Change | undefined, waiting: Wai
   if (change !== undefined) return rejectionHold(slot, change, ctx, base);
   if (waiting.soaking !== undefined) {
     const { tag, minAge, until } = waiting.soaking;
-    return { ...base, code: 'soaking', candidate: tag, ...(until === undefined ? {} : { until }), message: `${tag} is younger than the minimum age (${minAge})${until === undefined ? '' : `: soaking until ${until}`}` };
+    const reason = `${tag} is younger than the minimum age (${minAge})`;
+    return { ...base, code: 'soaking', candidate: tag, ...(until === undefined ? {} : { until, reason }), message: `${reason}${until === undefined ? '' : `: soaking until ${until}`}` };
   }
   if (waiting.outOfRange !== undefined) return { ...base, code: 'out-of-range', candidate: waiting.outOfRange.tag, message: `${waiting.outOfRange.tag} is out of range of ${waiting.outOfRange.policy}: widen the policy to take it` };
   if (waiting.otherVariant !== undefined) return { ...base, code: 'other-variant', candidate: waiting.otherVariant.tag, message: `${waiting.otherVariant.tag} is another variant (${waiting.otherVariant.detail}): the slot keeps to its own` };

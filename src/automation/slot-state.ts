@@ -113,7 +113,7 @@ const KINDS: Record<HoldCode, HoldKind> = { locked: 'locked', frozen: 'frozen', 
 
 /** A hold the plan made (docs/operations.md), as the status page shows it. */
 function fromHold(held: Hold): SlotHold {
-  const hold: SlotHold = { kind: KINDS[held.code], code: held.code, reason: held.message };
+  const hold: SlotHold = { kind: KINDS[held.code], code: held.code, reason: held.reason ?? held.message };
   if (held.until !== undefined) hold.until = held.until;
   return hold;
 }

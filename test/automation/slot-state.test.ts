@@ -52,7 +52,7 @@ test('a tag younger than the minimum age is the candidate, soaking until it is o
   const policy = withFilters(parsePolicy('semver:^1'), parseFilters({ minAge: '2h' }));
   const state = stateOf(slot({ policy }));
   assert.equal(state.candidate, '1.1.0');
-  assert.deepEqual(state.hold, { kind: 'soaking', code: 'soaking', reason: `1.1.0 is younger than the minimum age (2h): soaking until ${new Date(hoursAgo(1).getTime() + 2 * 3_600_000).toISOString()}`, until: new Date(hoursAgo(1).getTime() + 2 * 3_600_000).toISOString() });
+  assert.deepEqual(state.hold, { kind: 'soaking', code: 'soaking', reason: '1.1.0 is younger than the minimum age (2h)', until: new Date(hoursAgo(1).getTime() + 2 * 3_600_000).toISOString() });
 });
 
 test('a minimum age that every newer tag passes holds nothing', () => {

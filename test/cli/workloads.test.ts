@@ -107,3 +107,33 @@ test('workloads --config with an invalid config exits 2 and names the file', asy
   assert.equal(code, 2);
   assert.match(err, /tagpilot\.yaml: invalid config:\n {2}\(top level\): unknown key "namedPolicies" \(did you mean "policies"\?\)/);
 });
+
+test("workloads shows each slot's freezes: its workload's tagpilot.io/freeze and its repository's .tagpilot.yaml", async (t) => {
+  const annotated = web.replace('    tagpilot.io/tag.web: semver:^1\n', '    tagpilot.io/tag.web: semver:^1\n    tagpilot.io/freeze: "Fri 16:00-Mon 08:00 Europe/Berlin"\n');
+  const repo = repoWith({ 'apps/web.yaml': annotated, 'apps/.tagpilot.yaml': 'freeze:\n  - window: 2026-12-20 .. 2027-01-04 UTC\n    reason: holiday freeze\n', 'other/web.yaml': web.replace('namespace: shop', 'namespace: other') });
+  t.after(repo.cleanup);
+  const { code, out, err } = await run(['workloads', '--path', 'apps', '--path', 'other'], repo.dir);
+  assert.deepEqual([code, err], [0, '']);
+  const freezes = out
+    .trimEnd()
+    .split('\n')
+    .slice(1)
+    .map((l) => { const cells = l.split(/\s{2,}/); return `${cells[0]} ${cells[2]}: ${cells.at(-1)}`; });
+  assert.deepEqual(freezes, [
+    'shop:deployment/web web: Fri 16:00-Mon 08:00 Europe/Berlin; 2026-12-20 .. 2027-01-04 UTC (apps/.tagpilot.yaml)',
+    'shop:deployment/web proxy: Fri 16:00-Mon 08:00 Europe/Berlin; 2026-12-20 .. 2027-01-04 UTC (apps/.tagpilot.yaml)',
+    'other:deployment/web web: -',
+    'other:deployment/web proxy: -',
+  ]);
+  const json = JSON.parse((await run(['workloads', '--json', '--path', 'apps'], repo.dir)).out) as { workloads: { containers: { repoFreeze: unknown[] }[] }[] };
+  assert.deepEqual(json.workloads[0]?.containers[0]?.repoFreeze, [{ window: '2026-12-20 .. 2027-01-04 UTC', file: 'apps/.tagpilot.yaml', reason: 'holiday freeze' }]);
+});
+
+test('workloads names an unreadable .tagpilot.yaml as a problem, and shows its slots frozen', async (t) => {
+  const repo = repoWith({ 'web.yaml': web, '.tagpilot.yaml': 'freeze: [someday]\n' });
+  t.after(repo.cleanup);
+  const { code, out, err } = await run(['workloads', '--strict'], repo.dir);
+  assert.equal(code, 1);
+  assert.match(err, /^\.tagpilot\.yaml: .*a cycle freezes every slot under \. until this is fixed/);
+  assert.match(out, /unreadable: frozen until fixed \(\.tagpilot\.yaml\)/);
+});

@@ -112,6 +112,24 @@ describe('operations through --config, against a real registry and git server', 
     assert.ok(before.plan.holds.includes('locked default:statefulset/queue queue -'), before.plan.holds.join('\n'));
   });
 
+  test('plan says why each slot stays, in the table and in --json: a new major out of range of the policy', async () => {
+    const { config } = fleet();
+    await cli('run', '--once', '--config', config);
+    const table = (await cli('plan', '--config', config)).out;
+    assert.match(table, /Held: 2 slot\(s\)\n/);
+    assert.match(table, /\nout-of-range +apps\/web\.yaml:\d+ shop:deployment\/web web +2\.0\.0 +2\.0\.0 is out of range of semver:\^1\.0\.0: widen the policy to take it\n/);
+    assert.match(table, /\nout-of-range +apps\/workers\.yaml:\d+ default:statefulset\/queue queue +2\.4\.0 +2\.4\.0 is out of range of semver:~2\.3/);
+    const json = JSON.parse((await cli('plan', '--config', config, '--json')).out) as { holds: { code: string; slot: string; candidate: string }[]; slots: { workload?: string; current: string; candidate?: string; hold?: { kind: string; code: string } }[] };
+    assert.deepEqual(
+      json.holds.map((h) => `${h.code} ${h.slot} ${h.candidate}`),
+      ['out-of-range shop:deployment/web web 2.0.0', 'out-of-range default:statefulset/queue queue 2.4.0'],
+    );
+    assert.deepEqual(
+      json.slots.map((s) => `${s.workload} ${s.current} ${s.candidate ?? '-'} ${s.hold?.kind ?? '-'}`),
+      ['shop:deployment/web 1.2.0 2.0.0 out-of-range', 'default:statefulset/queue 2.3.4 2.4.0 out-of-range'],
+    );
+  });
+
   describe('a config with several automations', () => {
     function two(): { config: string; a: ReturnType<typeof repo>; b: ReturnType<typeof repo> } {
       const a = repo();
