@@ -14,7 +14,7 @@ export { formatOperationTrailer, parseOperationTrailers, OPERATION_TRAILER, OPER
 export { planOperation, type OperationPlan, type OperationRequest } from './operations.ts';
 export { holdsTarget, runOperation, type Decide, type OperationDeps, type OperationOutcome } from './operation-run.ts';
 export { describeRejection } from './rejections.ts';
-export type { Hold, FreezeSource } from './holds.ts';
+export { HOLD_PRECEDENCE, type Hold, type HoldCode, type FreezeSource } from './holds.ts';
 export { previousValue, type HistoryCommit } from './reverts.ts';
 export { planFreeze, type FreezeRequest } from './freeze-operation.ts';
 export { parseRepoSettings, settingsPath, SETTINGS_FILE, type RepoSettings } from './repo-settings.ts';

@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseOperationTrailers, parseRepoSettings } from '../../src/automation/index.ts';
+import { HOLD_PRECEDENCE } from '../../src/automation/holds.ts';
 import { activeFreeze, parseFreezeWindow } from '../../src/policy/index.ts';
 
 const doc = readFileSync(join(import.meta.dirname, '../../docs/operations.md'), 'utf8');
@@ -23,6 +24,13 @@ test('docs/operations.md: its .tagpilot.yaml example reads as repository setting
     parseRepoSettings(settings!).freeze.map((f) => f.window),
     ['2026-12-20 .. 2027-01-04T08:00 Europe/Berlin', 'Fri 16:00-Mon 08:00 Europe/Berlin', 'cron(0 22 * * *) for 8h UTC'],
   );
+  assert.equal(parseRepoSettings(settings!).onRevert, 'lock');
+});
+
+test('docs/operations.md: its precedence list is the code\'s, strongest first', () => {
+  const section = doc.slice(doc.indexOf('## Precedence: why a slot is held'));
+  const listed = [...section.matchAll(/^\d\. \*\*[^*]+\*\* \(`([a-z-]+)`\)/gm)].map((m) => m[1]);
+  assert.deepEqual(listed, [...HOLD_PRECEDENCE]);
 });
 
 test('docs/operations.md: each commit shown carries one operation trailer whose verb its subject names', () => {
