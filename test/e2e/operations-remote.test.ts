@@ -92,6 +92,38 @@ describe('operations through --config, against a real registry and git server', 
     assert.match(show(bare, 'apps/web.yaml'), /team\/web:2\.0\.0'/);
   });
 
+  test('every verb is one commit with its trailer, and history lists each, newest first; release and rollback are byte-exact', async () => {
+    const { bare, config, initial } = fleet();
+    const web = initial['apps/web.yaml']!;
+    await cli('release', '--workload', 'shop:deployment/web', '--container', 'web', '--image', `${registry.host}/team/web:1.1.0`, '--no-lock', '--reason', 'canary', '--user', ANA, '--config', config);
+    assert.equal(show(bare, 'apps/web.yaml'), web.replace("team/web:1.0.0'", "team/web:1.1.0'"));
+    await cli('rollback', 'shop:deployment/web', '--container', 'web', '--no-lock', '--reason', 'canary failed', '--user', ANA, '--config', config);
+    assert.equal(show(bare, 'apps/web.yaml'), web, 'rolled back to exactly what it was');
+    await cli('lock', 'shop:deployment/web', '--reason', 'hold', '--user', ANA, '--config', config);
+    await cli('unlock', 'shop:deployment/web', '--user', ANA, '--config', config);
+    assert.equal(show(bare, 'apps/web.yaml'), web);
+    await cli('freeze', '--until', '2099-01-01', '--reason', 'audit', '--user', ANA, '--config', config);
+    await cli('unfreeze', '--reason', 'audit done', '--user', ANA, '--config', config);
+    assert.doesNotMatch(show(bare, 'apps/.tagpilot.yaml'), /window:/);
+    await cli('deautomate', 'shop:deployment/web', '--user', ANA, '--config', config);
+    await cli('automate', 'shop:deployment/web', '--user', ANA, '--config', config);
+    await cli('policy', 'set', 'shop:deployment/web', 'web', 'semver:~1.0', '--user', ANA, '--config', config);
+    // automate after deautomate writes the annotation anew, at the end of the annotations.
+    assert.equal(show(bare, 'apps/web.yaml'), web.replace('    tagpilot.io/automated: "true"\n    tagpilot.io/tag.web: semver:^1.0.0\n', '    tagpilot.io/tag.web: "semver:~1.0"\n    tagpilot.io/automated: "true"\n'));
+    assert.equal(git(bare, 'rev-list', '--count', 'main').trim(), '10', 'one commit per verb');
+    assert.deepEqual(await operations(config), [
+      `policy-set shop:deployment/web web ${ANA} semver:~1.0`,
+      `automate shop:deployment/web ${ANA}`,
+      `deautomate shop:deployment/web ${ANA}`,
+      `unfreeze apps/.tagpilot.yaml ${ANA}`,
+      `freeze apps/.tagpilot.yaml ${ANA}`,
+      `unlock shop:deployment/web ${ANA}`,
+      `lock shop:deployment/web ${ANA}`,
+      `rollback shop:deployment/web web ${ANA}`,
+      `release shop:deployment/web web ${ANA}`,
+    ]);
+  });
+
   test('deleting the cache changes none of the outcomes: the lock, the rollback and the freeze still hold, and history reads the same', async () => {
     const { bare, config, dir } = fleet();
     await cli('run', '--once', '--config', config);
