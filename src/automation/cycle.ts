@@ -15,7 +15,7 @@ import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags, RejectedTag } from './rejections.ts';
 import { holdOf, lockHold, type FreezeSource, type Hold } from './holds.ts';
-import { waitingForSlot } from './waiting.ts';
+import { waitingForSlot, type WaitingMemo } from './waiting.ts';
 import { DEFAULT_HISTORY_COMMITS, revertRejections } from './revert-history.ts';
 import { readRepoSettings } from './repo-settings.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
@@ -164,6 +164,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const tagSource = (slot: ImageSlot) => (ref: ImageRef) => known.get(queryKey(ref, credentials.get(slot))) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
   // The last selection per slot (a signature policy may select again): what waits behind it, and what --explain shows.
   const selections = new Map<ImageSlot, Selection>();
+  const memo: WaitingMemo = new WeakMap();
   const explained = new Map<ImageSlot, SlotExplanation>();
   const explainer = (slot: ImageSlot) => (selection: Selection) => {
     selections.set(slot, selection);
@@ -175,7 +176,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     if (isProblem(decided)) problems.push(decided);
     if (isProblem(decided) || slot.lock.locked) continue;
     // Frozen, or a tag a person turned down for this slot: the slot holds, and says why; one that stays says what waits.
-    const hold = holdOf(slot, decided?.change, waitingForSlot(slot, selections.get(slot), tagSource(slot), now), context);
+    const hold = holdOf(slot, decided?.change, waitingForSlot(slot, decided !== undefined, selections.get(slot), tagSource(slot), now, memo), context);
     if (hold === undefined) {
       if (decided !== undefined) updates.push(decided);
       continue;

@@ -95,7 +95,8 @@ function slotState(slot: ImageSlot, decided: SlotUpdate | Problem | undefined, i
 function holdHere(slot: ImageSlot, decided: SlotUpdate | undefined, inputs: SlotStateInputs): Hold | undefined {
   const ctx = { rejected: inputs.rejected ?? new RejectedTags(), now: inputs.now, freezes: inputs.freezes ?? [], onRevert: inputs.onRevert ?? 'reject' };
   const tagsFor = inputs.tagsFor(slot);
-  return holdOf(slot, decided?.change, waitingForSlot(slot, inputs.selections?.get(slot) ?? selectionOf(slot, tagsFor, inputs.now), tagsFor, inputs.now), ctx);
+  const moving = decided !== undefined;
+  return holdOf(slot, decided?.change, moving ? {} : waitingForSlot(slot, moving, inputs.selections?.get(slot) ?? selectionOf(slot, tagsFor, inputs.now), tagsFor, inputs.now), ctx);
 }
 
 function selectionOf(slot: ImageSlot, tagsFor: KnownTags, now: Date): Selection | undefined {

@@ -19,19 +19,21 @@ export interface Waiting {
   otherVariant?: { tag: string; detail: string };
 }
 
-/** What waits for a slot, given the selection its policy made (`selected` is the tag it keeps or moves to). */
+/**
+ * What waits first for a slot, given the selection its policy made (`selected` is the tag it keeps
+ * or moves to): a soaking tag, else one out of range, else one of another variant. Only the first
+ * is looked for, in the holds' order: a slot reports one hold, and the later looks cost more.
+ */
 export function waitingFor(policy: Policy, tags: readonly TagInfo[], current: CurrentImage, selection: Selection, now: Date): Waiting {
-  const waiting: Waiting = {};
-  const held = selection.selected ?? current.tag;
   const soaking = soakingTag(policy, tags, current, selection, now);
-  if (soaking !== undefined) waiting.soaking = soaking;
+  if (soaking !== undefined) return { soaking };
+  const held = selection.selected ?? current.tag;
   const floor = held === undefined ? null : parseVersion(held);
-  if (floor === null) return waiting;
-  const outside = newestRejected(selection.rejected, 'outside-range', floor);
-  if (outside !== undefined) waiting.outOfRange = { tag: outside.tag, policy: policy.source };
+  if (floor === null) return {};
+  const outside = newestOf(newerRejected(selection.rejected, 'outside-range', floor));
+  if (outside !== undefined) return { outOfRange: { tag: outside.tag, policy: policy.source } };
   const other = otherVariantTag(policy, tags, current, selection, floor, now);
-  if (other !== undefined) waiting.otherVariant = other;
-  return waiting;
+  return other === undefined ? {} : { otherVariant: other };
 }
 
 function soakingTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage, selection: Selection, now: Date): Waiting['soaking'] {
@@ -45,33 +47,52 @@ function soakingTag(policy: Policy, tags: readonly TagInfo[], current: CurrentIm
   return created === undefined ? { tag: unsoaked.selected, minAge } : { tag: unsoaked.selected, minAge, until: new Date(created.getTime() + minAgeMs).toISOString() };
 }
 
-/** A version policy that keeps to the slot's variant, asked again with any variant; only when a newer tag of another variant was turned down. */
+/**
+ * A version policy that keeps to the slot's variant, asked again with any variant, over only the
+ * newer tags it turned down as another variant (and the current one): what the policy would take
+ * but for the variant, if anything.
+ */
 function otherVariantTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage, selection: Selection, floor: Version, now: Date): Waiting['otherVariant'] {
   if (policy.kind !== 'semver' && policy.kind !== 'relative') return undefined;
   if (policy.compat.variant.kind === 'any') return undefined;
-  const turnedDown = newestRejected(selection.rejected, 'other-variant', floor);
-  if (turnedDown === undefined) return undefined;
-  const anyVariant = selectTag({ ...policy, compat: { ...policy.compat, variant: { kind: 'any' } } }, tags, current, { now });
+  const turnedDown = newerRejected(selection.rejected, 'other-variant', floor);
+  if (turnedDown.length === 0) return undefined;
+  const wanted = new Set([...turnedDown.map((r) => r.tag), ...(current.tag === undefined ? [] : [current.tag])]);
+  const anyVariant = selectTag({ ...policy, compat: { ...policy.compat, variant: { kind: 'any' } } }, tags.filter((t) => wanted.has(t.tag)), current, { now });
   const picked = anyVariant.selected === null ? null : parseVersion(anyVariant.selected);
   if (anyVariant.selected === null || picked === null || compareVersions(picked, floor) <= 0) return undefined;
-  return { tag: anyVariant.selected, detail: turnedDown.detail ?? 'another variant' };
+  const detail = turnedDown.find((r) => r.tag === anyVariant.selected)?.detail ?? turnedDown[0]?.detail ?? 'another variant';
+  return { tag: anyVariant.selected, detail };
 }
 
-/** The newest released version turned down for `reason` that is newer than `floor`. */
-function newestRejected(rejected: readonly Rejection[], reason: Rejection['reason'], floor: Version): Rejection | undefined {
+function newestOf(rejected: readonly Rejection[]): Rejection | undefined {
   let best: { rejection: Rejection; version: Version } | undefined;
-  for (const r of rejected) {
-    if (r.reason !== reason) continue;
-    const version = parseVersion(r.tag);
-    if (version === null || version.prerelease.length > 0 || compareVersions(version, floor) <= 0) continue;
-    if (best === undefined || compareVersions(version, best.version) > 0) best = { rejection: r, version };
+  for (const rejection of rejected) {
+    const version = parseVersion(rejection.tag)!;
+    if (best === undefined || compareVersions(version, best.version) > 0) best = { rejection, version };
   }
   return best?.rejection;
 }
 
-/** What waits for one automated slot after the cycle's selection (none when its tags are not known). */
-export function waitingForSlot(slot: ImageSlot, selection: Selection | undefined, tagsFor: KnownTags, now: Date): Waiting {
-  if (slot.policy === undefined || selection === undefined) return {};
+/** The released versions turned down for `reason` that are newer than `floor`. */
+function newerRejected(rejected: readonly Rejection[], reason: Rejection['reason'], floor: Version): Rejection[] {
+  return rejected.filter((r) => {
+    if (r.reason !== reason) return false;
+    const version = parseVersion(r.tag);
+    return version !== null && version.prerelease.length === 0 && compareVersions(version, floor) > 0;
+  });
+}
+
+
+/** Per tag list (one per repository and cycle), what waits by policy and current tag: slots of one image, policy and tag look once. */
+export type WaitingMemo = WeakMap<readonly TagInfo[], Map<string, Waiting>>;
+
+/**
+ * What waits for one automated slot that stays (none when its tags are not known). A slot the
+ * policy moves waits for nothing: only its lock, a freeze or a rejection can hold it.
+ */
+export function waitingForSlot(slot: ImageSlot, moving: boolean, selection: Selection | undefined, tagsFor: KnownTags, now: Date, memo?: WaitingMemo): Waiting {
+  if (moving || slot.policy === undefined || selection === undefined) return {};
   let ref: ImageRef;
   try {
     ref = tagSourceRef(slot);
@@ -79,5 +100,12 @@ export function waitingForSlot(slot: ImageSlot, selection: Selection | undefined
     return {};
   }
   const tags = tagsFor(ref);
-  return tags instanceof Error ? {} : waitingFor(slot.policy, tags, { tag: ref.tag, digest: ref.digest }, selection, now);
+  if (tags instanceof Error) return {};
+  const f = slot.policy.filters;
+  const key = [slot.policy.source, f.ignore.map((m) => m.source).join('\t'), f.minAgeMs ?? '', f.platforms.join(','), f.signature ?? '', `${ref.tag ?? ''}@${ref.digest ?? ''}`, selection.selected ?? ''].join('\n');
+  const known = memo?.get(tags)?.get(key);
+  if (known !== undefined) return known;
+  const waiting = waitingFor(slot.policy, tags, { tag: ref.tag, digest: ref.digest }, selection, now);
+  if (memo !== undefined) memo.set(tags, (memo.get(tags) ?? new Map<string, Waiting>()).set(key, waiting));
+  return waiting;
 }
