@@ -216,3 +216,15 @@ for (const c of onRevertCases) {
     assert.equal(result.changes.length, c.held ? 0 : 1);
   });
 }
+
+test('slots of one image and policy each get their own hold, by their own current tag', async () => {
+  const repo = new InMemoryRepository({
+    'a.yaml': manifest('1.0.0', 'patch', []),
+    'b.yaml': manifest('1.1.0', 'patch', []).replace('name: web\n', 'name: other\n'),
+  });
+  const result = await plan({ repo, tags: new FakeTagSource({ 'reg.local/shop/web': [old('1.0.0'), old('1.1.0')] }), branch: 'main', paths: ['.'], author: { name: 'tagpilot', email: 'bot@example.com' }, log: pino({ level: 'silent' }), now: () => NOW });
+  assert.deepEqual(
+    result.slots.map((s) => `${s.workload} ${s.current} ${s.hold?.code ?? '-'}`),
+    ['shop:deployment/web 1.0.0 out-of-range', 'shop:deployment/other 1.1.0 -'],
+  );
+});
