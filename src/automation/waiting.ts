@@ -58,7 +58,12 @@ function otherVariantTag(policy: Policy, tags: readonly TagInfo[], current: Curr
   const turnedDown = newerRejected(selection.rejected, 'other-variant', floor);
   if (turnedDown.length === 0) return undefined;
   const wanted = new Set([...turnedDown.map((r) => r.tag), ...(current.tag === undefined ? [] : [current.tag])]);
-  const anyVariant = selectTag({ ...policy, compat: { ...policy.compat, variant: { kind: 'any' } } }, tags.filter((t) => wanted.has(t.tag)), current, { now });
+  const anyVariant = selectTag(
+    { ...policy, compat: { ...policy.compat, variant: { kind: 'any' } } },
+    tags.filter((t) => wanted.has(t.tag)),
+    current,
+    { now },
+  );
   const picked = anyVariant.selected === null ? null : parseVersion(anyVariant.selected);
   if (anyVariant.selected === null || picked === null || compareVersions(picked, floor) <= 0) return undefined;
   const detail = turnedDown.find((r) => r.tag === anyVariant.selected)?.detail ?? turnedDown[0]?.detail ?? 'another variant';
@@ -82,7 +87,6 @@ function newerRejected(rejected: readonly Rejection[], reason: Rejection['reason
     return version !== null && version.prerelease.length === 0 && compareVersions(version, floor) > 0;
   });
 }
-
 
 /** Per tag list (one per repository and cycle), what waits by policy and current tag: slots of one image, policy and tag look once. */
 export type WaitingMemo = WeakMap<readonly TagInfo[], Map<string, Waiting>>;

@@ -30,7 +30,7 @@ export interface Outcome {
 const STRICT = 'exit 1 when a file, workload or image had a problem (default: report it, exit 0)';
 const CONFIG = 'the configuration file (docs/config.md)';
 const AUTOMATION = 'the automation to work on, by name, when the config has several (docs/controller.md)';
-const OPERATION_AUTOMATION = "with --config: the automation to commit to, when the config has several (default: the only one whose paths hold the workload; freeze and unfreeze need it)";
+const OPERATION_AUTOMATION = 'with --config: the automation to commit to, when the config has several (default: the only one whose paths hold the workload; freeze and unfreeze need it)';
 
 export function buildProgram(io: CliIo, outcome: Outcome): Command {
   const program = new Command('tagpilot')

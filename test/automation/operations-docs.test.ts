@@ -27,7 +27,7 @@ test('docs/operations.md: its .tagpilot.yaml example reads as repository setting
   assert.equal(parseRepoSettings(settings!).onRevert, 'lock');
 });
 
-test('docs/operations.md: its precedence list is the code\'s, strongest first', () => {
+test("docs/operations.md: its precedence list is the code's, strongest first", () => {
   const section = doc.slice(doc.indexOf('## Precedence: why a slot is held'));
   const listed = [...section.matchAll(/^\d\. \*\*[^*]+\*\* \(`([a-z-]+)`\)/gm)].map((m) => m[1]);
   assert.deepEqual(listed, [...HOLD_PRECEDENCE]);

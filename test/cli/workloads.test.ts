@@ -118,7 +118,10 @@ test("workloads shows each slot's freezes: its workload's tagpilot.io/freeze and
     .trimEnd()
     .split('\n')
     .slice(1)
-    .map((l) => { const cells = l.split(/\s{2,}/); return `${cells[0]} ${cells[2]}: ${cells.at(-1)}`; });
+    .map((l) => {
+      const cells = l.split(/\s{2,}/);
+      return `${cells[0]} ${cells[2]}: ${cells.at(-1)}`;
+    });
   assert.deepEqual(freezes, [
     'shop:deployment/web web: Fri 16:00-Mon 08:00 Europe/Berlin; 2026-12-20 .. 2027-01-04 UTC (apps/.tagpilot.yaml)',
     'shop:deployment/web proxy: Fri 16:00-Mon 08:00 Europe/Berlin; 2026-12-20 .. 2027-01-04 UTC (apps/.tagpilot.yaml)',
