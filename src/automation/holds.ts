@@ -9,6 +9,7 @@ import type { ImageSlot } from '../manifests/index.ts';
 import { activeFreeze, type FreezeWindow, type OnRevert } from '../policy/index.ts';
 import type { Code } from '../problems/index.ts';
 import { describeRejection, slotKey, type RejectedTags } from './rejections.ts';
+import { within } from './repo-settings.ts';
 import { slotValue } from './revert-history.ts';
 import type { Change } from './types.ts';
 import type { Waiting } from './waiting.ts';
@@ -115,9 +116,4 @@ export function freezeOf(slot: ImageSlot, ctx: Pick<HoldContext, 'now' | 'freeze
     if (active !== undefined && (found === undefined || active.until > found.until)) found = { ...active, source: s.source };
   }
   return found;
-}
-
-function within(path: string, root: string): boolean {
-  const r = root.replace(/^\.\/?/, '').replace(/\/+$/, '');
-  return r === '' || path === r || path.startsWith(`${r}/`);
 }

@@ -17,5 +17,5 @@ export { describeRejection } from './rejections.ts';
 export { HOLD_PRECEDENCE, type Hold, type HoldCode, type FreezeSource } from './holds.ts';
 export { previousValue, type HistoryCommit } from './reverts.ts';
 export { planFreeze, type FreezeRequest } from './freeze-operation.ts';
-export { parseRepoSettings, settingsPath, SETTINGS_FILE, type RepoSettings } from './repo-settings.ts';
+export { parseRepoSettings, settingsPath, SETTINGS_FILE, within, type RepoSettings } from './repo-settings.ts';
 export { autoRevert, failedSlots, planAutoRevert, type AutoRevertDecision, type AutoRevertOutcome, type FailedRollout, type RevertHeld } from './auto-revert.ts';

@@ -66,6 +66,12 @@ export function settingsPath(root: string): string {
   return r === '' ? SETTINGS_FILE : `${r}/${SETTINGS_FILE}`;
 }
 
+/** Whether a repository path is under an automation path (`.` holds everything): the files a settings file speaks for. */
+export function within(path: string, root: string): boolean {
+  const r = root.replace(/^\.\/?/, '').replace(/\/+$/, '');
+  return r === '' || path === r || path.startsWith(`${r}/`);
+}
+
 /** The freeze windows and on-revert defaults of every path's settings file at `head`. */
 export async function readRepoSettings(source: FileSource, head: string, roots: readonly string[], problems: Problem[]): Promise<RepoScopes> {
   const found: FreezeSource[] = [];

@@ -1,6 +1,6 @@
 import { readFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { parseRepoSettings, settingsPath } from '../../automation/index.ts';
+import { parseRepoSettings, settingsPath, within } from '../../automation/index.ts';
 import { loadConfig } from '../../config/index.ts';
 import { findSlots, readRepoFiles, type ImageSlot, type NamedPolicy } from '../../manifests/index.ts';
 import type { Lock, Policy } from '../../policy/index.ts';
@@ -82,11 +82,6 @@ async function repoFreezes(dir: string, roots: readonly string[]): Promise<{ fre
   return { freezes, problems };
 }
 
-function under(path: string, root: string): boolean {
-  const r = root.replace(/^\.\/?/, '').replace(/\/+$/, '');
-  return r === '' || path === r || path.startsWith(`${r}/`);
-}
-
 export function groupByWorkload(slots: readonly ImageSlot[], repo: readonly { under: string; windows: RepoFreeze[] }[] = []): WorkloadRow[] {
   const rows = new Map<string, WorkloadRow>();
   for (const slot of slots) {
@@ -96,7 +91,7 @@ export function groupByWorkload(slots: readonly ImageSlot[], repo: readonly { un
       row = { workload: slot.workload ?? null, file: slot.file, line: slot.line, lock: slot.lock, containers: [] };
       rows.set(key, row);
     }
-    row.containers.push({ container: slot.container ?? null, kind: slot.kind, image: slot.image, policy: policyText(slot.policy), file: slot.file, line: slot.line, lock: slot.lock, freeze: (slot.freeze ?? []).map((w) => w.text), repoFreeze: repo.filter((r) => under(slot.file, r.under)).flatMap((r) => r.windows) });
+    row.containers.push({ container: slot.container ?? null, kind: slot.kind, image: slot.image, policy: policyText(slot.policy), file: slot.file, line: slot.line, lock: slot.lock, freeze: (slot.freeze ?? []).map((w) => w.text), repoFreeze: repo.filter((r) => within(slot.file, r.under)).flatMap((r) => r.windows) });
   }
   return [...rows.values()];
 }
