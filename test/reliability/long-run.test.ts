@@ -14,7 +14,7 @@ const FD_SLOPE_PER_MINUTE = 10;
 
 test('tagpilot run on a 1 s interval for 30 s while tags arrive and a person pushes: RSS and open file descriptors flat, no cycle failed', async (t) => {
   const seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
-  const { figures, logs } = await runLong({ seconds: 30, tagEveryMs: 5_000, humanEveryMs: 3_000, seed });
+  const { figures, logs } = await runLong({ seconds: 30, tagEveryMs: 5_000, humanEveryMs: 3_000, warmupSeconds: 15, gcEverySeconds: 5, seed });
   t.diagnostic(JSON.stringify(figures));
   assert.equal(figures.exitCode, 0, logs.slice(-2_000));
   assert.equal(figures.failedCycles, 0, logs.slice(-2_000));

@@ -4,13 +4,16 @@
  * allows) against a real Distribution registry and a real `git http-backend`, while tags arrive
  * and a person pushes commits, so cycles fetch packs, list tags, commit and push, and now and then
  * drop the clone and clone again. Its resident memory (VmRSS) and open file descriptors are read
- * from /proc every second; over the second half a least-squares slope must stay under a bound.
- * Descriptors on pack files are counted apart: one per pack, they are bounded by the packs a
- * clone may gather (MAX_PACK_FDS), not flat.
+ * from /proc every second, and every few seconds its memory after a full garbage collection
+ * (gc-probe.ts); a least-squares slope over the samples after a warm-up window must stay under a
+ * bound. Descriptors on pack files are counted apart: the object reader keeps at most
+ * MAX_OPEN_PACKS of them open, whatever the number of packs in the clone.
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { createInterface } from 'node:readline';
+import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -31,16 +34,28 @@ export interface LongRunOptions {
   tagEveryMs: number;
   /** A person pushes a commit this often. */
   humanEveryMs: number;
+  /** Samples before this (seconds after the first cycle) are warm-up: JIT, caches filling to their bounds. Not in the slope. */
+  warmupSeconds: number;
+  /** Memory after a full garbage collection is read this often. */
+  gcEverySeconds: number;
   seed: number;
 }
 
-/** A sampled quantity: its spread over the whole run and its trend over the second half. */
+/** A sampled quantity: its spread over the whole run and its trend after the warm-up. */
 export interface Trend {
   min: number;
   median: number;
   max: number;
-  /** Least-squares slope over the second half, per minute. */
+  /** Least-squares slope over the samples after the warm-up, per minute. */
   slopePerMinute: number;
+  /** Samples the slope was fitted on. */
+  fitted: number;
+}
+
+/** CPU time used, in seconds, and as a share of one core over the sampled time. */
+export interface CpuUse {
+  seconds: number;
+  coreShare: number;
 }
 
 export interface LongRunFigures {
@@ -51,23 +66,30 @@ export interface LongRunFigures {
   failedCycles: number;
   arrivals: number;
   humanCommits: number;
-  /** VmRSS, MiB. */
+  warmupSeconds: number;
+  /** VmRSS, MiB, every second (raw: garbage not yet collected included). */
   rssMiB: Trend;
+  /** RSS right after a full garbage collection, MiB, every `gcEverySeconds`. */
+  gcRssMiB: Trend;
+  /** The V8 heap in use right after a full garbage collection, MiB: what JavaScript really keeps. */
+  gcHeapMiB: Trend;
+  /** Memory outside the V8 heap (Buffers and other external memory) right after a collection, MiB. */
+  gcExternalMiB: Trend;
   /** Open file descriptors but those on pack files. */
   fds: Trend;
-  /**
-   * Descriptors on pack files: one per pack of the clone, so they climb with every fetch that
-   * brings a pack and fall when the clone is dropped and cloned afresh (past 50 packs). Bounded,
-   * not flat: their slope depends on where the half falls in that saw-tooth.
-   */
+  /** Descriptors on pack files: at most MAX_OPEN_PACKS, whatever the number of packs the clone holds. */
   packFds: Trend;
-  /** Clones dropped for their number of packs (seen as the pack descriptors falling). */
-  reclones: number;
+  /** Packs the clone held at most (in its directory), against the descriptors open on them. */
+  maxPacksInClone: number;
+  /** The tagpilot process's CPU over the sampled time. */
+  cpu: CpuUse;
+  /** Everything the test ran (the test itself, the registry, git http-backend, the git commands of the person, tagpilot). */
+  cpuAll: CpuUse;
   exitCode: number | null;
 }
 
-/** A clone gathers at most 50 packs (GitRepo's maxPacks); the fetch that brings the 51st is the last before it is dropped. */
-export const MAX_PACK_FDS = 51;
+/** The object reader's bound on open pack descriptors (src/git/object-reader.ts MAX_OPEN_PACKS). */
+export const MAX_PACK_FDS = 8;
 
 /** The Dockerfile's NODE_OPTIONS. */
 export const SHIPPED_NODE_OPTIONS = '--max-old-space-size=64 --max-semi-space-size=1';
@@ -76,6 +98,9 @@ const MAIN = fileURLToPath(new URL('../../src/cli/main.ts', import.meta.url));
 export async function runLong(options: LongRunOptions): Promise<{ figures: LongRunFigures; logs: string }> {
   const work = mkdtempSync(join(tmpdir(), 'tagpilot-long-run-'));
   const [registry, server] = await Promise.all([startRegistry(), startGitServer()]);
+  // Stopped before the CPU of their (reaped) processes is read, or at the end if the run failed first.
+  let stopping: Promise<unknown> | undefined;
+  const stopServers = () => (stopping ??= Promise.all([registry.stop(), server.stop()]));
   try {
     const rand = random(options.seed);
     const all = seriesFor(options.seed);
@@ -94,14 +119,22 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
     // As the container runs it (Dockerfile): a capped heap, so a leak ends in growing RSS or an out-of-memory exit, not in a lazily grown heap.
     // At debug, because a cycle with nothing to do logs its summary line only there, and every cycle is counted.
     const env = { ...process.env, NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '2', LOG_LEVEL: 'debug', LOG_FORMAT: 'json' };
-    const child = spawn(process.execPath, [MAIN, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe'], env });
+    // The probe on descriptor 3 reads memory after a collection; the heap flags stay the shipped ones.
+    const child = spawn(process.execPath, ['--expose-gc', '--import', GC_PROBE, MAIN, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env });
     let logs = '';
     child.stderr!.on('data', (chunk: Buffer) => (logs += chunk.toString()));
     const exited = once(child, 'exit') as Promise<[number | null]>;
+    const probe = gcProbe(child.stdio[3] as Readable, child.pid!);
     const counters = { arrivals: 0, humanCommits: 0 };
+    const packDir = join(work, 'cache', 'git');
     try {
       await firstCycle(() => logs, child.pid!);
-      const samples = await sample(child.pid!, options, async (second) => {
+      const cpuStart = { child: cpuSeconds(child.pid!), all: ownCpuSeconds(), at: performance.now() };
+      const gcSamples: GcSample[] = [];
+      let maxPacksInClone = 0;
+      const samples = await sample(child.pid!, options, async (second, at) => {
+        maxPacksInClone = Math.max(maxPacksInClone, packsIn(packDir));
+        if (second % options.gcEverySeconds === 0) gcSamples.push({ at, ...(await probe()) });
         if (second % Math.max(1, Math.round(options.tagEveryMs / 1000)) === 0) {
           await arrive(all[Math.floor(rand() * all.length)]!);
           counters.arrivals++;
@@ -110,9 +143,14 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
           humanCommit(bare, { 'docs/notes.md': `# notes\n\nrevision ${++counters.humanCommits}\n` }, `Human: notes ${counters.humanCommits}`);
         }
       });
+      const sampledSeconds = (performance.now() - cpuStart.at) / 1000;
+      const cpu = share(cpuSeconds(child.pid!) - cpuStart.child, sampledSeconds);
       child.kill('SIGTERM');
       const [exitCode] = await exited;
       const commits = Number(git(bare, 'rev-list', '--count', '--author=tagpilot-bot', 'main').trim());
+      await stopServers();
+      // The servers and the person's git commands are children of this process, reaped by now.
+      const cpuAll = share(ownCpuSeconds() - cpuStart.all, sampledSeconds);
       const figures: LongRunFigures = {
         seconds: options.seconds,
         samples: samples.length,
@@ -120,10 +158,16 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
         commits,
         failedCycles: count(logs, /"msg":"cycle failed"/g),
         ...counters,
-        rssMiB: trend(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 }))),
-        fds: trend(samples.map((s) => ({ at: s.at, value: s.fds }))),
-        packFds: trend(samples.map((s) => ({ at: s.at, value: s.packFds }))),
-        reclones: samples.filter((s, i) => i > 0 && s.packFds < samples[i - 1]!.packFds - 10).length,
+        warmupSeconds: options.warmupSeconds,
+        rssMiB: trend(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 })), options.warmupSeconds),
+        gcRssMiB: trend(gcSamples.map((s) => ({ at: s.at, value: s.rss / MIB })), options.warmupSeconds),
+        gcHeapMiB: trend(gcSamples.map((s) => ({ at: s.at, value: s.heapUsed / MIB })), options.warmupSeconds),
+        gcExternalMiB: trend(gcSamples.map((s) => ({ at: s.at, value: s.external / MIB })), options.warmupSeconds),
+        fds: trend(samples.map((s) => ({ at: s.at, value: s.fds })), options.warmupSeconds),
+        packFds: trend(samples.map((s) => ({ at: s.at, value: s.packFds })), options.warmupSeconds),
+        maxPacksInClone,
+        cpu,
+        cpuAll,
         exitCode,
       };
       return { figures, logs };
@@ -134,7 +178,7 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
       }
     }
   } finally {
-    await Promise.all([registry.stop(), server.stop()]);
+    await stopServers();
     rmSync(work, { recursive: true, force: true });
   }
 }
@@ -155,32 +199,89 @@ interface Sample {
   packFds: number;
 }
 
-/** One sample a second for `options.seconds`; `tick` runs after each (tags arrive, a person pushes). */
-async function sample(pid: number, options: LongRunOptions, tick: (second: number) => Promise<void>): Promise<Sample[]> {
+interface GcSample {
+  at: number;
+  rss: number;
+  heapUsed: number;
+  external: number;
+}
+
+const MIB = 2 ** 20;
+const GC_PROBE = fileURLToPath(new URL('./gc-probe.ts', import.meta.url));
+
+/** Asks the child's gc-probe for one reading (SIGUSR2) and waits for its line on descriptor 3. */
+function gcProbe(pipe: Readable, pid: number): () => Promise<Omit<GcSample, 'at'>> {
+  const lines = createInterface({ input: pipe })[Symbol.asyncIterator]();
+  return async () => {
+    process.kill(pid, 'SIGUSR2');
+    const deadline = sleep(10_000).then(() => ({ done: true, value: undefined }) as const);
+    const line = await Promise.race([lines.next(), deadline]);
+    if (line.done) throw new Error(`tagpilot run (pid ${pid}) gave no memory reading within 10 s of SIGUSR2`);
+    return JSON.parse(line.value) as Omit<GcSample, 'at'>;
+  };
+}
+
+/** Packs (their indexes) in every clone under the cache's git directory. */
+function packsIn(gitCache: string): number {
+  try {
+    return readdirSync(gitCache).reduce((n, key) => n + readdirSync(join(gitCache, key, '.git', 'objects', 'pack')).filter((f) => f.endsWith('.idx')).length, 0);
+  } catch {
+    return 0; // no clone yet, or one being dropped
+  }
+}
+
+/** Clock ticks per second of /proc's CPU times (USER_HZ: 100 on every Linux the tests run on). */
+const TICKS = 100;
+
+/** A live process's CPU time (user + system), seconds. */
+function cpuSeconds(pid: number): number {
+  const fields = statFields(`/proc/${pid}/stat`);
+  return (Number(fields[11]) + Number(fields[12])) / TICKS;
+}
+
+/** This process's CPU time and that of its children it has reaped, seconds. */
+function ownCpuSeconds(): number {
+  const fields = statFields('/proc/self/stat');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / TICKS;
+}
+
+/** The fields of /proc/<pid>/stat after `comm` (which may hold spaces): state is [0], utime [11]. */
+function statFields(path: string): string[] {
+  const stat = readFileSync(path, 'utf8');
+  return stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+}
+
+function share(seconds: number, over: number): CpuUse {
+  return { seconds: Math.round(seconds * 10) / 10, coreShare: Math.round((seconds / over) * 1000) / 1000 };
+}
+
+/** One sample a second for `options.seconds`; `tick` runs after each (tags arrive, a person pushes, memory after a collection is read). */
+async function sample(pid: number, options: LongRunOptions, tick: (second: number, at: number) => Promise<void>): Promise<Sample[]> {
   const samples: Sample[] = [];
   const start = performance.now();
   for (let second = 1; second <= options.seconds; second++) {
     const read = sampleProcess(pid);
     if (read === undefined) throw new Error(`tagpilot run (pid ${pid}) exited during the run`);
-    samples.push({ at: (performance.now() - start) / 1000, ...read });
-    await tick(second);
+    const at = (performance.now() - start) / 1000;
+    samples.push({ at, ...read });
+    await tick(second, at);
     // On the second, however long the tick took: the samples stay one second apart.
     await sleep(Math.max(0, start + second * 1000 - performance.now()));
   }
   return samples;
 }
 
-/** Spread over every sample; slope (per minute) by least squares over the second half. */
-export function trend(points: readonly { at: number; value: number }[]): Trend {
+/** Spread over every sample; slope (per minute) by least squares over those from `warmupSeconds` on. */
+export function trend(points: readonly { at: number; value: number }[], warmupSeconds: number): Trend {
   const values = points.map((p) => p.value).sort((a, b) => a - b);
-  const half = points.slice(Math.floor(points.length / 2));
-  const n = half.length;
-  const meanT = half.reduce((s, p) => s + p.at, 0) / n;
-  const meanV = half.reduce((s, p) => s + p.value, 0) / n;
-  const covariance = half.reduce((s, p) => s + (p.at - meanT) * (p.value - meanV), 0);
-  const variance = half.reduce((s, p) => s + (p.at - meanT) ** 2, 0);
+  const kept = points.filter((p) => p.at >= warmupSeconds);
+  const n = kept.length;
+  const meanT = kept.reduce((s, p) => s + p.at, 0) / n;
+  const meanV = kept.reduce((s, p) => s + p.value, 0) / n;
+  const covariance = kept.reduce((s, p) => s + (p.at - meanT) * (p.value - meanV), 0);
+  const variance = kept.reduce((s, p) => s + (p.at - meanT) ** 2, 0);
   const round = (x: number) => Math.round(x * 100) / 100;
-  return { min: round(values[0] ?? 0), median: round(values[Math.floor(values.length / 2)] ?? 0), max: round(values.at(-1) ?? 0), slopePerMinute: round(variance === 0 ? 0 : (covariance / variance) * 60) };
+  return { min: round(values[0] ?? 0), median: round(values[Math.floor(values.length / 2)] ?? 0), max: round(values.at(-1) ?? 0), slopePerMinute: round(n < 2 || variance === 0 ? 0 : (covariance / variance) * 60), fitted: n };
 }
 
 function count(text: string, pattern: RegExp): number {
