@@ -15,11 +15,15 @@ test('soak: tagpilot run on a 1 s interval for minutes: RSS and open file descri
   const seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
   const seconds = Number(process.env.SOAK_SECONDS ?? 600);
   const warmupSeconds = Number(process.env.SOAK_WARMUP_SECONDS ?? 120);
-  const { figures, logs } = await runLong({ seconds, tagEveryMs: 5_000, humanEveryMs: 3_000, warmupSeconds, gcEverySeconds: 5, seed });
+  const { figures, logs } = await runLong({ seconds, tagEveryMs: 5_000, humanEveryMs: 3_000, warmupSeconds, gcEverySeconds: 5, seed, seriesFile: process.env.SOAK_SERIES });
   console.log(JSON.stringify({ soak: 'long-run', seed, ...figures }));
   assert.equal(figures.exitCode, 0, logs.slice(-2_000));
   assert.equal(figures.failedCycles, 0, logs.slice(-2_000));
-  for (const [what, memory] of [['RSS', figures.rssMiB], ['RSS after a collection', figures.gcRssMiB], ['the heap after a collection', figures.gcHeapMiB]] as const) {
+  for (const [what, memory] of [
+    ['RSS', figures.rssMiB],
+    ['RSS after a collection', figures.gcRssMiB],
+    ['the heap after a collection', figures.gcHeapMiB],
+  ] as const) {
     assert.ok(memory.slopePerMinute < RSS_SLOPE_MIB_PER_MINUTE, `${what} grows ${memory.slopePerMinute} MiB/min after the warm-up: ${JSON.stringify(memory)}`);
   }
   assert.ok(figures.fds.slopePerMinute < FD_SLOPE_PER_MINUTE, `open files (packs aside) grow ${figures.fds.slopePerMinute}/min: ${JSON.stringify(figures.fds)}`);

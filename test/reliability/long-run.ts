@@ -11,7 +11,7 @@
  */
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 import { tmpdir } from 'node:os';
@@ -39,6 +39,8 @@ export interface LongRunOptions {
   /** Memory after a full garbage collection is read this often. */
   gcEverySeconds: number;
   seed: number;
+  /** Where to write every sample as JSON (to plot or fit otherwise); not written without one. */
+  seriesFile?: string;
 }
 
 /** A sampled quantity: its spread over the whole run and its trend after the warm-up. */
@@ -147,6 +149,8 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
       const cpu = share(cpuSeconds(child.pid!) - cpuStart.child, sampledSeconds);
       child.kill('SIGTERM');
       const [exitCode] = await exited;
+      if (options.seriesFile !== undefined) writeFileSync(options.seriesFile, JSON.stringify({ samples, gcSamples }));
+      const fit = (points: readonly { at: number; value: number }[]) => trend(points, options.warmupSeconds);
       const commits = Number(git(bare, 'rev-list', '--count', '--author=tagpilot-bot', 'main').trim());
       await stopServers();
       // The servers and the person's git commands are children of this process, reaped by now.
@@ -159,12 +163,12 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
         failedCycles: count(logs, /"msg":"cycle failed"/g),
         ...counters,
         warmupSeconds: options.warmupSeconds,
-        rssMiB: trend(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 })), options.warmupSeconds),
-        gcRssMiB: trend(gcSamples.map((s) => ({ at: s.at, value: s.rss / MIB })), options.warmupSeconds),
-        gcHeapMiB: trend(gcSamples.map((s) => ({ at: s.at, value: s.heapUsed / MIB })), options.warmupSeconds),
-        gcExternalMiB: trend(gcSamples.map((s) => ({ at: s.at, value: s.external / MIB })), options.warmupSeconds),
-        fds: trend(samples.map((s) => ({ at: s.at, value: s.fds })), options.warmupSeconds),
-        packFds: trend(samples.map((s) => ({ at: s.at, value: s.packFds })), options.warmupSeconds),
+        rssMiB: fit(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 }))),
+        gcRssMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.rss / MIB }))),
+        gcHeapMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.heapUsed / MIB }))),
+        gcExternalMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.external / MIB }))),
+        fds: fit(samples.map((s) => ({ at: s.at, value: s.fds }))),
+        packFds: fit(samples.map((s) => ({ at: s.at, value: s.packFds }))),
         maxPacksInClone,
         cpu,
         cpuAll,
