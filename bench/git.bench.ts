@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { GitRepo } from '../src/git/repo.ts';
 import { fetchPack } from '../src/git/fetch-pack.ts';
+import { ObjectReader } from '../src/git/object-reader.ts';
 import { HttpTransport } from '../src/git/http-transport.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { git, humanCommit } from '../test/harness/git-repos.ts';
@@ -156,7 +157,10 @@ async function depthOneRefetch(cacheDir: string, url: string, have: string): Pro
   const [key] = readdirSync(join(cacheDir, 'git'));
   const transport = new HttpTransport(new URL(url));
   const session = transport.open();
-  await fetchPack(session, { gitdir: join(cacheDir, 'git', key!, '.git'), url, ref: 'refs/heads/main', depth: 1, haves: [have], description: url });
+  const gitdir = join(cacheDir, 'git', key!, '.git');
+  const reader = new ObjectReader(gitdir);
+  await fetchPack(session, { gitdir, url, ref: 'refs/heads/main', depth: 1, haves: [have], description: url, reader });
+  await reader.close();
   await transport.dispose();
 }
 

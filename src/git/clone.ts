@@ -3,6 +3,7 @@ import { rm } from 'node:fs/promises';
 import git from 'isomorphic-git';
 import { fetchPack } from './fetch-pack.ts';
 import type { GitLimits } from './limits.ts';
+import type { ObjectReader } from './object-reader.ts';
 import type { ObjectStore } from './tree.ts';
 import type { TransportSession } from './transport.ts';
 import { inCache } from './remote.ts';
@@ -15,6 +16,8 @@ export interface FetchTarget {
   branch: string;
   description: string;
   limits?: GitLimits;
+  /** The clone's object reader. */
+  reader: ObjectReader;
 }
 
 /**
@@ -25,7 +28,7 @@ export interface FetchTarget {
  * tree again), and nothing at all when we already hold the remote head.
  */
 export async function fetchBranch(target: FetchTarget, session: TransportSession): Promise<string | undefined> {
-  const { store, dir, url, branch } = target;
+  const { store, dir, url, branch, reader } = target;
   const first = !fs.existsSync(`${store.gitdir}/HEAD`);
   if (first) await inCache('initialise', () => git.init({ fs, dir, gitdir: store.gitdir, defaultBranch: branch }));
   try {
@@ -33,7 +36,7 @@ export async function fetchBranch(target: FetchTarget, session: TransportSession
     // A branch fetched for the first time (the clone, or a push branch) comes at depth 1 too:
     // its history may reach back past anything we hold, and we need only its tip.
     const known = fs.existsSync(`${store.gitdir}/refs/remotes/origin/${branch}`);
-    const head = await fetchPack(session, { gitdir: store.gitdir, cache: store.cache, url, ref: `refs/heads/${branch}`, depth: known ? undefined : 1, haves, description: target.description, limits: target.limits });
+    const head = await fetchPack(session, { gitdir: store.gitdir, cache: store.cache, url, ref: `refs/heads/${branch}`, depth: known ? undefined : 1, haves, description: target.description, limits: target.limits, reader });
     if (head === undefined) return undefined;
     // Past the operation's deadline nothing more is written.
     session.signal?.throwIfAborted();

@@ -2,7 +2,7 @@ import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { storePack } from './index-pack.ts';
 import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
-import { ObjectReader } from './object-reader.ts';
+import type { ObjectReader } from './object-reader.ts';
 import { FLUSH, pktLine, splitPktLines } from './pkt-line.ts';
 import { AGENT, discover, post } from './protocol.ts';
 import { GitError, inCache } from './remote.ts';
@@ -22,6 +22,8 @@ export interface FetchRequest {
   description: string;
   /** isomorphic-git's object cache for this repository (pack indexes already read). */
   cache?: object;
+  /** The clone's object reader: what we hold is looked up through it (its packs, its bounded descriptors). */
+  reader: ObjectReader;
   limits?: GitLimits;
 }
 
@@ -37,7 +39,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   const head = refs.get(request.ref);
   if (head === undefined) return undefined;
   const deepen = request.depth !== undefined || request.since !== undefined;
-  if (!deepen && (await hasObject(request.gitdir, head))) return head;
+  if (!deepen && (await hasObject(request.reader, head))) return head;
   const shallow = await readShallow(request.gitdir);
   // thin-pack: deltas against objects we hold, as git asks; storePack completes the pack.
   const caps = ['side-band-64k', 'ofs-delta', 'thin-pack', 'shallow', 'no-progress'].filter((c) => capabilities.has(c));
@@ -55,7 +57,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
   if (pack.length > limits.packBytes) throw limitHit('pack-too-large', 'packBytes', limits.packBytes, `${what}: the pack is larger`);
   // Past the operation's deadline nothing more is written.
   session.signal?.throwIfAborted();
-  await inCache('store the pack', () => storePack(request.gitdir, pack, (oid) => readLocal(request.gitdir, oid), limits)).catch((error: Error) => {
+  await inCache('store the pack', () => storePack(request.gitdir, pack, (oid) => readLocal(request.reader, oid), limits)).catch((error: Error) => {
     if (error instanceof GitError) error.message = `${what}: ${error.message}`;
     throw error;
   });
@@ -94,26 +96,20 @@ function parseResponse(body: Buffer, description: string): { pack: Buffer; shall
 const MAX_BASE_BYTES = 256 * 1024 * 1024;
 
 /** Thin-pack bases we hold, read at pack offsets (isomorphic-git would load whole packs). */
-async function readLocal(gitdir: string, oid: string): Promise<{ type: string; data: Buffer } | undefined> {
-  const reader = new ObjectReader(gitdir);
+async function readLocal(reader: ObjectReader, oid: string): Promise<{ type: string; data: Buffer } | undefined> {
   try {
     return await reader.read(oid, MAX_BASE_BYTES);
   } catch {
     return undefined;
-  } finally {
-    await reader.close();
   }
 }
 
-async function hasObject(gitdir: string, oid: string): Promise<boolean> {
-  const reader = new ObjectReader(gitdir);
+async function hasObject(reader: ObjectReader, oid: string): Promise<boolean> {
   try {
     await reader.header(oid);
     return true;
   } catch {
     return false;
-  } finally {
-    await reader.close();
   }
 }
 

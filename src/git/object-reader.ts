@@ -2,16 +2,19 @@
  * Reads objects from a clone's loose objects and packs without loading a pack into memory (as
  * isomorphic-git does): an object's type and size come from its header first, so a caller can
  * refuse an object before inflating it, and inflating never produces more than the size the
- * header declared. Packs are read at offsets through their `.idx` (version 2).
+ * header declared. Packs are read at offsets through their `.idx` (version 2), with a bounded
+ * number of them open (PackFiles) and one bounded cache of rebuilt objects for all of them, so
+ * neither descriptors nor memory grow with the number of packs a clone gathers.
  */
-import { closeSync, existsSync, fstatSync, openSync, readSync } from 'node:fs';
-import { readdir, readFile } from 'node:fs/promises';
+import { existsSync } from 'node:fs';
+import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { applyDelta } from './index-pack.ts';
 import { DEFAULT_GIT_LIMITS } from './limits.ts';
 import { entryHeaderAt, type EntryHeader } from './pack-entry.ts';
+import { PackFiles } from './pack-files.ts';
 import { TagpilotError } from '../problems/index.ts';
 
 const KINDS = ['commit', 'tree', 'blob', 'tag'] as const;
@@ -47,9 +50,10 @@ const PEEK_BYTES = 4096;
 /** Inflated bytes kept of such a peek: both headers fit in far fewer. */
 const PEEK_OUTPUT = 256;
 /**
- * Objects rebuilt from a pack are kept, up to this many bytes per pack, as bases for the next
- * reads: git chains deltas 50 deep, and similar manifests share their chains, so without it every
- * read inflates some 25 entries again (git keeps such a cache too: core.deltaBaseCacheSize).
+ * Objects rebuilt from the packs are kept, up to this many bytes for all of a clone's packs, as
+ * bases for the next reads: git chains deltas 50 deep, and similar manifests share their chains,
+ * so without it every read inflates some 25 entries again (git keeps such a cache too:
+ * core.deltaBaseCacheSize).
  */
 const BASE_CACHE_BYTES = 4 * 1024 * 1024;
 /** Larger objects are rebuilt each time: a few of them would fill the cache. */
@@ -61,9 +65,16 @@ interface PackEntry extends Omit<EntryHeader, 'length'> {
   dataEnd: number;
 }
 
+/** Objects rebuilt at an offset of a pack (deltas resolved), the most recently used first; keyed `<pack id>:<offset>`. */
+type RebuiltCache = LRUCache<string, Buffer>;
+
 export class ObjectReader {
   private readonly gitdir: string;
-  private packs: Pack[] | undefined;
+  /** The packs whose index is read, by file name; undefined until the first lookup or after `close`. */
+  private packs: Map<string, Pack> | undefined;
+  private readonly files = new PackFiles();
+  private readonly rebuilt: RebuiltCache = new LRUCache<string, Buffer>({ maxSize: BASE_CACHE_BYTES, maxEntrySize: BASE_CACHE_ENTRY_BYTES, sizeCalculation: (data) => Math.max(data.length, 1) });
+  private nextPackId = 0;
 
   constructor(gitdir: string) {
     this.gitdir = gitdir;
@@ -99,18 +110,38 @@ export class ObjectReader {
     return loose === undefined ? this.find(oid) : { loose };
   }
 
-  /** Forgets the packs it knows and closes them: after a fetch or a new clone. */
+  /** Forgets the packs it knows, closes their descriptors and drops what it rebuilt: the clone was dropped. */
   async close(): Promise<void> {
-    const packs = this.packs ?? [];
     this.packs = undefined;
-    await Promise.all(packs.map((pack) => pack.close()));
+    this.files.closeAll();
+    this.rebuilt.clear();
   }
 
-  /** @internal The pack and offset holding `oid`; reloads the pack list once when it is not found. */
+  /**
+   * Reads the clone's list of packs again (after a fetch): new packs are added, those gone from
+   * the clone are forgotten and their descriptors closed; the others, unchanged (a pack's name is
+   * its checksum), keep their index and rebuilt objects.
+   */
+  async refresh(): Promise<void> {
+    const dir = join(this.gitdir, 'objects', 'pack');
+    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.idx')).sort();
+    const known = this.packs ?? new Map<string, Pack>();
+    for (const [name, pack] of known) if (!names.includes(name)) this.files.forget(pack.path);
+    const packs = new Map<string, Pack>();
+    for (const name of names) packs.set(name, known.get(name) ?? (await Pack.open(join(dir, name), this.nextPackId++, this.files, this.rebuilt)));
+    this.packs = packs;
+  }
+
+  /** Pack descriptors open now (at most MAX_OPEN_PACKS). */
+  get openPacks(): number {
+    return this.files.openCount;
+  }
+
+  /** @internal The pack and offset holding `oid`; reads the pack list again once when it is not found. */
   async find(oid: string): Promise<{ pack: Pack; offset: number }> {
     for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt > 0 || this.packs === undefined) await this.loadPacks();
-      for (const pack of this.packs ?? []) {
+      if (attempt > 0 || this.packs === undefined) await this.refresh();
+      for (const pack of this.packs?.values() ?? []) {
         const offset = pack.offsetOf(oid);
         if (offset !== undefined) return { pack, offset };
       }
@@ -132,46 +163,42 @@ export class ObjectReader {
       throw error;
     }
   }
-
-  private async loadPacks(): Promise<void> {
-    await this.close();
-    const dir = join(this.gitdir, 'objects', 'pack');
-    const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.idx')).sort();
-    this.packs = await Promise.all(names.map((name) => Pack.open(join(dir, name))));
-  }
 }
 
-/** One pack: its index in memory (24 bytes per object), the pack itself read at offsets. */
+/** One pack: its index in memory (24 bytes per object), the pack itself read at offsets through the clone's PackFiles. */
 class Pack {
+  /** The `.pack` file. */
+  readonly path: string;
+  private readonly size: number;
+  private readonly id: number;
   private readonly oids: Buffer;
   private readonly offsets: Float64Array;
   /** Every entry's offset in order, then the end of the last entry: where each entry ends. */
   private readonly bounds: Float64Array;
-  /**
-   * A plain descriptor, read synchronously (local disk, a few bytes or one object at a time): a
-   * FileHandle left for the garbage collector warns, and a short CLI run never closes its repo.
-   */
-  private readonly fd: number;
-  private scratch = Buffer.allocUnsafe(64 * 1024);
+  private readonly files: PackFiles;
+  private readonly rebuilt: RebuiltCache;
   /**
    * Each entry's type (0 not yet known, else KINDS' index + 1) and size, by its place in
    * `bounds`, once read: a delta's come from down its chain (9 bytes per object).
    */
   private readonly types: Uint8Array;
   private readonly sizes: Float64Array;
-  /** Objects rebuilt at an offset (deltas resolved), the most recently used first. */
-  private readonly rebuilt = new LRUCache<number, Buffer>({ maxSize: BASE_CACHE_BYTES, maxEntrySize: BASE_CACHE_ENTRY_BYTES, sizeCalculation: (data) => Math.max(data.length, 1) });
 
-  private constructor(oids: Buffer, offsets: Float64Array, bounds: Float64Array, fd: number) {
-    this.oids = oids;
-    this.offsets = offsets;
-    this.bounds = bounds;
-    this.fd = fd;
-    this.types = new Uint8Array(bounds.length);
-    this.sizes = new Float64Array(bounds.length);
+  private constructor(where: { path: string; size: number; id: number }, index: { oids: Buffer; offsets: Float64Array; bounds: Float64Array }, files: PackFiles, rebuilt: RebuiltCache) {
+    this.path = where.path;
+    this.size = where.size;
+    this.id = where.id;
+    this.oids = index.oids;
+    this.offsets = index.offsets;
+    this.bounds = index.bounds;
+    this.files = files;
+    this.rebuilt = rebuilt;
+    this.types = new Uint8Array(index.bounds.length);
+    this.sizes = new Float64Array(index.bounds.length);
   }
 
-  static async open(idxPath: string): Promise<Pack> {
+  /** Reads the index; the pack itself is opened when first read (and may be closed and opened again). */
+  static async open(idxPath: string, id: number, files: PackFiles, rebuilt: RebuiltCache): Promise<Pack> {
     const idx = await readFile(idxPath);
     if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new Error(`${idxPath}: not a version 2 pack index`);
     const count = idx.readUInt32BE(8 + 255 * 4);
@@ -183,13 +210,13 @@ class Pack {
       const small = idx.readUInt32BE(offsetsAt + i * 4);
       offsets[i] = small & 0x80000000 ? Number(idx.readBigUInt64BE(largeAt + (small & 0x7fffffff) * 8)) : small;
     }
-    const fd = openSync(idxPath.replace(/\.idx$/, '.pack'), 'r');
-    const end = fstatSync(fd).size - 20;
+    const path = idxPath.replace(/\.idx$/, '.pack');
+    const { size } = await stat(path);
     const bounds = new Float64Array(count + 1);
     bounds.set(offsets);
-    bounds[count] = end;
+    bounds[count] = size - 20;
     bounds.sort();
-    return new Pack(Buffer.from(idx.subarray(oidsAt, oidsAt + count * 20)), offsets, bounds, fd);
+    return new Pack({ path, size, id }, { oids: Buffer.from(idx.subarray(oidsAt, oidsAt + count * 20)), offsets, bounds }, files, rebuilt);
   }
 
   /** Binary search over the sorted object ids. */
@@ -234,13 +261,13 @@ class Pack {
 
   /** The object at `offset`, rebuilt through its deltas; nothing on the way may exceed `maxBytes`. */
   async data(offset: number, reader: ObjectReader, maxBytes: number, depth: number): Promise<Buffer> {
-    const kept = this.rebuilt.get(offset);
+    const kept = this.rebuilt.get(`${this.id}:${offset}`);
     if (kept !== undefined) {
       if (kept.length > maxBytes) throw corruptAt(offset, `${kept.length} bytes, over the ${maxBytes} bytes a read may inflate`);
       return kept;
     }
     const data = await this.rebuild(offset, reader, maxBytes, depth);
-    this.rebuilt.set(offset, data);
+    this.rebuilt.set(`${this.id}:${offset}`, data);
     return data;
   }
 
@@ -253,11 +280,6 @@ class Pack {
     if (deltaSizesAt(offset, own).result > maxBytes) throw corruptAt(offset, `a delta result over the ${maxBytes} bytes a read may inflate`);
     const base = entry.baseOffset !== undefined ? await this.data(entry.baseOffset, reader, maxBytes, depth + 1) : await baseByOid(reader, entry.baseOid!, maxBytes, depth + 1);
     return applyDelta(base, own, { ...DEFAULT_GIT_LIMITS, objectBytes: maxBytes }, offset);
-  }
-
-  async close(): Promise<void> {
-    this.rebuilt.clear();
-    closeSync(this.fd);
   }
 
   /** The index in `bounds` of the entry that starts at `offset`; undefined when none does. */
@@ -314,10 +336,7 @@ class Pack {
    * at once (inflate or parse) without awaiting anything in between.
    */
   private readAt(position: number, length: number): Buffer {
-    const wanted = Math.max(length, 0);
-    if (this.scratch.length < wanted) this.scratch = Buffer.allocUnsafe(Math.max(wanted, this.scratch.length * 2));
-    const bytesRead = readSync(this.fd, this.scratch, 0, wanted, position);
-    return this.scratch.subarray(0, bytesRead);
+    return this.files.read(this.path, this.size, position, length);
   }
 }
 

@@ -181,15 +181,15 @@ export class GitRepo {
     return this.operation(
       'fetch',
       async (session) => {
-        const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), limits: this.limits };
+        const target = { store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), limits: this.limits, reader: this.reader };
         const heads = new Map<string, string>();
         for (const branch of branches) {
           const head = await fetchBranch({ ...target, branch }, session);
           if (head !== undefined) heads.set(branch, head);
         }
-        // New packs arrived: the reader must see them. Each head must be readable here, or every
-        // later step fails on a damaged cache.
-        await this.reader.close();
+        // New packs arrived: the reader must see them (and forget any the clone lost). Each head
+        // must be readable here, or every later step fails on a damaged cache.
+        await this.reader.refresh();
         for (const [branch, head] of heads) {
           await inCache(`read ${branch}'s head`, async () => {
             if ((await this.reader.read(head, MAX_TREE_BYTES)).type !== 'commit') throw new Error(`${head.slice(0, 12)} is not a commit`);
@@ -322,7 +322,7 @@ export class GitRepo {
 
   /** Whether `head` (fetched) descends from `commit`. */
   private async holds(head: string, commit: string, branch: string, signal: AbortSignal | undefined): Promise<boolean> {
-    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch, limits: this.limits }, session), signal);
+    await this.session('fetch', (session) => fetchBranch({ store: this.store, dir: this.dir, url: this.transport.url, description: this.describe(), branch, limits: this.limits, reader: this.reader }, session), signal);
     return git.isDescendent({ fs, ...this.store, oid: head, ancestor: commit, depth: -1 }).catch(() => false);
   }
 
@@ -333,7 +333,7 @@ export class GitRepo {
   async log(since?: Date): Promise<LoggedCommit[]> {
     const branch = this.remote.branch;
     await this.sync();
-    await this.session('fetch history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), limits: this.limits, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }));
+    await this.session('fetch history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${branch}`, haves: [], description: this.describe(), limits: this.limits, reader: this.reader, ...(since === undefined ? { depth: 2 ** 31 - 1 } : { since }) }));
     return readLog(this.store.gitdir, `refs/remotes/origin/${branch}`, since);
   }
 
