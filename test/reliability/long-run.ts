@@ -25,6 +25,7 @@ import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
 import { automated } from '../harness/manifests.ts';
 import { writeConfig } from '../harness/fleet.ts';
 import { sampleProcess } from '../harness/proc.ts';
+import { MAX_OPEN_PACKS } from '../../src/git/pack-files.ts';
 import { random, seriesFor, type Series } from './scenario.ts';
 
 export interface LongRunOptions {
@@ -90,8 +91,11 @@ export interface LongRunFigures {
   exitCode: number | null;
 }
 
-/** The object reader's bound on open pack descriptors (src/git/object-reader.ts MAX_OPEN_PACKS). */
-export const MAX_PACK_FDS = 8;
+/**
+ * Pack descriptors open at once: the object reader's MAX_OPEN_PACKS, and one more for a moment
+ * while a fetched pack is written or isomorphic-git reads one whole to build a commit.
+ */
+export const MAX_PACK_FDS = MAX_OPEN_PACKS + 1;
 
 /** The Dockerfile's NODE_OPTIONS. */
 export const SHIPPED_NODE_OPTIONS = '--max-old-space-size=64 --max-semi-space-size=1';
