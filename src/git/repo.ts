@@ -351,8 +351,8 @@ export class GitRepo {
     const heads = await Promise.all([...new Set([this.remote.branch, this.target])].map(async (b) => ({ b, oid: await git.resolveRef({ fs, gitdir: this.store.gitdir, ref: `refs/remotes/origin/${b}` }).catch(() => undefined) })));
     const ref = (heads.find((h) => h.oid === head) ?? heads.find((h) => h.oid !== undefined))?.b;
     if (ref === undefined) return first.commits;
-    await this.session('deepen history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${ref}`, haves: [], description: this.describe(), limits: this.limits, depth: max }), signal);
-    await this.reader.close();
+    await this.session('deepen history', (session) => fetchPack(session, { gitdir: this.store.gitdir, url: this.transport.url, ref: `refs/heads/${ref}`, haves: [], description: this.describe(), limits: this.limits, reader: this.reader, depth: max }), signal);
+    await this.reader.refresh();
     this.forgetPacks();
     return (await read()).commits;
   }
