@@ -4,16 +4,27 @@
  * `process.memoryUsage()` as one JSON line to descriptor 3 (a pipe the test opened). Raw RSS
  * mixes garbage not yet collected with what is really kept; after a collection only what is kept
  * (and what the allocator has not given back) remains. Nothing of tagpilot's code is changed.
+ *
+ * To find what grows: with SOAK_HEAP_SNAPSHOTS=DIR and SOAK_HEAP_SNAPSHOT_READINGS=6,60 (reading
+ * numbers, from 1) it also writes a heap snapshot after those readings' collections, for
+ * `node bench/heap-summary.ts` (one of them alone, or `--diff` against an earlier one).
  */
 import { writeSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 
 const gc = (globalThis as { gc?: (options?: { type: 'major'; execution: 'sync' }) => void }).gc;
 if (gc === undefined) throw new Error('gc-probe.ts needs node --expose-gc');
 const collect = gc;
 
+const snapshots = process.env.SOAK_HEAP_SNAPSHOTS;
+const snapshotAt = new Set((process.env.SOAK_HEAP_SNAPSHOT_READINGS ?? '').split(',').filter(Boolean).map(Number));
+let readings = 0;
+
 // A signal listener does not keep the process alive: `tagpilot run` still exits on SIGTERM as it does without it.
 process.on('SIGUSR2', () => {
   collect({ type: 'major', execution: 'sync' });
+  if (snapshots !== undefined && snapshotAt.has(++readings)) writeHeapSnapshot(join(snapshots, `reading-${readings}.heapsnapshot`));
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   writeSync(3, `${JSON.stringify({ rss, heapUsed, heapTotal, external, arrayBuffers })}\n`);
 });

@@ -222,9 +222,10 @@ function gcProbe(pipe: Readable, pid: number): () => Promise<Omit<GcSample, 'at'
   const lines = createInterface({ input: pipe })[Symbol.asyncIterator]();
   return async () => {
     process.kill(pid, 'SIGUSR2');
-    const deadline = sleep(10_000).then(() => ({ done: true, value: undefined }) as const);
+    // Seconds, not milliseconds: on a loaded machine, and a heap snapshot (gc-probe.ts) when asked for.
+    const deadline = sleep(60_000).then(() => ({ done: true, value: undefined }) as const);
     const line = await Promise.race([lines.next(), deadline]);
-    if (line.done) throw new Error(`tagpilot run (pid ${pid}) gave no memory reading within 10 s of SIGUSR2`);
+    if (line.done) throw new Error(`tagpilot run (pid ${pid}) gave no memory reading within 60 s of SIGUSR2`);
     return JSON.parse(line.value) as Omit<GcSample, 'at'>;
   };
 }
