@@ -132,11 +132,6 @@ export class ObjectReader {
     this.packs = packs;
   }
 
-  /** Pack descriptors open now (at most MAX_OPEN_PACKS). */
-  get openPacks(): number {
-    return this.files.openCount;
-  }
-
   /** @internal The pack and offset holding `oid`; reads the pack list again once when it is not found. */
   async find(oid: string): Promise<{ pack: Pack; offset: number }> {
     for (let attempt = 0; attempt < 2; attempt++) {

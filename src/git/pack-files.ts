@@ -16,6 +16,11 @@ export const MAX_OPEN_PACKS = 8;
 const SCRATCH_BYTES = 64 * 1024;
 
 export class PackFiles {
+  /**
+   * Plain descriptors by path, read synchronously (local disk, a few bytes or one object at a
+   * time): a FileHandle left for the garbage collector warns, and a short CLI run never closes
+   * its repo.
+   */
   private readonly open: LRUCache<string, number>;
   private readonly scratch = Buffer.allocUnsafe(SCRATCH_BYTES);
 
@@ -44,11 +49,6 @@ export class PackFiles {
   /** Closes every descriptor. */
   closeAll(): void {
     this.open.clear();
-  }
-
-  /** Descriptors open now. */
-  get openCount(): number {
-    return this.open.size;
   }
 
   private descriptor(path: string, size: number): number {
