@@ -7,19 +7,23 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_PACK_FDS, runLong } from './long-run.ts';
 
-/** Measured at about 1.2 MiB/min over a 15 s half with the shipped heap flags; a leak of 200 KiB a cycle is about 10. */
-const RSS_SLOPE_MIB_PER_MINUTE = 12;
+/**
+ * A leak of 200 KiB a cycle is about 10 MiB/min. Measured on the heap after a collection, which
+ * warm-up moves by about 1 MiB/min; raw RSS over 15 s is noise (−18 to +14 MiB/min seen, with
+ * forced collections every 2 s and without), so it is reported, not bounded, here.
+ */
+const HEAP_SLOPE_MIB_PER_MINUTE = 12;
 /** One socket or file left open every six cycles is 10 a minute. */
 const FD_SLOPE_PER_MINUTE = 10;
 
 test('tagpilot run on a 1 s interval for 30 s while tags arrive and a person pushes: RSS and open file descriptors flat, no cycle failed', async (t) => {
   const seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
-  const { figures, logs } = await runLong({ seconds: 30, tagEveryMs: 5_000, humanEveryMs: 3_000, warmupSeconds: 15, gcEverySeconds: 5, seed });
+  const { figures, logs } = await runLong({ seconds: 30, tagEveryMs: 5_000, humanEveryMs: 3_000, warmupSeconds: 15, gcEverySeconds: 2, seed });
   t.diagnostic(JSON.stringify(figures));
   assert.equal(figures.exitCode, 0, logs.slice(-2_000));
   assert.equal(figures.failedCycles, 0, logs.slice(-2_000));
   assert.ok(figures.cycles >= 10, `only ${figures.cycles} cycles in 30 s`);
-  assert.ok(figures.rssMiB.slopePerMinute < RSS_SLOPE_MIB_PER_MINUTE, `RSS grows ${figures.rssMiB.slopePerMinute} MiB/min: ${JSON.stringify(figures.rssMiB)}`);
+  assert.ok(figures.gcHeapMiB.slopePerMinute < HEAP_SLOPE_MIB_PER_MINUTE, `the heap after a collection grows ${figures.gcHeapMiB.slopePerMinute} MiB/min: ${JSON.stringify(figures.gcHeapMiB)}`);
   assert.ok(figures.fds.slopePerMinute < FD_SLOPE_PER_MINUTE, `open files (packs aside) grow ${figures.fds.slopePerMinute}/min: ${JSON.stringify(figures.fds)}`);
   assert.ok(figures.packFds.max <= MAX_PACK_FDS, `${figures.packFds.max} packs open at once: ${JSON.stringify(figures.packFds)}`);
 });
