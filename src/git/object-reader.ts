@@ -195,11 +195,13 @@ class Pack {
   /** Reads the index; the pack itself is opened when first read (and may be closed and opened again). */
   static async open(idxPath: string, id: number, files: PackFiles, rebuilt: RebuiltCache): Promise<Pack> {
     const idx = await readFile(idxPath);
-    if (idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new Error(`${idxPath}: not a version 2 pack index`);
-    const count = idx.readUInt32BE(8 + 255 * 4);
     const oidsAt = 8 + 256 * 4;
+    // A process killed while writing leaves a torn index: refused as damage (the clone heals), never read past its end.
+    if (idx.length < oidsAt + 40 || idx.readUInt32BE(0) !== 0xff744f63 || idx.readUInt32BE(4) !== 2) throw new TagpilotError('object-corrupt', `${idxPath}: not a whole version 2 pack index`, { data: { size: idx.length } });
+    const count = idx.readUInt32BE(8 + 255 * 4);
     const offsetsAt = oidsAt + count * 20 + count * 4;
     const largeAt = offsetsAt + count * 4;
+    if (idx.length < largeAt + 40) throw new TagpilotError('object-corrupt', `${idxPath}: ${idx.length} bytes, too short for its ${count} objects`, { data: { size: idx.length, count } });
     const offsets = new Float64Array(count);
     for (let i = 0; i < count; i++) {
       const small = idx.readUInt32BE(offsetsAt + i * 4);

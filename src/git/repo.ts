@@ -189,7 +189,7 @@ export class GitRepo {
         }
         // New packs arrived: the reader must see them (and forget any the clone lost). Each head
         // must be readable here, or every later step fails on a damaged cache.
-        await this.reader.refresh();
+        await inCache('read the pack indexes', () => this.reader.refresh());
         for (const [branch, head] of heads) {
           await inCache(`read ${branch}'s head`, async () => {
             if ((await this.reader.read(head, MAX_TREE_BYTES)).type !== 'commit') throw new Error(`${head.slice(0, 12)} is not a commit`);

@@ -1,6 +1,6 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync } from 'node:zlib';
@@ -133,3 +133,25 @@ test('object reader: a remembered object over a later read’s limit is still re
     await reader.close();
   }
 });
+
+for (const [what, keep] of [
+  ['shorter than its fan-out table', 726],
+  ['cut inside its object names', 8 + 1024 + 100],
+] as const) {
+  test(`a pack index torn by a kill (${what}) is damage the clone heals from (object-corrupt), never a read past its end`, async () => {
+    const torn = mkdtempSync(join(tmpdir(), 'tagpilot-torn-idx-'));
+    try {
+      git(torn, 'init', '-q', '--bare');
+      const packDir = join(gitdir, 'objects', 'pack');
+      const idx = readdirSync(packDir).find((n) => n.endsWith('.idx'))!;
+      mkdirSync(join(torn, 'objects', 'pack'), { recursive: true });
+      writeFileSync(join(torn, 'objects', 'pack', idx), readFileSync(join(packDir, idx)).subarray(0, keep));
+      writeFileSync(join(torn, 'objects', 'pack', idx.replace(/\.idx$/, '.pack')), readFileSync(join(packDir, idx.replace(/\.idx$/, '.pack'))));
+      const reader = new ObjectReader(torn);
+      await assert.rejects(reader.refresh(), (e: Error & { code?: string }) => e.code === 'object-corrupt' && /pack index|too short/.test(e.message));
+      await reader.close();
+    } finally {
+      rmSync(torn, { recursive: true, force: true });
+    }
+  });
+}
