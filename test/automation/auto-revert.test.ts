@@ -6,27 +6,14 @@ import pino from 'pino';
 import { autoRevert, parseOperationTrailers, runCycle, type CycleDeps, type FailedRollout } from '../../src/automation/index.ts';
 import { FakeTagSource } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
+import { webManifest } from '../fakes/web-manifest.ts';
 
-const MANIFEST = (tag: string, annotations = '\n    tagpilot.io/on-failure: revert') => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1${annotations}
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: reg.local/shop/web:${tag}
-`;
+const MANIFEST = (tag: string, annotations = ['tagpilot.io/on-failure: revert']) => webManifest(tag, annotations);
 
 const author = { name: 'tagpilot', email: 'bot@example.com' };
 const log = pino({ level: 'silent' });
 
-function setup(annotations?: string) {
+function setup(annotations?: string[]) {
   const repo = new InMemoryRepository({ 'web.yaml': MANIFEST('1.0.0', annotations) });
   const cycle = (tags: string[]) => {
     const deps: CycleDeps = { repo, tags: new FakeTagSource({ 'reg.local/shop/web': tags }), branch: 'main', paths: ['.'], author, log, sleep: async () => {}, now: () => new Date('2026-12-01T12:00:00Z') };
@@ -89,7 +76,7 @@ test('auto-revert: a second failure of the same tag is not reverted again: it ho
 });
 
 test('auto-revert: nothing for a workload that did not opt in, unless the automation defaults to revert', async () => {
-  const { repo, cycle, revert } = setup('');
+  const { repo, cycle, revert } = setup([]);
   const pushed = (await cycle(['1.0.0', '1.1.0'])).commit!;
   const head = repo.head();
   assert.equal((await revert(pushed, '1.1.0')).commit, undefined);
@@ -98,7 +85,7 @@ test('auto-revert: nothing for a workload that did not opt in, unless the automa
 });
 
 test('auto-revert: a workload that says on-failure: none is not reverted, whatever the automation default', async () => {
-  const { cycle, revert } = setup('\n    tagpilot.io/on-failure: none');
+  const { cycle, revert } = setup(['tagpilot.io/on-failure: none']);
   const pushed = (await cycle(['1.0.0', '1.1.0'])).commit!;
   assert.equal((await revert(pushed, '1.1.0', 'revert')).commit, undefined);
 });

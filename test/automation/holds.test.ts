@@ -7,6 +7,7 @@ import { HOLD_PRECEDENCE, type HoldCode } from '../../src/automation/holds.ts';
 import { parseFreezeWindow, type OnRevert } from '../../src/policy/index.ts';
 import { FakeTagSource, type TagEntry } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
+import { webManifest } from '../fakes/web-manifest.ts';
 
 const NOW = new Date('2026-12-01T12:00:00Z');
 const hoursAgo = (h: number) => new Date(NOW.getTime() - h * 3_600_000).toISOString();
@@ -15,22 +16,7 @@ const young = (tag: string): TagEntry => ({ tag, created: hoursAgo(1) });
 const SLOT = 'shop:deployment/web web';
 const FROZEN = parseFreezeWindow('2026-11-30 .. 2026-12-03 UTC');
 
-const manifest = (tag: string, policy: string, annotations: string[]) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: "${policy}"
-    tagpilot.io/min-age.web: 2h${annotations.map((a) => `\n    ${a}`).join('')}
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: reg.local/shop/web:${tag}
-`;
+const manifest = (tag: string, policy: string, annotations: string[]) => webManifest(tag, ['tagpilot.io/min-age.web: 2h', ...annotations], policy);
 
 interface Setup {
   tags: TagEntry[];

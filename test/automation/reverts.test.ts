@@ -6,6 +6,7 @@ import { foldReverts, type HistoryCommit } from '../../src/automation/reverts.ts
 import { formatOperationTrailer } from '../../src/automation/operation-trailer.ts';
 import { FakeTagSource } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
+import { webManifest } from '../fakes/web-manifest.ts';
 
 const SLOT = 'shop:deployment/web web';
 const bot = (oid: string, from: string, to: string): HistoryCommit => ({ oid, author: 'tagpilot <bot@example.com>', time: 100, message: `tagpilot: web\n\nTagpilot-Update: shop:deployment/web web reg/shop/web ${from} ${to} semver:^1\n` });
@@ -45,30 +46,16 @@ for (const c of cases) {
   });
 }
 
-const MANIFEST = (tag: string, annotations = '') => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1${annotations}
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: reg.local/shop/web:${tag}
-`;
+const MANIFEST = (tag: string, annotations: string[] = []) => webManifest(tag, annotations);
 
-function setup(tags: string[], annotations = '') {
+function setup(tags: string[], annotations: string[] = []) {
   const repo = new InMemoryRepository({ 'web.yaml': MANIFEST('1.0.0', annotations) });
   const source = new FakeTagSource({ 'reg.local/shop/web': tags });
   const deps: CycleDeps = { repo, tags: source, branch: 'main', paths: ['.'], author: { name: 'tagpilot', email: 'bot@example.com' }, log: pino({ level: 'silent' }), sleep: async () => {}, now: () => new Date('2026-06-01T12:00:00Z') };
   return { repo, source, deps };
 }
 
-async function revertLast(repo: InMemoryRepository, annotations = ''): Promise<void> {
+async function revertLast(repo: InMemoryRepository, annotations: string[] = []): Promise<void> {
   const last = repo.head();
   repo.humanCommit({ 'web.yaml': MANIFEST('1.0.0', annotations) }, `Revert "tagpilot"\n\nThis reverts commit ${last}.\n`);
 }
@@ -102,7 +89,7 @@ test('after a revert, a newer tag than the rejected one still lands', async () =
 });
 
 test('with on-revert: lock, nothing lands after a revert, a newer tag neither', async () => {
-  const lock = '\n    tagpilot.io/on-revert: lock';
+  const lock = ['tagpilot.io/on-revert: lock'];
   const { repo, deps } = setup(['1.0.0', '1.1.0'], lock);
   await runCycle(deps);
   await revertLast(repo, lock);
