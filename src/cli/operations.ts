@@ -42,17 +42,27 @@ export function operate(verb: Verb) {
     where(options);
     if (verb === 'lock' && (options.reason === undefined || options.reason.trim() === '')) throw new UsageError('a lock needs --reason TEXT: the next person reads why');
     const by = await whoAmI(options.user, io, options.repo);
-    const request = requestFor(verb, options, by, new Date().toISOString().replace(/\.\d{3}Z$/, 'Z'));
-    try {
-      const outcome = options.config !== undefined ? await remote(options.config, options.automation, request, by, io) : await local(options.repo!, options.path, request, io);
-      report(io, outcome.plan, outcome.commit);
-      return EXIT.ok;
-    } catch (error) {
-      if (!(error instanceof TagpilotError) || error.code !== 'operation-refused') throw error;
-      io.err.write(`tagpilot ${verb}: ${error.message}\n`);
-      return EXIT.failed;
-    }
+    const request = requestFor(verb, options, by, nowSeconds());
+    return reported(verb, io, () => (options.config !== undefined ? remote(options.config, options.automation, request, by, io) : local(options.repo!, options.path, request, io)));
   };
+}
+
+/** Now in RFC 3339 to the second, as the annotations and trailers record it. */
+function nowSeconds(): string {
+  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+/** Runs an operation and prints what it committed; a refused operation is said in one line (exit 1). */
+async function reported(verb: string, io: CliIo, run: () => Promise<{ plan: OperationPlan; commit?: string | undefined }>): Promise<number> {
+  try {
+    const outcome = await run();
+    report(io, outcome.plan, outcome.commit);
+    return EXIT.ok;
+  } catch (error) {
+    if (!(error instanceof TagpilotError) || error.code !== 'operation-refused') throw error;
+    io.err.write(`tagpilot ${verb}: ${error.message}\n`);
+    return EXIT.failed;
+  }
 }
 
 function requestFor(verb: Verb, o: OperateOptions, by: string, at: string): OperationRequest {
@@ -100,18 +110,10 @@ export function freeze(verb: 'freeze' | 'unfreeze') {
   return async (options: FreezeOptions, io: CliIo): Promise<number> => {
     where(options);
     const by = await whoAmI(options.user, io, options.repo);
-    const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const at = nowSeconds();
     const request = (roots: readonly string[]): FreezeRequest => ({ verb, roots, by, at, ...pick(options) });
     const decide: (roots: readonly string[]) => Decide = (roots) => async (_slots, _history, read) => planFreeze(request(roots), new Map(await Promise.all(roots.map(async (r) => [settingsPath(r), await read(settingsPath(r))] as const))));
-    try {
-      const outcome = options.config !== undefined ? await remoteWith(options.config, options.automation, undefined, by, io, (paths) => decide(paths)) : await localWith(options.repo!, options.path, io, decide(options.path ?? ['.']));
-      report(io, outcome.plan, outcome.commit);
-      return EXIT.ok;
-    } catch (error) {
-      if (!(error instanceof TagpilotError) || error.code !== 'operation-refused') throw error;
-      io.err.write(`tagpilot ${verb}: ${error.message}\n`);
-      return EXIT.failed;
-    }
+    return reported(verb, io, () => (options.config !== undefined ? remoteWith(options.config, options.automation, undefined, by, io, (paths) => decide(paths)) : localWith(options.repo!, options.path, io, decide(options.path ?? ['.']))));
   };
 }
 
