@@ -48,7 +48,7 @@ export function operate(verb: Verb) {
 }
 
 /** Now in RFC 3339 to the second, as the annotations and trailers record it. */
-function nowSeconds(): string {
+export function nowSeconds(): string {
   return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 }
 

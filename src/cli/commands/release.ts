@@ -8,7 +8,7 @@ import { EXIT, UsageError, type CliIo } from '../io.ts';
 import { lockText, writeProblems } from '../present.ts';
 import { formatOperationTrailer, planOperation } from '../../automation/index.ts';
 import { whoAmI } from '../identity.ts';
-import { operate } from '../operations.ts';
+import { nowSeconds, operate } from '../operations.ts';
 
 export interface ReleaseOptions {
   repo?: string;
@@ -48,7 +48,7 @@ export async function release(options: ReleaseOptions, io: CliIo): Promise<numbe
     return EXIT.failed;
   }
   const by = await whoAmI(options.user, io, dir);
-  const at = new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const at = nowSeconds();
   const plan = planOperation({ verb: 'release', target: options.workload, image: options.image, lock: options.lock !== false, force: true, by, at, ...(options.container === undefined ? {} : { slot: options.container }), ...(options.reason === undefined ? {} : { reason: options.reason }) }, chosen);
   const changed = await writeEdits(io, dir, read.files, plan.edits);
   if (changed === undefined) return EXIT.failed;
