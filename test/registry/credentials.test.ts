@@ -73,16 +73,19 @@ describe('docker credential helpers (docker-credential-<name> get)', () => {
     assert.partialDeepStrictEqual(credential, { kind: 'identity', identityToken: 'refresh-xyz' });
   });
 
-  test('the answer is reused within the TTL and asked again after it, before short-lived tokens expire', async () => {
+  test('the answer is reused within the TTL and asked again after it, before short-lived tokens expire', async (t) => {
     helper('ttl', '{"Username":"u","Secret":"s"}');
     writeFileSync(log, '');
+    // The TTL runs on the clock (Date), which is moved by hand: however slow the helper is, only the TTL decides.
+    t.mock.timers.enable({ apis: ['Date'], now: 0 });
     const credentials = new Credentials({ dockerConfig: { credHelpers: { h: 'ttl' } }, env, helperTtlMs: 50 });
     await credentials.get('h');
+    t.mock.timers.tick(49);
     await credentials.get('h');
-    assert.equal(calls().length, 1);
-    await new Promise((r) => setTimeout(r, 60));
+    assert.equal(calls().length, 1, 'reused within the TTL');
+    t.mock.timers.tick(1);
     await credentials.get('h');
-    assert.equal(calls().length, 2);
+    assert.equal(calls().length, 2, 'asked again once the TTL is over');
   });
 
   test('"credentials not found" means anonymous', async () => {

@@ -6,7 +6,14 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { runCrashes } from './crash.ts';
 
-test('tagpilot run killed with SIGKILL at random moments, restarted on the same cache: fsck clean, every update committed once, no cycle failed by the cache, no process left', async (t) => {
+/**
+ * About 25 children, each a Node start and a cycle: some 30 s of CPU, which a loaded machine
+ * stretches far past the suite's 180 s default. Its own bound is the CPU it needs at a tenth of
+ * a core; a child that hangs is caught sooner, by the scenario's own per-child bound.
+ */
+const TIMEOUT_MS = 15 * 60_000;
+
+test('tagpilot run killed with SIGKILL at random moments, restarted on the same cache: fsck clean, every update committed once, no cycle failed by the cache, no process left', { timeout: TIMEOUT_MS }, async (t) => {
   const seed = Number(process.env.SOAK_SEED ?? Date.now() % 100_000);
   const { figures, violations } = await runCrashes({ kills: 20, seed });
   t.diagnostic(`seed ${seed}: ${JSON.stringify(figures)}`);

@@ -303,20 +303,27 @@ async function runChild({ config, bin, compileCache }: ChildSetup, arena: Arena,
   return { startedAt, code, hung, killed: signal === 'SIGKILL' && !hung, logs, ms: performance.now() - begun, family, leftBehind: await survivors(family) };
 }
 
+/**
+ * How long what a killed child started may take to end by itself (the credential helper thinks
+ * for 200 ms): seconds, so that a loaded machine is not taken for a process left behind.
+ */
+const GONE_MS = 5_000;
+
 async function survivors(family: readonly ProcessInfo[]): Promise<ProcessInfo[]> {
-  for (let i = 0; i < 20 && family.some((p) => alive(p.pid)); i++) await sleep(50);
+  const deadline = performance.now() + GONE_MS;
+  while (performance.now() < deadline && family.some((p) => alive(p.pid))) await sleep(50);
   return family.filter((p) => alive(p.pid));
 }
 
 /** Processes of ours that outlived the run: only the registry may remain until it is stopped. */
 async function strays(): Promise<string[]> {
-  let left: ProcessInfo[] = [];
-  for (let i = 0; i < 40; i++) {
-    left = descendants(process.pid).filter((p) => p.name !== 'docker-registry');
+  const deadline = performance.now() + GONE_MS;
+  for (;;) {
+    const left = descendants(process.pid).filter((p) => p.name !== 'docker-registry');
     if (left.length === 0) return [];
+    if (performance.now() > deadline) return left.map((p) => `a process outlived the run: ${p.name} (pid ${p.pid})`);
     await sleep(50);
   }
-  return left.map((p) => `a process outlived the run: ${p.name} (pid ${p.pid})`);
 }
 
 /**
