@@ -1,43 +1,23 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { createHmac } from 'node:crypto';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { setTimeout as sleep } from 'node:timers/promises';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer } from '../harness/git-server.ts';
+import { writeFileSync } from 'node:fs';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
 import { startController } from '../harness/controller.ts';
 import type { Fields } from '../harness/kube/index.ts';
-import { cluster, type Cluster } from '../kube/double.ts';
+import { waitUntil } from '../kube/double.ts';
 import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
-import { receiver } from '../notify/receiver.ts';
 import { runCli } from '../harness/cli.ts';
 import { formatOperationTrailer, parseOperationTrailers } from '../../src/automation/index.ts';
+import { HMAC_KEY, signatureOf, usePodStack } from './pod-harness.ts';
 
 /**
  * `tagpilot controller` in a "Pod" with verification, notifications and auto-revert, against the
  * API double (config/ with the verify component), the real registry and the real Git server;
  * this test plays the sync loop, applying each commit to the double.
  */
-const HMAC_KEY = 'notify-key-0123';
-let registry: TestRegistry;
-let server: GitServer;
-let k: Cluster;
-let hooks: Awaited<ReturnType<typeof receiver>>;
-let work: string;
-
-before(async () => {
-  [registry, server, k, hooks] = await Promise.all([startRegistry(), startGitServer(), cluster(['workload-events', 'verify']), receiver()]);
-  await seedTags(registry.url, 'team/web', versionTags(['1.0.0', '1.1.0']));
-  work = mkdtempSync(join(tmpdir(), 'tagpilot-auto-revert-'));
-});
-after(async () => {
-  await Promise.all([registry.stop(), server.stop(), k.stop(), hooks.stop()]);
-  rmSync(work, { recursive: true, force: true });
-});
+const stack = usePodStack('auto-revert', { 'team/web': ['1.0.0', '1.1.0'] });
 
 const manifest = (host: string, tag: string) => `apiVersion: apps/v1
 kind: Deployment
@@ -66,8 +46,8 @@ interface Hook {
 }
 
 test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one commit, the failed tag is not re-applied, a second failure of it (CrashLoopBackOff) holds and is told, a newer tag lands and is verified, history shows each outcome', async () => {
+  const { registry, server, k, hooks, work, image } = stack;
   const bare = createBareRepo(server.root, 'fleet', { 'apps/web.yaml': manifest(registry.host, '1.0.0') });
-  const image = (tag: string) => `${registry.host}/team/web:${tag}`;
   // The sync loop's view: the workload at a tag, its Pods pulling (or not) that image.
   let generation = 2;
   const live = (tag: string, failing: false | 'ImagePullBackOff' | 'CrashLoopBackOff') => {
@@ -82,15 +62,9 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     file,
     `automations:\n  - name: fleet\n    git:\n      url: ${server.repoUrl('fleet')}\n      paths: [apps]\n      author: { name: tagpilot-bot, email: bot@example.com }\n    verify: { deadline: 60s }\n    notify:\n      - { name: audit, type: webhook, url: "${hooks.url()}", secret: { env: HMAC_KEY }, events: [updated, verified, failed, reverted, held-back] }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ninterval: 1s\nverify: { interval: 1s }\nleaderElection: { enabled: false }\nserver: { address: 127.0.0.1, port: 0, status: { enabled: true } }\ncacheDir: ${join(work, 'cache')}\n`,
   );
-  const c = await startController(file, { KUBECONFIG: k.kubeconfig, POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', HMAC_KEY, LOG_LEVEL: 'debug' });
+  const c = await startController(file, { ...stack.env(), LOG_LEVEL: 'debug' });
   const hooksOf = () => hooks.received.map((r) => JSON.parse(r.body) as Hook);
-  const until = async (what: string, done: () => boolean, ms = 60_000) => {
-    const deadline = Date.now() + ms;
-    while (!done()) {
-      if (Date.now() > deadline) assert.fail(`${what} not within ${ms} ms:\n${c.log()}`);
-      await sleep(50);
-    }
-  };
+  const until = (what: string, done: () => boolean) => waitUntil(what, done, () => c.log(), 60_000);
   const head = () => git(bare, 'rev-parse', 'main').trim();
   const messages = () =>
     git(bare, 'log', '--format=%B%x00', 'main')
@@ -122,7 +96,7 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
       ],
     );
     const signed = hooks.received.find((r) => JSON.parse(r.body).kind === 'reverted')!;
-    assert.equal(signed.headers['x-tagpilot-signature'], `sha256=${createHmac('sha256', HMAC_KEY).update(signed.body).digest('hex')}`);
+    assert.equal(signed.headers['x-tagpilot-signature'], signatureOf(signed.body));
     const failedEvent = (k.api.list('events.k8s.io/v1', 'Event', 'shop') as Fields[]).find((e) => e.reason === 'RolloutFailed');
     assert.match(failedEvent?.note ?? '', new RegExp(`^Failed \\(ImagePullBackOff\\).*commit ${broken.slice(0, 12)}`));
 

@@ -1,45 +1,15 @@
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer, type GitServerOptions } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
-import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
-import { FLEET_TAGS, fleetFiles, writeConfig } from '../harness/fleet.ts';
+import { git, humanCommit } from '../harness/git-repos.ts';
+import { useFleetStack } from '../harness/fleet-stack.ts';
 import { runCli } from '../harness/cli.ts';
 
 const ANA = 'Ana <ana@example.com>';
 
 describe('workload operations as commits, against a real registry and git server', () => {
-  let registry: TestRegistry;
-  let server: GitServer;
-  let work: string;
-  let counter = 0;
-  let onRequest: GitServerOptions['beforeRequest'];
-
-  before(async () => {
-    [registry, server] = await Promise.all([startRegistry(), startGitServer({ beforeRequest: (r) => onRequest?.(r) })]);
-    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
-    work = mkdtempSync(join(tmpdir(), 'tagpilot-ops-'));
-  });
-  afterEach(() => {
-    onRequest = undefined;
-  });
-  after(async () => {
-    await Promise.all([registry.stop(), server.stop()]);
-    rmSync(work, { recursive: true, force: true });
-  });
-
-  function fleet(): { bare: string; config: string; initial: Record<string, string> } {
-    const name = `ops-${++counter}`;
-    const initial = fleetFiles(registry.host);
-    const bare = createBareRepo(server.root, name, initial);
-    const dir = mkdtempSync(join(work, 'cfg-'));
-    const config = writeConfig(dir, `git:\n  url: ${server.repoUrl(name)}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - host: ${registry.host}\n    insecure: true\ncacheDir: cache\n`);
-    return { bare, config, initial };
-  }
+  const stack = useFleetStack('ops');
+  const fleet = () => stack.fleet();
 
   const cli = async (...args: string[]) => {
     const result = await runCli(args);
@@ -101,7 +71,7 @@ describe('workload operations as commits, against a real registry and git server
   test('a lock pushed while another writer pushes lands after a retry, on top of the other commit', async () => {
     const { bare, config, initial } = fleet();
     let human = '';
-    onRequest = ({ method, path }) => {
+    stack.onRequest = ({ method, path }) => {
       if (human === '' && method === 'POST' && path.endsWith('/git-receive-pack')) human = humanCommit(bare, { 'README.md': '# fleet\n', 'apps/web.yaml': initial['apps/web.yaml']!.replace('replicas: 2', 'replicas: 3') }, 'Human: more replicas');
     };
     const result = await runCli(['lock', 'shop:deployment/web', '--reason', 'race', '--user', ANA, '--config', config], { env: { LOG_LEVEL: 'warn' } });
@@ -125,14 +95,14 @@ describe('workload operations as commits, against a real registry and git server
     const head = git(bare, 'rev-parse', 'main').trim();
     await cli('run', '--once', '--config', config);
     assert.equal(git(bare, 'rev-parse', 'main').trim(), head, 'the cycle does not undo the rollback');
-    await seedTags(registry.url, 'team/web', versionTags(['1.2.5']));
+    await seedTags(stack.registry.url, 'team/web', versionTags(['1.2.5']));
     await cli('run', '--once', '--config', config);
     assert.match(show(bare, 'apps/web.yaml'), /team\/web:1\.2\.5'/, 'a newer tag than the rejected one flows');
   });
 
   test('release --config sets the image, locks the slot and commits its trailer; the cycle leaves it there', async () => {
     const { bare, config } = fleet();
-    await cli('release', '--workload', 'shop:deployment/web', '--image', `${registry.host}/team/web:1.1.0`, '--reason', 'canary', '--user', ANA, '--config', config);
+    await cli('release', '--workload', 'shop:deployment/web', '--image', `${stack.registry.host}/team/web:1.1.0`, '--reason', 'canary', '--user', ANA, '--config', config);
     const web = show(bare, 'apps/web.yaml');
     assert.match(web, /team\/web:1\.1\.0'/);
     assert.match(web, /tagpilot\.io\/locked\.web: "true"/);

@@ -1,49 +1,19 @@
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer, type GitServerOptions } from '../harness/git-server.ts';
-import { seedTags, versionTags } from '../harness/images.ts';
-import { createBareRepo, git, humanCommit, installHook } from '../harness/git-repos.ts';
-import { FLEET_TAGS, fleetFiles, writeConfig } from '../harness/fleet.ts';
+import { git, humanCommit, installHook } from '../harness/git-repos.ts';
+import { useFleetStack } from '../harness/fleet-stack.ts';
 import { runCli } from '../harness/cli.ts';
 
 describe('pushing while people push: the cycle against a real registry and git server', () => {
-  let registry: TestRegistry;
-  let server: GitServer;
-  let work: string;
-  let counter = 0;
-  let onRequest: GitServerOptions['beforeRequest'];
-
-  before(async () => {
-    [registry, server] = await Promise.all([startRegistry(), startGitServer({ beforeRequest: (r) => onRequest?.(r) })]);
-    for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
-    work = mkdtempSync(join(tmpdir(), 'tagpilot-race-'));
-  });
-  afterEach(() => {
-    onRequest = undefined;
-  });
-  after(async () => {
-    await Promise.all([registry.stop(), server.stop()]);
-    rmSync(work, { recursive: true, force: true });
-  });
-
+  const stack = useFleetStack('race');
   /** A fresh fleet repo and a config pointing at it. */
-  function fleet(extra = ''): { bare: string; config: string; initial: Record<string, string> } {
-    const name = `fleet-${++counter}`;
-    const initial = fleetFiles(registry.host);
-    const bare = createBareRepo(server.root, name, initial);
-    const dir = mkdtempSync(join(work, 'cfg-'));
-    const config = writeConfig(dir, `git:\n  url: ${server.repoUrl(name)}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\n${extra}registries:\n  - host: ${registry.host}\n    insecure: true\ncacheDir: cache\n`);
-    return { bare, config, initial };
-  }
+  const fleet = (gitLines = '') => stack.fleet(gitLines);
 
   /** Makes a human commit on the first push that reaches the server (after our fetch, before our update). */
   function humanPushesFirst(bare: string, files: Record<string, string>): { commit: () => string } {
     let human = '';
-    onRequest = ({ method, path }) => {
+    stack.onRequest = ({ method, path }) => {
       if (human === '' && method === 'POST' && path.endsWith('/git-receive-pack')) human = humanCommit(bare, files, 'Human: tune replicas');
     };
     return { commit: () => human };
@@ -65,7 +35,7 @@ describe('pushing while people push: the cycle against a real registry and git s
   test('a branch that keeps moving fails the cycle after the configured attempts, within seconds', async () => {
     const { bare, config } = fleet('  pushAttempts: 2\n');
     let n = 0;
-    onRequest = ({ method, path }) => {
+    stack.onRequest = ({ method, path }) => {
       if (method === 'POST' && path.endsWith('/git-receive-pack')) humanCommit(bare, { 'README.md': `# change ${++n}\n` }, `Human ${n}`);
     };
     const started = performance.now();
@@ -84,7 +54,7 @@ describe('pushing while people push: the cycle against a real registry and git s
 
   const countPushes = () => {
     const counter = { pushes: 0 };
-    onRequest = ({ method, path }) => {
+    stack.onRequest = ({ method, path }) => {
       if (method === 'POST' && path.endsWith('/git-receive-pack')) counter.pushes++;
     };
     return counter;

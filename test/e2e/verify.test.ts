@@ -1,20 +1,15 @@
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
-import { createHmac } from 'node:crypto';
 import { once } from 'node:events';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { startRegistry, type TestRegistry } from '../harness/registry.ts';
-import { startGitServer, type GitServer } from '../harness/git-server.ts';
-import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
 import type { Fields } from '../harness/kube/index.ts';
-import { cluster, type Cluster } from '../kube/double.ts';
+import { waitUntil } from '../kube/double.ts';
 import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
-import { receiver } from '../notify/receiver.ts';
+import { signatureOf, usePodStack } from './pod-harness.ts';
 
 /**
  * tagpilot run in a "Pod" with verification and a signed webhook: the commit is notified, the
@@ -22,26 +17,11 @@ import { receiver } from '../notify/receiver.ts';
  * Event on the workload and a notification whose signature checks.
  */
 const root = join(import.meta.dirname, '../..');
-const HMAC_KEY = 'notify-key-0123';
-let registry: TestRegistry;
-let server: GitServer;
-let k: Cluster;
-let hooks: Awaited<ReturnType<typeof receiver>>;
-let work: string;
-
-before(async () => {
-  [registry, server, k, hooks] = await Promise.all([startRegistry(), startGitServer(), cluster(['workload-events', 'verify']), receiver()]);
-  for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
-  work = mkdtempSync(join(tmpdir(), 'tagpilot-verify-e2e-'));
-});
-after(async () => {
-  await Promise.all([registry.stop(), server.stop(), k.stop(), hooks.stop()]);
-  rmSync(work, { recursive: true, force: true });
-});
+const stack = usePodStack('verify-e2e', FLEET_TAGS);
 
 test('run in a Pod: a commit is notified, the applied rollout is Verified (an Event on the Deployment, a signed notification)', async () => {
+  const { registry, server, k, hooks, work, image } = stack;
   const bare = createBareRepo(server.root, 'fleet', fleetFiles(registry.host));
-  const image = (tag: string) => `${registry.host}/team/web:${tag}`;
   k.api.apply(workload('Deployment', image('1.0.0'), complete('Deployment')));
   k.api.apply(pod('web-old', image('1.0.0')));
   const file = join(work, 'tagpilot.yaml');
@@ -49,19 +29,13 @@ test('run in a Pod: a commit is notified, the applied rollout is Verified (an Ev
     file,
     `git:\n  url: ${server.repoUrl('fleet')}\n  paths: [apps]\nregistries:\n  - { host: "${registry.host}", insecure: true }\ninterval: 1h\nverify: { deadline: 60s, interval: 1s }\nnotify:\n  - { name: audit, type: webhook, url: "${hooks.url()}", secret: { env: HMAC_KEY }, events: [updated, verified, failed] }\ncacheDir: cache\n`,
   );
-  const env = { PATH: process.env.PATH, LOG_LEVEL: 'info', LOG_FORMAT: 'json', KUBECONFIG: k.kubeconfig, POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', HMAC_KEY };
+  const env = { PATH: process.env.PATH, LOG_LEVEL: 'info', LOG_FORMAT: 'json', ...stack.env() };
   const child = spawn(process.execPath, ['src/cli/main.ts', 'run', '--config', file], { cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env });
   let logs = '';
   child.stderr.on('data', (c: Buffer) => (logs += c));
   const exited = once(child, 'exit') as Promise<[number | null]>;
   const kinds = () => hooks.received.map((r) => JSON.parse(r.body) as { kind: string; workload: string; tag: string });
-  const until = async (what: string, done: () => boolean) => {
-    const deadline = Date.now() + 40_000;
-    while (!done()) {
-      if (Date.now() > deadline) assert.fail(`${what} not in time:\n${logs}`);
-      await new Promise((r) => setTimeout(r, 50));
-    }
-  };
+  const until = (what: string, done: () => boolean) => waitUntil(what, done, () => logs, 40_000);
   try {
     await until('the updated notification', () => kinds().some((e) => e.kind === 'updated' && e.workload === 'shop:deployment/web'));
     const commit = git(bare, 'rev-parse', 'main').trim();
@@ -71,7 +45,7 @@ test('run in a Pod: a commit is notified, the applied rollout is Verified (an Ev
     k.api.apply(pod('web-new', image('1.2.0')));
     await until('the verified notification', () => kinds().some((e) => e.kind === 'verified'));
     const verified = hooks.received.find((r) => JSON.parse(r.body).kind === 'verified')!;
-    assert.equal(verified.headers['x-tagpilot-signature'], `sha256=${createHmac('sha256', HMAC_KEY).update(verified.body).digest('hex')}`);
+    assert.equal(verified.headers['x-tagpilot-signature'], signatureOf(verified.body));
     assert.deepEqual(
       { ...JSON.parse(verified.body), text: undefined, timestamp: undefined, detail: undefined },
       { kind: 'verified', automation: JSON.parse(verified.body).automation, workload: 'shop:deployment/web', repository: `${registry.host}/team/web`, tag: '1.2.0', commit, text: undefined, timestamp: undefined, detail: undefined },
