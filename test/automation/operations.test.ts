@@ -4,22 +4,9 @@ import pino from 'pino';
 import { runOperation, planOperation, parseOperationTrailers, type OperationRequest } from '../../src/automation/index.ts';
 import { errorCode } from '../../src/problems/index.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
+import { webDeployment } from '../fakes/web-manifest.ts';
 
-const WEB = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-        - name: web
-          image: reg.local/shop/web:1.0.0
-`;
+const WEB = webDeployment({ image: 'reg.local/shop/web:1.0.0' });
 
 const who = { by: 'Ana <ana@example.com>', at: '2026-12-01T12:00:00Z' };
 

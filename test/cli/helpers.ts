@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli, type CliResult } from '../harness/cli.ts';
 import { git as gitIn, writeFiles } from '../harness/git-repos.ts';
+import { webDeployment } from '../fakes/web-manifest.ts';
 
 /** Runs `tagpilot ARGS` with in-memory streams, in `cwd`, as author Test. */
 export function run(args: string[], cwd: string): Promise<CliResult> {
@@ -20,23 +21,7 @@ export function repoWith(files: Record<string, string>): { dir: string; git: (..
   return { dir, git, cleanup: () => rmSync(dir, { recursive: true, force: true }) };
 }
 
-export const web = `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1
-spec:
-  template:
-    spec:
-      containers:
-      - name: web
-        image: ghcr.io/acme/web:1.0.0   # the site
-      - name: proxy
-        image: envoyproxy/envoy:v1.29.1
-`;
+export const web = webDeployment({ image: 'ghcr.io/acme/web:1.0.0   # the site', sidecars: [{ name: 'proxy', image: 'envoyproxy/envoy:v1.29.1' }] });
 
 export const locked = web.replace('name: web\n  namespace', 'name: frozen\n  namespace').replace('    tagpilot.io/automated: "true"\n', '    tagpilot.io/automated: "true"\n    tagpilot.io/locked: "true"\n    tagpilot.io/locked-by: ana\n    tagpilot.io/locked-reason: incident 42\n');
 

@@ -10,6 +10,7 @@ import { waitUntil } from '../kube/double.ts';
 import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
 import { runCli } from '../harness/cli.ts';
 import { formatOperationTrailer, parseOperationTrailers } from '../../src/automation/index.ts';
+import { webDeployment } from '../fakes/web-manifest.ts';
 import { HMAC_KEY, signatureOf, usePodStack } from './pod-harness.ts';
 
 /**
@@ -19,23 +20,7 @@ import { HMAC_KEY, signatureOf, usePodStack } from './pod-harness.ts';
  */
 const stack = usePodStack('auto-revert', { 'team/web': ['1.0.0', '1.1.0'] });
 
-const manifest = (host: string, tag: string) => `apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1.0.0
-    tagpilot.io/on-failure: revert
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-        - name: web
-          image: ${host}/team/web:${tag}
-`;
+const manifest = (host: string, tag: string) => webDeployment({ image: `${host}/team/web:${tag}`, policy: 'semver:^1.0.0', annotations: ['tagpilot.io/on-failure: revert'], spec: ['replicas: 2'] });
 
 interface Hook {
   kind: string;

@@ -1,9 +1,22 @@
+/** What varies between the tests' copies of the shop's `web` Deployment; each value is written as it is. */
+export interface WebDeployment {
+  /** Container `web`'s image (a comment after it too, if wanted). */
+  image: string;
+  /** The `tagpilot.io/tag.web` scalar: quote it where YAML needs it (default `semver:^1`, plain). */
+  policy?: string;
+  /** More annotations, one a line, after the policy. */
+  annotations?: readonly string[];
+  /** Lines of the spec before its template (`replicas: 2`). */
+  spec?: readonly string[];
+  /** Containers after `web`. */
+  sidecars?: readonly { name: string; image: string }[];
+}
+
 /**
- * The shop's `web` Deployment as the in-memory tests write it: one automated container `web` on
- * `reg.local/shop/web`, its policy quoted (globs and braces are YAML too), extra annotations one
- * per line after it.
+ * The shop's `web` Deployment, automated by tagpilot, as the tests write it: namespace `shop`,
+ * container `web` first (its image on line 14 when `spec` is empty), each value as given.
  */
-export function webManifest(tag: string, annotations: readonly string[] = [], policy = 'semver:^1'): string {
+export function webDeployment({ image, policy = 'semver:^1', annotations = [], spec = [], sidecars = [] }: WebDeployment): string {
   return `apiVersion: apps/v1
 kind: Deployment
 metadata:
@@ -11,12 +24,20 @@ metadata:
   namespace: shop
   annotations:
     tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: "${policy}"
+    tagpilot.io/tag.web: ${policy}
 ${annotations.map((a) => `    ${a}\n`).join('')}spec:
-  template:
+${spec.map((l) => `  ${l}\n`).join('')}  template:
     spec:
       containers:
         - name: web
-          image: reg.local/shop/web:${tag}
-`;
+          image: ${image}
+${sidecars.map((c) => `        - name: ${c.name}\n          image: ${c.image}\n`).join('')}`;
+}
+
+/**
+ * The in-memory tests' `web`: on `reg.local/shop/web`, its policy quoted (globs and braces are
+ * YAML too), extra annotations one per line after it.
+ */
+export function webManifest(tag: string, annotations: readonly string[] = [], policy = 'semver:^1'): string {
+  return webDeployment({ image: `reg.local/shop/web:${tag}`, policy: `"${policy}"`, annotations });
 }
