@@ -35,15 +35,18 @@ describe('pushing while people push: the cycle against a real registry and git s
   test('a branch that keeps moving fails the cycle after the configured attempts, within seconds', async () => {
     const { bare, config } = fleet('  pushAttempts: 2\n');
     let n = 0;
+    let firstPush: number | undefined;
     stack.onRequest = ({ method, path }) => {
-      if (method === 'POST' && path.endsWith('/git-receive-pack')) humanCommit(bare, { 'README.md': `# change ${++n}\n` }, `Human ${n}`);
+      if (method !== 'POST' || !path.endsWith('/git-receive-pack')) return;
+      firstPush ??= performance.now();
+      humanCommit(bare, { 'README.md': `# change ${++n}\n` }, `Human ${n}`);
     };
-    const started = performance.now();
     const result = await runCli(['run', '--once', '--config', config]);
     assert.equal(result.code, 1);
     assert.match(result.err, /cycle failed/);
     assert.equal(n, 2);
-    assert.ok(performance.now() - started < 10_000);
+    // Timed from the first push, so a slow start under load does not count: the retries are what must be quick.
+    assert.ok(performance.now() - (firstPush ?? Number.NaN) < 10_000);
     assert.equal(
       git(bare, 'log', '--format=%an', 'main')
         .split('\n')

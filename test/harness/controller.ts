@@ -67,7 +67,8 @@ export async function startController(config: string, env: Record<string, string
     },
     log: () => raw,
   };
-  const listening = await handle.waitFor((l) => l.msg === 'listening', 30_000, 'the controller listening');
+  // A start on a loaded machine (load 30) took more than 30 s; a start that fails still ends this at once.
+  const listening = await handle.waitFor((l) => l.msg === 'listening', 90_000, 'the controller listening');
   handle.url = String(listening.url);
   return handle;
 }
