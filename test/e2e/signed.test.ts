@@ -46,7 +46,8 @@ describe('signed cycle commits through the CLI (git.signing)', () => {
 
   const registries = () => `registries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: cache\n`;
 
-  test('with format ssh and no key, the SSH deploy key signs the commit it pushes', async () => {
+  /** A fresh fleet over SSH whose config signs with the deploy key (`signing.format: ssh`). */
+  const sshSignedFleet = () => {
     const bare = createBareRepo(work, `fleet-${++counter}`, fleetFiles(registry.host));
     const config = writeConfig(
       mkdtempSync(join(work, 'cfg-')),
@@ -60,31 +61,24 @@ describe('signed cycle commits through the CLI (git.signing)', () => {
   signing: { format: ssh }
 ${registries()}`,
     );
+    return { bare, config };
+  };
+  /** `git verify-commit` of the branch head, the deploy key the only allowed signer of the bot. */
+  const verifyByDeployKey = (bare: string) => verify(bare, ['gpg.format=ssh', `gpg.ssh.allowedSignersFile=${allowedSigners(mkdtempSync(join(work, 'signers-')), BOT, deployKey.publicKey)}`]);
+
+  test('with format ssh and no key, the SSH deploy key signs the commit it pushes', async () => {
+    const { bare, config } = sshSignedFleet();
     const result = await runCli(['run', '--once', '--config', config]);
     assert.equal(result.code, 0, result.err);
-    const signers = allowedSigners(mkdtempSync(join(work, 'signers-')), BOT, deployKey.publicKey);
-    const verified = verify(bare, ['gpg.format=ssh', `gpg.ssh.allowedSignersFile=${signers}`]);
+    const verified = verifyByDeployKey(bare);
     assert.equal(verified.status, 0, verified.output);
   });
 
   test('a workload operation (lock) is signed the same way: the deploy key signs its commit', async () => {
-    const bare = createBareRepo(work, `fleet-${++counter}`, fleetFiles(registry.host));
-    const config = writeConfig(
-      mkdtempSync(join(work, 'cfg-')),
-      `git:
-  url: ${sshd.url(bare)}
-  paths: [apps]
-  author: { name: tagpilot-bot, email: ${BOT} }
-  ssh:
-    privateKey: { file: ${join(work, 'deploy_key')} }
-    knownHosts: { file: ${join(work, 'known_hosts')} }
-  signing: { format: ssh }
-${registries()}`,
-    );
+    const { bare, config } = sshSignedFleet();
     const result = await runCli(['lock', 'shop:deployment/web', '--reason', 'audit', '--user', 'Ana', '--config', config]);
     assert.equal(result.code, 0, result.err);
-    const signers = allowedSigners(mkdtempSync(join(work, 'signers-')), BOT, deployKey.publicKey);
-    const verified = verify(bare, ['gpg.format=ssh', `gpg.ssh.allowedSignersFile=${signers}`]);
+    const verified = verifyByDeployKey(bare);
     assert.equal(verified.status, 0, verified.output);
   });
 
