@@ -5,8 +5,7 @@
  * `precision=any|same|1..4`, `prerelease=any|same` (docs/policies.md, "Compatibility").
  */
 import { compileRegex, PatternError } from './pattern.ts';
-import type { Verdict } from './ranking.ts';
-import { reject } from './ranking.ts';
+import { reject, type Rejected } from './ranking.ts';
 import { isPrerelease, sameCore, type Version } from './version.ts';
 
 export type VariantRule = { kind: 'same' } | { kind: 'any' } | { kind: 'plain' } | { kind: 'match'; source: string; test(variant: string): boolean };
@@ -99,7 +98,7 @@ function readPrecision(value: string): PrecisionRule {
  */
 export interface CompatibilityCheck {
   /** A rejection when the version does not share what it must with the reference. */
-  check(version: Version): Verdict<Version> | undefined;
+  check(version: Version): Rejected | undefined;
   /** Whether a prerelease may be a candidate (the range or level aside). */
   prereleaseAllowed(version: Version): boolean;
   /** A new slot takes the highest precision present: set when the precision waits on all candidates. */
@@ -121,23 +120,23 @@ export function compatibilityCheck(compat: Compatibility, reference: Version | n
   };
 }
 
-type Check = (version: Version) => Verdict<Version> | undefined;
+type Check = (version: Version) => Rejected | undefined;
 
 function variantCheck(rule: VariantRule, reference: Version | null, currentTag: string | undefined): Check {
   switch (rule.kind) {
     case 'any':
       return () => undefined;
     case 'plain': {
-      const other = reject<Version>('other-variant', 'the policy takes the plain variant only (variant=plain)');
+      const other = reject('other-variant', 'the policy takes the plain variant only (variant=plain)');
       return (version) => (version.variant === '' ? undefined : other);
     }
     case 'match': {
-      const other = reject<Version>('other-variant', `variant does not match variant=${rule.source}`);
+      const other = reject('other-variant', `variant does not match variant=${rule.source}`);
       return (version) => (rule.test(version.variant) ? undefined : other);
     }
     case 'same': {
       const wanted = reference?.variant ?? '';
-      const other = reject<Version>('other-variant', reference === null ? 'a new slot takes the plain variant' : `current ${currentTag ?? ''} is ${describeVariant(wanted)}`);
+      const other = reject('other-variant', reference === null ? 'a new slot takes the plain variant' : `current ${currentTag ?? ''} is ${describeVariant(wanted)}`);
       return (version) => (version.variant === wanted ? undefined : other);
     }
   }
@@ -159,8 +158,8 @@ function precisionCheck(rule: PrecisionRule, reference: Version | null, currentT
  * to dotted versions is a build number or a date; a short one (`16`) is a floating major tag.
  */
 export function precisionRejection(parts: number, why: string): Check {
-  const other = reject<Version>('other-precision', why);
-  const build = reject<Version>('build-number', `a build number or date; ${why}`);
+  const other = reject('other-precision', why);
+  const build = reject('build-number', `a build number or date; ${why}`);
   return (version) => {
     const length = version.release.length;
     if (length === parts) return undefined;

@@ -3,37 +3,42 @@
  * slot changes exactly when the image behind the tag does.
  */
 import type { DigestPolicy } from './policy.ts';
-import { screen, screenMetadata } from './screen.ts';
-import type { CurrentImage, Rejection, Selection, TagInfo } from './types.ts';
+import { Rejected } from './ranking.ts';
+import { withReasons } from './reasons.ts';
+import { INVALID_TAG, screenMetadata, validTag } from './screen.ts';
+import type { CurrentImage, Selection, TagInfo } from './types.ts';
+
+const MISSING_DIGEST = new Rejected('missing-digest');
+/** Marks a tag that passed: it is not listed among the rejections. */
+const PASSED = Symbol('passed');
 
 export function selectDigest(policy: DigestPolicy, tags: readonly TagInfo[], current: CurrentImage, now: number): Selection {
   const follow = policy.follow ?? current.tag;
-  const rejected: Rejection[] = [];
+  const other = new Rejected('filter-mismatch', `policy follows ${follow ?? 'the current tag'}`);
+  const verdicts = new Array<unknown>(tags.length);
   let found: TagInfo | undefined;
-  for (const info of tags) {
-    const rejection = screen(info) ?? followed(info, follow) ?? screenMetadata(policy.filters, info, now);
-    if (rejection === undefined) found = info;
-    else rejected.push(rejection);
+  for (let at = 0; at < tags.length; at++) {
+    const info = tags[at] as TagInfo;
+    const verdict = !validTag(info.tag) ? INVALID_TAG : info.tag !== follow ? other : info.digest === undefined ? MISSING_DIGEST : screenMetadata(policy.filters, info, now);
+    verdicts[at] = verdict ?? PASSED;
+    if (verdict === undefined) found = info;
   }
-  if (found?.digest === undefined) return keep(current, rejected, follow === undefined ? 'no tag to follow: the slot has no tag' : `${follow} is not a candidate`);
+  const outcomes = { tags, verdicts, unlisted: null };
+  if (found?.digest === undefined) return keep(current, follow === undefined ? 'no tag to follow: the slot has no tag' : `${follow} is not a candidate`, outcomes);
   const changed = found.tag !== current.tag || found.digest !== current.digest;
-  return {
-    selected: found.tag,
-    digest: found.digest,
-    changed,
-    rejected,
-    why: changed ? `${found.tag} now points to ${found.digest}` : `${found.tag} still points to ${found.digest}`,
-  };
+  return withReasons(
+    {
+      selected: found.tag,
+      digest: found.digest,
+      changed,
+      why: changed ? `${found.tag} now points to ${found.digest}` : `${found.tag} still points to ${found.digest}`,
+    },
+    outcomes,
+  );
 }
 
-function followed(info: TagInfo, follow: string | undefined): Rejection | undefined {
-  if (info.tag !== follow) return { tag: info.tag, reason: 'filter-mismatch', detail: `policy follows ${follow ?? 'the current tag'}` };
-  if (info.digest === undefined) return { tag: info.tag, reason: 'missing-digest' };
-  return undefined;
-}
-
-function keep(current: CurrentImage, rejected: Rejection[], why: string): Selection {
-  const selection: Selection = { selected: current.tag ?? null, changed: false, rejected, why };
+function keep(current: CurrentImage, why: string, outcomes: Parameters<typeof withReasons>[1]): Selection {
+  const selection: Omit<Selection, 'rejected'> = { selected: current.tag ?? null, changed: false, why };
   if (current.digest !== undefined) selection.digest = current.digest;
-  return selection;
+  return withReasons(selection, outcomes);
 }

@@ -3,8 +3,9 @@
  * `alphabetical:` / `numerical:` (by the tag or a named capture, ascending or descending).
  */
 import type { Matcher, TagRegex } from './pattern.ts';
+import { cell, type Column } from './list-memo.ts';
 import type { Ranking, Verdict } from './ranking.ts';
-import { reject } from './ranking.ts';
+import { reject, Rejected } from './ranking.ts';
 import { compareDecimal, compareDigits, compareNatural, compareText, parseDecimal, type Decimal } from './natural.ts';
 import type { TagInfo } from './types.ts';
 import { compareVersions, parseVersion, type Version } from './version.ts';
@@ -19,14 +20,14 @@ function buildTime(info: TagInfo): number | undefined {
  * Newest build wins. Equal build times (the same image pushed under several tags) go to the tag
  * that is highest in numeric-aware order (`1.2.10` over `1.2.9`, `b` over `a`).
  */
-export function byBuildTime(matches: Matcher['test'], mismatch: string): Ranking<number> {
-  const noMatch = reject<number>('filter-mismatch', mismatch);
-  const noTime = reject<number>('unknown-build-time');
+export function byBuildTime(matches: Matcher['test'], mismatch: string, column?: Column): Ranking<number> {
+  const noMatch = reject('filter-mismatch', mismatch);
+  const noTime = reject('unknown-build-time');
   return {
-    admit(info): Verdict<number> {
-      if (!matches(info.tag)) return noMatch;
+    admit(info, at): Verdict<number> {
+      if (!cell(column, at, info.tag, matches)) return noMatch;
       const ms = buildTime(info);
-      return ms === undefined ? noTime : { key: ms };
+      return ms ?? noTime;
     },
     keyOf: buildTime,
     compare: (a, b) => a - b,
@@ -74,18 +75,17 @@ export function extractor(regex: TagRegex | undefined, group: string | undefined
   return (tag) => regex.capture(tag, group);
 }
 
-export function byCapture(extract: (tag: string) => string | undefined, mismatch: string): Ranking<Capture> {
-  const noMatch = reject<Capture>('filter-mismatch', mismatch);
-  const keyOf = (info: TagInfo): Capture | undefined => {
-    const text = extract(info.tag);
+export function byCapture(extract: (tag: string) => string | undefined, mismatch: string, column?: Column): Ranking<Capture> {
+  const noMatch = reject('filter-mismatch', mismatch);
+  const captureOf = (tag: string): Capture | undefined => {
+    const text = extract(tag);
     return text === undefined ? undefined : toCapture(text);
   };
   return {
-    admit(info): Verdict<Capture> {
-      const key = keyOf(info);
-      return key === undefined ? noMatch : { key };
+    admit(info, at): Verdict<Capture> {
+      return cell(column, at, info.tag, captureOf) ?? noMatch;
     },
-    keyOf,
+    keyOf: (info) => captureOf(info.tag),
     compare: compareCaptures,
     prefer: (a, b) => compareNatural(b.tag, a.tag),
   };
@@ -94,34 +94,34 @@ export function byCapture(extract: (tag: string) => string | undefined, mismatch
 export type SortOrder = 'asc' | 'desc';
 
 /** Flux v2 semantics: `asc` picks the last in ascending order (the highest), `desc` the lowest. */
-export function alphabetical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string): Ranking<string> {
+export function alphabetical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string, column?: Column): Ranking<string> {
   const sign = order === 'asc' ? 1 : -1;
-  const noMatch = reject<string>('filter-mismatch', mismatch);
+  const noMatch = reject('filter-mismatch', mismatch);
   return {
-    admit(info): Verdict<string> {
-      const key = extract(info.tag);
-      return key === undefined ? noMatch : { key };
+    admit(info, at): Verdict<string> {
+      return cell(column, at, info.tag, extract) ?? noMatch;
     },
     keyOf: (info) => extract(info.tag),
     compare: (a, b) => sign * compareText(a, b),
   };
 }
 
-export function numerical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string): Ranking<Decimal> {
+export function numerical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string, column?: Column): Ranking<Decimal> {
   const sign = order === 'asc' ? 1 : -1;
-  const noMatch = reject<Decimal>('filter-mismatch', mismatch);
-  const keyOf = (info: TagInfo): Decimal | undefined => {
-    const text = extract(info.tag);
-    return text === undefined ? undefined : (parseDecimal(text) ?? undefined);
+  const noMatch = reject('filter-mismatch', mismatch);
+  const notANumber = new Rejected('not-a-number', undefined, (info) => `"${extract(info.tag) ?? ''}" is not a number`);
+  /** The number, null when the text is not one, undefined when the pattern does not match. */
+  const decimalOf = (tag: string): Decimal | null | undefined => {
+    const text = extract(tag);
+    return text === undefined ? undefined : parseDecimal(text);
   };
   return {
-    admit(info): Verdict<Decimal> {
-      const text = extract(info.tag);
-      if (text === undefined) return noMatch;
-      const key = parseDecimal(text);
-      return key === null ? reject('not-a-number', `"${text}" is not a number`) : { key };
+    admit(info, at): Verdict<Decimal> {
+      const key = cell(column, at, info.tag, decimalOf);
+      if (key === undefined) return noMatch;
+      return key === null ? notANumber : key;
     },
-    keyOf,
+    keyOf: (info) => decimalOf(info.tag) ?? undefined,
     compare: (a, b) => sign * compareDecimal(a, b),
   };
 }

@@ -1,7 +1,35 @@
 /** How each policy kind plugs into the selection engine (select.ts). */
 import type { RejectReason, TagInfo } from './types.ts';
 
-export type Verdict<K> = { key: K } | { reason: RejectReason; detail?: string };
+/**
+ * Why a tag is not a candidate. Rankings and filters build each one once and return the same
+ * object for every tag it applies to: the engine keeps a reference per tag and makes the
+ * `Rejection` only when an explanation is read. A detail that names something of the tag itself
+ * (its build time, its missing platforms) is written by `describe`, then.
+ */
+export class Rejected {
+  readonly reason: RejectReason;
+  readonly detail: string | undefined;
+  readonly describe: ((info: TagInfo) => string) | undefined;
+
+  constructor(reason: RejectReason, detail?: string, describe?: (info: TagInfo) => string) {
+    this.reason = reason;
+    this.detail = detail;
+    this.describe = describe;
+  }
+
+  /** The detail for this tag. */
+  detailFor(info: TagInfo): string | undefined {
+    return this.describe === undefined ? this.detail : this.describe(info);
+  }
+}
+
+/** A candidate's order key, or why the tag is not one. Keys are never `Rejected` instances. */
+export type Verdict<K> = K | Rejected;
+
+export function isRejected(verdict: unknown): verdict is Rejected {
+  return verdict instanceof Rejected;
+}
 
 export interface Keyed<K> {
   tag: string;
@@ -9,8 +37,8 @@ export interface Keyed<K> {
 }
 
 export interface Ranking<K> {
-  /** Whether the tag is a candidate under the policy (filters aside), with its order key. */
-  admit(info: TagInfo): Verdict<K>;
+  /** Whether the tag (at `at` in the list) is a candidate under the policy (filters aside), with its order key. */
+  admit(info: TagInfo, at: number): Verdict<K>;
   /** The order key of the current tag, ignoring the policy's range; undefined when it has none. */
   keyOf(info: TagInfo): K | undefined;
   /** The policy's order: positive when `a` is newer. Equal keys never cause a change. */
@@ -27,13 +55,10 @@ export interface Ranking<K> {
    * Called once after every tag was admitted, for rules that depend on all the candidates (a new
    * slot takes the highest precision present): a rejection for each candidate that drops out.
    */
-  narrow?(): (key: K) => Verdict<K> | undefined;
+  narrow?(): (key: K) => Rejected | undefined;
 }
 
-/**
- * A rejection verdict. Rankings build the ones that do not depend on the tag once, and return the
- * same object for every tag: the engine copies it into the Rejection it reports.
- */
-export function reject<K>(reason: RejectReason, detail?: string): Verdict<K> {
-  return detail === undefined ? { reason } : { reason, detail };
+/** A rejection verdict, built once by a ranking and shared by every tag it applies to. */
+export function reject(reason: RejectReason, detail?: string): Rejected {
+  return new Rejected(reason, detail);
 }

@@ -4,8 +4,9 @@
  * minor or patch.
  */
 import type { Compatibility } from './compat.ts';
-import type { Ranking, Verdict } from './ranking.ts';
-import { reject } from './ranking.ts';
+import type { ListMemo } from './list-memo.ts';
+import type { Ranking } from './ranking.ts';
+import { reject, type Rejected } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';
 import { parseVersion, type Version } from './version.ts';
 
@@ -18,25 +19,26 @@ const FIXED_PARTS: Record<RelativeLevel, number> = { all: 0, major: 0, minor: 1,
 
 const PART_NAMES = ['major', 'minor', 'patch'];
 
-export function relativeRanking(level: RelativeLevel, compat: Compatibility, currentTag: string | undefined): Ranking<Version> {
+export function relativeRanking(level: RelativeLevel, compat: Compatibility, currentTag: string | undefined, memo?: ListMemo): Ranking<Version> {
   const current = currentTag === undefined ? null : parseVersion(currentTag);
   if (current === null) return noCurrentVersion(level);
-  const moved = PART_NAMES.map((part) => reject<Version>('outside-range', `${part} differs from current ${currentTag}, policy ${level}`));
+  const moved = PART_NAMES.map((part) => reject('outside-range', `${part} differs from current ${currentTag}, policy ${level}`));
   return versionRanking({
     compat,
     currentTag,
+    memo,
     reference: current,
     bound: (version) => moved[movedPart(current, version, FIXED_PARTS[level])],
     // `all` takes any prerelease; the other levels only those of the current tag's own release
     // (`1.2.0-rc.1` → `1.2.0-rc.2`), so a test build never lands on a workload that runs releases.
     takesPrereleases: level === 'all',
-    prereleaseExcluded: reject<Version>('prerelease-excluded', `policy ${level} takes prereleases only of the current release`),
+    prereleaseExcluded: reject('prerelease-excluded', `policy ${level} takes prereleases only of the current release`),
   });
 }
 
 /** Without a current version there is nothing to be relative to: every tag says so. */
 function noCurrentVersion(level: RelativeLevel): Ranking<Version> {
-  const verdict: Verdict<Version> = reject<Version>('no-current-version', `"${level}" needs the current tag to be a version`);
+  const verdict: Rejected = reject('no-current-version', `"${level}" needs the current tag to be a version`);
   return { admit: () => verdict, keyOf: () => undefined, compare: () => 0 };
 }
 

@@ -1,110 +1,119 @@
 /**
  * The selection engine: screens every tag (grammar, filters, policy), orders the candidates by the
  * policy's ranking, and never moves the slot backwards. Pure: same inputs, same Selection.
+ *
+ * One pass over the tags, keeping per tag only a reference (its shared verdict, or its key) and
+ * the candidates' positions; the best is found without sorting. What each tag's parse costs is
+ * paid once per tag list (list-memo.ts), and the explanations are made when they are read
+ * (reasons.ts).
  */
 import type { TagFilters } from './filters.ts';
-import { screen, screenMetadata } from './screen.ts';
+import { cell, memoOf, type ListMemo } from './list-memo.ts';
+import { filtersSet, INVALID_TAG, screenMetadata, validTag } from './screen.ts';
 import { alphabetical, byBuildTime, byCapture, extractor, numerical } from './ordered.ts';
-import type { Policy } from './policy.ts';
-import type { Keyed, Ranking } from './ranking.ts';
+import type { Policy, SortedPolicy } from './policy.ts';
+import { Rejected, type Keyed, type Ranking } from './ranking.ts';
+import { withReasons } from './reasons.ts';
 import { relativeRanking } from './relative.ts';
 import { semverRanking } from './semver-policy.ts';
 import { selectDigest } from './digest.ts';
 import { tagExtractor } from './extract.ts';
-import type { CurrentImage, Rejection, SelectOptions, Selection, TagInfo } from './types.ts';
-import { isValidTag } from '../image/index.ts';
+import { RANKED_LOWER, type CurrentImage, type Rejection, type SelectOptions, type Selection, type TagInfo } from './types.ts';
 
 /** Picks the tag the policy allows; never below the current tag; explains every other tag. */
 export function selectTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage = {}, options: SelectOptions = {}): Selection {
   const now = (options.now ?? new Date()).getTime();
+  if (policy.kind === 'digest') return selectDigest(policy, tags, current, now);
+  const memo = memoOf(tags);
+  return rank(rankingFor(policy, validCurrent(current.tag), memo), policy, tags, current, now, memo);
+}
+
+function rankingFor(policy: Exclude<Policy, { kind: 'digest' }>, currentTag: string | undefined, memo: ListMemo | undefined): Ranking<unknown> {
   switch (policy.kind) {
-    case 'digest':
-      return selectDigest(policy, tags, current, now);
     case 'semver':
-      return rank(semverRanking(policy.range, policy.compat, validTag(current.tag), policy.extract), policy, tags, current, now);
+      return semverRanking(policy.range, policy.compat, currentTag, policy.extract, memo) as Ranking<unknown>;
     case 'relative':
-      return rank(relativeRanking(policy.level, policy.compat, validTag(current.tag)), policy, tags, current, now);
+      return relativeRanking(policy.level, policy.compat, currentTag, memo) as Ranking<unknown>;
     case 'glob':
-      return rank(byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`), policy, tags, current, now);
+      return byBuildTime(policy.glob.test, `does not match glob "${policy.glob.source}"`, memo?.column(`glob\0${policy.glob.source}`)) as Ranking<unknown>;
     case 'regexp': {
       const mismatch = `does not match /${policy.regex.source}/`;
-      if (policy.group === undefined)
-        return rank(
-          byBuildTime((tag) => policy.regex.test(tag), mismatch),
-          policy,
-          tags,
-          current,
-          now,
-        );
-      return rank(byCapture(extractor(policy.regex, policy.group), mismatch), policy, tags, current, now);
+      const source = policy.regex.source;
+      if (policy.group === undefined) return byBuildTime((tag) => policy.regex.test(tag), mismatch, memo?.column(`test\0${source}`)) as Ranking<unknown>;
+      return byCapture(extractor(policy.regex, policy.group), mismatch, memo?.column(`capture\0${source}\0${policy.group}`)) as Ranking<unknown>;
     }
     case 'alphabetical':
-    case 'numerical': {
-      const extract = policy.template === undefined || policy.regex === undefined ? extractor(policy.regex, policy.group) : tagExtractor({ regex: policy.regex, template: policy.template });
-      const mismatch = `does not match /${policy.regex?.source ?? ''}/`;
-      if (policy.kind === 'alphabetical') return rank(alphabetical(extract, policy.order, mismatch), policy, tags, current, now);
-      return rank(numerical(extract, policy.order, mismatch), policy, tags, current, now);
-    }
+    case 'numerical':
+      return sortedRanking(policy, memo);
   }
+}
+
+function sortedRanking(policy: SortedPolicy, memo: ListMemo | undefined): Ranking<unknown> {
+  const extract = policy.template === undefined || policy.regex === undefined ? extractor(policy.regex, policy.group) : tagExtractor({ regex: policy.regex, template: policy.template });
+  const mismatch = `does not match /${policy.regex?.source ?? ''}/`;
+  // What is extracted depends on the pattern, its group and the template: the column is named by all three.
+  const what = `${policy.regex?.source ?? ''}\0${policy.group ?? ''}\0${policy.template ?? ''}`;
+  if (policy.kind === 'alphabetical') return alphabetical(extract, policy.order, mismatch, memo?.column(`text\0${what}`)) as Ranking<unknown>;
+  return numerical(extract, policy.order, mismatch, memo?.column(`number\0${what}`)) as Ranking<unknown>;
+}
+
+/** A slot holding no valid tag has nothing to keep: any candidate is an improvement. */
+function validCurrent(tag: string | undefined): string | undefined {
+  return tag !== undefined && validTag(tag) ? tag : undefined;
 }
 
 /**
  * Tags are screened once each, in input order; rejections keep that order. A registry lists each
  * tag once, so duplicates are not removed (a duplicate is explained twice, never selected twice).
  */
-/** A slot holding no valid tag has nothing to keep: any candidate is an improvement. */
-function validTag(tag: string | undefined): string | undefined {
-  return tag !== undefined && isValidTag(tag) ? tag : undefined;
-}
-
-function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], slot: CurrentImage, now: number): Selection {
-  const currentTag = validTag(slot.tag);
-  const { outcomes, candidates } = narrow(ranking, screenAll(ranking, policy.filters, tags, now));
-  const best = pickBest(ranking, candidates);
+function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], slot: CurrentImage, now: number, memo: ListMemo | undefined): Selection {
+  const currentTag = validCurrent(slot.tag);
+  const verdicts = new Array<unknown>(tags.length);
+  const candidates = narrow(ranking, verdicts, screenAll(ranking, policy.filters, tags, now, verdicts, memo));
+  const best = pickBest(ranking, tags, verdicts, candidates);
   const decision = decide(ranking, policy, best, candidates.length, currentTag, keyOfCurrent(ranking, tags, currentTag));
-  for (const candidate of candidates) {
-    if (candidate.tag === decision.selected) continue;
-    outcomes[candidate.index] = decision.unranked === true ? unrankedCurrent(candidate.tag, currentTag) : explainLoser(ranking, candidate, best, currentTag, decision.floor);
-  }
-  const selection: Selection = {
+  const selection: Omit<Selection, 'rejected'> = {
     selected: decision.selected,
     changed: decision.selected !== null && decision.selected !== slot.tag,
-    // The kept current tag is not "rejected" even when the policy would not pick it today.
-    rejected: outcomes.filter((outcome): outcome is Rejection => outcome !== undefined && outcome.tag !== decision.selected),
     why: decision.why,
   };
   if (decision.unranked === true) selection.currentUnranked = true;
-  return selection;
+  const unranked = decision.unranked === true;
+  const loser = (tag: string, key: unknown): Rejection => (unranked ? unrankedCurrent(tag, currentTag) : explainLoser(ranking, { tag, key: key as K }, best, currentTag, decision.floor));
+  // The kept current tag is not "rejected" even when the policy would not pick it today.
+  return withReasons(selection, { tags, verdicts, unlisted: decision.selected, loser, loserReasons: RANKED_LOWER });
 }
 
-function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number): Screened<K> {
-  const outcomes = new Array<Rejection | undefined>(tags.length);
-  const candidates: Candidate<K>[] = [];
-  for (let index = 0; index < tags.length; index++) {
-    const info = tags[index] as TagInfo;
-    const result = screen(info) ?? admit(ranking, filters, info, now);
-    if ('key' in result) candidates.push({ tag: info.tag, key: result.key, index });
-    else outcomes[index] = result;
+/** Fills `verdicts` (a `Rejected` or the key, per tag) and returns the candidates' positions. */
+function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number, verdicts: unknown[], memo: ListMemo | undefined): number[] {
+  const candidates: number[] = [];
+  const valid = memo?.column('valid');
+  const filtered = filtersSet(filters);
+  for (let at = 0; at < tags.length; at++) {
+    const info = tags[at] as TagInfo;
+    if (!cell(valid, at, info.tag, validTag)) {
+      verdicts[at] = INVALID_TAG;
+      continue;
+    }
+    const verdict = ranking.admit(info, at);
+    const rejected = verdict instanceof Rejected ? verdict : filtered ? screenMetadata(filters, info, now) : undefined;
+    verdicts[at] = rejected ?? verdict;
+    if (rejected === undefined) candidates.push(at);
   }
-  return { outcomes, candidates };
+  return candidates;
 }
 
 /** Drops the candidates a rule over all of them rejects (a new slot's precision), with the reason. */
-function narrow<K>(ranking: Ranking<K>, screened: Screened<K>): Screened<K> {
+function narrow<K>(ranking: Ranking<K>, verdicts: unknown[], candidates: number[]): number[] {
   const verdictOf = ranking.narrow?.();
-  if (verdictOf === undefined) return screened;
-  const candidates: Candidate<K>[] = [];
-  for (const candidate of screened.candidates) {
-    const verdict = verdictOf(candidate.key);
-    if (verdict === undefined || 'key' in verdict) candidates.push(candidate);
-    else screened.outcomes[candidate.index] = verdict.detail === undefined ? { tag: candidate.tag, reason: verdict.reason } : { tag: candidate.tag, reason: verdict.reason, detail: verdict.detail };
+  if (verdictOf === undefined) return candidates;
+  const kept: number[] = [];
+  for (const at of candidates) {
+    const rejected = verdictOf(verdicts[at] as K);
+    if (rejected === undefined) kept.push(at);
+    else verdicts[at] = rejected;
   }
-  return { outcomes: screened.outcomes, candidates };
-}
-
-interface Screened<K> {
-  outcomes: (Rejection | undefined)[];
-  candidates: Candidate<K>[];
+  return kept;
 }
 
 interface Decision<K> {
@@ -132,23 +141,20 @@ function decide<K>(ranking: Ranking<K>, policy: Policy, best: Keyed<K> | undefin
   return { selected: currentTag ?? null, floor: currentKey, why: `kept ${currentTag}: no candidate under ${policy.source} is newer (best: ${best.tag})` };
 }
 
-interface Candidate<K> extends Keyed<K> {
-  index: number;
-}
-
-function admit<K>(ranking: Ranking<K>, filters: TagFilters, info: TagInfo, now: number): Rejection | { key: K } {
-  const verdict = ranking.admit(info);
-  if ('key' in verdict) return screenMetadata(filters, info, now) ?? verdict;
-  // Built field by field: object spread is measurably slower over 10,000 tags.
-  const rejection: Rejection = { tag: info.tag, reason: verdict.reason };
-  if (verdict.detail !== undefined) rejection.detail = verdict.detail;
-  return rejection;
-}
-
-function pickBest<K>(ranking: Ranking<K>, candidates: readonly Keyed<K>[]): Keyed<K> | undefined {
-  let best: Keyed<K> | undefined;
-  for (const candidate of candidates) {
-    if (best === undefined || beats(ranking, candidate, best)) best = candidate;
+/** The best candidate, in one pass: the key and tag of the leader are the only state. */
+function pickBest<K>(ranking: Ranking<K>, tags: readonly TagInfo[], verdicts: readonly unknown[], candidates: readonly number[]): Keyed<K> | undefined {
+  if (candidates.length === 0) return undefined;
+  const first = candidates[0] as number;
+  const best: Keyed<K> = { tag: (tags[first] as TagInfo).tag, key: verdicts[first] as K };
+  const rival: Keyed<K> = { tag: '', key: best.key };
+  for (let i = 1; i < candidates.length; i++) {
+    const at = candidates[i] as number;
+    rival.tag = (tags[at] as TagInfo).tag;
+    rival.key = verdicts[at] as K;
+    if (beats(ranking, rival, best)) {
+      best.tag = rival.tag;
+      best.key = rival.key;
+    }
   }
   return best;
 }
@@ -165,7 +171,13 @@ function beats<K>(ranking: Ranking<K>, a: Keyed<K>, b: Keyed<K>): boolean {
 /** The current tag's place in the policy's order, with its registry metadata when listed. */
 function keyOfCurrent<K>(ranking: Ranking<K>, tags: readonly TagInfo[], tag: string | undefined): K | undefined {
   if (tag === undefined) return undefined;
-  return ranking.keyOf(tags.find((info) => info.tag === tag) ?? { tag });
+  let listed: TagInfo | undefined;
+  for (const info of tags) {
+    if (info.tag !== tag) continue;
+    listed = info;
+    break;
+  }
+  return ranking.keyOf(listed ?? { tag });
 }
 
 function unrankedCurrent(tag: string, currentTag: string | undefined): Rejection {

@@ -3,6 +3,7 @@ import semver from 'semver';
 import { normaliseRange } from './range-text.ts';
 import type { Compatibility } from './compat.ts';
 import { tagExtractor, type TagExtract } from './extract.ts';
+import type { ListMemo } from './list-memo.ts';
 import type { Ranking } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';
@@ -87,17 +88,18 @@ function holds(bound: Bound, version: Version): boolean {
   }
 }
 
-export function semverRanking(range: SemverRange, compat: Compatibility, currentTag: string | undefined, extract?: TagExtract): Ranking<Version> {
-  const outside = reject<Version>('outside-range', `not in "${range.text}"`);
+export function semverRanking(range: SemverRange, compat: Compatibility, currentTag: string | undefined, extract?: TagExtract, memo?: ListMemo): Ranking<Version> {
+  const outside = reject('outside-range', `not in "${range.text}"`);
   const text = extract === undefined ? undefined : tagExtractor(extract);
   const current = currentTag === undefined ? undefined : text === undefined ? currentTag : text(currentTag);
   return versionRanking({
     compat,
     currentTag,
+    memo,
     reference: current === undefined ? null : parseVersion(current),
-    ...(text === undefined || extract === undefined ? {} : { text, mismatch: reject<Version>('filter-mismatch', `does not match /${extract.regex.source}/`) }),
+    ...(text === undefined || extract === undefined ? {} : { text, mismatch: reject('filter-mismatch', `does not match /${extract.regex.source}/`) }),
     bound: (version) => (inRange(range, version) ? undefined : outside),
     takesPrereleases: range.prerelease,
-    prereleaseExcluded: reject<Version>('prerelease-excluded', `range "${range.text}" names no prerelease`),
+    prereleaseExcluded: reject('prerelease-excluded', `range "${range.text}" names no prerelease`),
   });
 }

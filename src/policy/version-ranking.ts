@@ -5,7 +5,8 @@
  * telling first, so the reason given is the one a person would want to read.
  */
 import { compatibilityCheck, precisionRejection, plural, type Compatibility } from './compat.ts';
-import type { Keyed, Ranking, Verdict } from './ranking.ts';
+import { cell, type ListMemo } from './list-memo.ts';
+import type { Keyed, Ranking, Rejected, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import type { TagInfo } from './types.ts';
 import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, type Version } from './version.ts';
@@ -13,35 +14,39 @@ import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelli
 export interface VersionRules {
   compat: Compatibility;
   currentTag: string | undefined;
+  /** The tag list's memo: each tag is read as a version once per list, whatever the policy. */
+  memo?: ListMemo | undefined;
   /** What candidates must be compatible with: the current tag's version, or null for a new slot. */
   reference: Version | null;
   /** The policy's own bound (range, level): a rejection, or undefined when the version is inside. */
-  bound(version: Version): Verdict<Version> | undefined;
+  bound(version: Version): Rejected | undefined;
   /** The policy itself takes prereleases (a range that names one, `all`). */
   takesPrereleases: boolean;
-  prereleaseExcluded: Verdict<Version>;
+  prereleaseExcluded: Rejected;
   /** Flux `filterTags`: the text read as a version, undefined (rejected as `mismatch`) when the tag does not match. */
   text?: (tag: string) => string | undefined;
-  mismatch?: Verdict<Version>;
+  mismatch?: Rejected;
 }
 
-const NOT_A_VERSION = reject<Version>('not-a-version');
-const COMMIT_HASH = reject<Version>('commit-hash', 'a commit hash, never a version');
+const NOT_A_VERSION = reject('not-a-version');
+const COMMIT_HASH = reject('commit-hash', 'a commit hash, never a version');
 
 export function versionRanking(rules: VersionRules): Ranking<Version> {
   const compat = compatibilityCheck(rules.compat, rules.reference, rules.currentTag);
   let mostParts = 0;
   const read = versionReader(rules);
+  // Flux's extraction reads another text than the tag: only the tag's own version is kept per list.
+  const versions = rules.text === undefined ? rules.memo?.column('version') : undefined;
   const ranking: Ranking<Version> = {
-    admit(info): Verdict<Version> {
-      const version = read(info.tag);
+    admit(info, at): Verdict<Version> {
+      const version = cell(versions, at, info.tag, read);
       if (version === undefined) return rules.mismatch ?? NOT_A_VERSION;
       if (version === null) return isCommitHash(info.tag) ? COMMIT_HASH : NOT_A_VERSION;
       const rejection = compat.check(version) ?? rules.bound(version);
       if (rejection !== undefined) return rejection;
       if (isPrerelease(version) && !rules.takesPrereleases && !compat.prereleaseAllowed(version)) return rules.prereleaseExcluded;
       if (version.release.length > mostParts) mostParts = version.release.length;
-      return { key: version };
+      return version;
     },
     keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,

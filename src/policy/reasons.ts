@@ -1,0 +1,87 @@
+/**
+ * A selection's reasons, kept compact: one reference per tag (the shared `Rejected` verdict, or the
+ * candidate's order key) instead of a `Rejection` object per tag. The list of `Rejection`s is made
+ * when `selection.rejected` is first read (`policy test`, `plan`'s explanations); a controller that
+ * needs only the winner and what holds it never builds it, and `rejectionsWith` builds only the
+ * reason asked for.
+ */
+import { Rejected } from './ranking.ts';
+import type { RejectReason, Rejection, Selection, TagInfo } from './types.ts';
+
+export interface Outcomes {
+  tags: readonly TagInfo[];
+  /** Per tag: its `Rejected` verdict, or (for a candidate) anything else, such as its key. */
+  verdicts: readonly unknown[];
+  /** Tags with this name are not listed (the selected tag, and the kept current one). */
+  unlisted: string | null;
+  /** Why a candidate was not selected; undefined lists it not at all. */
+  loser?: (tag: string, key: unknown) => Rejection | undefined;
+  /** Reasons `loser` can give, so a look for another reason skips the candidates. */
+  loserReasons?: ReadonlySet<RejectReason>;
+}
+
+const reasonsOf = new WeakMap<Selection, Outcomes>();
+
+/** The selection with `rejected` made from `outcomes` on first read (then kept, as a plain array). */
+export function withReasons(selection: Omit<Selection, 'rejected'>, outcomes: Outcomes): Selection {
+  const made = selection as Selection;
+  Object.defineProperty(made, 'rejected', {
+    enumerable: true,
+    configurable: true,
+    get(this: Selection) {
+      const list = listOf(outcomes, undefined);
+      settle(this, list);
+      return list;
+    },
+    set(this: Selection, list: Rejection[]) {
+      settle(this, list);
+    },
+  });
+  reasonsOf.set(made, outcomes);
+  return made;
+}
+
+function settle(selection: Selection, list: Rejection[]): void {
+  Object.defineProperty(selection, 'rejected', { value: list, enumerable: true, configurable: true, writable: true });
+  reasonsOf.delete(selection);
+}
+
+/** The selection's rejections for one reason, in input order, without making the others. */
+export function rejectionsWith(selection: Selection, reason: RejectReason): Rejection[] {
+  const outcomes = reasonsOf.get(selection);
+  if (outcomes === undefined) return selection.rejected.filter((r) => r.reason === reason);
+  return listOf(outcomes, reason);
+}
+
+/** Whether any tag was turned down for `reason`. */
+export function hasRejection(selection: Selection, reason: RejectReason): boolean {
+  const outcomes = reasonsOf.get(selection);
+  if (outcomes === undefined) return selection.rejected.some((r) => r.reason === reason);
+  if (outcomes.loserReasons?.has(reason) === true) return listOf(outcomes, reason).length > 0;
+  for (const verdict of outcomes.verdicts) if (verdict instanceof Rejected && verdict.reason === reason) return true;
+  return false;
+}
+
+function listOf(outcomes: Outcomes, reason: RejectReason | undefined): Rejection[] {
+  const { tags, verdicts, unlisted, loser } = outcomes;
+  const losers = loser !== undefined && (reason === undefined || outcomes.loserReasons?.has(reason) !== false);
+  const list: Rejection[] = [];
+  for (let at = 0; at < tags.length; at++) {
+    const verdict = verdicts[at];
+    const rejected = verdict instanceof Rejected;
+    if (rejected ? reason !== undefined && verdict.reason !== reason : !losers) continue;
+    const info = tags[at] as TagInfo;
+    // The grammar check guards callers that skipped validation: a tag may not even be a string.
+    const tag = typeof info.tag === 'string' ? info.tag : String(info.tag);
+    if (tag === unlisted) continue;
+    const rejection = rejected ? rejectionOf(tag, verdict, info) : loser?.(tag, verdict);
+    if (rejection !== undefined && (reason === undefined || rejection.reason === reason)) list.push(rejection);
+  }
+  return list;
+}
+
+/** Built field by field, `detail` only when there is one (as the explanations always had it). */
+function rejectionOf(tag: string, verdict: Rejected, info: TagInfo): Rejection {
+  const detail = verdict.detailFor(info);
+  return detail === undefined ? { tag, reason: verdict.reason } : { tag, reason: verdict.reason, detail };
+}

@@ -1,0 +1,50 @@
+/** Frozen copy of the selection engine as it was at main bb6152d, before the reasons were made lazy: the test oracle of test/policy/oracle.test.ts. Not used by src/. */
+/**
+ * `major`, `minor`, `patch`, `all`: relative to the current tag, Keel style. The level bounds which
+ * parts may change; the best version inside that bound wins, so a newer major never hides the best
+ * minor or patch.
+ */
+import type { Compatibility } from './compat.ts';
+import type { Ranking, Verdict } from './ranking.ts';
+import { reject } from './ranking.ts';
+import { versionRanking } from './version-ranking.ts';
+import { parseVersion, type Version } from '../../../src/policy/version.ts';
+
+export type RelativeLevel = 'major' | 'minor' | 'patch' | 'all';
+
+export const RELATIVE_LEVELS: readonly RelativeLevel[] = ['major', 'minor', 'patch', 'all'];
+
+/** How many leading release parts must stay equal to the current tag's. */
+const FIXED_PARTS: Record<RelativeLevel, number> = { all: 0, major: 0, minor: 1, patch: 2 };
+
+const PART_NAMES = ['major', 'minor', 'patch'];
+
+export function relativeRanking(level: RelativeLevel, compat: Compatibility, currentTag: string | undefined): Ranking<Version> {
+  const current = currentTag === undefined ? null : parseVersion(currentTag);
+  if (current === null) return noCurrentVersion(level);
+  const moved = PART_NAMES.map((part) => reject<Version>('outside-range', `${part} differs from current ${currentTag}, policy ${level}`));
+  return versionRanking({
+    compat,
+    currentTag,
+    reference: current,
+    bound: (version) => moved[movedPart(current, version, FIXED_PARTS[level])],
+    // `all` takes any prerelease; the other levels only those of the current tag's own release
+    // (`1.2.0-rc.1` → `1.2.0-rc.2`), so a test build never lands on a workload that runs releases.
+    takesPrereleases: level === 'all',
+    prereleaseExcluded: reject<Version>('prerelease-excluded', `policy ${level} takes prereleases only of the current release`),
+  });
+}
+
+/** Without a current version there is nothing to be relative to: every tag says so. */
+function noCurrentVersion(level: RelativeLevel): Ranking<Version> {
+  const verdict: Verdict<Version> = reject<Version>('no-current-version', `"${level}" needs the current tag to be a version`);
+  return { admit: () => verdict, keyOf: () => undefined, compare: () => 0 };
+}
+
+/** Index of the first of the fixed leading parts that differs from the current tag's, or -1 (none). */
+function movedPart(current: Version, version: Version, fixed: number): number {
+  for (let i = 0; i < fixed; i++) {
+    if ((current.release[i] ?? 0) !== (version.release[i] ?? 0)) return i;
+  }
+  return -1;
+}
