@@ -15,6 +15,7 @@ export { parseTemplate, type TagExtract } from './extract.ts';
 export type { Compatibility } from './compat.ts';
 export { hasImageUpdater, readImageUpdater, IMAGE_UPDATER, type UpdaterImage } from './image-updater.ts';
 export { summariseRejections, type ReasonSummary } from './explain.ts';
+export { hasRejection, rejectionsWith } from './reasons.ts';
 /** The one duration grammar (`30s`, `1h30m`): undefined when the text is not a duration. */
 export { parseDuration as readDuration } from './duration.ts';
 export { activeFreeze, FreezeError, MAX_WINDOWS, parseFreezeList, parseFreezeWindow, windowEnd, type ActiveFreeze, type FreezeWindow } from './freeze.ts';

@@ -58,7 +58,11 @@ export function hasRejection(selection: Selection, reason: RejectReason): boolea
   const outcomes = reasonsOf.get(selection);
   if (outcomes === undefined) return selection.rejected.some((r) => r.reason === reason);
   if (outcomes.loserReasons?.has(reason) === true) return listOf(outcomes, reason).length > 0;
-  for (const verdict of outcomes.verdicts) if (verdict instanceof Rejected && verdict.reason === reason) return true;
+  const { tags, verdicts, unlisted } = outcomes;
+  for (let at = 0; at < verdicts.length; at++) {
+    const verdict = verdicts[at];
+    if (verdict instanceof Rejected && verdict.reason === reason && tagOf(tags[at] as TagInfo) !== unlisted) return true;
+  }
   return false;
 }
 
@@ -71,13 +75,17 @@ function listOf(outcomes: Outcomes, reason: RejectReason | undefined): Rejection
     const rejected = verdict instanceof Rejected;
     if (rejected ? reason !== undefined && verdict.reason !== reason : !losers) continue;
     const info = tags[at] as TagInfo;
-    // The grammar check guards callers that skipped validation: a tag may not even be a string.
-    const tag = typeof info.tag === 'string' ? info.tag : String(info.tag);
+    const tag = tagOf(info);
     if (tag === unlisted) continue;
     const rejection = rejected ? rejectionOf(tag, verdict, info) : loser?.(tag, verdict);
     if (rejection !== undefined && (reason === undefined || rejection.reason === reason)) list.push(rejection);
   }
   return list;
+}
+
+/** The grammar check guards callers that skipped validation: a tag may not even be a string. */
+function tagOf(info: TagInfo): string {
+  return typeof info.tag === 'string' ? info.tag : String(info.tag);
 }
 
 /** Built field by field, `detail` only when there is one (as the explanations always had it). */
