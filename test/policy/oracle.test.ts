@@ -54,7 +54,10 @@ const DIGESTS = ['sha256:aaaa', 'sha256:bbbb'];
 const tagInfo = fc
   .record({
     tag: tagName,
-    created: fc.option(fc.integer({ min: 0, max: 20 }).map((day) => new Date(Date.UTC(2026, 0, 1 + day))), { nil: undefined }),
+    created: fc.option(
+      fc.integer({ min: 0, max: 20 }).map((day) => new Date(Date.UTC(2026, 0, 1 + day))),
+      { nil: undefined },
+    ),
     digest: fc.option(fc.constantFrom(...DIGESTS), { nil: undefined }),
     platforms: fc.option(fc.subarray(['linux/amd64', 'linux/arm64/v8', 'linux/arm/v7']), { nil: undefined }),
     signature: fc.option(fc.constantFrom({ status: 'valid' as const }, { status: 'unsigned' as const }, { status: 'bad-signature' as const, detail: 'key x' }), { nil: undefined }),
