@@ -7,7 +7,7 @@
  */
 import type { ImageRef } from '../image/index.ts';
 import type { ImageSlot } from '../manifests/index.ts';
-import { compareVersions, parseVersion, selectTag, withFilters, type CurrentImage, type Policy, type Rejection, type Selection, type TagInfo, type Version } from '../policy/index.ts';
+import { compareVersions, hasRejection, parseVersion, rejectionsWith, selectTag, withFilters, type CurrentImage, type Policy, type Rejection, type Selection, type TagInfo, type Version } from '../policy/index.ts';
 import { tagSourceRef, type KnownTags } from './update.ts';
 
 export interface Waiting {
@@ -30,7 +30,7 @@ export function waitingFor(policy: Policy, tags: readonly TagInfo[], current: Cu
   const held = selection.selected ?? current.tag;
   const floor = held === undefined ? null : parseVersion(held);
   if (floor === null) return {};
-  const outside = newestOf(newerRejected(selection.rejected, 'outside-range', floor));
+  const outside = newestOf(newerRejected(selection, 'outside-range', floor));
   if (outside !== undefined) return { outOfRange: { tag: outside.tag, policy: policy.source } };
   const other = otherVariantTag(policy, tags, current, selection, floor, now);
   return other === undefined ? {} : { otherVariant: other };
@@ -38,7 +38,7 @@ export function waitingFor(policy: Policy, tags: readonly TagInfo[], current: Cu
 
 function soakingTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage, selection: Selection, now: Date): Waiting['soaking'] {
   const minAgeMs = policy.filters.minAgeMs;
-  if (minAgeMs === undefined || !selection.rejected.some((r) => r.reason === 'too-young')) return undefined;
+  if (minAgeMs === undefined || !hasRejection(selection, 'too-young')) return undefined;
   const { minAgeMs: _, minAge: __, ...rest } = policy.filters;
   const unsoaked = selectTag(withFilters(policy, rest), tags, current, { now });
   if (!unsoaked.changed || unsoaked.selected === null || unsoaked.selected === selection.selected) return undefined;
@@ -55,7 +55,7 @@ function soakingTag(policy: Policy, tags: readonly TagInfo[], current: CurrentIm
 function otherVariantTag(policy: Policy, tags: readonly TagInfo[], current: CurrentImage, selection: Selection, floor: Version, now: Date): Waiting['otherVariant'] {
   if (policy.kind !== 'semver' && policy.kind !== 'relative') return undefined;
   if (policy.compat.variant.kind === 'any') return undefined;
-  const turnedDown = newerRejected(selection.rejected, 'other-variant', floor);
+  const turnedDown = newerRejected(selection, 'other-variant', floor);
   if (turnedDown.length === 0) return undefined;
   const wanted = new Set([...turnedDown.map((r) => r.tag), ...(current.tag === undefined ? [] : [current.tag])]);
   const anyVariant = selectTag(
@@ -79,10 +79,9 @@ function newestOf(rejected: readonly Rejection[]): Rejection | undefined {
   return best?.rejection;
 }
 
-/** The released versions turned down for `reason` that are newer than `floor`. */
-function newerRejected(rejected: readonly Rejection[], reason: Rejection['reason'], floor: Version): Rejection[] {
-  return rejected.filter((r) => {
-    if (r.reason !== reason) return false;
+/** The released versions turned down for `reason` that are newer than `floor` (only those rejections are made). */
+function newerRejected(selection: Selection, reason: Rejection['reason'], floor: Version): Rejection[] {
+  return rejectionsWith(selection, reason).filter((r) => {
     const version = parseVersion(r.tag);
     return version !== null && version.prerelease.length === 0 && compareVersions(version, floor) > 0;
   });
