@@ -22,6 +22,8 @@ const memos = new WeakMap<readonly TagInfo[], ListMemo>();
 export class ListMemo {
   readonly #tags: string[];
   readonly #columns = new Map<string, Column>();
+  /** Selections made over the list so far. */
+  selections = 0;
 
   constructor(tags: readonly TagInfo[]) {
     this.#tags = tags.map((info) => info.tag);
@@ -35,8 +37,14 @@ export class ListMemo {
     return true;
   }
 
-  /** The column named `key` (one per function of the tag); undefined when the list has enough. */
-  column(key: string): Column | undefined {
+  /**
+   * The column named `key` (one per function of the tag); undefined when the list has enough. A
+   * column of objects (`shared`) is kept only from a list's second selection on: objects kept past
+   * a selection are copied out of V8's young generation, which costs more than parsing the tags
+   * again when no other selection reads them.
+   */
+  column(key: string, shared = false): Column | undefined {
+    if (shared && this.selections < 2) return undefined;
     let column = this.#columns.get(key);
     if (column === undefined && this.#columns.size < MAX_COLUMNS) this.#columns.set(key, (column = new Array<unknown>(this.#tags.length)));
     return column;
@@ -46,10 +54,9 @@ export class ListMemo {
 /** The memo of a list: made on its first selection, kept while the list lives. */
 export function memoOf(tags: readonly TagInfo[]): ListMemo | undefined {
   if (tags.length < MIN_TAGS) return undefined;
-  const known = memos.get(tags);
-  if (known?.holds(tags) === true) return known;
-  const memo = new ListMemo(tags);
-  memos.set(tags, memo);
+  let memo = memos.get(tags);
+  if (memo?.holds(tags) !== true) memos.set(tags, (memo = new ListMemo(tags)));
+  memo.selections++;
   return memo;
 }
 

@@ -36,7 +36,7 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   let mostParts = 0;
   const read = versionReader(rules);
   // Flux's extraction reads another text than the tag: only the tag's own version is kept per list.
-  const versions = rules.text === undefined ? rules.memo?.column('version') : undefined;
+  const versions = rules.text === undefined ? rules.memo?.column('version', true) : undefined;
   const ranking: Ranking<Version> = {
     admit(info, at): Verdict<Version> {
       const version = cell(versions, at, info.tag, read);

@@ -32,13 +32,9 @@ const GLUED = /^[0-9A-Za-z_]+(?:\.[0-9A-Za-z_]+)*$/;
 const PRERELEASE_WORD = /^(?:alpha|beta|rc|pre|preview|dev|snapshot|nightly|canary|milestone|eap|ea|cr|[abcm](?=\d))(?![a-z])/i;
 /** The letters a prerelease word can begin with (lowercased): most variants fail this test alone. */
 const PRERELEASE_INITIAL = new Set('abcdemnprs');
-const HASH = /^[0-9a-f]{7,40}$/;
-const HEX_LETTER = /[a-f]/;
-
 /** 7–40 lowercase hex characters, not all digits: a commit hash, never a version. */
 export function isCommitHash(text: string): boolean {
-  // The length check first: most segments (`alpine`, `ls133`) are too short to be one.
-  return text.length >= 7 && text.length <= 40 && HASH.test(text) && HEX_LETTER.test(text);
+  return isCommitHashAt(text, 0, text.length);
 }
 
 /**
