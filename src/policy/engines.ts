@@ -68,3 +68,47 @@ function probeDfaClass(): DfaConstructor {
 export function liveEngines(): number {
   return live.size;
 }
+
+/** The parts of re2js's compiled program that `anchoredPrefix` reads (re2js does not export its types). */
+interface ProgInst {
+  op: number;
+  out: number;
+  arg: number;
+  runes: ArrayLike<number>;
+}
+
+/** re2js's instruction codes and flags (Inst, RE2Flags, Utils in its build). */
+const OP = { capture: 3, emptyWidth: 4, nop: 7, rune1: 9 } as const;
+const EMPTY_BEGIN_TEXT = 4;
+const FOLD_CASE = 1;
+
+/**
+ * The literal text every match begins the tag with (`^main-(?<n>\d+)` → `main-`), read from the
+ * compiled program: the start anchor, then single-rune instructions each with one way on. Empty
+ * when the pattern is unanchored, folds case or opens with a choice. A tag that does not start
+ * with it cannot match, which `startsWith` tells for a fraction of what the engine costs.
+ */
+export function anchoredPrefix(compiled: RE2JS): string {
+  const prog = compiled.re2().prog as unknown as { start: number; inst: ProgInst[] };
+  let pc = prog.start;
+  let anchored = false;
+  let prefix = '';
+  // Bounded by the program's size: each step moves to the one instruction after.
+  for (let steps = 0; steps < prog.inst.length; steps++) {
+    const inst = prog.inst[pc];
+    if (inst === undefined) return '';
+    if (inst.op === OP.nop || inst.op === OP.capture) {
+      pc = inst.out;
+    } else if (!anchored) {
+      if (inst.op !== OP.emptyWidth || inst.arg !== EMPTY_BEGIN_TEXT) return '';
+      anchored = true;
+      pc = inst.out;
+    } else if (inst.op === OP.rune1 && inst.runes.length === 1 && (inst.arg & FOLD_CASE) === 0) {
+      prefix += String.fromCodePoint(inst.runes[0] as number);
+      pc = inst.out;
+    } else {
+      break;
+    }
+  }
+  return prefix;
+}

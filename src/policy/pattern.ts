@@ -7,7 +7,7 @@
 import type { RE2JS } from 're2js';
 import { TagpilotError } from '../problems/index.ts';
 import { globToRegex } from './glob.ts';
-import { compileEngine, engineFor, type Engine } from './engines.ts';
+import { anchoredPrefix, compileEngine, engineFor, type Engine } from './engines.ts';
 
 export class PatternError extends TagpilotError {
   override name = 'PatternError';
@@ -104,21 +104,23 @@ export function compileRegex(pattern: string): TagRegex {
   if (compiled.test('')) throw new PatternError(`regular expression "${pattern}" matches the empty string, so it would match every tag`);
   const groups = compiled.namedGroups();
   const groupNames = Object.keys(groups).sort((a, b) => (groups[a] ?? 0) - (groups[b] ?? 0));
+  const prefix = anchoredPrefix(compiled);
   return {
     source: pattern,
     groupNames,
-    test: (tag) => engineFor(engine).test(tag),
-    capture: (tag, group) => captureOf(engine, tag, group),
+    test: (tag) => tag.startsWith(prefix) && engineFor(engine).test(tag),
+    capture: (tag, group) => (tag.startsWith(prefix) ? captureOf(engine, tag, group, prefix !== '') : undefined),
   };
 }
 
 /** One reusable matcher per compiled program: creating one per tag costs more than the match. */
 const matchers = new WeakMap<RE2JS, ReturnType<RE2JS['matcher']>>();
 
-function captureOf(engine: Engine, tag: string, group: string): string | undefined {
+/** `filtered`: the tag starts with the pattern's literal prefix, so it most likely matches: no DFA pass first. */
+function captureOf(engine: Engine, tag: string, group: string, filtered: boolean): string | undefined {
   const compiled = engineFor(engine);
   // The DFA answers "no match" for a fraction of what the capture search costs.
-  if (!compiled.test(tag)) return undefined;
+  if (!filtered && !compiled.test(tag)) return undefined;
   let matcher = matchers.get(compiled);
   if (matcher === undefined) matchers.set(compiled, (matcher = compiled.matcher(tag)));
   else matcher.resetMatcherInput(tag);

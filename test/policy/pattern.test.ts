@@ -3,7 +3,8 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { parseFilters, parsePolicy, PatternError, PolicyError, selectTag, MAX_PROGRAM_SIZE } from '../../src/policy/index.ts';
 import { compileGlob, compileRegex } from '../../src/policy/pattern.ts';
-import { DFA_BUDGET_BYTES, LIVE_ENGINES, engineFor, liveEngines } from '../../src/policy/engines.ts';
+import { RE2JS } from 're2js';
+import { DFA_BUDGET_BYTES, LIVE_ENGINES, anchoredPrefix, engineFor, liveEngines } from '../../src/policy/engines.ts';
 import { TagpilotError } from '../../src/problems/index.ts';
 
 /** Tags crafted to make a backtracking matcher try every way to split them. */
@@ -166,4 +167,45 @@ test("engines: each program gets a small DFA budget instead of re2js's 8 MiB", (
   const engine = { source: '(?:a|b)*a(?:a|b){20}' };
   const dfa = engineFor(engine).re2().lazyDFA;
   assert.equal(dfa?.maxMem, DFA_BUDGET_BYTES);
+});
+
+const PREFIXES: [string, string][] = [
+  ['^main-(?<n>\\d+)-', 'main-'],
+  ['^sha-[0-9a-f]{12}$', 'sha-'],
+  ['^v', 'v'],
+  ['(^main)-x', 'main-x'],
+  ['^\\Qa.b\\E', 'a.b'],
+  ['^x{2}y', 'xxy'],
+  ['^(?:ab|ac)', 'a'],
+  ['^ab*c', 'a'],
+  ['^a?b', ''],
+  ['main-(\\d+)', ''],
+  ['^main|pr', ''],
+  ['^(?:main|pr)-', ''],
+  ['(?i)^main', ''],
+  ['(?m)^main', ''],
+  ['^(?<d>\\d{4})', ''],
+];
+
+for (const [pattern, prefix] of PREFIXES) {
+  test(`engines: every match of /${pattern}/ starts the tag with ${JSON.stringify(prefix)}`, () => {
+    assert.equal(anchoredPrefix(RE2JS.compile(pattern)), prefix);
+  });
+}
+
+test('pattern: property: the prefix check never changes what a regular expression matches or captures', () => {
+  const tag = fc.oneof(fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,12}$/), fc.constantFrom('main-12-x', 'main-', 'main-7-', 'sha-0123456789ab', 'va', 'MAIN-1-', 'pr-3', 'xxy', 'abbbc', 'ac', 'a.b'));
+  const regexes = PREFIXES.map(([pattern]) => [compileRegex(pattern), RE2JS.compile(pattern)] as const);
+  fc.assert(
+    fc.property(tag, (text) => {
+      for (const [regex, raw] of regexes) {
+        assert.equal(regex.test(text), raw.test(text), `${regex.source} on ${text}`);
+        const group = regex.groupNames[0];
+        if (group === undefined) continue;
+        const matcher = raw.matcher(text);
+        assert.equal(regex.capture(text, group), matcher.find() ? (matcher.group(group) ?? undefined) : undefined, `${regex.source} captures on ${text}`);
+      }
+    }),
+    { seed: 13_2026, numRuns: 2000 },
+  );
 });
