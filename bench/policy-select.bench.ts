@@ -1,17 +1,20 @@
 /**
  * Selection speed per policy kind over 10,000 tags (releases, prereleases, build tags, junk).
- * Run: node bench/policy-select.bench.ts [--only TEXT] [--runs N] — prints one JSON object to stdout.
+ * Run: node bench/policy-select.bench.ts [--only TEXT] [--runs N] [--before DIR] — prints one JSON object to stdout.
  * `--only` keeps the cases whose name contains TEXT (for profiling one with `--cpu-prof`).
  * Each case is timed again over the same list object (as the tag-list cache hands it to every
  * selection within its TTL: parsed forms are kept per list) and first over a fresh copy (cold).
+ * `--before DIR` times another checkout's engine (main, say) in the same runs, interleaved.
  */
 import { loadavg } from 'node:os';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
-import { parseFilters, parsePolicy, selectTag, withFilters, type Policy, type TagInfo } from '../src/policy/index.ts';
+import * as engine from '../src/policy/index.ts';
+import type { FilterTexts, Policy, TagInfo } from '../src/policy/index.ts';
 import { random } from './random.ts';
 
 const TAGS = 10_000;
-const { values: args } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '60' } } });
+const { values: args } = parseArgs({ options: { only: { type: 'string' }, runs: { type: 'string', default: '60' }, before: { type: 'string' } } });
 const RUNS = Number(args.runs);
 const WARMUP = 20;
 
@@ -76,24 +79,25 @@ const VARIANT_POLICIES: [string, string, string | undefined][] = [
   ['minor variant=alpine3\\.\\d+ precision=any', 'minor variant=alpine3\\.\\d+ precision=any', '1.2.3-alpine3.19'],
 ];
 
-const POLICIES: [string, Policy, string | undefined][] = [
-  ['semver:^1', parsePolicy('semver:^1'), '1.0.0'],
-  ['semver:>=1.0.0-0', parsePolicy('semver:>=1.0.0-0'), undefined],
-  ['glob:main-* (build time)', parsePolicy('glob:main-*'), undefined],
-  ['regexp:^main- (build time)', parsePolicy('regexp:^main-'), undefined],
-  ['regexp:^main-(?<n>\\d+)- (capture)', parsePolicy('regexp:^main-(?<n>\\d+)-'), undefined],
-  ['alphabetical', parsePolicy('alphabetical'), undefined],
-  ['numerical:^main-(?<n>\\d+)-', parsePolicy('numerical:^main-(?<n>\\d+)-'), undefined],
-  ['major', parsePolicy('major'), '1.2.3'],
-  ['minor', parsePolicy('minor'), '1.2.3'],
-  ['patch', parsePolicy('patch'), '1.2.3'],
-  ['all', parsePolicy('all'), '1.2.3'],
-  ['digest:stable', parsePolicy('digest:stable'), 'stable'],
-  ['regexp:^sha-[0-9a-f]{12}$ (build time)', parsePolicy('regexp:^sha-[0-9a-f]{12}$'), undefined],
-  ['regexp:^sha-(?:[0-9a-f]|[0-9a-f])*$ (overlapping alternation)', parsePolicy('regexp:^sha-(?:[0-9a-f]|[0-9a-f])*$'), undefined],
-  ['alphabetical:desc:^(?<order>\\d{4}-\\d{2}-\\d{2})$', parsePolicy('alphabetical:desc:^(?<order>\\d{4}-\\d{2}-\\d{2})$'), undefined],
-  ['glob:* + ignore regexp:^(?:main|pr)-', withFilters(parsePolicy('glob:*'), parseFilters({ ignore: 'regexp:^(?:main|pr)-' })), undefined],
-  ['semver:* + ignore, min-age, platforms', withFilters(parsePolicy('semver:*'), parseFilters({ ignore: '*-rc*,0.*', minAge: '7d', platforms: 'linux/arm64' })), undefined],
+/** Name, policy text, filters, current tag. */
+const POLICIES: [string, string, FilterTexts | undefined, string | undefined][] = [
+  ['semver:^1', 'semver:^1', undefined, '1.0.0'],
+  ['semver:>=1.0.0-0', 'semver:>=1.0.0-0', undefined, undefined],
+  ['glob:main-* (build time)', 'glob:main-*', undefined, undefined],
+  ['regexp:^main- (build time)', 'regexp:^main-', undefined, undefined],
+  ['regexp:^main-(?<n>\\d+)- (capture)', 'regexp:^main-(?<n>\\d+)-', undefined, undefined],
+  ['alphabetical', 'alphabetical', undefined, undefined],
+  ['numerical:^main-(?<n>\\d+)-', 'numerical:^main-(?<n>\\d+)-', undefined, undefined],
+  ['major', 'major', undefined, '1.2.3'],
+  ['minor', 'minor', undefined, '1.2.3'],
+  ['patch', 'patch', undefined, '1.2.3'],
+  ['all', 'all', undefined, '1.2.3'],
+  ['digest:stable', 'digest:stable', undefined, 'stable'],
+  ['regexp:^sha-[0-9a-f]{12}$ (build time)', 'regexp:^sha-[0-9a-f]{12}$', undefined, undefined],
+  ['regexp:^sha-(?:[0-9a-f]|[0-9a-f])*$ (overlapping alternation)', 'regexp:^sha-(?:[0-9a-f]|[0-9a-f])*$', undefined, undefined],
+  ['alphabetical:desc:^(?<order>\\d{4}-\\d{2}-\\d{2})$', 'alphabetical:desc:^(?<order>\\d{4}-\\d{2}-\\d{2})$', undefined, undefined],
+  ['glob:* + ignore regexp:^(?:main|pr)-', 'glob:*', { ignore: 'regexp:^(?:main|pr)-' }, undefined],
+  ['semver:* + ignore, min-age, platforms', 'semver:*', { ignore: '*-rc*,0.*', minAge: '7d', platforms: 'linux/arm64' }, undefined],
 ];
 
 interface Timing {
@@ -103,37 +107,63 @@ interface Timing {
   minCpuMs: number;
 }
 
+/** The engine of a build: this checkout's, or the one `--before DIR` names. */
+type Engine = Pick<typeof engine, 'parsePolicy' | 'parseFilters' | 'withFilters' | 'selectTag'>;
+
+/** `--before DIR`: another checkout's engine (main, say), timed in the same runs, interleaved. */
+const before: Engine | undefined = args.before === undefined ? undefined : ((await import(`${resolve(args.before)}/src/policy/index.ts`)) as Engine);
+
 interface Measured {
   /** Again over the same list object, as every slot, policy and automation sees it within the tag-list TTL. */
   warm: Timing;
   /** The first selection over a list (a fresh copy each run): every tag read for the first time. */
   cold: Timing;
+  /** The `--before` build over the same list, in the same runs. */
+  before?: Timing;
   selected: string | null;
+  beforeSelected?: string | null;
 }
 
+function policyOf(build: Engine, text: string, filters: FilterTexts | undefined): Policy {
+  const policy = build.parsePolicy(text);
+  return filters === undefined ? policy : build.withFilters(policy, build.parseFilters(filters));
+}
+
+type Kind = 'warm' | 'cold' | 'before';
+
 /**
- * Wall time and CPU time (user + system of the whole process, so GC threads count) per run, warm
- * and cold runs interleaved. On a shared machine a run is often preempted: the CPU figures are the
- * ones to compare.
+ * Wall time and CPU time (user + system of the whole process, so GC threads count) per run; the
+ * warm, cold and before runs interleaved, so the load of a shared machine falls on all alike. On a
+ * shared machine a run is often preempted: the CPU figures are the ones to compare.
  */
-function measure(policy: Policy, tags: TagInfo[], current: string | undefined): Measured {
+function measure(text: string, filters: FilterTexts | undefined, tags: TagInfo[], current: string | undefined): Measured {
   const options = { now: new Date(Date.UTC(2026, 0, 1)) };
   const slot = current === undefined ? {} : { tag: current };
-  let selected: string | null = null;
-  for (let i = 0; i < WARMUP; i++) selected = selectTag(policy, i % 2 === 0 ? tags : tags.slice(), slot, options).selected;
-  const runs = { warm: { wall: [] as number[], cpu: [] as number[] }, cold: { wall: [] as number[], cpu: [] as number[] } };
+  const policy = policyOf(engine, text, filters);
+  const old = before === undefined ? undefined : policyOf(before, text, filters);
+  const kinds: Kind[] = before === undefined ? ['warm', 'cold'] : ['warm', 'cold', 'before'];
+  const select = (kind: Kind, list: TagInfo[]) => (kind === 'before' && before !== undefined && old !== undefined ? before.selectTag(old, list, slot, options) : engine.selectTag(policy, list, slot, options));
+  for (let i = 0; i < WARMUP; i++) for (const kind of kinds) select(kind, kind === 'cold' ? tags.slice() : tags);
+  const runs = new Map(kinds.map((kind) => [kind, { wall: [] as number[], cpu: [] as number[] }]));
   for (let i = 0; i < RUNS; i++) {
-    for (const kind of ['warm', 'cold'] as const) {
-      const list = kind === 'warm' ? tags : tags.slice();
+    for (const kind of kinds) {
+      const list = kind === 'cold' ? tags.slice() : tags;
       const cpuStart = process.cpuUsage();
       const start = performance.now();
-      selectTag(policy, list, slot, options);
-      runs[kind].wall.push(performance.now() - start);
+      select(kind, list);
+      const run = runs.get(kind) as { wall: number[]; cpu: number[] };
+      run.wall.push(performance.now() - start);
       const used = process.cpuUsage(cpuStart);
-      runs[kind].cpu.push((used.user + used.system) / 1000);
+      run.cpu.push((used.user + used.system) / 1000);
     }
   }
-  return { warm: timing(runs.warm.wall, runs.warm.cpu), cold: timing(runs.cold.wall, runs.cold.cpu), selected };
+  const timed = (kind: Kind) => {
+    const run = runs.get(kind) as { wall: number[]; cpu: number[] };
+    return timing(run.wall, run.cpu);
+  };
+  const measured: Measured = { warm: timed('warm'), cold: timed('cold'), selected: select('warm', tags).selected };
+  if (before === undefined) return measured;
+  return { ...measured, before: timed('before'), beforeSelected: select('before', tags).selected };
 }
 
 function timing(wall: number[], cpu: number[]): Timing {
@@ -143,23 +173,26 @@ function timing(wall: number[], cpu: number[]): Timing {
 
 const round = (ms: number) => Math.round(ms * 1000) / 1000;
 const figures = (t: Timing) => ({ msPerSelection: round(t.ms), minMs: round(t.minMs), cpuMs: round(t.cpuMs), minCpuMs: round(t.minCpuMs) });
-const report = (policy: string, count: number, m: Measured) => ({ policy, tags: count, ...figures(m.warm), cold: figures(m.cold), selected: m.selected });
+const report = (policy: string, count: number, m: Measured) => ({
+  policy,
+  tags: count,
+  ...figures(m.warm),
+  cold: figures(m.cold),
+  ...(m.before === undefined ? {} : { before: figures(m.before), ...(m.beforeSelected === m.selected ? {} : { beforeSelected: m.beforeSelected }) }),
+  selected: m.selected,
+});
 const loadBefore = loadavg()[0];
 const tags = makeTags(TAGS);
 const chosen = <T extends [string, ...unknown[]]>(cases: T[]): T[] => cases.filter(([name]) => args.only === undefined || name.includes(args.only));
-const results = chosen(POLICIES).map(([name, policy, current]) => {
-  return report(name, tags.length, measure(policy, tags, current));
-});
+const results = chosen(POLICIES).map(([name, text, filters, current]) => report(name, tags.length, measure(text, filters, tags, current)));
 const variantTags = makeVariantTags(TAGS);
 const variantResults = chosen(VARIANT_POLICIES).map(([name, text, current]) => {
-  let policy: Policy;
   try {
-    policy = parsePolicy(text);
+    return report(name, variantTags.length, measure(text, undefined, variantTags, current));
   } catch (error) {
     return { policy: name, tags: variantTags.length, error: (error as Error).message };
   }
-  return report(name, variantTags.length, measure(policy, variantTags, current));
 });
 const load = [loadBefore, loadavg()[0]].map((x) => Math.round((x ?? 0) * 10) / 10);
-const statistic = 'per selection: median (msPerSelection) and fastest (minMs) wall time, median (cpuMs) and fastest (minCpuMs) CPU time of the runs, again over the same list (top level) and first over a fresh copy of it (cold)';
+const statistic = 'per selection: median (msPerSelection) and fastest (minMs) wall time, median (cpuMs) and fastest (minCpuMs) CPU time of the runs, again over the same list (top level), first over a fresh copy of it (cold), and the --before build over the same list (before)';
 process.stdout.write(`${JSON.stringify({ name: 'policy-select', statistic, runs: RUNS, node: process.version, load, results, variantResults })}\n`);
