@@ -96,9 +96,19 @@ function readPrecision(value: string): PrecisionRule {
  * The compatibility checks of one selection, against the reference version (the current tag's, or
  * null for a new slot). Rejections are built once: they depend on the reference, not the tag.
  */
+/**
+ * What the compatibility of a version depends on: its variant and its numeric parts (how many,
+ * and for a one-part version whether it is a build number). A Version is one; version-ranking.ts
+ * checks one representative per distinct shape of a list.
+ */
+export interface Shape {
+  variant: string;
+  release: readonly number[];
+}
+
 export interface CompatibilityCheck {
   /** A rejection when the version does not share what it must with the reference. */
-  check(version: Version): Rejected | undefined;
+  check(shape: Shape): Rejected | undefined;
   /** Whether a prerelease may be a candidate (the range or level aside). */
   prereleaseAllowed(version: Version): boolean;
   /** A new slot takes the highest precision present: set when the precision waits on all candidates. */
@@ -109,8 +119,8 @@ export function compatibilityCheck(compat: Compatibility, reference: Version | n
   const variant = variantCheck(compat.variant, reference, currentTag);
   const precision = precisionCheck(compat.precision, reference, currentTag);
   return {
-    check(version) {
-      return variant(version) ?? precision(version);
+    check(shape) {
+      return variant(shape) ?? precision(shape);
     },
     prereleaseAllowed(version) {
       if (compat.prerelease === 'any') return true;
@@ -120,7 +130,7 @@ export function compatibilityCheck(compat: Compatibility, reference: Version | n
   };
 }
 
-type Check = (version: Version) => Rejected | undefined;
+type Check = (shape: Shape) => Rejected | undefined;
 
 function variantCheck(rule: VariantRule, reference: Version | null, currentTag: string | undefined): Check {
   switch (rule.kind) {
@@ -128,16 +138,16 @@ function variantCheck(rule: VariantRule, reference: Version | null, currentTag: 
       return () => undefined;
     case 'plain': {
       const other = reject('other-variant', 'the policy takes the plain variant only (variant=plain)');
-      return (version) => (version.variant === '' ? undefined : other);
+      return (shape) => (shape.variant === '' ? undefined : other);
     }
     case 'match': {
       const other = reject('other-variant', `variant does not match variant=${rule.source}`);
-      return (version) => (rule.test(version.variant) ? undefined : other);
+      return (shape) => (rule.test(shape.variant) ? undefined : other);
     }
     case 'same': {
       const wanted = reference?.variant ?? '';
       const other = reject('other-variant', reference === null ? 'a new slot takes the plain variant' : `current ${currentTag ?? ''} is ${describeVariant(wanted)}`);
-      return (version) => (version.variant === wanted ? undefined : other);
+      return (shape) => (shape.variant === wanted ? undefined : other);
     }
   }
 }
@@ -153,6 +163,9 @@ function precisionCheck(rule: PrecisionRule, reference: Version | null, currentT
   return precisionRejection(parts, why);
 }
 
+/** A bare number from here up, next to dotted versions, is a build number or a date. */
+export const BUILD_NUMBER = 1000;
+
 /**
  * A version of another precision. A bare number of four digits or more (`3050`, `20240215`) next
  * to dotted versions is a build number or a date; a short one (`16`) is a floating major tag.
@@ -160,10 +173,10 @@ function precisionCheck(rule: PrecisionRule, reference: Version | null, currentT
 export function precisionRejection(parts: number, why: string): Check {
   const other = reject('other-precision', why);
   const build = reject('build-number', `a build number or date; ${why}`);
-  return (version) => {
-    const length = version.release.length;
+  return (shape) => {
+    const length = shape.release.length;
     if (length === parts) return undefined;
-    return length === 1 && parts > 1 && (version.release[0] ?? 0) >= 1000 ? build : other;
+    return length === 1 && parts > 1 && (shape.release[0] ?? 0) >= BUILD_NUMBER ? build : other;
   };
 }
 

@@ -22,8 +22,7 @@ const memos = new WeakMap<readonly TagInfo[], ListMemo>();
 export class ListMemo {
   readonly #tags: string[];
   readonly #columns = new Map<string, Column>();
-  /** Selections made over the list so far. */
-  selections = 0;
+  readonly #kept = new Map<string, unknown>();
 
   constructor(tags: readonly TagInfo[]) {
     this.#tags = tags.map((info) => info.tag);
@@ -37,17 +36,22 @@ export class ListMemo {
     return true;
   }
 
-  /**
-   * The column named `key` (one per function of the tag); undefined when the list has enough. A
-   * column of objects (`shared`) is kept only from a list's second selection on: objects kept past
-   * a selection are copied out of V8's young generation, which costs more than parsing the tags
-   * again when no other selection reads them.
-   */
-  column(key: string, shared = false): Column | undefined {
-    if (shared && this.selections < 2) return undefined;
+  /** The column named `key` (one per function of the tag); undefined when the list has enough. */
+  column(key: string): Column | undefined {
     let column = this.#columns.get(key);
-    if (column === undefined && this.#columns.size < MAX_COLUMNS) this.#columns.set(key, (column = new Array<unknown>(this.#tags.length)));
+    if (column === undefined && this.#room()) this.#columns.set(key, (column = new Array<unknown>(this.#tags.length)));
     return column;
+  }
+
+  /** A compact structure over the list named `key` (typed arrays: nothing per tag for V8 to trace), made on first use. */
+  kept<T>(key: string, make: (length: number) => T): T | undefined {
+    let kept = this.#kept.get(key) as T | undefined;
+    if (kept === undefined && this.#room()) this.#kept.set(key, (kept = make(this.#tags.length)));
+    return kept;
+  }
+
+  #room(): boolean {
+    return this.#columns.size + this.#kept.size < MAX_COLUMNS;
   }
 }
 
@@ -56,7 +60,6 @@ export function memoOf(tags: readonly TagInfo[]): ListMemo | undefined {
   if (tags.length < MIN_TAGS) return undefined;
   let memo = memos.get(tags);
   if (memo?.holds(tags) !== true) memos.set(tags, (memo = new ListMemo(tags)));
-  memo.selections++;
   return memo;
 }
 

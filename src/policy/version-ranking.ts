@@ -5,16 +5,17 @@
  * telling first, so the reason given is the one a person would want to read.
  */
 import { compatibilityCheck, precisionRejection, plural, type Compatibility } from './compat.ts';
-import { cell, type ListMemo } from './list-memo.ts';
+import type { ListMemo } from './list-memo.ts';
 import type { Keyed, Ranking, Rejected, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import type { TagInfo } from './types.ts';
 import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, type Version } from './version.ts';
+import { COMMIT_HASH as COMMIT_HASH_CODE, NOT_A_VERSION as NOT_A_VERSION_CODE, UNREAD, VersionShapes } from './version-shapes.ts';
 
 export interface VersionRules {
   compat: Compatibility;
   currentTag: string | undefined;
-  /** The tag list's memo: each tag is read as a version once per list, whatever the policy. */
+  /** The tag list's memo: each tag's shape is read once per list, whatever the policy. */
   memo?: ListMemo | undefined;
   /** What candidates must be compatible with: the current tag's version, or null for a new slot. */
   reference: Version | null;
@@ -35,18 +36,40 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   const compat = compatibilityCheck(rules.compat, rules.reference, rules.currentTag);
   let mostParts = 0;
   const read = versionReader(rules);
-  // Flux's extraction reads another text than the tag: only the tag's own version is kept per list.
-  const versions = rules.text === undefined ? rules.memo?.column('version', true) : undefined;
+  /** The rest of the checks, on a version compatible with the reference. */
+  const inside = (version: Version): Verdict<Version> => {
+    const rejection = rules.bound(version);
+    if (rejection !== undefined) return rejection;
+    if (isPrerelease(version) && !rules.takesPrereleases && !compat.prereleaseAllowed(version)) return rules.prereleaseExcluded;
+    if (version.release.length > mostParts) mostParts = version.release.length;
+    return version;
+  };
+  const admitRead = (version: Version | null | undefined, tag: string): Verdict<Version> => {
+    if (version === undefined) return rules.mismatch ?? NOT_A_VERSION;
+    if (version === null) return isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION;
+    return compat.check(version) ?? inside(version);
+  };
+  // Flux's extraction reads another text than the tag: only the tag's own version has a shape per list.
+  const shapes = rules.text === undefined ? rules.memo?.kept('version-shapes', (length) => new VersionShapes(length)) : undefined;
+  /** This selection's compatibility verdict per shape code: null when the shape passes. */
+  const byShape: (Rejected | null | undefined)[] = [];
   const ranking: Ranking<Version> = {
     admit(info, at): Verdict<Version> {
-      const version = cell(versions, at, info.tag, read);
-      if (version === undefined) return rules.mismatch ?? NOT_A_VERSION;
-      if (version === null) return isCommitHash(info.tag) ? COMMIT_HASH : NOT_A_VERSION;
-      const rejection = compat.check(version) ?? rules.bound(version);
-      if (rejection !== undefined) return rejection;
-      if (isPrerelease(version) && !rules.takesPrereleases && !compat.prereleaseAllowed(version)) return rules.prereleaseExcluded;
-      if (version.release.length > mostParts) mostParts = version.release.length;
-      return version;
+      if (shapes === undefined) return admitRead(read(info.tag), info.tag);
+      let code = shapes.codes[at] ?? UNREAD;
+      let version: Version | null | undefined;
+      if (code === UNREAD) {
+        version = parseVersion(info.tag);
+        code = shapes.codes[at] = shapes.codeOf(version, info.tag);
+        if (code === UNREAD) return admitRead(version, info.tag);
+      }
+      if (code === NOT_A_VERSION_CODE) return NOT_A_VERSION;
+      if (code === COMMIT_HASH_CODE) return COMMIT_HASH;
+      let verdict = byShape[code];
+      if (verdict === undefined) byShape[code] = verdict = compat.check(shapes.shape(code)) ?? null;
+      if (verdict !== null) return verdict;
+      // A tag with a shape is a version: read again only the tags whose shape the reference takes.
+      return inside(version ?? (parseVersion(info.tag) as Version));
     },
     keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,
