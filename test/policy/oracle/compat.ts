@@ -5,94 +5,10 @@
  * and when a prerelease may be taken. Policy options widen it: `variant=any|plain|same|<regex>`,
  * `precision=any|same|1..4`, `prerelease=any|same` (docs/policies.md, "Compatibility").
  */
-import { compileRegex, PatternError } from '../../../src/policy/pattern.ts';
+import type { Compatibility, PrecisionRule, VariantRule } from '../../../src/policy/compat.ts';
 import type { Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { isPrerelease, sameCore, type Version } from '../../../src/policy/version.ts';
-
-export type VariantRule = { kind: 'same' } | { kind: 'any' } | { kind: 'plain' } | { kind: 'match'; source: string; test(variant: string): boolean };
-
-export type PrecisionRule = 'same' | 'any' | 1 | 2 | 3 | 4;
-
-export interface Compatibility {
-  variant: VariantRule;
-  precision: PrecisionRule;
-  /** `same`: only prereleases of the current tag's core (or those the range names); `any`: all. */
-  prerelease: 'same' | 'any';
-}
-
-export const DEFAULT_COMPATIBILITY: Compatibility = Object.freeze({ variant: Object.freeze({ kind: 'same' }), precision: 'same', prerelease: 'same' });
-
-const OPTION = /^([a-z]+)=(\S*)$/i;
-
-/** True for a token that is an option (`name=value`); range words and regexes never look like one. */
-export function isOptionToken(token: string): boolean {
-  return OPTION.test(token);
-}
-
-/** Reads `name=value` options; throws an Error naming the bad one. */
-export function parseCompatibility(tokens: readonly string[]): Compatibility {
-  const seen = new Set<string>();
-  let compat: Compatibility = DEFAULT_COMPATIBILITY;
-  for (const token of tokens) {
-    const [, rawName = '', value = ''] = OPTION.exec(token) ?? [];
-    const name = rawName.toLowerCase();
-    if (seen.has(name)) throw new Error(`option "${name}=" given twice`);
-    seen.add(name);
-    compat = { ...compat, ...readOption(name, value) };
-  }
-  return compat;
-}
-
-function readOption(name: string, value: string): Partial<Compatibility> {
-  switch (name) {
-    case 'variant':
-      return { variant: readVariant(value) };
-    case 'precision':
-      return { precision: readPrecision(value) };
-    case 'prerelease': {
-      if (value !== 'same' && value !== 'any') throw new Error(`prerelease=${value}: expected same or any`);
-      return { prerelease: value };
-    }
-    default:
-      throw new Error(`unknown option "${name}=" (expected variant=, precision= or prerelease=)`);
-  }
-}
-
-function readVariant(value: string): VariantRule {
-  if (value === 'same' || value === 'any' || value === 'plain') return { kind: value };
-  if (value === '') throw new Error('variant= needs a value: same, any, plain or a regular expression');
-  // The whole variant must match: `variant=alpine` is not `alpine3.18`.
-  let regex: ReturnType<typeof compileRegex>;
-  try {
-    regex = compileRegex(`^(?:${value})$`);
-  } catch (error) {
-    if (error instanceof PatternError && error.message.includes('empty string')) throw new Error(`variant=${value} also matches the plain variant; say variant=any to take every variant`);
-    throw error;
-  }
-  return { kind: 'match', source: value, test: remembered((variant) => regex.test(variant)) };
-}
-
-/** A list holds few distinct variants (tens) among thousands of tags: each is matched once. */
-const REMEMBERED_VARIANTS = 256;
-
-function remembered(test: (variant: string) => boolean): (variant: string) => boolean {
-  const seen = new Map<string, boolean>();
-  return (variant) => {
-    const known = seen.get(variant);
-    if (known !== undefined) return known;
-    const result = test(variant);
-    // Bounded: a hostile list of distinct variants falls back to matching each, never grows this.
-    if (seen.size < REMEMBERED_VARIANTS) seen.set(variant, result);
-    return result;
-  };
-}
-
-function readPrecision(value: string): PrecisionRule {
-  if (value === 'same' || value === 'any') return value;
-  if (/^[1-4]$/.test(value)) return Number(value) as 1 | 2 | 3 | 4;
-  throw new Error(`precision=${value}: expected same, any or a number of parts from 1 to 4`);
-}
 
 /**
  * The compatibility checks of one selection, against the reference version (the current tag's, or

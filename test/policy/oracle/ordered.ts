@@ -3,12 +3,12 @@
  * Rankings for pattern policies: `glob:` and `regexp:` (by build time, or by a named capture) and
  * `alphabetical:` / `numerical:` (by the tag or a named capture, ascending or descending).
  */
-import type { Matcher, TagRegex } from '../../../src/policy/pattern.ts';
+import type { Matcher } from '../../../src/policy/pattern.ts';
 import type { Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
-import { compareDecimal, compareDigits, compareNatural, compareText, parseDecimal, type Decimal } from '../../../src/policy/natural.ts';
+import { compareDecimal, compareNatural, compareText, parseDecimal, type Decimal } from '../../../src/policy/natural.ts';
+import { compareCaptures, toCapture, type Capture, type SortOrder } from '../../../src/policy/ordered.ts';
 import type { TagInfo } from '../../../src/policy/types.ts';
-import { compareVersions, parseVersion, type Version } from '../../../src/policy/version.ts';
 
 /** Build time in ms since the epoch, or undefined when unknown or unreadable. */
 function buildTime(info: TagInfo): number | undefined {
@@ -36,45 +36,6 @@ export function byBuildTime(matches: Matcher['test'], mismatch: string): Ranking
   };
 }
 
-export interface Capture {
-  text: string;
-  version: Version | null;
-  /** Digits too many for a version part (timestamps to the millisecond): compared as numbers. */
-  long: boolean;
-}
-
-const LONG_NUMBER = /^\d{16,}$/;
-
-export function toCapture(text: string): Capture {
-  return { text, version: parseVersion(text), long: LONG_NUMBER.test(text) };
-}
-
-/**
- * The order of captures: numbers (of any length) and versions compare as versions, above plain
- * text, which compares in byte order. A long number is a version whose major part is beyond any
- * other, so the order stays total and transitive.
- */
-export function compareCaptures(a: Capture, b: Capture): number {
-  if (a.long && b.long) return compareDigits(a.text, b.text);
-  const rankA = captureRank(a);
-  const rankB = captureRank(b);
-  if (rankA !== rankB) return rankA - rankB;
-  if (a.version !== null && b.version !== null) return compareVersions(a.version, b.version) || compareText(a.version.variant, b.version.variant);
-  return compareText(a.text, b.text);
-}
-
-function captureRank(capture: Capture): number {
-  if (capture.long) return 2;
-  return capture.version === null ? 0 : 1;
-}
-
-/** The text the policy orders a tag by: a named group's capture, or the whole tag. */
-export function extractor(regex: TagRegex | undefined, group: string | undefined): (tag: string) => string | undefined {
-  if (regex === undefined) return (tag) => tag;
-  if (group === undefined) return (tag) => (regex.test(tag) ? tag : undefined);
-  return (tag) => regex.capture(tag, group);
-}
-
 export function byCapture(extract: (tag: string) => string | undefined, mismatch: string): Ranking<Capture> {
   const noMatch = reject<Capture>('filter-mismatch', mismatch);
   const keyOf = (info: TagInfo): Capture | undefined => {
@@ -91,8 +52,6 @@ export function byCapture(extract: (tag: string) => string | undefined, mismatch
     prefer: (a, b) => compareNatural(b.tag, a.tag),
   };
 }
-
-export type SortOrder = 'asc' | 'desc';
 
 /** Flux v2 semantics: `asc` picks the last in ascending order (the highest), `desc` the lowest. */
 export function alphabetical(extract: (tag: string) => string | undefined, order: SortOrder, mismatch: string): Ranking<string> {

@@ -4,7 +4,7 @@
  * parts may change; the best version inside that bound wins, so a newer major never hides the best
  * minor or patch.
  */
-import type { Compatibility } from './compat.ts';
+import type { Compatibility } from '../../../src/policy/compat.ts';
 import type { Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';

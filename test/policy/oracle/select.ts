@@ -5,7 +5,8 @@
  */
 import type { TagFilters } from '../../../src/policy/filters.ts';
 import { screen, screenMetadata } from './screen.ts';
-import { alphabetical, byBuildTime, byCapture, extractor, numerical } from './ordered.ts';
+import { alphabetical, byBuildTime, byCapture, numerical } from './ordered.ts';
+import { extractor } from '../../../src/policy/ordered.ts';
 import type { Policy } from '../../../src/policy/policy.ts';
 import type { Keyed, Ranking } from './ranking.ts';
 import { relativeRanking } from './relative.ts';

@@ -5,7 +5,8 @@
  * policy's own bound (range or level), then the prerelease rule. Checks run cheapest and most
  * telling first, so the reason given is the one a person would want to read.
  */
-import { compatibilityCheck, precisionRejection, plural, type Compatibility } from './compat.ts';
+import type { Compatibility } from '../../../src/policy/compat.ts';
+import { compatibilityCheck, precisionRejection, plural } from './compat.ts';
 import type { Keyed, Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import type { TagInfo } from '../../../src/policy/types.ts';
