@@ -23,6 +23,8 @@ export class ListMemo {
   readonly #tags: string[];
   readonly #columns = new Map<string, Column>();
   readonly #kept = new Map<string, unknown>();
+  /** Selections made over the list so far, this one included. */
+  selections = 0;
 
   constructor(tags: readonly TagInfo[]) {
     this.#tags = tags.map((info) => info.tag);
@@ -43,8 +45,13 @@ export class ListMemo {
     return column;
   }
 
-  /** A compact structure over the list named `key` (typed arrays: nothing per tag for V8 to trace), made on first use. */
-  kept<T>(key: string, make: (length: number) => T): T | undefined {
+  /**
+   * A compact structure over the list named `key` (typed arrays: nothing per tag for V8 to trace),
+   * made on first use, or from the `from`th selection on: filling one costs the first selection
+   * more than it saves it, so a structure only later selections gain from waits for them.
+   */
+  kept<T>(key: string, make: (length: number) => T, from = 1): T | undefined {
+    if (this.selections < from) return undefined;
     let kept = this.#kept.get(key) as T | undefined;
     if (kept === undefined && this.#room()) this.#kept.set(key, (kept = make(this.#tags.length)));
     return kept;
@@ -60,6 +67,7 @@ export function memoOf(tags: readonly TagInfo[]): ListMemo | undefined {
   if (tags.length < MIN_TAGS) return undefined;
   let memo = memos.get(tags);
   if (memo?.holds(tags) !== true) memos.set(tags, (memo = new ListMemo(tags)));
+  memo.selections++;
   return memo;
 }
 

@@ -49,8 +49,9 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     if (version === null) return isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION;
     return compat.check(version) ?? inside(version);
   };
-  // Flux's extraction reads another text than the tag: only the tag's own version has a shape per list.
-  const shapes = rules.text === undefined ? rules.memo?.kept('version-shapes', (length) => new VersionShapes(length)) : undefined;
+  // Flux's extraction reads another text than the tag: only the tag's own version has a shape per
+  // list. A list selected once reads its versions as before; the second selection codes them.
+  const shapes = rules.text === undefined ? rules.memo?.kept('version-shapes', (length) => new VersionShapes(length), 2) : undefined;
   /** This selection's compatibility verdict per shape code: null when the shape passes. */
   const byShape: (Rejected | null | undefined)[] = [];
   const ranking: Ranking<Version> = {

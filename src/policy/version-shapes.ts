@@ -15,10 +15,14 @@ const FIRST_SHAPE = 3;
 /** Distinct shapes kept per list; a hostile list of more is read again for the rest, never grows this. */
 const MAX_SHAPES = 4096;
 
+/** Per variant, a code for each precision: 1 to 4 parts, and a one-part build number. */
+const SLOTS = 5;
+
 export class VersionShapes {
   readonly codes: Uint16Array;
   readonly #shapes: Shape[] = [];
-  readonly #byKey = new Map<string, number>();
+  /** Per variant (the plain one first), the codes of its precisions, 0 for one not seen yet. */
+  readonly #byVariant = new Map<string, number[]>([['', new Array<number>(SLOTS).fill(UNREAD)]]);
 
   constructor(length: number) {
     this.codes = new Uint16Array(length);
@@ -34,14 +38,19 @@ export class VersionShapes {
     if (version === null) return isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION;
     const parts = version.release.length;
     const build = parts === 1 && (version.release[0] ?? 0) >= BUILD_NUMBER;
-    // One digit of parts, then `+` (never in a variant) for a build number, then the variant.
-    const key = `${parts}${build ? '+' : ''}${version.variant}`;
-    let code = this.#byKey.get(key);
-    if (code !== undefined) return code;
+    // No key is built: this runs for every version of a list the first time it is selected.
+    let codes = this.#byVariant.get(version.variant);
+    if (codes === undefined) {
+      if (this.#shapes.length >= MAX_SHAPES) return UNREAD;
+      this.#byVariant.set(version.variant, (codes = new Array<number>(SLOTS).fill(UNREAD)));
+    }
+    const slot = build ? 0 : parts;
+    const known = codes[slot] ?? UNREAD;
+    if (known !== UNREAD) return known;
     if (this.#shapes.length >= MAX_SHAPES) return UNREAD;
-    code = FIRST_SHAPE + this.#shapes.length;
+    const code = FIRST_SHAPE + this.#shapes.length;
     this.#shapes.push({ variant: version.variant, release: parts === 1 ? [build ? BUILD_NUMBER : 0] : new Array<number>(parts).fill(0) });
-    this.#byKey.set(key, code);
+    codes[slot] = code;
     return code;
   }
 }

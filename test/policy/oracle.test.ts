@@ -103,6 +103,8 @@ test('oracle: every selection and explanation is the one the engine before made'
       const slot = currentDigest === undefined ? { tag } : { tag, digest: currentDigest };
       const expected = plain(oracleSelect(policy, tags, slot, { now: NOW }));
       assert.deepEqual(plain(selectTag(policy, tags, slot, { now: NOW })), expected, 'first selection over the list');
+      // The second selection keeps what the list's tags are; the third reads it.
+      assert.deepEqual(plain(selectTag(policy, tags, slot, { now: NOW })), expected, 'second selection over the list');
       const again = selectTag(policy, tags, slot, { now: NOW });
       for (const reason of REASONS) {
         const listed = (expected.rejected as { reason: string }[]).filter((r) => r.reason === reason);
@@ -122,6 +124,7 @@ test('oracle: a list changed after a selection is read again, not from its memo'
       const tags = [...case_.tags];
       const slot = { tag: case_.current };
       selectTag(policy, tags, slot, { now: NOW });
+      selectTag(policy, tags, slot, { now: NOW });
       if (tags.length > 0) tags[seed % tags.length] = { tag: `${9 + (seed % 5)}.0.0` };
       tags.push({ tag: '99.0.0', created: NOW });
       assert.deepEqual(plain(selectTag(policy, tags, slot, { now: NOW })), plain(oracleSelect(policy, tags, slot, { now: NOW })));
@@ -136,7 +139,9 @@ test('oracle: the bench lists of 10,000 tags select and explain as before, for e
   for (const text of POLICIES) {
     for (const current of [undefined, '1.2.3', '1.2.3-alpine']) {
       const policy = policyOf(text, 0, false, false);
-      assert.deepEqual(plain(selectTag(policy, tags, { tag: current }, { now: NOW })), plain(oracleSelect(policy, tags, { tag: current }, { now: NOW })), `${text} from ${current}`);
+      const expected = plain(oracleSelect(policy, tags, { tag: current }, { now: NOW }));
+      // Each policy after the first reads what the list's first two selections kept.
+      assert.deepEqual(plain(selectTag(policy, tags, { tag: current }, { now: NOW })), expected, `${text} from ${current}`);
     }
   }
 });
