@@ -27,10 +27,6 @@ export class Rejected {
 /** A candidate's order key, or why the tag is not one. Keys are never `Rejected` instances. */
 export type Verdict<K> = K | Rejected;
 
-export function isRejected(verdict: unknown): verdict is Rejected {
-  return verdict instanceof Rejected;
-}
-
 export interface Keyed<K> {
   tag: string;
   key: K;
