@@ -12,7 +12,7 @@ export interface SlotUpdate {
 }
 
 /** The tags known for a repository, or why they are not. */
-export type KnownTags = (ref: ImageRef) => TagInfo[] | Error;
+export type KnownTags = (ref: ImageRef) => readonly TagInfo[] | Error;
 
 /**
  * Decides one automated slot: pure, given the tags and the clock (minimum ages are measured

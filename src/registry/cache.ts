@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import { mkdir, readdir, readFile, rename, rm, stat, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
+import type { TagInfo } from '../policy/index.ts';
 import type { ImageMetadata } from './manifests.ts';
 
 /**
@@ -125,6 +126,13 @@ export interface CachedTagList {
   invalidSample: string[];
   etag?: string;
   fetchedAt: number;
+  /**
+   * The list as tag objects, while some caller still holds it: every automation listing the image
+   * meanwhile gets the same frozen array instead of its own (9,000 tags are some 500 KiB as
+   * objects, and ten automations on one image would hold ten copies). Weak, so the cache itself
+   * keeps only the packed string.
+   */
+  unpacked?: WeakRef<readonly TagInfo[]>;
 }
 
 /**
@@ -153,6 +161,15 @@ export class TagListCache {
 
 export function unpackTags(entry: CachedTagList): string[] {
   return entry.packed === '' ? [] : entry.packed.split('\n');
+}
+
+/** The entry's tags as frozen tag objects, shared by every caller while any of them holds the array. */
+export function sharedTags(entry: CachedTagList): readonly TagInfo[] {
+  const known = entry.unpacked?.deref();
+  if (known !== undefined) return known;
+  const tags = Object.freeze(unpackTags(entry).map((tag) => Object.freeze({ tag })));
+  entry.unpacked = new WeakRef(tags);
+  return tags;
 }
 
 function key(repository: string, credential: string): string {

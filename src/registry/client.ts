@@ -5,7 +5,7 @@ import type { PolicyNeeds, TagInfo } from '../policy/index.ts';
 import { TagpilotError } from '../problems/index.ts';
 import { Authenticator, type AuthTarget } from './auth.ts';
 import { CloudCredentials, type CloudContext, type CloudCredentialsOptions } from './cloud/index.ts';
-import { DiskCache, TagListCache, unpackTags, type CachedTagList } from './cache.ts';
+import { DiskCache, sharedTags, TagListCache, unpackTags, type CachedTagList } from './cache.ts';
 import { CredentialError, Credentials, type DockerConfig } from './credentials.ts';
 import { endpointFor, settingsFor, type Endpoint, type RegistrySettings } from './endpoint.ts';
 import { RegistryError, TransportError } from './errors.ts';
@@ -72,7 +72,8 @@ export interface ListOptions {
 }
 
 export interface TagList {
-  tags: TagInfo[];
+  /** Frozen and shared with other callers when nothing was asked beyond the names: never changed in place. */
+  tags: readonly TagInfo[];
   /** A few of the names the registry returned that are not valid OCI tags; dropped before any use. */
   invalid: string[];
   /** What the caller should report: invalid names dropped, metadata missing. */
@@ -154,9 +155,10 @@ export class RegistryClient {
       const warnings = listWarnings(list);
       const cloudNote = this.cloud.note(endpoint.host);
       if (cloudNote !== undefined) warnings.push(cloudNote);
-      let tags: TagInfo[] = unpackTags(list).map((tag) => ({ tag }));
       const fresh = new Set(options.digestsFor ?? []);
-      if (needs.created || needs.platforms || needs.digests || fresh.size > 0) tags = await this.enrich(endpoint, canonicalRepository(ref), tags, { needs, fresh, signal: options.signal }, warnings);
+      // Enriched tags are the caller's own (the digests and build times are set on them); bare ones are shared.
+      const enriched = needs.created || needs.platforms || needs.digests || fresh.size > 0;
+      const tags = enriched ? await this.enrich(endpoint, canonicalRepository(ref), unpackTags(list).map((tag) => ({ tag })), { needs, fresh, signal: options.signal }, warnings) : sharedTags(list);
       return { tags, invalid: list.invalidSample, warnings, cached };
     } catch (error) {
       throw asRegistryError(subject, error);

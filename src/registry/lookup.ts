@@ -60,7 +60,7 @@ export class TagLookup {
   }
 
   /** Every query answered, or its error; resolves by the deadline at the latest (or when `signal`, the cycle's, fires). */
-  async fetch(queries: ReadonlyMap<string, TagQuery>, signal?: AbortSignal): Promise<Map<string, TagInfo[] | Error>> {
+  async fetch(queries: ReadonlyMap<string, TagQuery>, signal?: AbortSignal): Promise<Map<string, readonly TagInfo[] | Error>> {
     const round = ++this.round;
     const limit = deadline(this.deadlineMs, () => phaseDeadline(this.deadlineMs), signal);
     let onExpired = () => {};

@@ -86,6 +86,25 @@ describe('the registry client lists a repository once for callers at the same mo
     }
   });
 
+  test('callers of one cached list share one frozen array of its tags; a list enriched with digests is each caller’s own', async () => {
+    const client = testClient([registry.host], { tagCacheTtlMs: 60_000 });
+    try {
+      const image = ref(`${registry.host}/team/shared`);
+      const [a, b] = await Promise.all([client.listTags(image), client.listTags(image)]);
+      const later = await client.listTags(image);
+      assert.equal(a.tags, b.tags, 'ten automations on one image hold one copy of its tags, not ten');
+      assert.equal(later.tags, a.tags);
+      assert.ok(Object.isFrozen(a.tags) && a.tags.every((t) => Object.isFrozen(t)), 'shared, so nobody may change it in place');
+      const digests = { created: false, digests: true, platforms: false };
+      const [c, d] = await Promise.all([client.listTags(image, digests), client.listTags(image, digests)]);
+      assert.notEqual(c.tags, d.tags);
+      assert.notEqual(c.tags, a.tags);
+      assert.ok(c.tags.every((t) => t.digest !== undefined) && a.tags.every((t) => t.digest === undefined), 'the digests set on one caller’s tags are not seen by the others');
+    } finally {
+      await client.close();
+    }
+  });
+
   test('within the cache TTL a later listing asks nothing; a fresh one asks again', async () => {
     const client = testClient([registry.host], { tagCacheTtlMs: 60_000 });
     try {
