@@ -3,9 +3,9 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { deflateSync } from 'node:zlib';
+import { deflateSync, inflateSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
-import { ObjectReader, ObjectTooLarge } from '../../src/git/object-reader.ts';
+import { ObjectReader, ObjectTooLarge, ownBytes } from '../../src/git/object-reader.ts';
 import { git } from '../harness/git-repos.ts';
 
 let dir: string;
@@ -155,3 +155,13 @@ for (const [what, keep] of [
     }
   });
 }
+
+test('object reader: what the cache keeps of an inflated object is its bytes alone, not the inflate buffer it is a view into', () => {
+  const text = Buffer.from(manifest(1, 0));
+  const inflated = inflateSync(deflateSync(text), { maxOutputLength: text.length });
+  assert.ok(inflated.buffer.byteLength > 4 * inflated.length, 'zlib hands back a view into a larger buffer (the reason for the copy)');
+  const kept = ownBytes(inflated);
+  assert.deepEqual(kept, text);
+  assert.equal(kept.buffer.byteLength, text.length);
+  assert.equal(ownBytes(kept), kept, 'a buffer of its own is kept as it is');
+});
