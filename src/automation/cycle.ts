@@ -15,7 +15,7 @@ import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags, RejectedTag } from './rejections.ts';
 import { holdOf, lockHold, type FreezeSource, type Hold } from './holds.ts';
-import { waitingForSlot, type WaitingMemo } from './waiting.ts';
+import { waitingForSlot, type Waiting, type WaitingMemo } from './waiting.ts';
 import { DEFAULT_HISTORY_COMMITS, revertRejections } from './revert-history.ts';
 import { readRepoSettings } from './repo-settings.ts';
 import { decideSigned, type SignatureDeps } from './signed.ts';
@@ -162,12 +162,13 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const updates: SlotUpdate[] = [];
   const signatureRejections: SignatureRejection[] = [];
   const tagSource = (slot: ImageSlot) => (ref: ImageRef) => known.get(queryKey(ref, credentials.get(slot))) ?? new Error(`${repositoryName(ref)}: no tags fetched`);
-  // The last selection per slot (a signature policy may select again): what waits behind it, and what --explain shows.
-  const selections = new Map<ImageSlot, Selection>();
+  // From the last selection per slot (a signature policy may select again): what waits behind it, and what --explain shows.
+  // Only these are kept, not the selection: its rejections (one per tag, 9,000 on a big image) would live as long as the plan.
+  const waits = new Map<ImageSlot, Waiting>();
   const memo: WaitingMemo = new WeakMap();
   const explained = new Map<ImageSlot, SlotExplanation>();
   const explainer = (slot: ImageSlot) => (selection: Selection) => {
-    selections.set(slot, selection);
+    if (!slot.lock.locked) waits.set(slot, waitingForSlot(slot, false, selection, tagSource(slot), now, memo));
     if (deps.explain === true) explained.set(slot, explanation(slot, selection));
   };
   const decisions = await Promise.all(automated.map((slot) => decideSigned(slot, tagSource(slot), deps.signatures, signatureRejections, now, explainer(slot))));
@@ -176,7 +177,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     if (isProblem(decided)) problems.push(decided);
     if (isProblem(decided) || slot.lock.locked) continue;
     // Frozen, or a tag a person turned down for this slot: the slot holds, and says why; one that stays says what waits.
-    const hold = holdOf(slot, decided?.change, waitingForSlot(slot, decided !== undefined, selections.get(slot), tagSource(slot), now, memo), context);
+    const hold = holdOf(slot, decided?.change, decided === undefined ? (waits.get(slot) ?? {}) : {}, context);
     if (hold === undefined) {
       if (decided !== undefined) updates.push(decided);
       continue;
@@ -192,7 +193,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
     changes.map((c) => c.file),
   );
   const explanations = automated.map((slot) => explained.get(slot)).filter((e): e is SlotExplanation => e !== undefined);
-  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected, holds: heldBy, selections, now });
+  const slots = slotStates(automated, decisions, { tagsFor: tagSource, rejected, holds: heldBy, now });
   return { head, heads, target, changes, problems, notices: found.notices, locked, slots, holds, rejections: rejected.list(), signatureRejections, files, ...(parts === undefined ? {} : { parts }), ...(subject === undefined ? {} : { subject }), ...(deps.explain === true ? { explanations } : {}) };
 }
 
