@@ -125,6 +125,8 @@ export interface CachedTagList {
   invalidCount: number;
   invalidSample: string[];
   etag?: string;
+  /** A digest of each page the list was read from: the next listing's pages that match are not parsed again. */
+  pageDigests: string[];
   fetchedAt: number;
   /**
    * The list as tag objects, while some caller still holds it: every automation listing the image

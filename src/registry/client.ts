@@ -231,9 +231,10 @@ export class RegistryClient {
   private async fetchList(endpoint: Endpoint, repository: string, credentialId: string, signal: AbortSignal): Promise<CachedTagList> {
     const cached = this.tagLists.get(repository, credentialId);
     const target = this.target(endpoint);
-    const fetched = await fetchTags(endpoint.base, endpoint.path, paging(endpoint.settings), (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }), cached?.entry.etag, signal);
+    const fetched = await fetchTags(endpoint.base, endpoint.path, paging(endpoint.settings), (url, headers, signal) => this.auth.send(target, { method: 'GET', url, headers: { accept: 'application/json', ...headers }, maxBytes: this.maxBodyBytes, kind: 'tags', signal }), cached?.entry, signal);
     const { tags, notModified: _, ...rest } = fetched;
-    const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
+    // Unchanged, the entry keeps its packed list and the tag objects callers share.
+    const entry: CachedTagList = fetched.notModified && cached !== undefined ? { ...cached.entry, ...(fetched.etag === undefined ? {} : { etag: fetched.etag }), pageDigests: fetched.pageDigests, fetchedAt: Date.now() } : { ...rest, packed: tags.join('\n'), fetchedAt: Date.now() };
     this.tagLists.set(repository, credentialId, entry);
     return entry;
   }

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { isValidTag } from '../image/index.ts';
 import { REGISTRY_CODES, TransportError } from './errors.ts';
 import { header, type Reply } from './http.ts';
@@ -22,25 +23,37 @@ export interface FetchedTags {
   invalidSample: string[];
   /** Kept for a conditional request next time, when the list came in one page. */
   etag?: string;
-  /** `If-None-Match` matched: the caller's copy is still current. */
+  /** `If-None-Match` matched, or every page came back as it was (`known`): the caller's copy is still current. */
   notModified: boolean;
+  /** A digest of each page's body, in order: what `known` compares the next listing's pages with. */
+  pageDigests: string[];
+}
+
+/** The caller's copy of the list: its ETag, and its pages' digests. */
+export interface KnownList {
+  etag?: string;
+  pageDigests?: readonly string[];
 }
 
 /** Fallback page sizes when a registry refuses ours (Quay allows at most 100). */
 const FALLBACK_PAGE_SIZES = [100, 0];
 const SAMPLE = 5;
+/** Bodies of pages that came back as they were, held unread in case a later page differs (then all are read). */
+const HELD_PAGE_BYTES = 4 * 1024 * 1024;
 
 /** GETs one URL with the registry's auth; the caller decides the accept header and limits. */
 export type Get = (url: URL, headers: Record<string, string>, signal: AbortSignal) => Promise<Reply>;
 
 /**
  * `/v2/<name>/tags/list`, following `Link: <…>; rel="next"` pages on the same origin only, within
- * `paging`'s bounds on pages, tags and time. `signal` cancels it (the caller's deadline).
+ * `paging`'s bounds on pages, tags and time. `signal` cancels it (the caller's deadline). When
+ * every page is byte for byte what the caller's copy was made from (`known`), none is parsed and
+ * the answer is `notModified`: a registry without ETags costs the transfer, not the parse.
  */
-export async function fetchTags(base: URL, path: string, paging: TagPaging, get: Get, etag?: string, signal?: AbortSignal): Promise<FetchedTags> {
+export async function fetchTags(base: URL, path: string, paging: TagPaging, get: Get, known: KnownList = {}, signal?: AbortSignal): Promise<FetchedTags> {
   const limit = deadline(paging.timeoutMs, () => listingDeadline(base, paging.timeoutMs), signal);
   try {
-    return await fetchPages(base, path, paging, (url, headers) => get(url, headers, limit.signal), etag);
+    return await fetchPages(base, path, paging, (url, headers) => get(url, headers, limit.signal), known);
   } finally {
     limit.clear();
   }
@@ -49,21 +62,11 @@ export async function fetchTags(base: URL, path: string, paging: TagPaging, get:
 /** One page's GET, already bound to the listing's signal. */
 type PageGet = (url: URL, headers: Record<string, string>) => Promise<Reply>;
 
-async function fetchPages(base: URL, path: string, paging: TagPaging, get: PageGet, etag: string | undefined): Promise<FetchedTags> {
+async function fetchPages(base: URL, path: string, paging: TagPaging, get: PageGet, known: KnownList): Promise<FetchedTags> {
   const seen = new Set<string>();
   const invalid: string[] = [];
   let invalidCount = 0;
-  let pages = 0;
-  let url: URL | undefined;
-  const visited = new Set<string>();
-  let reply = await firstReply(base, path, paging.pageSize, get, etag);
-  if (reply.status === 304) return { tags: [], invalidCount: 0, invalidSample: [], etag, notModified: true };
-  for (;;) {
-    pages++;
-    visited.add(reply.url.href);
-    if (reply.status === 404) throw new TransportError(`repository not found (404 at ${base.host})`, false, 404);
-    if (reply.status === 401 || reply.status === 403) throw new TransportError(`${base.host} refused access (${reply.status}): check the credentials configured for it`, false, reply.status);
-    if (reply.status !== 200) throw new TransportError(`${base.host} answered ${reply.status} for the tag list`, false, reply.status);
+  const read = (reply: Reply) => {
     for (const tag of readTags(reply)) {
       if (!isValidTag(tag)) {
         invalidCount++;
@@ -73,14 +76,40 @@ async function fetchPages(base: URL, path: string, paging: TagPaging, get: PageG
       if (seen.size >= paging.maxTags && !seen.has(tag)) throw paginationLimit(base, `more than ${paging.maxTags} tags`, 'maxTags', paging.maxTags);
       seen.add(tag);
     }
+  };
+  const pageDigests: string[] = [];
+  /** Pages as they were, not read yet; undefined once one differs (every page is read from then on). */
+  let held: Reply[] | undefined = known.pageDigests === undefined ? undefined : [];
+  let heldBytes = 0;
+  let url: URL | undefined;
+  const visited = new Set<string>();
+  let reply = await firstReply(base, path, paging.pageSize, get, known.etag);
+  if (reply.status === 304) return { tags: [], invalidCount: 0, invalidSample: [], etag: known.etag, notModified: true, pageDigests: [...(known.pageDigests ?? [])] };
+  for (;;) {
+    visited.add(reply.url.href);
+    if (reply.status === 404) throw new TransportError(`repository not found (404 at ${base.host})`, false, 404);
+    if (reply.status === 401 || reply.status === 403) throw new TransportError(`${base.host} refused access (${reply.status}): check the credentials configured for it`, false, reply.status);
+    if (reply.status !== 200) throw new TransportError(`${base.host} answered ${reply.status} for the tag list`, false, reply.status);
+    const digest = createHash('sha256').update(reply.body).digest('base64');
+    if (held !== undefined && known.pageDigests?.[pageDigests.length] === digest && heldBytes + reply.body.length <= HELD_PAGE_BYTES) {
+      held.push(reply);
+      heldBytes += reply.body.length;
+    } else {
+      for (const page of held ?? []) read(page);
+      held = undefined;
+      read(reply);
+    }
+    pageDigests.push(digest);
     url = nextPage(reply, base);
     if (url === undefined) break;
     if (visited.has(url.href)) throw new TransportError(`${base.host} sent a pagination loop`, false);
-    if (pages >= paging.maxPages) throw paginationLimit(base, `more than ${paging.maxPages} pages of tags`, 'maxPages', paging.maxPages);
+    if (pageDigests.length >= paging.maxPages) throw paginationLimit(base, `more than ${paging.maxPages} pages of tags`, 'maxPages', paging.maxPages);
     reply = await get(url, {});
   }
-  const single = pages === 1 ? header(reply, 'etag') : undefined;
-  return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, etag: single, notModified: false };
+  const single = pageDigests.length === 1 ? header(reply, 'etag') : undefined;
+  if (held !== undefined && pageDigests.length === known.pageDigests?.length) return { tags: [], invalidCount: 0, invalidSample: [], etag: single, notModified: true, pageDigests };
+  for (const page of held ?? []) read(page);
+  return { tags: [...seen].sort(), invalidCount, invalidSample: invalid, etag: single, notModified: false, pageDigests };
 }
 
 /** A list past a bound is refused whole: the registry's order is not trusted, so its first N tags are no sample. */

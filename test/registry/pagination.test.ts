@@ -130,6 +130,23 @@ describe('tag list pagination (a paging proxy in front of real Distribution)', (
     await client.close();
   });
 
+  test('a paged list without ETags that comes back page for page as it was is not parsed again: callers keep the same tag objects', async () => {
+    const p = await proxy({ link: 'relative' });
+    const client = testClient([], { registries: [{ host: p.host, insecure: true, pageSize: 10 }], tagCacheTtlMs: 0 });
+    try {
+      const first = await client.listTags(ref(`${p.host}/team/app`));
+      const second = await client.listTags(ref(`${p.host}/team/app`));
+      assert.equal(p.count(/tags\/list/), 6, 'each listing asks for its three pages');
+      assert.equal(second.tags, first.tags);
+      assert.deepEqual(
+        second.tags.map((t) => t.tag),
+        SORTED,
+      );
+    } finally {
+      await client.close();
+    }
+  });
+
   test('within the TTL the cached list is used without a request', async () => {
     const p = await proxy({});
     const client = testClient([], { registries: [{ host: p.host, insecure: true }], tagCacheTtlMs: 60_000 });
