@@ -15,13 +15,18 @@
  *
  *   node bench/controller-steady.bench.ts [--automations 10] [--workloads 100] [--images 100]
  *     [--big-images 10] [--big-tags 9000] [--cycles 60] [--flags shipped|default] [--max-minutes 20]
- *     [--node-options='--heapsnapshot-signal=SIGUSR2']
+ *     [--entry dist|src] [--no-build] [--node-options='--heapsnapshot-signal=SIGUSR2']
+ *
+ * `--entry dist` (the default) runs the compiled CLI, as the image does (built first unless
+ * --no-build; `bin/tagpilot.js` is told not to strip types, so it takes dist/ although the
+ * sources are there); `--entry src` runs the sources, as `bin/tagpilot.js` does in a checkout
+ * (about 20 MiB more RSS: the type stripper and the sources' compile cache).
  *
  * Prints one JSON object: the shape, RSS after the first cycles and at the end, its slope over the
  * second half of the run (MiB per 100 cycles of every automation), the high-water mark (VmHWM),
  * CPU per cycle, registry requests and the load average.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -45,6 +50,8 @@ const { values } = parseArgs({
     cycles: { type: 'string', default: '60' },
     flags: { type: 'string', default: 'shipped' },
     'max-minutes': { type: 'string', default: '20' },
+    entry: { type: 'string', default: 'dist' },
+    'no-build': { type: 'boolean', default: false },
     /** Added to the flag set's NODE_OPTIONS (e.g. `--heapsnapshot-signal=SIGUSR2` to look inside). */
     'node-options': { type: 'string' },
   },
@@ -64,6 +71,8 @@ const flags = FLAGS[values.flags];
 if (flags === undefined) throw new Error(`--flags: shipped or default, not ${values.flags}`);
 
 const root = join(import.meta.dirname, '..');
+if (values.entry !== 'dist' && values.entry !== 'src') throw new Error(`--entry: dist or src, not ${values.entry}`);
+if (values.entry === 'dist' && !values['no-build']) execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
 
 /** Each image's tags: `1.0.0` is the newest a workload (semver ^1.0.0) may take; the rest it may not. */
 function tagsOf(image: number): string[] {
@@ -168,7 +177,10 @@ try {
     delete env.NODE_OPTIONS;
     delete env.MALLOC_ARENA_MAX;
   }
-  if (values['node-options'] !== undefined) env.NODE_OPTIONS = `${flags.NODE_OPTIONS ?? ''} ${values['node-options']}`.trim();
+  // Without type stripping, bin/tagpilot.js runs dist/ although the sources are there.
+  const entryOptions = values.entry === 'dist' ? '--no-experimental-strip-types' : '';
+  env.NODE_OPTIONS = `${flags.NODE_OPTIONS ?? ''} ${entryOptions} ${values['node-options'] ?? ''}`.replace(/\s+/g, ' ').trim();
+  if (env.NODE_OPTIONS === '') delete env.NODE_OPTIONS;
   const load = loadavg()[0] ?? 0;
   const started = performance.now();
   const child = spawn(process.execPath, [join(root, 'bin/tagpilot.js'), 'controller', '--config', config], { cwd: work, env, stdio: ['ignore', 'ignore', 'pipe'] });
@@ -219,6 +231,7 @@ try {
     node: process.version,
     cores: availableParallelism(),
     flags: values.flags,
+    entry: values.entry,
     shape: { automations: AUTOMATIONS, workloadsPerAutomation: WORKLOADS, workloads: AUTOMATIONS * WORKLOADS, images: IMAGES, bigImages: BIG_IMAGES, tagsPerBigImage: tagsOf(0).length, tagsPerOtherImage: IMAGES > BIG_IMAGES ? tagsOf(IMAGES - 1).length : undefined, interval: '1s' },
     seedMs,
     wallSeconds: end.seconds,
