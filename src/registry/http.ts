@@ -1,6 +1,6 @@
 import { errors as undiciErrors, request, type Dispatcher } from 'undici';
 import { TransportError } from './errors.ts';
-import { abortableSleep, backoffDelay, HostGate, parseRetryAfter, type HostLimits } from './limits.ts';
+import { abortableSleep, backoffDelay, deadline, HostGate, parseRetryAfter, type HostLimits } from './limits.ts';
 import { REDIRECT_STATUS, redirected } from './redirect.ts';
 import type { RegistryObserver } from './observer.ts';
 
@@ -128,17 +128,24 @@ export class Http {
   }
 
   private async exchange(exchange: Exchange): Promise<Reply> {
-    const response = await request(exchange.url, {
-      method: exchange.method,
-      headers: exchange.headers,
-      body: exchange.body,
-      dispatcher: this.settings.dispatcher,
-      headersTimeout: this.settings.timeoutMs,
-      bodyTimeout: this.settings.timeoutMs,
-      signal: exchange.signal === undefined ? AbortSignal.timeout(this.settings.totalTimeoutMs) : AbortSignal.any([exchange.signal, AbortSignal.timeout(this.settings.totalTimeoutMs)]),
-    });
-    const body = await readBounded(exchange, response);
-    return { status: response.statusCode, headers: response.headers, body, url: exchange.url };
+    // A timer cleared when the exchange ends: AbortSignal.timeout() cannot be, so every request
+    // left one behind for the whole totalTimeout, to fire then (a DOMException with its stack each).
+    const limit = deadline(this.settings.totalTimeoutMs, () => new DOMException(`no whole answer within ${this.settings.totalTimeoutMs} ms`, 'TimeoutError'), exchange.signal);
+    try {
+      const response = await request(exchange.url, {
+        method: exchange.method,
+        headers: exchange.headers,
+        body: exchange.body,
+        dispatcher: this.settings.dispatcher,
+        headersTimeout: this.settings.timeoutMs,
+        bodyTimeout: this.settings.timeoutMs,
+        signal: limit.signal,
+      });
+      const body = await readBounded(exchange, response);
+      return { status: response.statusCode, headers: response.headers, body, url: exchange.url };
+    } finally {
+      limit.clear();
+    }
   }
 }
 
