@@ -158,7 +158,15 @@ export class RegistryClient {
       const fresh = new Set(options.digestsFor ?? []);
       // Enriched tags are the caller's own (the digests and build times are set on them); bare ones are shared.
       const enriched = needs.created || needs.platforms || needs.digests || fresh.size > 0;
-      const tags = enriched ? await this.enrich(endpoint, canonicalRepository(ref), unpackTags(list).map((tag) => ({ tag })), { needs, fresh, signal: options.signal }, warnings) : sharedTags(list);
+      const tags = enriched
+        ? await this.enrich(
+            endpoint,
+            canonicalRepository(ref),
+            unpackTags(list).map((tag) => ({ tag })),
+            { needs, fresh, signal: options.signal },
+            warnings,
+          )
+        : sharedTags(list);
       return { tags, invalid: list.invalidSample, warnings, cached };
     } catch (error) {
       throw asRegistryError(subject, error);

@@ -19,11 +19,7 @@ function serving(pages: readonly (readonly string[])[]): Get & { asked: number }
   return get;
 }
 
-const BEFORE = [
-  ['1.0.0', '1.0.1', '1.0.2'],
-  ['1.1.0', '1.1.1', '1.1.2'],
-  ['2.0.0'],
-];
+const BEFORE = [['1.0.0', '1.0.1', '1.0.2'], ['1.1.0', '1.1.1', '1.1.2'], ['2.0.0']];
 
 test('pages that all come back as they were are not parsed again: the caller’s copy stands (notModified)', async () => {
   const first = await fetchTags(BASE, 'team/app', PAGING, serving(BEFORE));
@@ -37,7 +33,14 @@ test('pages that all come back as they were are not parsed again: the caller’s
 
 const CHANGES: [string, string[][]][] = [
   ['the last page changed', [BEFORE[0]!, BEFORE[1]!, ['2.0.0', '2.0.1']]],
-  ['the first page changed', [['0.9.0', '1.0.0', '1.0.1'], ['1.0.2', '1.1.0', '1.1.1'], ['1.1.2', '2.0.0']]],
+  [
+    'the first page changed',
+    [
+      ['0.9.0', '1.0.0', '1.0.1'],
+      ['1.0.2', '1.1.0', '1.1.1'],
+      ['1.1.2', '2.0.0'],
+    ],
+  ],
   ['a page fewer', [BEFORE[0]!, BEFORE[1]!]],
   ['a page more', [...BEFORE, ['3.0.0']]],
 ];
