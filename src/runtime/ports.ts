@@ -6,6 +6,13 @@
 export interface Leadership {
   holds(automation: string): boolean;
   onChange(listener: (automation: string, held: boolean) => void): () => void;
+  /**
+   * Resolves true once `holds(automation)` is true, false when `signal` fires first. What a runner
+   * that is not holding waits on: `holds` is a matter of time (a hold lapses between rounds when a
+   * renewal is late), `onChange` only of what was reported, so a runner that saw a lapse the
+   * coordinator never reported would wait for a change that never comes.
+   */
+  whenHeld(automation: string, signal: AbortSignal): Promise<boolean>;
   /** The automations there are, at start and after each config reload. */
   setAutomations?(names: readonly string[]): void;
 }
@@ -14,6 +21,7 @@ export interface Leadership {
 export const EVERY_AUTOMATION: Leadership = {
   holds: () => true,
   onChange: () => () => undefined,
+  whenHeld: () => Promise.resolve(true),
 };
 
 /** A commit a cycle pushed: what a sync loop is nudged with (src/kube). */

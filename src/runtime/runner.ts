@@ -22,6 +22,8 @@ export interface RunnerOptions {
   reporter: Reporter;
   state: AutomationState;
   holds: () => boolean;
+  /** Resolves once `holds()` is true, or when `signal` fires first. */
+  whenHeld: (signal: AbortSignal) => Promise<unknown>;
   /** Before each cycle; when what it did replaced this automation (a rotated Secret re-wired it), the replacement runs the cycle instead. */
   beforeCycle?: () => Promise<unknown>;
   now: () => Date;
@@ -86,7 +88,7 @@ export class Runner {
       if (held !== state.held) Object.assign(state, { held, since: this.o.now() });
       if (!held) {
         state.nextAt = undefined;
-        await this.sleep(undefined);
+        await this.untilHeld();
         continue;
       }
       // Its own failures are its to log: the cycle runs on the wiring in place.
@@ -138,10 +140,21 @@ export class Runner {
     };
   }
 
-  /** Until `ms` passed (undefined: no end), a trigger, a leadership change or a stop. */
-  private async sleep(ms: number | undefined): Promise<void> {
+  /** Until `ms` passed, a trigger, a leadership change or a stop. */
+  private async sleep(ms: number): Promise<void> {
     const wake = this.wake.signal;
-    if (!wake.aborted) await (ms === undefined ? new Promise((resolve) => wake.addEventListener('abort', resolve, { once: true })) : (this.o.wait ?? waitFor)(ms, wake));
+    if (!wake.aborted) await (this.o.wait ?? waitFor)(ms, wake);
+    this.wake = new AbortController();
+  }
+
+  /**
+   * Until this replica holds the automation, a leadership change or a stop. Asked of the
+   * leadership itself, not left to its change events: a hold that lapsed between two rounds and
+   * was renewed by the next is no change to them, and the runner would sleep for good.
+   */
+  private async untilHeld(): Promise<void> {
+    const wake = this.wake.signal;
+    if (!wake.aborted) await this.o.whenHeld(wake);
     this.wake = new AbortController();
   }
 }

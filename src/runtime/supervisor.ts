@@ -144,7 +144,7 @@ export class Supervisor {
     const now = this.o.now ?? (() => new Date());
     const state = newAutomationState(automation.name, automation.intervalMs, automation.cycleTimeoutMs, now());
     this.o.state.automations.set(automation.name, state);
-    const runner = new Runner(automation, { reporter: this.o.reporter, state, holds: () => this.leadership.holds(automation.name), beforeCycle: this.o.beforeCycle && (() => this.o.beforeCycle!(automation.name)), now, wait: this.o.wait });
+    const runner = new Runner(automation, { reporter: this.o.reporter, state, holds: () => this.leadership.holds(automation.name), whenHeld: (signal) => this.leadership.whenHeld(automation.name, signal), beforeCycle: this.o.beforeCycle && (() => this.o.beforeCycle!(automation.name)), now, wait: this.o.wait });
     this.runners.set(automation.name, runner);
     runner.start();
   }

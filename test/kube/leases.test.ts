@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import { connect, LeaseCoordinator, MemoryCounters } from '../../src/kube/index.ts';
 import { MICRO_TIME } from '../harness/kube/index.ts';
 import { cluster, manualClock, silent, type Cluster } from './double.ts';
+import { ControllerState, stateReporter, Supervisor } from '../../src/runtime/index.ts';
+import { until } from '../harness/wait.ts';
 
 const AUTOMATIONS = Array.from({ length: 12 }, (_, i) => `fleet-${i}`).sort();
 const D = 15_000;
@@ -201,5 +203,31 @@ test('leases: a reload that changes the lease duration writes it at the next rou
   clock.advance(2500);
   assert.deepEqual(a.held(), [], 'past two thirds of the new duration without a renewal, the hold lapses');
   assertClean();
+  await a.stop();
+});
+
+test('leases: a controller whose hold lapsed between two rounds (a late renewal) cycles the automation again from the round that renews it', async () => {
+  // The lost wake-up behind the two-replica e2e's stalls under load: the runner saw holds() false
+  // (two thirds of the duration passed without a round) and slept for a change; the round that
+  // renewed the Lease changed nothing the coordinator had reported, so no change ever came.
+  const clock = manualClock(Date.parse('2026-12-08T10:00:00Z'));
+  const a = replica('tagpilot-4f9-a', clock);
+  const state = new ControllerState('test.yaml');
+  const supervisor = new Supervisor({ reporter: stateReporter(state), state, leadership: a });
+  let cycles = 0;
+  const cycle = async () => {
+    cycles++;
+    return { head: 'a'.repeat(40), changes: [], problems: [], locked: [] };
+  };
+  supervisor.apply([{ name: 'fleet#main', intervalMs: 5, cycleTimeoutMs: 60_000, fingerprint: 'v1', cycle }]);
+  await a.tick();
+  await until(() => cycles >= 2, 5_000, 'cycles while the Lease is held');
+  clock.advance((D * 2) / 3 + 1);
+  await until(() => state.automations.get('fleet#main')?.held === false, 5_000, 'the runner to see the hold lapse');
+  const lapsed = cycles;
+  await a.tick();
+  assert.equal(a.holds('fleet#main'), true, 'the round renewed the Lease');
+  await until(() => cycles > lapsed, 5_000, 'a cycle after the renewal');
+  await supervisor.shutdown(10);
   await a.stop();
 });

@@ -235,13 +235,13 @@ test('a new leadership (leader election turned on or off by a reload) starts and
   const a = fake('a');
   s.apply([a]);
   await until(() => a.calls >= 2);
-  const none = { holds: () => false, onChange: () => () => undefined };
+  const none = { holds: () => false, onChange: () => () => undefined, whenHeld: (_: string, signal: AbortSignal) => new Promise<boolean>((resolve) => signal.addEventListener('abort', () => resolve(false), { once: true })) };
   s.setLeadership(none);
   await until(() => state.automations.get('a')?.held === false);
   const stopped = a.calls;
   await sleep(60);
   assert.equal(a.calls, stopped, 'held elsewhere: no cycle');
-  s.setLeadership({ holds: () => true, onChange: () => () => undefined });
+  s.setLeadership({ holds: () => true, onChange: () => () => undefined, whenHeld: async () => true });
   await until(() => a.calls > stopped);
   await s.shutdown(10);
 });
