@@ -30,8 +30,9 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
     }, bounds.deadlineMs);
   });
   const parent = bounds.signal;
+  let abort = () => {};
   const cancelled = new Promise<never>((_, reject) => {
-    const abort = () => {
+    abort = () => {
       controller.abort(parent?.reason);
       reject(parent?.reason);
     };
@@ -46,6 +47,9 @@ export async function runOperation<T>(transport: Transport, bounds: OperationBou
     return await Promise.race([work, deadline, cancelled]);
   } finally {
     clearTimeout(timer);
+    // The caller's signal (a cycle's) outlives many operations: a listener left on it would keep
+    // this one's closure, and Node keeps an AbortSignal.any() alive while it has a listener.
+    parent?.removeEventListener('abort', abort);
     await session.close();
   }
 }

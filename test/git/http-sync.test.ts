@@ -1,6 +1,7 @@
 import { after, afterEach, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { PushRejected } from '../../src/git/remote.ts';
 import { GitRepo } from '../../src/git/repo.ts';
@@ -93,6 +94,19 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     assert.equal(git(bare, 'diff', '--name-only', parent, commit).trim(), 'apps/web.yaml');
     assert.equal(git(bare, 'log', '-1', '--format=%an <%ae>|%cn <%ce>', 'main').trim(), 'tagpilot-bot <bot@example.com>|tagpilot-bot <bot@example.com>');
     git(bare, 'fsck', '--strict', '--no-dangling');
+  });
+
+  test("git operations leave no listener on the caller's signal, which outlives them (Node keeps an AbortSignal.any alive while it has one, with all it holds)", async () => {
+    const { bare, url } = fleet();
+    const repo = openRepo(caches.make(), { url, branch: 'main' });
+    // A cycle's signal: the runner's cancel and the cycle's timeout.
+    const cycle = AbortSignal.any([new AbortController().signal, new AbortController().signal]);
+    const parent = await repo.sync(cycle);
+    const commit = await repo.commit(parent, new Map([['apps/web.yaml', bytes('image: web:1.1.0\n')]]), 'tagpilot: apps/web.yaml\n', BOT);
+    await repo.push(commit, undefined, cycle);
+    assert.equal(await repo.readBack('main', cycle), commit);
+    assert.equal(head(bare), commit);
+    assert.equal(getEventListeners(cycle, 'abort').length, 0, 'fetch, push and read-back each took their listener off');
   });
 
   test('a push sends only the new objects, not the tree', async () => {
