@@ -16,6 +16,11 @@ export const MAX_ATTRIBUTIONS = 20;
 
 /** Who moved a slot after tagpilot's write, once found: the history behind a commit never changes. */
 type Found = Pick<RejectedTag, 'source' | 'by' | 'commit' | 'at'> | null;
+/**
+ * Per repository session, the attributions the last fold looked up, and only those: a move that
+ * left the window (or was cleared) is forgotten, so a controller that runs for months keeps at
+ * most MAX_ATTRIBUTIONS per repository, not one per hand edit it ever saw.
+ */
 const memory = new WeakMap<object, Map<string, Found>>();
 
 /** The tags people moved slots away from, derived from the branch's history at `head`. */
@@ -30,16 +35,17 @@ export async function revertRejections(repo: RepositorySession, head: string, sl
     files.set(slotKey(slot), slot.file);
   }
   const { rejected, unattributed } = foldReverts(history, current);
-  if (unattributed.length === 0) return rejected;
-  const found = memory.get(repo) ?? new Map<string, Found>();
-  memory.set(repo, found);
+  const known = memory.get(repo);
+  const found = new Map<string, Found>();
   for (const move of unattributed.slice(0, MAX_ATTRIBUTIONS)) {
     const id = `${move.slot}\0${move.after}`;
-    if (!found.has(id)) found.set(id, await attribute(repo, history, move, files.get(move.slot)));
-    const by = found.get(id);
+    const by = known?.has(id) === true ? known.get(id)! : await attribute(repo, history, move, files.get(move.slot));
+    found.set(id, by);
     const r = rejected.get(move.slot, move.tag);
-    if (by !== null && by !== undefined && r !== undefined) Object.assign(r, by);
+    if (by !== null && r !== undefined) Object.assign(r, by);
   }
+  if (found.size === 0) memory.delete(repo);
+  else memory.set(repo, found);
   return rejected;
 }
 

@@ -3,6 +3,8 @@ import assert from 'node:assert/strict';
 import pino from 'pino';
 import { runCycle, plan, type CycleDeps } from '../../src/automation/index.ts';
 import { foldReverts, type HistoryCommit } from '../../src/automation/reverts.ts';
+import { revertRejections } from '../../src/automation/revert-history.ts';
+import { decodeManifest, findSlots, MAX_FILE_BYTES, type ImageSlot } from '../../src/manifests/index.ts';
 import { formatOperationTrailer } from '../../src/automation/operation-trailer.ts';
 import { FakeTagSource } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
@@ -109,3 +111,34 @@ test('a hand edit to an older tag sticks, and plan names the commit that made it
   assert.equal(report.commit, undefined);
   assert.equal(report.rejections[0]?.commit, hand);
 });
+
+test('a hand edit is looked up in its file once while the window holds it, and forgotten once it does not (asked again by a wider window)', async () => {
+  const { repo, deps } = setup(['1.0.0', '1.1.0']);
+  await runCycle(deps);
+  const hand = repo.humanCommit({ 'web.yaml': MANIFEST('1.0.0') }, 'Back to 1.0.0\n');
+  let lookups = 0;
+  const listFiles = repo.listFiles.bind(repo);
+  // The attribution lists the one file in each commit it walks; the cycle's own reads list the paths.
+  repo.listFiles = (commit, roots, accept) => {
+    if (roots[0] === 'web.yaml') lookups++;
+    return listFiles(commit, roots, accept);
+  };
+  const slots = await slotsAt(repo, repo.head());
+  const byWhom = async (window: number) => {
+    lookups = 0;
+    const rejected = await revertRejections(repo, repo.head(), slots, window);
+    return { commit: rejected.list()[0]?.commit, lookups };
+  };
+  assert.deepEqual(await byWhom(10), { commit: hand, lookups: 1 });
+  assert.deepEqual(await byWhom(10), { commit: hand, lookups: 0 }, 'remembered while the window holds it');
+  for (let i = 0; i < 10; i++) repo.humanCommit({ 'other.txt': `unrelated ${i}\n` }, 'Unrelated\n');
+  assert.deepEqual(await byWhom(10), { commit: undefined, lookups: 0 }, 'the bot write left the window: nothing rejected');
+  assert.deepEqual(await byWhom(50), { commit: hand, lookups: 1 }, 'forgotten meanwhile, so looked up again');
+});
+
+async function slotsAt(repo: InMemoryRepository, head: string): Promise<ImageSlot[]> {
+  const { files } = await repo.listFiles(head, ['.'], (path) => path === 'web.yaml');
+  const decoded = decodeManifest('web.yaml', await repo.readBlob(files[0]!, MAX_FILE_BYTES));
+  assert.ok('file' in decoded);
+  return findSlots([decoded.file]).slots;
+}
