@@ -47,17 +47,26 @@ export function alive(pid: number): boolean {
  * on git pack files (held open while the clone has them, so they come and go with its packs),
  * `fds` all the others.
  */
-export function sampleProcess(pid: number): { rssKiB: number; fds: number; packFds: number } | undefined {
+export function sampleProcess(pid: number): { rssKiB: number; anonKiB: number; fds: number; packFds: number } | undefined {
   try {
     const status = readFileSync(`/proc/${pid}/status`, 'utf8');
     const rss = /^VmRSS:\s+(\d+) kB$/m.exec(status);
     if (rss === null) return undefined;
     const targets = readdirSync(`/proc/${pid}/fd`).map((fd) => target(`/proc/${pid}/fd/${fd}`));
     const packFds = targets.filter((t) => t.endsWith('.pack')).length;
-    return { rssKiB: Number(rss[1]), fds: targets.length - packFds, packFds };
+    return { rssKiB: Number(rss[1]), anonKiB: rssAnonKiB(status), fds: targets.length - packFds, packFds };
   } catch {
     return undefined; // exited between the two reads
   }
+}
+
+/**
+ * RssAnon of a /proc/<pid>/status text: the resident memory the process allocated. VmRSS adds the
+ * file-backed pages (the node binary's code, mapped from the page cache), which the kernel drops
+ * and reads back as the machine needs memory, whatever the process does.
+ */
+export function rssAnonKiB(status: string): number {
+  return Number(/^RssAnon:\s+(\d+) kB$/m.exec(status)?.[1] ?? Number.NaN);
 }
 
 function target(link: string): string {

@@ -1,7 +1,7 @@
 /**
  * Preloaded into the long run's `tagpilot run` child (`--expose-gc --import` this file), so the
  * test can read memory after a full garbage collection: on SIGUSR2 it collects and writes
- * `process.memoryUsage()` as one JSON line to descriptor 3 (a pipe the test opened). Raw RSS
+ * `process.memoryUsage()` and RssAnon as one JSON line to descriptor 3 (a pipe the test opened). Raw RSS
  * mixes garbage not yet collected with what is really kept; after a collection only what is kept
  * (and what the allocator has not given back) remains. Nothing of tagpilot's code is changed.
  *
@@ -9,9 +9,10 @@
  * numbers, from 1) it also writes a heap snapshot after those readings' collections, for
  * `node bench/heap-summary.ts` (one of them alone, or `--diff` against an earlier one).
  */
-import { writeSync } from 'node:fs';
+import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
+import { rssAnonKiB } from '../harness/proc.ts';
 
 const gc = (globalThis as { gc?: (options?: { type: 'major'; execution: 'sync' }) => void }).gc;
 if (gc === undefined) throw new Error('gc-probe.ts needs node --expose-gc');
@@ -26,5 +27,6 @@ process.on('SIGUSR2', () => {
   collect({ type: 'major', execution: 'sync' });
   if (snapshots !== undefined && snapshotAt.has(++readings)) writeHeapSnapshot(join(snapshots, `reading-${readings}.heapsnapshot`));
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
-  writeSync(3, `${JSON.stringify({ rss, heapUsed, heapTotal, external, arrayBuffers })}\n`);
+  const rssAnon = rssAnonKiB(readFileSync('/proc/self/status', 'utf8')) * 1024;
+  writeSync(3, `${JSON.stringify({ rss, rssAnon, heapUsed, heapTotal, external, arrayBuffers })}\n`);
 });

@@ -70,10 +70,14 @@ export interface LongRunFigures {
   arrivals: number;
   humanCommits: number;
   warmupSeconds: number;
-  /** VmRSS, MiB, every second (raw: garbage not yet collected included). */
+  /** VmRSS, MiB, every second (raw: garbage not yet collected included, and the node binary's code pages, which the kernel drops and reads back as the machine needs memory). */
   rssMiB: Trend;
+  /** RssAnon, MiB, every second: VmRSS without file-backed pages, what the process allocated (garbage not yet collected included). */
+  rssAnonMiB: Trend;
   /** RSS right after a full garbage collection, MiB, every `gcEverySeconds`. */
   gcRssMiB: Trend;
+  /** RssAnon right after a full garbage collection, MiB: what the process keeps, and what the allocator has not given back. */
+  gcRssAnonMiB: Trend;
   /** The V8 heap in use right after a full garbage collection, MiB: what JavaScript really keeps. */
   gcHeapMiB: Trend;
   /** Memory outside the V8 heap (Buffers and other external memory) right after a collection, MiB. */
@@ -168,7 +172,9 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
         ...counters,
         warmupSeconds: options.warmupSeconds,
         rssMiB: fit(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 }))),
+        rssAnonMiB: fit(samples.map((s) => ({ at: s.at, value: s.anonKiB / 1024 }))),
         gcRssMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.rss / MIB }))),
+        gcRssAnonMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.rssAnon / MIB }))),
         gcHeapMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.heapUsed / MIB }))),
         gcExternalMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.external / MIB }))),
         fds: fit(samples.map((s) => ({ at: s.at, value: s.fds }))),
@@ -203,6 +209,7 @@ interface Sample {
   /** Seconds since sampling began. */
   at: number;
   rssKiB: number;
+  anonKiB: number;
   fds: number;
   packFds: number;
 }
@@ -210,6 +217,7 @@ interface Sample {
 interface GcSample {
   at: number;
   rss: number;
+  rssAnon: number;
   heapUsed: number;
   external: number;
 }
