@@ -118,7 +118,12 @@ test('controller with two replicas: each automation is cycled by exactly one rep
     await until('the survivor commits the new tag in every automation', () => AUTOMATIONS.every((a) => cycles(survivor, a, true) === committedBefore[a]! + 1), logs);
     const took = Date.now() - killedAt;
     // The committing cycles as long as they took: a cycle takes well under 2 s unloaded, 5 s and more on a busy machine.
-    const cycleMs = Math.max(...survivor.lines.slice(seenBefore).filter((l) => lost.includes(String(l.automation)) && l.msg === 'cycle: committed').map((l) => Number(l.ms)));
+    const cycleMs = Math.max(
+      ...survivor.lines
+        .slice(seenBefore)
+        .filter((l) => lost.includes(String(l.automation)) && l.msg === 'cycle: committed')
+        .map((l) => Number(l.ms)),
+    );
     t.diagnostic(`${lost.join(', ')} taken over and committed ${took} ms after the kill (lease ${LEASE_MS} ms, interval 1 s, the committing cycle ${cycleMs} ms)`);
     // Lease duration, plus a round and its jitter, plus the interval and the committing cycle, plus 2 s of slack.
     assert.ok(took < LEASE_MS + 1000 + 1000 + cycleMs + 2000, `taken over and committed ${took} ms after the kill (the committing cycle took ${cycleMs} ms)`);
