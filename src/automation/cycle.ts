@@ -9,8 +9,8 @@ import { fileProblem, throwIfCancelled } from '../problems/index.ts';
 import { backoffDelay, TagLookup, type DockerConfig, type TagQuery } from '../registry/index.ts';
 import { findAt } from './found.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
-import type { FileSource, ListedFile, RepositorySession, TagSource } from './ports.ts';
-import { DEFAULT_READ_LIMITS, readText } from './read.ts';
+import type { FileSource, RepositorySession, TagSource } from './ports.ts';
+import { DEFAULT_READ_LIMITS, readText, type RepoSlots } from './read.ts';
 import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags, RejectedTag } from './rejections.ts';
@@ -187,7 +187,7 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   }
   for (const r of signatureRejections) deps.log.warn({ slot: r.subject, repository: r.repository, tag: r.tag, reason: r.reason, detail: r.detail }, 'candidate refused by its signature policy');
   const parts = deps.partition === undefined ? undefined : await editParts(deps.repo, found, limits.maxFileBytes, updates, problems, deps.partition);
-  const { files, changes } = parts === undefined ? await edit(deps.repo, found.files, limits.maxFileBytes, updates, problems) : { files: new Map<string, Uint8Array>(), changes: sortChanges([...parts.values()].flatMap((p) => p.changes)) };
+  const { files, changes } = parts === undefined ? await edit(deps.repo, found, limits.maxFileBytes, updates, problems) : { files: new Map<string, Uint8Array>(), changes: sortChanges([...parts.values()].flatMap((p) => p.changes)) };
   const subject = commitSubject(
     found.fluxAutomations,
     changes.map((c) => c.file),
@@ -345,18 +345,19 @@ export const MAX_EDITED_BYTES = 16 * 1024 * 1024;
  * and goes through the one edit path (manifests' editFiles); only the new bytes are kept. A
  * refused edit's change is dropped with it; the file's other edits stand.
  */
-async function edit(source: FileSource, listed: ReadonlyMap<string, ListedFile>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[], budget = { held: 0 }): Promise<{ files: Map<string, Uint8Array>; changes: Change[] }> {
+async function edit(source: FileSource, found: Pick<RepoSlots, 'files' | 'held'>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[], budget = { held: 0 }): Promise<{ files: Map<string, Uint8Array>; changes: Change[] }> {
   const encoder = new TextEncoder();
   const files = new Map<string, Uint8Array>();
   const changes: Change[] = [];
   for (const [path, fileUpdates] of [...Map.groupBy(updates, (u) => u.change.file)].sort(([a], [b]) => (a < b ? -1 : 1))) {
-    const file = listed.get(path);
+    const file = found.files.get(path);
     if (file === undefined) continue;
     if (budget.held + file.size > MAX_EDITED_BYTES) {
       problems.push(fileProblem('edit-bytes-limit', path, `edit left for the next cycle: this cycle already edits ${budget.held} bytes of files (at most ${MAX_EDITED_BYTES})`));
       continue;
     }
-    const text = await readText(source, file, maxFileBytes, problems);
+    // Read and parsed when its slots were found, if the read held it; else read again.
+    const text = found.held?.get(path) ?? (await readText(source, file, maxFileBytes, problems));
     if (text === undefined) continue;
     const edited = editFiles(
       [text],
@@ -382,13 +383,13 @@ function sortChanges(changes: Change[]): Change[] {
  * Each part's updates edited on their own (a file two parts touch is edited once for each), all
  * parts sharing one bound of edited bytes; the parts are disjoint, so no problem is told twice.
  */
-async function editParts(source: FileSource, found: { files: ReadonlyMap<string, ListedFile>; fluxAutomations: Parameters<typeof commitSubject>[0] }, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[], partition: NonNullable<CycleDeps['partition']>): Promise<Map<string, PlanPart>> {
+async function editParts(source: FileSource, found: Pick<RepoSlots, 'files' | 'held' | 'fluxAutomations'>, maxFileBytes: number, updates: readonly SlotUpdate[], problems: Problem[], partition: NonNullable<CycleDeps['partition']>): Promise<Map<string, PlanPart>> {
   const byChange = new Map(updates.map((u) => [u.change, u]));
   const budget = { held: 0 };
   const parts = new Map<string, PlanPart>();
   for (const [key, changes] of partition(updates.map((u) => u.change))) {
     const own = changes.flatMap((c) => byChange.get(c) ?? []);
-    const { files, changes: applied } = await edit(source, found.files, maxFileBytes, own, problems, budget);
+    const { files, changes: applied } = await edit(source, found, maxFileBytes, own, problems, budget);
     if (applied.length === 0) continue;
     const subject = commitSubject(
       found.fluxAutomations,

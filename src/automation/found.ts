@@ -24,16 +24,19 @@ const last = new WeakMap<RepositorySession, Last>();
  * the commit the last cycle read, with the same paths, named policies and limits, what was found
  * then is used again: same commit, same files, same slots. So a controller's cycle with nothing
  * new reads no blob and parses no YAML. Only the listing of the files with an automated slot is
- * kept between cycles (path, oid and size: an edit reads its file again).
+ * kept between cycles (path, oid and size: an edit then reads its file again); the cycle that read
+ * the files gets their parses too (RepoSlots.held), for its edits.
  */
 export async function findAt(deps: FindDeps, head: string, limits: ReadLimits): Promise<RepoSlots> {
   const previous = last.get(deps.repo);
   if (previous !== undefined && sameRead(previous, deps, head, limits)) return copy(previous.found);
   const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies, limits });
   const automated = new Set(found.slots.filter((s) => s.policy !== undefined).map((s) => s.file));
-  const kept: RepoSlots = { ...found, files: new Map([...found.files].filter(([path]) => automated.has(path))) };
+  const { held, ...rest } = found;
+  // The parses are this cycle's only: kept between cycles they would hold some 20 times the files' text.
+  const kept: RepoSlots = { ...rest, files: new Map([...found.files].filter(([path]) => automated.has(path))) };
   last.set(deps.repo, { head, paths: deps.paths, named: deps.namedPolicies, limits, found: kept });
-  return copy(kept);
+  return held === undefined ? copy(kept) : { ...copy(kept), held };
 }
 
 function sameRead(previous: Last, deps: FindDeps, head: string, limits: ReadLimits): boolean {

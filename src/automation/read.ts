@@ -5,7 +5,7 @@
  * dropped one at a time. A file is read again only when an edit needs its text.
  */
 import { decodeManifest, isManifestPath, MAX_FILE_BYTES, SlotFinder } from '../manifests/index.ts';
-import type { FluxAutomation, ImageSlot, NamedPolicy, SourceFile } from '../manifests/index.ts';
+import type { EditSource, FluxAutomation, ImageSlot, NamedPolicy, SourceFile } from '../manifests/index.ts';
 import { fileProblem, problemFrom } from '../problems/index.ts';
 import type { FileSource, ListedFile } from './ports.ts';
 import type { Notice, Problem } from './types.ts';
@@ -33,7 +33,20 @@ export interface RepoSlots {
   files: ReadonlyMap<string, ListedFile>;
   /** Flux ImageUpdateAutomation objects in the files read (their paths and commit subjects). */
   fluxAutomations: FluxAutomation[];
+  /**
+   * Files with an automated slot, as read and parsed to find their slots, by path, up to
+   * HELD_TEXT_CHARS of text: an edit uses them instead of reading and parsing the file again.
+   * Held for one cycle only (never between cycles: see found.ts).
+   */
+  held?: ReadonlyMap<string, EditSource>;
 }
+
+/**
+ * Text of the files whose parse is held for the edit: a parse costs some 20 times its text in
+ * heap (a 1.5 KB Deployment some 28 KiB), so 1 MiB of text holds some 20 MiB, inside the
+ * container's 64 MiB heap beside the tag lists; files past it are read and parsed again to edit.
+ */
+export const HELD_TEXT_CHARS = 1024 * 1024;
 
 export interface ReadOptions {
   namedPolicies?: ReadonlyMap<string, NamedPolicy> | undefined;
@@ -59,6 +72,8 @@ export async function readSlots(source: FileSource, head: string, paths: readonl
   }
   const slots: ImageSlot[] = [];
   const notices: Notice[] = [];
+  const held = new Map<string, EditSource>();
+  let heldChars = 0;
   for (const file of files) {
     const text = await readText(source, file, limits.maxFileBytes, problems);
     if (text === undefined) continue;
@@ -66,8 +81,11 @@ export async function readSlots(source: FileSource, head: string, paths: readonl
     slots.push(...found.slots);
     problems.push(...found.problems);
     notices.push(...found.notices);
+    if (found.parsed === undefined || heldChars + text.text.length > HELD_TEXT_CHARS || !found.slots.some((s) => s.policy !== undefined)) continue;
+    heldChars += text.text.length;
+    held.set(file.path, { ...text, parsed: found.parsed });
   }
-  return { slots, problems, notices, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations };
+  return { slots, problems, notices, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations, held };
 }
 
 /** The files within both limits, in path order; a problem for each one skipped. */

@@ -1,6 +1,12 @@
 import { problemFrom, type Problem } from '../problems/index.ts';
 import { applyEdits, EditError, editFile } from './edit.ts';
 import type { Edit, SourceFile } from './types.ts';
+import { parseFile, type ParsedFile } from './yaml.ts';
+
+/** A file to edit, with the parse its slots were found in when the caller kept it (see applyEdits). */
+export interface EditSource extends SourceFile {
+  parsed?: ParsedFile | undefined;
+}
 
 export interface EditedFiles {
   /** The new text of each file the edits changed, by path. */
@@ -18,7 +24,7 @@ export interface EditedFiles {
  * one is a problem with its file, line and reason. The caller decides whether the rest goes ahead
  * (the cycle commits it, `release` stops at any refusal).
  */
-export function editFiles(sources: readonly SourceFile[], edits: readonly Edit[]): EditedFiles {
+export function editFiles(sources: readonly EditSource[], edits: readonly Edit[]): EditedFiles {
   const byPath = new Map(sources.map((s) => [s.path, s]));
   const result: EditedFiles = { files: new Map(), refused: [], applied: new Set() };
   for (const [path, fileEdits] of Map.groupBy(edits, editFile)) {
@@ -27,7 +33,7 @@ export function editFiles(sources: readonly SourceFile[], edits: readonly Edit[]
       result.refused.push(problemFrom(new EditError(`${path}: not among the files read`), path, { file: path }));
       continue;
     }
-    const settled = settle(path, source.text, units(fileEdits), triesFor(source.text));
+    const settled = settle(tried(source), units(fileEdits), triesFor(source.text));
     if (settled.text !== source.text) result.files.set(path, settled.text);
     for (const unit of settled.made) for (const edit of unit) result.applied.add(edit);
     for (const { unit, error } of settled.refused) result.refused.push(refusal(path, unit, error));
@@ -92,31 +98,47 @@ interface Settled {
  * file, not n. Halves that verify alone but not together (they meet in the file in a way no
  * shared field shows) are joined one unit at a time.
  */
-function settle(path: string, text: string, all: readonly Edit[][], tries: Tries): Settled {
-  const first = attempt(path, text, all, tries);
+function settle(source: Tried, all: readonly Edit[][], tries: Tries): Settled {
+  const { text } = source;
+  const first = attempt(source, all, tries);
   if (typeof first === 'string') return { text: first, made: [...all], refused: [] };
   if (all.length === 1) return { text, made: [], refused: [{ unit: all[0]!, error: first.error }] };
   const mid = all.length >> 1;
-  const left = settle(path, text, all.slice(0, mid), tries);
-  const right = settle(path, text, all.slice(mid), tries);
+  const left = settle(source, all.slice(0, mid), tries);
+  const right = settle(source, all.slice(mid), tries);
   const refused = [...left.refused, ...right.refused];
-  const both = attempt(path, text, [...left.made, ...right.made], tries);
+  const both = attempt(source, [...left.made, ...right.made], tries);
   if (typeof both === 'string') return { text: both, made: [...left.made, ...right.made], refused };
   let kept = left;
   for (const unit of right.made) {
-    const joined = attempt(path, text, [...kept.made, unit], tries);
+    const joined = attempt(source, [...kept.made, unit], tries);
     if (typeof joined === 'string') kept = { text: joined, made: [...kept.made, unit], refused: [] };
     else refused.push({ unit, error: joined.error });
   }
   return { text: kept.text, made: kept.made, refused };
 }
 
-function attempt(path: string, text: string, made: readonly Edit[][], tries: Tries): string | { error: unknown } {
+/** The file as read, and its parse once one is made: every try of a file starts from the same text, parsed once. */
+interface Tried {
+  path: string;
+  text: string;
+  parsed: ParsedFile | undefined;
+}
+
+function tried(source: EditSource): Tried {
+  return { path: source.path, text: source.text, parsed: source.parsed?.text === source.text ? source.parsed : undefined };
+}
+
+function attempt(source: Tried, made: readonly Edit[][], tries: Tries): string | { error: unknown } {
+  const { path, text } = source;
   if (made.length === 0) return text;
   if (tries.left <= 0) return { error: new EditError(`${path}: not tried: too many of this file's edits are refused to try them one by one; fix the refused ones and the next cycle makes the rest`) };
   tries.left--;
+  const edits = made.flat();
   try {
-    return applyEdits(path, text, made.flat());
+    // Annotation edits alone parse their own results only: the text as read is parsed for image edits.
+    if (source.parsed === undefined && edits.some((e) => e.kind !== 'annotation')) source.parsed = parseFile(text);
+    return applyEdits(path, text, edits, source.parsed);
   } catch (error) {
     return { error };
   }

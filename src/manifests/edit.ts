@@ -27,18 +27,20 @@ interface Splice {
  * its quoting style; every other byte stays. The result is re-parsed and checked that exactly
  * the intended values changed, else nothing is returned and the reason is thrown. Annotation
  * edits go through the annotation writer (annotate.ts), one after another, each verified.
+ * `parsed`: the parse of `text` its slots were found in (the cycle's read keeps it), used
+ * instead of parsing the text again; a parse of any other text is ignored.
  */
-export function applyEdits(path: string, text: string, edits: readonly Edit[]): string {
+export function applyEdits(path: string, text: string, edits: readonly Edit[], parsed?: ParsedFile): string {
   const images = edits.filter((e): e is ImageEdit => e.kind !== 'annotation');
   // Image edits first: their slots hold offsets into the text as it was read.
-  let out = applyImageEdits(path, text, images);
+  let out = applyImageEdits(path, text, images, parsed?.text === text ? parsed : undefined);
   for (const edit of edits) if (edit.kind === 'annotation') out = applyAnnotationEdit(path, out, edit);
   return out;
 }
 
-function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[]): string {
+function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[], parsed: ParsedFile | undefined): string {
   if (edits.length === 0) return text;
-  const before = parseFile(text);
+  const before = parsed ?? parseFile(text);
   if (before.docs.some((d) => d.errors.length > 0)) throw new EditError(`${path}: not valid YAML; fix it by hand first`);
   const scalars = scalarsByStart(before);
   const splices = collectSplices(path, edits, scalars);

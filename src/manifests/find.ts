@@ -20,9 +20,11 @@ export interface FileFindings {
   problems: Problem[];
   /** What is worth telling but no failure: a marker that is not ours, a bad digest replaced. */
   notices: Notice[];
+  /** The file's parse, when it was parsed (given or made): an edit of the file can use it instead of parsing it again. */
+  parsed?: ParsedFile;
 }
 
-export interface FindResult extends FileFindings {
+export interface FindResult extends Omit<FileFindings, 'parsed'> {
   /** Flux ImageUpdateAutomation objects in the repository (their paths and commit subjects). */
   fluxAutomations: FluxAutomation[];
 }
@@ -88,7 +90,9 @@ export class SlotFinder {
     const override = applications.get(overrideFileApplication(file.path) ?? '');
     // Most of a repository (Services, ConfigMaps, CRDs) cannot hold a slot: not parsed at all.
     if (override === undefined && !isRepoSetting(file) && !mayHoldSlots(file.text)) return result;
-    forEachObject(parse(file, parsed), namespaces, result, (ctx, object) => {
+    const made = parsed ?? parseFile(file.text);
+    result.parsed = made;
+    forEachObject(parse(file, made), namespaces, result, (ctx, object) => {
       if (override !== undefined) return void result.slots.push(...overrideSlots(asApplication(ctx, override), [object], override.images));
       findInObject(ctx, object, named, result.slots);
     });

@@ -6,3 +6,4 @@ export * from './files.ts';
 export * from './walk.ts';
 export { commitSubject, fluxSubject, type FluxAutomation } from './named.ts';
 export * from './edit-files.ts';
+export type { ParsedFile } from './yaml.ts';

@@ -7,6 +7,8 @@ import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments
 
 /** A parsed file: its documents and a line counter for 1-based line numbers. */
 export interface ParsedFile {
+  /** The text parsed: a parse is used for this text only (an edit checks it is handed the same). */
+  text: string;
   docs: Document.Parsed[];
   lines: LineCounter;
 }
@@ -23,7 +25,7 @@ export function parseFile(text: string): ParsedFile {
   const parsed = parseAllDocuments(text, { lineCounter: lines, uniqueKeys: false, prettyErrors: false });
   const docs = Array.isArray(parsed) ? parsed : [];
   for (const doc of docs) if (doc.errors.length === 0) markDuplicateKey(doc);
-  return { docs, lines };
+  return { text, docs, lines };
 }
 
 /**

@@ -74,3 +74,11 @@ test('only the listing of files with an automated slot is kept for editing', asy
   const found = await findAt({ repo, paths }, repo.head(), limits);
   assert.deepEqual([...found.files.keys()], ['apps/web.yaml']);
 });
+
+test('the cycle that reads gets the parses of its automated files; a cycle at the same commit does not (they are never kept)', async () => {
+  const { repo } = counted({ 'apps/web.yaml': WEB, 'apps/db.yaml': PLAIN });
+  const first = await findAt({ repo, paths }, repo.head(), limits);
+  assert.deepEqual([...(first.held?.keys() ?? [])], ['apps/web.yaml']);
+  const again = await findAt({ repo, paths }, repo.head(), limits);
+  assert.equal(again.held, undefined);
+});

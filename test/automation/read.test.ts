@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readSlots, DEFAULT_READ_LIMITS } from '../../src/automation/read.ts';
+import { readSlots, DEFAULT_READ_LIMITS, HELD_TEXT_CHARS } from '../../src/automation/read.ts';
 import type { FileSource, ListedFile } from '../../src/automation/index.ts';
 import { TagpilotError } from '../../src/problems/index.ts';
 
@@ -138,4 +138,22 @@ test('read: Flux ImageUpdateAutomations from any file bound the markers of files
     ['clusters/staging/web.yaml'],
   );
   assert.deepEqual(read.fluxAutomations, [{ name: 'flux-system/prod', path: 'clusters/prod', messageTemplate: 'chore: images' }]);
+});
+
+test('read: the files with an automated slot are held as read and parsed, for the edit; the others are not', async () => {
+  const plain = 'apiVersion: apps/v1\nkind: Deployment\nmetadata: {name: db}\nspec: {template: {spec: {containers: [{name: db, image: "reg.local/db:1.0.0"}]}}}\n';
+  const service = 'apiVersion: v1\nkind: Service\nmetadata: {name: web}\n';
+  const read = await readSlots(source({ 'apps/web.yaml': deployment('web'), 'apps/db.yaml': plain, 'apps/svc.yaml': service }), 'c0ffee', ['apps']);
+  assert.deepEqual([...(read.held?.keys() ?? [])], ['apps/web.yaml']);
+  const held = read.held?.get('apps/web.yaml');
+  assert.equal(held?.text, deployment('web'));
+  assert.equal(held?.parsed?.text, held?.text, 'the parse is of that text');
+});
+
+test('read: parses are held up to HELD_TEXT_CHARS of text; the files past it are left to be read again', async () => {
+  const pad = Math.ceil(HELD_TEXT_CHARS / 3);
+  const files = Object.fromEntries(['a', 'b', 'c', 'd'].map((n) => [`apps/${n}.yaml`, deployment(n, pad)]));
+  const read = await readSlots(source(files), 'c0ffee', ['apps'], { limits: { maxFileBytes: HELD_TEXT_CHARS } });
+  assert.equal(read.slots.length, 4);
+  assert.deepEqual([...(read.held?.keys() ?? [])], ['apps/a.yaml', 'apps/b.yaml']);
 });
