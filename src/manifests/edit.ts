@@ -42,7 +42,7 @@ function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[]
   if (edits.length === 0) return text;
   const before = parsed ?? parseFile(text);
   if (before.docs.some((d) => d.errors.length > 0)) throw new EditError(`${path}: not valid YAML; fix it by hand first`);
-  const scalars = scalarsByStart(before);
+  const scalars = scalarsAt(before, new Set(edits.flatMap((e) => e.slot.fields.map((f) => f.start))));
   const splices = collectSplices(path, edits, scalars);
   // Already as asked: applying the same change twice changes nothing.
   if (splices.size === 0) return text;
@@ -155,15 +155,22 @@ const PLAIN_CHARS = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+=-]*$/;
 /** True when `value` written plain reads back as the same string, in YAML 1.2 and in 1.1 (Go tooling). */
 export function plainSafe(value: string): boolean {
   if (!PLAIN_CHARS.test(value) || value.endsWith(':')) return false;
+  // No number, boolean, null or timestamp of either version has a slash: an image reference with
+  // its path is a string as written, without parsing it twice (the edit's re-parse checks it still).
+  if (value.includes('/')) return true;
   return parse(value) === value && parse(value, { version: '1.1' }) === value;
 }
 
-function scalarsByStart(file: ParsedFile): Map<number, Scalar> {
+/** The scalars that start at `starts` (the edited slots' fields), by start; the walk ends once each is found. */
+function scalarsAt(file: ParsedFile, starts: ReadonlySet<number>): Map<number, Scalar> {
   const out = new Map<number, Scalar>();
   for (const doc of file.docs) {
+    if (out.size === starts.size) break;
     visit(doc, {
       Scalar(_key, node) {
-        if (node.range) out.set(node.range[0], node);
+        if (!node.range || !starts.has(node.range[0])) return undefined;
+        out.set(node.range[0], node);
+        return out.size === starts.size ? visit.BREAK : undefined;
       },
     });
   }
@@ -212,6 +219,8 @@ function sameShape(a: Shape, b: Shape, splices: ReadonlyMap<number, Splice>): bo
  * slots: an anchored scalar that another, unedited place aliases refuses the edit, naming it.
  */
 function verifyResolved(path: string, before: ParsedFile, splices: ReadonlyMap<number, Splice>, edits: readonly ImageEdit[]): void {
+  // Only an alias (`*name`, merge keys' too) reaches a value from another place: without one, each value is where it is written.
+  if (!before.text.includes('*')) return;
   const problem = sharedValueProblem(before, new Set(splices.keys()), edits);
   if (problem !== undefined) throw new EditError(`${path}: ${problem}`);
 }
