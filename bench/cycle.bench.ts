@@ -5,7 +5,7 @@
  * and the tag lists already held). Real components: CNCF Distribution (behind a pass-through proxy
  * that counts requests) and `git http-backend`.
  *
- *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|src]
+ *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|checkout|src]
  *                             [--cases plan,run,warm,new-tag,controller] [--cycles 10] [--profile DIR] [--no-build]
  *                             [--extra-node-options='--max-semi-space-size=4' --flags shipped,extra] [--memory]
  *                             [--builds before=/path/to/checkout,after=.]
@@ -19,7 +19,9 @@
  * Flags: `shipped` is the container's (Dockerfile: NODE_OPTIONS="--max-old-space-size=64
  * --max-semi-space-size=1", MALLOC_ARENA_MAX=2); `default` is V8's and glibc's defaults. Both run
  * with NODE_ENV=production, as the image does. `--entry dist` (the default) runs the compiled CLI
- * the image ships (`bin/tagpilot.js`), built first unless --no-build.
+ * as the image ships it (`bin/tagpilot.js` beside dist/ and no sources), built first unless
+ * --no-build; `--entry checkout` runs the checkout's `bin/tagpilot.js`, which runs the TypeScript
+ * sources (type-stripped at each start); `--entry src` runs src/cli/main.ts without bin/.
  *
  * --profile DIR writes one `--cpu-prof` and one `--heap-prof` per case (the first size, the
  * first flag set, the first build) for `node bench/profile-summary.ts`.
@@ -35,7 +37,7 @@
  * checkout.
  */
 import { execFileSync, spawn } from 'node:child_process';
-import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
@@ -99,12 +101,31 @@ interface Build {
   entry: string;
 }
 
+const ENTRIES = ['dist', 'checkout', 'src'];
+if (!ENTRIES.includes(values.entry)) throw new Error(`--entry is one of ${ENTRIES.join(', ')}`);
+const images = mkdtempSync(join(tmpdir(), 'tagpilot-cycle-images-'));
 const BUILDS: Build[] = (values.builds ?? `this=${root}`).split(',').map((spec) => {
   const [name, path] = spec.split('=') as [string, string];
   const dir = resolve(path);
-  return { name, dir, entry: values.entry === 'src' ? join(dir, 'src/cli/main.ts') : join(dir, 'bin/tagpilot.js') };
+  if (values.entry === 'src') return { name, dir, entry: join(dir, 'src/cli/main.ts') };
+  if (values.entry === 'checkout') return { name, dir, entry: join(dir, 'bin/tagpilot.js') };
+  return { name, dir, entry: join(imageLayout(name, dir), 'bin/tagpilot.js') };
 });
 if (values.entry !== 'src' && !values['no-build']) for (const b of BUILDS) execFileSync(join(b.dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: b.dir, stdio: 'inherit' });
+
+/**
+ * The container image's layout for a checkout: bin/ and package.json copied, dist/ and
+ * node_modules/ linked, no sources. So `bin/tagpilot.js` runs the compiled dist/ as the image
+ * does; in the checkout itself it would run the TypeScript sources (type-stripped at every start).
+ */
+function imageLayout(name: string, dir: string): string {
+  const image = join(images, name);
+  mkdirSync(image, { recursive: true });
+  cpSync(join(dir, 'bin'), join(image, 'bin'), { recursive: true });
+  cpSync(join(dir, 'package.json'), join(image, 'package.json'));
+  for (const linked of ['dist', 'node_modules']) symlinkSync(join(dir, linked), join(image, linked));
+  return image;
+}
 
 /** One tagpilot process's cost. */
 interface Sample {
@@ -541,5 +562,6 @@ try {
   for (const size of SIZES) results[String(size)] = await benchSize(size);
 } finally {
   rmSync(work, { recursive: true, force: true });
+  rmSync(images, { recursive: true, force: true });
 }
 process.stdout.write(`${JSON.stringify({ bench: 'cycle', node: process.version, entry: values.entry, runs: RUNS, cores: availableParallelism(), builds: BUILDS.map((b) => `${b.name}=${b.dir}`), results }, null, 2)}\n`);
