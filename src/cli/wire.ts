@@ -13,7 +13,6 @@ import type { CliIo } from './io.ts';
 import { logger, type LogFormatOption } from './log.ts';
 import { readNamedPolicies } from './named-policies.ts';
 import { withProgress } from './progress.ts';
-import { reviewSettings } from './review.ts';
 import type { ReviewSettings } from '../hosting/index.ts';
 
 export type { LogFormatOption };
@@ -78,7 +77,10 @@ export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, sh
 }
 
 /** The automation's review flow, its secrets read; undefined without one. */
-export function reviewOf(config: LoadedConfig, automation: AutomationConfig, io: CliIo, log: Logger): Promise<ReviewSettings | undefined> {
+export async function reviewOf(config: LoadedConfig, automation: AutomationConfig, io: CliIo, log: Logger): Promise<ReviewSettings | undefined> {
+  if (automation.review === undefined) return undefined;
+  // The hosting layer (pull requests on GitHub, GitLab, Gitea) is loaded only for a review flow.
+  const { reviewSettings } = await import('./review.ts');
   return reviewSettings(automation, reviewField(automation), configReader(config, io), log);
 }
 

@@ -49,6 +49,32 @@ test('tagpilot plan loads the layers it needs when it runs (the recorder sees th
   assert.notDeepEqual(heavy(loadedBy(['plan', '--config', '/nonexistent/tagpilot.yaml'], 2)), []);
 });
 
+/** What `tagpilot ARGS --config <an HTTP remote where nothing listens>` loads: the cycle fails at the fetch, after the transport was made. */
+function loadedByCycle(args: string[]): string[] {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-loads-'));
+  try {
+    const config = join(dir, 'tagpilot.yaml');
+    writeFileSync(config, `git:\n  url: http://127.0.0.1:9/fleet.git\n  author: { name: bot, email: bot@example.com }\ncacheDir: ${join(dir, 'cache')}\n`);
+    return loadedBy([...args, '--config', config], 1);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+for (const args of [['plan'], ['run', '--once']]) {
+  test(`tagpilot ${args.join(' ')} without a review flow never loads the hosting layer (pull requests)`, () => {
+    const loaded = loadedByCycle(args);
+    assert.ok(
+      loaded.some((url) => url.includes('/src/git/')),
+      'the Git layer ran',
+    );
+    assert.deepEqual(
+      loaded.filter((url) => /\/src\/hosting\/|\/node_modules\/@octokit\//.test(url)),
+      [],
+    );
+  });
+}
+
 test('tagpilot plan with an HTTP remote never loads the SSH library', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tagpilot-loads-'));
   try {

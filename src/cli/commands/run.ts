@@ -1,5 +1,4 @@
 import { runCycle } from '../../automation/index.ts';
-import { runReviewCycle } from '../../hosting/index.ts';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { timerDelay } from '../../policy/index.ts';
 import { ClonePool, logReporter, runOnce, runOnSchedule, shutdownSignals, type Automation, type CycleSummary, type Reporter, type ScheduleOptions } from '../../runtime/index.ts';
@@ -38,8 +37,8 @@ export async function run(options: RunOptions, io: CliIo): Promise<number> {
       // A rotated Secret (deploy key, token) is read again and used from this cycle on.
       if (await cluster.secretsChanged()) wired = await wire(options.config, io, options);
       const { deps: current, review } = wired;
-      // A review flow commits to tagpilot's own branch and keeps one pull request per target.
-      return turn<CycleSummary>(() => (review === undefined ? runCycle({ ...current, signal }) : runReviewCycle({ ...current, signal }, review)), signal);
+      // A review flow commits to tagpilot's own branch and keeps one pull request per target (the hosting layer, loaded for it only).
+      return turn<CycleSummary>(async () => (review === undefined ? runCycle({ ...current, signal }) : (await import('../../hosting/index.ts')).runReviewCycle({ ...current, signal }, review)), signal);
     },
   };
   const reporter = fanOut([logReporter(deps.log), ...cluster.reporters, ...(notify === undefined ? [] : [notify.reporter])]);
