@@ -1,10 +1,10 @@
-import { isAlias, isCollection, isScalar, parse, visit, type Scalar } from 'yaml';
+import { isAlias, isCollection, isScalar, parse, type Scalar } from 'yaml';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import { slotsOfParsed } from './find.ts';
 import { applyAnnotationEdit } from './annotate.ts';
 import { sharedValueProblem } from './shared.ts';
 import type { Edit, FieldPart, ImageEdit, ImageSlot, SlotField, SourceFile } from './types.ts';
-import { parseFile, scalarText, type ParsedFile } from './yaml.ts';
+import { eachNode, parseFile, scalarText, type ParsedFile } from './yaml.ts';
 import { TagpilotError } from '../problems/index.ts';
 
 export class EditError extends TagpilotError {
@@ -166,12 +166,10 @@ function scalarsAt(file: ParsedFile, starts: ReadonlySet<number>): Map<number, S
   const out = new Map<number, Scalar>();
   for (const doc of file.docs) {
     if (out.size === starts.size) break;
-    visit(doc, {
-      Scalar(_key, node) {
-        if (!node.range || !starts.has(node.range[0])) return undefined;
-        out.set(node.range[0], node);
-        return out.size === starts.size ? visit.BREAK : undefined;
-      },
+    eachNode(doc, (node) => {
+      if (!isScalar(node) || !node.range || !starts.has(node.range[0])) return false;
+      out.set(node.range[0], node);
+      return out.size === starts.size;
     });
   }
   return out;
@@ -182,10 +180,11 @@ type Shape = { kind: 'scalar'; node: Scalar } | { kind: 'alias'; source: string 
 function shapes(file: ParsedFile): Shape[] {
   const out: Shape[] = [];
   for (const doc of file.docs) {
-    visit(doc, (_key, node) => {
+    eachNode(doc, (node) => {
       if (isScalar(node)) out.push({ kind: 'scalar', node });
       else if (isAlias(node)) out.push({ kind: 'alias', source: node.source });
       else if (isCollection(node)) out.push({ kind: 'collection', size: node.items.length });
+      return false;
     });
   }
   return out;

@@ -1,4 +1,4 @@
-import { isAlias, isMap, isNode, isScalar, isSeq, LineCounter, parseAllDocuments, visit, YAMLParseError, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
+import { isAlias, isMap, isNode, isPair, isScalar, isSeq, LineCounter, parseAllDocuments, YAMLParseError, type Document, type Node, type Scalar, type YAMLMap, type YAMLSeq } from 'yaml';
 
 /**
  * Reading the `yaml` AST without ever converting it to JS: aliases are resolved one hop at a
@@ -33,23 +33,61 @@ export function parseFile(text: string): ParsedFile {
  * could leave the value that counts unchanged. The first one found becomes the document's error.
  */
 function markDuplicateKey(doc: Document.Parsed): void {
-  visit(doc, {
-    Map(_key, map) {
-      const seen = new Set<string>();
-      for (const pair of map.items) {
-        if (!isScalar(pair.key)) continue;
-        const id = `${typeof pair.key.value}:${String(pair.key.value)}`;
-        if (!seen.has(id)) {
-          seen.add(id);
-          continue;
-        }
-        const start = pair.key.range?.[0] ?? 0;
-        doc.errors.push(new YAMLParseError([start, start + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
-        return visit.BREAK;
-      }
-      return undefined;
-    },
+  eachNode(doc, (node) => {
+    if (!isMap(node)) return false;
+    const start = duplicateKeyStart(node);
+    if (start === undefined) return false;
+    doc.errors.push(new YAMLParseError([start, start + 1], 'DUPLICATE_KEY', 'Map keys must be unique'));
+    return true;
   });
+}
+
+/** Maps this small are checked pair by pair (most of a manifest's are); larger ones through a set. */
+const SMALL_MAP = 8;
+
+/** Where the first key that repeats an earlier scalar key of the map starts (same type, same text). */
+function duplicateKeyStart(map: YAMLMap): number | undefined {
+  const { items } = map;
+  if (items.length < 2) return undefined;
+  const seen = items.length <= SMALL_MAP ? undefined : new Set<string>();
+  for (let i = 0; i < items.length; i++) {
+    const key = items[i]!.key;
+    if (!isScalar(key)) continue;
+    if (!repeats(items, i, key, seen)) continue;
+    return key.range?.[0] ?? 0;
+  }
+  return undefined;
+}
+
+function repeats(items: YAMLMap['items'], i: number, key: Scalar, seen: Set<string> | undefined): boolean {
+  if (seen !== undefined) {
+    const id = `${typeof key.value}:${String(key.value)}`;
+    if (seen.has(id)) return true;
+    seen.add(id);
+    return false;
+  }
+  for (let j = 0; j < i; j++) {
+    const other = items[j]!.key;
+    if (isScalar(other) && typeof other.value === typeof key.value && String(other.value) === String(key.value)) return true;
+  }
+  return false;
+}
+
+/**
+ * Every node of a document in `visit`'s order (depth first, a node before its children, a pair's
+ * key before its value), without its visitor's frozen path per node; `at` returns true to stop.
+ * Returns true when stopped.
+ */
+export function eachNode(doc: Document, at: (node: unknown) => boolean): boolean {
+  const walk = (node: unknown): boolean => {
+    if (node === null || node === undefined) return false;
+    if (at(node)) return true;
+    // A pair is a map's item, and a flow sequence's (`[a: 1]`).
+    if (isPair(node)) return walk(node.key) || walk(node.value);
+    if (isMap(node) || isSeq(node)) for (const item of node.items as unknown[]) if (walk(item)) return true;
+    return false;
+  };
+  return walk(doc.contents);
 }
 
 export function lineOf(lines: LineCounter, offset: number): number {
