@@ -246,7 +246,7 @@ async function benchCases(env: Env, size: number, profileDir: string | undefined
     put(
       'warm run --once, nothing new',
       await cases.repeat('warm-run', async (r) => {
-        const result = await r.once(['run', '--once', '--config', warmConfig(r.id)]);
+        const result = await r.once(['run', '--once', '--config', warmConfig(r.id)], 'debug');
         expect(summary(result.stderr).changes === 0, 'warm run: expected nothing to change', result);
         return result;
       }),
@@ -369,8 +369,12 @@ class Runner {
     this.profileDir = profileDir;
   }
 
-  env(): NodeJS.ProcessEnv {
-    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_FORMAT: 'json', LOG_LEVEL: 'info' };
+  /**
+   * The log level: `info`, as shipped; the cases that change nothing ask for `debug`, since a
+   * cycle with nothing to do logs its summary line (which they read) at debug, and nothing else.
+   */
+  env(logLevel: 'info' | 'debug' = 'info'): NodeJS.ProcessEnv {
+    const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: 'production', LOG_FORMAT: 'json', LOG_LEVEL: logLevel };
     delete env.NODE_OPTIONS;
     delete env.MALLOC_ARENA_MAX;
     const set = FLAG_SETS[this.flags]!;
@@ -387,10 +391,10 @@ class Runner {
   }
 
   /** One short-lived command under /usr/bin/time: its CPU, wall time and peak RSS as the kernel counted them. */
-  async once(args: string[]): Promise<Measured> {
+  async once(args: string[], logLevel: 'info' | 'debug' = 'info'): Promise<Measured> {
     const timeFile = join(work, 'time.txt');
     const started = performance.now();
-    const env = { ...this.env(), ...(this.memoryFile === undefined ? {} : { MEMORY_FILE: this.memoryFile }), ...(this.snapshot === undefined ? {} : { HEAP_SNAPSHOT_AT: String(this.snapshot.atBytes), HEAP_SNAPSHOT_FILE: this.snapshot.file }) };
+    const env = { ...this.env(logLevel), ...(this.memoryFile === undefined ? {} : { MEMORY_FILE: this.memoryFile }), ...(this.snapshot === undefined ? {} : { HEAP_SNAPSHOT_AT: String(this.snapshot.atBytes), HEAP_SNAPSHOT_FILE: this.snapshot.file }) };
     const child = spawn('/usr/bin/time', ['-f', '%U %S %M', '-o', timeFile, process.execPath, ...this.profileFlags(), this.build.entry, ...args], { cwd: this.build.dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
     const [stdout, stderr] = [collect(child.stdout), collect(child.stderr)];
     const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
@@ -407,7 +411,7 @@ class Runner {
  */
 async function controller(env: Env, runner: Runner, cfg: string, size: number): Promise<Record<string, unknown>> {
   const load = loadavg()[0]!;
-  const child = spawn(process.execPath, [...runner.profileFlags(), runner.build.entry, 'run', '--config', cfg], { cwd: runner.build.dir, env: runner.env(), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...runner.profileFlags(), runner.build.entry, 'run', '--config', cfg], { cwd: runner.build.dir, env: runner.env('debug'), stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid!;
   const cycles: { cpuMs: number; rssMiB: number; counted: Counted; changes: number; ms: number }[] = [];
   let buffered = '';
