@@ -144,6 +144,16 @@ export async function plan(deps: CycleDeps, tags: TagLookup = tagLookup(deps)): 
   const { head, target, heads } = await syncTarget(deps);
   const limits = { maxFileBytes: deps.maxFileBytes ?? DEFAULT_READ_LIMITS.maxFileBytes, maxCycleBytes: deps.maxCycleBytes ?? DEFAULT_READ_LIMITS.maxCycleBytes };
   const found = await findAt(deps, head, limits);
+  try {
+    return await planFound(deps, tags, { head, target, heads }, found, limits, now);
+  } finally {
+    found.release?.(); // the parses held for the edits
+  }
+}
+
+/** The plan once the slots at `head` are found: tag lists, decisions, edits. */
+async function planFound(deps: CycleDeps, tags: TagLookup, { head, target, heads }: Awaited<ReturnType<typeof syncTarget>>, found: RepoSlots, limits: { maxFileBytes: number; maxCycleBytes: number }, now: Date): Promise<Plan> {
+  const { signal } = deps;
   const problems = found.problems;
   throwIfCancelled(signal, 'cycle');
 

@@ -32,11 +32,11 @@ export async function findAt(deps: FindDeps, head: string, limits: ReadLimits): 
   if (previous !== undefined && sameRead(previous, deps, head, limits)) return copy(previous.found);
   const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies, limits });
   const automated = new Set(found.slots.filter((s) => s.policy !== undefined).map((s) => s.file));
-  const { held, ...rest } = found;
+  const { held, release, ...rest } = found;
   // The parses are this cycle's only: kept between cycles they would hold some 20 times the files' text.
   const kept: RepoSlots = { ...rest, files: new Map([...found.files].filter(([path]) => automated.has(path))) };
   last.set(deps.repo, { head, paths: deps.paths, named: deps.namedPolicies, limits, found: kept });
-  return held === undefined ? copy(kept) : { ...copy(kept), held };
+  return held === undefined || release === undefined ? copy(kept) : { ...copy(kept), held, release };
 }
 
 function sameRead(previous: Last, deps: FindDeps, head: string, limits: ReadLimits): boolean {

@@ -36,17 +36,21 @@ export interface RepoSlots {
   /**
    * Files with an automated slot, as read and parsed to find their slots, by path, up to
    * HELD_TEXT_CHARS of text: an edit uses them instead of reading and parsing the file again.
-   * Held for one cycle only (never between cycles: see found.ts).
+   * Held for one cycle only (never between cycles: see found.ts), which calls `release` when done.
    */
   held?: ReadonlyMap<string, EditSource>;
+  /** Gives the text held back to the process's budget (HELD_TEXT_CHARS); once is enough. */
+  release?: () => void;
 }
 
 /**
- * Text of the files whose parse is held for the edit: a parse costs some 20 times its text in
- * heap (a 1.5 KB Deployment some 28 KiB), so 1 MiB of text holds some 20 MiB, inside the
- * container's 64 MiB heap beside the tag lists; files past it are read and parsed again to edit.
+ * Text of the files whose parse is held for the edit, in the whole process (the controller's
+ * automations read at once): a parse costs some 20 times its text in heap (a 1.5 KB Deployment
+ * some 28 KiB), so 1 MiB of text holds some 20 MiB, inside the container's 64 MiB heap beside the
+ * tag lists; files past it are read and parsed again to edit.
  */
 export const HELD_TEXT_CHARS = 1024 * 1024;
+const heldBudget = { chars: HELD_TEXT_CHARS };
 
 export interface ReadOptions {
   namedPolicies?: ReadonlyMap<string, NamedPolicy> | undefined;
@@ -81,11 +85,17 @@ export async function readSlots(source: FileSource, head: string, paths: readonl
     slots.push(...found.slots);
     problems.push(...found.problems);
     notices.push(...found.notices);
-    if (found.parsed === undefined || heldChars + text.text.length > HELD_TEXT_CHARS || !found.slots.some((s) => s.policy !== undefined)) continue;
+    if (found.parsed === undefined || text.text.length > heldBudget.chars || !found.slots.some((s) => s.policy !== undefined)) continue;
+    heldBudget.chars -= text.text.length;
     heldChars += text.text.length;
     held.set(file.path, { ...text, parsed: found.parsed });
   }
-  return { slots, problems, notices, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations, held };
+  const release = () => {
+    heldBudget.chars += heldChars;
+    heldChars = 0;
+    held.clear();
+  };
+  return { slots, problems, notices, files: new Map(files.map((file) => [file.path, file])), fluxAutomations: finder.fluxAutomations, held, release };
 }
 
 /** The files within both limits, in path order; a problem for each one skipped. */

@@ -79,6 +79,7 @@ test('the cycle that reads gets the parses of its automated files; a cycle at th
   const { repo } = counted({ 'apps/web.yaml': WEB, 'apps/db.yaml': PLAIN });
   const first = await findAt({ repo, paths }, repo.head(), limits);
   assert.deepEqual([...(first.held?.keys() ?? [])], ['apps/web.yaml']);
+  first.release?.();
   const again = await findAt({ repo, paths }, repo.head(), limits);
   assert.equal(again.held, undefined);
 });

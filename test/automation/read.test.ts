@@ -148,6 +148,8 @@ test('read: the files with an automated slot are held as read and parsed, for th
   const held = read.held?.get('apps/web.yaml');
   assert.equal(held?.text, deployment('web'));
   assert.equal(held?.parsed?.text, held?.text, 'the parse is of that text');
+  read.release?.();
+  assert.equal(read.held?.size, 0, 'released, the parses are dropped');
 });
 
 test('read: parses are held up to HELD_TEXT_CHARS of text; the files past it are left to be read again', async () => {
@@ -156,4 +158,20 @@ test('read: parses are held up to HELD_TEXT_CHARS of text; the files past it are
   const read = await readSlots(source(files), 'c0ffee', ['apps'], { limits: { maxFileBytes: HELD_TEXT_CHARS } });
   assert.equal(read.slots.length, 4);
   assert.deepEqual([...(read.held?.keys() ?? [])], ['apps/a.yaml', 'apps/b.yaml']);
+  read.release?.();
+});
+
+test('read: the budget of held text is the process’s: a read while another holds it gets what is left, and all of it once released', async () => {
+  const pad = Math.ceil(HELD_TEXT_CHARS / 3);
+  const files = Object.fromEntries(['a', 'b', 'c'].map((n) => [`apps/${n}.yaml`, deployment(n, pad)]));
+  const options = { limits: { maxFileBytes: HELD_TEXT_CHARS } };
+  const first = await readSlots(source(files), 'c0ffee', ['apps'], options);
+  const second = await readSlots(source(files), 'c0ffee', ['apps'], options);
+  assert.deepEqual([first.held?.size, second.held?.size], [2, 0]);
+  first.release?.();
+  first.release?.(); // once is enough; twice gives nothing more back
+  second.release?.();
+  const third = await readSlots(source(files), 'c0ffee', ['apps'], options);
+  assert.equal(third.held?.size, 2);
+  third.release?.();
 });
