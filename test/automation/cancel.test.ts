@@ -20,15 +20,20 @@ test('a cycle whose signal has fired does not start: no fetch, no push', async (
   assert.equal(d.repo.pushes, 0);
 });
 
-test('a signal that fires while the registry is asked stops the cycle before it commits', async () => {
-  const stop = new AbortController();
+/** Tags that fire `stop` when the registry is first asked. */
+function stoppingTags(stop: AbortController): FakeTagSource {
   const tags = new FakeTagSource({ 'ghcr.io/acme/web': ['1.0.0', '1.1.0'] });
   const listTags = tags.listTags.bind(tags);
   tags.listTags = async (...args) => {
     stop.abort();
     return listTags(...args);
   };
-  const d = deps(stop.signal, tags);
+  return tags;
+}
+
+test('a signal that fires while the registry is asked stops the cycle before it commits', async () => {
+  const stop = new AbortController();
+  const d = deps(stop.signal, stoppingTags(stop));
   await assert.rejects(runCycle(d), (error: unknown) => errorCode(error) === 'cancelled');
   assert.equal(d.repo.pushes, 0);
   assert.equal(d.repo.log().length, 1, 'no commit of ours on the branch');
@@ -62,13 +67,7 @@ test('the registry and the repository get the cycle’s signal', async () => {
 test('a cycle stopped after its read gives the parses it held back: the next read holds them again', async () => {
   const big = automated('web', 'ghcr.io/acme/web:1.0.0', 'semver:^1') + `#${'x'.repeat(Math.ceil(HELD_TEXT_CHARS * 0.6))}\n`;
   const stopped = new AbortController();
-  const tags = new FakeTagSource({ 'ghcr.io/acme/web': ['1.0.0', '1.1.0'] });
-  const listTags = tags.listTags.bind(tags);
-  tags.listTags = async (...args) => {
-    stopped.abort();
-    return listTags(...args);
-  };
-  const d = { ...deps(stopped.signal, tags), repo: new InMemoryRepository({ 'web.yaml': big }), maxFileBytes: HELD_TEXT_CHARS };
+  const d = { ...deps(stopped.signal, stoppingTags(stopped)), repo: new InMemoryRepository({ 'web.yaml': big }), maxFileBytes: HELD_TEXT_CHARS };
   await assert.rejects(runCycle(d), (error: unknown) => errorCode(error) === 'cancelled');
   const read = await readSlots(d.repo, d.repo.head(), ['.'], { limits: { maxFileBytes: HELD_TEXT_CHARS } });
   assert.equal(read.held?.size, 1, 'more than half the budget was free again');
