@@ -46,10 +46,11 @@ export interface RepoSlots {
 /**
  * Text of the files whose parse is held for the edit, in the whole process (the controller's
  * automations read at once): a parse costs some 20 times its text in heap (a 1.5 KB Deployment
- * some 28 KiB), so 1 MiB of text holds some 20 MiB, inside the container's 64 MiB heap beside the
- * tag lists; files past it are read and parsed again to edit.
+ * some 28 KiB), so 256 KiB of text holds some 5 MiB: the controller's steady state already has
+ * about 47 MiB live of the container's 64 MiB heap, and 20 MiB more could run it out. Files past
+ * it are read and parsed again to edit.
  */
-export const HELD_TEXT_CHARS = 1024 * 1024;
+export const HELD_TEXT_CHARS = 256 * 1024;
 const heldBudget = { chars: HELD_TEXT_CHARS };
 
 export interface ReadOptions {
