@@ -60,6 +60,11 @@ for (const host of HOSTS) {
     };
     const branchHead = (branch: string, repo = bare) => git(repo, 'rev-parse', `refs/heads/${branch}`).trim();
     const openOf = (head: string): StoredPull[] => double.store.allOpen().filter((p) => p.head === head);
+    const openHeads = (): string[] =>
+      double.store
+        .allOpen()
+        .map((p) => p.head)
+        .sort();
     const reviewYaml = (extra = '') => `review:\n${host.review(double.url)}  token: { env: REVIEW_TOKEN }\n  labels: [dependencies]\n  branchPer: workload\n${extra}`;
     const suffix = host.name.toLowerCase().replace(/\W/g, '');
 
@@ -94,13 +99,7 @@ for (const host of HOSTS) {
         if (api !== undefined) await addTag('api', api);
       }
       assert.equal(branchHead('main'), main, 'the target branch is never written');
-      assert.deepEqual(
-        double.store
-          .allOpen()
-          .map((p) => p.head)
-          .sort(),
-        [API, WEB],
-      );
+      assert.deepEqual(openHeads(), [API, WEB]);
       const [web, api] = [openOf(WEB)[0]!, openOf(API)[0]!];
       assert.match(web.title, /web 1\.0\.0 → 1\.2\.0/);
       assert.match(api.title, /api 1\.0\.0 → 1\.2\.0/);
@@ -122,13 +121,7 @@ for (const host of HOSTS) {
       const both = await Promise.all([run(replica), run()]);
       for (const r of both) assert.equal(r.code, 0, r.err);
       assert.equal(double.store.pulls.length, 2);
-      assert.deepEqual(
-        double.store
-          .allOpen()
-          .map((p) => p.head)
-          .sort(),
-        [API, WEB],
-      );
+      assert.deepEqual(openHeads(), [API, WEB]);
       for (const [branch, own] of [
         [WEB, 'web'],
         [API, 'api'],
