@@ -3,6 +3,7 @@ import type { Logger } from 'pino';
 import type { AutomationConfig, LoadedConfig } from '../config/index.ts';
 import type { Counters, EventSpec, VerificationResult } from '../kube/index.ts';
 import { Notifier } from '../notify/index.ts';
+import type { LookupResult, VerificationLookup } from '../server/index.ts';
 import { Followup } from './followup.ts';
 import type { CliIo } from './io.ts';
 import { resolvedRoutes } from './notify-parts.ts';
@@ -15,9 +16,7 @@ import { kubeClientOf } from './wire.ts';
  * (the controller's /metrics).
  */
 export async function controllerFollowup(config: LoadedConfig, io: CliIo, log: Logger, parts: { events?: { record(spec: EventSpec): void } | undefined; counters: Counters; onVerified?: (result: VerificationResult) => void }): Promise<Followup> {
-  const inPod = Boolean(io.env.POD_NAME && io.env.POD_NAMESPACE);
-  const asked = config.verify !== undefined || config.automations.some((a) => a.verify.deadline !== undefined);
-  if (!inPod && !asked) return new Followup({ log });
+  if (!verifies(config, io)) return new Followup({ log });
   const kube = await import('../kube/index.ts');
   const v = config.verify;
   let followup: Followup | undefined;
@@ -34,6 +33,25 @@ export async function controllerFollowup(config: LoadedConfig, io: CliIo, log: L
   });
   followup = new Followup({ log, verification: { verifier, targets: kube.verifyTargets } });
   return followup;
+}
+
+/** The controller verifies its rollouts in a Pod, or anywhere its config asks for it. */
+export function verifies(config: LoadedConfig, io: CliIo): boolean {
+  const inPod = Boolean(io.env.POD_NAME && io.env.POD_NAMESPACE);
+  return inPod || config.verify !== undefined || config.automations.some((a) => a.verify.deadline !== undefined);
+}
+
+/**
+ * The status page's lookup of the outcomes the verifier recorded: the Events `history --verified`
+ * reads (readVerifications, bounded in namespaces and Events), a namespace it cannot read named.
+ */
+export async function recordedLookup(io: CliIo): Promise<VerificationLookup> {
+  const [{ readVerifications }, client] = await Promise.all([import('../kube/index.ts'), kubeClientOf(io)]);
+  return async (workloads) => {
+    const unreadable: LookupResult['unreadable'][number][] = [];
+    const found = await readVerifications(client, workloads, (namespace, error) => unreadable.push({ namespace, message: error.message }));
+    return { found, unreadable };
+  };
 }
 
 /**

@@ -8,10 +8,10 @@ import { runReviewCycle } from '../hosting/index.ts';
 import { canonicalRepository, parseImageRef } from '../image/index.ts';
 import { allObservers, NO_NEEDS, RegistryClient, type RegistryObserver } from '../registry/index.ts';
 import { ClonePool, cloneKey, ControllerState, fanOut, instrument, logReporter, stateReporter, Supervisor, watchConfigFile, type ControllerHints, type CycleSummary, type SupervisedAutomation } from '../runtime/index.ts';
-import { commitUrlOf, ControllerMetrics, StatusBoard } from '../server/index.ts';
+import { commitUrlOf, ControllerMetrics, RecordedVerifications, StatusBoard } from '../server/index.ts';
 import { ControllerCluster, type Nudges } from './cluster.ts';
 import type { VerificationResult } from '../kube/index.ts';
-import { controllerFollowup, Notifiers } from './controller-followup.ts';
+import { controllerFollowup, Notifiers, recordedLookup, verifies } from './controller-followup.ts';
 import { reverter, type AutomationFollowup, type Followup } from './followup.ts';
 import type { CliIo } from './io.ts';
 import { readNamedPolicies } from './named-policies.ts';
@@ -82,6 +82,8 @@ export class Controller implements ControllerHints {
     this.cluster = cluster;
     const followup = await controllerFollowup(config, this.io, this.log, { events: cluster.events, counters: this.metrics.clusterCounters(), onVerified: (result) => this.showVerified(result) });
     this.followup = followup;
+    // What the verifier recorded before a restart, or on another replica, is on the page too.
+    if (verifies(config, this.io)) this.board.readRecorded(new RecordedVerifications({ lookup: await recordedLookup(this.io) }));
     const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters, followup.reporter);
     this.running = new Supervisor({ reporter, state: this.state, beforeCycle: () => this.rewiredOnRotation() });
     try {

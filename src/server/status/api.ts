@@ -95,13 +95,15 @@ const automation = z.object({
 
 const registry = z.object({ host: text, requests: count, errors: count, rateLimited: count, pausedUntil: when.optional() });
 
-export const STATUS_DOCUMENT = z.object({ apiVersion: z.literal(1), at: when, automations: z.array(automation), registries: z.array(registry) });
+const recorded = z.object({ state: z.enum(['reading', 'read', 'unreadable']), readAt: when.optional(), problem: text.optional() });
+
+export const STATUS_DOCUMENT = z.object({ apiVersion: z.literal(1), at: when, automations: z.array(automation), registries: z.array(registry), recorded: recorded.optional() });
 
 export type StatusDocument = z.infer<typeof STATUS_DOCUMENT>;
 
 export function statusDocument(snapshot: StatusSnapshot): StatusDocument {
   // JSON.stringify writes Dates as RFC 3339; the round trip makes the document plain data.
-  const plain = JSON.parse(JSON.stringify({ apiVersion: 1, at: snapshot.at, automations: snapshot.automations.map(withStatus), registries: snapshot.registries })) as StatusDocument;
+  const plain = JSON.parse(JSON.stringify({ apiVersion: 1, at: snapshot.at, automations: snapshot.automations.map(withStatus), registries: snapshot.registries, recorded: snapshot.recorded })) as StatusDocument;
   return plain;
 }
 

@@ -3,11 +3,13 @@
  * cycle's outcome; tagpilot's changes as cycles commit them, then the history read from Git at
  * each new head (changes and operations), the rejections in force, verification outcomes. Git
  * stays the only state (invariant 1): after a restart the board starts empty, and its history
- * comes back with the first cycle's read.
+ * comes back with the first cycle's read; the verification outcomes of that history come back
+ * from the Events the cluster recorded (recorded.ts), when the controller reads them.
  */
 import { buildHistory, buildOperations, type HistoryEntry, type LoggedCommit, type OperationEntry, type RejectedTag } from '../../automation/index.ts';
 import { errorCode } from '../../problems/index.ts';
 import type { AutomationStatus, CycleOutcome, RegistryState, Reporter } from '../../runtime/index.ts';
+import type { RecordedVerifications, Shipped } from './recorded.ts';
 import type { AutomationSnapshot, CycleRecord, CycleResult, RegistrySnapshot, StatusSnapshot, StatusSource, VerificationRecord } from './snapshot.ts';
 
 /** History entries kept per automation, of each sort (changes, operations, verifications): the newest. */
@@ -60,9 +62,16 @@ export class StatusBoard implements StatusSource {
   private readonly listeners = new Set<() => void>();
   private readonly options: BoardOptions;
   private changes = 0;
+  private recorded: RecordedVerifications | undefined;
 
   constructor(options: BoardOptions = {}) {
     this.options = options;
+  }
+
+  /** From now on, each snapshot's verifications include those the cluster recorded for the history shown (the controller's wiring, at start). */
+  readRecorded(recorded: RecordedVerifications): void {
+    this.recorded = recorded;
+    this.changed();
   }
 
   /** Shows an automation; `status` is the object runOnce/runOnSchedule keep up to date. */
@@ -126,9 +135,20 @@ export class StatusBoard implements StatusSource {
 
   snapshot(): StatusSnapshot {
     const at = (this.options.now ?? (() => new Date()))();
-    const automations = [...this.entries.values()].map((e) => automationSnapshot(e));
+    const entries = [...this.entries.values()];
+    const recorded = this.recordedOutcomes(entries);
+    const automations = entries.map((e) => automationSnapshot(e, recorded));
     const registries = [...(this.options.registries?.() ?? [])].map((r) => registrySnapshot(r, at)).sort((a, b) => (a.host < b.host ? -1 : 1));
-    return { at, automations, registries };
+    return { at, automations, registries, ...(this.recorded === undefined ? {} : { recorded: this.recorded.state() }) };
+  }
+
+  /** One lookup for every automation's history (cached), by commit and workload. */
+  private recordedOutcomes(entries: readonly Entry[]): Map<string, VerificationRecord> {
+    const byKey = new Map<string, VerificationRecord>();
+    if (this.recorded === undefined) return byKey;
+    const shipped = entries.flatMap((e) => e.history.map((h): Shipped => ({ commit: h.commit, workload: h.workload, when: h.when })));
+    for (const r of this.recorded.outcomes(shipped, () => this.changed())) byKey.set(outcomeKey(r), r);
+    return byKey;
   }
 
   private record(outcome: CycleOutcome): void {
@@ -177,9 +197,23 @@ export class StatusBoard implements StatusSource {
   }
 }
 
-function automationSnapshot(e: Entry): AutomationSnapshot {
+const outcomeKey = (r: Pick<VerificationRecord, 'commit' | 'workload'>) => `${r.commit.slice(0, 12)} ${r.workload}`;
+
+/** The outcomes this process saw and those the cluster recorded for the automation's history: one per commit and workload (the later), newest first. */
+function verificationsOf(e: Entry, recorded: ReadonlyMap<string, VerificationRecord>): VerificationRecord[] {
+  if (recorded.size === 0) return e.verifications;
+  const merged = new Map<string, VerificationRecord>();
+  const fromCluster = e.history.map((h) => recorded.get(outcomeKey(h))).filter((r) => r !== undefined);
+  for (const r of [...e.verifications, ...fromCluster]) {
+    const known = merged.get(outcomeKey(r));
+    if (known === undefined || r.at > known.at) merged.set(outcomeKey(r), r);
+  }
+  return [...merged.values()].sort((a, b) => b.at.getTime() - a.at.getTime()).slice(0, MAX_HISTORY);
+}
+
+function automationSnapshot(e: Entry, recorded: ReadonlyMap<string, VerificationRecord>): AutomationSnapshot {
   const { tracked, status } = e;
-  const snapshot: AutomationSnapshot = { name: tracked.name, intervalMs: tracked.intervalMs, running: status.running, cycles: status.cycles, slots: e.slots, history: e.history, operations: e.operations, rejections: e.rejections, verifications: e.verifications };
+  const snapshot: AutomationSnapshot = { name: tracked.name, intervalMs: tracked.intervalMs, running: status.running, cycles: status.cycles, slots: e.slots, history: e.history, operations: e.operations, rejections: e.rejections, verifications: verificationsOf(e, recorded) };
   if (tracked.repository !== undefined) snapshot.repository = tracked.repository;
   if (tracked.branch !== undefined) snapshot.branch = tracked.branch;
   if (tracked.commitUrl !== undefined) snapshot.commitUrl = tracked.commitUrl;

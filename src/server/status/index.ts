@@ -5,3 +5,4 @@ export { commitLink, commitUrlOf, holdKind, operationVerb, statusView, slotStatu
 export { renderMain } from './page.ts';
 export type { AutomationSnapshot, CycleRecord, CycleResult, RegistrySnapshot, StatusSnapshot, StatusSource, VerificationRecord } from './snapshot.ts';
 export { authCheck, MAX_IDENTITY, type AuthDecision, type ProxyAuth } from './auth.ts';
+export { RecordedVerifications, type LookupResult, type RecordedOptions, type RecordedOutcome, type RecordedState, type Shipped, type VerificationLookup } from './recorded.ts';

@@ -49,9 +49,15 @@ export function renderMain(view: StatusView): Html {
   const t = view.totals;
   return html`<main id="status" data-at="${view.at}">
 <p class="muted">As of <time datetime="${view.at}">${view.at.slice(11, 19)} UTC</time>: ${t.pending} pending, ${t.held} held, ${t.updated} updated, ${t['up-to-date']} up to date${t.failing > 0 ? html`; <strong>${t.failing} failing</strong>` : ''}.</p>
+${recordedNotice(view.recorded)}
 ${view.automations.length === 0 ? html`<p>No automation has been configured.</p>` : view.automations.map(automation)}
 ${registries(view.registries)}
 </main>`;
+}
+
+function recordedNotice(r: StatusView['recorded']): Html | string {
+  if (r === undefined) return '';
+  return r.state === 'reading' ? html`<p class="muted" data-recorded="reading">${r.text}</p>` : html`<p class="error" role="alert" data-recorded="unreadable">${r.text}</p>`;
 }
 
 function automation(a: AutomationView): Html {

@@ -6,6 +6,7 @@
  */
 import type { Change, HistoryEntry, OperationEntry, Problem, RejectedTag, SlotState } from '../../automation/index.ts';
 import type { Code } from '../../problems/index.ts';
+import type { RecordedState } from './recorded.ts';
 
 export interface StatusSnapshot {
   /** When it was taken. */
@@ -13,6 +14,8 @@ export interface StatusSnapshot {
   automations: AutomationSnapshot[];
   /** One per registry host asked so far, in host order. */
   registries: RegistrySnapshot[];
+  /** When the controller reads the verification outcomes the cluster recorded: how that went. */
+  recorded?: RecordedState;
 }
 
 /** What one registry host has answered so far. */

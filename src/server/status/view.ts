@@ -100,6 +100,8 @@ export interface StatusView {
   totals: Record<SlotStatus, number> & { automations: number; failing: number };
   automations: AutomationView[];
   registries: RegistryView[];
+  /** What the page says when the verification outcomes recorded in the cluster are not (yet) read. */
+  recorded?: { state: 'reading' | 'unreadable'; text: string };
 }
 
 /**
@@ -140,7 +142,18 @@ export function statusView(snapshot: StatusSnapshot, filter: SlotFilter = {}): S
   const totals = { automations: automations.length, failing: automations.filter((a) => a.health === 'failing').length, 'up-to-date': 0, updated: 0, pending: 0, held: 0 };
   for (const a of automations) for (const status of Object.keys(a.counts) as SlotStatus[]) totals[status] += a.counts[status];
   const registries = snapshot.registries.map((r): RegistryView => ({ host: r.host, requests: r.requests, errors: r.errors, rateLimited: r.rateLimited, state: r.pausedUntil === undefined || r.pausedUntil <= now ? 'ok' : `paused for ${duration(r.pausedUntil.getTime() - now.getTime())} (Retry-After)` }));
-  return { at: now.toISOString(), filter, totals, automations, registries };
+  const view: StatusView = { at: now.toISOString(), filter, totals, automations, registries };
+  const recorded = recordedView(snapshot.recorded);
+  if (recorded !== undefined) view.recorded = recorded;
+  return view;
+}
+
+/** Nothing to say once the outcomes are read; else what the history lacks, and why. */
+function recordedView(r: StatusSnapshot['recorded']): StatusView['recorded'] {
+  if (r === undefined || r.state === 'read') return undefined;
+  if (r.state === 'reading') return { state: 'reading', text: 'Reading the verification outcomes recorded in the cluster…' };
+  const since = r.readAt === undefined ? '' : `, and those read at ${r.readAt.toISOString().slice(11, 19)} UTC`;
+  return { state: 'unreadable', text: `The verification outcomes recorded in the cluster cannot be read (${r.problem ?? 'unknown error'}): the history shows those this controller saw${since}.` };
 }
 
 function automationView(a: AutomationSnapshot, now: Date, id: string, filter: SlotFilter): AutomationView {
