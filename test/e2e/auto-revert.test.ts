@@ -7,7 +7,6 @@ import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
 import { startController } from '../harness/controller.ts';
 import type { Fields } from '../harness/kube/index.ts';
 import { waitUntil } from '../kube/double.ts';
-import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
 import { runCli } from '../harness/cli.ts';
 import { formatOperationTrailer, parseOperationTrailers } from '../../src/automation/index.ts';
 import { webDeployment } from '../fakes/web-manifest.ts';
@@ -33,15 +32,8 @@ interface Hook {
 test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one commit, the failed tag is not re-applied, a second failure of it (CrashLoopBackOff) holds and is told, a newer tag lands and is verified, history shows each outcome', async () => {
   const { registry, server, k, hooks, work, image } = stack;
   const bare = createBareRepo(server.root, 'fleet', { 'apps/web.yaml': manifest(registry.host, '1.0.0') });
-  // The sync loop's view: the workload at a tag, its Pods pulling (or not) that image.
-  let generation = 2;
-  const live = (tag: string, failing: false | 'ImagePullBackOff' | 'CrashLoopBackOff') => {
-    generation += 1;
-    k.api.apply(workload('Deployment', image(tag), failing !== false ? { generation, observed: generation, updated: 1, ready: 0, available: 0 } : { generation, observed: generation, ...complete('Deployment') }));
-    for (const p of k.api.list('v1', 'Pod', 'shop') as Fields[]) k.api.remove('v1', 'Pod', 'shop', p.metadata.name);
-    k.api.apply(pod(`web-${tag.replaceAll('.', '-')}`, image(tag), failing !== false ? { waiting: failing } : {}));
-  };
-  live('1.0.0', false);
+  // The test plays the sync loop: the workload at a tag, its Pods pulling (or not) that image.
+  stack.live('1.0.0');
   const file = join(work, 'tagpilot.yaml');
   writeFileSync(
     file,
@@ -62,7 +54,7 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     // 1. tagpilot commits 1.1.0; the sync loop applies it and the new Pods cannot pull it.
     await until('the commit of 1.1.0', () => fileAt().includes('team/web:1.1.0'));
     const broken = head();
-    live('1.1.0', 'ImagePullBackOff');
+    stack.live('1.1.0', 'ImagePullBackOff');
     await until('the automatic revert', () => autoReverts().length === 1 && fileAt().includes('team/web:1.0.0'));
     const [op] = autoReverts();
     assert.deepEqual({ target: op?.target, slot: op?.slot, from: op?.from, to: op?.to, by: op?.by }, { target: 'shop:deployment/web', slot: 'web', from: '1.1.0', to: '1.0.0', by: 'tagpilot-bot <bot@example.com>' });
@@ -86,7 +78,7 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     assert.match(failedEvent?.note ?? '', new RegExp(`^Failed \\(ImagePullBackOff\\).*commit ${broken.slice(0, 12)}`));
 
     // 2. The sync loop applies the revert; the next cycles hold 1.1.0 (rejected), they do not re-apply it.
-    live('1.0.0', false);
+    stack.live('1.0.0');
     const idle = idleCycles();
     await until('three idle cycles after the revert', () => idleCycles() >= idle + 3);
     assert.equal(head(), reverted);
@@ -96,7 +88,7 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     humanCommit(bare, { 'apps/notes.txt': 'give 1.1.0 another go\n' }, `tagpilot unlock shop:deployment/web\n\n${unlock}\n`);
     await until('1.1.0 committed again', () => fileAt().includes('team/web:1.1.0'));
     const again = head();
-    live('1.1.0', 'CrashLoopBackOff');
+    stack.live('1.1.0', 'CrashLoopBackOff');
     await until('the held-back notification', () => hooksOf().some((h) => h.kind === 'held-back' && h.reason === 'auto-revert-held'));
     assert.ok(hooksOf().some((h) => h.kind === 'failed' && h.reason === 'CrashLoopBackOff' && h.commit === again));
     const held = hooksOf().find((h) => h.kind === 'held-back' && h.reason === 'auto-revert-held')!;
@@ -111,7 +103,7 @@ test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one
     await seedTags(registry.url, 'team/web', versionTags(['1.2.0'], new Date('2024-06-01T00:00:00Z')));
     await until('the commit of 1.2.0', () => fileAt().includes('team/web:1.2.0'));
     const fixed = head();
-    live('1.2.0', false);
+    stack.live('1.2.0');
     await until('the verified notification of 1.2.0', () => hooksOf().some((h) => h.kind === 'verified' && h.tag === '1.2.0'));
     assert.equal(hooksOf().find((h) => h.kind === 'verified' && h.tag === '1.2.0')?.commit, fixed);
     assert.equal(autoReverts().length, 1);

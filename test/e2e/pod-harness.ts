@@ -7,6 +7,8 @@ import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { cluster, type Cluster } from '../kube/double.ts';
+import type { Fields } from '../harness/kube/index.ts';
+import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
 import { receiver } from '../notify/receiver.ts';
 
 /** The generic webhook's HMAC key, given to tagpilot as `HMAC_KEY`. */
@@ -30,6 +32,17 @@ export class PodStack {
 
   /** `team/web` at `tag` in the registry. */
   image = (tag: string): string => `${this.registry.host}/team/web:${tag}`;
+
+  private generation = 2;
+
+  /** The sync loop applies `shop:deployment/web` at `tag`: its new Pods run it, or cannot (`failing`). */
+  live(tag: string, failing: false | 'ImagePullBackOff' | 'CrashLoopBackOff' = false): void {
+    this.generation += 1;
+    const generation = this.generation;
+    this.k.api.apply(workload('Deployment', this.image(tag), failing !== false ? { generation, observed: generation, updated: 1, ready: 0, available: 0 } : { generation, observed: generation, ...complete('Deployment') }));
+    for (const p of this.k.api.list('v1', 'Pod', 'shop') as Fields[]) this.k.api.remove('v1', 'Pod', 'shop', p.metadata.name);
+    this.k.api.apply(pod(`web-${tag.replaceAll('.', '-')}`, this.image(tag), failing !== false ? { waiting: failing } : {}));
+  }
 
   /** What the Pod's environment gives tagpilot: the kubeconfig, the Pod's name and namespace, the webhook's key. */
   env(): Record<string, string> {
