@@ -30,7 +30,7 @@ interface Hook {
 }
 
 test('controller: a failed rollout (ImagePullBackOff) is reverted by exactly one commit, the failed tag is not re-applied, a second failure of it (CrashLoopBackOff) holds and is told, a newer tag lands and is verified, history shows each outcome', async () => {
-  const { registry, server, k, hooks, work, image } = stack;
+  const { registry, server, k, hooks, work } = stack;
   const bare = createBareRepo(server.root, 'fleet', { 'apps/web.yaml': manifest(registry.host, '1.0.0') });
   // The test plays the sync loop: the workload at a tag, its Pods pulling (or not) that image.
   stack.live('1.0.0');

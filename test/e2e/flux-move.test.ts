@@ -9,21 +9,11 @@ import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { runCli } from '../harness/cli.ts';
+import { fluxPolicy, imagePolicyMarker } from '../fakes/flux.ts';
 
-const P = (part = '') => `# {"$imagepolicy": "flux-system:podinfo${part}"}`;
+const P = (part = '') => imagePolicyMarker('podinfo', part);
 
-const flux = (image: string) => `apiVersion: image.toolkit.fluxcd.io/v1beta2
-kind: ImageRepository
-metadata: {name: podinfo, namespace: flux-system}
-spec: {image: ${image}}
----
-apiVersion: image.toolkit.fluxcd.io/v1beta2
-kind: ImagePolicy
-metadata: {name: podinfo, namespace: flux-system}
-spec:
-  imageRepositoryRef: {name: podinfo}
-  policy: {semver: {range: 6.x}}
-`;
+const flux = (image: string) => fluxPolicy({ name: 'podinfo', image });
 
 const deployment = (image: string) => `apiVersion: apps/v1
 kind: Deployment

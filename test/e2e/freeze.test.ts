@@ -9,7 +9,7 @@ import { startStack, type Stack } from '../harness/stack.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
 import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
-import { runCli } from '../harness/cli.ts';
+import { planned, runCli } from '../harness/cli.ts';
 
 const ANA = 'Ana <ana@example.com>';
 
@@ -82,15 +82,8 @@ describe('freeze windows, against a real registry and git server', () => {
     files['apps/web.yaml'] = files['apps/web.yaml']!.replace('tagpilot.io/automated: "true"', `tagpilot.io/automated: "true"\n    tagpilot.io/freeze: "2020-01-01 .. 2999-01-01"`);
     createBareRepo(stack.server.root, 'annotated', files);
     const config = stack.config('annotated');
-    const planned = JSON.parse(await cli('plan', '--config', config, '--json')) as { changes: { workload: string }[]; holds: { code: string; slot: string; message: string }[] };
-    assert.deepEqual(
-      planned.changes.map((c) => c.workload),
-      ['default:statefulset/queue'],
-    );
-    assert.deepEqual(
-      planned.holds.map((h) => `${h.code} ${h.slot}`),
-      ['frozen shop:deployment/web web'],
-    );
-    assert.match(planned.holds[0]!.message, /tagpilot\.io\/freeze on shop:deployment\/web/);
+    const { changes, holds, messages } = await planned(config);
+    assert.deepEqual({ changes, holds }, { changes: ['default:statefulset/queue'], holds: ['frozen shop:deployment/web web'] });
+    assert.match(messages[0] ?? '', /tagpilot\.io\/freeze on shop:deployment\/web/);
   });
 });

@@ -11,7 +11,7 @@ import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
 import { startController, type ControllerChild } from '../harness/controller.ts';
 import { closedPort } from '../harness/ports.ts';
 import parsePrometheus from 'parse-prometheus-text-format';
-import { cluster, eventsIn, hookReceiver, putSecret, waitUntil as until, type Cluster, type HookReceiver } from '../kube/double.ts';
+import { cluster, eventsIn, gitAuth, hookReceiver, POD, putSecret, waitUntil as until, type Cluster, type HookReceiver } from '../kube/double.ts';
 import { automationKey, preferredHolder } from '../../src/kube/lease-decision.ts';
 
 /**
@@ -24,9 +24,8 @@ import { automationKey, preferredHolder } from '../../src/kube/lease-decision.ts
  */
 const LEASE_MS = 2000;
 const AUTOMATIONS = ['alpha', 'beta'];
-const POD = { POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', POD_UID: '4c5e0a8e-0000-4000-8000-00000000bbbb' };
 /** The authed Git server's credentials: the test changes the password to rotate it. */
-const auth = { username: 'tagpilot', password: 'git-token-ONE' };
+const auth = gitAuth();
 // The tests share the registry: each one that pushes a team/queue tag pushes a newer one than the tests before it (2.3.9, 2.3.10, 2.3.11).
 let registry: TestRegistry;
 let server: GitServer;

@@ -2,7 +2,6 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type IncomingMessage, type Server } from 'node:http';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,9 +10,8 @@ import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
 import { FLEET_TAGS, fleetFiles } from '../harness/fleet.ts';
-import { closeServer, listenLocal } from '../harness/ports.ts';
 import type { Fields } from '../harness/kube/index.ts';
-import { cluster, type Cluster } from '../kube/double.ts';
+import { cluster, gitAuth, hookReceiver, POD, putSecret, type Cluster, type HookReceiver } from '../kube/double.ts';
 
 /**
  * tagpilot run in a "Pod" against the real registry and Git server and the API double enforcing
@@ -21,38 +19,22 @@ import { cluster, type Cluster } from '../kube/double.ts';
  * the workload, a nudge to the sync loop, and a rotated Secret used on the next cycle.
  */
 const root = join(import.meta.dirname, '../..');
-const POD = { POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', POD_UID: '4c5e0a8e-0000-4000-8000-00000000aaaa' };
-const auth = { username: 'tagpilot', password: 'git-token-ONE' };
+const auth = gitAuth();
 let registry: TestRegistry;
 let server: GitServer;
 let k: Cluster;
 let work: string;
-let receiver: Server;
-let receiverUrl = '';
-const nudges: { headers: IncomingMessage['headers']; body: string }[] = [];
-
-function token(value: string) {
-  k.api.apply({ apiVersion: 'v1', kind: 'Secret', metadata: { name: 'tagpilot-deploy-key', namespace: 'tagpilot' }, data: { token: Buffer.from(value).toString('base64') } });
-}
+let hooks: HookReceiver;
 
 before(async () => {
-  [registry, server, k] = await Promise.all([startRegistry(), startGitServer({ auth }), cluster(['workload-events'])]);
+  [registry, server, k, hooks] = await Promise.all([startRegistry(), startGitServer({ auth }), cluster(['workload-events']), hookReceiver()]);
   for (const [repository, tags] of Object.entries(FLEET_TAGS)) await seedTags(registry.url, repository, versionTags(tags));
   k.api.apply({ apiVersion: 'apps/v1', kind: 'Deployment', metadata: { name: 'web', namespace: 'shop' }, spec: {} });
-  token(auth.password);
+  putSecret(k.api, 'tagpilot-deploy-key', { token: auth.password });
   work = mkdtempSync(join(tmpdir(), 'tagpilot-kube-e2e-'));
-  receiver = createServer((req, res) => {
-    let body = '';
-    req.on('data', (c) => (body += c));
-    req.on('end', () => {
-      nudges.push({ headers: req.headers, body });
-      res.writeHead(204).end();
-    });
-  });
-  receiverUrl = `http://127.0.0.1:${await listenLocal(receiver)}/hook/generic`;
 });
 after(async () => {
-  await Promise.all([registry.stop(), server.stop(), k.stop(), closeServer(receiver)]);
+  await Promise.all([registry.stop(), server.stop(), k.stop(), hooks.stop()]);
   rmSync(work, { recursive: true, force: true });
 });
 
@@ -60,7 +42,7 @@ function config(repo: string, extra = '', name = repo): string {
   const file = join(work, `${name}.yaml`);
   writeFileSync(
     file,
-    `git:\n  url: ${server.repoUrl(repo)}\n  insecure: true\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${receiverUrl}", type: generic }\ncacheDir: cache-${name}\n${extra}`,
+    `git:\n  url: ${server.repoUrl(repo)}\n  insecure: true\n  paths: [apps]\n  auth:\n    username: ${auth.username}\n    password: { secret: { name: tagpilot-deploy-key, key: token } }\nregistries:\n  - { host: "${registry.host}", insecure: true }\nnudge:\n  flux: { url: "${hooks.url}/hook/generic", type: generic }\ncacheDir: cache-${name}\n${extra}`,
   );
   return file;
 }
@@ -101,7 +83,7 @@ test('run --once in a Pod: the Git token comes from a Secret, the commit gets an
     "a workload the cluster lacks: on tagpilot's Pod",
   );
 
-  assert.equal(nudges.length, 1);
+  assert.equal(hooks.received.length, 1);
   assert.deepEqual(k.api.refused, []);
   assert.deepEqual(
     k.api.calls.filter((c) => c.status === 403),
@@ -119,7 +101,7 @@ test('run: a token rotated in the Secret (and on the Git server) is used on the 
   try {
     await until('the first commit', () => committed() === 1, run.logs);
     auth.password = 'git-token-TWO';
-    token(auth.password);
+    putSecret(k.api, 'tagpilot-deploy-key', { token: auth.password });
     await seedTags(registry.url, 'team/queue', versionTags(['2.3.5']));
     await until('a commit with the rotated token', () => committed() === 2, run.logs);
     assert.match(git(bare, 'show', 'main:apps/workers.yaml'), /team\/queue:2\.3\.5/);

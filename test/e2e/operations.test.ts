@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { git, humanCommit } from '../harness/git-repos.ts';
 import { useFleetStack } from '../harness/fleet-stack.ts';
-import { runCli } from '../harness/cli.ts';
+import { planned, runCli } from '../harness/cli.ts';
 
 const ANA = 'Ana <ana@example.com>';
 
@@ -56,16 +56,9 @@ describe('workload operations as commits, against a real registry and git server
     const { bare, config } = fleet();
     await cli('lock', 'shop:deployment/web', '--container', 'web', '--reason', 'pinned', '--user', ANA, '--config', config);
     assert.match(show(bare, 'apps/web.yaml'), /tagpilot\.io\/locked\.web: "true"/);
-    const planned = JSON.parse(await cli('plan', '--config', config, '--json')) as { changes: { workload: string }[]; holds: { code: string; slot: string; message: string }[] };
-    assert.deepEqual(
-      planned.changes.map((c) => c.workload),
-      ['default:statefulset/queue'],
-    );
-    assert.deepEqual(
-      planned.holds.map((h) => `${h.code} ${h.slot}`),
-      ['locked shop:deployment/web web'],
-    );
-    assert.match(planned.holds[0]!.message, /^locked by Ana <ana@example\.com>: pinned \(since /);
+    const { changes, holds, messages } = await planned(config);
+    assert.deepEqual({ changes, holds }, { changes: ['default:statefulset/queue'], holds: ['locked shop:deployment/web web'] });
+    assert.match(messages[0] ?? '', /^locked by Ana <ana@example\.com>: pinned \(since /);
   });
 
   test('a lock pushed while another writer pushes lands after a retry, on top of the other commit', async () => {

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
-import { cluster, type Cluster } from '../kube/double.ts';
+import { cluster, POD, type Cluster } from '../kube/double.ts';
 import type { Fields } from '../harness/kube/index.ts';
 import { complete, pod, workload } from '../kube/rollout-fixtures.ts';
 import { receiver } from '../notify/receiver.ts';
@@ -46,7 +46,7 @@ export class PodStack {
 
   /** What the Pod's environment gives tagpilot: the kubeconfig, the Pod's name and namespace, the webhook's key. */
   env(): Record<string, string> {
-    return { KUBECONFIG: this.k.kubeconfig, POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', HMAC_KEY };
+    return { KUBECONFIG: this.k.kubeconfig, POD_NAME: POD.POD_NAME, POD_NAMESPACE: POD.POD_NAMESPACE, HMAC_KEY };
   }
 
   async start(name: string, tags: Readonly<Record<string, readonly string[]>>): Promise<void> {

@@ -8,7 +8,7 @@ import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
 import { createBareRepo } from '../harness/git-repos.ts';
-import { FLEET_TAGS, fleetFiles, writeConfig } from '../harness/fleet.ts';
+import { FLEET_TAGS, fleetFiles, sshFleet, writeConfig } from '../harness/fleet.ts';
 import { generateKey, startSshd, type TestSshd } from '../harness/sshd.ts';
 import { allowedSigners, gnupgHome, type GnupgHome } from '../harness/signing.ts';
 import { runCli } from '../harness/cli.ts';
@@ -47,22 +47,7 @@ describe('signed cycle commits through the CLI (git.signing)', () => {
   const registries = () => `registries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: cache\n`;
 
   /** A fresh fleet over SSH whose config signs with the deploy key (`signing.format: ssh`). */
-  const sshSignedFleet = () => {
-    const bare = createBareRepo(work, `fleet-${++counter}`, fleetFiles(registry.host));
-    const config = writeConfig(
-      mkdtempSync(join(work, 'cfg-')),
-      `git:
-  url: ${sshd.url(bare)}
-  paths: [apps]
-  author: { name: tagpilot-bot, email: ${BOT} }
-  ssh:
-    privateKey: { file: ${join(work, 'deploy_key')} }
-    knownHosts: { file: ${join(work, 'known_hosts')} }
-  signing: { format: ssh }
-${registries()}`,
-    );
-    return { bare, config };
-  };
+  const sshSignedFleet = () => sshFleet(work, sshd, registry.host, { git: `  author: { name: tagpilot-bot, email: ${BOT} }\n  signing: { format: ssh }\n`, rest: registries() });
   /** `git verify-commit` of the branch head, the deploy key the only allowed signer of the bot. */
   const verifyByDeployKey = (bare: string) => verify(bare, ['gpg.format=ssh', `gpg.ssh.allowedSignersFile=${allowedSigners(mkdtempSync(join(work, 'signers-')), BOT, deployKey.publicKey)}`]);
 

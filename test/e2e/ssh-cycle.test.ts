@@ -5,8 +5,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { startRegistry, type TestRegistry } from '../harness/registry.ts';
 import { seedTags, versionTags } from '../harness/images.ts';
-import { createBareRepo, git } from '../harness/git-repos.ts';
-import { FLEET_TAGS, fleetFiles, writeConfig } from '../harness/fleet.ts';
+import { git } from '../harness/git-repos.ts';
+import { FLEET_TAGS, sshFleet } from '../harness/fleet.ts';
 import { generateKey, startSshd, type TestSshd } from '../harness/sshd.ts';
 import { runCli } from '../harness/cli.ts';
 
@@ -14,7 +14,6 @@ describe('the cycle over SSH with a deploy key, through the CLI', () => {
   let registry: TestRegistry;
   let sshd: TestSshd;
   let work: string;
-  let counter = 0;
   const key = generateKey('ecdsa', 'pem');
 
   before(async () => {
@@ -30,24 +29,7 @@ describe('the cycle over SSH with a deploy key, through the CLI', () => {
     rmSync(work, { recursive: true, force: true });
   });
 
-  function fleet(knownHosts = 'known_hosts'): { bare: string; config: string } {
-    const bare = createBareRepo(work, `fleet-${++counter}`, fleetFiles(registry.host));
-    const config = writeConfig(
-      mkdtempSync(join(work, 'cfg-')),
-      `git:
-  url: ${sshd.url(bare)}
-  paths: [apps]
-  ssh:
-    privateKey: { file: ${join(work, 'deploy_key')} }
-    knownHosts: { file: ${join(work, knownHosts)} }
-registries:
-  - host: ${registry.host}
-    insecure: true
-cacheDir: cache
-`,
-    );
-    return { bare, config };
-  }
+  const fleet = (knownHosts = 'known_hosts') => sshFleet(work, sshd, registry.host, { knownHosts, rest: `registries:\n  - host: ${registry.host}\n    insecure: true\ncacheDir: cache\n` });
 
   test('run --once commits and pushes over SSH', async () => {
     const { bare, config } = fleet();

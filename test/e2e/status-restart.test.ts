@@ -37,7 +37,7 @@ async function page(c: ControllerChild): Promise<Page> {
 }
 
 test('a restarted controller: its status page shows the verification outcome recorded before the restart, read from the Events', async () => {
-  const { registry, server, k } = stack;
+  const { server, k } = stack;
   const bare = createBareRepo(server.root, 'fleet', { 'apps/web.yaml': webDeployment({ image: stack.image('1.0.0'), policy: 'semver:^1.0.0' }) });
   stack.live('1.0.0');
   const first = await startController(config('first'), stack.env());

@@ -8,16 +8,20 @@ export interface WebDeployment {
   annotations?: readonly string[];
   /** Lines of the spec before its template (`replicas: 2`). */
   spec?: readonly string[];
+  /** Lines of container `web` after its image (`ports:`); an empty one is a blank line. */
+  web?: readonly string[];
   /** Containers after `web`. */
   sidecars?: readonly { name: string; image: string }[];
+  /** A comment line before the document (without `# `). */
+  comment?: string;
 }
 
 /**
  * The shop's `web` Deployment, automated by tagpilot, as the tests write it: namespace `shop`,
  * container `web` first (its image on line 14 when `spec` is empty), each value as given.
  */
-export function webDeployment({ image, policy = 'semver:^1', annotations = [], spec = [], sidecars = [] }: WebDeployment): string {
-  return `apiVersion: apps/v1
+export function webDeployment({ image, policy = 'semver:^1', annotations = [], spec = [], web = [], sidecars = [], comment }: WebDeployment): string {
+  return `${comment === undefined ? '' : `# ${comment}\n`}apiVersion: apps/v1
 kind: Deployment
 metadata:
   name: web
@@ -31,7 +35,7 @@ ${spec.map((l) => `  ${l}\n`).join('')}  template:
       containers:
         - name: web
           image: ${image}
-${sidecars.map((c) => `        - name: ${c.name}\n          image: ${c.image}\n`).join('')}`;
+${web.map((l) => (l === '' ? '\n' : `          ${l}\n`)).join('')}${sidecars.map((c) => `        - name: ${c.name}\n          image: ${c.image}\n`).join('')}`;
 }
 
 /**

@@ -44,3 +44,11 @@ function collect(): { stream: PassThrough; text: () => string } {
   stream.on('data', (chunk: Buffer) => chunks.push(chunk));
   return { stream, text: () => Buffer.concat(chunks).toString('utf8') };
 }
+
+/** What `tagpilot plan --config CONFIG --json` says: the workloads it would change, each hold as `code slot`, and the holds' messages. */
+export async function planned(config: string): Promise<{ changes: (string | undefined)[]; holds: string[]; messages: string[] }> {
+  const { code, out, err } = await runCli(['plan', '--config', config, '--json']);
+  if (code !== 0) throw new Error(`tagpilot plan exited ${code}: ${err}`);
+  const plan = JSON.parse(out) as { changes: { workload?: string }[]; holds: { code: string; slot: string; message: string }[] };
+  return { changes: plan.changes.map((c) => c.workload), holds: plan.holds.map((h) => `${h.code} ${h.slot}`), messages: plan.holds.map((h) => h.message) };
+}

@@ -1,31 +1,19 @@
-import { writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { createBareRepo } from './git-repos.ts';
+import { webDeployment } from '../fakes/web-manifest.ts';
 
 /** A small GitOps repo: annotated workloads, a workload without annotations, comments and quotes. */
 export function fleetFiles(registry: string): Record<string, string> {
   return {
-    'apps/web.yaml': `# The public site. Reviewed by the web team.
-apiVersion: apps/v1
-kind: Deployment
-metadata:
-  name: web
-  namespace: shop
-  annotations:
-    tagpilot.io/automated: "true"
-    tagpilot.io/tag.web: semver:^1.0.0
-spec:
-  replicas: 2
-  template:
-    spec:
-      containers:
-        - name: web
-          image: '${registry}/team/web:1.0.0'   # bumped by tagpilot
-
-          ports:
-            - containerPort: 8080
-        - name: sidecar
-          image: ${registry}/team/proxy:3.1.0
-`,
+    'apps/web.yaml': webDeployment({
+      comment: 'The public site. Reviewed by the web team.',
+      image: `'${registry}/team/web:1.0.0'   # bumped by tagpilot`,
+      policy: 'semver:^1.0.0',
+      spec: ['replicas: 2'],
+      web: ['', 'ports:', '  - containerPort: 8080'],
+      sidecars: [{ name: 'sidecar', image: `${registry}/team/proxy:3.1.0` }],
+    }),
     'apps/workers.yaml': `apiVersion: apps/v1
 kind: StatefulSet
 metadata:
@@ -67,4 +55,18 @@ export function writeConfig(dir: string, lines: string): string {
   const path = join(dir, 'tagpilot.yaml');
   writeFileSync(path, lines);
   return path;
+}
+
+let sshFleets = 0;
+
+/**
+ * A fresh fleet repository (fleetFiles) in `work`, served by `sshd`, and a config that reaches it
+ * over SSH with `work`'s `deploy_key`, trusting `work`'s `knownHosts` file: `git` adds lines to
+ * the config's git block, `rest` is the config's top level after it.
+ */
+export function sshFleet(work: string, sshd: { url(bare: string): string }, registryHost: string, { knownHosts = 'known_hosts', git = '', rest }: { knownHosts?: string; git?: string; rest: string }): { bare: string; config: string } {
+  const bare = createBareRepo(work, `fleet-${++sshFleets}`, fleetFiles(registryHost));
+  const ssh = `  ssh:\n    privateKey: { file: ${join(work, 'deploy_key')} }\n    knownHosts: { file: ${join(work, knownHosts)} }\n`;
+  const config = writeConfig(mkdtempSync(join(work, 'cfg-')), `git:\n  url: ${sshd.url(bare)}\n  paths: [apps]\n${ssh}${git}${rest}`);
+  return { bare, config };
 }

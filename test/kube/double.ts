@@ -49,6 +49,12 @@ export async function cluster(components: readonly string[] = [], files: readonl
   };
 }
 
+/** tagpilot's Pod as the downward API names it to the process (config/base's Deployment). */
+export const POD = { POD_NAME: 'tagpilot-7c9d-x2k4p', POD_NAMESPACE: 'tagpilot', POD_UID: '4c5e0a8e-0000-4000-8000-00000000aaaa' };
+
+/** The Git server's credentials, given to tagpilot through the Secret `tagpilot-deploy-key`: a test rotates them by changing `password`. */
+export const gitAuth = () => ({ username: 'tagpilot', password: 'git-token-ONE' });
+
 /** A clock a test moves by hand. */
 export function manualClock(start = Date.parse('2026-12-01T10:00:00Z')) {
   let now = start;

@@ -2,22 +2,12 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { findSlots, type FindOptions, type ImageSlot } from '../../src/manifests/index.ts';
 import { parsePolicy } from '../../src/policy/index.ts';
+import { fluxPolicy, imagePolicyMarker } from '../fakes/flux.ts';
 
 /** The repository's Flux objects: policy `flux-system:podinfo` follows `registry.acme.io/podinfo`. */
-const FLUX = `apiVersion: image.toolkit.fluxcd.io/v1beta2
-kind: ImageRepository
-metadata: {name: podinfo, namespace: flux-system}
-spec: {image: registry.acme.io/podinfo}
----
-apiVersion: image.toolkit.fluxcd.io/v1beta2
-kind: ImagePolicy
-metadata: {name: podinfo, namespace: flux-system}
-spec:
-  imageRepositoryRef: {name: podinfo}
-  policy: {semver: {range: 6.x}}
-`;
+const FLUX = fluxPolicy({ name: 'podinfo', image: 'registry.acme.io/podinfo' });
 
-const P = (part = '') => `# {"$imagepolicy": "flux-system:podinfo${part}"}`;
+const P = (part = '') => imagePolicyMarker('podinfo', part);
 const D = `sha256:${'a'.repeat(64)}`;
 
 function find(path: string, text: string, options?: FindOptions) {
