@@ -8,6 +8,7 @@ import type { RE2JS } from 're2js';
 import { TagpilotError } from '../problems/index.ts';
 import { globToRegex } from './glob.ts';
 import { anchoredPrefix, compileEngine, engineFor, type Engine } from './engines.ts';
+import { asciiOnly, oneWay } from './one-way.ts';
 
 export class PatternError extends TagpilotError {
   override name = 'PatternError';
@@ -105,11 +106,25 @@ export function compileRegex(pattern: string): TagRegex {
   const groups = compiled.namedGroups();
   const groupNames = Object.keys(groups).sort((a, b) => (groups[a] ?? 0) - (groups[b] ?? 0));
   const prefix = anchoredPrefix(compiled);
+  const onRe2 = {
+    test: (tag: string) => tag.startsWith(prefix) && engineFor(engine).test(tag),
+    capture: (tag: string, group: string) => (tag.startsWith(prefix) ? captureOf(engine, tag, group, prefix !== '') : undefined),
+  };
+  const fast = oneWay(pattern);
+  if (fast === undefined) return { source: pattern, groupNames, ...onRe2 };
+  // One way through the pattern: V8 runs it with RE2's answers, several times faster (one-way.ts).
+  const regexp = fast.regexp;
+  const groupAt = new Map(Object.entries(groups));
   return {
     source: pattern,
     groupNames,
-    test: (tag) => tag.startsWith(prefix) && engineFor(engine).test(tag),
-    capture: (tag, group) => (tag.startsWith(prefix) ? captureOf(engine, tag, group, prefix !== '') : undefined),
+    test: (tag) => (asciiOnly(tag) ? regexp.test(tag) : onRe2.test(tag)),
+    capture: (tag, group) => {
+      const at = groupAt.get(group);
+      // A group the pattern does not name goes to RE2 too, which says so as it always did.
+      if (at === undefined || !asciiOnly(tag)) return onRe2.capture(tag, group);
+      return regexp.exec(tag)?.[at] ?? undefined;
+    },
   };
 }
 
