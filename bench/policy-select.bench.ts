@@ -4,7 +4,8 @@
  * `--only` keeps the cases whose name contains TEXT (for profiling one with `--cpu-prof`).
  * Each case is timed again over the same list object (as the tag-list cache hands it to every
  * selection within its TTL: parsed forms are kept per list) and first over a fresh copy (cold).
- * `--before DIR` times another checkout's engine (main, say) in the same runs, interleaved.
+ * `--before DIR` times another checkout's engine (main, say) in the same runs, interleaved, both
+ * ways (`before`, `before.cold`).
  */
 import { loadavg } from 'node:os';
 import { resolve } from 'node:path';
@@ -120,6 +121,8 @@ interface Measured {
   cold: Timing;
   /** The `--before` build over the same list, in the same runs. */
   before?: Timing;
+  /** The `--before` build first over a fresh copy, in the same runs. */
+  beforeCold?: Timing;
   selected: string | null;
   beforeSelected?: string | null;
 }
@@ -129,7 +132,7 @@ function policyOf(build: Engine, text: string, filters: FilterTexts | undefined)
   return filters === undefined ? policy : build.withFilters(policy, build.parseFilters(filters));
 }
 
-type Kind = 'warm' | 'cold' | 'before';
+type Kind = 'warm' | 'cold' | 'before' | 'beforeCold';
 
 /**
  * Wall time and CPU time (user + system of the whole process, so GC threads count) per run; the
@@ -141,13 +144,14 @@ function measure(text: string, filters: FilterTexts | undefined, tags: TagInfo[]
   const slot = current === undefined ? {} : { tag: current };
   const policy = policyOf(engine, text, filters);
   const old = before === undefined ? undefined : policyOf(before, text, filters);
-  const kinds: Kind[] = before === undefined ? ['warm', 'cold'] : ['warm', 'cold', 'before'];
-  const select = (kind: Kind, list: TagInfo[]) => (kind === 'before' && before !== undefined && old !== undefined ? before.selectTag(old, list, slot, options) : engine.selectTag(policy, list, slot, options));
-  for (let i = 0; i < WARMUP; i++) for (const kind of kinds) select(kind, kind === 'cold' ? tags.slice() : tags);
+  const kinds: Kind[] = before === undefined ? ['warm', 'cold'] : ['warm', 'cold', 'before', 'beforeCold'];
+  const fresh = (kind: Kind) => kind === 'cold' || kind === 'beforeCold';
+  const select = (kind: Kind, list: TagInfo[]) => (kind.startsWith('before') && before !== undefined && old !== undefined ? before.selectTag(old, list, slot, options) : engine.selectTag(policy, list, slot, options));
+  for (let i = 0; i < WARMUP; i++) for (const kind of kinds) select(kind, fresh(kind) ? tags.slice() : tags);
   const runs = new Map(kinds.map((kind) => [kind, { wall: [] as number[], cpu: [] as number[] }]));
   for (let i = 0; i < RUNS; i++) {
     for (const kind of kinds) {
-      const list = kind === 'cold' ? tags.slice() : tags;
+      const list = fresh(kind) ? tags.slice() : tags;
       const cpuStart = process.cpuUsage();
       const start = performance.now();
       select(kind, list);
@@ -163,7 +167,7 @@ function measure(text: string, filters: FilterTexts | undefined, tags: TagInfo[]
   };
   const measured: Measured = { warm: timed('warm'), cold: timed('cold'), selected: select('warm', tags).selected };
   if (before === undefined) return measured;
-  return { ...measured, before: timed('before'), beforeSelected: select('before', tags).selected };
+  return { ...measured, before: timed('before'), beforeCold: timed('beforeCold'), beforeSelected: select('before', tags).selected };
 }
 
 function timing(wall: number[], cpu: number[]): Timing {
@@ -178,7 +182,7 @@ const report = (policy: string, count: number, m: Measured) => ({
   tags: count,
   ...figures(m.warm),
   cold: figures(m.cold),
-  ...(m.before === undefined ? {} : { before: figures(m.before), ...(m.beforeSelected === m.selected ? {} : { beforeSelected: m.beforeSelected }) }),
+  ...(m.before === undefined ? {} : { before: { ...figures(m.before), ...(m.beforeCold === undefined ? {} : { cold: figures(m.beforeCold) }) }, ...(m.beforeSelected === m.selected ? {} : { beforeSelected: m.beforeSelected }) }),
   selected: m.selected,
 });
 const loadBefore = loadavg()[0];
@@ -194,5 +198,5 @@ const variantResults = chosen(VARIANT_POLICIES).map(([name, text, current]) => {
   }
 });
 const load = [loadBefore, loadavg()[0]].map((x) => Math.round((x ?? 0) * 10) / 10);
-const statistic = 'per selection: median (msPerSelection) and fastest (minMs) wall time, median (cpuMs) and fastest (minCpuMs) CPU time of the runs, again over the same list (top level), first over a fresh copy of it (cold), and the --before build over the same list (before)';
+const statistic = 'per selection: median (msPerSelection) and fastest (minMs) wall time, median (cpuMs) and fastest (minCpuMs) CPU time of the runs, again over the same list (top level), first over a fresh copy of it (cold), and the --before build likewise (before, before.cold)';
 process.stdout.write(`${JSON.stringify({ name: 'policy-select', statistic, runs: RUNS, node: process.version, load, results, variantResults })}\n`);
