@@ -30,8 +30,9 @@ const GLUED = /^[0-9A-Za-z_]+(?:\.[0-9A-Za-z_]+)*$/;
  * `devel` is not). Single letters (PEP 440's `a1`, `b2`, `c1`; Redis's `M02`) need a digit.
  */
 const PRERELEASE_WORD = /^(?:alpha|beta|rc|pre|preview|dev|snapshot|nightly|canary|milestone|eap|ea|cr|[abcm](?=\d))(?![a-z])/i;
-/** The letters a prerelease word can begin with (lowercased): most variants fail this test alone. */
-const PRERELEASE_INITIAL = new Set('abcdemnprs');
+/** The letters a prerelease word can begin with, in either case, by character code. */
+const PRERELEASE_INITIAL = new Uint8Array(128);
+for (const letter of 'abcdemnprs') PRERELEASE_INITIAL[letter.charCodeAt(0)] = PRERELEASE_INITIAL[letter.toUpperCase().charCodeAt(0)] = 1;
 /** 7–40 lowercase hex characters, not all digits: a commit hash, never a version. */
 export function isCommitHash(text: string): boolean {
   return isCommitHashAt(text, 0, text.length);
@@ -39,35 +40,41 @@ export function isCommitHash(text: string): boolean {
 
 /**
  * A scanner for the core rather than one regular expression: it runs on every tag of every image
- * each cycle, and reading digits in place avoids allocating a match and a substring per part.
+ * each cycle, so the parts are read in place (no match, no substring, no array but the result),
+ * and the suffix is read by its positions in the tag.
  */
 export function parseVersion(tag: string): Version | null {
+  const length = tag.length;
   const first = tag.charCodeAt(0);
   let i = first === 118 || first === 86 ? 1 : 0; // v, V
-  // The parts go into an array of exactly their number: growing one by push costs a spare store.
-  const parts = [0, 0, 0, 0];
+  let a = 0;
+  let b = 0;
+  let c = 0;
   let count = 0;
   for (;;) {
     const start = i;
     let value = 0;
-    for (; i < tag.length; i++) {
-      const c = tag.charCodeAt(i);
-      if (c < 48 || c > 57) break;
-      value = value * 10 + (c - 48);
+    for (; i < length; i++) {
+      const code = tag.charCodeAt(i);
+      if (code < 48 || code > 57) break;
+      value = value * 10 + (code - 48);
     }
     if (i === start || i - start > MAX_DIGITS) return null;
-    parts[count++] = value;
-    if (i === tag.length) return version(releaseOf(parts, count), NO_PRERELEASE, '', '');
-    const separator = tag.charCodeAt(i);
-    if (separator === 45) return withSuffix(releaseOf(parts, count), '', tag.slice(i + 1)); // -
-    if (separator !== 46 || count === 4) return attached(tag, releaseOf(parts, count), i); // .
-    i++;
+    count++;
+    if (count === 1) a = value;
+    else if (count === 2) b = value;
+    else if (count === 3) c = value;
+    const separator = i === length ? -1 : tag.charCodeAt(i);
+    if (separator === 46 && count < 4) {
+      i++;
+      continue;
+    }
+    // The parts go into an array of exactly their number: growing one by push costs a spare store.
+    const release = count === 3 ? [a, b, c] : count === 2 ? [a, b] : count === 1 ? [a] : [a, b, c, value];
+    if (separator === -1) return version(release, NO_PRERELEASE, '', '');
+    if (separator === 45) return withSuffix(tag, release, '', i + 1); // -
+    return attached(tag, release, i);
   }
-}
-
-function releaseOf(parts: readonly number[], count: number): number[] {
-  const [a = 0, b = 0, c = 0, d = 0] = parts;
-  return count === 3 ? [a, b, c] : count === 2 ? [a, b] : count === 1 ? [a] : [a, b, c, d];
 }
 
 /** Every Version is built here, so all have one shape (the engine reads millions of them). */
@@ -80,59 +87,62 @@ function attached(tag: string, release: number[], at: number): Version | null {
   if (isCommitHash(tag)) return null;
   const dash = tag.indexOf('-', at);
   const glued = dash < 0 ? tag.slice(at) : tag.slice(at, dash);
-  if (!PRERELEASE_INITIAL.has(glued.charAt(0).toLowerCase()) || !PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return null;
-  return withSuffix(release, glued, dash < 0 ? '' : tag.slice(dash + 1));
+  if (!startsPrereleaseWord(glued, 0) || !PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return null;
+  return withSuffix(tag, release, glued, dash < 0 ? tag.length : dash + 1);
 }
 
 /**
- * Splits the suffix into prerelease, variant and counter; null when it is not one. It works on
- * positions in the suffix, not an array of its segments: this runs for most tags of every list.
+ * Splits the suffix, `tag[base…]`, into prerelease, variant and counter; null when it is not one.
+ * It works on positions in the tag, not on a substring or an array of segments: this runs for
+ * most tags of every list.
  */
-function withSuffix(release: number[], gluedPrerelease: string, suffix: string): Version | null {
-  if (gluedPrerelease === '' && suffix.indexOf('-') < 0) return oneSegment(release, suffix);
-  if (!validSuffix(suffix)) return null;
+function withSuffix(tag: string, release: number[], gluedPrerelease: string, base: number): Version | null {
+  const end = tag.length;
+  if (gluedPrerelease === '' && tag.indexOf('-', base) < 0) return oneSegment(tag, release, base);
+  if (!validSuffix(tag, base)) return null;
   let pre = gluedPrerelease;
-  let at = 0; // the start of the first segment after the prerelease
+  let at = base; // the start of the first segment after the prerelease
   if (pre === '') {
-    const end = segmentEnd(suffix, 0);
-    if (startsPrereleaseAt(suffix, 0, end)) {
-      pre = suffix.slice(0, end);
-      at = end + 1;
+    const first = segmentEnd(tag, base);
+    if (startsPrereleaseAt(tag, base, first)) {
+      pre = tag.slice(base, first);
+      at = first + 1;
     }
   }
   // `rc-2`: a number right after the prerelease word still belongs to it.
   if (pre !== '') {
     const from = at;
-    for (let end = segmentEnd(suffix, at); at < suffix.length && isDigitsAt(suffix, at, end); end = segmentEnd(suffix, at)) at = end + 1;
-    if (at > from) pre = gluedPrerelease === '' ? suffix.slice(0, at - 1) : `${pre}-${suffix.slice(0, at - 1)}`;
+    for (let next = segmentEnd(tag, at); at < end && isDigitsAt(tag, at, next); next = segmentEnd(tag, at)) at = next + 1;
+    if (at > from) pre = gluedPrerelease === '' ? tag.slice(base, at - 1) : `${pre}-${tag.slice(base, at - 1)}`;
   }
   const prerelease = pre === '' ? NO_PRERELEASE : identifiers(pre);
-  if (at >= suffix.length) return version(release, prerelease, '', '');
-  const counters = countersFrom(suffix, at);
-  return version(release, prerelease, variantBetween(suffix, at, counters - 1), counters > suffix.length ? '' : suffix.slice(counters));
+  if (at >= end) return version(release, prerelease, '', '');
+  const counters = countersFrom(tag, at);
+  return version(release, prerelease, variantBetween(tag, at, counters - 1), counters > end ? '' : tag.slice(counters));
 }
 
-/** The common case, `-alpine`, `-rc.1`, `-ls133`: a suffix of one segment. */
-function oneSegment(release: number[], suffix: string): Version | null {
-  if (!validSuffix(suffix) || suffix === '') return null;
-  const end = suffix.length;
-  if (startsPrereleaseAt(suffix, 0, end)) return version(release, identifiers(suffix), '', '');
-  if (isCounterAt(suffix, 0, end) || isDigitsAt(suffix, 0, end)) return version(release, NO_PRERELEASE, '', suffix);
-  return version(release, NO_PRERELEASE, isCommitHashAt(suffix, 0, end) ? '' : suffix, '');
+/** The common case, `-alpine`, `-rc.1`, `-ls133`: a suffix of one segment, `tag[base…]`. */
+function oneSegment(tag: string, release: number[], base: number): Version | null {
+  const end = tag.length;
+  if (base === end || !validSuffix(tag, base)) return null;
+  if (startsPrereleaseAt(tag, base, end)) return version(release, identifiers(tag.slice(base)), '', '');
+  if (isCounterAt(tag, base, end) || isDigitsAt(tag, base, end)) return version(release, NO_PRERELEASE, '', tag.slice(base));
+  return version(release, NO_PRERELEASE, isCommitHashAt(tag, base, end) ? '' : tag.slice(base), '');
 }
 
 /** Shared by every version without a prerelease: never written to. */
 const NO_PRERELEASE = Object.freeze([]) as unknown as Identifier[];
 
 /**
- * `-`-separated segments of letters, digits, `_` and `.`, none empty, none with `.` at either end
- * or twice in a row. The empty suffix (a glued prerelease alone) has no segment and is valid.
+ * `tag[base…]` is `-`-separated segments of letters, digits, `_` and `.`, none empty, none with
+ * `.` at either end or twice in a row. The empty suffix (a glued prerelease alone) has no segment
+ * and is valid.
  */
-function validSuffix(suffix: string): boolean {
-  let start = 0;
+function validSuffix(tag: string, base: number): boolean {
+  let start = base;
   let previous = 45;
-  for (let i = 0; i < suffix.length; i++) {
-    const c = suffix.charCodeAt(i);
+  for (let i = base; i < tag.length; i++) {
+    const c = tag.charCodeAt(i);
     if (c === 45) {
       if (i === start || previous === 46) return false;
       start = i + 1;
@@ -143,7 +153,7 @@ function validSuffix(suffix: string): boolean {
     }
     previous = c;
   }
-  return suffix === '' || (start < suffix.length && previous !== 46);
+  return base === tag.length || (start < tag.length && previous !== 46);
 }
 
 function isWordCode(c: number): boolean {
@@ -151,9 +161,9 @@ function isWordCode(c: number): boolean {
 }
 
 /** Where the segment starting at `from` ends: the next `-`, or the end. */
-function segmentEnd(suffix: string, from: number): number {
-  const dash = suffix.indexOf('-', from);
-  return dash < 0 ? suffix.length : dash;
+function segmentEnd(text: string, from: number): number {
+  const dash = text.indexOf('-', from);
+  return dash < 0 ? text.length : dash;
 }
 
 /** `text[from, to)` is 1 to 15 digits (`^\d{1,15}$` without a substring or a regular expression). */
@@ -170,6 +180,7 @@ function isDigitsAt(text: string, from: number, to: number): boolean {
 function isCounterAt(text: string, from: number, to: number): boolean {
   const c = text.charCodeAt(from);
   if (c === 114) return isDigitsAt(text, from + 1, to); // r
+  // A segment ends at a `-` or the text's end, so the `s` is inside it.
   return c === 108 && text.charCodeAt(from + 1) === 115 && isDigitsAt(text, from + 2, to); // l, s
 }
 
@@ -188,36 +199,42 @@ function isCommitHashAt(text: string, from: number, to: number): boolean {
 /** Matches a prerelease word at `lastIndex`: the `y` flag anchors it there, so no substring is cut. */
 const PRERELEASE_WORD_AT = new RegExp(PRERELEASE_WORD.source.slice(1), 'iy');
 
+/** The character at `at` is one a prerelease word begins with, in either case: most variants fail this test alone. */
+function startsPrereleaseWord(text: string, at: number): boolean {
+  return PRERELEASE_INITIAL[text.charCodeAt(at)] === 1;
+}
+
 /** The segment `text[from, to)` starts a prerelease (`rc.1`, `beta2`), and is not a hash that happens to (`abc1234`). */
 function startsPrereleaseAt(text: string, from: number, to: number): boolean {
-  if (!PRERELEASE_INITIAL.has(text.charAt(from).toLowerCase())) return false;
+  if (!startsPrereleaseWord(text, from)) return false;
   PRERELEASE_WORD_AT.lastIndex = from;
   // After the word comes the segment's end, a `-` or the text's end: none is a letter or a digit.
   return PRERELEASE_WORD_AT.test(text) && !isCommitHashAt(text, from, to);
 }
 
-/** The counter segments that end `suffix[from…]`: where they begin, or past the end when none does. */
-function countersFrom(suffix: string, from: number): number {
-  let start = suffix.length + 1;
+/** The counter segments that end `tag[from…]`: where they begin, or past the end when none does. */
+function countersFrom(tag: string, from: number): number {
+  let start = tag.length + 1;
   while (start - 1 > from) {
-    const begin = suffix.lastIndexOf('-', start - 2) + 1;
-    if (!isCounterAt(suffix, begin, start - 1)) break;
+    // The suffix follows a `-` (or a glued prerelease and a `-`), so this never reads before it.
+    const begin = tag.lastIndexOf('-', start - 2) + 1;
+    if (!isCounterAt(tag, begin, start - 1)) break;
     start = begin;
   }
   return start;
 }
 
-/** The variant: the segments of `suffix[from, to)`, without commit hashes (they name a build, not a flavour). */
-function variantBetween(suffix: string, from: number, to: number): string {
+/** The variant: the segments of `text[from, to)`, without commit hashes (they name a build, not a flavour). */
+function variantBetween(text: string, from: number, to: number): string {
   if (from >= to) return '';
   let hash = false;
-  for (let at = from; at < to && !hash; at = segmentEnd(suffix, at) + 1) hash = isCommitHashAt(suffix, at, Math.min(segmentEnd(suffix, at), to));
+  for (let at = from; at < to && !hash; at = segmentEnd(text, at) + 1) hash = isCommitHashAt(text, at, Math.min(segmentEnd(text, at), to));
   // Without a hash, the variant is the text as written: one substring, no join.
-  if (!hash) return suffix.slice(from, to);
+  if (!hash) return text.slice(from, to);
   const kept: string[] = [];
   for (let at = from; at < to; ) {
-    const end = Math.min(segmentEnd(suffix, at), to);
-    if (!isCommitHashAt(suffix, at, end)) kept.push(suffix.slice(at, end));
+    const end = Math.min(segmentEnd(text, at), to);
+    if (!isCommitHashAt(text, at, end)) kept.push(text.slice(at, end));
     at = end + 1;
   }
   return kept.join('-');

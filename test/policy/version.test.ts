@@ -3,6 +3,9 @@ import assert from 'node:assert/strict';
 import { compareVersions, parseVersion } from '../../src/policy/index.ts';
 import { isCommitHash } from '../../src/policy/version.ts';
 import { compareDecimal, compareNatural, parseDecimal } from '../../src/policy/natural.ts';
+import { isValidTag } from '../../src/image/index.ts';
+import fc from 'fast-check';
+import { parseVersion as oracleParse } from './oracle/version.ts';
 
 /** [tag, release, prerelease, variant, build counter]: the shapes real registries publish. */
 for (const [tag, release, prerelease, variant, build] of [
@@ -98,4 +101,31 @@ test('natural: decimals compare exactly, signs included', () => {
   assert.ok(compareDecimal(d('1.05'), d('1.5')) < 0);
   assert.equal(compareDecimal(d('-0'), d('0.000')), 0);
   assert.equal(parseDecimal('1e3'), null);
+});
+
+/** Tags near the version grammar: a core, then `-`-joined segments of every kind, sometimes glued or broken. */
+const segment = fc.oneof(
+  fc.constantFrom('rc', 'RC1', 'rc.1', 'beta2', 'b2', 'a1', 'M02', 'dev', 'devel', 'pre', 'alpine', 'alpine3.18', 'slim', 'bookworm', 'debian', '12', 'ls133', 'r1', 'r', 'ls', 'a0bfb8370', 'deadbeef', 'abc1234', '_x', 'x.', '.x', '', 'é'),
+  fc.stringMatching(/^[a-z0-9._]{1,6}$/),
+);
+const versionish = fc
+  .tuple(fc.constantFrom('', 'v', 'V', 'x'), fc.array(fc.stringMatching(/^\d{1,3}$/), { minLength: 1, maxLength: 5 }), fc.constantFrom('', '', 'rc1', 'b2', '.', 'x'), fc.array(segment, { maxLength: 4 }))
+  .map(([prefix, core, glued, segments]) => `${prefix}${core.join('.')}${glued}${segments.map((part) => `-${part}`).join('')}`);
+
+test('version: the parser reads every tag as the parser before it did (test/policy/oracle/version.ts)', () => {
+  fc.assert(
+    fc.property(fc.oneof(versionish, fc.string({ maxLength: 20 })), (tag) => {
+      assert.deepEqual(parseVersion(tag), oracleParse(tag));
+    }),
+    { numRuns: 20000, seed: 19 },
+  );
+});
+
+test('version: a tag read as a version, of at most 128 characters, is a valid tag (the selection skips the grammar check for it)', () => {
+  fc.assert(
+    fc.property(fc.oneof(versionish, fc.string({ maxLength: 20 }), fc.string({ unit: 'binary', maxLength: 20 })), (tag) => {
+      if (parseVersion(tag) !== null && tag.length <= 128) assert.ok(isValidTag(tag), tag);
+    }),
+    { numRuns: 20000, seed: 23 },
+  );
 });

@@ -8,7 +8,7 @@
 import type { Compatibility, PrecisionRule, VariantRule } from '../../../src/policy/compat.ts';
 import type { Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
-import { isPrerelease, sameCore, type Version } from '../../../src/policy/version.ts';
+import { isPrerelease, sameCore, type Version } from './version.ts';
 
 /**
  * The compatibility checks of one selection, against the reference version (the current tag's, or

@@ -8,7 +8,7 @@ import type { Compatibility } from '../../../src/policy/compat.ts';
 import type { Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';
-import { parseVersion, type Version } from '../../../src/policy/version.ts';
+import { parseVersion, type Version } from './version.ts';
 
 export type RelativeLevel = 'major' | 'minor' | 'patch' | 'all';
 

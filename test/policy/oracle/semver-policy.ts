@@ -6,7 +6,7 @@ import { tagExtractor, type TagExtract } from '../../../src/policy/extract.ts';
 import type { Ranking } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';
-import { parseVersion, type Version } from '../../../src/policy/version.ts';
+import { parseVersion, type Version } from './version.ts';
 
 export function semverRanking(range: SemverRange, compat: Compatibility, currentTag: string | undefined, extract?: TagExtract): Ranking<Version> {
   const outside = reject<Version>('outside-range', `not in "${range.text}"`);

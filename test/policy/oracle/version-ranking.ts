@@ -10,7 +10,7 @@ import { compatibilityCheck, precisionRejection, plural } from './compat.ts';
 import type { Keyed, Ranking, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import type { TagInfo } from '../../../src/policy/types.ts';
-import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, type Version } from '../../../src/policy/version.ts';
+import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, type Version } from './version.ts';
 
 export interface VersionRules {
   compat: Compatibility;
