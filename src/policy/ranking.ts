@@ -48,6 +48,12 @@ export interface Ranking<K> {
    */
   keyFromRegistry?: boolean;
   /**
+   * `admit` turns down a tag outside the tag grammar itself, with the shared invalid-tag verdict,
+   * so the engine does not check the grammar first (a version ranking: a tag read as a version is
+   * made of tag characters, so only its length and the tags that are not versions need the check).
+   */
+  checksGrammar?: boolean;
+  /**
    * Called once after every tag was admitted, for rules that depend on all the candidates (a new
    * slot takes the highest precision present): a rejection for each candidate that drops out.
    */

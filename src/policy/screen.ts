@@ -6,6 +6,7 @@
  */
 import { hasPlatform, type TagFilters } from './filters.ts';
 import { Rejected } from './ranking.ts';
+import type { ListMemo } from './list-memo.ts';
 import type { TagInfo } from './types.ts';
 import { isValidTag } from '../image/index.ts';
 
@@ -14,6 +15,20 @@ export const INVALID_TAG = new Rejected('invalid-tag');
 /** The typeof check guards callers that skipped validation: RegExp#test(undefined) tests "undefined". */
 export function validTag(tag: unknown): boolean {
   return typeof tag === 'string' && isValidTag(tag);
+}
+
+/** The tag grammar's answer per tag of a list, kept with it: 1 for valid, 2 for not, 0 not read yet. */
+export function validColumn(memo: ListMemo | undefined): Uint8Array | undefined {
+  return memo?.kept('valid', (length) => new Uint8Array(length));
+}
+
+/** `validTag` for the tag at `at`, once per tag of a list. */
+export function validAt(valid: Uint8Array | undefined, at: number, tag: string): boolean {
+  const known = valid?.[at];
+  if (known !== undefined && known !== 0) return known === 1;
+  const ok = validTag(tag);
+  if (valid !== undefined) valid[at] = ok ? 1 : 2;
+  return ok;
 }
 
 /** The filters' verdicts, built once per filter set. */

@@ -9,7 +9,7 @@
  */
 import type { TagFilters } from './filters.ts';
 import { memoOf, type ListMemo } from './list-memo.ts';
-import { filtersSet, INVALID_TAG, screenMetadata, validTag } from './screen.ts';
+import { filtersSet, INVALID_TAG, screenMetadata, validAt, validColumn, validTag } from './screen.ts';
 import { alphabetical, byBuildTime, byCapture, extractor, numerical } from './ordered.ts';
 import type { Policy, SortedPolicy } from './policy.ts';
 import { Rejected, type Keyed, type Ranking } from './ranking.ts';
@@ -87,11 +87,13 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
 /** Fills `verdicts` (a `Rejected` or the key, per tag) and returns the candidates' positions. */
 function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly TagInfo[], now: number, verdicts: unknown[], memo: ListMemo | undefined): number[] {
   const candidates: number[] = [];
-  const valid = memo?.kept('valid', (length) => new Uint8Array(length));
+  // A ranking that checks the grammar itself (its own reading proves most tags valid) is asked first.
+  const checks = ranking.checksGrammar !== true;
+  const valid = checks ? validColumn(memo) : undefined;
   const filtered = filtersSet(filters);
   for (let at = 0; at < tags.length; at++) {
     const info = tags[at] as TagInfo;
-    if (!isValid(valid, at, info.tag)) {
+    if (checks && !validAt(valid, at, info.tag)) {
       verdicts[at] = INVALID_TAG;
       continue;
     }
@@ -101,15 +103,6 @@ function screenAll<K>(ranking: Ranking<K>, filters: TagFilters, tags: readonly T
     if (rejected === undefined) candidates.push(at);
   }
   return candidates;
-}
-
-/** The tag grammar, once per tag of a list: 1 for valid, 2 for not, 0 not read yet. */
-function isValid(valid: Uint8Array | undefined, at: number, tag: string): boolean {
-  const known = valid?.[at];
-  if (known !== undefined && known !== 0) return known === 1;
-  const ok = validTag(tag);
-  if (valid !== undefined) valid[at] = ok ? 1 : 2;
-  return ok;
 }
 
 /** Drops the candidates a rule over all of them rejects (a new slot's precision), with the reason. */

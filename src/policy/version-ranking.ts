@@ -8,6 +8,7 @@ import { compatibilityCheck, precisionRejection, plural, type Compatibility } fr
 import type { ListMemo } from './list-memo.ts';
 import type { Keyed, Ranking, Rejected, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
+import { INVALID_TAG, validAt, validColumn } from './screen.ts';
 import type { TagInfo } from './types.ts';
 import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, type Version } from './version.ts';
 import { COMMIT_HASH as COMMIT_HASH_CODE, NOT_A_VERSION as NOT_A_VERSION_CODE, UNREAD, VersionShapes } from './version-shapes.ts';
@@ -30,6 +31,8 @@ export interface VersionRules {
 }
 
 const NOT_A_VERSION = reject('not-a-version');
+/** The tag grammar's longest tag (src/image's isValidTag). */
+const MAX_TAG_LENGTH = 128;
 const COMMIT_HASH = reject('commit-hash', 'a commit hash, never a version');
 
 export function versionRanking(rules: VersionRules): Ranking<Version> {
@@ -44,9 +47,14 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     if (version.release.length > mostParts) mostParts = version.release.length;
     return version;
   };
-  const admitRead = (version: Version | null | undefined, tag: string): Verdict<Version> => {
+  // The tag's own version proves it valid (see checksGrammar): only the tags that are not versions
+  // are checked against the grammar. A Flux extraction reads another text, so the engine checks.
+  const checksGrammar = rules.text === undefined;
+  const valid = checksGrammar ? validColumn(rules.memo) : undefined;
+  const notAVersion = (tag: string, at: number, verdict: Rejected): Rejected => (!checksGrammar || validAt(valid, at, tag) ? verdict : INVALID_TAG);
+  const admitRead = (version: Version | null | undefined, tag: string, at: number): Verdict<Version> => {
     if (version === undefined) return rules.mismatch ?? NOT_A_VERSION;
-    if (version === null) return isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION;
+    if (version === null) return notAVersion(tag, at, isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION);
     return compat.check(version) ?? inside(version);
   };
   // Flux's extraction reads another text than the tag: only the tag's own version has a shape per
@@ -56,25 +64,29 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   const byShape: (Rejected | null | undefined)[] = [];
   const ranking: Ranking<Version> = {
     admit(info, at): Verdict<Version> {
-      if (shapes === undefined) return admitRead(read(info.tag), info.tag);
+      const tag = info.tag;
+      // Longer than a tag may be, or no text at all: nothing to read (`validTag` says so too).
+      if (checksGrammar && (typeof tag !== 'string' || tag.length > MAX_TAG_LENGTH)) return INVALID_TAG;
+      if (shapes === undefined) return admitRead(read(tag), tag, at);
       let code = shapes.codes[at] ?? UNREAD;
       let version: Version | null | undefined;
       if (code === UNREAD) {
-        version = parseVersion(info.tag);
-        code = shapes.codes[at] = shapes.codeOf(version, info.tag);
-        if (code === UNREAD) return admitRead(version, info.tag);
+        version = parseVersion(tag);
+        code = shapes.codes[at] = shapes.codeOf(version, tag);
+        if (code === UNREAD) return admitRead(version, tag, at);
       }
-      if (code === NOT_A_VERSION_CODE) return NOT_A_VERSION;
-      if (code === COMMIT_HASH_CODE) return COMMIT_HASH;
+      if (code === NOT_A_VERSION_CODE) return notAVersion(tag, at, NOT_A_VERSION);
+      if (code === COMMIT_HASH_CODE) return notAVersion(tag, at, COMMIT_HASH);
       let verdict = byShape[code];
       if (verdict === undefined) byShape[code] = verdict = compat.check(shapes.shape(code)) ?? null;
       if (verdict !== null) return verdict;
       // A tag with a shape is a version: read again only the tags whose shape the reference takes.
-      return inside(version ?? (parseVersion(info.tag) as Version));
+      return inside(version ?? (parseVersion(tag) as Version));
     },
     keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,
     prefer: variantPreference(rules.reference?.variant),
+    checksGrammar,
   };
   if (compat.deferredPrecision) ranking.narrow = () => precisionRejection(mostParts, `a new slot takes the most numeric parts present (${plural(mostParts)})`);
   return ranking;

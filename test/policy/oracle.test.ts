@@ -48,7 +48,8 @@ const otherTag = fc.oneof(
   fc.nat(99).map((n) => `main-${n}-abc`),
   fc.stringMatching(/^[A-Za-z0-9_][A-Za-z0-9._-]{0,10}$/),
 );
-const invalidTag = fc.constantFrom('', '-x', 'a b', 'x'.repeat(129), 'ümlaut');
+// `1.2.3-x…` reads as a version, yet is one character longer than a tag may be.
+const invalidTag = fc.constantFrom('', '-x', 'a b', 'x'.repeat(129), 'ümlaut', `1.2.3-${'x'.repeat(123)}`);
 const tagName = fc.oneof({ arbitrary: versionTag, weight: 6 }, { arbitrary: otherTag, weight: 3 }, { arbitrary: invalidTag, weight: 1 });
 const DIGESTS = ['sha256:aaaa', 'sha256:bbbb'];
 const tagInfo = fc
