@@ -139,26 +139,22 @@ const NO_PRERELEASE = Object.freeze([]) as unknown as Identifier[];
  * and is valid.
  */
 function validSuffix(tag: string, base: number): boolean {
-  let start = base;
-  let previous = 45;
+  let previous = DASH;
   for (let i = base; i < tag.length; i++) {
-    const c = tag.charCodeAt(i);
-    if (c === 45) {
-      if (i === start || previous === 46) return false;
-      start = i + 1;
-    } else if (c === 46) {
-      if (previous === 46 || previous === 45) return false;
-    } else if (!isWordCode(c)) {
-      return false;
-    }
-    previous = c;
+    const kind = SUFFIX_CHARS[tag.charCodeAt(i)];
+    // A `-` or `.` after either (or first) would make an empty segment or a `.` at a segment's edge.
+    if (kind === undefined || kind === 0 || (kind !== WORD && previous !== WORD)) return false;
+    previous = kind;
   }
-  return base === tag.length || (start < tag.length && previous !== 46);
+  return base === tag.length || previous === WORD;
 }
 
-function isWordCode(c: number): boolean {
-  return (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95;
-}
+const WORD = 1;
+const DOT = 2;
+const DASH = 3;
+/** Per character code: a letter, digit or `_`, a `.`, a `-`; 0 for any other. */
+const SUFFIX_CHARS = new Uint8Array(128);
+for (let c = 0; c < 128; c++) SUFFIX_CHARS[c] = (c >= 48 && c <= 57) || (c >= 65 && c <= 90) || (c >= 97 && c <= 122) || c === 95 ? WORD : c === 46 ? DOT : c === 45 ? DASH : 0;
 
 /** Where the segment starting at `from` ends: the next `-`, or the end. */
 function segmentEnd(text: string, from: number): number {
@@ -242,14 +238,24 @@ function variantBetween(text: string, from: number, to: number): string {
 
 /** `rc.1` → `['rc', 1]`: the `.`-separated identifiers, numbers where they are 1 to 15 digits. */
 function identifiers(text: string): Identifier[] {
-  const out: Identifier[] = [];
-  for (let start = 0; start <= text.length; ) {
+  // Of exactly their number: an array grown by push reserves 17 places for the usual one or two.
+  let count = 1;
+  for (let dot = text.indexOf('.'); dot >= 0; dot = text.indexOf('.', dot + 1)) count++;
+  const out = new Array<Identifier>(count);
+  for (let n = 0, start = 0; n < count; n++) {
     const dot = text.indexOf('.', start);
     const end = dot < 0 ? text.length : dot;
-    out.push(isDigitsAt(text, start, end) ? Number(text.slice(start, end)) : text.slice(start, end));
+    out[n] = isDigitsAt(text, start, end) ? digitsValue(text, start, end) : text.slice(start, end);
     start = end + 1;
   }
   return out;
+}
+
+/** The number `text[from, to)` spells, 1 to 15 digits (exact in a double), read in place. */
+function digitsValue(text: string, from: number, to: number): number {
+  let value = 0;
+  for (let i = from; i < to; i++) value = value * 10 + (text.charCodeAt(i) - 48);
+  return value;
 }
 
 export function toIdentifier(text: string | number): Identifier {
