@@ -6,7 +6,7 @@
  */
 import { compileRegex, PatternError } from './pattern.ts';
 import { reject, type Rejected } from './ranking.ts';
-import { isPrerelease, sameCore, type Version } from './version.ts';
+import { isPrerelease, sameCore, scannedFirstPart, scannedParts, scannedVariant, scannedVariantIs, type Version } from './version.ts';
 
 export type VariantRule = { kind: 'same' } | { kind: 'any' } | { kind: 'plain' } | { kind: 'match'; source: string; test(variant: string): boolean };
 
@@ -109,6 +109,8 @@ export interface Shape {
 export interface CompatibilityCheck {
   /** A rejection when the version does not share what it must with the reference. */
   check(shape: Shape): Rejected | undefined;
+  /** `check` for the version `scanVersion` last read from `tag`, before it is built (version.ts). */
+  checkScanned(tag: string): Rejected | undefined;
   /** Whether a prerelease may be a candidate (the range or level aside). */
   prereleaseAllowed(version: Version): boolean;
   /** A new slot takes the highest precision present: set when the precision waits on all candidates. */
@@ -120,7 +122,10 @@ export function compatibilityCheck(compat: Compatibility, reference: Version | n
   const precision = precisionCheck(compat.precision, reference, currentTag);
   return {
     check(shape) {
-      return variant(shape) ?? precision(shape);
+      return variant.shape(shape) ?? precision(shape.release.length, shape.release[0] ?? 0);
+    },
+    checkScanned(tag) {
+      return variant.scanned(tag) ?? precision(scannedParts(), scannedFirstPart());
     },
     prereleaseAllowed(version) {
       if (compat.prerelease === 'any') return true;
@@ -132,22 +137,28 @@ export function compatibilityCheck(compat: Compatibility, reference: Version | n
 
 type Check = (shape: Shape) => Rejected | undefined;
 
-function variantCheck(rule: VariantRule, reference: Version | null, currentTag: string | undefined): Check {
+/** A rule on the variant, for a built version and for a scanned one (which it reads in place). */
+interface VariantCheck {
+  shape: Check;
+  scanned(tag: string): Rejected | undefined;
+}
+
+function variantCheck(rule: VariantRule, reference: Version | null, currentTag: string | undefined): VariantCheck {
   switch (rule.kind) {
     case 'any':
-      return () => undefined;
+      return { shape: () => undefined, scanned: () => undefined };
     case 'plain': {
       const other = reject('other-variant', 'the policy takes the plain variant only (variant=plain)');
-      return (shape) => (shape.variant === '' ? undefined : other);
+      return { shape: (shape) => (shape.variant === '' ? undefined : other), scanned: (tag) => (scannedVariantIs(tag, '') ? undefined : other) };
     }
     case 'match': {
       const other = reject('other-variant', `variant does not match variant=${rule.source}`);
-      return (shape) => (rule.test(shape.variant) ? undefined : other);
+      return { shape: (shape) => (rule.test(shape.variant) ? undefined : other), scanned: (tag) => (rule.test(scannedVariant(tag)) ? undefined : other) };
     }
     case 'same': {
       const wanted = reference?.variant ?? '';
       const other = reject('other-variant', reference === null ? 'a new slot takes the plain variant' : `current ${currentTag ?? ''} is ${describeVariant(wanted)}`);
-      return (shape) => (shape.variant === wanted ? undefined : other);
+      return { shape: (shape) => (shape.variant === wanted ? undefined : other), scanned: (tag) => (scannedVariantIs(tag, wanted) ? undefined : other) };
     }
   }
 }
@@ -156,11 +167,14 @@ function describeVariant(variant: string): string {
   return variant === '' ? 'the plain variant' : `variant "${variant}"`;
 }
 
-function precisionCheck(rule: PrecisionRule, reference: Version | null, currentTag: string | undefined): Check {
+/** A rule on the precision, by a version's number of numeric parts and its first part. */
+type PartsCheck = (length: number, first: number) => Rejected | undefined;
+
+function precisionCheck(rule: PrecisionRule, reference: Version | null, currentTag: string | undefined): PartsCheck {
   if (rule === 'any' || (rule === 'same' && reference === null)) return () => undefined;
   const parts = rule === 'same' ? (reference?.release.length ?? 0) : rule;
   const why = rule === 'same' ? `current ${currentTag ?? ''} has ${plural(parts)}` : `the policy takes ${plural(parts)} (precision=${parts})`;
-  return precisionRejection(parts, why);
+  return partsRejection(parts, why);
 }
 
 /** A bare number from here up, next to dotted versions, is a build number or a date. */
@@ -171,12 +185,16 @@ export const BUILD_NUMBER = 1000;
  * to dotted versions is a build number or a date; a short one (`16`) is a floating major tag.
  */
 export function precisionRejection(parts: number, why: string): Check {
+  const check = partsRejection(parts, why);
+  return (shape) => check(shape.release.length, shape.release[0] ?? 0);
+}
+
+function partsRejection(parts: number, why: string): PartsCheck {
   const other = reject('other-precision', why);
   const build = reject('build-number', `a build number or date; ${why}`);
-  return (shape) => {
-    const length = shape.release.length;
+  return (length, first) => {
     if (length === parts) return undefined;
-    return length === 1 && parts > 1 && (shape.release[0] ?? 0) >= BUILD_NUMBER ? build : other;
+    return length === 1 && parts > 1 && first >= BUILD_NUMBER ? build : other;
   };
 }
 

@@ -10,7 +10,7 @@ import type { Keyed, Ranking, Rejected, Verdict } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { INVALID_TAG, validAt, validColumn } from './screen.ts';
 import type { TagInfo } from './types.ts';
-import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, type Version } from './version.ts';
+import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, scannedVersion, scanVersion, type Version } from './version.ts';
 import { COMMIT_HASH as COMMIT_HASH_CODE, NOT_A_VERSION as NOT_A_VERSION_CODE, UNREAD, VersionShapes } from './version-shapes.ts';
 
 export interface VersionRules {
@@ -57,6 +57,11 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     if (version === null) return notAVersion(tag, at, isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION);
     return compat.check(version) ?? inside(version);
   };
+  /** The tag's own version, checked before it is built: most tags of a list are turned down on their variant or precision. */
+  const admitScanned = (tag: string, at: number): Verdict<Version> => {
+    if (!scanVersion(tag)) return notAVersion(tag, at, isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION);
+    return compat.checkScanned(tag) ?? inside(scannedVersion(tag));
+  };
   // Flux's extraction reads another text than the tag: only the tag's own version has a shape per
   // list. A list selected once reads its versions as before; the second selection codes them.
   const shapes = rules.text === undefined ? rules.memo?.kept('version-shapes', (length) => new VersionShapes(length), 2) : undefined;
@@ -67,7 +72,7 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       const tag = info.tag;
       // Longer than a tag may be, or no text at all: nothing to read (`validTag` says so too).
       if (checksGrammar && (typeof tag !== 'string' || tag.length > MAX_TAG_LENGTH)) return INVALID_TAG;
-      if (shapes === undefined) return admitRead(read(tag), tag, at);
+      if (shapes === undefined) return checksGrammar ? admitScanned(tag, at) : admitRead(read(tag), tag, at);
       let code = shapes.codes[at] ?? UNREAD;
       let version: Version | null | undefined;
       if (code === UNREAD) {

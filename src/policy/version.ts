@@ -39,17 +39,29 @@ export function isCommitHash(text: string): boolean {
 }
 
 /**
- * A scanner for the core rather than one regular expression: it runs on every tag of every image
- * each cycle, so the parts are read in place (no match, no substring, no array but the result),
- * and the suffix is read by its positions in the tag.
+ * What `scanVersion` read from the last tag it took: the numeric parts, and where the prerelease,
+ * the variant and the build counter are in that tag. Nothing per tag is built until asked for.
  */
+const scanned = { count: 0, a: 0, b: 0, c: 0, d: 0, preFrom: -1, preTo: -1, variantFrom: 0, variantTo: 0, hashed: false, buildFrom: -1 };
+
 export function parseVersion(tag: string): Version | null {
+  return scanVersion(tag) ? scannedVersion(tag) : null;
+}
+
+/**
+ * Reads `tag` as a version without building one (true when it is one; then `scannedVersion` and
+ * the other `scanned…` functions tell what it is, until the next scan). A scanner for the core
+ * rather than one regular expression: it runs on every tag of every image each cycle, so the parts
+ * are read in place and the suffix by its positions in the tag, with no match and no substring.
+ */
+export function scanVersion(tag: string): boolean {
   const length = tag.length;
   const first = tag.charCodeAt(0);
   let i = first === 118 || first === 86 ? 1 : 0; // v, V
-  let a = 0;
-  let b = 0;
-  let c = 0;
+  const found = scanned;
+  found.preFrom = found.buildFrom = -1;
+  found.variantFrom = found.variantTo = 0;
+  found.hashed = false;
   let count = 0;
   for (;;) {
     const start = i;
@@ -59,22 +71,53 @@ export function parseVersion(tag: string): Version | null {
       if (code < 48 || code > 57) break;
       value = value * 10 + (code - 48);
     }
-    if (i === start || i - start > MAX_DIGITS) return null;
+    if (i === start || i - start > MAX_DIGITS) return false;
     count++;
-    if (count === 1) a = value;
-    else if (count === 2) b = value;
-    else if (count === 3) c = value;
+    if (count === 1) found.a = value;
+    else if (count === 2) found.b = value;
+    else if (count === 3) found.c = value;
+    else found.d = value;
     const separator = i === length ? -1 : tag.charCodeAt(i);
     if (separator === 46 && count < 4) {
       i++;
       continue;
     }
-    // The parts go into an array of exactly their number: growing one by push costs a spare store.
-    const release = count === 3 ? [a, b, c] : count === 2 ? [a, b] : count === 1 ? [a] : [a, b, c, value];
-    if (separator === -1) return version(release, NO_PRERELEASE, '', '');
-    if (separator === 45) return withSuffix(tag, release, '', i + 1); // -
-    return attached(tag, release, i);
+    found.count = count;
+    if (separator === -1) return true;
+    if (separator === 45) return withSuffix(tag, -1, i + 1); // -
+    return attached(tag, i);
   }
+}
+
+/** The version `scanVersion` read from `tag` (it must be the tag it last read, and a version). */
+export function scannedVersion(tag: string): Version {
+  const { count, a, b, c, d, preFrom, preTo, buildFrom } = scanned;
+  // The parts go into an array of exactly their number: growing one by push costs a spare store.
+  const release = count === 3 ? [a, b, c] : count === 2 ? [a, b] : count === 1 ? [a] : [a, b, c, d];
+  const prerelease = preFrom < 0 ? NO_PRERELEASE : identifiers(tag.slice(preFrom, preTo));
+  return version(release, prerelease, scannedVariant(tag), buildFrom < 0 ? '' : tag.slice(buildFrom));
+}
+
+/** The scanned version's variant. */
+export function scannedVariant(tag: string): string {
+  const { variantFrom, variantTo, hashed } = scanned;
+  return hashed ? withoutHashes(tag, variantFrom, variantTo) : tag.slice(variantFrom, variantTo);
+}
+
+/** The scanned version's variant is `variant`: compared in place, no substring made. */
+export function scannedVariantIs(tag: string, variant: string): boolean {
+  if (scanned.hashed) return scannedVariant(tag) === variant;
+  const { variantFrom, variantTo } = scanned;
+  return variantTo - variantFrom === variant.length && tag.startsWith(variant, variantFrom);
+}
+
+/** The scanned version's number of numeric parts, and its first part. */
+export function scannedParts(): number {
+  return scanned.count;
+}
+
+export function scannedFirstPart(): number {
+  return scanned.a;
 }
 
 /** Every Version is built here, so all have one shape (the engine reads millions of them). */
@@ -83,51 +126,61 @@ function version(release: number[], prerelease: Identifier[], variant: string, b
 }
 
 /** `3.13.0rc1`, `3.13.0b2-slim`: a prerelease glued to the core. Anything else is not a version. */
-function attached(tag: string, release: number[], at: number): Version | null {
-  if (isCommitHash(tag)) return null;
+function attached(tag: string, at: number): boolean {
+  if (isCommitHash(tag)) return false;
   const dash = tag.indexOf('-', at);
   const glued = dash < 0 ? tag.slice(at) : tag.slice(at, dash);
-  if (!startsPrereleaseWord(glued, 0) || !PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return null;
-  return withSuffix(tag, release, glued, dash < 0 ? tag.length : dash + 1);
+  if (!startsPrereleaseWord(glued, 0) || !PRERELEASE_WORD.test(glued) || !GLUED.test(glued)) return false;
+  scanned.preFrom = at;
+  scanned.preTo = at + glued.length;
+  return withSuffix(tag, at, dash < 0 ? tag.length : dash + 1);
 }
 
 /**
- * Splits the suffix, `tag[base…]`, into prerelease, variant and counter; null when it is not one.
- * It works on positions in the tag, not on a substring or an array of segments: this runs for
- * most tags of every list.
+ * Splits the suffix, `tag[base…]`, into prerelease, variant and counter; false when it is not one.
+ * `glued` is where a prerelease glued to the core begins (-1 for none). It works on positions in
+ * the tag, not on a substring or an array of segments: this runs for most tags of every list.
  */
-function withSuffix(tag: string, release: number[], gluedPrerelease: string, base: number): Version | null {
+function withSuffix(tag: string, glued: number, base: number): boolean {
   const end = tag.length;
-  if (gluedPrerelease === '' && tag.indexOf('-', base) < 0) return oneSegment(tag, release, base);
-  if (!validSuffix(tag, base)) return null;
-  let pre = gluedPrerelease;
+  if (glued < 0 && tag.indexOf('-', base) < 0) return oneSegment(tag, base);
+  if (!validSuffix(tag, base)) return false;
   let at = base; // the start of the first segment after the prerelease
-  if (pre === '') {
+  if (glued < 0) {
     const first = segmentEnd(tag, base);
     if (startsPrereleaseAt(tag, base, first)) {
-      pre = tag.slice(base, first);
+      scanned.preFrom = base;
+      scanned.preTo = first;
       at = first + 1;
     }
   }
   // `rc-2`: a number right after the prerelease word still belongs to it.
-  if (pre !== '') {
+  if (scanned.preFrom >= 0) {
     const from = at;
     for (let next = segmentEnd(tag, at); at < end && isDigitsAt(tag, at, next); next = segmentEnd(tag, at)) at = next + 1;
-    if (at > from) pre = gluedPrerelease === '' ? tag.slice(base, at - 1) : `${pre}-${tag.slice(base, at - 1)}`;
+    if (at > from) scanned.preTo = at - 1;
   }
-  const prerelease = pre === '' ? NO_PRERELEASE : identifiers(pre);
-  if (at >= end) return version(release, prerelease, '', '');
+  if (at >= end) return true;
   const counters = countersFrom(tag, at);
-  return version(release, prerelease, variantBetween(tag, at, counters - 1), counters > end ? '' : tag.slice(counters));
+  variantBetween(tag, at, counters - 1);
+  if (counters <= end) scanned.buildFrom = counters;
+  return true;
 }
 
 /** The common case, `-alpine`, `-rc.1`, `-ls133`: a suffix of one segment, `tag[base…]`. */
-function oneSegment(tag: string, release: number[], base: number): Version | null {
+function oneSegment(tag: string, base: number): boolean {
   const end = tag.length;
-  if (base === end || !validSuffix(tag, base)) return null;
-  if (startsPrereleaseAt(tag, base, end)) return version(release, identifiers(tag.slice(base)), '', '');
-  if (isCounterAt(tag, base, end) || isDigitsAt(tag, base, end)) return version(release, NO_PRERELEASE, '', tag.slice(base));
-  return version(release, NO_PRERELEASE, isCommitHashAt(tag, base, end) ? '' : tag.slice(base), '');
+  if (base === end || !validSuffix(tag, base)) return false;
+  if (startsPrereleaseAt(tag, base, end)) {
+    scanned.preFrom = base;
+    scanned.preTo = end;
+  } else if (isCounterAt(tag, base, end) || isDigitsAt(tag, base, end)) {
+    scanned.buildFrom = base;
+  } else if (!isCommitHashAt(tag, base, end)) {
+    scanned.variantFrom = base;
+    scanned.variantTo = end;
+  }
+  return true;
 }
 
 /** Shared by every version without a prerelease: never written to. */
@@ -220,13 +273,18 @@ function countersFrom(tag: string, from: number): number {
   return start;
 }
 
-/** The variant: the segments of `text[from, to)`, without commit hashes (they name a build, not a flavour). */
-function variantBetween(text: string, from: number, to: number): string {
-  if (from >= to) return '';
+/** Where the variant is: the segments of `tag[from, to)`; `hashed` when some are commit hashes (they name a build, not a flavour). */
+function variantBetween(tag: string, from: number, to: number): void {
+  if (from >= to) return;
   let hash = false;
-  for (let at = from; at < to && !hash; at = segmentEnd(text, at) + 1) hash = isCommitHashAt(text, at, Math.min(segmentEnd(text, at), to));
-  // Without a hash, the variant is the text as written: one substring, no join.
-  if (!hash) return text.slice(from, to);
+  for (let at = from; at < to && !hash; at = segmentEnd(tag, at) + 1) hash = isCommitHashAt(tag, at, Math.min(segmentEnd(tag, at), to));
+  scanned.variantFrom = from;
+  scanned.variantTo = to;
+  scanned.hashed = hash;
+}
+
+/** The segments of `text[from, to)` that are not commit hashes, joined again. */
+function withoutHashes(text: string, from: number, to: number): string {
   const kept: string[] = [];
   for (let at = from; at < to; ) {
     const end = Math.min(segmentEnd(text, at), to);

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareVersions, parseVersion } from '../../src/policy/index.ts';
-import { isCommitHash } from '../../src/policy/version.ts';
+import { isCommitHash, scanVersion } from '../../src/policy/version.ts';
+import { compatibilityCheck, parseCompatibility } from '../../src/policy/compat.ts';
 import { compareDecimal, compareNatural, parseDecimal } from '../../src/policy/natural.ts';
 import { isValidTag } from '../../src/image/index.ts';
 import fc from 'fast-check';
@@ -125,5 +126,21 @@ test('version: a tag read as a version, of at most 128 characters, is a valid ta
       if (parseVersion(tag) !== null && tag.length <= 128) assert.ok(isValidTag(tag), tag);
     }),
     { numRuns: 20000, seed: 23 },
+  );
+});
+
+test('version: a scanned version passes or fails each compatibility rule as the version built from it does, with the same verdict', () => {
+  const options = [[], ['variant=any'], ['variant=plain'], ['variant=alpine3\\.\\d+'], ['precision=any'], ['precision=2', 'variant=any']];
+  const references = [null, '1.2.3', '1.2.3-alpine', '1.2-slim-bookworm', '20240215', '3.18.4-a0bfb8370-alpine-r1'];
+  const checks = options.flatMap((tokens) => references.map((reference) => compatibilityCheck(parseCompatibility(tokens), reference === null ? null : parseVersion(reference), reference ?? undefined)));
+  fc.assert(
+    fc.property(versionish, (tag) => {
+      const version = parseVersion(tag);
+      for (const check of checks) {
+        if (!scanVersion(tag)) return assert.equal(version, null);
+        assert.equal(check.checkScanned(tag), version === null ? assert.fail(tag) : check.check(version), tag);
+      }
+    }),
+    { numRuns: 5000, seed: 29 },
   );
 });
