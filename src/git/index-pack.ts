@@ -3,6 +3,7 @@ import { rename, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { crc32, deflateSync, inflateSync } from 'node:zlib';
 import { DEFAULT_GIT_LIMITS, limitHit, type GitLimits } from './limits.ts';
+import { sizedInflate } from './inflate.ts';
 import { entryHeader } from './objects.ts';
 import { PACK_TYPES as TYPES } from './pack-entry.ts';
 import { GitCacheError, GitError } from './remote.ts';
@@ -236,7 +237,8 @@ function inflateAt(pack: Buffer, entry: Entry): { data: Buffer; consumed: number
   let result: { buffer: Buffer; engine: { bytesWritten: number } };
   try {
     // At most the declared size: a bomb's stream is cut there, not inflated to its end.
-    result = inflateSync(pack.subarray(entry.dataAt, pack.length - 20), { info: true, maxOutputLength: Math.max(entry.size, 1) }) as unknown as typeof result;
+    // In a buffer of its own size: a kept small object must not hold a whole zlib chunk (inflate.ts).
+    result = inflateSync(pack.subarray(entry.dataAt, pack.length - 20), { info: true, ...sizedInflate(entry.size) }) as unknown as typeof result;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ERR_BUFFER_TOO_LARGE') throw corrupt(`${where} inflates to more than the ${entry.size} bytes it declares`);
     throw corrupt(`${where} does not inflate: ${(error as Error).message}`);

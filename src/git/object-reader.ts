@@ -12,6 +12,7 @@ import { join } from 'node:path';
 import { constants, inflateSync } from 'node:zlib';
 import { LRUCache } from 'lru-cache';
 import { applyDelta } from './index-pack.ts';
+import { sizedInflate } from './inflate.ts';
 import { DEFAULT_GIT_LIMITS } from './limits.ts';
 import { entryHeaderAt, type EntryHeader } from './pack-entry.ts';
 import { PackFiles } from './pack-files.ts';
@@ -302,7 +303,7 @@ class Pack {
 
   private inflate(entry: PackEntry, compressed: Buffer): Buffer {
     try {
-      const data = inflateSync(compressed, { maxOutputLength: Math.max(entry.size, 1) });
+      const data = inflateSync(compressed, sizedInflate(entry.size));
       if (data.length !== entry.size) throw new Error('size differs from the header');
       return data;
     } catch (error) {
@@ -371,7 +372,7 @@ function readLoose(oid: string, file: Buffer, maxBytes: number): GitObject {
   if (header.size > maxBytes) throw new ObjectTooLarge(oid, header.size, maxBytes);
   let whole: Buffer;
   try {
-    whole = inflateSync(file, { maxOutputLength: header.length + Math.max(header.size, 1) });
+    whole = inflateSync(file, sizedInflate(header.length + header.size));
   } catch (error) {
     throw corrupt(oid, `it does not inflate to its declared size (${(error as Error).message})`);
   }
