@@ -23,6 +23,7 @@ import { runCycle, type CycleDeps } from '../../src/automation/cycle.ts';
 import { GitRepo } from '../../src/git/repo.ts';
 import { RegistryClient } from '../../src/registry/client.ts';
 import { random, seriesFor, slotValue, UPDATE_HOOK, type Series } from './scenario.ts';
+import { checkLanding, drain, type Arrival, type LandingFigures } from './landing.ts';
 
 export interface WritersOptions {
   writers: 2 | 3;
@@ -41,34 +42,20 @@ export interface WritersOptions {
   seed: number;
 }
 
-export interface WritersFigures {
+export interface WritersFigures extends LandingFigures {
   writers: number;
   seconds: number;
-  arrivals: number;
   cycles: number;
-  writerCommits: number;
   humanCommits: number;
   lostRaces: number;
   /** Cycles that gave up after their push attempts (the next cycle lands the update). */
   exhaustedCycles: number;
-  refMoves: number;
-  /** Arrived tags first landed by a writer, and by the human's release by hand. */
-  landedByWriters: number;
-  landedByHuman: number;
-  /** Time from a tag's arrival to the commit that first put it (or a newer one) in its slot, ms. */
-  latencyMs: { p50: number; p95: number; max: number };
 }
 
 export interface WritersResult {
   figures: WritersFigures;
   /** Broken promises; empty when the run is clean. */
   violations: string[];
-}
-
-interface Arrival {
-  series: number;
-  rank: number;
-  at: number;
 }
 
 export async function runConcurrentWriters(options: WritersOptions): Promise<WritersResult> {
@@ -126,11 +113,10 @@ async function scenario(options: WritersOptions, registry: TestRegistry, server:
   stopped = true;
   await Promise.all(writers);
 
-  const result = analyse(bare, moves, all, arrivals);
-  if (!drained) result.violations.push(`not every arrived tag landed within ${options.drainMs} ms of the last arrival`);
-  result.violations.push(...problems);
-  result.figures = { ...result.figures, writers: options.writers, seconds: options.seconds, cycles: counters.cycles, lostRaces: counters.lostRaces, exhaustedCycles: counters.exhausted, humanCommits: counters.humanCommits };
-  return result;
+  const { figures, violations } = checkLanding(bare, moves, all, arrivals);
+  if (!drained) violations.push(`not every arrived tag landed within ${options.drainMs} ms of the last arrival`);
+  violations.push(...problems);
+  return { violations, figures: { ...figures, writers: options.writers, seconds: options.seconds, cycles: counters.cycles, lostRaces: counters.lostRaces, exhaustedCycles: counters.exhausted, humanCommits: counters.humanCommits } };
 
   async function writerLoop(i: number): Promise<void> {
     const dir = join(work, `writer-${i + 1}`);
@@ -199,91 +185,4 @@ function releaseByHand(dir: string, s: Series, host: string): boolean {
 function registryHostOf(dir: string, s: Series): string {
   const match = new RegExp(`image: (\\S+)/${s.repo}:`).exec(readFileSync(join(dir, s.file), 'utf8'));
   return match![1]!;
-}
-
-/** Waits until every slot holds its series' newest tag. */
-async function drain(bare: string, all: Series[], ms: number): Promise<boolean> {
-  const until = Date.now() + ms;
-  for (;;) {
-    const files = all.map((s) => git(bare, 'show', `main:${s.file}`));
-    if (all.every((s, i) => slotValue(files[i]!, s) === s.tags.at(-1))) return true;
-    if (Date.now() > until) return false;
-    await sleep(100);
-  }
-}
-
-interface State {
-  sha: string;
-  author: string;
-  parents: number;
-  /** Rank of each series' slot value in its arrival order (-1: a value that never arrived). */
-  ranks: number[];
-  values: string[];
-}
-
-function analyse(bare: string, movesFile: string, all: Series[], arrivals: Arrival[]): WritersResult {
-  const violations: string[] = [];
-  const moves = readFileSync(movesFile, 'utf8')
-    .trim()
-    .split('\n')
-    .filter(Boolean)
-    .map((line) => line.split(' '));
-  for (const move of moves) if (move[4] === 'refused') violations.push(`a non-fast-forward move was attempted: ${move[2]} → ${move[3]}`);
-  const landedAt = new Map(moves.filter((m) => m[4] === undefined).map((m) => [m[3]!, Number(m[0])]));
-  const history: State[] = git(bare, 'log', '--reverse', '--format=%H %P|%an', 'main')
-    .trim()
-    .split('\n')
-    .map((line) => {
-      const [shas = '', author = ''] = line.split('|');
-      const [sha = '', ...parents] = shas.trim().split(' ');
-      const values = all.map((s) => slotValue(git(bare, 'show', `${sha}:${s.file}`), s) ?? '');
-      return { sha, author, parents: parents.length, values, ranks: values.map((v, i) => all[i]!.tags.indexOf(v)) };
-    });
-  checkHistory(history, all, violations);
-  const latencies: number[] = [];
-  let byHuman = 0;
-  for (const arrival of arrivals) {
-    const landing = history.find((state) => state.ranks[arrival.series]! >= arrival.rank);
-    if (landing === undefined) {
-      violations.push(`${all[arrival.series]!.tags[arrival.rank]} (${all[arrival.series]!.repo}) never landed`);
-      continue;
-    }
-    if (landing.author === 'Dev') byHuman++;
-    else latencies.push(Math.max(0, (landedAt.get(landing.sha) ?? Number.NaN) - arrival.at));
-  }
-  latencies.sort((a, b) => a - b);
-  const at = (q: number) => latencies[Math.min(latencies.length - 1, Math.floor(q * latencies.length))] ?? 0;
-  const writerCommits = history.filter((s) => s.author.startsWith('tagpilot-')).length;
-  return {
-    violations,
-    figures: { writers: 0, seconds: 0, arrivals: arrivals.length, cycles: 0, writerCommits, humanCommits: 0, lostRaces: 0, exhaustedCycles: 0, refMoves: moves.length, landedByWriters: latencies.length, landedByHuman: byHuman, latencyMs: { p50: at(0.5), p95: at(0.95), max: latencies.at(-1) ?? 0 } },
-  };
-}
-
-/** Linear, fast-forward history; per slot, ranks never go down and values never come back; writer commits change something new. */
-function checkHistory(history: State[], all: Series[], violations: string[]): void {
-  const seenValues = all.map(() => new Set<string>());
-  const transitions = new Set<string>();
-  for (const [i, state] of history.entries()) {
-    if (state.parents > 1) violations.push(`a merge commit ${state.sha.slice(0, 12)} on the branch`);
-    const previous = history[i - 1];
-    let changed = false;
-    for (const [k, s] of all.entries()) {
-      const value = state.values[k]!;
-      if (previous === undefined) {
-        seenValues[k]!.add(value);
-        continue;
-      }
-      const before = previous.values[k]!;
-      if (value === before) continue;
-      changed = true;
-      if (state.ranks[k]! < previous.ranks[k]!) violations.push(`downgrade by ${state.author}: ${s.repo} ${before} → ${value} (${state.sha.slice(0, 12)})`);
-      if (seenValues[k]!.has(value)) violations.push(`ping-pong by ${state.author}: ${s.repo} back to ${value} (${state.sha.slice(0, 12)})`);
-      seenValues[k]!.add(value);
-      const transition = `${s.repo} ${before} → ${value}`;
-      if (transitions.has(transition) && state.author.startsWith('tagpilot-')) violations.push(`duplicate change by ${state.author}: ${transition}`);
-      transitions.add(transition);
-    }
-    if (previous !== undefined && !changed && state.author.startsWith('tagpilot-')) violations.push(`a writer commit that changes no slot: ${state.sha.slice(0, 12)} by ${state.author}`);
-  }
 }

@@ -11,8 +11,9 @@
  */
 import { readFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeHeapSnapshot } from 'node:v8';
+import { getHeapCodeStatistics, getHeapSpaceStatistics, writeHeapSnapshot } from 'node:v8';
 import { rssAnonKiB } from '../harness/proc.ts';
+import { anonBreakdown } from './smaps.ts';
 
 const gc = (globalThis as { gc?: (options?: { type: 'major'; execution: 'sync' }) => void }).gc;
 if (gc === undefined) throw new Error('gc-probe.ts needs node --expose-gc');
@@ -28,5 +29,10 @@ process.on('SIGUSR2', () => {
   if (snapshots !== undefined && snapshotAt.has(++readings)) writeHeapSnapshot(join(snapshots, `reading-${readings}.heapsnapshot`));
   const { rss, heapUsed, heapTotal, external, arrayBuffers } = process.memoryUsage();
   const rssAnon = rssAnonKiB(readFileSync('/proc/self/status', 'utf8')) * 1024;
-  writeSync(3, `${JSON.stringify({ rss, rssAnon, heapUsed, heapTotal, external, arrayBuffers })}\n`);
+  // Which of V8's spaces holds what (a growing code or large-object space shows here), and where
+  // the anonymous memory beyond the heap lives: V8's pages, its code range or malloc's arenas.
+  const spaces = Object.fromEntries(getHeapSpaceStatistics().map((s) => [s.space_name, { size: s.space_size, used: s.space_used_size, committed: s.physical_space_size }]));
+  const { code_and_metadata_size: code, bytecode_and_metadata_size: bytecode } = getHeapCodeStatistics();
+  const anonKiB = anonBreakdown(readFileSync('/proc/self/smaps', 'utf8'));
+  writeSync(3, `${JSON.stringify({ rss, rssAnon, heapUsed, heapTotal, external, arrayBuffers, spaces, code, bytecode, anonKiB })}\n`);
 });

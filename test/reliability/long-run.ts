@@ -21,12 +21,14 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { startRegistry } from '../harness/registry.ts';
 import { startGitServer } from '../harness/git-server.ts';
 import { seedTags } from '../harness/images.ts';
-import { createBareRepo, git, humanCommit } from '../harness/git-repos.ts';
+import { createBareRepo, git, humanCommit, installHook } from '../harness/git-repos.ts';
 import { automated } from '../harness/manifests.ts';
 import { writeConfig } from '../harness/fleet.ts';
 import { sampleProcess } from '../harness/proc.ts';
 import { MAX_OPEN_PACKS } from '../../src/git/pack-files.ts';
-import { random, seriesFor, type Series } from './scenario.ts';
+import { random, seriesFor, UPDATE_HOOK, type Series } from './scenario.ts';
+import { checkLanding, drain, type Arrival, type LandingFigures } from './landing.ts';
+import type { AnonBreakdown } from './smaps.ts';
 
 export interface LongRunOptions {
   /** How long the process is sampled, after its first cycle. */
@@ -42,6 +44,10 @@ export interface LongRunOptions {
   seed: number;
   /** Where to write every sample as JSON (to plot or fit otherwise); not written without one. */
   seriesFile?: string;
+  /** After the sampled time, how long the last arrived tags may take to land (the process keeps cycling; nothing arrives). */
+  drainSeconds: number;
+  /** Commits of a person already on the branch before the run starts (a diagnosis knob: the history a long run reaches). */
+  historyCommits?: number;
 }
 
 /** A sampled quantity: its spread over the whole run and its trend after the warm-up. */
@@ -66,8 +72,18 @@ export interface LongRunFigures {
   samples: number;
   cycles: number;
   commits: number;
+  /** Cycles that failed for any reason but a lost push race: each one is a failure of the run. */
   failedCycles: number;
-  arrivals: number;
+  /** Pushes that lost the race to the person and were recomputed on the new head (correct behaviour, counted). */
+  lostRaces: number;
+  /** Cycles that lost the race on every push attempt and ended `push-race-lost`; the next cycle starts over. */
+  exhaustedCycles: number;
+  /** What the branch's history shows (landing.ts): every arrived tag landed, and how fast. */
+  landing: LandingFigures;
+  /** Whether every slot held its newest tag within `drainSeconds` of the end. */
+  drained: boolean;
+  /** Broken invariants found in the branch's history (a downgrade, a non-fast-forward, a tag that never landed); empty when clean. */
+  violations: string[];
   humanCommits: number;
   warmupSeconds: number;
   /** VmRSS, MiB, every second (raw: garbage not yet collected included, and the node binary's code pages, which the kernel drops and reads back as the machine needs memory). */
@@ -82,6 +98,12 @@ export interface LongRunFigures {
   gcHeapMiB: Trend;
   /** Memory outside the V8 heap (Buffers and other external memory) right after a collection, MiB. */
   gcExternalMiB: Trend;
+  /** The V8 heap's size (what it has committed to its spaces) right after a collection, MiB. */
+  gcHeapTotalMiB: Trend;
+  /** Machine code and bytecode in the heap right after a collection, MiB (code compiled per cycle shows here). */
+  gcCodeMiB: Trend;
+  /** Anonymous memory after a collection by kind of mapping (smaps.ts), MiB: V8's pages, its code range, malloc's main arena and thread arenas, the rest. */
+  gcAnonMiB: Record<Exclude<keyof AnonBreakdown, 'otherMappings'>, Trend>;
   /** Open file descriptors but those on pack files. */
   fds: Trend;
   /** Descriptors on pack files: at most MAX_OPEN_PACKS, whatever the number of packs the clone holds. */
@@ -114,21 +136,30 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
   try {
     const rand = random(options.seed);
     const all = seriesFor(options.seed);
+    const arrivals: Arrival[] = [];
     let clock = Date.now() - 3_600_000;
     const arrive = async (s: Series) => {
       const tag = s.name(s.tags.length);
       await seedTags(registry.url, s.repo, [{ tag, created: new Date((clock += 1_000)) }]);
       s.tags.push(tag);
+      // The first tag of each series is the slot's value at the start, not an update.
+      if (s.tags.length > 1) arrivals.push({ series: all.indexOf(s), rank: s.tags.length - 1, at: Date.now() });
     };
     for (const s of all) await arrive(s);
     const bare = createBareRepo(server.root, 'fleet', { ...Object.fromEntries(all.map((s) => [s.file, automated(s.repo.split('/')[1]!, `${registry.host}/${s.repo}:${s.tags[0]}`, s.policy)])), 'docs/notes.md': '# notes\n' });
+    if ((options.historyCommits ?? 0) > 0) seedHistory(bare, options.historyCommits!);
+    // The hook, not git's own setting, refuses a non-fast-forward here: so it sees and records every attempt.
+    git(bare, 'config', 'receive.denyNonFastForwards', 'false');
+    const moves = join(work, 'moves.log');
+    writeFileSync(moves, '');
+    installHook(bare, 'update', UPDATE_HOOK(moves));
     // Newer tags already wait: the first cycle commits (later arrivals are seen as the tag-list cache expires, once a minute).
     for (const s of all) await arrive(s);
     const config = writeConfig(work, `interval: 1s\ngit:\n  url: ${server.repoUrl('fleet')}\n  paths: [apps]\n  author: { name: tagpilot-bot, email: bot@example.com }\nregistries:\n  - { host: "${registry.host}", insecure: true }\ncacheDir: ${join(work, 'cache')}\n`);
 
     // As the container runs it (Dockerfile): a capped heap, so a leak ends in growing RSS or an out-of-memory exit, not in a lazily grown heap.
     // At debug, because a cycle with nothing to do logs its summary line only there, and every cycle is counted.
-    const env = { ...process.env, NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: '2', LOG_LEVEL: 'debug', LOG_FORMAT: 'json' };
+    const env = { ...process.env, NODE_OPTIONS: SHIPPED_NODE_OPTIONS, MALLOC_ARENA_MAX: process.env.MALLOC_ARENA_MAX ?? '2', LOG_LEVEL: 'debug', LOG_FORMAT: 'json' };
     // The probe on descriptor 3 reads memory after a collection; the heap flags stay the shipped ones.
     const child = spawn(process.execPath, ['--expose-gc', '--import', GC_PROBE, MAIN, 'run', '--config', config], { stdio: ['ignore', 'ignore', 'pipe', 'pipe'], env });
     let logs = '';
@@ -155,11 +186,14 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
       });
       const sampledSeconds = (performance.now() - cpuStart.at) / 1000;
       const cpu = share(cpuSeconds(child.pid!) - cpuStart.child, sampledSeconds);
+      const drained = await drain(bare, all, options.drainSeconds * 1000);
       child.kill('SIGTERM');
       const [exitCode] = await exited;
       if (options.seriesFile !== undefined) writeFileSync(options.seriesFile, JSON.stringify({ samples, gcSamples }));
       const fit = (points: readonly { at: number; value: number }[]) => trend(points, options.warmupSeconds);
       const commits = Number(git(bare, 'rev-list', '--count', '--author=tagpilot-bot', 'main').trim());
+      const { figures: landing, violations } = checkLanding(bare, moves, all, arrivals);
+      const failed = failedCycles(logs);
       await stopServers();
       // The servers and the person's git commands are children of this process, reaped by now.
       const cpuAll = share(ownCpuSeconds() - cpuStart.all, sampledSeconds);
@@ -168,7 +202,12 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
         samples: samples.length,
         cycles: count(logs, /"msg":"cycle: /g),
         commits,
-        failedCycles: count(logs, /"msg":"cycle failed"/g),
+        failedCycles: failed.length - failed.filter((code) => code === 'push-race-lost').length,
+        lostRaces: count(logs, /"msg":"lost the push race/g),
+        exhaustedCycles: failed.filter((code) => code === 'push-race-lost').length,
+        landing,
+        drained,
+        violations,
         ...counters,
         warmupSeconds: options.warmupSeconds,
         rssMiB: fit(samples.map((s) => ({ at: s.at, value: s.rssKiB / 1024 }))),
@@ -177,6 +216,9 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
         gcRssAnonMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.rssAnon / MIB }))),
         gcHeapMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.heapUsed / MIB }))),
         gcExternalMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.external / MIB }))),
+        gcHeapTotalMiB: fit(gcSamples.map((s) => ({ at: s.at, value: s.heapTotal / MIB }))),
+        gcCodeMiB: fit(gcSamples.map((s) => ({ at: s.at, value: (s.code + s.bytecode) / MIB }))),
+        gcAnonMiB: anonTrends(gcSamples, fit),
         fds: fit(samples.map((s) => ({ at: s.at, value: s.fds }))),
         packFds: fit(samples.map((s) => ({ at: s.at, value: s.packFds }))),
         maxPacksInClone,
@@ -194,6 +236,21 @@ export async function runLong(options: LongRunOptions): Promise<{ figures: LongR
   } finally {
     await stopServers();
     rmSync(work, { recursive: true, force: true });
+  }
+}
+
+/** `count` commits of the person's notes, made in one clone and pushed at once. */
+function seedHistory(bare: string, count: number): void {
+  const dir = mkdtempSync(join(tmpdir(), 'tagpilot-history-'));
+  try {
+    git(dir, 'clone', '-q', bare, '.');
+    for (let i = 1; i <= count; i++) {
+      writeFileSync(join(dir, 'docs', 'notes.md'), `# notes\n\nearlier revision ${i}\n`);
+      git(dir, 'commit', '-qam', `Human: earlier notes ${i}`);
+    }
+    git(dir, 'push', '-q', 'origin', 'HEAD:main');
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 }
 
@@ -219,7 +276,16 @@ interface GcSample {
   rss: number;
   rssAnon: number;
   heapUsed: number;
+  heapTotal: number;
   external: number;
+  arrayBuffers: number;
+  /** Per V8 space (new_space, old_space, code_space, large_object_space…): bytes reserved, used, committed. */
+  spaces: Record<string, { size: number; used: number; committed: number }>;
+  /** Machine code and bytecode (with their metadata) in the heap, bytes. */
+  code: number;
+  bytecode: number;
+  /** Anonymous memory by kind of mapping, KiB (smaps.ts). */
+  anonKiB: AnonBreakdown;
 }
 
 const MIB = 2 ** 20;
@@ -299,6 +365,21 @@ export function trend(points: readonly { at: number; value: number }[], warmupSe
   const variance = kept.reduce((s, p) => s + (p.at - meanT) ** 2, 0);
   const round = (x: number) => Math.round(x * 100) / 100;
   return { min: round(values[0] ?? 0), median: round(values[Math.floor(values.length / 2)] ?? 0), max: round(values.at(-1) ?? 0), slopePerMinute: round(n < 2 || variance === 0 ? 0 : (covariance / variance) * 60), fitted: n };
+}
+
+const ANON_KINDS = ['v8Pages', 'v8Code', 'brk', 'arenas', 'stacks', 'other'] as const;
+
+function anonTrends(samples: readonly GcSample[], fit: (points: readonly { at: number; value: number }[]) => Trend): LongRunFigures['gcAnonMiB'] {
+  const of = (kind: (typeof ANON_KINDS)[number]) => fit(samples.map((s) => ({ at: s.at, value: s.anonKiB[kind] / 1024 })));
+  return Object.fromEntries(ANON_KINDS.map((kind) => [kind, of(kind)])) as LongRunFigures['gcAnonMiB'];
+}
+
+/** The error code of every failed cycle in the log (`internal` when it has none). */
+export function failedCycles(logs: string): string[] {
+  return logs
+    .split('\n')
+    .filter((line) => line.includes('"msg":"cycle failed"'))
+    .map((line) => (JSON.parse(line) as { err?: { code?: string } }).err?.code ?? 'internal');
 }
 
 function count(text: string, pattern: RegExp): number {
