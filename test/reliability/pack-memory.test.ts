@@ -35,7 +35,7 @@ function notesHistory(dir: string, commits: number): Buffer {
   return execFileSync('git', ['pack-objects', '--stdout', '--delta-base-offset'], { cwd: dir, input: revs, maxBuffer: 64 * MiB });
 }
 
-test('indexing a pack of 3,000 small objects keeps about their size alive, not a zlib output chunk for each', async () => {
+test('indexing a pack of 3,000 small objects keeps about their size alive, not a zlib output chunk for each', async (t) => {
   const root = mkdtempSync(join(tmpdir(), 'tagpilot-pack-memory-'));
   try {
     const pack = notesHistory(join(root, 'source.git'), 1_000);
@@ -57,6 +57,7 @@ test('indexing a pack of 3,000 small objects keeps about their size alive, not a
     const count = await storePack(gitdir, pack);
     sampling = false;
     assert.ok(count >= 3_000, `${count} objects`);
+    t.diagnostic(`${(peak / MiB).toFixed(2)} MiB of buffers alive at most while indexing a ${(pack.length / MiB).toFixed(2)} MiB pack of ${count} objects`);
     // The received pack, its index, and some 3,000 objects of under 200 bytes each.
     assert.ok(peak < pack.length * 3 + 4 * MiB, `${(peak / MiB).toFixed(1)} MiB of buffers alive while indexing a ${(pack.length / MiB).toFixed(2)} MiB pack of ${count} objects`);
   } finally {
