@@ -1,5 +1,5 @@
 import { problemFrom, type Problem } from '../problems/index.ts';
-import { applyEdits, EditError, editFile } from './edit.ts';
+import { applyEdits, EditError, editFile, type EditProof } from './edit.ts';
 import type { Edit, SourceFile } from './types.ts';
 import { parseFile, type ParsedFile } from './yaml.ts';
 
@@ -22,9 +22,10 @@ export interface EditedFiles {
  * alike: the edits grouped by file, each file edited byte-exactly and verified. One refused slot
  * does not drop the others in its file (invariant 5): the edits that verify are made, each refused
  * one is a problem with its file, line and reason. The caller decides whether the rest goes ahead
- * (the cycle commits it, `release` stops at any refusal).
+ * (the cycle commits it, `release` stops at any refusal). `proof`: how each result is checked
+ * (applyEdits); `full` is for tests that compare both.
  */
-export function editFiles(sources: readonly EditSource[], edits: readonly Edit[]): EditedFiles {
+export function editFiles(sources: readonly EditSource[], edits: readonly Edit[], proof: EditProof = 'auto'): EditedFiles {
   const byPath = new Map(sources.map((s) => [s.path, s]));
   const result: EditedFiles = { files: new Map(), refused: [], applied: new Set() };
   for (const [path, fileEdits] of Map.groupBy(edits, editFile)) {
@@ -33,7 +34,7 @@ export function editFiles(sources: readonly EditSource[], edits: readonly Edit[]
       result.refused.push(problemFrom(new EditError(`${path}: not among the files read`), path, { file: path }));
       continue;
     }
-    const settled = settle(tried(source), units(fileEdits), triesFor(source.text));
+    const settled = settle(tried(source, proof), units(fileEdits), triesFor(source.text));
     if (settled.text !== source.text) result.files.set(path, settled.text);
     for (const unit of settled.made) for (const edit of unit) result.applied.add(edit);
     for (const { unit, error } of settled.refused) result.refused.push(refusal(path, unit, error));
@@ -123,10 +124,11 @@ interface Tried {
   path: string;
   text: string;
   parsed: ParsedFile | undefined;
+  proof: EditProof;
 }
 
-function tried(source: EditSource): Tried {
-  return { path: source.path, text: source.text, parsed: source.parsed?.text === source.text ? source.parsed : undefined };
+function tried(source: EditSource, proof: EditProof): Tried {
+  return { path: source.path, text: source.text, parsed: source.parsed?.text === source.text ? source.parsed : undefined, proof };
 }
 
 function attempt(source: Tried, made: readonly Edit[][], tries: Tries): string | { error: unknown } {
@@ -138,7 +140,7 @@ function attempt(source: Tried, made: readonly Edit[][], tries: Tries): string |
   try {
     // Annotation edits alone parse their own results only: the text as read is parsed for image edits.
     if (source.parsed === undefined && edits.some((e) => e.kind !== 'annotation')) source.parsed = parseFile(text);
-    return applyEdits(path, text, edits, source.parsed);
+    return applyEdits(path, text, edits, source.parsed, source.proof);
   } catch (error) {
     return { error };
   }

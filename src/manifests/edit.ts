@@ -1,11 +1,15 @@
-import { isAlias, isCollection, isScalar, parse, type Scalar } from 'yaml';
+import { isAlias, isCollection, isScalar, type Scalar } from 'yaml';
 import { parseImageRef, repositoryName, type ImageRef } from '../image/index.ts';
 import { slotsOfParsed } from './find.ts';
 import { applyAnnotationEdit } from './annotate.ts';
 import { sharedValueProblem } from './shared.ts';
+import { isLocalEdit, withValues, type LocalSplice } from './local-edit.ts';
+import { plainSafe } from './plain.ts';
 import type { Edit, FieldPart, ImageEdit, ImageSlot, SlotField, SourceFile } from './types.ts';
 import { eachNode, parseFile, scalarText, type ParsedFile } from './yaml.ts';
 import { TagpilotError } from '../problems/index.ts';
+
+export { plainSafe } from './plain.ts';
 
 export class EditError extends TagpilotError {
   override name = 'EditError';
@@ -24,21 +28,22 @@ interface Splice {
 
 /**
  * Applies edits to one file's text by splicing each changed scalar's own source span, keeping
- * its quoting style; every other byte stays. The result is re-parsed and checked that exactly
- * the intended values changed, else nothing is returned and the reason is thrown. Annotation
+ * its quoting style; every other byte stays. The result is checked that exactly the intended
+ * values changed (re-parsed, unless the edit is provably local: local-edit.ts; `proof: 'full'`
+ * always re-parses), else nothing is returned and the reason is thrown. Annotation
  * edits go through the annotation writer (annotate.ts), one after another, each verified.
  * `parsed`: the parse of `text` its slots were found in (the cycle's read keeps it), used
  * instead of parsing the text again; a parse of any other text is ignored.
  */
-export function applyEdits(path: string, text: string, edits: readonly Edit[], parsed?: ParsedFile): string {
+export function applyEdits(path: string, text: string, edits: readonly Edit[], parsed?: ParsedFile, proof: EditProof = 'auto'): string {
   const images = edits.filter((e): e is ImageEdit => e.kind !== 'annotation');
   // Image edits first: their slots hold offsets into the text as it was read.
-  let out = applyImageEdits(path, text, images, parsed?.text === text ? parsed : undefined);
+  let out = applyImageEdits(path, text, images, parsed?.text === text ? parsed : undefined, proof);
   for (const edit of edits) if (edit.kind === 'annotation') out = applyAnnotationEdit(path, out, edit);
   return out;
 }
 
-function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[], parsed: ParsedFile | undefined): string {
+function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[], parsed: ParsedFile | undefined, proof: EditProof): string {
   if (edits.length === 0) return text;
   const before = parsed ?? parseFile(text);
   if (before.docs.some((d) => d.errors.length > 0)) throw new EditError(`${path}: not valid YAML; fix it by hand first`);
@@ -47,15 +52,43 @@ function applyImageEdits(path: string, text: string, edits: readonly ImageEdit[]
   // Already as asked: applying the same change twice changes nothing.
   if (splices.size === 0) return text;
   let out = text;
+  const written: LocalSplice[] = [];
   for (const splice of [...splices.values()].sort((a, b) => b.start - a.start)) {
     const node = scalars.get(splice.start)!;
-    out = out.slice(0, splice.start) + requote(path, node, splice.value) + out.slice(splice.end);
+    const token = requote(path, node, splice.value);
+    written.push({ node, written: token, value: splice.value });
+    out = out.slice(0, splice.start) + token + out.slice(splice.end);
+  }
+  verifyEdit({ path, text, out, before, splices, edits, written }, proof);
+  return out;
+}
+
+/** How an edit's result is checked: `auto` proves a local edit on the parse it has (local-edit.ts), `full` always parses the result. */
+export type EditProof = 'auto' | 'full';
+
+interface EditCheck {
+  path: string;
+  text: string;
+  out: string;
+  before: ParsedFile;
+  splices: ReadonlyMap<number, Splice>;
+  edits: readonly ImageEdit[];
+  written: readonly LocalSplice[];
+}
+
+/** Throws unless exactly the intended values change: on the parse as read when the edit is local, else on a parse of the result. */
+function verifyEdit({ path, text, out, before, splices, edits, written }: EditCheck, proof: EditProof): void {
+  if (proof === 'auto' && isLocalEdit(before, written)) {
+    // The result's documents are these with the spliced values: the slots are found on them again.
+    const was = slotsOfParsed({ path, text }, before);
+    const now = withValues(written, () => slotsOfParsed({ path, text }, before));
+    compareSlots(path, was, now, edits);
+    return;
   }
   const after = parseFile(out);
   verifyScalars(path, before, after, splices);
   verifyResolved(path, before, splices, edits);
   verifySlots({ path, text }, before, { path, text: out }, after, edits);
-  return out;
 }
 
 /** The file an edit is for. */
@@ -150,17 +183,6 @@ function requote(path: string, node: Scalar, value: string): string {
   }
 }
 
-const PLAIN_CHARS = /^[A-Za-z0-9_./][A-Za-z0-9_./:@+=-]*$/;
-
-/** True when `value` written plain reads back as the same string, in YAML 1.2 and in 1.1 (Go tooling). */
-export function plainSafe(value: string): boolean {
-  if (!PLAIN_CHARS.test(value) || value.endsWith(':')) return false;
-  // No number, boolean, null or timestamp of either version has a slash: an image reference with
-  // its path is a string as written, without parsing it twice (the edit's re-parse checks it still).
-  if (value.includes('/')) return true;
-  return parse(value) === value && parse(value, { version: '1.1' }) === value;
-}
-
 /** The scalars that start at `starts` (the edited slots' fields), by start; the walk ends once each is found. */
 function scalarsAt(file: ParsedFile, starts: ReadonlySet<number>): Map<number, Scalar> {
   const out = new Map<number, Scalar>();
@@ -229,9 +251,10 @@ function verifyResolved(path: string, before: ParsedFile, splices: ReadonlyMap<n
  * other slot its old one (an anchor shared with an unedited slot would change that one too).
  */
 function verifySlots(before: SourceFile, beforeParsed: ParsedFile, after: SourceFile, afterParsed: ParsedFile, edits: readonly ImageEdit[]): void {
-  const { path } = before;
-  const was = slotsOfParsed(before, beforeParsed);
-  const now = slotsOfParsed(after, afterParsed);
+  compareSlots(before.path, slotsOfParsed(before, beforeParsed), slotsOfParsed(after, afterParsed), edits);
+}
+
+function compareSlots(path: string, was: readonly ImageSlot[], now: readonly ImageSlot[], edits: readonly ImageEdit[]): void {
   if (was.length !== now.length) throw new EditError(`${path}: the edit would change which image slots the file has`);
   for (let i = 0; i < was.length; i++) {
     const old = was[i]!;

@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { parse } from 'yaml';
-import { plainSafe } from '../../src/manifests/index.ts';
+import { parse, type Scalar } from 'yaml';
+import { applyEdits, plainSafe, SlotFinder } from '../../src/manifests/index.ts';
 
 /**
  * The edit's shortcuts are exact: each one skips work whose answer is known from the text, and
@@ -41,4 +41,15 @@ test('values without a slash are still parsed to decide: numbers, booleans and n
       ['1.2.3', true],
     ],
   );
+});
+
+test('a local edit is checked on the parse it is given, and its result is not parsed again; any other is parsed again', () => {
+  const text = 'kind: Pod\nmetadata: {name: p}\nspec:\n  containers:\n  - name: web\n    image: ghcr.io/acme/web:1.0.0\n    args: [serve]\n';
+  const found = new SlotFinder().find({ path: 'p.yaml', text });
+  const edits = [{ slot: found.slots[0]!, image: 'ghcr.io/acme/web:1.1.0' }];
+  // A parse that differs from the text outside the slot: only a parse of the result can see it.
+  const args = found.parsed!.docs[0]!.getIn(['spec', 'containers', 0, 'args', 0], true) as Scalar;
+  args.value = 'other';
+  assert.equal(applyEdits('p.yaml', text, edits, found.parsed), text.replace('1.0.0', '1.1.0'));
+  assert.throws(() => applyEdits('p.yaml', text, edits, found.parsed, 'full'), /would change more than the image fields/);
 });
