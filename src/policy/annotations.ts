@@ -7,7 +7,8 @@
 import { FilterError, NO_FILTERS, parseFilter, type FilterTexts, type TagFilters } from './filters.ts';
 import { UNLOCKED, type Lock } from './lock.ts';
 import { parseFreezeList, type FreezeWindow } from './freeze.ts';
-import { parsePolicy, withDowngrade, withFilters, type Policy } from './policy.ts';
+import { withDowngrade, withFilters, type Policy } from './policy.ts';
+import { cachedPolicy } from './policy-cache.ts';
 
 /** What a workload's annotations say about automation, per container. */
 export interface WorkloadPolicies {
@@ -172,7 +173,7 @@ interface FoundPolicy {
 /** The first policy annotation that names the container, in order of precedence. */
 function findPolicy(annotations: Annotations, container: string): FoundPolicy | undefined {
   const own = `${TP}tag.${container}`;
-  if (annotations[own] !== undefined) return { key: own, parse: () => parsePolicy(annotations[own] ?? '') };
+  if (annotations[own] !== undefined) return { key: own, parse: () => cachedPolicy(annotations[own] ?? '') };
   const fluxKeys = [`filter.fluxcd.io/${container}`, ...FLUX_PREFIXES.map((prefix) => `${prefix}tag.${container}`)];
   const flux = fluxKeys.find((key) => annotations[key] !== undefined);
   if (flux !== undefined) return { key: flux, parse: () => parseFluxPolicy(annotations[flux] ?? '') };
@@ -195,8 +196,8 @@ const FLUX_KINDS = /^(semver|glob|regexp|regex):/;
 /** Flux v1: `semver:`, `glob:`, `regexp:`, `regex:`; no prefix means glob. Source stays as written. */
 export function parseFluxPolicy(text: string): Policy {
   const trimmed = text.trim();
-  if (FLUX_KINDS.test(trimmed)) return parsePolicy(trimmed);
-  return { ...parsePolicy(`glob:${trimmed}`), source: trimmed };
+  if (FLUX_KINDS.test(trimmed)) return cachedPolicy(trimmed);
+  return { ...cachedPolicy(`glob:${trimmed}`), source: trimmed };
 }
 
 const KEEL_RELATIVE = new Set(['all', 'major', 'minor', 'patch']);
@@ -211,9 +212,9 @@ const KEEL_RELATIVE = new Set(['all', 'major', 'minor', 'patch']);
 export function parseKeelPolicy(text: string, matchTag: boolean, matchPreRelease = true): Policy {
   const trimmed = text.trim();
   const lower = trimmed.toLowerCase();
-  if (KEEL_RELATIVE.has(lower)) return matchPreRelease ? { ...parsePolicy(lower), source: trimmed } : parsePolicy(`${lower} variant=any prerelease=any`);
-  if (lower === 'force') return { ...parsePolicy(matchTag ? 'digest' : 'glob:*'), source: matchTag ? 'force (match-tag)' : trimmed };
-  if (/^(glob|regexp):/.test(trimmed)) return parsePolicy(trimmed);
+  if (KEEL_RELATIVE.has(lower)) return matchPreRelease ? { ...cachedPolicy(lower), source: trimmed } : cachedPolicy(`${lower} variant=any prerelease=any`);
+  if (lower === 'force') return { ...cachedPolicy(matchTag ? 'digest' : 'glob:*'), source: matchTag ? 'force (match-tag)' : trimmed };
+  if (/^(glob|regexp):/.test(trimmed)) return cachedPolicy(trimmed);
   throw new Error(`unknown Keel policy "${trimmed}" (expected all, major, minor, patch, force, never, glob: or regexp:)`);
 }
 
