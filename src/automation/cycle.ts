@@ -10,7 +10,7 @@ import { backoffDelay, TagLookup, type DockerConfig, type TagQuery } from '../re
 import { findAt } from './found.ts';
 import { commitMessage, type MessageFormat } from './message.ts';
 import type { FileSource, RepositorySession, TagSource } from './ports.ts';
-import { DEFAULT_READ_LIMITS, readText, type RepoSlots } from './read.ts';
+import { DEFAULT_READ_LIMITS, readText, type HeldBudget, type RepoSlots } from './read.ts';
 import type { Change, Notice, Problem, SignatureRejection } from './types.ts';
 import { isProblem, pinsDigest, tagSourceRef, type SlotUpdate } from './update.ts';
 import type { RejectedTags, RejectedTag } from './rejections.ts';
@@ -68,6 +68,11 @@ export interface CycleDeps {
   maxFileBytes?: number;
   /** Bytes of files read per cycle (default 64 MiB); files past it are skipped with a problem. */
   maxCycleBytes?: number;
+  /**
+   * The text whose parses a cycle holds for its edits, taken while it plans: the automations of a
+   * controller share one, a one-shot command has its own (default: HELD_TEXT_CHARS for the cycle).
+   */
+  heldParses?: HeldBudget;
   /** Say, per automated slot, why the other tags were not picked (`plan --explain`). */
   explain?: boolean;
   /**

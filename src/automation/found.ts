@@ -1,11 +1,13 @@
 import type { NamedPolicy } from '../manifests/index.ts';
 import type { RepositorySession } from './ports.ts';
-import { readSlots, type ReadLimits, type RepoSlots } from './read.ts';
+import { readSlots, type HeldBudget, type ReadLimits, type RepoSlots } from './read.ts';
 
 export interface FindDeps {
   repo: RepositorySession;
   paths: readonly string[];
   namedPolicies?: ReadonlyMap<string, NamedPolicy> | undefined;
+  /** The budget of text whose parses the read holds for the cycle's edits (see HeldBudget). */
+  heldParses?: HeldBudget | undefined;
 }
 
 interface Last {
@@ -30,7 +32,7 @@ const last = new WeakMap<RepositorySession, Last>();
 export async function findAt(deps: FindDeps, head: string, limits: ReadLimits): Promise<RepoSlots> {
   const previous = last.get(deps.repo);
   if (previous !== undefined && sameRead(previous, deps, head, limits)) return copy(previous.found);
-  const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies, limits });
+  const found = await readSlots(deps.repo, head, deps.paths, { namedPolicies: deps.namedPolicies, limits, held: deps.heldParses });
   const automated = new Set(found.slots.filter((s) => s.policy !== undefined).map((s) => s.file));
   const { held, release, ...rest } = found;
   // The parses are this cycle's only: kept between cycles they would hold some 20 times the files' text.

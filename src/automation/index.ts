@@ -19,3 +19,4 @@ export { previousValue, type HistoryCommit } from './reverts.ts';
 export { planFreeze, type FreezeRequest } from './freeze-operation.ts';
 export { parseRepoSettings, settingsPath, SETTINGS_FILE, within, type RepoSettings } from './repo-settings.ts';
 export { autoRevert, failedSlots, planAutoRevert, type AutoRevertDecision, type AutoRevertOutcome, type FailedRollout, type RevertHeld } from './auto-revert.ts';
+export { heldBudget, HELD_TEXT_CHARS, type HeldBudget } from './read.ts';

@@ -34,28 +34,42 @@ export interface RepoSlots {
   /** Flux ImageUpdateAutomation objects in the files read (their paths and commit subjects). */
   fluxAutomations: FluxAutomation[];
   /**
-   * Files with an automated slot, as read and parsed to find their slots, by path, up to
-   * HELD_TEXT_CHARS of text: an edit uses them instead of reading and parsing the file again.
+   * Files with an automated slot, as read and parsed to find their slots, by path, as far as the
+   * read's HeldBudget goes: an edit uses them instead of reading and parsing the file again.
    * Held for one cycle only (never between cycles: see found.ts), which calls `release` when done.
    */
   held?: ReadonlyMap<string, EditSource>;
-  /** Gives the text held back to the process's budget (HELD_TEXT_CHARS); once is enough. */
+  /** Gives the text held back to the read's budget (ReadOptions.held); once is enough. */
   release?: () => void;
 }
 
 /**
- * Text of the files whose parse is held for the edit, in the whole process (the controller's
- * automations read at once): a parse costs some 20 times its text in heap (a 1.5 KB Deployment
+ * Text of the files whose parse is held for the edit, for the automations that read at once (a
+ * controller's share one): a parse costs some 20 times its text in heap (a 1.5 KB Deployment
  * some 28 KiB), so 256 KiB of text holds some 5 MiB: the controller's steady state already has
  * about 47 MiB live of the container's 64 MiB heap, and 20 MiB more could run it out. Files past
  * it are read and parsed again to edit.
  */
 export const HELD_TEXT_CHARS = 256 * 1024;
-const heldBudget = { chars: HELD_TEXT_CHARS };
+
+/**
+ * What is left of a budget of held text, owned by whoever runs the cycles and passed in: the
+ * controller's automations share one, a one-shot command has its own. A read takes from it, and
+ * gives back when its plan ends (RepoSlots.release).
+ */
+export interface HeldBudget {
+  chars: number;
+}
+
+export function heldBudget(chars = HELD_TEXT_CHARS): HeldBudget {
+  return { chars };
+}
 
 export interface ReadOptions {
   namedPolicies?: ReadonlyMap<string, NamedPolicy> | undefined;
   limits?: Partial<ReadLimits>;
+  /** The budget the parses held for the edit are taken from; a read without one has HELD_TEXT_CHARS of its own. */
+  held?: HeldBudget | undefined;
 }
 
 /** Lists, screens and reads the manifests under `paths` at `head`: two streaming passes. */
@@ -78,6 +92,7 @@ export async function readSlots(source: FileSource, head: string, paths: readonl
   const slots: ImageSlot[] = [];
   const notices: Notice[] = [];
   const held = new Map<string, EditSource>();
+  const budget = options.held ?? heldBudget();
   let heldChars = 0;
   for (const file of files) {
     const text = await readText(source, file, limits.maxFileBytes, problems);
@@ -86,13 +101,13 @@ export async function readSlots(source: FileSource, head: string, paths: readonl
     slots.push(...found.slots);
     problems.push(...found.problems);
     notices.push(...found.notices);
-    if (found.parsed === undefined || text.text.length > heldBudget.chars || !found.slots.some((s) => s.policy !== undefined)) continue;
-    heldBudget.chars -= text.text.length;
+    if (found.parsed === undefined || text.text.length > budget.chars || !found.slots.some((s) => s.policy !== undefined)) continue;
+    budget.chars -= text.text.length;
     heldChars += text.text.length;
     held.set(file.path, { ...text, parsed: found.parsed });
   }
   const release = () => {
-    heldBudget.chars += heldChars;
+    budget.chars += heldChars;
     heldChars = 0;
     held.clear();
   };

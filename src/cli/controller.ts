@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { readFile } from 'node:fs/promises';
 import type { Logger } from 'pino';
-import { runCycle, type CycleDeps } from '../automation/index.ts';
+import { heldBudget, runCycle, type CycleDeps } from '../automation/index.ts';
 import { ConfigError, parseConfig, type AutomationConfig, type LoadedConfig } from '../config/index.ts';
 import { GitRepo, type LoggedCommit } from '../git/index.ts';
 import { runReviewCycle } from '../hosting/index.ts';
@@ -229,7 +229,9 @@ export class Controller implements ControllerHints {
     if (this.shared?.fingerprint === fingerprint) return this.shared;
     // One client for every automation: an image twenty repositories use is listed once per interval.
     const registry = new RegistryClient(options);
-    const deps: SharedDeps = { registry, namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, this.io, this.observer), ...(config.pullSecrets ? { pullSecrets: await pullSecretsOf(this.io, this.log) } : {}) };
+    // The automations read at once: the parses they hold for their edits share one budget.
+    const heldParses = this.shared?.deps.heldParses ?? heldBudget();
+    const deps: SharedDeps = { registry, namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, this.io, this.observer), heldParses, ...(config.pullSecrets ? { pullSecrets: await pullSecretsOf(this.io, this.log) } : {}) };
     return { fingerprint, deps, registry };
   }
 

@@ -5,7 +5,7 @@ import { ConfigError, loadConfig, readSecret, soleAutomation, type AutomationCon
 import type { KubeClient, SecretStore } from '../kube/index.ts';
 import { GitRepo, openPgpSigner, sshSigner, type CommitSigner, type GitRemote } from '../git/index.ts';
 import { RegistryClient, SignatureChecker, type RegistryClientOptions, type RegistryObserver, type CloudAuth, type DockerConfig, type RegistrySettings, type SignaturePolicy } from '../registry/index.ts';
-import { messageTemplate, type SignatureDeps, type CycleDeps, type RepositorySession } from '../automation/index.ts';
+import { heldBudget, messageTemplate, type HeldBudget, type SignatureDeps, type CycleDeps, type RepositorySession } from '../automation/index.ts';
 import type { NamedPolicy } from '../manifests/index.ts';
 import { createPublicKey } from 'node:crypto';
 import { parseFreezeWindow } from '../policy/index.ts';
@@ -34,15 +34,30 @@ export async function wire(configPath: string, io: CliIo, options: WireOptions =
   const onDamagedClone = (reason: string) => log.warn({ reason }, 'git: the local clone was damaged; dropped and cloned again');
   const repo = guardConfig(gitField(automation), () => GitRepo.forRemote(config.cacheDir, remote, { signer, onDamagedClone }));
   const registry = await registryClient(config, io, log);
-  const shared: SharedDeps = { namedPolicies: readNamedPolicies(config), signatures: await signatureChecks(config, registry, io), registry, ...(config.pullSecrets ? { pullSecrets: await pullSecretsOf(io, log) } : {}) };
+  const shared: SharedDeps = {
+    namedPolicies: readNamedPolicies(config),
+    signatures: await signatureChecks(config, registry, io),
+    registry,
+    heldParses: heldBudget(COMMAND_HELD_TEXT_CHARS),
+    ...(config.pullSecrets ? { pullSecrets: await pullSecretsOf(io, log) } : {}),
+  };
   const deps = cycleDeps(config, automation, shared, repo, log);
   const review = await reviewOf(config, automation, io, log);
   return { config, automation, review, deps: withProgress(deps, io) };
 }
 
-/** What every automation of a config shares: the registry client, named policies, signature checks. */
+/**
+ * The text whose parses a command's one cycle (`plan`, `run --once`) holds for its edits: the
+ * process runs one automation once and exits, so the budget is all its own, unlike a controller's
+ * (HELD_TEXT_CHARS, shared by its automations). Some 20 MiB of heap at most; the cold plan of 500
+ * workloads (750 KB of YAML, all held) peaks at the same RSS as with 256 KiB (docs/performance.md).
+ */
+export const COMMAND_HELD_TEXT_CHARS = 1024 * 1024;
+
+/** What every automation of a config shares: the registry client, named policies, signature checks, the budget of held parses. */
 export interface SharedDeps {
   registry: RegistryClient;
+  heldParses: HeldBudget;
   namedPolicies: ReadonlyMap<string, NamedPolicy>;
   signatures: SignatureDeps | undefined;
   /** Each workload's own pull secrets (config pullSecrets), read through the Kubernetes API. */
@@ -64,6 +79,7 @@ export function cycleDeps(config: LoadedConfig, automation: AutomationConfig, sh
     paths,
     author,
     namedPolicies: shared.namedPolicies,
+    heldParses: shared.heldParses,
     log,
     message,
     maxAttempts,

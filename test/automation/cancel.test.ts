@@ -6,7 +6,7 @@ import { errorCode } from '../../src/problems/index.ts';
 import { automated } from '../harness/manifests.ts';
 import { FakeTagSource } from '../fakes/tag-source.ts';
 import { InMemoryRepository } from '../fakes/repository.ts';
-import { HELD_TEXT_CHARS, readSlots } from '../../src/automation/read.ts';
+import { heldBudget, HELD_TEXT_CHARS, readSlots } from '../../src/automation/read.ts';
 
 function deps(signal: AbortSignal, tags = new FakeTagSource({ 'ghcr.io/acme/web': ['1.0.0', '1.1.0'] })): CycleDeps & { repo: InMemoryRepository } {
   const repo = new InMemoryRepository({ 'web.yaml': automated('web', 'ghcr.io/acme/web:1.0.0', 'semver:^1') });
@@ -67,9 +67,10 @@ test('the registry and the repository get the cycle’s signal', async () => {
 test('a cycle stopped after its read gives the parses it held back: the next read holds them again', async () => {
   const big = automated('web', 'ghcr.io/acme/web:1.0.0', 'semver:^1') + `#${'x'.repeat(Math.ceil(HELD_TEXT_CHARS * 0.6))}\n`;
   const stopped = new AbortController();
-  const d = { ...deps(stopped.signal, stoppingTags(stopped)), repo: new InMemoryRepository({ 'web.yaml': big }), maxFileBytes: HELD_TEXT_CHARS };
+  const held = heldBudget();
+  const d = { ...deps(stopped.signal, stoppingTags(stopped)), repo: new InMemoryRepository({ 'web.yaml': big }), maxFileBytes: HELD_TEXT_CHARS, heldParses: held };
   await assert.rejects(runCycle(d), (error: unknown) => errorCode(error) === 'cancelled');
-  const read = await readSlots(d.repo, d.repo.head(), ['.'], { limits: { maxFileBytes: HELD_TEXT_CHARS } });
+  const read = await readSlots(d.repo, d.repo.head(), ['.'], { limits: { maxFileBytes: HELD_TEXT_CHARS }, held });
   assert.equal(read.held?.size, 1, 'more than half the budget was free again');
   read.release?.();
 });

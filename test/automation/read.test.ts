@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readSlots, DEFAULT_READ_LIMITS, HELD_TEXT_CHARS } from '../../src/automation/read.ts';
+import { heldBudget, readSlots, DEFAULT_READ_LIMITS, HELD_TEXT_CHARS } from '../../src/automation/read.ts';
 import type { FileSource, ListedFile } from '../../src/automation/index.ts';
 import { TagpilotError } from '../../src/problems/index.ts';
 
@@ -161,10 +161,10 @@ test('read: parses are held up to HELD_TEXT_CHARS of text; the files past it are
   read.release?.();
 });
 
-test('read: the budget of held text is the process’s: a read while another holds it gets what is left, and all of it once released', async () => {
+test('read: a budget of held text passed to reads at once is shared: a read while another holds it gets what is left, and all of it once released', async () => {
   const pad = Math.ceil(HELD_TEXT_CHARS / 3);
   const files = Object.fromEntries(['a', 'b', 'c'].map((n) => [`apps/${n}.yaml`, deployment(n, pad)]));
-  const options = { limits: { maxFileBytes: HELD_TEXT_CHARS } };
+  const options = { limits: { maxFileBytes: HELD_TEXT_CHARS }, held: heldBudget() };
   const first = await readSlots(source(files), 'c0ffee', ['apps'], options);
   const second = await readSlots(source(files), 'c0ffee', ['apps'], options);
   assert.deepEqual([first.held?.size, second.held?.size], [2, 0]);
@@ -174,4 +174,16 @@ test('read: the budget of held text is the process’s: a read while another hol
   const third = await readSlots(source(files), 'c0ffee', ['apps'], options);
   assert.equal(third.held?.size, 2);
   third.release?.();
+  assert.equal(options.held.chars, HELD_TEXT_CHARS);
+});
+
+test('read: a read given no budget has HELD_TEXT_CHARS of its own, whatever other reads hold', async () => {
+  const pad = Math.ceil(HELD_TEXT_CHARS / 3);
+  const files = Object.fromEntries(['a', 'b', 'c'].map((n) => [`apps/${n}.yaml`, deployment(n, pad)]));
+  const options = { limits: { maxFileBytes: HELD_TEXT_CHARS } };
+  const first = await readSlots(source(files), 'c0ffee', ['apps'], options);
+  const second = await readSlots(source(files), 'c0ffee', ['apps'], options);
+  assert.deepEqual([first.held?.size, second.held?.size], [2, 2]);
+  first.release?.();
+  second.release?.();
 });
