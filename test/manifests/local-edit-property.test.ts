@@ -2,7 +2,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { isAlias, isCollection, isMap, isPair, isScalar, isSeq, type Document, type Scalar } from 'yaml';
-import { editFiles, SlotFinder, type EditedFiles, type ImageEdit, type SourceFile } from '../../src/manifests/index.ts';
+import { editFiles, SlotFinder, type ImageEdit, type SourceFile } from '../../src/manifests/index.ts';
+import { pod, podInput, summary } from './random-pods.ts';
 import { isLocalEdit, withValues, type LocalSplice } from '../../src/manifests/local-edit.ts';
 import { eachNode, parseFile, type ParsedFile } from '../../src/manifests/yaml.ts';
 
@@ -212,37 +213,6 @@ test('property: a splice the fast check calls local parses to the same documents
   );
   assert.ok(seen.local > 300 && seen.notLocal > 300, `both local and other splices were tried (${JSON.stringify(seen)})`);
 });
-
-/** Pods whose containers are written in every style the cycle meets, some sharing values. */
-const container = fc.record({
-  style: fc.constantFrom('plain', 'double', 'single', 'flow', 'tagged', 'commented'),
-  anchored: fc.boolean(),
-  alias: fc.option(fc.nat(4), { nil: undefined }),
-  tag: fc.constantFrom('1.0.0', '1.1.0', '2.0.0', '1.10', 'latest'),
-});
-const podInput = fc.record({ containers: fc.array(container, { minLength: 1, maxLength: 5 }), merge: fc.boolean(), docs: fc.integer({ min: 1, max: 2 }) });
-type PodInput = typeof podInput extends fc.Arbitrary<infer T> ? T : never;
-
-function pod(input: PodInput, doc: number): string {
-  const lines = ['apiVersion: v1', 'kind: Pod', `metadata: {name: p${doc}}`, 'spec:', '  containers:'];
-  const anchors: string[] = [];
-  for (const [i, c] of input.containers.entries()) {
-    const image = `ghcr.io/acme/c${i}:${c.tag}`;
-    const anchor = c.anchored ? `a${doc}x${i}` : undefined;
-    const aliased = c.alias !== undefined && anchors.length > 0 ? `*${anchors[c.alias % anchors.length]}` : undefined;
-    const props = anchor === undefined ? '' : `&${anchor} `;
-    if (anchor !== undefined) anchors.push(anchor);
-    const value = aliased ?? `${props}${c.style === 'double' ? `"${image}"` : c.style === 'single' ? `'${image}'` : c.style === 'tagged' ? `!!str ${image}` : image}`;
-    if (c.style === 'flow') lines.push(`  - {name: c${i}, image: ${value}}`);
-    else lines.push(`  - name: c${i}`, `    image: ${value}${c.style === 'commented' ? ' # pinned by hand' : ''}`);
-  }
-  if (input.merge) lines.push('  base: &base {image: ghcr.io/acme/base:1.0.0}', '  initContainers:', '  - name: init', '    <<: *base');
-  return `${lines.join('\n')}\n`;
-}
-
-function summary(result: EditedFiles) {
-  return { files: [...result.files], refused: result.refused.map((p) => [p.code, p.subject, p.message]), applied: [...result.applied] };
-}
 
 const tag = fc.constantFrom('1.0.0', '1.1.0', '2.0.0', '1.10', 'latest', '1.2.3-rc.1');
 

@@ -1,7 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { applyEdits, editFiles, SlotFinder, type EditedFiles, type ImageEdit, type SourceFile } from '../../src/manifests/index.ts';
+import { applyEdits, editFiles, SlotFinder, type ImageEdit, type SourceFile } from '../../src/manifests/index.ts';
+import { pod, podInput, summary } from './random-pods.ts';
 
 /**
  * The cycle edits a file on the parse its slots were found in (read once, parsed once), instead
@@ -11,40 +12,6 @@ import { applyEdits, editFiles, SlotFinder, type EditedFiles, type ImageEdit, ty
  */
 
 const tag = fc.constantFrom('1.0.0', '1.1.0', '2.0.0', '1.10', 'latest');
-const container = fc.record({
-  style: fc.constantFrom('plain', 'double', 'single'),
-  anchored: fc.boolean(),
-  /** Aliases the image of an earlier anchored container instead of writing one. */
-  alias: fc.option(fc.nat(4), { nil: undefined }),
-  tag,
-  next: fc.option(tag, { nil: undefined }),
-});
-const podInput = fc.record({ containers: fc.array(container, { minLength: 1, maxLength: 5 }), merge: fc.boolean(), docs: fc.integer({ min: 1, max: 2 }) });
-
-type PodInput = typeof podInput extends fc.Arbitrary<infer T> ? T : never;
-
-function pod(input: PodInput, doc: number): string {
-  const lines = ['apiVersion: v1', 'kind: Pod', `metadata: {name: p${doc}}`, 'spec:', '  containers:'];
-  const anchors: string[] = [];
-  for (const [i, c] of input.containers.entries()) {
-    lines.push(`  - name: c${i}`);
-    if (c.alias !== undefined && anchors.length > 0) {
-      lines.push(`    image: *${anchors[c.alias % anchors.length]}`);
-      continue;
-    }
-    const image = `ghcr.io/acme/c${i}:${c.tag}`;
-    const written = c.style === 'double' ? `"${image}"` : c.style === 'single' ? `'${image}'` : image;
-    const anchor = c.anchored ? `a${doc}x${i}` : undefined;
-    if (anchor !== undefined) anchors.push(anchor);
-    lines.push(`    image: ${anchor === undefined ? '' : `&${anchor} `}${written}`);
-  }
-  if (input.merge) lines.push('  base: &base {image: ghcr.io/acme/base:1.0.0}', '  initContainers:', '  - name: init', '    <<: *base');
-  return `${lines.join('\n')}\n`;
-}
-
-function summary(result: EditedFiles) {
-  return { files: [...result.files], refused: result.refused.map((p) => [p.code, p.subject, p.message]), applied: [...result.applied] };
-}
 
 test('property: edits made on the parse the slots were found in are the edits made on the text alone', () => {
   const seen = { made: 0, refused: 0 };
