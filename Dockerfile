@@ -8,9 +8,10 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `node` devDependency would download a second Node; the image has one.
 RUN npm ci --ignore-scripts --no-audit --no-fund
-COPY tsconfig.json tsconfig.build.json ./
+COPY scripts/build.ts ./scripts/
 COPY src ./src
-RUN node_modules/.bin/tsc -p tsconfig.build.json
+# One bundle in ESM chunks, a chunk per verb (scripts/build.ts; docs/performance.md#the-process-floor).
+RUN node scripts/build.ts
 
 FROM node:24-bookworm-slim AS deps
 WORKDIR /src

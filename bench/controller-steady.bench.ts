@@ -72,7 +72,7 @@ if (flags === undefined) throw new Error(`--flags: shipped or default, not ${val
 
 const root = join(import.meta.dirname, '..');
 if (values.entry !== 'dist' && values.entry !== 'src') throw new Error(`--entry: dist or src, not ${values.entry}`);
-if (values.entry === 'dist' && !values['no-build']) execFileSync(join(root, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: root, stdio: 'inherit' });
+if (values.entry === 'dist' && !values['no-build']) execFileSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
 
 /** Each image's tags: `1.0.0` is the newest a workload (semver ^1.0.0) may take; the rest it may not. */
 function tagsOf(image: number): string[] {

@@ -111,7 +111,7 @@ const BUILDS: Build[] = (values.builds ?? `this=${root}`).split(',').map((spec) 
   if (values.entry === 'checkout') return { name, dir, entry: join(dir, 'bin/tagpilot.js') };
   return { name, dir, entry: join(imageLayout(name, dir), 'bin/tagpilot.js') };
 });
-if (values.entry !== 'src' && !values['no-build']) for (const b of BUILDS) execFileSync(join(b.dir, 'node_modules/.bin/tsc'), ['-p', 'tsconfig.build.json'], { cwd: b.dir, stdio: 'inherit' });
+if (values.entry !== 'src' && !values['no-build']) for (const b of BUILDS) execFileSync('npm', ['run', '--silent', 'build'], { cwd: b.dir, stdio: 'inherit' });
 
 /**
  * The container image's layout for a checkout: bin/ and package.json copied, dist/ and

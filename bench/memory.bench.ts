@@ -16,7 +16,8 @@
  * figure; it must stay under LIMIT_MIB. The children run the compiled build, as the container
  * does (type stripping alone costs some 25 MiB more).
  *
- * Run: node bench/memory.bench.ts — builds dist/ first, prints one JSON object.
+ * Run: node bench/memory.bench.ts — compiles the sources module by module first (tsc, into
+ * .cache/tsc-dist: dist/ is one bundle, whose modules it cannot import one by one), prints one JSON object.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -25,7 +26,7 @@ import { join } from 'node:path';
 import { random } from './random.ts';
 
 /** A module of the compiled build (what the container runs). */
-const DIST = (path: string) => new URL(`${process.env.BENCH_DIST ?? '../dist'}/${path}`, import.meta.url).href;
+const DIST = (path: string) => new URL(`${process.env.BENCH_DIST ?? '../.cache/tsc-dist'}/${path}`, import.meta.url).href;
 
 /** The RSS the container must stay under (docs/registries.md#memory). */
 const LIMIT_MIB = 128;
