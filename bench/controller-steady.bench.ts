@@ -28,7 +28,6 @@
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
@@ -38,6 +37,7 @@ import { seedManyTags } from '../test/harness/bulk.ts';
 import { FaultProxy } from '../test/harness/fault-proxy.ts';
 import { startGitServer } from '../test/harness/git-server.ts';
 import { startRegistry } from '../test/harness/registry.ts';
+import { freePort } from './net.ts';
 import { processCpuMs, statusKiB } from './proc.ts';
 
 const { values } = parseArgs({
@@ -90,15 +90,6 @@ function tagsOf(image: number): string[] {
 
 function imageName(i: number): string {
   return `team/svc-${String(i).padStart(4, '0')}`;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  if (address === null || typeof address === 'string') throw new Error('no port');
-  return address.port;
 }
 
 function statusMiB(pid: number, field: string): number {

@@ -44,6 +44,7 @@ import { parseArgs } from 'node:util';
 import { createBigRepo } from '../test/harness/big-repo.ts';
 import { seedManyTags } from '../test/harness/bulk.ts';
 import { FaultProxy } from '../test/harness/fault-proxy.ts';
+import { freePort } from './net.ts';
 import { processCpuMs, statusKiB } from './proc.ts';
 import { startGitServer, type GitServer } from '../test/harness/git-server.ts';
 import { seedTags } from '../test/harness/images.ts';
@@ -275,13 +276,21 @@ async function benchCases(env: Env, size: number, profileDir: string | undefined
 
   if (CASES.has('controller')) {
     const first = VARIANTS[0]!;
-    if (profileDir !== undefined) await controller(env, new Runner(first, join(profileDir, 'controller')), warmConfig(first.id), size);
-    // Two rounds, variants in turn; each variant's warm cycles are pooled.
-    const rounds = new Map<string, Record<string, unknown>[]>(VARIANTS.map((v) => [v.id, []]));
-    for (let round = 0; round < 2; round++) {
-      for (const v of rotate(VARIANTS, round)) rounds.get(v.id)!.push(await controller(env, new Runner(v, undefined), warmConfig(v.id), size));
+    if (profileDir !== undefined) await controller(env, new Runner(first, join(profileDir, 'controller')), { cfg: warmConfig(first.id) }, size);
+    // Two rounds, variants in turn; each variant's warm cycles are pooled. Scheduled cycles at a
+    // 1 s interval are each past the tag-list TTL (min(60 s, interval): every cycle lists again);
+    // hinted ones, at a 1-minute interval, run inside it, as a Git push's cycle does.
+    for (const mode of ['scheduled', 'hinted'] as const) {
+      const rounds = new Map<string, Record<string, unknown>[]>(VARIANTS.map((v) => [v.id, []]));
+      for (let round = 0; round < 2; round++) {
+        for (const v of rotate(VARIANTS, round)) {
+          const cfg = warmConfig(v.id);
+          rounds.get(v.id)!.push(await controller(env, new Runner(v, undefined), mode === 'scheduled' ? { cfg } : await hinted(env, cfg), size));
+        }
+      }
+      const name = mode === 'scheduled' ? 'controller: warm cycles, nothing new (1 s interval: each past the tag-list TTL)' : 'controller: warm cycles, nothing new, inside the tag-list TTL (Git push hints)';
+      put(name, new Map([...rounds].map(([id, r]) => [id, poolControllers(r)])));
     }
-    put('controller: warm cycles, nothing new', new Map([...rounds].map(([id, r]) => [id, poolControllers(r)])));
   }
   return out;
 }
@@ -409,9 +418,9 @@ class Runner {
  * the next CYCLES are what a controller does between changes. CPU per cycle is the process's CPU
  * between two summary lines (the cycle plus the idle wait), read from /proc.
  */
-async function controller(env: Env, runner: Runner, cfg: string, size: number): Promise<Record<string, unknown>> {
+async function controller(env: Env, runner: Runner, setup: ControllerSetup, size: number): Promise<Record<string, unknown>> {
   const load = loadavg()[0]!;
-  const child = spawn(process.execPath, [...runner.profileFlags(), runner.build.entry, 'run', '--config', cfg], { cwd: runner.build.dir, env: runner.env('debug'), stdio: ['ignore', 'ignore', 'pipe'] });
+  const child = spawn(process.execPath, [...runner.profileFlags(), runner.build.entry, setup.verb ?? 'run', '--config', setup.cfg], { cwd: runner.build.dir, env: runner.env('debug'), stdio: ['ignore', 'ignore', 'pipe'] });
   const pid = child.pid!;
   const cycles: { cpuMs: number; rssMiB: number; counted: Counted; changes: number; ms: number }[] = [];
   let buffered = '';
@@ -429,6 +438,7 @@ async function controller(env: Env, runner: Runner, cfg: string, size: number): 
         const now = counts(env);
         cycles.push({ cpuMs: cpu - previous.cpu, rssMiB: statusKiB(pid, 'VmRSS') / 1024, counted: diff(env, previous.counts, now), changes: entry.changes ?? -1, ms: entry.ms ?? -1 });
         previous = { cpu, counts: now };
+        if (cycles.length <= CYCLES) setup.hint?.();
         if (cycles.length === CYCLES + 1) {
           const hwm = statusKiB(pid, 'VmHWM') / 1024;
           cycles.push({ cpuMs: 0, rssMiB: hwm, counted: diff(env, now, now), changes: -2, ms: 0 });
@@ -452,6 +462,41 @@ async function controller(env: Env, runner: Runner, cfg: string, size: number): 
     peakRssMiB: round(hwm),
     loadavg: [round(load), round(loadavg()[0]!)],
   };
+}
+
+/** The long-running `run`'s config, and for hinted cycles the verb that takes hints and what sends one. */
+interface ControllerSetup {
+  cfg: string;
+  /** `controller` listens for webhooks; `run` (the default) does not. */
+  verb?: 'run' | 'controller';
+  /** Called after each cycle's summary: a Git push hint, so the next cycle runs now. */
+  hint?: () => void;
+}
+
+/**
+ * The same warm clone at a 1-minute interval (so the tag lists are kept 60 s) in `tagpilot
+ * controller`, with a GitLab push receiver: each hint is a cycle inside the TTL, as a push to the
+ * repository makes one.
+ */
+async function hinted(env: Env, cfg: string): Promise<ControllerSetup> {
+  const [port, webhookPort] = [await freePort(), await freePort()];
+  const token = join(env.work, 'webhook-token');
+  writeFileSync(token, 'bench-token-0123456789');
+  const text = readFileSync(cfg, 'utf8').replace(/^interval: .*$/m, 'interval: 1m');
+  const url = /^ {2}url: (.*)$/m.exec(text)?.[1] ?? '';
+  const hintedCfg = cfg.replace(/\.yaml$/, '-hinted.yaml');
+  writeFileSync(hintedCfg, `${text}server: { address: 127.0.0.1, port: ${port}, webhookPort: ${webhookPort} }\nwebhooks:\n  - { name: git, kind: gitlab, token: { file: ${token} } }\n`);
+  const body = JSON.stringify({ object_kind: 'push', ref: 'refs/heads/main', project: { git_http_url: url } });
+  const headers = { 'content-type': 'application/json', 'x-gitlab-event': 'Push Hook', 'x-gitlab-token': 'bench-token-0123456789' };
+  const hint = () => {
+    fetch(`http://127.0.0.1:${webhookPort}/webhooks/git`, { method: 'POST', headers, body }).then(
+      async (response) => {
+        if (response.status >= 300) process.stderr.write(`hint: ${response.status} ${await response.text()}\n`);
+      },
+      (error: Error) => process.stderr.write(`hint: ${error.message} ${String(error.cause)}\n`),
+    );
+  };
+  return { cfg: hintedCfg, verb: 'controller', hint };
 }
 
 interface ControllerRun {
