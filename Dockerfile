@@ -20,7 +20,8 @@ RUN npm ci --omit=dev --ignore-scripts --no-audit --no-fund
 
 FROM node:24-bookworm-slim
 # A capped heap keeps memory flat (V8 would otherwise grow it far past the live set); see
-# docs/registries.md#memory. Raise it with NODE_OPTIONS for very large fleets.
+# docs/registries.md#memory. Raise it with NODE_OPTIONS for very large fleets; what a lower cap
+# saves in RSS and costs in CPU: docs/performance.md, "The process floor, the bundle and the flags".
 ENV NODE_ENV=production \
     TAGPILOT_CACHE_DIR=/var/cache/tagpilot \
     NODE_OPTIONS="--max-old-space-size=64 --max-semi-space-size=1" \
