@@ -8,6 +8,7 @@ WORKDIR /src
 COPY package.json package-lock.json ./
 # --ignore-scripts: the `node` devDependency would download a second Node; the image has one.
 RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY tsconfig.json ./
 COPY scripts/build.ts ./scripts/
 COPY src ./src
 # One bundle in ESM chunks, a chunk per verb (scripts/build.ts; docs/performance.md#the-process-floor).
