@@ -11,7 +11,7 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json ./
 COPY scripts/build.ts ./scripts/
 COPY src ./src
-# One bundle in ESM chunks, a chunk per verb (scripts/build.ts; docs/performance.md#the-process-floor).
+# One bundle in ESM chunks, a chunk per verb (scripts/build.ts; docs/performance.md, "The process floor, the bundle and the flags").
 RUN node scripts/build.ts
 
 FROM node:24-bookworm-slim AS deps
