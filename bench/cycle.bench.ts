@@ -1,8 +1,10 @@
 /**
  * The whole cycle, measured from outside the tagpilot process: a cold `plan` and a cold
  * `run --once` of N annotated workloads on N images (10 tags each), a warm `run --once` (nothing
- * new, then one new tag), and warm cycles of the long-running `run` (the controller: the Git clone
- * and the tag lists already held). Real components: CNCF Distribution (behind a pass-through proxy
+ * new, then one new tag), and warm cycles of the long-running process (the Git clone already
+ * held): `run` at a 1 s interval, each cycle past the tag-list TTL (min(60 s, interval)), and
+ * `tagpilot controller` at a 1-minute interval with each cycle asked for by a Git push hint, inside
+ * the TTL (the tag lists held too). Real components: CNCF Distribution (behind a pass-through proxy
  * that counts requests) and `git http-backend`.
  *
  *   node bench/cycle.bench.ts [--sizes 50,500] [--runs 5] [--flags shipped,default] [--entry dist|checkout|src]
