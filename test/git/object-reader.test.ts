@@ -1,11 +1,12 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { deflateSync, inflateSync } from 'node:zlib';
 import { createHash } from 'node:crypto';
 import { ObjectReader, ObjectTooLarge, ownBytes } from '../../src/git/object-reader.ts';
+import { hashObject, writeLooseObjects, type NewObject } from '../../src/git/objects.ts';
 import { git } from '../harness/git-repos.ts';
 
 let dir: string;
@@ -93,6 +94,35 @@ test('object reader: an unknown object is an object-missing error', async () => 
   await assert.rejects(reader.read('f'.repeat(40), 1024), (e: unknown) => (e as { code?: string }).code === 'object-missing');
   await reader.close();
 });
+
+/** A blob whose fan-out folder exists in the clone already, or one whose folder does not. */
+function newBlob(folderExists: boolean): NewObject {
+  for (let i = 0; ; i++) {
+    const blob = hashObject('blob', Buffer.from(`kind: ConfigMap\nmetadata: {name: written-later-${i}}\n`));
+    if (existsSync(join(gitdir, 'objects', blob.oid.slice(0, 2))) === folderExists) return blob;
+  }
+}
+
+// Our own commits write loose objects into a clone whose reader is open (and has looked for
+// loose folders already): the reader must find them, whether or not their folder was there.
+for (const [where, folderExists] of [
+  ['in a fan-out folder that did not exist', false],
+  ['in a fan-out folder that existed', true],
+] as const) {
+  test(`object reader: an object written loose after the reader opened (${where}) is found`, async () => {
+    const reader = new ObjectReader(gitdir);
+    try {
+      const packed = git(dir, 'rev-parse', 'HEAD:apps/svc-1.yaml').trim();
+      assert.equal((await reader.header(packed)).type, 'blob');
+      const blob = newBlob(folderExists);
+      await writeLooseObjects(gitdir, [blob]);
+      assert.deepEqual(await reader.read(blob.oid, 1024), { type: 'blob', data: blob.body });
+      assert.deepEqual(await reader.header(blob.oid), { type: 'blob', size: blob.body.length });
+    } finally {
+      await reader.close();
+    }
+  });
+}
 
 test('object reader: read again, in the other order (headers and rebuilt bases remembered), every object reads back as git has it', async () => {
   const reader = new ObjectReader(gitdir);
