@@ -73,6 +73,8 @@ export class ObjectReader {
   private readonly gitdir: string;
   /** The packs whose index is read, by file name; undefined until the first lookup or after `close`. */
   private packs: Map<string, Pack> | undefined;
+  /** The loose fan-out folders (`objects/xx`) there were at the last `refresh`: only in those is a loose file looked for. */
+  private looseFolders: ReadonlySet<string> = new Set();
   private readonly files = new PackFiles();
   // Counted by the memory each entry keeps alive (its whole ArrayBuffer), so the bound is what is held.
   private readonly rebuilt: RebuiltCache = new LRUCache<string, Buffer>({ maxSize: BASE_CACHE_BYTES, maxEntrySize: BASE_CACHE_ENTRY_BYTES, sizeCalculation: (data) => Math.max(data.buffer.byteLength, 1) });
@@ -104,27 +106,41 @@ export class ObjectReader {
   }
 
   /**
-   * Where `oid` is: a loose file first (a loose copy wins over a packed one, so a torn loose
-   * file is met and heals the clone), then the packs (reloading their list once when not found).
+   * @internal Where `oid` is: a loose file first (a loose copy wins over a packed one, so a torn
+   * loose file is met and heals the clone), then the packs. A clone holds nearly everything packed,
+   * so a loose file is only looked for in the fan-out folders the last `refresh` found; an object
+   * found nowhere reads both lists again once (what makes objects written since visible).
    */
-  private async locate(oid: string): Promise<{ pack: Pack; offset: number } | { loose: Buffer }> {
-    const loose = await this.looseFile(oid);
-    return loose === undefined ? this.find(oid) : { loose };
+  async locate(oid: string): Promise<{ pack: Pack; offset: number } | { loose: Buffer }> {
+    checkOid(oid);
+    for (let attempt = 0; attempt < 2; attempt++) {
+      if (attempt > 0 || this.packs === undefined) await this.refresh();
+      const loose = this.looseFolders.has(oid.slice(0, 2)) ? await this.looseFile(oid) : undefined;
+      if (loose !== undefined) return { loose };
+      for (const pack of this.packs?.values() ?? []) {
+        const offset = pack.offsetOf(oid);
+        if (offset !== undefined) return { pack, offset };
+      }
+    }
+    throw new TagpilotError('object-missing', `object ${oid.slice(0, 12)} is not in the clone`, { data: { oid } });
   }
 
   /** Forgets the packs it knows, closes their descriptors and drops what it rebuilt: the clone was dropped. */
   async close(): Promise<void> {
     this.packs = undefined;
+    this.looseFolders = new Set();
     this.files.closeAll();
     this.rebuilt.clear();
   }
 
   /**
-   * Reads the clone's list of packs again (after a fetch): new packs are added, those gone from
-   * the clone are forgotten and their descriptors closed; the others, unchanged (a pack's name is
-   * its checksum), keep their index and rebuilt objects.
+   * Reads the clone's list of packs and of loose fan-out folders again (after a fetch): new packs
+   * are added, those gone from the clone are forgotten and their descriptors closed; the others,
+   * unchanged (a pack's name is its checksum), keep their index and rebuilt objects.
    */
   async refresh(): Promise<void> {
+    const folders = await readdir(join(this.gitdir, 'objects')).catch(() => [] as string[]);
+    this.looseFolders = new Set(folders.filter((name) => /^[0-9a-f]{2}$/.test(name)));
     const dir = join(this.gitdir, 'objects', 'pack');
     const names = (await readdir(dir).catch(() => [] as string[])).filter((name) => name.endsWith('.idx')).sort();
     const known = this.packs ?? new Map<string, Pack>();
@@ -134,21 +150,8 @@ export class ObjectReader {
     this.packs = packs;
   }
 
-  /** @internal The pack and offset holding `oid`; reads the pack list again once when it is not found. */
-  async find(oid: string): Promise<{ pack: Pack; offset: number }> {
-    for (let attempt = 0; attempt < 2; attempt++) {
-      if (attempt > 0 || this.packs === undefined) await this.refresh();
-      for (const pack of this.packs?.values() ?? []) {
-        const offset = pack.offsetOf(oid);
-        if (offset !== undefined) return { pack, offset };
-      }
-    }
-    throw new TagpilotError('object-missing', `object ${oid.slice(0, 12)} is not in the clone`, { data: { oid } });
-  }
-
-  /** @internal A loose object's file contents, or undefined. */
-  async looseFile(oid: string): Promise<Buffer | undefined> {
-    checkOid(oid);
+  /** A loose object's file contents, or undefined. */
+  private async looseFile(oid: string): Promise<Buffer | undefined> {
     const path = join(this.gitdir, 'objects', oid.slice(0, 2), oid.slice(2));
     // Most objects of a clone are packed: asking first costs one access(2), where a failed open
     // costs an error with its stack on every read. A file removed in between is still ENOENT below.
@@ -295,10 +298,8 @@ class Pack {
 
   private async baseHeader(entry: PackEntry, reader: ObjectReader, depth: number): Promise<ObjectHeader> {
     if (entry.baseOffset !== undefined) return this.header(entry.baseOffset, reader, depth + 1);
-    const loose = await reader.looseFile(entry.baseOid!);
-    if (loose !== undefined) return looseHeader(entry.baseOid!, loose);
-    const { pack, offset } = await reader.find(entry.baseOid!);
-    return pack.header(offset, reader, depth + 1);
+    const at = await reader.locate(entry.baseOid!);
+    return 'pack' in at ? at.pack.header(at.offset, reader, depth + 1) : looseHeader(entry.baseOid!, at.loose);
   }
 
   private inflate(entry: PackEntry, compressed: Buffer): Buffer {
@@ -340,10 +341,8 @@ class Pack {
 }
 
 async function baseByOid(reader: ObjectReader, oid: string, maxBytes: number, depth: number): Promise<Buffer> {
-  const loose = await reader.looseFile(oid);
-  if (loose !== undefined) return (await readLoose(oid, loose, maxBytes)).data;
-  const { pack, offset } = await reader.find(oid);
-  return pack.data(offset, reader, maxBytes, depth);
+  const at = await reader.locate(oid);
+  return 'pack' in at ? at.pack.data(at.offset, reader, maxBytes, depth) : (await readLoose(oid, at.loose, maxBytes)).data;
 }
 
 /**

@@ -1,6 +1,7 @@
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdirSync, readdirSync, readFileSync, truncateSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync, truncateSync, writeFileSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
 import { GitRepo } from '../../src/git/repo.ts';
 import { startGitServer, type GitServer } from '../harness/git-server.ts';
@@ -45,10 +46,27 @@ async function readAll(repo: GitRepo, commit: string): Promise<[string, string][
   return out;
 }
 
-/** What a writer killed mid-write leaves: an object's loose file, cut short (loose objects are read before packed ones). */
+/**
+ * What a writer killed mid-write leaves: an object's loose file, cut short (a loose copy is read
+ * before a packed one). The reader looks for loose files in the fan-out folders its last refresh
+ * found, so a repository object must open (or fetch) after the tear to meet it.
+ */
 function tear(cache: string, oid: string): void {
   mkdirSync(join(gitdir(cache), 'objects', oid.slice(0, 2)), { recursive: true });
   writeFileSync(join(gitdir(cache), 'objects', oid.slice(0, 2), oid.slice(2)), Buffer.from([0x78]));
+}
+
+/** A bad disk under an open clone: the packed object's compressed bytes zeroed, its entry header left as it was. */
+function damagePacked(cache: string, oid: string): void {
+  const packs = join(gitdir(cache), 'objects', 'pack');
+  const idx = readdirSync(packs).find((f) => f.endsWith('.idx'))!;
+  const line = execFileSync('git', ['show-index'], { input: readFileSync(join(packs, idx)), encoding: 'utf8' })
+    .split('\n')
+    .find((l) => l.split(' ')[1] === oid)!;
+  // A small blob's entry header takes two bytes (type and a size of 16 or more): zlib's header follows.
+  const fd = openSync(join(packs, idx.replace(/\.idx$/, '.pack')), 'r+');
+  writeSync(fd, Buffer.alloc(4), 0, 4, Number(line.split(' ')[0]) + 2);
+  closeSync(fd);
 }
 
 const FILES: [string, string][] = [
@@ -130,15 +148,15 @@ test('a file over the read limit is refused without a new clone: a limit is no d
   assert.deepEqual(heals, []);
 });
 
-test("a clone is dropped for damage at most once per fetch: a second torn file in the same cycle is that file's failure", async () => {
+test("a clone is dropped for damage at most once per fetch: a second damaged file in the same cycle is that file's failure", async () => {
   const { bare, url } = fleet();
   const cache = caches.make();
   const { repo, heals } = open(cache, url);
   const synced = await repo.sync();
   const { files } = await repo.listFiles(synced, ['apps'], () => true);
-  tear(cache, git(bare, 'rev-parse', 'main:apps/api.yaml').trim());
+  damagePacked(cache, git(bare, 'rev-parse', 'main:apps/api.yaml').trim());
   assert.equal(new TextDecoder().decode(await repo.readBlob(files[0]!, 1 << 20)), FILES[0]![1]);
-  tear(cache, git(bare, 'rev-parse', 'main:apps/web.yaml').trim());
+  damagePacked(cache, git(bare, 'rev-parse', 'main:apps/web.yaml').trim());
   await assert.rejects(repo.readBlob(files[1]!, 1 << 20), { code: 'object-corrupt' });
   assert.equal(heals.length, 1, heals.join('\n'));
   // The next cycle's fetch allows one heal again.
