@@ -51,6 +51,8 @@ export class Controller implements ControllerHints {
   private current: LoadedConfig | undefined;
   private watcher: { close(): void } | undefined;
   private reloading: Promise<void> = Promise.resolve();
+  /** Whether this process verifies rollouts: set at start. */
+  private verifying: boolean | undefined;
 
   constructor(source: string, io: CliIo, log: Logger) {
     this.io = io;
@@ -169,6 +171,14 @@ export class Controller implements ControllerHints {
     await rewired;
   }
 
+  /** Whether the process verifies rollouts is decided at start (always in a Pod): a reload that changes it says so. */
+  private warnVerifyingChanged(config: LoadedConfig): void {
+    const now = verifies(config, this.io);
+    this.verifying ??= now;
+    if (now === this.verifying) return;
+    this.log.warn({ generation: this.state.config.generation + 1 }, `config reload: rollout verification stays ${this.verifying ? 'on' : 'off'} until the controller restarts (outside a Pod it is decided at start)`);
+  }
+
   private async apply(config: LoadedConfig): Promise<void> {
     const previous = this.shared;
     const shared = await this.sharedFor(config);
@@ -193,6 +203,8 @@ export class Controller implements ControllerHints {
     await receivers();
     const { applied, settled } = this.supervisor.apply(automations);
     this.followup?.set(followups);
+    this.followup?.reconfigure(config.verify);
+    this.warnVerifyingChanged(config);
     this.pool.retain(new Set(config.automations.map((a) => cloneKey(a.git.url, a.git.branch))));
     this.showOnBoard(config);
     Object.assign(this.state.config, { generation: this.state.config.generation + 1, loadedAt: new Date(), lastError: undefined });

@@ -17,7 +17,7 @@ export interface AutomationFollowup {
 export interface FollowupOptions {
   log: Logger;
   /** The verifier and how a report becomes its targets (src/kube, loaded only when verification is on). */
-  verification?: { verifier: Pick<RolloutVerifier, 'verify' | 'stop'>; targets: typeof verifyTargets };
+  verification?: { verifier: Pick<RolloutVerifier, 'verify' | 'stop' | 'reconfigure'>; targets: typeof verifyTargets };
   /** Automatic reverts in progress at once; a failure past it is logged and not reverted (the next failure tries again). */
   maxReverts?: number;
 }
@@ -70,6 +70,11 @@ export class Followup {
     const p = this.revert(a, result);
     this.reverts.add(p);
     void p.finally(() => this.reverts.delete(p));
+  }
+
+  /** The verifier's interval and limit of a reloaded config (the defaults when it names none). */
+  reconfigure(settings: { interval: number; maxConcurrent: number } | undefined): void {
+    this.o.verification?.verifier.reconfigure({ intervalMs: settings?.interval, maxConcurrent: settings?.maxConcurrent });
   }
 
   /** The verifications end without an outcome, then the reverts in progress finish. */

@@ -87,6 +87,9 @@ const EVENT: Record<Outcome, Pick<EventSpec, 'reason' | 'action'>> = {
  * GET of the workload and one list of its Pods; the decision is `judgeRollout`'s. A newer commit
  * for the same workload takes over the verification in progress.
  */
+/** Between two looks at a workload, and verifications polling at once, when the config names neither. */
+const PACE = { intervalMs: 10_000, maxConcurrent: 20 };
+
 export class RolloutVerifier {
   private readonly o: Required<Omit<VerifierOptions, 'events' | 'onOutcome'>> & Pick<VerifierOptions, 'events' | 'onOutcome'>;
   private readonly running = new Map<string, Running>();
@@ -96,7 +99,7 @@ export class RolloutVerifier {
   private stopped = false;
 
   constructor(options: VerifierOptions) {
-    this.o = { counters: new MemoryCounters(), now: Date.now, intervalMs: 10_000, maxConcurrent: 20, maxQueued: 500, maxPods: 200, ...options };
+    this.o = { counters: new MemoryCounters(), now: Date.now, ...PACE, maxQueued: 500, maxPods: 200, ...options };
   }
 
   verify(target: VerifyTarget): void {
@@ -121,6 +124,17 @@ export class RolloutVerifier {
       return;
     }
     this.queue.push(run);
+  }
+
+  /**
+   * A reloaded config's settings: a new interval holds from each verification's next look; a
+   * higher limit starts queued verifications now, a lower one lets those polling finish. A setting
+   * left out is the default again.
+   */
+  reconfigure(settings: { intervalMs?: number | undefined; maxConcurrent?: number | undefined }): void {
+    this.o.intervalMs = settings.intervalMs ?? PACE.intervalMs;
+    this.o.maxConcurrent = settings.maxConcurrent ?? PACE.maxConcurrent;
+    this.startQueued();
   }
 
   /** Resolves when no look is in flight (tests; the verifications themselves go on). */
@@ -224,6 +238,10 @@ export class RolloutVerifier {
     if (this.running.get(run.key) === run) this.running.delete(run.key);
     run.state = 'done';
     this.active -= 1;
+    this.startQueued();
+  }
+
+  private startQueued(): void {
     while (!this.stopped && this.active < this.o.maxConcurrent && this.queue.length > 0) {
       const next = this.queue.shift()!;
       if (!next.cancelled) this.begin(next);

@@ -141,3 +141,27 @@ test('verifier: bounded: past maxConcurrent, verifications queue; a newer commit
     ['a@c2:NotApplied', 'b@c1:NotApplied'],
   );
 });
+
+test('verifier: a reloaded limit starts the queued verifications now; a reloaded interval paces the next looks', async () => {
+  k = await cluster(['verify']);
+  const api = k.api;
+  verifier = new RolloutVerifier({ client: k.client, log: silent, intervalMs: 25, maxConcurrent: 1 });
+  for (const name of ['a', 'b']) api.apply({ ...workload('Deployment', IMAGE_OLD, complete('Deployment')), metadata: { name, namespace: 'shop', generation: 2 } });
+  const t = (name: string): VerifyTarget => ({ ...target('Deployment', 60_000), workload: { namespace: 'shop', kind: 'Deployment', name } });
+  const looks = (name: string) => api.calls.filter((c) => c.resource === 'deployments' && c.name === name).length;
+  verifier.verify(t('a'));
+  verifier.verify(t('b'));
+  await sleep(150);
+  assert.equal(looks('b'), 0, 'b waits behind a');
+  verifier.reconfigure({ intervalMs: 5_000, maxConcurrent: 2 });
+  const deadline = Date.now() + 10_000;
+  while (looks('b') === 0 && Date.now() < deadline) await sleep(10);
+  assert.equal(looks('b'), 1, 'b started when the limit rose');
+  // Each look already waiting keeps its timer; the one after it waits the new interval.
+  await sleep(300);
+  const aNow = looks('a');
+  const bNow = looks('b');
+  await sleep(1_000);
+  assert.ok(looks('a') <= aNow + 1, 'a looks at most once more in a second at a 5 s interval');
+  assert.equal(looks('b'), bNow, 'b waits 5 s for its next look');
+});
