@@ -8,7 +8,7 @@ import type { ListMemo } from './list-memo.ts';
 import type { Ranking } from './ranking.ts';
 import { reject, type Rejected } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';
-import { parseVersion, type Version } from './version.ts';
+import { parseVersion, scannedPart, type Version } from './version.ts';
 
 export type RelativeLevel = 'major' | 'minor' | 'patch' | 'all';
 
@@ -22,13 +22,15 @@ const PART_NAMES = ['major', 'minor', 'patch'];
 export function relativeRanking(level: RelativeLevel, compat: Compatibility, currentTag: string | undefined, memo?: ListMemo): Ranking<Version> {
   const current = currentTag === undefined ? null : parseVersion(currentTag);
   if (current === null) return noCurrentVersion(level);
+  const fixed = FIXED_PARTS[level];
   const moved = PART_NAMES.map((part) => reject('outside-range', `${part} differs from current ${currentTag}, policy ${level}`));
   return versionRanking({
     compat,
     currentTag,
     memo,
     reference: current,
-    bound: (version) => moved[movedPart(current, version, FIXED_PARTS[level])],
+    bound: (version) => moved[movedPart(current, version, fixed)],
+    scannedBound: () => moved[scannedMovedPart(current, fixed)],
     // `all` takes any prerelease; the other levels only those of the current tag's own release
     // (`1.2.0-rc.1` → `1.2.0-rc.2`), so a test build never lands on a workload that runs releases.
     takesPrereleases: level === 'all',
@@ -46,6 +48,14 @@ function noCurrentVersion(level: RelativeLevel): Ranking<Version> {
 function movedPart(current: Version, version: Version, fixed: number): number {
   for (let i = 0; i < fixed; i++) {
     if ((current.release[i] ?? 0) !== (version.release[i] ?? 0)) return i;
+  }
+  return -1;
+}
+
+/** movedPart for the version `scanVersion` last read. */
+function scannedMovedPart(current: Version, fixed: number): number {
+  for (let i = 0; i < fixed; i++) {
+    if ((current.release[i] ?? 0) !== scannedPart(i)) return i;
   }
   return -1;
 }

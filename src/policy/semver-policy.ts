@@ -7,7 +7,7 @@ import type { ListMemo } from './list-memo.ts';
 import type { Ranking } from './ranking.ts';
 import { reject } from './ranking.ts';
 import { versionRanking } from './version-ranking.ts';
-import { compareCore, comparePrerelease, parseVersion, toIdentifier, type Version } from './version.ts';
+import { compareCore, comparePrerelease, compareScannedCore, parseVersion, toIdentifier, type Version } from './version.ts';
 
 type Operator = semver.Comparator['operator'];
 
@@ -56,11 +56,23 @@ function toBound(comparator: semver.Comparator): Bound {
  * prerelease; variants and build counters never take part.
  */
 export function inRange(range: SemverRange, version: Version): boolean {
+  return someSetHolds(range, (bound) => holds(bound, version));
+}
+
+/**
+ * inRange for the version `scanVersion` last read, on its core alone: false only where inRange is.
+ * A bound naming a prerelease that the core meets exactly is left to inRange on the built version.
+ */
+export function mayBeInRange(range: SemverRange): boolean {
+  return someSetHolds(range, mayHold);
+}
+
+function someSetHolds(range: SemverRange, holdsBound: (bound: Bound) => boolean): boolean {
   // Plain loops: this runs for every tag of every image, every cycle.
   for (const set of range.sets) {
     let all = true;
     for (const bound of set) {
-      if (!holds(bound, version)) {
+      if (!holdsBound(bound)) {
         all = false;
         break;
       }
@@ -73,8 +85,18 @@ export function inRange(range: SemverRange, version: Version): boolean {
 function holds(bound: Bound, version: Version): boolean {
   if (bound.version === undefined) return true;
   const core = compareCore(version, bound.version, 3);
-  const cmp = core !== 0 || bound.version.prerelease.length === 0 ? core : comparePrerelease(version.prerelease, bound.version.prerelease);
-  switch (bound.operator) {
+  return meets(bound.operator, core !== 0 || bound.version.prerelease.length === 0 ? core : comparePrerelease(version.prerelease, bound.version.prerelease));
+}
+
+function mayHold(bound: Bound): boolean {
+  if (bound.version === undefined) return true;
+  const core = compareScannedCore(bound.version.release, 3);
+  return (core === 0 && bound.version.prerelease.length > 0) || meets(bound.operator, core);
+}
+
+/** Whether a comparison's result (`cmp` of the version with the bound's) meets the bound's operator. */
+function meets(operator: Operator, cmp: number): boolean {
+  switch (operator) {
     case '<':
       return cmp < 0;
     case '<=':
@@ -99,6 +121,7 @@ export function semverRanking(range: SemverRange, compat: Compatibility, current
     reference: current === undefined ? null : parseVersion(current),
     ...(text === undefined || extract === undefined ? {} : { text, mismatch: reject('filter-mismatch', `does not match /${extract.regex.source}/`) }),
     bound: (version) => (inRange(range, version) ? undefined : outside),
+    scannedBound: () => (mayBeInRange(range) ? undefined : outside),
     takesPrereleases: range.prerelease,
     prereleaseExcluded: reject('prerelease-excluded', `range "${range.text}" names no prerelease`),
   });

@@ -22,6 +22,12 @@ export interface VersionRules {
   reference: Version | null;
   /** The policy's own bound (range, level): a rejection, or undefined when the version is inside. */
   bound(version: Version): Rejected | undefined;
+  /**
+   * `bound` for the version `scanVersion` last read, before it is built: a rejection only where
+   * `bound` gives one (`bound` still runs on every version built). Most tags a widened policy
+   * takes past compatibility are outside its range: none of them is built.
+   */
+  scannedBound?: () => Rejected | undefined;
   /** The policy itself takes prereleases (a range that names one, `all`). */
   takesPrereleases: boolean;
   prereleaseExcluded: Rejected;
@@ -47,6 +53,9 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     if (version.release.length > mostParts) mostParts = version.release.length;
     return version;
   };
+  const scannedBound = rules.scannedBound;
+  /** `inside` for the version `scanVersion` last read from `tag`: the bound on the scan first. */
+  const insideScanned = (tag: string): Verdict<Version> => scannedBound?.() ?? inside(scannedVersion(tag));
   // The tag's own version proves it valid (see checksGrammar): only the tags that are not versions
   // are checked against the grammar. A Flux extraction reads another text, so the engine checks.
   const checksGrammar = rules.text === undefined;
@@ -60,7 +69,7 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   /** The tag's own version, checked before it is built: most tags of a list are turned down on their variant or precision. */
   const admitScanned = (tag: string, at: number): Verdict<Version> => {
     if (!scanVersion(tag)) return notAVersion(tag, at, isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION);
-    return compat.checkScanned(tag) ?? inside(scannedVersion(tag));
+    return compat.checkScanned(tag) ?? insideScanned(tag);
   };
   // Flux's extraction reads another text than the tag: only the tag's own version has a shape per
   // list. A list selected once reads its versions as before; the second selection codes them.
@@ -85,8 +94,10 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       let verdict = byShape[code];
       if (verdict === undefined) byShape[code] = verdict = compat.check(shapes.shape(code)) ?? null;
       if (verdict !== null) return verdict;
+      if (version) return inside(version);
       // A tag with a shape is a version: read again only the tags whose shape the reference takes.
-      return inside(version ?? (parseVersion(tag) as Version));
+      scanVersion(tag);
+      return insideScanned(tag);
     },
     keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,

@@ -120,6 +120,21 @@ export function scannedFirstPart(): number {
   return scanned.a;
 }
 
+/** The scanned version's numeric part at `index` (0 to 3); 0 past its parts, as compareCore counts a missing one. */
+export function scannedPart(index: number): number {
+  if (index >= scanned.count) return 0;
+  return index === 0 ? scanned.a : index === 1 ? scanned.b : index === 2 ? scanned.c : scanned.d;
+}
+
+/** compareCore of the scanned version with `release`, over the first `parts` parts. */
+export function compareScannedCore(release: readonly number[], parts: number): number {
+  for (let i = 0; i < parts; i++) {
+    const diff = scannedPart(i) - (release[i] ?? 0);
+    if (diff !== 0) return diff;
+  }
+  return 0;
+}
+
 /** Every Version is built here, so all have one shape (the engine reads millions of them). */
 function version(release: number[], prerelease: Identifier[], variant: string, build: string): Version {
   return { release, prerelease, variant, build };

@@ -2,6 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareVersions, parseVersion } from '../../src/policy/index.ts';
 import { isCommitHash, scanVersion } from '../../src/policy/version.ts';
+import { inRange, mayBeInRange, parseRange } from '../../src/policy/semver-policy.ts';
 import { compatibilityCheck, parseCompatibility } from '../../src/policy/compat.ts';
 import { compareDecimal, compareNatural, parseDecimal } from '../../src/policy/natural.ts';
 import { isValidTag } from '../../src/image/index.ts';
@@ -142,5 +143,22 @@ test('version: a scanned version passes or fails each compatibility rule as the 
       }
     }),
     { numRuns: 5000, seed: 29 },
+  );
+});
+
+test('version: a range turns down a scanned version on its core only where it turns down the version built from it', () => {
+  // The bounds that name a prerelease are the ones the core alone cannot decide.
+  const ranges = ['*', '^1', '~1.2', '>1.0.0-rc.1', '>=1.2.0-rc.1 <2.0.0-0', '<2.0.0-0', '<=1.2.3-rc.2', '1.2.3-rc.2 || >=3.1', '>1.2.3-rc.1', '1.x || 3', '<1.2.4'].map(parseRange);
+  const near = fc.tuple(fc.array(fc.constantFrom('0', '1', '2', '3'), { minLength: 1, maxLength: 4 }), fc.constantFrom('', '-rc.1', '-rc.2', '-rc.3', '-alpha', '-0', 'rc1'), fc.constantFrom('', '-alpine', '-ls3')).map(([core, pre, variant]) => `${core.join('.')}${pre}${variant}`);
+  fc.assert(
+    fc.property(fc.oneof(near, versionish), (tag) => {
+      const version = parseVersion(tag);
+      if (version === null) return;
+      for (const range of ranges) {
+        scanVersion(tag);
+        if (!mayBeInRange(range)) assert.equal(inRange(range, version), false, `${tag} in ${range.text}`);
+      }
+    }),
+    { numRuns: 5000, seed: 31 },
   );
 });
