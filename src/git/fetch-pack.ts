@@ -27,13 +27,40 @@ export interface FetchRequest {
   limits?: GitLimits;
 }
 
+/** Advertisements a fetch reads when the ref keeps moving before its want arrives. */
+export const FETCH_ATTEMPTS = 3;
+
 /**
  * git's upload-pack protocol (v0, stateless: one advertisement, one request) over the session's
  * http-shaped client. Returns the remote head of `ref`, or undefined when the ref does not exist.
  * Nothing is downloaded when we already hold the head; otherwise the pack is indexed by
  * `storePack` and the shallow boundary updated.
+ *
+ * The advertisement and the want are two requests: another writer (a second replica rebuilding a
+ * review branch) may move or delete the ref in between, and the server then refuses a want that
+ * no ref reaches any more ("not our ref"), as git http-backend, GitHub and GitLab do. That is a
+ * lost race, not a broken remote: a fresh advertisement is read and the new head fetched, a few
+ * times at most (`git-ref-moving` past that).
  */
 export async function fetchPack(session: TransportSession, request: FetchRequest): Promise<string | undefined> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await fetchOnce(session, request);
+    } catch (error) {
+      if (!(error instanceof WantRefused)) throw error;
+      session.signal?.throwIfAborted();
+      if (attempt >= FETCH_ATTEMPTS) throw new GitError(`fetch from ${request.description}: ${request.ref} moved on the remote during each of ${FETCH_ATTEMPTS} fetches (${error.message})`, { code: 'git-ref-moving', data: { ref: request.ref, attempts: FETCH_ATTEMPTS } });
+    }
+  }
+}
+
+/** The server refused our want: the ref it advertised moved or went away before our request came. */
+class WantRefused extends Error {}
+
+/** upload-pack's words for a want no ref reaches (git's upload-pack.c). */
+const NOT_OUR_REF = /^upload-pack: not our ref [0-9a-f]{40}/;
+
+async function fetchOnce(session: TransportSession, request: FetchRequest): Promise<string | undefined> {
   const what = `fetch from ${request.description}`;
   const { refs, capabilities } = await discover(session, request.url, 'git-upload-pack', what);
   const head = refs.get(request.ref);
@@ -82,14 +109,19 @@ function parseResponse(body: Buffer, description: string): { pack: Buffer; shall
       if (text.startsWith('shallow ')) shallowAdded.push(text.slice(8));
       else if (text.startsWith('unshallow ')) unshallowed.push(text.slice(10));
       else if (text === 'NAK' || text.startsWith('ACK ')) negotiated = true;
-      else if (text.startsWith('ERR ')) throw new GitError(`fetch from ${description} failed: ${text.slice(4)}`, { code: 'git-remote-error' });
+      else if (text.startsWith('ERR ')) throw remoteError(text.slice(4), description);
       continue;
     }
     const band = line[0];
     if (band === 1) pack.push(line.subarray(1));
-    else if (band === 3) throw new GitError(`fetch from ${description} failed: ${line.subarray(1).toString('utf8').trim()}`, { code: 'git-remote-error' });
+    else if (band === 3) throw remoteError(line.subarray(1).toString('utf8').trim(), description);
   }
   return { pack: Buffer.concat(pack), shallowAdded, unshallowed };
+}
+
+function remoteError(message: string, description: string): Error {
+  if (NOT_OUR_REF.test(message)) return new WantRefused(message);
+  return new GitError(`fetch from ${description} failed: ${message}`, { code: 'git-remote-error' });
 }
 
 /** A thin pack's base is some object of ours; bigger ones are not read to complete it. */

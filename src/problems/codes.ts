@@ -72,6 +72,7 @@ export const CODES = {
   'advertisement-too-large': 'a ref advertisement is larger than its bound (git.limits.advertisementBytes)',
   'redirect-refused': 'the Git server redirected where tagpilot does not follow (too many hops, https to http, a POST)',
   'git-remote-error': 'the Git server reported an error of its own',
+  'git-ref-moving': 'a branch moved on the Git server between its advertisement and the fetch, again after every retry (another writer keeps rewriting it)',
   'git-cache-damaged': 'the local clone (a cache) is damaged; it is dropped and cloned again',
   'branch-missing': 'the remote has no such branch',
   'commit-refused': 'a change names a path that cannot be written (not a regular file, not in the tree)',
