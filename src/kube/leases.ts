@@ -122,15 +122,26 @@ export class LeaseCoordinator {
     if (!this.stopped) this.timer = setTimeout(this.loop, renewDelay(this.o.durationMs, this.o.random()));
   };
 
-  /** On SIGTERM: no more ticks, and every Lease we hold released, so another replica takes over at once. */
+  /**
+   * On SIGTERM: no more ticks, and every Lease that names us released, so another replica takes
+   * over at once. By what the API last said, not by `held()`: a round made late by a busy machine
+   * lapses our trust in a hold, not the Lease, which would name an exited replica until it expires.
+   * Each release is a compare-and-swap on the version we read: a Lease another replica took since
+   * is refused (409) and stays theirs.
+   */
   async stop(): Promise<void> {
     this.stopped = true;
     clearTimeout(this.timer);
     await this.running;
-    for (const id of this.held()) await this.write(id, 'release');
+    for (const id of this.namingUs()) await this.write(id, 'release');
     const member = this.known.get(this.memberName());
     if (member?.holder === this.o.identity) await this.writeLease({ ...member, holder: undefined }, 'release', undefined).catch(() => undefined);
     this.notify();
+  }
+
+  /** Our automations whose Lease, as we last read or wrote it, names us as holder. */
+  private namingUs(): string[] {
+    return this.automations.filter((id) => this.known.get(leaseName('tagpilot-', id))?.holder === this.o.identity);
   }
 
   /** One round: read every tagpilot Lease (one list), renew our membership, then act on each automation's Lease. */

@@ -90,6 +90,44 @@ test('leases: stop() releases every Lease held, and the other replica takes them
   await b.stop();
 });
 
+/** Who holds each automation's Lease, per the double. */
+const holders = () =>
+  k.api
+    .list('coordination.k8s.io/v1', 'Lease', 'tagpilot')
+    .filter((l) => (l.metadata.labels as Record<string, string> | undefined)?.['tagpilot.io/lease'] === 'automation')
+    .map((l) => (l.spec as { holderIdentity?: string }).holderIdentity);
+
+test('leases: stop() releases the Leases that still name this replica after its own trust in them lapsed (a late round on a busy machine)', async () => {
+  // The e2e's SIGTERM under load: the last renewal was more than two thirds of the duration ago
+  // when stop() came, so held() was empty, and the Leases kept naming a replica that had exited.
+  const clock = manualClock(Date.parse('2026-12-03T11:00:00Z'));
+  const a = replica('tagpilot-7e3-a', clock);
+  await a.tick();
+  assert.equal(holders().length, AUTOMATIONS.length);
+  clock.advance((D * 2) / 3 + 1);
+  assert.deepEqual(a.held(), [], 'no longer trusted by its holder');
+  await a.stop();
+  assert.deepEqual(holders(), Array(AUTOMATIONS.length).fill(undefined), 'every Lease released');
+  assertClean();
+});
+
+test('leases: stop() leaves alone a Lease another replica took since this one last held it', async () => {
+  const clock = manualClock(Date.parse('2026-12-03T12:00:00Z'));
+  const a = replica('tagpilot-7e4-a', clock);
+  const b = replica('tagpilot-7e4-b', clock);
+  await a.tick();
+  // a stops renewing (a partition); b takes every Lease once they expire, while a still trusts nothing.
+  for (let waited = 0; waited < 2 * D + 8000 && b.held().length < AUTOMATIONS.length; waited += 4000) {
+    clock.advance(4000);
+    await b.tick();
+  }
+  assert.deepEqual(b.held(), AUTOMATIONS);
+  await a.stop();
+  assert.deepEqual(holders(), Array(AUTOMATIONS.length).fill('tagpilot-7e4-b'), "b's holds are untouched by a's stale view");
+  assert.equal(a.counters.get('tagpilot_lease_errors_total', { action: 'release', code: 'kube-conflict' }), AUTOMATIONS.length, 'each release refused on its stale resourceVersion');
+  await b.stop();
+});
+
 test('leases: on the wire, renewTime and acquireTime are MicroTime and the holder is the Pod name', async () => {
   const clock = manualClock(Date.parse('2026-12-04T10:00:00Z'));
   const a = replica('tagpilot-8f3-a', clock);
