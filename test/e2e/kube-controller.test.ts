@@ -134,7 +134,7 @@ test('controller with two replicas: each automation is cycled by exactly one rep
     assert.equal((await survivor.get('/readyz')).status, 200);
 
     assert.equal(await survivor.stop(), 0, logs());
-    for (const a of AUTOMATIONS) assert.equal(holder(a), undefined, `${a}: released on SIGTERM, after the cycles`);
+    for (const a of AUTOMATIONS) assert.equal(holder(a), undefined, `${a}: released on SIGTERM, after the cycles\n${logs()}`);
     assert.deepEqual(
       k.api.calls.filter((c) => c.status === 403),
       [],
