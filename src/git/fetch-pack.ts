@@ -28,7 +28,7 @@ export interface FetchRequest {
 }
 
 /** Advertisements a fetch reads when the ref keeps moving before its want arrives. */
-export const FETCH_ATTEMPTS = 3;
+const FETCH_ATTEMPTS = 3;
 
 /**
  * git's upload-pack protocol (v0, stateless: one advertisement, one request) over the session's
@@ -58,7 +58,7 @@ export async function fetchPack(session: TransportSession, request: FetchRequest
 class WantRefused extends Error {}
 
 /** upload-pack's words for a want no ref reaches (git's upload-pack.c). */
-const NOT_OUR_REF = /^upload-pack: not our ref [0-9a-f]{40}/;
+const NOT_OUR_REF = /\bnot our ref [0-9a-f]{40}\b/;
 
 async function fetchOnce(session: TransportSession, request: FetchRequest): Promise<string | undefined> {
   const what = `fetch from ${request.description}`;
