@@ -149,6 +149,11 @@ test('a config change is applied without a restart (a ConfigMap symlink swap); a
     await until(() => commits(b) === 2, 30_000, 'the added automation commits');
     await eventually(async () => (await c.get('/readyz')).status === 200, 'ready with both');
 
+    // Outside a Pod, whether rollouts are verified is decided at start: a reload asking for it says it waits.
+    mount.write(config(['reload-a', 'reload-b'], 'verify: { deadline: 10m }\n'));
+    const waits = await c.waitFor((l) => String(l.msg).startsWith('config reload: rollout verification stays off until the controller restarts'), 20_000, 'the warning');
+    assert.equal(waits.level, 40, 'a warning');
+
     mount.write('automations: []\n');
     const refused = await c.waitFor((l) => l.msg === 'config reload refused: the running config stays', 20_000, 'the refusal');
     assert.match(JSON.stringify(refused.err), /automations/);
