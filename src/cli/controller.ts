@@ -51,8 +51,8 @@ export class Controller implements ControllerHints {
   private current: LoadedConfig | undefined;
   private watcher: { close(): void } | undefined;
   private reloading: Promise<void> = Promise.resolve();
-  /** Whether this process verifies rollouts: set at start. */
-  private verifying: boolean | undefined;
+  /** Whether this process verifies rollouts: decided at start. */
+  private verifying = false;
 
   constructor(source: string, io: CliIo, log: Logger) {
     this.io = io;
@@ -84,8 +84,9 @@ export class Controller implements ControllerHints {
     this.cluster = cluster;
     const followup = await controllerFollowup(config, this.io, this.log, { events: cluster.events, counters: this.metrics.clusterCounters(), onVerified: (result) => this.showVerified(result) });
     this.followup = followup;
+    this.verifying = verifies(config, this.io);
     // What the verifier recorded before a restart, or on another replica, is on the page too.
-    if (verifies(config, this.io)) this.board.readRecorded(new RecordedVerifications({ lookup: await recordedLookup(this.io) }));
+    if (this.verifying) this.board.readRecorded(new RecordedVerifications({ lookup: await recordedLookup(this.io) }));
     const reporter = fanOut(logReporter(this.log, 'debug'), stateReporter(this.state), this.metrics, this.board.reporter(), ...cluster.reporters, followup.reporter);
     this.running = new Supervisor({ reporter, state: this.state, beforeCycle: () => this.rewiredOnRotation() });
     try {
@@ -173,9 +174,7 @@ export class Controller implements ControllerHints {
 
   /** Whether the process verifies rollouts is decided at start (always in a Pod): a reload that changes it says so. */
   private warnVerifyingChanged(config: LoadedConfig): void {
-    const now = verifies(config, this.io);
-    this.verifying ??= now;
-    if (now === this.verifying) return;
+    if (verifies(config, this.io) === this.verifying) return;
     this.log.warn({ generation: this.state.config.generation + 1 }, `config reload: rollout verification stays ${this.verifying ? 'on' : 'off'} until the controller restarts (outside a Pod it is decided at start)`);
   }
 

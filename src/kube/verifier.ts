@@ -81,15 +81,15 @@ const EVENT: Record<Outcome, Pick<EventSpec, 'reason' | 'action'>> = {
   NotApplied: { reason: 'NotApplied', action: 'Verify' },
 };
 
+/** Between two looks at a workload, and verifications polling at once, when the config names neither. */
+const PACE = { intervalMs: 10_000, maxConcurrent: 20 };
+
 /**
  * Watches workloads after tagpilot's commit until they run the new images, fail, or the deadline
  * passes (docs/verification.md). `verify` returns at once: the cycle never waits. Each look is one
  * GET of the workload and one list of its Pods; the decision is `judgeRollout`'s. A newer commit
  * for the same workload takes over the verification in progress.
  */
-/** Between two looks at a workload, and verifications polling at once, when the config names neither. */
-const PACE = { intervalMs: 10_000, maxConcurrent: 20 };
-
 export class RolloutVerifier {
   private readonly o: Required<Omit<VerifierOptions, 'events' | 'onOutcome'>> & Pick<VerifierOptions, 'events' | 'onOutcome'>;
   private readonly running = new Map<string, Running>();
