@@ -21,7 +21,7 @@ export interface AnonBreakdown {
   arenas: number;
   stacks: number;
   other: number;
-  /** Mappings in `other`, by size in KiB, for the largest ones. */
+  /** How many mappings `other` adds up. */
   otherMappings: number;
 }
 
