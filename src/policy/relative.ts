@@ -29,8 +29,8 @@ export function relativeRanking(level: RelativeLevel, compat: Compatibility, cur
     currentTag,
     memo,
     reference: current,
-    bound: (version) => moved[movedPart(current, version, fixed)],
-    scannedBound: () => moved[scannedMovedPart(current, fixed)],
+    bound: (version) => movedRejection(moved, movedPart(current, version, fixed)),
+    scannedBound: () => movedRejection(moved, scannedMovedPart(current, fixed)),
     // `all` takes any prerelease; the other levels only those of the current tag's own release
     // (`1.2.0-rc.1` → `1.2.0-rc.2`), so a test build never lands on a workload that runs releases.
     takesPrereleases: level === 'all',
@@ -42,6 +42,11 @@ export function relativeRanking(level: RelativeLevel, compat: Compatibility, cur
 function noCurrentVersion(level: RelativeLevel): Ranking<Version> {
   const verdict: Rejected = reject('no-current-version', `"${level}" needs the current tag to be a version`);
   return { admit: () => verdict, keyOf: () => undefined, compare: () => 0 };
+}
+
+/** The rejection for a moved part, none for -1: `moved[-1]` would be a named-property look-up, slow on every tag inside the bound. */
+function movedRejection(moved: readonly Rejected[], part: number): Rejected | undefined {
+  return part < 0 ? undefined : moved[part];
 }
 
 /** Index of the first of the fixed leading parts that differs from the current tag's, or -1 (none). */
