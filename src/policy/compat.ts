@@ -6,7 +6,7 @@
  */
 import { compileRegex, PatternError } from './pattern.ts';
 import { reject, type Rejected } from './ranking.ts';
-import { isPrerelease, sameCore, scannedFirstPart, scannedParts, scannedVariant, scannedVariantIs, type Version } from './version.ts';
+import { compareScannedCore, isPrerelease, sameCore, scannedFirstPart, scannedParts, scannedVariant, scannedVariantIs, type Version } from './version.ts';
 
 export type VariantRule = { kind: 'same' } | { kind: 'any' } | { kind: 'plain' } | { kind: 'match'; source: string; test(variant: string): boolean };
 
@@ -111,10 +111,16 @@ export interface CompatibilityCheck {
   check(shape: Shape): Rejected | undefined;
   /** `check` for the version `scanVersion` last read from `tag`, before it is built (version.ts). */
   checkScanned(tag: string): Rejected | undefined;
+  /** The precision part of `check`, for the core `scanCore` last read: all it needs is the parts. */
+  checkScannedParts(): Rejected | undefined;
   /** Whether a prerelease may be a candidate (the range or level aside). */
   prereleaseAllowed(version: Version): boolean;
+  /** `prereleaseAllowed` for the version `scanVersion` last read. */
+  prereleaseAllowedScanned(): boolean;
   /** A new slot takes the highest precision present: set when the precision waits on all candidates. */
   deferredPrecision: boolean;
+  /** Only the plain variant passes. */
+  plainOnly: boolean;
 }
 
 export function compatibilityCheck(compat: Compatibility, reference: Version | null, currentTag: string | undefined): CompatibilityCheck {
@@ -127,11 +133,19 @@ export function compatibilityCheck(compat: Compatibility, reference: Version | n
     checkScanned(tag) {
       return variant.scanned(tag) ?? precision(scannedParts(), scannedFirstPart());
     },
+    checkScannedParts() {
+      return precision(scannedParts(), scannedFirstPart());
+    },
     prereleaseAllowed(version) {
       if (compat.prerelease === 'any') return true;
       return reference !== null && isPrerelease(reference) && sameCore(reference, version);
     },
+    prereleaseAllowedScanned() {
+      if (compat.prerelease === 'any') return true;
+      return reference !== null && isPrerelease(reference) && compareScannedCore(reference.release, 4) === 0;
+    },
     deferredPrecision: compat.precision === 'same' && reference === null,
+    plainOnly: compat.variant.kind === 'plain' || (compat.variant.kind === 'same' && (reference?.variant ?? '') === ''),
   };
 }
 

@@ -24,6 +24,13 @@ export class Rejected {
   }
 }
 
+/**
+ * The verdict of a tag a ranking turned down on what it read first (a version's numeric core, say)
+ * before reading what says why: `Ranking.explain` works the reason out when an explanation is read
+ * (reasons.ts), so the reason of the many tags nobody asks about is never worked out. Never shown.
+ */
+export const UNEXPLAINED = new Rejected('not-a-version', 'unexplained');
+
 /** A candidate's order key, or why the tag is not one. Keys are never `Rejected` instances. */
 export type Verdict<K> = K | Rejected;
 
@@ -35,6 +42,13 @@ export interface Keyed<K> {
 export interface Ranking<K> {
   /** Whether the tag (at `at` in the list) is a candidate under the policy (filters aside), with its order key. */
   admit(info: TagInfo, at: number): Verdict<K>;
+  /**
+   * The verdict of the tag at `at` that `admit` turned down with `UNEXPLAINED`: the one it would
+   * have given had it read the whole tag. Set by a ranking that returns `UNEXPLAINED`.
+   */
+  explain?(info: TagInfo, at: number): Rejected;
+  /** The reasons `explain` can give: a look for another reason skips the unexplained tags. */
+  explains?: ReadonlySet<RejectReason>;
   /** The order key of the current tag, ignoring the policy's range; undefined when it has none. */
   keyOf(info: TagInfo): K | undefined;
   /** The policy's order: positive when `a` is newer. Equal keys never cause a change. */

@@ -5,13 +5,16 @@
  * needs only the winner and what holds it never builds it, and `rejectionsWith` builds only the
  * reason asked for.
  */
-import { Rejected } from './ranking.ts';
+import { Rejected, UNEXPLAINED } from './ranking.ts';
 import type { RejectReason, Rejection, Selection, TagInfo } from './types.ts';
 
 export interface Outcomes {
   tags: readonly TagInfo[];
   /** Per tag: its `Rejected` verdict, or (for a candidate) anything else, such as its key. */
-  verdicts: readonly unknown[];
+  verdicts: unknown[];
+  /** The verdict of a tag turned down as `UNEXPLAINED` (ranking.ts), and the reasons it can be. */
+  explain?: (at: number) => Rejected;
+  explains?: ReadonlySet<RejectReason>;
   /** Tags with this name are not listed (the selected tag, and the kept current one). */
   unlisted: string | null;
   /** Why a candidate was not selected; undefined lists it not at all. */
@@ -60,18 +63,18 @@ export function hasRejection(selection: Selection, reason: RejectReason): boolea
   if (outcomes.loserReasons?.has(reason) === true) return listOf(outcomes, reason).length > 0;
   const { tags, verdicts, unlisted } = outcomes;
   for (let at = 0; at < verdicts.length; at++) {
-    const verdict = verdicts[at];
+    const verdict = verdictAt(outcomes, at, reason);
     if (verdict instanceof Rejected && verdict.reason === reason && tagOf(tags[at] as TagInfo) !== unlisted) return true;
   }
   return false;
 }
 
 function listOf(outcomes: Outcomes, reason: RejectReason | undefined): Rejection[] {
-  const { tags, verdicts, unlisted, loser } = outcomes;
+  const { tags, unlisted, loser } = outcomes;
   const losers = loser !== undefined && (reason === undefined || outcomes.loserReasons?.has(reason) !== false);
   const list: Rejection[] = [];
   for (let at = 0; at < tags.length; at++) {
-    const verdict = verdicts[at];
+    const verdict = verdictAt(outcomes, at, reason);
     const rejected = verdict instanceof Rejected;
     if (rejected ? reason !== undefined && verdict.reason !== reason : !losers) continue;
     const info = tags[at] as TagInfo;
@@ -81,6 +84,19 @@ function listOf(outcomes: Outcomes, reason: RejectReason | undefined): Rejection
     if (rejection !== undefined && (reason === undefined || rejection.reason === reason)) list.push(rejection);
   }
   return list;
+}
+
+/**
+ * The verdict of the tag at `at`, an unexplained one worked out (and kept) when it may be `reason`
+ * (any reason when undefined). One that cannot be stays unexplained, and is no rejection for `reason`.
+ */
+function verdictAt(outcomes: Outcomes, at: number, reason: RejectReason | undefined): unknown {
+  const verdict = outcomes.verdicts[at];
+  if (verdict !== UNEXPLAINED || outcomes.explain === undefined) return verdict;
+  if (reason !== undefined && outcomes.explains?.has(reason) !== true) return verdict;
+  const explained = outcomes.explain(at);
+  outcomes.verdicts[at] = explained;
+  return explained;
 }
 
 /** The grammar check guards callers that skipped validation: a tag may not even be a string. */

@@ -13,7 +13,7 @@ import { filtersSet, INVALID_TAG, screenMetadata, validAt, validColumn, validTag
 import { alphabetical, byBuildTime, byCapture, extractor, numerical } from './ordered.ts';
 import type { Policy, SortedPolicy } from './policy.ts';
 import { Rejected, type Keyed, type Ranking } from './ranking.ts';
-import { withReasons } from './reasons.ts';
+import { withReasons, type Outcomes } from './reasons.ts';
 import { relativeRanking } from './relative.ts';
 import { semverRanking } from './semver-policy.ts';
 import { selectDigest } from './digest.ts';
@@ -81,7 +81,13 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
   const unranked = decision.unranked === true;
   const loser = (tag: string, key: unknown): Rejection => (unranked ? unrankedCurrent(tag, currentTag) : explainLoser(ranking, { tag, key: key as K }, best, currentTag, decision.floor));
   // The kept current tag is not "rejected" even when the policy would not pick it today.
-  return withReasons(selection, { tags, verdicts, unlisted: decision.selected, loser, loserReasons: RANKED_LOWER });
+  const outcomes: Outcomes = { tags, verdicts, unlisted: decision.selected, loser, loserReasons: RANKED_LOWER };
+  const explain = ranking.explain;
+  if (explain !== undefined) {
+    outcomes.explain = (at) => explain(tags[at] as TagInfo, at);
+    if (ranking.explains !== undefined) outcomes.explains = ranking.explains;
+  }
+  return withReasons(selection, outcomes);
 }
 
 /** Fills `verdicts` (a `Rejected` or the key, per tag) and returns the candidates' positions. */

@@ -6,11 +6,11 @@
  */
 import { compatibilityCheck, precisionRejection, plural, type Compatibility } from './compat.ts';
 import type { ListMemo } from './list-memo.ts';
-import type { Keyed, Ranking, Rejected, Verdict } from './ranking.ts';
-import { reject } from './ranking.ts';
+import type { Keyed, Ranking, Verdict } from './ranking.ts';
+import { reject, Rejected, UNEXPLAINED } from './ranking.ts';
 import { INVALID_TAG, validAt, validColumn } from './screen.ts';
-import type { TagInfo } from './types.ts';
-import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, scannedVersion, scanVersion, type Version } from './version.ts';
+import type { RejectReason, TagInfo } from './types.ts';
+import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, scanCore, scannedIsPrerelease, scannedSuffixStart, scannedVersion, scanSuffix, scanVersion, SUFFIX_PRERELEASE, SUFFIX_VARIANT, type Version } from './version.ts';
 import { COMMIT_HASH as COMMIT_HASH_CODE, NOT_A_VERSION as NOT_A_VERSION_CODE, UNREAD, VersionShapes } from './version-shapes.ts';
 
 export interface VersionRules {
@@ -40,6 +40,8 @@ const NOT_A_VERSION = reject('not-a-version');
 /** The tag grammar's longest tag (src/image's isValidTag). */
 const MAX_TAG_LENGTH = 128;
 const COMMIT_HASH = reject('commit-hash', 'a commit hash, never a version');
+/** What a version ranking turns a tag down for: all `admitScanned` can say of an unexplained one. */
+const EXPLAINS: ReadonlySet<RejectReason> = new Set<RejectReason>(['invalid-tag', 'not-a-version', 'commit-hash', 'other-variant', 'other-precision', 'build-number', 'outside-range', 'prerelease-excluded']);
 
 export function versionRanking(rules: VersionRules): Ranking<Version> {
   const compat = compatibilityCheck(rules.compat, rules.reference, rules.currentTag);
@@ -71,6 +73,29 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     if (!scanVersion(tag)) return notAVersion(tag, at, isCommitHash(tag) ? COMMIT_HASH : NOT_A_VERSION);
     return compat.checkScanned(tag) ?? insideScanned(tag);
   };
+  const takesPrereleases = rules.takesPrereleases;
+  /** The first segment of the scanned tag's suffix puts it out (a prerelease or a variant the policy never takes). */
+  const outOnSuffixStart = (tag: string): boolean => {
+    const start = scannedSuffixStart(tag);
+    if (start === SUFFIX_PRERELEASE) return !takesPrereleases && !compat.prereleaseAllowedScanned();
+    return start === SUFFIX_VARIANT;
+  };
+  const plainOnly = compat.plainOnly;
+  /**
+   * `admitScanned` as a first selection runs it: a tag is turned down as soon as it is sure to be
+   * out, on its core before its suffix is read, on being a prerelease before a version is built,
+   * and unexplained. Most tags are out (another precision, major or range; not a version at all),
+   * so most are never read whole, and `admitScanned` says why only for those an explanation shows.
+   */
+  const admitFirst = (tag: string): Verdict<Version> => {
+    if (!scanCore(tag) || compat.checkScannedParts() !== undefined || scannedBound?.() !== undefined) return UNEXPLAINED;
+    // Read only for a policy of the plain variant: for another, most segments it reads are read again.
+    if ((plainOnly && outOnSuffixStart(tag)) || !scanSuffix(tag)) return UNEXPLAINED;
+    const rejected = compat.checkScanned(tag);
+    if (rejected !== undefined) return UNEXPLAINED;
+    if (scannedIsPrerelease() && !takesPrereleases && !compat.prereleaseAllowedScanned()) return UNEXPLAINED;
+    return inside(scannedVersion(tag));
+  };
   // Flux's extraction reads another text than the tag: only the tag's own version has a shape per
   // list. A list selected once reads its versions as before; the second selection codes them.
   const shapes = rules.text === undefined ? rules.memo?.kept('version-shapes', (length) => new VersionShapes(length), 2) : undefined;
@@ -81,7 +106,7 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       const tag = info.tag;
       // Longer than a tag may be, or no text at all: nothing to read (`validTag` says so too).
       if (checksGrammar && (typeof tag !== 'string' || tag.length > MAX_TAG_LENGTH)) return INVALID_TAG;
-      if (shapes === undefined) return checksGrammar ? admitScanned(tag, at) : admitRead(read(tag), tag, at);
+      if (shapes === undefined) return checksGrammar ? admitFirst(tag) : admitRead(read(tag), tag, at);
       let code = shapes.codes[at] ?? UNREAD;
       let version: Version | null | undefined;
       if (code === UNREAD) {
@@ -99,6 +124,13 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       scanVersion(tag);
       return insideScanned(tag);
     },
+    explain(info, at) {
+      const verdict = admitScanned(info.tag, at);
+      if (verdict instanceof Rejected) return verdict;
+      // admitFirst turns down only what admitScanned does (the property test in version-ranking.test.ts).
+      throw new Error(`internal: tag ${info.tag} was turned down unread, yet the policy takes it`);
+    },
+    explains: EXPLAINS,
     keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,
     prefer: variantPreference(rules.reference?.variant),

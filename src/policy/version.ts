@@ -42,7 +42,7 @@ export function isCommitHash(text: string): boolean {
  * What `scanVersion` read from the last tag it took: the numeric parts, and where the prerelease,
  * the variant and the build counter are in that tag. Nothing per tag is built until asked for.
  */
-const scanned = { count: 0, a: 0, b: 0, c: 0, d: 0, preFrom: -1, preTo: -1, variantFrom: 0, variantTo: 0, hashed: false, buildFrom: -1 };
+const scanned = { count: 0, a: 0, b: 0, c: 0, d: 0, coreEnd: 0, preFrom: -1, preTo: -1, variantFrom: 0, variantTo: 0, hashed: false, buildFrom: -1 };
 
 export function parseVersion(tag: string): Version | null {
   return scanVersion(tag) ? scannedVersion(tag) : null;
@@ -55,6 +55,15 @@ export function parseVersion(tag: string): Version | null {
  * are read in place and the suffix by its positions in the tag, with no match and no substring.
  */
 export function scanVersion(tag: string): boolean {
+  return scanCore(tag) && scanSuffix(tag);
+}
+
+/**
+ * The first half of `scanVersion`: reads the numeric core (true when `tag` begins with one), so a
+ * caller can turn a tag down on its parts before the suffix, which costs most, is read.
+ * `scannedParts` and `scannedPart` tell the core; `scanSuffix` must follow before anything else.
+ */
+export function scanCore(tag: string): boolean {
   const length = tag.length;
   const first = tag.charCodeAt(0);
   let i = first === 118 || first === 86 ? 1 : 0; // v, V
@@ -83,10 +92,17 @@ export function scanVersion(tag: string): boolean {
       continue;
     }
     found.count = count;
-    if (separator === -1) return true;
-    if (separator === 45) return withSuffix(tag, -1, i + 1); // -
-    return attached(tag, i);
+    found.coreEnd = i;
+    return true;
   }
+}
+
+/** The second half of `scanVersion`, after `scanCore` read `tag`'s core: true when the rest makes it a version. */
+export function scanSuffix(tag: string): boolean {
+  const at = scanned.coreEnd;
+  if (at === tag.length) return true;
+  if (tag.charCodeAt(at) === 45) return withSuffix(tag, -1, at + 1); // -
+  return attached(tag, at);
 }
 
 /** The version `scanVersion` read from `tag` (it must be the tag it last read, and a version). */
@@ -109,6 +125,36 @@ export function scannedVariantIs(tag: string, variant: string): boolean {
   if (scanned.hashed) return scannedVariant(tag) === variant;
   const { variantFrom, variantTo } = scanned;
   return variantTo - variantFrom === variant.length && tag.startsWith(variant, variantFrom);
+}
+
+/** What the suffix after the core `scanCore` last read begins with, by its first segment alone. */
+export const SUFFIX_NONE = 0;
+/** The tag, if a version, is a prerelease. */
+export const SUFFIX_PRERELEASE = 1;
+/** The tag, if a version, is of a variant other than the plain one. */
+export const SUFFIX_VARIANT = 2;
+/** A counter, a number, a hash or a glued prerelease: the whole suffix tells. */
+export const SUFFIX_UNKNOWN = 3;
+
+/**
+ * The first segment of the suffix after the core `scanCore` last read, read alone: enough to turn
+ * down most tags a policy of the plain variant would (`-alpine…`, `-slim-bookworm-ls12`) before
+ * `scanSuffix` reads their whole suffix. A segment that is not a prerelease, a counter, a number
+ * or a hash begins the variant, which keeps it (see withSuffix and countersFrom).
+ */
+export function scannedSuffixStart(tag: string): number {
+  const at = scanned.coreEnd;
+  if (at === tag.length) return SUFFIX_NONE;
+  if (tag.charCodeAt(at) !== 45) return SUFFIX_UNKNOWN; // -
+  const from = at + 1;
+  const to = segmentEnd(tag, from);
+  if (startsPrereleaseAt(tag, from, to)) return SUFFIX_PRERELEASE;
+  return isCounterAt(tag, from, to) || isDigitsAt(tag, from, to) || isCommitHashAt(tag, from, to) ? SUFFIX_UNKNOWN : SUFFIX_VARIANT;
+}
+
+/** The scanned version has a prerelease. */
+export function scannedIsPrerelease(): boolean {
+  return scanned.preFrom >= 0;
 }
 
 /** The scanned version's number of numeric parts, and its first part. */
