@@ -81,6 +81,11 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     return start === SUFFIX_VARIANT;
   };
   const plainOnly = compat.plainOnly;
+  /** The scanned version, compatible and inside the bound on its core, as a candidate; a prerelease the policy never takes is out before it is built. */
+  const candidate = (tag: string): Verdict<Version> => {
+    if (scannedIsPrerelease() && !takesPrereleases && !compat.prereleaseAllowedScanned()) return UNEXPLAINED;
+    return inside(scannedVersion(tag));
+  };
   /**
    * `admitScanned` as a first selection runs it: a tag is turned down as soon as it is sure to be
    * out, on its core before its suffix is read, on being a prerelease before a version is built,
@@ -90,11 +95,15 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   const admitFirst = (tag: string): Verdict<Version> => {
     if (!scanCore(tag) || compat.checkScannedParts() !== undefined || scannedBound?.() !== undefined) return UNEXPLAINED;
     // Read only for a policy of the plain variant: for another, most segments it reads are read again.
-    if ((plainOnly && outOnSuffixStart(tag)) || !scanSuffix(tag)) return UNEXPLAINED;
-    const rejected = compat.checkScanned(tag);
-    if (rejected !== undefined) return UNEXPLAINED;
-    if (scannedIsPrerelease() && !takesPrereleases && !compat.prereleaseAllowedScanned()) return UNEXPLAINED;
-    return inside(scannedVersion(tag));
+    if ((plainOnly && outOnSuffixStart(tag)) || !scanSuffix(tag) || compat.checkScanned(tag) !== undefined) return UNEXPLAINED;
+    return candidate(tag);
+  };
+  /** `admitFirst` for a version whose shape the reference takes. */
+  const admitShaped = (tag: string): Verdict<Version> => {
+    scanCore(tag);
+    if (scannedBound?.() !== undefined) return UNEXPLAINED;
+    scanSuffix(tag);
+    return candidate(tag);
   };
   // Flux's extraction reads another text than the tag: only the tag's own version has a shape per
   // list. A list selected once reads its versions as before; the second selection codes them.
@@ -121,13 +130,12 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       if (verdict !== null) return verdict;
       if (version) return inside(version);
       // A tag with a shape is a version: read again only the tags whose shape the reference takes.
-      scanVersion(tag);
-      return insideScanned(tag);
+      return admitShaped(tag);
     },
     explain(info, at) {
       const verdict = admitScanned(info.tag, at);
       if (verdict instanceof Rejected) return verdict;
-      // admitFirst turns down only what admitScanned does (the property test in version-ranking.test.ts).
+      // admitFirst and admitShaped turn down only what admitScanned does (test/policy/oracle.test.ts).
       throw new Error(`internal: tag ${info.tag} was turned down unread, yet the policy takes it`);
     },
     explains: EXPLAINS,
