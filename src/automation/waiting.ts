@@ -7,7 +7,7 @@
  */
 import type { ImageRef } from '../image/index.ts';
 import type { ImageSlot } from '../manifests/index.ts';
-import { compareVersions, hasRejection, parseVersion, rejectionsWith, selectTag, withFilters, type CurrentImage, type Policy, type Rejection, type Selection, type TagInfo, type Version } from '../policy/index.ts';
+import { compareVersions, coreAtLeast, hasRejection, parseVersion, rejectionsWith, selectTag, withFilters, type CurrentImage, type Policy, type Rejection, type Selection, type TagInfo, type Version } from '../policy/index.ts';
 import { tagSourceRef, type KnownTags } from './update.ts';
 
 export interface Waiting {
@@ -81,7 +81,8 @@ function newestOf(rejected: readonly Rejection[]): Rejection | undefined {
 
 /** The released versions turned down for `reason` that are newer than `floor` (only those rejections are made). */
 function newerRejected(selection: Selection, reason: Rejection['reason'], floor: Version): Rejection[] {
-  return rejectionsWith(selection, reason).filter((r) => {
+  // Only a tag whose core is no lower than the floor's can be newer: the others' reasons are never worked out.
+  return rejectionsWith(selection, reason, (tag) => coreAtLeast(tag, floor)).filter((r) => {
     const version = parseVersion(r.tag);
     return version !== null && version.prerelease.length === 0 && compareVersions(version, floor) > 0;
   });

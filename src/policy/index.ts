@@ -5,7 +5,7 @@ export * from './filters.ts';
 export * from './select.ts';
 export * from './annotations.ts';
 export { MAX_TIMER_MS, timerDelay } from './duration.ts';
-export { parseVersion, compareVersions, type Version } from './version.ts';
+export { parseVersion, compareVersions, coreAtLeast, type Version } from './version.ts';
 export { PatternError, MAX_PATTERN_LENGTH, MAX_PROGRAM_SIZE, type Matcher, type TagRegex } from './pattern.ts';
 export type { RelativeLevel } from './relative.ts';
 export type { SortOrder } from './ordered.ts';

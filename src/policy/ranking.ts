@@ -26,10 +26,19 @@ export class Rejected {
 
 /**
  * The verdict of a tag a ranking turned down on what it read first (a version's numeric core, say)
- * before reading what says why: `Ranking.explain` works the reason out when an explanation is read
- * (reasons.ts), so the reason of the many tags nobody asks about is never worked out. Never shown.
+ * before reading what says why: `Ranking.explain` works the reason out when an explanation asks
+ * for it (reasons.ts), so the reason of the many tags nobody asks about is never worked out.
+ * `reasons` are those it can turn out to be: a look for another reason passes it by unexplained.
+ * Never shown: its own reason is a placeholder.
  */
-export const UNEXPLAINED = new Rejected('not-a-version', 'unexplained');
+export class Unexplained extends Rejected {
+  readonly reasons: ReadonlySet<RejectReason>;
+
+  constructor(reasons: readonly RejectReason[]) {
+    super('not-a-version', 'unexplained');
+    this.reasons = new Set(reasons);
+  }
+}
 
 /** A candidate's order key, or why the tag is not one. Keys are never `Rejected` instances. */
 export type Verdict<K> = K | Rejected;
@@ -43,12 +52,10 @@ export interface Ranking<K> {
   /** Whether the tag (at `at` in the list) is a candidate under the policy (filters aside), with its order key. */
   admit(info: TagInfo, at: number): Verdict<K>;
   /**
-   * The verdict of the tag at `at` that `admit` turned down with `UNEXPLAINED`: the one it would
-   * have given had it read the whole tag. Set by a ranking that returns `UNEXPLAINED`.
+   * The verdict of the tag at `at` that `admit` turned down `Unexplained`: the one it would have
+   * given had it read the whole tag. Set by a ranking that returns `Unexplained` verdicts.
    */
   explain?(info: TagInfo, at: number): Rejected;
-  /** The reasons `explain` can give: a look for another reason skips the unexplained tags. */
-  explains?: ReadonlySet<RejectReason>;
   /** The order key of the current tag, ignoring the policy's range; undefined when it has none. */
   keyOf(info: TagInfo): K | undefined;
   /** The policy's order: positive when `a` is newer. Equal keys never cause a change. */

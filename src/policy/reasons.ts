@@ -5,16 +5,15 @@
  * needs only the winner and what holds it never builds it, and `rejectionsWith` builds only the
  * reason asked for.
  */
-import { Rejected, UNEXPLAINED } from './ranking.ts';
+import { Rejected, Unexplained } from './ranking.ts';
 import type { RejectReason, Rejection, Selection, TagInfo } from './types.ts';
 
 export interface Outcomes {
   tags: readonly TagInfo[];
   /** Per tag: its `Rejected` verdict, or (for a candidate) anything else, such as its key. */
   verdicts: unknown[];
-  /** The verdict of a tag turned down as `UNEXPLAINED` (ranking.ts), and the reasons it can be. */
+  /** The verdict of a tag turned down `Unexplained` (ranking.ts). */
   explain?: (at: number) => Rejected;
-  explains?: ReadonlySet<RejectReason>;
   /** Tags with this name are not listed (the selected tag, and the kept current one). */
   unlisted: string | null;
   /** Why a candidate was not selected; undefined lists it not at all. */
@@ -49,11 +48,15 @@ function settle(selection: Selection, list: Rejection[]): void {
   reasonsOf.delete(selection);
 }
 
-/** The selection's rejections for one reason, in input order, without making the others. */
-export function rejectionsWith(selection: Selection, reason: RejectReason): Rejection[] {
+/**
+ * The selection's rejections for one reason, in input order, without making the others. `among`
+ * keeps only the tags it takes, asked before a tag's reason is worked out (one left unexplained
+ * costs a reading of the tag: a caller that wants only some tags says which).
+ */
+export function rejectionsWith(selection: Selection, reason: RejectReason, among?: (tag: string) => boolean): Rejection[] {
   const outcomes = reasonsOf.get(selection);
-  if (outcomes === undefined) return selection.rejected.filter((r) => r.reason === reason);
-  return listOf(outcomes, reason);
+  if (outcomes === undefined) return selection.rejected.filter((r) => r.reason === reason && (among === undefined || among(r.tag)));
+  return listOf(outcomes, reason, among);
 }
 
 /** Whether any tag was turned down for `reason`. */
@@ -64,36 +67,41 @@ export function hasRejection(selection: Selection, reason: RejectReason): boolea
   const { tags, verdicts, unlisted } = outcomes;
   for (let at = 0; at < verdicts.length; at++) {
     const verdict = verdictAt(outcomes, at, reason);
-    if (verdict instanceof Rejected && verdict.reason === reason && tagOf(tags[at] as TagInfo) !== unlisted) return true;
+    if (verdict !== PASSED_BY && verdict instanceof Rejected && verdict.reason === reason && tagOf(tags[at] as TagInfo) !== unlisted) return true;
   }
   return false;
 }
 
-function listOf(outcomes: Outcomes, reason: RejectReason | undefined): Rejection[] {
+function listOf(outcomes: Outcomes, reason: RejectReason | undefined, among?: (tag: string) => boolean): Rejection[] {
   const { tags, unlisted, loser } = outcomes;
   const losers = loser !== undefined && (reason === undefined || outcomes.loserReasons?.has(reason) !== false);
   const list: Rejection[] = [];
   for (let at = 0; at < tags.length; at++) {
-    const verdict = verdictAt(outcomes, at, reason);
+    const verdict = verdictAt(outcomes, at, reason, among);
+    if (verdict === PASSED_BY) continue;
     const rejected = verdict instanceof Rejected;
     if (rejected ? reason !== undefined && verdict.reason !== reason : !losers) continue;
     const info = tags[at] as TagInfo;
     const tag = tagOf(info);
-    if (tag === unlisted) continue;
+    if (tag === unlisted || (among !== undefined && !among(tag))) continue;
     const rejection = rejected ? rejectionOf(tag, verdict, info) : loser?.(tag, verdict);
     if (rejection !== undefined && (reason === undefined || rejection.reason === reason)) list.push(rejection);
   }
   return list;
 }
 
+/** What `verdictAt` gives for an unexplained tag that cannot be the reason asked: it stays unexplained. */
+const PASSED_BY = Symbol('passed by');
+
 /**
  * The verdict of the tag at `at`, an unexplained one worked out (and kept) when it may be `reason`
- * (any reason when undefined). One that cannot be stays unexplained, and is no rejection for `reason`.
+ * (any reason when undefined) and its tag is `among` those asked; `PASSED_BY` when not.
  */
-function verdictAt(outcomes: Outcomes, at: number, reason: RejectReason | undefined): unknown {
+function verdictAt(outcomes: Outcomes, at: number, reason: RejectReason | undefined, among?: (tag: string) => boolean): unknown {
   const verdict = outcomes.verdicts[at];
-  if (verdict !== UNEXPLAINED || outcomes.explain === undefined) return verdict;
-  if (reason !== undefined && outcomes.explains?.has(reason) !== true) return verdict;
+  if (!(verdict instanceof Unexplained) || outcomes.explain === undefined) return verdict;
+  if (reason !== undefined && !verdict.reasons.has(reason)) return PASSED_BY;
+  if (among !== undefined && !among(tagOf(outcomes.tags[at] as TagInfo))) return PASSED_BY;
   const explained = outcomes.explain(at);
   outcomes.verdicts[at] = explained;
   return explained;

@@ -83,10 +83,7 @@ function rank<K>(ranking: Ranking<K>, policy: Policy, tags: readonly TagInfo[], 
   // The kept current tag is not "rejected" even when the policy would not pick it today.
   const outcomes: Outcomes = { tags, verdicts, unlisted: decision.selected, loser, loserReasons: RANKED_LOWER };
   const explain = ranking.explain;
-  if (explain !== undefined) {
-    outcomes.explain = (at) => explain(tags[at] as TagInfo, at);
-    if (ranking.explains !== undefined) outcomes.explains = ranking.explains;
-  }
+  if (explain !== undefined) outcomes.explain = (at) => explain(tags[at] as TagInfo, at);
   return withReasons(selection, outcomes);
 }
 

@@ -7,10 +7,10 @@
 import { compatibilityCheck, precisionRejection, plural, type Compatibility } from './compat.ts';
 import type { ListMemo } from './list-memo.ts';
 import type { Keyed, Ranking, Verdict } from './ranking.ts';
-import { reject, Rejected, UNEXPLAINED } from './ranking.ts';
+import { reject, Rejected, Unexplained } from './ranking.ts';
 import { INVALID_TAG, validAt, validColumn } from './screen.ts';
-import type { RejectReason, TagInfo } from './types.ts';
-import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, scanCore, scannedIsPrerelease, scannedSuffixStart, scannedVersion, scanSuffix, scanVersion, SUFFIX_PRERELEASE, SUFFIX_VARIANT, type Version } from './version.ts';
+import type { TagInfo } from './types.ts';
+import { compareVersions, isCommitHash, isPrerelease, parseVersion, preferSpelling, scanCore, scannedCoreOnly, scannedIsPrerelease, scannedSuffixStart, scannedVersion, scanSuffix, scanVersion, SUFFIX_PRERELEASE, SUFFIX_VARIANT, type Version } from './version.ts';
 import { COMMIT_HASH as COMMIT_HASH_CODE, NOT_A_VERSION as NOT_A_VERSION_CODE, UNREAD, VersionShapes } from './version-shapes.ts';
 
 export interface VersionRules {
@@ -40,8 +40,12 @@ const NOT_A_VERSION = reject('not-a-version');
 /** The tag grammar's longest tag (src/image's isValidTag). */
 const MAX_TAG_LENGTH = 128;
 const COMMIT_HASH = reject('commit-hash', 'a commit hash, never a version');
-/** What a version ranking turns a tag down for: all `admitScanned` can say of an unexplained one. */
-const EXPLAINS: ReadonlySet<RejectReason> = new Set<RejectReason>(['invalid-tag', 'not-a-version', 'commit-hash', 'other-variant', 'other-precision', 'build-number', 'outside-range', 'prerelease-excluded']);
+/** A tag that does not begin with a numeric core: what `admitScanned` says of it is one of these. */
+const NO_CORE = new Unexplained(['invalid-tag', 'not-a-version', 'commit-hash']);
+/** A prerelease turned down before its version is built: its bound may name a prerelease. */
+const PRERELEASE_UNBUILT = new Unexplained(['outside-range', 'prerelease-excluded']);
+/** A version turned down before its suffix is read: anything `admitScanned` can say. */
+const SUFFIX_UNREAD = new Unexplained(['invalid-tag', 'not-a-version', 'commit-hash', 'other-variant', 'other-precision', 'build-number', 'outside-range', 'prerelease-excluded']);
 
 export function versionRanking(rules: VersionRules): Ranking<Version> {
   const compat = compatibilityCheck(rules.compat, rules.reference, rules.currentTag);
@@ -83,25 +87,29 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   const plainOnly = compat.plainOnly;
   /** The scanned version, compatible and inside the bound on its core, as a candidate; a prerelease the policy never takes is out before it is built. */
   const candidate = (tag: string): Verdict<Version> => {
-    if (scannedIsPrerelease() && !takesPrereleases && !compat.prereleaseAllowedScanned()) return UNEXPLAINED;
+    if (scannedIsPrerelease() && !takesPrereleases && !compat.prereleaseAllowedScanned()) return PRERELEASE_UNBUILT;
     return inside(scannedVersion(tag));
   };
   /**
    * `admitScanned` as a first selection runs it: a tag is turned down as soon as it is sure to be
-   * out, on its core before its suffix is read, on being a prerelease before a version is built,
-   * and unexplained. Most tags are out (another precision, major or range; not a version at all),
-   * so most are never read whole, and `admitScanned` says why only for those an explanation shows.
+   * out, on its core before its suffix is read, on being a prerelease before a version is built.
+   * Most tags are out (another precision, major or range; not a version at all), so most are never
+   * read whole; one with a suffix left unread is `Unexplained`, and `admitScanned` says why only
+   * when an explanation asks. A version without a suffix has nothing more to read: it gets its reason.
    */
   const admitFirst = (tag: string): Verdict<Version> => {
-    if (!scanCore(tag) || compat.checkScannedParts() !== undefined || scannedBound?.() !== undefined) return UNEXPLAINED;
+    if (!scanCore(tag)) return NO_CORE;
+    const out = compat.checkScannedParts() ?? scannedBound?.();
+    if (out !== undefined) return scannedCoreOnly(tag) ? (compat.checkScanned(tag) ?? out) : SUFFIX_UNREAD;
     // Read only for a policy of the plain variant: for another, most segments it reads are read again.
-    if ((plainOnly && outOnSuffixStart(tag)) || !scanSuffix(tag) || compat.checkScanned(tag) !== undefined) return UNEXPLAINED;
-    return candidate(tag);
+    if ((plainOnly && outOnSuffixStart(tag)) || !scanSuffix(tag)) return SUFFIX_UNREAD;
+    return compat.checkScanned(tag) ?? candidate(tag);
   };
-  /** `admitFirst` for a version whose shape the reference takes. */
+  /** `admitFirst` for a version whose shape the reference takes: its reason, if it is out on its core, is the bound's. */
   const admitShaped = (tag: string): Verdict<Version> => {
     scanCore(tag);
-    if (scannedBound?.() !== undefined) return UNEXPLAINED;
+    const out = scannedBound?.();
+    if (out !== undefined) return out;
     scanSuffix(tag);
     return candidate(tag);
   };
@@ -138,7 +146,6 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
       // admitFirst and admitShaped turn down only what admitScanned does (test/policy/oracle.test.ts).
       throw new Error(`internal: tag ${info.tag} was turned down unread, yet the policy takes it`);
     },
-    explains: EXPLAINS,
     keyOf: (info: TagInfo) => read(info.tag) ?? undefined,
     compare: compareVersions,
     prefer: variantPreference(rules.reference?.variant),

@@ -114,6 +114,11 @@ export function scannedVersion(tag: string): Version {
   return version(release, prerelease, scannedVariant(tag), buildFrom < 0 ? '' : tag.slice(buildFrom));
 }
 
+/** `tag` begins with a numeric core no lower than `floor`'s: one that does not is no newer version (read on its core alone). */
+export function coreAtLeast(tag: string, floor: Version): boolean {
+  return scanCore(tag) && compareScannedCore(floor.release, 4) >= 0;
+}
+
 /** The scanned version's variant. */
 export function scannedVariant(tag: string): string {
   const { variantFrom, variantTo, hashed } = scanned;
@@ -150,6 +155,11 @@ export function scannedSuffixStart(tag: string): number {
   const to = segmentEnd(tag, from);
   if (startsPrereleaseAt(tag, from, to)) return SUFFIX_PRERELEASE;
   return isCounterAt(tag, from, to) || isDigitsAt(tag, from, to) || isCommitHashAt(tag, from, to) ? SUFFIX_UNKNOWN : SUFFIX_VARIANT;
+}
+
+/** The core `scanCore` last read is the whole of `tag`: it is a version, without a suffix. */
+export function scannedCoreOnly(tag: string): boolean {
+  return scanned.coreEnd === tag.length;
 }
 
 /** The scanned version has a prerelease. */
