@@ -9,7 +9,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
-import { compileRegex, hasRejection, parseFilters, parsePolicy, rejectionsWith, selectTag, withDowngrade, withFilters, type Policy, type RejectReason, type Selection, type TagInfo } from '../../src/policy/index.ts';
+import { compileRegex, coreAtLeast, hasRejection, parseVersion, type Version, parseFilters, parsePolicy, rejectionsWith, selectTag, withDowngrade, withFilters, type Policy, type RejectReason, type Selection, type TagInfo } from '../../src/policy/index.ts';
 import { selectTag as oracleSelect } from './oracle/select.ts';
 
 const POLICIES = [
@@ -116,11 +116,19 @@ const REASONS: RejectReason[] = [
  */
 function byReason(select: () => Selection, expected: Record<string, unknown>, when: string): void {
   for (const reason of REASONS) {
-    const listed = (expected.rejected as { reason: string }[]).filter((r) => r.reason === reason);
+    const listed = (expected.rejected as { tag: string; reason: string }[]).filter((r) => r.reason === reason);
     assert.equal(hasRejection(select(), reason), listed.length > 0, `hasRejection ${reason}, ${when}`);
     assert.deepEqual(rejectionsWith(select(), reason), listed, `rejectionsWith ${reason}, ${when}`);
+    const among = (tag: string) => coreAtLeast(tag, FLOOR);
+    assert.deepEqual(
+      rejectionsWith(select(), reason, among),
+      listed.filter((r) => among(r.tag)),
+      `rejectionsWith ${reason} among tags no lower than 1.2, ${when}`,
+    );
   }
 }
+
+const FLOOR = parseVersion('1.2') as Version;
 
 const input = fc.record({
   text: fc.constantFrom(...POLICIES),
