@@ -1,37 +1,23 @@
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { getEventListeners } from 'node:events';
 import { join } from 'node:path';
 import { PushRejected } from '../../src/git/remote.ts';
 import { GitRepo } from '../../src/git/repo.ts';
-import { startGitServer, type GitServer, type GitServerOptions } from '../harness/git-server.ts';
 import { createBareRepo, git, humanCommit, installHook } from '../harness/git-repos.ts';
 import { createBigRepo } from '../harness/big-repo.ts';
-import { BOT, botWrite, bytes, cacheDirs, head, openRepo, show } from './fixtures.ts';
+import { BOT, botWrite, bytes, head, openRepo, show, suiteGitServer } from './fixtures.ts';
 
 describe('a persistent clone over smart HTTP (git http-backend)', () => {
-  let server: GitServer;
-  const caches = cacheDirs();
+  const suite = suiteGitServer();
+  const { caches, hooks } = suite;
   let counter = 0;
   const fleet = () => {
     const name = `fleet-${++counter}`;
-    return { name, bare: createBareRepo(server.root, name, { 'apps/web.yaml': 'image: web:1.0.0\n', 'apps/api.yaml': 'image: api:1.0.0\n', 'README.md': '# fleet\n' }), url: server.repoUrl(name) };
+    return { name, bare: createBareRepo(suite.server.root, name, { 'apps/web.yaml': 'image: web:1.0.0\n', 'apps/api.yaml': 'image: api:1.0.0\n', 'README.md': '# fleet\n' }), url: suite.server.repoUrl(name) };
   };
-  const exchangesSince = (from: number, match: RegExp) => server.exchanges.slice(from).filter((e) => match.test(`${e.method} ${e.url}`));
-
-  let onRequest: GitServerOptions['beforeRequest'];
-
-  before(async () => {
-    server = await startGitServer({ beforeRequest: (request) => onRequest?.(request) });
-  });
-  afterEach(() => {
-    onRequest = undefined;
-  });
-  after(async () => {
-    await server.stop();
-    caches.cleanup();
-  });
+  const exchangesSince = (from: number, match: RegExp) => suite.server.exchanges.slice(from).filter((e) => match.test(`${e.method} ${e.url}`));
 
   test('the first sync is a shallow single-branch clone without a working tree', async () => {
     const { bare, url } = fleet();
@@ -47,13 +33,13 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
   });
 
   test('a later sync is a plain fetch that downloads a fraction of the clone', async () => {
-    const bare = createBigRepo(server.root, 'big', { files: 400, commits: 3, filesPerCommit: 5, folders: 10 });
-    const repo = openRepo(caches.make(), { url: server.repoUrl('big'), branch: 'main' });
-    const start = server.exchanges.length;
+    const bare = createBigRepo(suite.server.root, 'big', { files: 400, commits: 3, filesPerCommit: 5, folders: 10 });
+    const repo = openRepo(caches.make(), { url: suite.server.repoUrl('big'), branch: 'main' });
+    const start = suite.server.exchanges.length;
     await repo.sync();
     const [clone] = exchangesSince(start, /POST .*git-upload-pack/);
     humanCommit(bare, { 'apps/team-01/svc-0001.yaml': 'changed\n' }, 'one file');
-    const middle = server.exchanges.length;
+    const middle = suite.server.exchanges.length;
     assert.equal(await repo.sync(), head(bare));
     const [fetch] = exchangesSince(middle, /POST .*git-upload-pack/);
     assert.ok(fetch!.responseBytes * 20 < clone!.responseBytes, `fetch ${fetch!.responseBytes} B vs clone ${clone!.responseBytes} B`);
@@ -66,19 +52,19 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     const { url } = fleet();
     const repo = openRepo(caches.make(), { url, branch: 'main' });
     await repo.sync();
-    const start = server.exchanges.length;
+    const start = suite.server.exchanges.length;
     await repo.sync();
     assert.ok(exchangesSince(start, /POST/).every((e) => e.responseBytes < 512));
   });
 
   test('fetches stay incremental cycle after cycle, not since the first clone', async () => {
-    const bare = createBigRepo(server.root, 'big-many', { files: 400, commits: 2, filesPerCommit: 5, folders: 10 });
-    const repo = openRepo(caches.make(), { url: server.repoUrl('big-many'), branch: 'main' });
+    const bare = createBigRepo(suite.server.root, 'big-many', { files: 400, commits: 2, filesPerCommit: 5, folders: 10 });
+    const repo = openRepo(caches.make(), { url: suite.server.repoUrl('big-many'), branch: 'main' });
     await repo.sync();
     const sizes: number[] = [];
     for (let i = 0; i < 4; i++) {
       humanCommit(bare, { [`apps/team-0${i}/svc-000${i}.yaml`]: `changed ${i}\n` }, `change ${i}`);
-      const start = server.exchanges.length;
+      const start = suite.server.exchanges.length;
       await repo.sync();
       sizes.push(exchangesSince(start, /POST .*git-upload-pack/)[0]!.responseBytes);
     }
@@ -110,11 +96,11 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
   });
 
   test('a push sends only the new objects, not the tree', async () => {
-    createBigRepo(server.root, 'big-push', { files: 400, commits: 2, filesPerCommit: 5, folders: 10 });
-    const repo = openRepo(caches.make(), { url: server.repoUrl('big-push'), branch: 'main' });
+    createBigRepo(suite.server.root, 'big-push', { files: 400, commits: 2, filesPerCommit: 5, folders: 10 });
+    const repo = openRepo(caches.make(), { url: suite.server.repoUrl('big-push'), branch: 'main' });
     const parent = await repo.sync();
     const commit = await repo.commit(parent, new Map([['apps/team-03/svc-0003.yaml', bytes('image: x:2\n')]]), 'one file\n', BOT);
-    const start = server.exchanges.length;
+    const start = suite.server.exchanges.length;
     await repo.push(commit);
     const [push] = exchangesSince(start, /POST .*git-receive-pack/);
     // The commit, the blob and three trees: a few hundred bytes; the tree alone is ~30 KB.
@@ -137,7 +123,7 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     const parent = await repo.sync();
     const commit = await repo.commit(parent, new Map([['apps/web.yaml', bytes('image: web:2\n')]]), 'bot\n', BOT);
     let human = '';
-    onRequest = ({ method, path }) => {
+    hooks.beforeRequest = ({ method, path }) => {
       if (method === 'POST' && path.endsWith('git-receive-pack') && human === '') human = humanCommit(bare, { 'apps/api.yaml': 'image: api:9\n' }, 'human change');
     };
     await assert.rejects(repo.push(commit), (error: unknown) => error instanceof PushRejected && error.lostRace);
@@ -151,7 +137,7 @@ describe('a persistent clone over smart HTTP (git http-backend)', () => {
     const commit = await repo.commit(parent, new Map([['apps/web.yaml', bytes('image: web:2\n')]]), 'bot\n', BOT);
     let pushed = false;
     let human = '';
-    onRequest = ({ method, path }) => {
+    hooks.beforeRequest = ({ method, path }) => {
       if (pushed && human === '') human = humanCommit(bare, { 'apps/api.yaml': 'image: api:9\n' }, 'human on top');
       if (method === 'POST' && path.endsWith('git-receive-pack')) pushed = true;
     };

@@ -1,9 +1,8 @@
-import { after, afterEach, before, describe, test } from 'node:test';
+import { describe, test } from 'node:test';
 import assert from 'node:assert/strict';
 import { GitError } from '../../src/git/remote.ts';
-import { startGitServer, type GitRequest, type GitServer } from '../harness/git-server.ts';
 import { createBareRepo, git } from '../harness/git-repos.ts';
-import { cacheDirs, head, openRepo } from './fixtures.ts';
+import { head, openRepo, suiteGitServer } from './fixtures.ts';
 
 /**
  * Another writer (a second replica) rewrites or deletes a branch between our GET of the ref
@@ -12,28 +11,16 @@ import { cacheDirs, head, openRepo } from './fixtures.ts';
  * fresh advertisement, as the race is lost and not the cycle.
  */
 describe('a branch that moves between the advertisement and the fetch (git http-backend)', () => {
-  let server: GitServer;
-  const caches = cacheDirs();
+  const suite = suiteGitServer();
+  const { caches, hooks } = suite;
   let counter = 0;
-  let onRequest: ((request: GitRequest) => void) | undefined;
-
-  before(async () => {
-    server = await startGitServer({ beforeRequest: (request) => onRequest?.(request) });
-  });
-  afterEach(() => {
-    onRequest = undefined;
-  });
-  after(async () => {
-    await server.stop();
-    caches.cleanup();
-  });
 
   /** A repo with `main` and a review branch one commit on it, and a clone that already holds both. */
   const setup = async () => {
     const name = `moved-${++counter}`;
-    const bare = createBareRepo(server.root, name, { 'apps/web.yaml': 'image: web:1.0.0\n' });
+    const bare = createBareRepo(suite.server.root, name, { 'apps/web.yaml': 'image: web:1.0.0\n' });
     rewrite(bare, 'review', 'first');
-    const repo = openRepo(caches.make(), { url: server.repoUrl(name), branch: 'main' });
+    const repo = openRepo(caches.make(), { url: suite.server.repoUrl(name), branch: 'main' });
     await repo.fetch(['main', 'review']);
     return { bare, repo };
   };
@@ -48,7 +35,7 @@ describe('a branch that moves between the advertisement and the fetch (git http-
   /** Runs `move` when the POST of the `nth` upload-pack request of this fetch arrives (after its advertisement was read). */
   const beforeFetch = (times: number, move: () => void) => {
     let left = times;
-    onRequest = (request) => {
+    hooks.beforeRequest = (request) => {
       if (request.method === 'POST' && request.service === null && request.path.endsWith('/git-upload-pack') && left > 0) {
         left--;
         move();
