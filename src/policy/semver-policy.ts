@@ -56,7 +56,18 @@ function toBound(comparator: semver.Comparator): Bound {
  * prerelease; variants and build counters never take part.
  */
 export function inRange(range: SemverRange, version: Version): boolean {
-  return someSetHolds(range, (bound) => holds(bound, version));
+  // The loops of someSetHolds written out: a closure over `version` would be made per candidate.
+  for (const set of range.sets) {
+    let all = true;
+    for (const bound of set) {
+      if (!holds(bound, version)) {
+        all = false;
+        break;
+      }
+    }
+    if (all) return true;
+  }
+  return false;
 }
 
 /**
