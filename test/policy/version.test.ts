@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareVersions, parseVersion } from '../../src/policy/index.ts';
-import { isCommitHash, scanVersion } from '../../src/policy/version.ts';
+import { compareVersions, coreAtLeast, parseVersion, type Version } from '../../src/policy/index.ts';
+import { isCommitHash, scanCore, scannedSuffixStart, scanSuffix, scanVersion, SUFFIX_NONE, SUFFIX_PRERELEASE, SUFFIX_VARIANT } from '../../src/policy/version.ts';
 import { inRange, mayBeInRange, parseRange } from '../../src/policy/semver-policy.ts';
 import { compatibilityCheck, parseCompatibility } from '../../src/policy/compat.ts';
 import { compareDecimal, compareNatural, parseDecimal } from '../../src/policy/natural.ts';
@@ -160,5 +160,36 @@ test('version: a range turns down a scanned version on its core only where it tu
       }
     }),
     { numRuns: 5000, seed: 31 },
+  );
+});
+
+test('version: the first segment of a suffix, read alone, says prerelease or another variant only of a tag that is one, or no version', () => {
+  fc.assert(
+    fc.property(versionish, (tag) => {
+      const version = parseVersion(tag);
+      if (!scanCore(tag)) return assert.equal(version, null, tag);
+      const start = scannedSuffixStart(tag);
+      if (version === null) return;
+      if (start === SUFFIX_PRERELEASE) assert.ok(version.prerelease.length > 0, `${tag} read as a prerelease`);
+      if (start === SUFFIX_VARIANT) assert.notEqual(version.variant, '', `${tag} read as another variant`);
+      if (start === SUFFIX_NONE) assert.deepEqual(version, { release: version.release, prerelease: [], variant: '', build: '' }, `${tag} read as a core alone`);
+    }),
+    { numRuns: 20000, seed: 37 },
+  );
+});
+
+test('version: every version newer than another has a core no lower than its (coreAtLeast turns down none of them)', () => {
+  const floors = ['0', '1.2', '1.2.3', '1.2.3-rc.1', '1.2.3-alpine-ls5', '3.0.0.1', '20240215'].map((text) => parseVersion(text) as Version);
+  // Cores near the floors', so that many tags are level with one on their core and newer by a prerelease or a counter.
+  const near = fc.tuple(fc.array(fc.constantFrom('0', '1', '2', '3'), { minLength: 1, maxLength: 4 }), fc.constantFrom('', '-rc.1', '-rc.2', '-alpha'), fc.constantFrom('', '-alpine', '-alpine-ls5', '-alpine-ls6', '-ls3')).map(([core, pre, variant]) => `${core.join('.')}${pre}${variant}`);
+  fc.assert(
+    fc.property(fc.oneof(near, versionish), (tag) => {
+      const version = parseVersion(tag);
+      for (const floor of floors) {
+        if (version !== null && compareVersions(version, floor) > 0) assert.ok(coreAtLeast(tag, floor), `${tag} over ${floor.release.join('.')}`);
+        if (version === null) assert.equal(coreAtLeast(tag, floor) && scanSuffix(tag), false, tag);
+      }
+    }),
+    { numRuns: 10000, seed: 41 },
   );
 });
