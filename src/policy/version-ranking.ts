@@ -51,13 +51,17 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
   const compat = compatibilityCheck(rules.compat, rules.reference, rules.currentTag);
   let mostParts = 0;
   const read = versionReader(rules);
+  /** A version inside every check: a candidate. */
+  const admitted = (version: Version): Version => {
+    if (version.release.length > mostParts) mostParts = version.release.length;
+    return version;
+  };
   /** The rest of the checks, on a version compatible with the reference. */
   const inside = (version: Version): Verdict<Version> => {
     const rejection = rules.bound(version);
     if (rejection !== undefined) return rejection;
     if (isPrerelease(version) && !rules.takesPrereleases && !compat.prereleaseAllowed(version)) return rules.prereleaseExcluded;
-    if (version.release.length > mostParts) mostParts = version.release.length;
-    return version;
+    return admitted(version);
   };
   const scannedBound = rules.scannedBound;
   /** `inside` for the version `scanVersion` last read from `tag`: the bound on the scan first. */
@@ -85,10 +89,15 @@ export function versionRanking(rules: VersionRules): Ranking<Version> {
     return start === SUFFIX_VARIANT;
   };
   const plainOnly = compat.plainOnly;
-  /** The scanned version, compatible and inside the bound on its core, as a candidate; a prerelease the policy never takes is out before it is built. */
+  /**
+   * The scanned version, compatible and inside the bound on its core, as a candidate: a prerelease
+   * the policy never takes is out before it is built (so `inside`'s prerelease check has passed),
+   * and the built version meets the bound itself.
+   */
   const candidate = (tag: string): Verdict<Version> => {
     if (scannedIsPrerelease() && !takesPrereleases && !compat.prereleaseAllowedScanned()) return PRERELEASE_UNBUILT;
-    return inside(scannedVersion(tag));
+    const version = scannedVersion(tag);
+    return rules.bound(version) ?? admitted(version);
   };
   /**
    * `admitScanned` as a first selection runs it: a tag is turned down as soon as it is sure to be
